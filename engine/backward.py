@@ -1,0 +1,131 @@
+"""The backward pass: walk the recorded graph in reverse, iteratively, emitting one event per edge.
+
+Records are numbered in execution order, so sorting the records reachable from the root by
+that number, highest first, visits every op after all the ops that consume its output: each
+tensor's gradient is complete before it flows further back.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import numpy as np
+
+from engine.broadcast import fmt_shape, reduced_axes, unbroadcast
+from engine.errors import BackwardError
+from engine.tensor import Record, Tensor, current_tape
+
+NOT_SCALAR = "grad can be implicitly created only for scalar outputs"
+NO_GRAD = "element 0 of tensors does not require grad and does not have a grad_fn"
+SECOND_TIME = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward.")
+
+
+def reachable_records(root: Tensor) -> list[Record]:
+    """Records the gradient of `root` flows through, latest first."""
+    seen: dict[int, Record] = {}
+    stack = [root.record] if root.record is not None and root.requires_grad else []
+    while stack:
+        rec = stack.pop()
+        if rec.index in seen:
+            continue
+        seen[rec.index] = rec
+        for inp, rule in zip(rec.inputs, rec.op.rules, strict=True):
+            if rule is not None and inp.requires_grad and inp.record is not None:
+                stack.append(inp.record)
+    return sorted(seen.values(), key=lambda r: r.index, reverse=True)
+
+
+def _seed(root: Tensor, gradient: Any) -> np.ndarray:
+    if gradient is None:
+        if root.numel() != 1:
+            raise BackwardError(NOT_SCALAR)
+        return np.ones(root.shape, dtype=np.float64)
+    g = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=np.float64)
+    if g.shape != root.shape:
+        raise BackwardError(f"Mismatch in shape: gradient has a shape of {fmt_shape(g.shape)} "
+                            f"and the output has a shape of {fmt_shape(root.shape)}")
+    return g
+
+
+def _validate(root: Tensor, gradient: Any, records: list[Record]) -> np.ndarray:
+    if not root.requires_grad:
+        raise BackwardError(NO_GRAD)
+    seed = _seed(root, gradient)
+    if any(rec.freed and rec.op.saves for rec in records):
+        raise BackwardError(SECOND_TIME)
+    return seed
+
+
+def _expected_contributions(records: list[Record]) -> Counter:
+    expected: Counter = Counter()
+    for rec in records:
+        for inp, rule in zip(rec.inputs, rec.op.rules, strict=True):
+            if rule is not None and inp.requires_grad:
+                expected[inp.id] += 1
+    return expected
+
+
+def _accumulate_leaf(t: Tensor, total: np.ndarray) -> np.ndarray | None:
+    """Add into a leaf's `.grad` as PyTorch does; return the previous value for narration."""
+    before = None if t.grad is None else t.grad.data
+    t.grad = Tensor(total if before is None else before + total, origin="grad")
+    return before
+
+
+def backward(root: Tensor, gradient: Any = None, retain_graph: bool = False,
+             *, implicit: bool = False) -> None:
+    """PyTorch's `root.backward(gradient, retain_graph)`, emitting timeline events as it goes."""
+    tape = current_tape()
+    records = reachable_records(root)
+    start = {"type": "backward", "root": root, "implicit": implicit,
+             "gradient_given": gradient is not None, "span": tape.span, "error": None}
+    try:
+        seed = _validate(root, gradient, records)
+    except BackwardError as e:
+        tape.emit({**start, "error": e.message})
+        raise
+    tape.emit({**start, "seed": seed})
+    if root.record is None or not records:
+        before = _accumulate_leaf(root, seed)
+        tape.emit({"type": "leaf_seed", "tensor": root, "before": before})
+    _run(records, {root.id: seed}, _expected_contributions(records))
+    if not retain_graph:
+        for rec in records:
+            rec.freed = True
+    tape.emit({"type": "backward_end", "root": root})
+
+
+def _run(records: list[Record], pending: dict[int, np.ndarray], expected: Counter) -> None:
+    tape = current_tape()
+    received: Counter = Counter()
+    for rec in records:
+        tape.check_time()
+        upstream = pending.pop(rec.output.id)
+        ctx = rec.ctx()
+        for i, (inp, rule) in enumerate(zip(rec.inputs, rec.op.rules, strict=True)):
+            if rule is None or not inp.requires_grad:
+                continue
+            with np.errstate(all="ignore"):
+                product = np.asarray(rule.vjp(upstream, ctx), dtype=np.float64)
+                local = None if rule.local is None else np.asarray(rule.local(ctx))
+            contribution = unbroadcast(product, inp.shape)
+            previous = pending.get(inp.id)
+            total = contribution if previous is None else previous + contribution
+            pending[inp.id] = total
+            received[inp.id] += 1
+            complete = received[inp.id] == expected[inp.id]
+            event = {"type": "edge", "record": rec, "input_index": i, "upstream": upstream,
+                     "local": local, "product": product, "contribution": contribution,
+                     "total": total, "count": received[inp.id], "expected": expected[inp.id],
+                     "complete": complete,
+                     "reduced_axes": reduced_axes(product.shape, inp.shape)}
+            if complete and inp.record is None:
+                event["leaf_before"] = _accumulate_leaf(inp, total)
+                event["leaf_grad"] = inp.grad.data
+            tape.emit(event)

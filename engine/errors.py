@@ -1,0 +1,63 @@
+"""Errors a learner sees. Each carries a kind and, where known, the source position."""
+
+from __future__ import annotations
+
+
+class ChainruleError(Exception):
+    """Base class: `kind` groups errors for the page, `line`/`col` are 1-based (col 1 = first char)."""
+
+    kind = "error"
+
+    def __init__(self, message: str, line: int | None = None, col: int | None = None,
+                 end_line: int | None = None, end_col: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line, self.col, self.end_line, self.end_col = line, col, end_line, end_col
+
+    def at(self, span: tuple[int, int, int, int] | None) -> ChainruleError:
+        """Attach a source span unless one is already set; returns self for `raise e.at(span)`."""
+        if span is not None and self.line is None:
+            self.line, self.col, self.end_line, self.end_col = span
+        return self
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "message": self.message, "line": self.line, "col": self.col,
+                "end_line": self.end_line, "end_col": self.end_col}
+
+
+class RefusedError(ChainruleError):
+    """The program is refused before it runs (syntax, construct outside the language): HTTP 400."""
+
+    kind = "refused"
+
+
+class SyntaxProblem(RefusedError):
+    kind = "syntax"
+
+
+class LimitError(ChainruleError):
+    """A resource limit was hit (ops, elements, time)."""
+
+    kind = "limit"
+
+
+class RuntimeProblem(ChainruleError):
+    """Raised while running, where PyTorch would raise: the graph so far is still returned."""
+
+    kind = "runtime"
+
+
+class ShapeError(RuntimeProblem):
+    kind = "shape"
+
+
+class BackwardError(RuntimeProblem):
+    kind = "backward"
+
+
+class NameProblem(RuntimeProblem):
+    kind = "name"
+
+
+class ArgumentError(RuntimeProblem):
+    kind = "argument"

@@ -1,0 +1,390 @@
+"""The PyTorch-flavoured functions the snippet language reaches: creation, math, shapes, losses.
+
+Each function validates its arguments in words a learner understands, lifts Python numbers to
+constant tensors, and applies rows of the op table. Derived operations are compositions:
+`cross_entropy` is `log_softmax` then `nll_loss`, as in PyTorch's own graph.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from engine.broadcast import fmt_shape
+from engine.errors import ArgumentError, LimitError, ShapeError
+from engine.ops import OPS
+from engine.tensor import Tensor, apply, current_tape
+
+Number = int | float | bool
+
+
+# ---------------------------------------------------------------- lifting and checks
+
+
+def is_number(x: Any) -> bool:
+    return isinstance(x, int | float | bool | np.integer | np.floating)
+
+
+def lift(x: Any) -> Tensor:
+    """A Python number becomes a constant tensor node; tensors pass through."""
+    if isinstance(x, Tensor):
+        return x
+    if is_number(x):
+        return Tensor(np.asarray(x), origin="constant")
+    raise ArgumentError(f"expected a tensor or a number, got {describe(x)}")
+
+
+def describe(x: Any) -> str:
+    if isinstance(x, Tensor):
+        return f"a tensor of shape {fmt_shape(x.shape)}"
+    if isinstance(x, bool):
+        return "a boolean"
+    if isinstance(x, int | float):
+        return f"the number {x!r}"
+    if isinstance(x, str):
+        return f"the string {x!r}"
+    if isinstance(x, list | tuple):
+        return "a list" if isinstance(x, list) else "a tuple"
+    if x is None:
+        return "None"
+    return "a value of another kind"
+
+
+def _tensor_arg(x: Any, fn: str) -> Tensor:
+    if not isinstance(x, Tensor):
+        if is_number(x):
+            return lift(x)
+        raise ArgumentError(f"{fn}() expects a tensor, got {describe(x)}")
+    return x
+
+
+def _float_only(x: Tensor, fn: str) -> None:
+    if not x.is_float:
+        raise ArgumentError(f"{fn}() needs a floating-point tensor; this one holds integers "
+                            "(write the numbers with a decimal point, e.g. 2.0)")
+
+
+# ---------------------------------------------------------------- arithmetic
+
+
+def add(a: Any, b: Any) -> Tensor:
+    return apply(OPS["add"], (lift(a), lift(b)))
+
+
+def sub(a: Any, b: Any) -> Tensor:
+    return apply(OPS["sub"], (lift(a), lift(b)))
+
+
+def mul(a: Any, b: Any) -> Tensor:
+    return apply(OPS["mul"], (lift(a), lift(b)))
+
+
+def div(a: Any, b: Any) -> Tensor:
+    return apply(OPS["div"], (lift(a), lift(b)))
+
+
+def neg(a: Any) -> Tensor:
+    return apply(OPS["neg"], (lift(a),))
+
+
+def pow(a: Any, p: Any) -> Tensor:  # noqa: A001 - the name learners type
+    if is_number(p):
+        limit = current_tape().limits.max_abs_exponent
+        if not math.isfinite(float(p)) or builtins.abs(float(p)) > limit:
+            raise LimitError(f"the exponent {p!r} is over the limit of ±{limit:g}")
+        base = lift(a)
+        if not base.is_float and (float(p) < 0 or not float(p).is_integer()):
+            base = Tensor(base.data.astype(np.float64), origin=base.origin)
+        return apply(OPS["pow"], (base,), exponent=p if isinstance(p, int) else float(p))
+    return apply(OPS["pow_tensor"], (lift(a), lift(p)))
+
+
+def matmul(a: Any, b: Any) -> Tensor:
+    ta, tb = _tensor_arg(a, "matmul"), _tensor_arg(b, "matmul")
+    OPS["matmul"].check(ta.data, tb.data)
+    batch = np.broadcast_shapes(ta.shape[:-2], tb.shape[:-2])
+    rows = ta.shape[-2] if ta.data.ndim > 1 else 1
+    cols = tb.shape[-1] if tb.data.ndim > 1 else 1
+    flops = int(np.prod(batch, dtype=np.int64)) * rows * cols * ta.shape[-1]
+    limit = current_tape().limits.max_matmul_flops
+    if flops > limit:
+        raise LimitError(f"this matmul needs {flops:,} multiply-adds, over the limit of {limit:,}")
+    return apply(OPS["matmul"], (ta, tb))
+
+
+def _unary(name: str):
+    def fn(x: Any) -> Tensor:
+        t = _tensor_arg(x, name)
+        if not t.is_float and name not in ("abs", "relu"):
+            t = Tensor(t.data.astype(np.float64), origin=t.origin)
+        return apply(OPS[name], (t,))
+    fn.__name__ = name
+    return fn
+
+
+exp = _unary("exp")
+log = _unary("log")
+sin = _unary("sin")
+cos = _unary("cos")
+tanh = _unary("tanh")
+sigmoid = _unary("sigmoid")
+relu = _unary("relu")
+sqrt = _unary("sqrt")
+abs = _unary("abs")  # noqa: A001
+
+
+# ---------------------------------------------------------------- reductions
+
+
+def _dim_arg(dim: Any) -> Any:
+    if dim is None or isinstance(dim, int):
+        return dim
+    if isinstance(dim, tuple | list) and all(isinstance(d, int) for d in dim):
+        return tuple(dim)
+    raise ArgumentError(f"dim must be an integer or a tuple of integers, got {describe(dim)}")
+
+
+def sum(x: Any, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    t = _tensor_arg(x, "sum")
+    return apply(OPS["sum"], (t,), dim=_dim_arg(dim), keepdim=bool(keepdim))
+
+
+def mean(x: Any, dim: Any = None, keepdim: bool = False) -> Tensor:
+    t = _tensor_arg(x, "mean")
+    if not t.is_float:
+        raise ArgumentError("mean() needs a floating-point tensor; this one holds integers "
+                            "(PyTorch: could not infer output dtype, got Long)")
+    return apply(OPS["mean"], (t,), dim=_dim_arg(dim), keepdim=bool(keepdim))
+
+
+def max(x: Any) -> Tensor:  # noqa: A001
+    t = _tensor_arg(x, "max")
+    if t.numel() == 0:
+        raise ArgumentError("max() of an empty tensor has no value")
+    return apply(OPS["max"], (t,))
+
+
+# ---------------------------------------------------------------- shapes
+
+
+def _shape_args(args: Sequence[Any], fn: str) -> tuple[int, ...]:
+    if len(args) == 1 and isinstance(args[0], tuple | list):
+        args = tuple(args[0])
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in args):
+        raise ArgumentError(f"{fn}() takes sizes as whole numbers, e.g. {fn}(2, 3)")
+    return tuple(args)
+
+
+def reshape(x: Any, *shape: Any) -> Tensor:
+    t = _tensor_arg(x, "reshape")
+    return apply(OPS["reshape"], (t,), shape=_shape_args(shape, "reshape"))
+
+
+view = reshape
+
+
+def unsqueeze(x: Any, dim: int) -> Tensor:
+    return apply(OPS["unsqueeze"], (_tensor_arg(x, "unsqueeze"),), dim=_int(dim, "dim"))
+
+
+def squeeze(x: Any, dim: int | None = None) -> Tensor:
+    d = None if dim is None else _int(dim, "dim")
+    return apply(OPS["squeeze"], (_tensor_arg(x, "squeeze"),), dim=d)
+
+
+def transpose(x: Any, dim0: int, dim1: int) -> Tensor:
+    t = _tensor_arg(x, "transpose")
+    return apply(OPS["transpose"], (t,), dim0=_int(dim0, "dim0"), dim1=_int(dim1, "dim1"))
+
+
+def t(x: Any) -> Tensor:
+    tx = _tensor_arg(x, "t")
+    if tx.data.ndim > 2:
+        raise ShapeError(f"t() expects a tensor with at most 2 dimensions, got shape "
+                         f"{fmt_shape(tx.shape)}; use transpose(dim0, dim1)")
+    return apply(OPS["transpose"], (tx,), dim0=0, dim1=1, grad_fn="TBackward0")
+
+
+def T(x: Any) -> Tensor:  # noqa: N802 - PyTorch's property name
+    tx = _tensor_arg(x, "T")
+    if tx.data.ndim > 2:
+        raise ShapeError("x.T is only defined here for tensors with at most 2 dimensions")
+    return apply(OPS["transpose"], (tx,), dim0=0, dim1=1, grad_fn="PermuteBackward0")
+
+
+def _int(x: Any, what: str) -> int:
+    if isinstance(x, bool) or not isinstance(x, int | np.integer):
+        raise ArgumentError(f"{what} must be a whole number, got {describe(x)}")
+    return int(x)
+
+
+def index(x: Any, key: Any) -> Tensor:
+    """Basic indexing: integers (negative too), slices, and tuples of them."""
+    t = _tensor_arg(x, "index")
+    parts = key if isinstance(key, tuple) else (key,)
+    if len(parts) > t.data.ndim:
+        raise ShapeError(f"too many indices for a tensor of shape {fmt_shape(t.shape)}: "
+                         f"{len(parts)} given")
+    for dim, p in enumerate(parts):
+        if isinstance(p, bool) or not isinstance(p, int | slice):
+            raise ArgumentError("indices must be whole numbers or slices like 1:3 "
+                                f"(got {describe(p)})")
+        if isinstance(p, int) and not -t.shape[dim] <= p < t.shape[dim]:
+            raise ShapeError(f"index {p} is out of bounds for dimension {dim} with size "
+                             f"{t.shape[dim]}")
+        if isinstance(p, slice) and p.step is not None and p.step <= 0:
+            raise ArgumentError("slice steps must be positive")
+    return apply(OPS["index"], (t,), key=key)
+
+
+# ---------------------------------------------------------------- softmax and losses
+
+
+def _softmax_dim(x: Tensor, dim: Any) -> int:
+    if dim is None:  # PyTorch's legacy implicit choice
+        return 0 if x.data.ndim in (0, 1, 3) else 1
+    d = _int(dim, "dim")
+    nd = builtins.max(x.data.ndim, 1)
+    if not -nd <= d < nd:
+        raise ArgumentError(f"dim {d} is out of range for a tensor with {x.data.ndim} "
+                            f"dimension(s) (expected a value in [{-nd}, {nd - 1}])")
+    return d % nd if x.data.ndim else 0
+
+
+def softmax(x: Any, dim: Any = None) -> Tensor:
+    t = _tensor_arg(x, "softmax")
+    _float_only(t, "softmax")
+    return apply(OPS["softmax"], (t,), dim=_softmax_dim(t, dim))
+
+
+def log_softmax(x: Any, dim: Any = None) -> Tensor:
+    t = _tensor_arg(x, "log_softmax")
+    _float_only(t, "log_softmax")
+    return apply(OPS["log_softmax"], (t,), dim=_softmax_dim(t, dim))
+
+
+def nll_loss(logp: Any, target: Any, reduction: str = "mean") -> Tensor:
+    lp, tg = _tensor_arg(logp, "nll_loss"), _tensor_arg(target, "nll_loss")
+    return apply(OPS["nll_loss"], (lp, tg), reduction=reduction)
+
+
+def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
+    x, tg = _tensor_arg(input, "cross_entropy"), _tensor_arg(target, "cross_entropy")
+    _float_only(x, "cross_entropy")
+    OPS["nll_loss"].check(x.data, tg.data, reduction=reduction)
+    return nll_loss(log_softmax(x, 1 if x.data.ndim >= 2 else 0), tg, reduction)
+
+
+def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
+    a, b = _tensor_arg(input, "mse_loss"), _tensor_arg(target, "mse_loss")
+    return apply(OPS["mse_loss"], (a, b), reduction=reduction)
+
+
+# ---------------------------------------------------------------- creation
+
+
+def _nested_numbers(data: Any) -> bool:
+    if is_number(data):
+        return True
+    if isinstance(data, list | tuple):
+        return all(_nested_numbers(d) for d in data)
+    return False
+
+
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
+    if isinstance(data, Tensor):
+        arr = data.data.copy()
+    elif _nested_numbers(data):
+        try:
+            arr = np.array(data)
+        except ValueError:
+            raise ArgumentError("torch.tensor() needs a rectangular list: every row the same "
+                                "length") from None
+        if arr.dtype == object:
+            raise ArgumentError("torch.tensor() needs a rectangular list: every row the same "
+                                "length")
+    else:
+        raise ArgumentError(f"torch.tensor() takes a number or a nested list of numbers, "
+                            f"got {describe(data)}")
+    if dtype == "float" or (requires_grad and arr.dtype.kind in "iub"):
+        if requires_grad and arr.dtype.kind in "iub" and dtype != "float":
+            raise ArgumentError("only floating-point tensors can require gradients: write "
+                                "the numbers with a decimal point, e.g. torch.tensor(2.0)")
+        arr = arr.astype(np.float64)
+    if dtype == "long":
+        arr = arr.astype(np.int64)
+    return Tensor(arr, requires_grad=bool(requires_grad), origin="leaf")
+
+
+def _sized(shape: tuple[int, ...], fn: str) -> tuple[int, ...]:
+    if any(n < 0 for n in shape):
+        raise ArgumentError(f"{fn}() sizes must be non-negative, got {list(shape)}")
+    limit = current_tape().limits.max_tensor_elements
+    total = 1
+    for n in shape:
+        total *= n
+        if total > limit:
+            raise LimitError(f"{fn}{shape} would hold more than {limit:,} elements, "
+                             "over the limit per tensor")
+    return shape
+
+
+def _rng() -> np.random.Generator:
+    return current_tape().rng
+
+
+def randn(*size: Any, requires_grad: bool = False) -> Tensor:
+    shape = _sized(_shape_args(size, "randn"), "randn")
+    return Tensor(_rng().standard_normal(shape), requires_grad=bool(requires_grad))
+
+
+def rand(*size: Any, requires_grad: bool = False) -> Tensor:
+    shape = _sized(_shape_args(size, "rand"), "rand")
+    return Tensor(_rng().random(shape), requires_grad=bool(requires_grad))
+
+
+def zeros(*size: Any, requires_grad: bool = False) -> Tensor:
+    shape = _sized(_shape_args(size, "zeros"), "zeros")
+    return Tensor(np.zeros(shape), requires_grad=bool(requires_grad))
+
+
+def ones(*size: Any, requires_grad: bool = False) -> Tensor:
+    shape = _sized(_shape_args(size, "ones"), "ones")
+    return Tensor(np.ones(shape), requires_grad=bool(requires_grad))
+
+
+def randint(low: Any, high: Any = None, size: Any = None) -> Tensor:
+    if size is None:
+        raise ArgumentError("randint() needs a size, e.g. torch.randint(0, 5, (10,))")
+    if high is None:
+        low, high = 0, low
+    lo, hi = _int(low, "low"), _int(high, "high")
+    if hi <= lo:
+        raise ArgumentError(f"randint() needs low < high, got low={lo}, high={hi}")
+    shape = _sized(_shape_args((size,), "randint"), "randint")
+    return Tensor(_rng().integers(lo, hi, size=shape, dtype=np.int64))
+
+
+def arange(start: Any, end: Any = None, step: Any = 1) -> Tensor:
+    if end is None:
+        start, end = 0, start
+    for v in (start, end, step):
+        if not is_number(v):
+            raise ArgumentError(f"arange() takes numbers, got {describe(v)}")
+    if step == 0:
+        raise ArgumentError("arange() step must not be zero")
+    count = math.ceil((end - start) / step)
+    _sized((builtins.max(count, 0),), "arange")
+    return Tensor(np.arange(start, end, step))
+
+
+def manual_seed(seed: Any) -> None:
+    current_tape().rng = np.random.default_rng(_int(seed, "seed") & 0xFFFFFFFFFFFFFFFF)
+
+
+def detach(x: Tensor) -> Tensor:
+    return Tensor(x.data, origin="detached")

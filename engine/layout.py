@@ -1,0 +1,399 @@
+"""Server-side graph layout, left to right: Graphviz `dot` first, a plain layered fallback.
+
+All coordinates are px with the origin top-left and y growing downward (1px = 1pt). A node's
+position is its centre; an edge's route is a list of cubic Bézier points p0, c1, c2, p1, c1, c2,
+p2, ... from the source border to the target border (the arrow tip, when dot draws one).
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+
+Point = tuple[float, float]
+
+NODESEP_IN = 0.25  # gap between nodes of one rank (vertical, in LR), inches
+RANKSEP_IN = 0.45  # gap between ranks (horizontal, in LR), inches
+
+# Our dot settings. `nslimit`/`nslimit1` bound network simplex, `mclimit` scales the crossing
+# minimisation passes, `searchsize` the simplex's candidate search (see bench/layout_bench.py).
+DOT_GRAPH_ATTRS: dict[str, str] = {
+    "rankdir": "LR",
+    "nodesep": str(NODESEP_IN),
+    "ranksep": str(RANKSEP_IN),
+    "splines": "spline",
+    "ordering": "in",
+    "nslimit": "1",
+    "nslimit1": "1",
+    "mclimit": "1",
+    "searchsize": "30",
+}
+# Same picture geometry with dot's own speed defaults; the benchmark compares against it.
+DOT_DEFAULT_ATTRS: dict[str, str] = {
+    k: DOT_GRAPH_ATTRS[k] for k in ("rankdir", "nodesep", "ranksep", "splines")
+}
+
+_DOT_LOCK = threading.Lock()  # Graphviz keeps global state: one layout at a time per process
+
+
+@dataclass(frozen=True)
+class LayoutNode:
+    id: str
+    width: float  # px
+    height: float  # px
+    rank_hint: int | None = None  # accepted, currently ignored
+
+
+@dataclass(frozen=True)
+class LayoutEdge:
+    id: str
+    source: str
+    target: str
+
+
+@dataclass
+class Layout:
+    width: float  # px, whole drawing, origin top-left, y grows downward
+    height: float
+    positions: dict[str, Point]  # node id -> centre (x, y)
+    routes: dict[str, list[Point]]  # edge id -> cubic Bézier points, source border to target
+    engine: str  # "dot" or "layered"
+    elapsed_ms: float
+
+
+def layout_graph(
+    nodes: list[LayoutNode], edges: list[LayoutEdge], *, max_dot_nodes: int = 1500
+) -> Layout:
+    """Lay out left to right with dot; above `max_dot_nodes` nodes, or if dot fails, layered."""
+    _validate(nodes, edges)
+    if len(nodes) <= max_dot_nodes:
+        try:
+            return dot_layout(nodes, edges)
+        except Exception:  # noqa: BLE001 - any Graphviz failure falls back to our own layout
+            pass
+    return layered_layout(nodes, edges)
+
+
+def _validate(nodes: list[LayoutNode], edges: list[LayoutEdge]) -> None:
+    ids = {node.id for node in nodes}
+    if len(ids) != len(nodes):
+        raise ValueError("duplicate node id")
+    if len({edge.id for edge in edges}) != len(edges):
+        raise ValueError("duplicate edge id")
+    for edge in edges:
+        if edge.source not in ids or edge.target not in ids:
+            raise ValueError(f"edge {edge.id!r} refers to an unknown node")
+
+
+def _line(a: Point, b: Point) -> list[Point]:
+    """A straight segment as one cubic: a, c1, c2, b."""
+    (ax, ay), (bx, by) = a, b
+    return [a, (ax + (bx - ax) / 3, ay + (by - ay) / 3), (ax + 2 * (bx - ax) / 3,
+            ay + 2 * (by - ay) / 3), b]
+
+
+# ---------------------------------------------------------------------------------------- dot
+
+
+def dot_source(
+    nodes: list[LayoutNode], edges: list[LayoutEdge], graph_attrs: dict[str, str]
+) -> str:
+    """DOT text with safe internal names (n0, n1, ...; edges carry id=e0, e1, ...)."""
+    names = {node.id: f"n{i}" for i, node in enumerate(nodes)}
+    attrs = ", ".join(f'{k}="{v}"' for k, v in graph_attrs.items())
+    lines = ["digraph G {", f"graph [{attrs}];", 'node [shape=box, fixedsize=true, label=""];']
+    for i, node in enumerate(nodes):
+        w, h = max(node.width, 1.0) / 72, max(node.height, 1.0) / 72
+        lines.append(f"n{i} [width={w:.6f}, height={h:.6f}];")
+    for j, edge in enumerate(edges):
+        lines.append(f"{names[edge.source]} -> {names[edge.target]} [id=e{j}];")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def _parse_spline(pos: str) -> tuple[list[Point], Point | None, Point | None]:
+    """dot's edge `pos`: ([points], start arrow tip, end arrow tip); first spline only."""
+    pos = pos.replace("\\\n", "").split(";")[0]
+    points: list[Point] = []
+    start = end = None
+    for token in pos.split():
+        parts = token.split(",")
+        if parts[0] in ("e", "s"):
+            tip = (float(parts[1]), float(parts[2]))
+            if parts[0] == "e":
+                end = tip
+            else:
+                start = tip
+        else:
+            points.append((float(parts[0]), float(parts[1])))
+    return points, start, end
+
+
+def dot_layout(
+    nodes: list[LayoutNode],
+    edges: list[LayoutEdge],
+    graph_attrs: dict[str, str] = DOT_GRAPH_ATTRS,
+) -> Layout:
+    """Lay out with Graphviz dot through pygraphviz (raises if dot fails)."""
+    t0 = time.perf_counter()
+    if not nodes:
+        return Layout(0.0, 0.0, {}, {}, "dot", (time.perf_counter() - t0) * 1000)
+    import pygraphviz  # deferred: the fallback works without it
+
+    source = dot_source(nodes, edges, graph_attrs)
+    with _DOT_LOCK:
+        raw = pygraphviz.AGraph(string=source).draw(format="json0", prog="dot")
+    data = json.loads(raw)
+    llx, lly, urx, ury = (float(v) for v in data["bb"].split(","))
+
+    def conv(p: Point) -> Point:
+        return (p[0] - llx, ury - p[1])
+
+    by_name = {o["name"]: o for o in data.get("objects", []) if "pos" in o}
+    positions: dict[str, Point] = {}
+    for i, node in enumerate(nodes):
+        x, y = (float(v) for v in by_name[f"n{i}"]["pos"].split(","))
+        positions[node.id] = conv((x, y))
+    by_id = {e["id"]: e for e in data.get("edges", [])}
+    routes: dict[str, list[Point]] = {}
+    for j, edge in enumerate(edges):
+        points, start, end = _parse_spline(by_id[f"e{j}"]["pos"])
+        if start is not None:
+            points = _line(start, points[0])[:-1] + points
+        if end is not None:
+            points = points + _line(points[-1], end)[1:]
+        routes[edge.id] = [conv(p) for p in points]
+    return Layout(urx - llx, ury - lly, positions, routes, "dot", (time.perf_counter() - t0) * 1000)
+
+
+# ------------------------------------------------------------------------------------ layered
+
+
+def _topo_order(n: int, src: list[int], dst: list[int]) -> list[int]:
+    """Kahn's order preferring insertion order; a cycle is broken at its earliest node."""
+    indeg = [0] * n
+    succ: list[list[int]] = [[] for _ in range(n)]
+    for s, t in zip(src, dst, strict=True):
+        if s != t:
+            indeg[t] += 1
+            succ[s].append(t)
+    heap = [v for v in range(n) if indeg[v] == 0]
+    heapq.heapify(heap)
+    done = [False] * n
+    order: list[int] = []
+    next_forced = 0
+    while len(order) < n:
+        if not heap:
+            while done[next_forced]:
+                next_forced += 1
+            heap.append(next_forced)
+            indeg[next_forced] = 0
+        v = heapq.heappop(heap)
+        if done[v]:
+            continue
+        done[v] = True
+        order.append(v)
+        for t in succ[v]:
+            indeg[t] -= 1
+            if indeg[t] == 0 and not done[t]:
+                heapq.heappush(heap, t)
+    return order
+
+
+def _crossings(upper: list[int], lower: list[int], down: list[list[int]]) -> int:
+    """Crossings between two adjacent layers (inversion count over edges sorted by upper end)."""
+    pos = {v: i for i, v in enumerate(lower)}
+    seq = [pos[w] for v in upper for w in sorted(down[v], key=pos.__getitem__)]
+    tree = [0] * (len(lower) + 1)
+    count = 0
+    for k, p in enumerate(seq):
+        i, seen = p + 1, 0
+        while i > 0:  # how many earlier entries are <= p
+            seen += tree[i]
+            i -= i & -i
+        count += k - seen
+        i = p + 1
+        while i <= len(lower):
+            tree[i] += 1
+            i += i & -i
+    return count
+
+
+def _reorder(layer: list[int], neighbours: list[list[int]], pos: dict[int, int]) -> list[int]:
+    """Barycenter sort; vertices without neighbours keep their slots."""
+    movable = [(sum(pos[u] for u in neighbours[v]) / len(neighbours[v]), i, v)
+               for i, v in enumerate(layer) if neighbours[v]]
+    movable.sort()
+    it = iter(v for _, _, v in movable)
+    return [next(it) if neighbours[v] else v for v in layer]
+
+
+def _pack(desired: list[float], gaps: list[float]) -> list[float]:
+    """Closest positions (least squares) to `desired` keeping consecutive minimum gaps (PAV)."""
+    offsets = [0.0]
+    for g in gaps:
+        offsets.append(offsets[-1] + g)
+    blocks: list[list[float]] = []  # [sum, count]
+    for d, s in zip(desired, offsets, strict=True):
+        blocks.append([d - s, 1.0])
+        while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] > blocks[-1][0] / blocks[-1][1]:
+            total, count = blocks.pop()
+            blocks[-1][0] += total
+            blocks[-1][1] += count
+    fitted = [total / count for total, count in blocks for _ in range(int(count))]
+    return [f + s for f, s in zip(fitted, offsets, strict=True)]
+
+
+def layered_layout(nodes: list[LayoutNode], edges: list[LayoutEdge]) -> Layout:
+    """Longest-path layers, barycenter sweeps, least-squares packing, cubic routes."""
+    t0 = time.perf_counter()
+    n = len(nodes)
+    if n == 0:
+        return Layout(0.0, 0.0, {}, {}, "layered", (time.perf_counter() - t0) * 1000)
+    nodesep, ranksep = NODESEP_IN * 72, RANKSEP_IN * 72
+    index = {node.id: i for i, node in enumerate(nodes)}
+    src = [index[e.source] for e in edges]
+    dst = [index[e.target] for e in edges]
+    order = _topo_order(n, src, dst)
+    topo = [0] * n
+    for k, v in enumerate(order):
+        topo[v] = k
+    forward = [topo[s] < topo[t] for s, t in zip(src, dst, strict=True)]
+
+    # Layers: longest path from the sources, then each source moved next to its first consumer.
+    rank = [0] * n
+    preds: list[list[int]] = [[] for _ in range(n)]
+    succs: list[list[int]] = [[] for _ in range(n)]
+    for j, ok in enumerate(forward):
+        if ok:
+            preds[dst[j]].append(src[j])
+            succs[src[j]].append(dst[j])
+    for v in order:
+        rank[v] = max((rank[u] + 1 for u in preds[v]), default=0)
+    for v in range(n):
+        if not preds[v] and succs[v]:
+            rank[v] = min(rank[t] for t in succs[v]) - 1
+
+    # Vertices: the real nodes, then one dummy per rank an edge skips.
+    widths = [node.width for node in nodes]
+    heights = [node.height for node in nodes]
+    vrank = list(rank)
+    up: list[list[int]] = [[] for _ in range(n)]
+    down: list[list[int]] = [[] for _ in range(n)]
+    chains: dict[int, list[int]] = {}
+    for j, ok in enumerate(forward):
+        if not ok:
+            continue
+        chain = [src[j]]
+        for r in range(rank[src[j]] + 1, rank[dst[j]]):
+            vrank.append(r)
+            widths.append(0.0)
+            heights.append(0.0)
+            up.append([])
+            down.append([])
+            chain.append(len(vrank) - 1)
+        chain.append(dst[j])
+        for a, b in zip(chain, chain[1:], strict=False):
+            down[a].append(b)
+            up[b].append(a)
+        chains[j] = chain
+    layers: list[list[int]] = [[] for _ in range(max(vrank) + 1)]
+    for v in range(len(vrank)):
+        layers[vrank[v]].append(v)
+
+    # Order within layers: alternate down/up barycenter sweeps, keep the best seen.
+    def total_crossings(ls: list[list[int]]) -> int:
+        return sum(_crossings(a, b, down) for a, b in zip(ls, ls[1:], strict=False))
+
+    best, best_count = [list(layer) for layer in layers], total_crossings(layers)
+    for sweep in range(4):
+        if sweep % 2 == 0:
+            for i in range(1, len(layers)):
+                pos = {v: k for k, v in enumerate(layers[i - 1])}
+                layers[i] = _reorder(layers[i], up, pos)
+        else:
+            for i in range(len(layers) - 2, -1, -1):
+                pos = {v: k for k, v in enumerate(layers[i + 1])}
+                layers[i] = _reorder(layers[i], down, pos)
+        count = total_crossings(layers)
+        if count < best_count:
+            best, best_count = [list(layer) for layer in layers], count
+    layers = best
+
+    # x: one column per layer, as wide as its widest node.
+    xs = [0.0] * len(vrank)
+    left = 0.0
+    for layer in layers:
+        col = max((widths[v] for v in layer), default=0.0)
+        for v in layer:
+            xs[v] = left + col / 2
+        left += col + ranksep
+
+    # y: stack, then pull each vertex towards its neighbours' mean while keeping the gaps.
+    def gaps(layer: list[int]) -> list[float]:
+        return [(heights[a] + heights[b]) / 2 + (nodesep if a < n and b < n else nodesep / 2)
+                for a, b in zip(layer, layer[1:], strict=False)]
+
+    ys = [0.0] * len(vrank)
+    for layer in layers:
+        for v, y in zip(layer, _pack([0.0] * len(layer), gaps(layer)), strict=True):
+            ys[v] = y
+    for sweep in range(4):
+        idx = range(1, len(layers)) if sweep % 2 == 0 else range(len(layers) - 2, -1, -1)
+        nbrs = up if sweep % 2 == 0 else down
+        for i in idx:
+            layer = layers[i]
+            desired = [sum(ys[u] for u in nbrs[v]) / len(nbrs[v]) if nbrs[v] else ys[v]
+                       for v in layer]
+            for v, y in zip(layer, _pack(desired, gaps(layer)), strict=True):
+                ys[v] = y
+
+    # Routes: horizontal tangents through the dummies; parallel edges get spread ports.
+    parallel: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for j in range(len(edges)):
+        parallel[(src[j], dst[j])].append(j)
+    port = [0.0] * len(edges)
+    for group in parallel.values():
+        if len(group) > 1:
+            s, t = src[group[0]], dst[group[0]]
+            step = min(8.0, min(heights[s], heights[t]) / (len(group) + 1))
+            for k, j in enumerate(group):
+                port[j] = (k - (len(group) - 1) / 2) * step
+
+    raw_routes: list[list[Point]] = []
+    for j in range(len(edges)):
+        s, t = src[j], dst[j]
+        if s == t:
+            x0, y0, h = xs[s] + widths[s] / 2, ys[s], heights[s] / 4 + port[j]
+            raw_routes.append([(x0, y0 - h), (x0 + 30, y0 - h - 20), (x0 + 30, y0 + h + 20),
+                               (x0, y0 + h)])
+            continue
+        if j in chains:
+            pts = [(xs[v], ys[v]) for v in chains[j][1:-1]]
+            pts.insert(0, (xs[s] + widths[s] / 2, ys[s] + port[j]))
+            pts.append((xs[t] - widths[t] / 2, ys[t] + port[j]))
+        else:  # against the flow (a cycle): leave from the side facing the target
+            sign = 1 if xs[t] > xs[s] else -1
+            pts = [(xs[s] + sign * widths[s] / 2, ys[s] + port[j]),
+                   (xs[t] - sign * widths[t] / 2, ys[t] + port[j])]
+        route = [pts[0]]
+        for (ax, ay), (bx, by) in zip(pts, pts[1:], strict=False):
+            mid = (bx - ax) / 2
+            route += [(ax + mid, ay), (bx - mid, by), (bx, by)]
+        raw_routes.append(route)
+
+    # Shift so the drawing starts at (0, 0).
+    xs_all = [xs[v] - widths[v] / 2 for v in range(n)] + [p[0] for r in raw_routes for p in r]
+    ys_all = [ys[v] - heights[v] / 2 for v in range(n)] + [p[1] for r in raw_routes for p in r]
+    xe_all = [xs[v] + widths[v] / 2 for v in range(n)] + [p[0] for r in raw_routes for p in r]
+    ye_all = [ys[v] + heights[v] / 2 for v in range(n)] + [p[1] for r in raw_routes for p in r]
+    x0, y0 = min(xs_all), min(ys_all)
+    positions = {node.id: (xs[i] - x0, ys[i] - y0) for i, node in enumerate(nodes)}
+    routes = {edge.id: [(x - x0, y - y0) for x, y in raw_routes[j]]
+              for j, edge in enumerate(edges)}
+    return Layout(max(xe_all) - x0, max(ye_all) - y0, positions, routes, "layered",
+                  (time.perf_counter() - t0) * 1000)

@@ -1,0 +1,522 @@
+"""The op table: every differentiable operation, declared once.
+
+Each `Op` entry holds
+- `name`      what learners see on the op node (`mul`, `tanh`, `cross_entropy`…);
+- `grad_fn`   PyTorch's name for the backward node (`MulBackward0`), or a function of the
+              input shapes and attrs where PyTorch's name depends on them (matmul, sum);
+- `forward`   `(*arrays, **attrs) -> array`;
+- `rules`     one `Rule` per input, `None` where that input never gets a gradient (class
+              indices). A rule has
+    `vjp(g, c)`   the vector-Jacobian product: upstream gradient `g` (shape of the output) to
+                  this input's gradient, BEFORE undoing broadcasting (`unbroadcast` does that);
+    `local(c)`    the elementwise local derivative d out / d input, where one exists
+                  (elementwise ops, sum, mean, max); `None` for ops whose Jacobian is not
+                  diagonal (matmul, softmax…), where the formula shows the VJP instead;
+    `latex`/`text` the formula learners read, as LaTeX and a plain-text twin. Placeholders:
+                  `$out`, `$a`, `$b` name the output and inputs; other `$words` are attrs.
+                  A formula may also be a function of attrs returning the string.
+- `saves`     whether PyTorch saves tensors for backward: only then does a second backward
+              without `retain_graph=True` fail ("Trying to backward through the graph a second
+              time").
+
+`c` is a `Ctx`: `c.a`, `c.b` the input arrays, `c.out` the output, `c.attrs` the keyword attrs.
+Derived operations (`cross_entropy`, `x - y` with a number) are compositions in
+`engine/functional.py`, not rows here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from engine.broadcast import broadcast_shape, fmt_shape
+from engine.errors import ArgumentError, ShapeError
+
+Formula = str | Callable[[dict], str]
+
+
+@dataclass(frozen=True)
+class Ctx:
+    inputs: tuple[np.ndarray, ...]
+    out: np.ndarray
+    attrs: dict
+
+    @property
+    def a(self) -> np.ndarray:
+        return self.inputs[0]
+
+    @property
+    def b(self) -> np.ndarray:
+        return self.inputs[1]
+
+
+@dataclass(frozen=True)
+class Rule:
+    vjp: Callable[[np.ndarray, Ctx], np.ndarray]
+    latex: Formula
+    text: Formula
+    local: Callable[[Ctx], np.ndarray] | None = None
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str
+    grad_fn: str | Callable[[tuple[tuple[int, ...], ...], dict], str]
+    forward: Callable[..., np.ndarray]
+    rules: tuple[Rule | None, ...]
+    saves: bool
+    symbol: str = ""
+    check: Callable[..., None] | None = field(default=None)
+    # Extra formula placeholders computed from the context ($n: how many elements are averaged).
+    extras: Callable[[Ctx], dict] | None = field(default=None)
+
+    def grad_fn_name(self, shapes: tuple[tuple[int, ...], ...], attrs: dict) -> str:
+        return self.grad_fn if isinstance(self.grad_fn, str) else self.grad_fn(shapes, attrs)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _check_broadcast(a: np.ndarray, b: np.ndarray, **_: Any) -> None:
+    broadcast_shape(a.shape, b.shape)
+
+
+def _expand_reduced(g: np.ndarray, shape: tuple[int, ...], dim: Any, keepdim: bool) -> np.ndarray:
+    """Broadcast the gradient of a reduction back to the input's shape."""
+    if dim is not None and not keepdim:
+        g = np.expand_dims(g, tuple(d % len(shape) for d in _dims(dim)))
+    return np.broadcast_to(g, shape)
+
+
+def _dims(dim: Any) -> tuple[int, ...]:
+    return tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
+
+
+def _count(shape: tuple[int, ...], dim: Any) -> int:
+    if dim is None:
+        return int(np.prod(shape, dtype=np.int64)) if shape else 1
+    return int(np.prod([shape[d] for d in _dims(dim)], dtype=np.int64))
+
+
+def _axis(dim: Any) -> Any:
+    return None if dim is None else _dims(dim)
+
+
+def _check_dims(a: np.ndarray, dim: Any = None, **_: Any) -> None:
+    if dim is None:
+        return
+    nd = max(a.ndim, 1)
+    for d in _dims(dim):
+        if not -nd <= d < nd:
+            raise ArgumentError(
+                f"dim {d} is out of range for a tensor with {a.ndim} dimension(s) "
+                f"(expected a value in [{-nd}, {nd - 1}])")
+
+
+def _ones_like_out(c: Ctx) -> np.ndarray:
+    return np.ones_like(c.a, dtype=np.float64)
+
+
+def _const(value: float) -> Callable[[Ctx], np.ndarray]:
+    return lambda c: np.full(c.a.shape, value, dtype=np.float64)
+
+
+# ---------------------------------------------------------------- elementwise
+
+
+def _pow_local(c: Ctx) -> np.ndarray:
+    p = c.attrs["exponent"]
+    if p == 0:
+        return np.zeros_like(c.a, dtype=np.float64)
+    return p * np.power(c.a.astype(np.float64), p - 1)
+
+
+def _pow_formula(attrs: dict, latex: bool) -> str:
+    p = attrs["exponent"]
+    ps = _num(p)
+    if p == 0:
+        return "0"
+    if p == 1:
+        return "1"
+    if p == 2:
+        return r"2\,$a" if latex else "2·$a"
+    pm1 = _num(p - 1)
+    return rf"{ps}\,$a^{{{pm1}}}" if latex else f"{ps}·$a^{pm1}"
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def _pow_tensor_grad_b(c: Ctx) -> np.ndarray:
+    # PyTorch masks the log where base == 0 and exponent >= 0 so that 0**b has gradient 0.
+    with np.errstate(all="ignore"):
+        local = c.out * np.log(c.a)
+    return np.where((c.a == 0) & (c.b >= 0), 0.0, local)
+
+
+def _relu_local(c: Ctx) -> np.ndarray:
+    return (c.a > 0).astype(np.float64)
+
+
+def _times(local: Callable[[Ctx], np.ndarray]) -> Callable[[np.ndarray, Ctx], np.ndarray]:
+    """The VJP of an elementwise op: upstream times the local derivative."""
+    return lambda g, c: g * local(c)
+
+
+def _unary(name: str, grad_fn: str, fwd: Callable, local: Callable[[Ctx], np.ndarray],
+           latex: str, text: str, saves: bool = True) -> Op:
+    rule = Rule(vjp=_times(local), latex=latex, text=text, local=local)
+    return Op(name, grad_fn, fwd, (rule,), saves=saves, symbol=name)
+
+
+def _elementwise_binary(name: str, grad_fn: str, fwd: Callable, symbol: str,
+                        rule_a: tuple, rule_b: tuple, saves: bool) -> Op:
+    rules = tuple(Rule(vjp=_times(loc), latex=lx, text=tx, local=loc)
+                  for loc, lx, tx in (rule_a, rule_b))
+    return Op(name, grad_fn, fwd, rules, saves=saves, symbol=symbol, check=_check_broadcast)
+
+
+# ---------------------------------------------------------------- matmul
+
+
+def _check_matmul(a: np.ndarray, b: np.ndarray, **_: Any) -> None:
+    if a.ndim == 0 or b.ndim == 0:
+        raise ShapeError(f"matmul needs tensors with at least one dimension, got shapes "
+                         f"{fmt_shape(a.shape)} and {fmt_shape(b.shape)}")
+    inner_a = a.shape[-1]
+    inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if inner_a != inner_b:
+        raise ShapeError(f"cannot multiply shapes {fmt_shape(a.shape)} and {fmt_shape(b.shape)}: "
+                         f"inner sizes {inner_a} and {inner_b} differ")
+    if a.ndim > 2 or b.ndim > 2:
+        broadcast_shape(a.shape[:-2], b.shape[:-2] if b.ndim > 1 else ())
+
+
+def _matmul_grads(g: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Both input gradients of a @ b, with NumPy's 1-D promotion rules undone."""
+    from engine.broadcast import unbroadcast
+
+    if a.ndim == 1 and b.ndim == 1:
+        return g * b, g * a
+    a2 = a[None, :] if a.ndim == 1 else a
+    b2 = b[:, None] if b.ndim == 1 else b
+    g2 = np.expand_dims(g, -2) if a.ndim == 1 else g
+    g2 = np.expand_dims(g2, -1) if b.ndim == 1 else g2
+    ga = unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
+    gb = unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape)
+    return ga, gb
+
+
+def _matmul_grad_fn(shapes: tuple[tuple[int, ...], ...], attrs: dict) -> str:
+    na, nb = len(shapes[0]), len(shapes[1])
+    if na == 1 and nb == 1:
+        return "DotBackward0"
+    if na == 2 and nb == 1:
+        return "MvBackward0"
+    if na == 2 and nb == 2:
+        return "MmBackward0"
+    if na == 1 and nb == 2:
+        return "SqueezeBackward4"
+    return "UnsafeViewBackward0"
+
+
+# ---------------------------------------------------------------- reductions
+
+
+def _reduction_grad_fn(stem: str) -> Callable[[tuple, dict], str]:
+    return lambda shapes, attrs: f"{stem}Backward{0 if attrs.get('dim') is None else 1}"
+
+
+def _sum_fwd(a: np.ndarray, dim: Any = None, keepdim: bool = False) -> np.ndarray:
+    return np.sum(a, axis=_axis(dim), keepdims=keepdim)
+
+
+def _mean_fwd(a: np.ndarray, dim: Any = None, keepdim: bool = False) -> np.ndarray:
+    return np.mean(a, axis=_axis(dim), keepdims=keepdim)
+
+
+def _max_mask(c: Ctx) -> np.ndarray:
+    # Ties split the gradient evenly, as PyTorch's max() does.
+    mask = (c.a == c.out).astype(np.float64)
+    return mask / mask.sum()
+
+
+# ---------------------------------------------------------------- shape ops
+
+
+def _reshape_back(g: np.ndarray, c: Ctx) -> np.ndarray:
+    return np.reshape(g, c.a.shape)
+
+
+def _transpose_fwd(a: np.ndarray, dim0: int = 0, dim1: int = 1) -> np.ndarray:
+    return np.swapaxes(a, dim0, dim1) if a.ndim >= 2 else a
+
+
+def _check_transpose(a: np.ndarray, dim0: int = 0, dim1: int = 1) -> None:
+    _check_dims(a, dim0)
+    _check_dims(a, dim1)
+
+
+def _index_vjp(g: np.ndarray, c: Ctx) -> np.ndarray:
+    grad = np.zeros(c.a.shape, dtype=np.float64)
+    np.add.at(grad, c.attrs["key"], g)
+    return grad
+
+
+def _key_text(key: Any) -> str:
+    parts = key if isinstance(key, tuple) else (key,)
+    return ", ".join(_part_text(p) for p in parts)
+
+
+def _part_text(p: Any) -> str:
+    if isinstance(p, slice):
+        start = "" if p.start is None else str(p.start)
+        text = start + ":" + ("" if p.stop is None else str(p.stop))
+        return text + ("" if p.step in (None, 1) else f":{p.step}")
+    return "None" if p is None else str(p)
+
+
+def _index_grad_fn(shapes: tuple, attrs: dict) -> str:
+    key = attrs["key"]
+    parts = key if isinstance(key, tuple) else (key,)
+    return "SelectBackward0" if isinstance(parts[-1], int | np.integer) else "SliceBackward0"
+
+
+def _reshape_fwd(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    return np.reshape(a, shape)
+
+
+def _check_reshape(a: np.ndarray, shape: tuple[int, ...]) -> None:
+    try:
+        np.empty(a.shape, dtype=np.bool_).reshape(shape)
+    except ValueError:
+        raise ShapeError(f"shape {list(shape)} is invalid for input of size {a.size}") from None
+
+
+def _squeeze_fwd(a: np.ndarray, dim: int | None = None) -> np.ndarray:
+    if dim is None:
+        return np.squeeze(a)
+    d = dim % max(a.ndim, 1)
+    return np.squeeze(a, axis=d) if a.ndim and a.shape[d] == 1 else a
+
+
+def _unsqueeze_fwd(a: np.ndarray, dim: int) -> np.ndarray:
+    return np.expand_dims(a, dim % (a.ndim + 1))
+
+
+def _check_unsqueeze(a: np.ndarray, dim: int) -> None:
+    if not -(a.ndim + 1) <= dim <= a.ndim:
+        raise ArgumentError(f"dim {dim} is out of range for unsqueeze on a tensor with {a.ndim} "
+                            f"dimension(s) (expected a value in [{-(a.ndim + 1)}, {a.ndim}])")
+
+
+# ---------------------------------------------------------------- softmax family and losses
+
+
+def _softmax(a: np.ndarray, dim: int) -> np.ndarray:
+    shifted = a - np.max(a, axis=dim, keepdims=True)
+    e = np.exp(shifted)
+    return e / e.sum(axis=dim, keepdims=True)
+
+
+def _log_softmax(a: np.ndarray, dim: int) -> np.ndarray:
+    shifted = a - np.max(a, axis=dim, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+
+
+def _softmax_vjp(g: np.ndarray, c: Ctx) -> np.ndarray:
+    s, dim = c.out, c.attrs["dim"]
+    return s * (g - np.sum(g * s, axis=dim, keepdims=True))
+
+
+def _log_softmax_vjp(g: np.ndarray, c: Ctx) -> np.ndarray:
+    dim = c.attrs["dim"]
+    return g - np.exp(c.out) * np.sum(g, axis=dim, keepdims=True)
+
+
+def _picked(logp: np.ndarray, target: np.ndarray) -> tuple[tuple, int]:
+    """Index of the target entries in logp, and the count of rows."""
+    if logp.ndim == 1:
+        return (int(target),), 1
+    return (np.arange(logp.shape[0]), target.astype(np.int64)), logp.shape[0]
+
+
+def _check_nll(logp: np.ndarray, target: np.ndarray, reduction: str = "mean") -> None:
+    if target.dtype.kind not in "iu":
+        raise ArgumentError("cross_entropy expects class indices as an integer tensor "
+                            "(e.g. torch.tensor([0, 2, 1])), got a float tensor")
+    if logp.ndim not in (1, 2):
+        raise ShapeError(f"cross_entropy expects input of shape (C,) or (N, C), "
+                         f"got {fmt_shape(logp.shape)}")
+    want = () if logp.ndim == 1 else (logp.shape[0],)
+    if target.shape != want:
+        raise ShapeError(f"cross_entropy: input {fmt_shape(logp.shape)} needs a target of shape "
+                         f"{fmt_shape(want)}, got {fmt_shape(target.shape)}")
+    classes = logp.shape[-1]
+    bad = target[(target < 0) | (target >= classes)]
+    if bad.size:
+        raise ArgumentError(f"Target {int(bad.flat[0])} is out of bounds: "
+                            f"class indices must be in [0, {classes - 1}]")
+    if reduction not in ("mean", "sum", "none"):
+        raise ArgumentError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _nll_fwd(logp: np.ndarray, target: np.ndarray, reduction: str = "mean") -> np.ndarray:
+    idx, n = _picked(logp, target)
+    losses = -logp[idx]
+    if reduction == "none":
+        return np.asarray(losses, dtype=np.float64)
+    total = np.sum(losses)
+    return np.asarray(total / n if reduction == "mean" else total, dtype=np.float64)
+
+
+def _nll_vjp(g: np.ndarray, c: Ctx) -> np.ndarray:
+    logp, target, reduction = c.a, c.b, c.attrs.get("reduction", "mean")
+    idx, n = _picked(logp, target)
+    grad = np.zeros(logp.shape, dtype=np.float64)
+    scale = 1.0 / n if reduction == "mean" else 1.0
+    grad[idx] = -np.asarray(g) * scale
+    return grad
+
+
+def _mse_fwd(a: np.ndarray, b: np.ndarray, reduction: str = "mean") -> np.ndarray:
+    sq = (a - b) ** 2
+    if reduction == "none":
+        return sq
+    return np.asarray(np.mean(sq) if reduction == "mean" else np.sum(sq))
+
+
+def _mse_count(c: Ctx) -> int:
+    if c.attrs.get("reduction", "mean") != "mean":
+        return 1
+    return int(np.prod(np.broadcast_shapes(c.a.shape, c.b.shape), dtype=np.int64))
+
+
+def _mse_local(sign: float) -> Callable[[Ctx], np.ndarray]:
+    return lambda c: sign * 2.0 * (c.a - c.b) / _mse_count(c)
+
+
+def _check_mse(a: np.ndarray, b: np.ndarray, reduction: str = "mean") -> None:
+    broadcast_shape(a.shape, b.shape)
+    if reduction not in ("mean", "sum", "none"):
+        raise ArgumentError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+# ---------------------------------------------------------------- the table
+
+_G = "\\bar{$out}"   # LaTeX for the upstream gradient of the output
+
+OPS: dict[str, Op] = {op.name: op for op in [
+    _elementwise_binary(
+        "add", "AddBackward0", np.add, "+",
+        (_ones_like_out, "1", "1"),
+        (lambda c: np.ones_like(c.b, dtype=np.float64), "1", "1"), saves=False),
+    _elementwise_binary(
+        "sub", "SubBackward0", np.subtract, "−",
+        (_ones_like_out, "1", "1"),
+        (lambda c: np.full(c.b.shape, -1.0), "-1", "-1"), saves=False),
+    _elementwise_binary(
+        "mul", "MulBackward0", np.multiply, "×",
+        (lambda c: np.broadcast_to(c.b, c.b.shape).astype(np.float64), "$b", "$b"),
+        (lambda c: np.asarray(c.a, dtype=np.float64), "$a", "$a"), saves=True),
+    _elementwise_binary(
+        "div", "DivBackward0", lambda a, b: np.true_divide(a, b), "÷",
+        (lambda c: 1.0 / c.b, r"\frac{1}{$b}", "1/$b"),
+        (lambda c: -c.a / (c.b * c.b), r"-\frac{$a}{$b^{2}}", "-$a/$b²"), saves=True),
+    _elementwise_binary(
+        "pow_tensor", "PowBackward1", lambda a, b: np.power(a.astype(np.float64), b), "^",
+        (lambda c: c.b * np.power(c.a, c.b - 1.0), r"$b\,$a^{$b-1}", "$b·$a^($b-1)"),
+        (_pow_tensor_grad_b, r"$a^{$b}\ln $a", "$a^$b·ln($a)"), saves=True),
+    Op("pow", "PowBackward0",
+       lambda a, exponent: np.power(a.astype(np.float64), exponent),
+       (Rule(vjp=lambda g, c: g * _pow_local(c), local=_pow_local,
+             latex=lambda at: _pow_formula(at, True), text=lambda at: _pow_formula(at, False)),),
+       saves=True, symbol="^"),
+    _unary("neg", "NegBackward0", np.negative, _const(-1.0), "-1", "-1", saves=False),
+    _unary("exp", "ExpBackward0", np.exp, lambda c: c.out, r"e^{$a}", "exp($a)"),
+    _unary("log", "LogBackward0", np.log, lambda c: 1.0 / c.a, r"\frac{1}{$a}", "1/$a"),
+    _unary("sin", "SinBackward0", np.sin, lambda c: np.cos(c.a), r"\cos $a", "cos($a)"),
+    _unary("cos", "CosBackward0", np.cos, lambda c: -np.sin(c.a), r"-\sin $a", "-sin($a)"),
+    _unary("tanh", "TanhBackward0", np.tanh, lambda c: 1.0 - c.out * c.out,
+           r"1-\tanh^{2} $a", "1 - tanh²($a)"),
+    _unary("sigmoid", "SigmoidBackward0", lambda a: 1.0 / (1.0 + np.exp(-a)),
+           lambda c: c.out * (1.0 - c.out), r"\sigma($a)\,(1-\sigma($a))", "σ($a)·(1 - σ($a))"),
+    _unary("relu", "ReluBackward0", lambda a: np.maximum(a, 0.0), _relu_local,
+           r"[\,$a > 0\,]", "1 if $a > 0 else 0"),
+    _unary("sqrt", "SqrtBackward0", np.sqrt, lambda c: 0.5 / c.out,
+           r"\frac{1}{2\sqrt{$a}}", "1/(2·sqrt($a))"),
+    _unary("abs", "AbsBackward0", np.abs, lambda c: np.sign(c.a).astype(np.float64),
+           r"\operatorname{sign}($a)", "sign($a)"),
+    Op("matmul", _matmul_grad_fn, np.matmul, (
+        Rule(vjp=lambda g, c: _matmul_grads(g, c.a, c.b)[0],
+             latex=_G + r"\,$b^{\top}", text="grad($out) @ $b.T"),
+        Rule(vjp=lambda g, c: _matmul_grads(g, c.a, c.b)[1],
+             latex=r"$a^{\top}\," + _G, text="$a.T @ grad($out)"),
+    ), saves=True, symbol="@", check=_check_matmul),
+    Op("sum", _reduction_grad_fn("Sum"), _sum_fwd, (
+        Rule(vjp=lambda g, c: _expand_reduced(g, c.a.shape, c.attrs.get("dim"),
+                                              c.attrs.get("keepdim", False)),
+             local=_ones_like_out, latex="1", text="1"),
+    ), saves=False, symbol="sum", check=_check_dims),
+    Op("mean", _reduction_grad_fn("Mean"), _mean_fwd, (
+        Rule(vjp=lambda g, c: _expand_reduced(g, c.a.shape, c.attrs.get("dim"),
+                                              c.attrs.get("keepdim", False))
+             / _count(c.a.shape, c.attrs.get("dim")),
+             local=lambda c: np.full(c.a.shape, 1.0 / _count(c.a.shape, c.attrs.get("dim"))),
+             latex=r"\frac{1}{$n}", text="1/$n"),
+    ), saves=False, symbol="mean", check=_check_dims,
+       extras=lambda c: {"n": _count(c.a.shape, c.attrs.get("dim"))}),
+    Op("max", "MaxBackward1", lambda a: np.max(a), (
+        Rule(vjp=lambda g, c: g * _max_mask(c), local=_max_mask,
+             latex=r"\frac{[\,$a_i = \max $a\,]}{\#\text{ties}}",
+             text="1/#ties where $a_i is the max, else 0"),
+    ), saves=True, symbol="max"),
+    Op("reshape", "ViewBackward0", _reshape_fwd, (
+        Rule(vjp=_reshape_back, latex=_G + r"\text{ reshaped to }$a\text{'s shape}",
+             text="grad($out) reshaped to the shape of $a"),
+    ), saves=False, symbol="reshape", check=_check_reshape),
+    Op("unsqueeze", "UnsqueezeBackward0", _unsqueeze_fwd, (
+        Rule(vjp=_reshape_back, latex=_G + r"\text{ with dim }$dim\text{ removed}",
+             text="grad($out) with dim $dim removed"),
+    ), saves=False, symbol="unsqueeze", check=_check_unsqueeze),
+    Op("squeeze", lambda s, at: "SqueezeBackward0" if at.get("dim") is None else "SqueezeBackward1",
+       _squeeze_fwd, (
+        Rule(vjp=_reshape_back, latex=_G + r"\text{ reshaped to }$a\text{'s shape}",
+             text="grad($out) reshaped to the shape of $a"),
+    ), saves=False, symbol="squeeze", check=_check_dims),
+    Op("transpose", lambda s, at: at.get("grad_fn", "TransposeBackward0"), _transpose_fwd, (
+        Rule(vjp=lambda g, c: _transpose_fwd(g, c.attrs.get("dim0", 0), c.attrs.get("dim1", 1)),
+             latex=_G + r"^{\top}", text="grad($out) transposed back"),
+    ), saves=False, symbol="transpose", check=_check_transpose),
+    Op("index", _index_grad_fn, lambda a, key: a[key], (
+        Rule(vjp=_index_vjp, latex=r"\bar{$out}\text{ placed at }[$where]\text{, 0 elsewhere}",
+             text="grad($out) placed at [$where], 0 elsewhere"),
+    ), saves=False, symbol="[ ]", extras=lambda c: {"where": _key_text(c.attrs["key"])}),
+    Op("softmax", "SoftmaxBackward0", lambda a, dim: _softmax(a, dim), (
+        Rule(vjp=_softmax_vjp, latex=r"$out \odot (" + _G + r" - \textstyle\sum_j " + _G
+             + r"_j\,$out_j)", text="$out * (grad($out) - sum(grad($out) * $out, dim=$dim))"),
+    ), saves=True, symbol="softmax", check=_check_dims),
+    Op("log_softmax", "LogSoftmaxBackward0", lambda a, dim: _log_softmax(a, dim), (
+        Rule(vjp=_log_softmax_vjp,
+             latex=_G + r" - e^{$out} \textstyle\sum_j " + _G + "_j",
+             text="grad($out) - exp($out) * sum(grad($out), dim=$dim)"),
+    ), saves=True, symbol="log_softmax", check=_check_dims),
+    Op("nll_loss", "NllLossBackward0", _nll_fwd, (
+        Rule(vjp=_nll_vjp,
+             latex=r"-\frac{[\,j = t_i\,]}{$n}\," + _G,
+             text="-grad($out)/$n at each row's target class, 0 elsewhere"),
+        None,
+    ), saves=True, symbol="nll_loss", check=_check_nll,
+       extras=lambda c: {"n": _picked(c.a, c.b)[1] if c.attrs.get("reduction", "mean") == "mean"
+                         else 1}),
+    Op("mse_loss", "MseLossBackward0", _mse_fwd, (
+        Rule(vjp=lambda g, c: g * _mse_local(1.0)(c), local=_mse_local(1.0),
+             latex=r"\frac{2($a - $b)}{$n}", text="2·($a - $b)/$n"),
+        Rule(vjp=lambda g, c: g * _mse_local(-1.0)(c), local=_mse_local(-1.0),
+             latex=r"-\frac{2($a - $b)}{$n}", text="-2·($a - $b)/$n"),
+    ), saves=True, symbol="mse_loss", check=_check_mse, extras=lambda c: {"n": _mse_count(c)}),
+]}

@@ -1,0 +1,249 @@
+"""Tensor over NumPy, and the tape that records every op applied while a program runs.
+
+A `Tape` is active for the duration of one trace (`with recording(tape):`). It numbers tensors,
+keeps the source span the interpreter is evaluating, checks the resource budget, and collects
+the events the timeline turns into steps. Outside any tape, tensors still work (tests, notebooks):
+a private default tape numbers them and nothing is kept.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from engine.errors import ChainruleError, LimitError
+from engine.limits import Budget, Limits
+from engine.ops import Ctx, Op
+
+Span = tuple[int, int, int, int]   # line, col, end_line, end_col (1-based columns)
+
+
+@dataclass(eq=False)
+class Record:
+    """One applied op: the graph node PyTorch calls `grad_fn`."""
+
+    index: int
+    op: Op
+    inputs: tuple[Tensor, ...]
+    output: Tensor
+    attrs: dict
+    span: Span | None
+    freed: bool = False
+
+    @property
+    def grad_fn(self) -> str:
+        return self.op.grad_fn_name(tuple(t.shape for t in self.inputs), self.attrs)
+
+    def ctx(self) -> Ctx:
+        return Ctx(tuple(t.data for t in self.inputs), self.output.data, self.attrs)
+
+
+@dataclass(eq=False)
+class Tape:
+    """Everything one program run produced, in order."""
+
+    limits: Limits = field(default_factory=Limits)
+    keep: bool = True
+    tensors: list[Tensor] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)
+    events: list[dict] = field(default_factory=list)
+    span: Span | None = None
+    rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0))
+    budget: Budget = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.budget = Budget(self.limits)
+        self._ids = itertools.count()
+
+    def register(self, t: Tensor) -> int:
+        n = int(t.data.size)
+        if n > self.limits.max_tensor_elements:
+            raise LimitError(f"a tensor of {n:,} elements is over the limit of "
+                             f"{self.limits.max_tensor_elements:,} elements per tensor")
+        self.budget.elements += n
+        if self.budget.elements > self.limits.max_total_elements:
+            raise LimitError(f"the program created more than {self.limits.max_total_elements:,} "
+                             "tensor elements in total")
+        if self.keep:
+            self.tensors.append(t)
+        return next(self._ids)
+
+    def check_time(self) -> None:
+        if self.budget.deadline_passed():
+            raise LimitError(f"the program ran longer than the {self.limits.max_seconds:g} s "
+                             "time limit")
+
+    def add_record(self, rec: Record) -> None:
+        self.budget.ops += 1
+        if self.budget.ops > self.limits.max_ops:
+            raise LimitError(f"the program recorded more than {self.limits.max_ops:,} operations")
+        self.check_time()
+        if self.keep:
+            self.records.append(rec)
+            self.events.append({"type": "forward", "record": rec})
+
+    def emit(self, event: dict) -> None:
+        if self.keep:
+            self.events.append(event)
+
+
+_default = contextvars.ContextVar("default_tape", default=None)
+_active: contextvars.ContextVar[Tape | None] = contextvars.ContextVar("active_tape", default=None)
+_record_counter = itertools.count()
+
+
+def current_tape() -> Tape:
+    tape = _active.get()
+    if tape is None:
+        tape = _default.get()
+        if tape is None:
+            tape = Tape(limits=Limits(max_ops=10**12, max_tensor_elements=10**12,
+                                      max_total_elements=10**18, max_seconds=float("inf"),
+                                      max_matmul_flops=10**18), keep=False)
+            _default.set(tape)
+    return tape
+
+
+@contextmanager
+def recording(tape: Tape) -> Iterator[Tape]:
+    token = _active.set(tape)
+    try:
+        yield tape
+    finally:
+        _active.reset(token)
+
+
+@contextmanager
+def at_span(span: Span | None) -> Iterator[None]:
+    """Ops recorded inside carry `span`; errors raised inside get it if they have none."""
+    tape = current_tape()
+    saved, tape.span = tape.span, span
+    try:
+        yield
+    except ChainruleError as e:
+        raise e.at(span)
+    finally:
+        tape.span = saved
+
+
+class Tensor:
+    """A NumPy array (float64, or int64 for class indices) with autograd bookkeeping."""
+
+    __slots__ = ("data", "requires_grad", "grad", "record", "id", "name", "origin", "span",
+                 "__weakref__")
+
+    def __init__(self, data: Any, requires_grad: bool = False, record: Record | None = None,
+                 origin: str = "leaf") -> None:
+        arr = np.asarray(data)
+        if arr.dtype.kind in "iub":
+            arr = arr.astype(np.int64, copy=False)
+        elif arr.dtype != np.float64:
+            arr = arr.astype(np.float64)
+        if requires_grad and arr.dtype.kind != "f":
+            raise ChainruleError("only floating-point tensors can require gradients "
+                                 "(integer tensors are class indices or data)")
+        self.data: np.ndarray = arr
+        self.requires_grad = requires_grad
+        self.grad: Tensor | None = None
+        self.record = record
+        self.name: str | None = None
+        self.origin = origin   # leaf | input | constant | result | detached
+        tape = current_tape()
+        self.span: Span | None = tape.span
+        self.id = tape.register(self)
+
+    # -- what PyTorch exposes
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.record is None or not self.requires_grad
+
+    @property
+    def grad_fn(self) -> str | None:
+        return self.record.grad_fn if self.record is not None and self.requires_grad else None
+
+    @property
+    def is_float(self) -> bool:
+        return self.data.dtype.kind == "f"
+
+    def numel(self) -> int:
+        return int(self.data.size)
+
+    def item(self) -> float | int:
+        if self.data.size != 1:
+            raise ChainruleError(f"a Tensor with {self.data.size} elements cannot be converted "
+                                 "to a Python number")
+        return self.data.reshape(()).item()
+
+    def __repr__(self) -> str:
+        from engine.printing import tensor_repr
+        return tensor_repr(self)
+
+    # -- operators, so tests and notebooks can write x * y directly
+    def __add__(self, o: Any) -> Tensor:
+        return _f().add(self, o)
+
+    def __radd__(self, o: Any) -> Tensor:
+        return _f().add(o, self)
+
+    def __sub__(self, o: Any) -> Tensor:
+        return _f().sub(self, o)
+
+    def __rsub__(self, o: Any) -> Tensor:
+        return _f().sub(o, self)
+
+    def __mul__(self, o: Any) -> Tensor:
+        return _f().mul(self, o)
+
+    def __rmul__(self, o: Any) -> Tensor:
+        return _f().mul(o, self)
+
+    def __truediv__(self, o: Any) -> Tensor:
+        return _f().div(self, o)
+
+    def __rtruediv__(self, o: Any) -> Tensor:
+        return _f().div(o, self)
+
+    def __pow__(self, o: Any) -> Tensor:
+        return _f().pow(self, o)
+
+    def __rpow__(self, o: Any) -> Tensor:
+        return _f().pow(o, self)
+
+    def __matmul__(self, o: Any) -> Tensor:
+        return _f().matmul(self, o)
+
+    def __neg__(self) -> Tensor:
+        return _f().neg(self)
+
+
+def _f() -> Any:
+    from engine import functional
+    return functional
+
+
+def apply(op: Op, inputs: tuple[Tensor, ...], **attrs: Any) -> Tensor:
+    """Run `op` forward on `inputs` and record it on the active tape."""
+    tape = current_tape()
+    arrays = tuple(t.data for t in inputs)
+    if op.check is not None:
+        op.check(*arrays, **attrs)
+    with np.errstate(all="ignore"):
+        out = np.asarray(op.forward(*arrays, **attrs))
+    if out.dtype.kind == "f" and out.dtype != np.float64:
+        out = out.astype(np.float64)
+    requires = any(t.requires_grad for t in inputs)
+    result = Tensor(out, requires_grad=requires and out.dtype.kind == "f", origin="result")
+    rec = Record(next(_record_counter), op, inputs, result, attrs, tape.span)
+    result.record = rec
+    tape.add_record(rec)
+    return result
