@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 class ChainruleError(Exception):
-    """Base class: `kind` groups errors for the page, `line`/`col` are 1-based (col 1 = first char)."""
+    """Base class: `kind` groups errors for the page; `line`/`col` are 1-based."""
 
     kind = "error"
 

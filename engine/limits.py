@@ -1,4 +1,4 @@
-"""Resource limits for one trace. Defaults are sane for a public server; app settings override them."""
+"""Resource limits for one trace: sane defaults for a public server; settings override them."""
 
 from __future__ import annotations
 

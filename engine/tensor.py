@@ -127,7 +127,8 @@ def at_span(span: Span | None) -> Iterator[None]:
     try:
         yield
     except ChainruleError as e:
-        raise e.at(span)
+        e.at(span)
+        raise
     finally:
         tape.span = saved
 
