@@ -1,0 +1,271 @@
+"""Tape events → steps: the forward pass op by op, then each backward pass edge by edge.
+
+Every step carries what the player shows without recomputing anything: lit nodes and edges, the
+source span, the numbers, the formulas (LaTeX, MathML, plain text) and one sentence of narration.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from engine.broadcast import fmt_shape
+from engine.formula import fill, formula, latex_name, partial
+from engine.graph import Graph
+from engine.tensor import Record, Tensor
+from engine.values import fmt, short, value
+
+NON_SCALAR_HINTS = [
+    "Reduce the output to one number first, e.g. {n}.sum().backward() or {n}.mean().backward().",
+    "Or pass the seed yourself: {n}.backward(gradient=torch.ones_like({n})) — one number per "
+    "element, saying how much each element matters.",
+    "A tensor with exactly one element is fine, even with shape (1,): that element seeds its "
+    "own gradient.",
+]
+
+
+def tname(label: str) -> str:
+    """A name in plain-text formulas: compound source text gets parentheses."""
+    return label if label.replace("_", "").isalnum() else f"({label})"
+
+
+def dtext(num: str, den: str) -> str:
+    return f"d{tname(num)}/d{tname(den)}"
+
+
+class Timeline:
+    """Builds steps; `limit` caps how many numbers each Value carries in full."""
+
+    def __init__(self, graph: Graph, limit: int) -> None:
+        self.g = graph
+        self.limit = limit
+        self.steps: list[dict] = []
+        self.node_grads: dict[str, np.ndarray] = {}
+        self.backward_start: int | None = None
+        self._root: Tensor | None = None
+        self._contribs: dict[str, list[dict]] = {}
+
+    def v(self, arr: Any) -> dict:
+        return value(arr, self.limit)
+
+    def add(self, step: dict) -> None:
+        step["index"] = len(self.steps)
+        self.steps.append(step)
+
+    # ------------------------------------------------------------ forward
+
+    def forward(self, rec: Record) -> None:
+        g = self.g
+        op_id, out_id = g.op_ids[rec.index], g.tid(rec.output)
+        in_ids = [g.tid(t) for t in rec.inputs]
+        edges = [g.input_edges[(rec.index, i)] for i in range(len(rec.inputs))]
+        edges.append(g.output_edges[rec.index])
+        self.add({"phase": "forward", "kind": "op", "op": op_id, "inputs": in_ids,
+                  "output": out_id, "value": self.v(rec.output.data),
+                  "span": rec.span, "focus": out_id,
+                  "lit_nodes": [*in_ids, op_id, out_id], "lit_edges": edges,
+                  "formula": None, "narration": self._forward_sentence(rec)})
+
+    def _forward_sentence(self, rec: Record) -> str:
+        out = rec.output
+        label = self.g.label(out)
+        args = ", ".join(self.g.label(t) for t in rec.inputs)
+        result = short(out.data) if out.data.size <= 4 else f"a {fmt_shape(out.shape)} tensor"
+        if out.name:
+            return f"Forward: {label} = {rec.op.name}({args}) gives {result}."
+        return f"Forward: {rec.op.name}({args}) gives {result}."
+
+    # ------------------------------------------------------------ backward
+
+    def backward_start_event(self, ev: dict) -> None:
+        root: Tensor = ev["root"]
+        if self.backward_start is None:
+            self.backward_start = len(self.steps)
+        self._root = root
+        self._contribs = {}
+        rid = self.g.tid(root)
+        name = self.g.label(root)
+        if ev["error"]:
+            self._backward_error(ev, rid, name)
+            return
+        seed = ev["seed"]
+        self.node_grads[rid] = seed
+        self.add({"phase": "backward", "kind": "seed", "root": rid, "grad": self.v(seed),
+                  "implicit_call": ev["implicit"], "gradient_given": ev["gradient_given"],
+                  "numel": int(root.data.size), "span": ev["span"], "focus": rid,
+                  "lit_nodes": [rid], "lit_edges": [],
+                  "formula": self._seed_formula(name, seed, ev["gradient_given"]),
+                  "narration": self._seed_sentence(root, name, ev)})
+
+    def _seed_formula(self, name: str, seed: np.ndarray, given: bool) -> dict:
+        d = partial(name, name)
+        if given:
+            return formula(rf"{d} := \text{{gradient}}", f"{dtext(name, name)} := gradient")
+        return formula(rf"{d} = 1", f"{dtext(name, name)} = 1")
+
+    def _seed_sentence(self, root: Tensor, name: str, ev: dict) -> str:
+        shape = fmt_shape(root.shape)
+        if ev["gradient_given"]:
+            return (f"Backward starts at {name} (shape {shape}) with the gradient you passed: it "
+                    "says how much each element of the output matters.")
+        why = (f"It can be implicit because {name} has one element (shape {shape}): the "
+               f"gradient of a single number with respect to itself is 1.")
+        lead = (f"The program never calls backward(), so chainrule runs {name}.backward() for "
+                "you. " if ev["implicit"] else "")
+        return f"{lead}Backward starts at {name} with ∂{name}/∂{name} = 1. {why}"
+
+    def _backward_error(self, ev: dict, rid: str, name: str) -> None:
+        message = ev["error"]
+        hints: list[str] = []
+        if "implicitly created only for scalar outputs" in message:
+            hints = [h.format(n=name) for h in NON_SCALAR_HINTS]
+            lead = (f"{name} has shape {fmt_shape(ev['root'].shape)} — "
+                    f"{ev['root'].data.size} elements, not one — so PyTorch cannot start "
+                    "backward with an implicit gradient of 1.")
+        else:
+            lead = "PyTorch refuses this backward call."
+        self.add({"phase": "backward", "kind": "error", "message": message, "hints": hints,
+                  "node": rid, "span": ev["span"], "focus": rid, "lit_nodes": [rid],
+                  "lit_edges": [], "formula": None, "narration": f"{lead} {message}."})
+
+    def edge(self, ev: dict) -> None:
+        g = self.g
+        rec: Record = ev["record"]
+        i: int = ev["input_index"]
+        inp, out = rec.inputs[i], rec.output
+        op_id, to_id, from_id = g.op_ids[rec.index], g.tid(inp), g.tid(out)
+        edge_id = g.input_edges[(rec.index, i)]
+        contribs = self._contribs.setdefault(to_id, [])
+        contribs.append(self.v(ev["contribution"]))
+        if ev["complete"]:
+            self.node_grads[to_id] = ev["total"]
+        step = {"phase": "backward", "kind": "edge", "op": op_id, "from": from_id, "to": to_id,
+                "edge": edge_id, "upstream": self.v(ev["upstream"]),
+                "local": None if ev["local"] is None else self.v(ev["local"]),
+                "product": self.v(ev["product"]), "reduced_axes": ev["reduced_axes"],
+                "contribution": contribs[-1], "contributions": list(contribs),
+                "grad": self.v(ev["total"]), "count": ev["count"], "expected": ev["expected"],
+                "complete": ev["complete"],
+                "leaf_grad": self.v(ev["leaf_grad"]) if "leaf_grad" in ev else None,
+                "leaf_grad_before": (self.v(ev["leaf_before"])
+                                     if ev.get("leaf_before") is not None else None),
+                "span": rec.span, "focus": to_id,
+                "lit_nodes": [from_id, op_id, to_id],
+                "lit_edges": [g.output_edges[rec.index], edge_id]}
+        step["formula"], step["chain"] = self._edge_formulas(rec, i, ev)
+        if ev["expected"] > 1:
+            step["accumulate"] = self._sum_formula(inp, ev)
+        step["narration"] = self._edge_sentence(rec, i, ev)
+        self.add(step)
+
+    def _names(self, rec: Record) -> dict[str, str]:
+        names = {"out": self.g.label(rec.output)}
+        for key, t in zip("ab", rec.inputs, strict=False):
+            names[key] = self.g.label(t)
+        return names
+
+    def _extras(self, rec: Record) -> dict:
+        attrs = {k: v for k, v in rec.attrs.items() if isinstance(v, int | float | str)}
+        if rec.op.extras is not None:
+            attrs.update(rec.op.extras(rec.ctx()))
+        return attrs
+
+    def _edge_formulas(self, rec: Record, i: int, ev: dict) -> tuple[dict, dict]:
+        rule = rec.op.rules[i]
+        names, attrs = self._names(rec), self._extras(rec)
+        body_tex = fill(rule.latex, attrs, names, latex=True)
+        body_txt = fill(rule.text, attrs, names, latex=False)
+        out_name, in_name = names["out"], self.g.label(rec.inputs[i])
+        root = self.g.label(self._root) if self._root is not None else "L"
+        d_local = partial(out_name, in_name)
+        d_up, d_in = partial(root, out_name), partial(root, in_name)
+        scalar = ev["local"] is not None and np.asarray(ev["local"]).size == 1 and \
+            np.asarray(ev["upstream"]).size == 1
+        if rule.local is not None:
+            tex = f"{d_local} = {body_tex}"
+            txt = f"{dtext(out_name, in_name)} = {body_txt}"
+            num = fmt(np.asarray(ev["local"]).reshape(()).item()) if scalar else None
+            if num is not None and num != body_txt:
+                tex, txt = f"{tex} = {num}", f"{txt} = {num}"
+            local_form = formula(tex, txt)
+        else:
+            local_form = formula(rf"{d_in} \mathrel{{+}}= {body_tex}",
+                                 f"{dtext(root, in_name)} += {body_txt}")
+        if scalar:
+            up = fmt(np.asarray(ev["upstream"]).reshape(()).item())
+            loc = fmt(np.asarray(ev["local"]).reshape(()).item())
+            res = fmt(np.asarray(ev["contribution"]).reshape(()).item())
+            chain = formula(rf"{d_up} \cdot {d_local} = {up} \times {loc} = {res}",
+                            f"{dtext(root, out_name)} × {dtext(out_name, in_name)} = "
+                            f"{up} × {loc} = {res}")
+        else:
+            reduce = ""
+            if ev["reduced_axes"]:
+                axes = ", ".join(str(a) for a in ev["reduced_axes"])
+                reduce = rf",\ \text{{summed over dim {axes}}}"
+            chain = formula(rf"{d_up} \odot {d_local}{reduce}" if rule.local is not None
+                            else rf"{d_in} \mathrel{{+}}= {body_tex}{reduce}",
+                            f"upstream × local{', summed over dim ' if reduce else ''}"
+                            f"{', '.join(str(a) for a in ev['reduced_axes'])}")
+        return local_form, chain
+
+    def _sum_formula(self, inp: Tensor, ev: dict) -> dict:
+        root = self.g.label(self._root) if self._root is not None else "L"
+        name = self.g.label(inp)
+        parts = self._contribs[self.g.tid(inp)]
+        if all(p["data"] is not None and not isinstance(p["data"], list) for p in parts):
+            terms = " + ".join(fmt(p["data"]) if not isinstance(p["data"], str) else p["data"]
+                               for p in parts)
+            total = fmt(np.asarray(ev["total"]).reshape(()).item())
+            pending = "" if ev["complete"] else r" + \dots"
+            tex = rf"{partial(root, name)} = {terms}{pending} = {total}"
+            if not ev["complete"]:
+                tex = rf"{partial(root, name)} = {terms}{pending}"
+            txt = f"{dtext(root, name)} = {terms}{' + …' if not ev['complete'] else f' = {total}'}"
+            return formula(tex, txt)
+        k = len(parts)
+        return formula(rf"{partial(root, name)} = \textstyle\sum_{{k=1}}^{{{k}}} c_k",
+                       f"{dtext(root, name)} = sum of {k} contributions so far")
+
+    def _edge_sentence(self, rec: Record, i: int, ev: dict) -> str:
+        inp = rec.inputs[i]
+        name, out_name = self.g.label(inp), self.g.label(rec.output)
+        root = self.g.label(self._root) if self._root is not None else "L"
+        contribution = short(ev["contribution"])
+        first = (f"Backward through {rec.op.name}: ∂{root}/∂{tname(out_name)} flows to {name}, "
+                 f"contributing {contribution}")
+        if ev["reduced_axes"]:
+            first += f" after summing over dim {', '.join(map(str, ev['reduced_axes']))} " \
+                     "to undo broadcasting"
+        first += "."
+        if ev["expected"] == 1:
+            return first + f" ∂{root}/∂{tname(name)} = {short(ev['total'])}."
+        if not ev["complete"]:
+            return first + (f" That is path {ev['count']} of {ev['expected']} reaching {name}; "
+                            f"its gradient so far is {short(ev['total'])}.")
+        parts = self._contribs[self.g.tid(inp)]
+        terms = " + ".join(short_value(p) for p in parts)
+        return first + (f" All {ev['expected']} paths have reached {name}: "
+                        f"∂{root}/∂{tname(name)} = {terms} = {short(ev['total'])}.")
+
+    def runtime_error(self, err: Any, node: str | None) -> None:
+        span = None if err.line is None else (err.line, err.col, err.end_line, err.end_col)
+        lit = [node] if node else []
+        phase = "backward" if self.backward_start is not None else "forward"
+        self.add({"phase": phase, "kind": "error", "message": err.message, "hints": [],
+                  "node": node, "span": span, "focus": node, "lit_nodes": lit, "lit_edges": [],
+                  "formula": None, "narration": f"The program stops here: {err.message}"})
+
+
+def short_value(v: dict) -> str:
+    data = v["data"]
+    if isinstance(data, int | float):
+        return fmt(data)
+    if isinstance(data, str):
+        return data
+    return "a " + "×".join(str(n) for n in v["shape"]) + " tensor"
+
+
+def name_for_latex(label: str) -> str:
+    return latex_name(label)

@@ -1,0 +1,173 @@
+"""The Trace: one plain object every consumer reads (docs/trace-format.md).
+
+source → interpreter (records the tape) → graph → timeline → layout → Trace.to_dict()
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.errors import BackwardError, ChainruleError
+from engine.graph import Graph, build_graph, dtype_name
+from engine.layout import LayoutEdge, LayoutNode, layout_graph
+from engine.limits import Limits
+from engine.node_size import op_size, tensor_size
+from engine.tensor import Tensor
+from engine.timeline import Timeline
+from engine.values import flags, value
+
+FORMAT_VERSION = 1
+
+
+@dataclass
+class Trace:
+    source: str
+    nodes: list[dict] = field(default_factory=list)
+    edges: list[dict] = field(default_factory=list)
+    steps: list[dict] = field(default_factory=list)
+    layout: dict = field(default_factory=dict)
+    variables: dict[str, dict] = field(default_factory=dict)
+    inputs: dict[str, float] = field(default_factory=dict)
+    stdout: str = ""
+    error: dict | None = None
+    implicit_backward: bool = False
+    backward_start: int | None = None
+
+    def to_dict(self) -> dict:
+        return {"version": FORMAT_VERSION, "source": self.source, "nodes": self.nodes,
+                "edges": self.edges, "steps": self.steps, "layout": self.layout,
+                "variables": self.variables, "inputs": self.inputs, "stdout": self.stdout,
+                "error": self.error, "implicit_backward": self.implicit_backward,
+                "backward_start": self.backward_start}
+
+    def _repr_html_(self) -> str:
+        from chainrule.notebook import trace_html
+        return trace_html(self)
+
+
+def trace_program(source: str, inputs: dict[str, float] | None = None, seed: int = 0,
+                  limits: Limits | None = None) -> Trace:
+    """Run `source` and build its Trace. Raises RefusedError for programs refused up front."""
+    from engine.lang import run_program
+
+    limits = limits or Limits()
+    result = run_program(source, inputs=inputs, seed=seed, limits=limits)
+    return build_trace(source, result, limits)
+
+
+def build_trace(source: str, result: Any, limits: Limits) -> Trace:
+    graph = build_graph(result.tape, source)
+    tl = Timeline(graph, limits.max_display_elements)
+    _play_events(tl, result.tape.events)
+    error = _error(tl, graph, result.error)
+    trace = Trace(source=source, steps=tl.steps, stdout=result.stdout, error=error,
+                  inputs=dict(result.free_variables),
+                  implicit_backward=result.implicit_backward, backward_start=tl.backward_start)
+    trace.nodes = _nodes(graph, tl, limits.max_display_elements)
+    trace.edges = graph.edges
+    _apply_layout(trace)
+    trace.variables = _variables(result.variables, graph, limits.max_display_elements)
+    return trace
+
+
+def _play_events(tl: Timeline, events: list[dict]) -> None:
+    for ev in events:
+        kind = ev["type"]
+        if kind == "forward":
+            tl.forward(ev["record"])
+        elif kind == "backward":
+            tl.backward_start_event(ev)
+        elif kind == "edge":
+            tl.edge(ev)
+        elif kind == "leaf_seed":
+            tl.node_grads[tl.g.tid(ev["tensor"])] = ev["tensor"].grad.data
+
+
+def _error(tl: Timeline, graph: Graph, err: ChainruleError | None) -> dict | None:
+    if err is None:
+        return None
+    out = err.to_dict()
+    last = tl.steps[-1] if tl.steps else None
+    if isinstance(err, BackwardError) and last is not None and last["kind"] == "error":
+        out["node"], out["hints"] = last["node"], last["hints"]
+        if err.line is not None and last["span"] is None:
+            last["span"] = (err.line, err.col, err.end_line, err.end_col)
+        return out
+    node = _failing_node(graph, err)
+    tl.runtime_error(err, node)
+    out["node"], out["hints"] = node, []
+    return out
+
+
+def _failing_node(graph: Graph, err: ChainruleError) -> str | None:
+    """The last tensor recorded on the failing line, if any: the page marks it."""
+    if err.line is None:
+        return None
+    for t in reversed(graph.tensors):
+        if t.span is not None and t.span[0] <= err.line <= t.span[2]:
+            return graph.tid(t)
+    return None
+
+
+def _nodes(graph: Graph, tl: Timeline, limit: int) -> list[dict]:
+    nodes: list[dict] = []
+    for t in graph.tensors:
+        nid = graph.tid(t)
+        grad = tl.node_grads.get(nid)
+        w, h = tensor_size(graph.labels[nid], list(t.shape), t.requires_grad)
+        nodes.append({"id": nid, "kind": "tensor", "label": graph.labels[nid], "name": t.name,
+                      "expr": None if t.span is None else _expr(graph, t),
+                      "origin": t.origin, "dtype": dtype_name(t.data), "shape": list(t.shape),
+                      "requires_grad": t.requires_grad, "is_leaf": t.is_leaf,
+                      "grad_fn": t.grad_fn, "value": value(t.data, limit),
+                      "grad": None if grad is None else value(grad, limit),
+                      "span": t.span, "flags": flags(t.data, grad), "w": w, "h": h})
+    for rec in graph.records:
+        oid = graph.op_ids[rec.index]
+        w, h = op_size(rec.op.name)
+        nodes.append({"id": oid, "kind": "op", "op": rec.op.name, "label": rec.op.name,
+                      "symbol": rec.op.symbol, "grad_fn": rec.grad_fn,
+                      "attrs": _plain_attrs(rec.attrs), "span": rec.span, "w": w, "h": h})
+    return nodes
+
+
+def _expr(graph: Graph, t: Tensor) -> str | None:
+    label = graph.labels[graph.tid(t)]
+    return None if label == t.name else label
+
+
+def _plain_attrs(attrs: dict) -> dict:
+    out: dict[str, Any] = {}
+    for k, v in attrs.items():
+        if isinstance(v, bool | int | float | str) or v is None:
+            out[k] = v
+        elif isinstance(v, tuple) and all(isinstance(x, int) for x in v):
+            out[k] = list(v)
+        else:
+            out[k] = str(v)
+    return out
+
+
+def _apply_layout(trace: Trace) -> None:
+    lnodes = [LayoutNode(n["id"], n["w"], n["h"]) for n in trace.nodes]
+    ledges = [LayoutEdge(e["id"], e["source"], e["target"]) for e in trace.edges]
+    lay = layout_graph(lnodes, ledges)
+    for n in trace.nodes:
+        n["x"], n["y"] = (round(c, 1) for c in lay.positions[n["id"]])
+    for e in trace.edges:
+        e["route"] = [[round(x, 1), round(y, 1)] for x, y in lay.routes.get(e["id"], [])]
+    trace.layout = {"width": round(lay.width, 1), "height": round(lay.height, 1),
+                    "engine": lay.engine, "elapsed_ms": round(lay.elapsed_ms, 2)}
+
+
+def _variables(variables: dict[str, Any], graph: Graph, limit: int) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    for name, val in variables.items():
+        if not isinstance(val, Tensor):
+            continue
+        out[name] = {"shape": list(val.shape), "data": value(val.data, limit)["data"],
+                     "grad": None if val.grad is None else value(val.grad.data, limit)["data"],
+                     "requires_grad": val.requires_grad,
+                     "node": graph.tensor_ids.get(val.id)}
+    return out
