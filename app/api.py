@@ -1,0 +1,42 @@
+"""JSON API: POST /api/trace, GET /api/examples, GET /healthz."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+
+from app.gallery import examples
+from app.runner import trace_response
+from app.schemas import Example, Health, RefusedResponse, TraceRequest, TraceResponse
+
+router = APIRouter()
+
+
+@router.post(
+    "/api/trace", tags=["trace"],
+    summary="Run a program and return its graph, timeline, layout and variables",
+    responses={200: {"model": TraceResponse,
+                     "description": "The trace. A runtime error (non-scalar backward, shape "
+                                    "mismatch) is a 200 whose `error` is set, with the graph "
+                                    "recorded up to the failing line."},
+               400: {"model": RefusedResponse,
+                     "description": "Refused before running: syntax, a construct outside the "
+                                    "language, or a source over the size limit."}})
+async def trace(body: TraceRequest, request: Request) -> Response:
+    settings = request.app.state.settings
+    status, payload = await run_in_threadpool(
+        trace_response, body.source, body.inputs, body.seed, settings.limits)
+    return Response(payload, status_code=status, media_type="application/json")
+
+
+@router.get("/api/examples", tags=["examples"], response_model=list[Example],
+            summary="The examples gallery")
+async def list_examples() -> list[dict]:
+    return examples()
+
+
+@router.get("/healthz", tags=["ops"], response_model=Health)
+async def healthz() -> dict:
+    from app import __version__
+    return {"status": "ok", "version": __version__}

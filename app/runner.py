@@ -1,0 +1,32 @@
+"""Runs one trace request and turns the outcome into (HTTP status, JSON body).
+
+The engine call is pure; this module only maps refusals to 400 and everything else to 200.
+"""
+
+from __future__ import annotations
+
+import json
+
+from engine.errors import ChainruleError, RefusedError
+from engine.limits import Limits
+from engine.trace import trace_program
+
+
+def trace_response(source: str, inputs: dict[str, float] | None, seed: int | None,
+                   limits: Limits) -> tuple[int, bytes]:
+    """Status and JSON bytes for one request. Never raises for any input."""
+    try:
+        if len(source) > limits.max_source_chars:
+            raise RefusedError(f"the program is {len(source):,} characters long, over the limit "
+                               f"of {limits.max_source_chars:,}", 1, 1)
+        trace = trace_program(source, inputs=inputs, seed=seed or 0, limits=limits)
+        return 200, dumps(trace.to_dict())
+    except RefusedError as e:
+        return 400, dumps({"error": {**e.to_dict(), "node": None, "hints": []}})
+    except ChainruleError as e:
+        body = {**e.to_dict(), "node": None, "hints": []}
+        return 400, dumps({"error": body})
+
+
+def dumps(obj: object) -> bytes:
+    return json.dumps(obj, separators=(",", ":"), allow_nan=False).encode()

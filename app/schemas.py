@@ -1,0 +1,191 @@
+"""Request and response schemas: the OpenAPI document at /openapi.json is built from these.
+
+Responses are serialised straight from the Trace (fast path); tests validate real responses
+against these models so the document stays exact. See docs/trace-format.md for the prose.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Number = float | int | str          # "nan", "inf", "-inf" travel as strings
+Nested = Number | list[Any] | None
+Span = tuple[int, int, int | None, int | None]
+
+
+class TraceRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    source: str = Field(..., description="The program, in chainrule's snippet language.",
+                        examples=["x = torch.tensor(2.0, requires_grad=True)\ny = x ** 2\n"
+                                  "y.backward()"])
+    inputs: dict[str, float] | None = Field(
+        None, description="Values for free variables (names never assigned); default 1.0.")
+    seed: int | None = Field(None, ge=0, le=2**63 - 1,
+                             description="Seed for random tensors; default 0.")
+
+
+class Summary(BaseModel):
+    numel: int
+    min: Number | None
+    max: Number | None
+    mean: Number | None
+
+
+class Value(BaseModel):
+    shape: list[int]
+    data: Nested = Field(description="Number, nested list, or null above the element limit.")
+    summary: Summary
+    nonfinite: bool
+    preview: list[Number] | None = Field(None, description="First elements, flat, when data "
+                                                           "is null.")
+
+
+class Formula(BaseModel):
+    latex: str
+    mathml: str
+    text: str
+
+
+class Node(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    kind: Literal["tensor", "op"]
+    label: str
+    x: float
+    y: float
+    w: float
+    h: float
+    span: Span | None = None
+    grad_fn: str | None = None
+    # tensor nodes
+    name: str | None = None
+    expr: str | None = None
+    origin: Literal["leaf", "input", "constant", "result", "detached"] | None = None
+    dtype: Literal["float", "int"] | None = None
+    shape: list[int] | None = None
+    requires_grad: bool | None = None
+    is_leaf: bool | None = None
+    value: Value | None = None
+    grad: Value | None = None
+    flags: list[Literal["nan", "inf"]] | None = None
+    # op nodes
+    op: str | None = None
+    symbol: str | None = None
+    attrs: dict[str, Any] | None = None
+
+
+class Edge(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    source: str
+    target: str
+    role: Literal["input", "output"]
+    input_index: int | None
+    shape: list[int]
+    route: list[tuple[float, float]]
+
+
+class Step(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    index: int
+    phase: Literal["forward", "backward"]
+    kind: Literal["op", "seed", "edge", "error"]
+    narration: str
+    span: Span | None
+    focus: str | None
+    lit_nodes: list[str]
+    lit_edges: list[str]
+    formula: Formula | None
+    # forward op
+    op: str | None = None
+    inputs: list[str] | None = None
+    output: str | None = None
+    value: Value | None = None
+    # seed
+    root: str | None = None
+    implicit_call: bool | None = None
+    gradient_given: bool | None = None
+    numel: int | None = None
+    # edge (and seed: grad)
+    grad: Value | None = None
+    from_: str | None = Field(None, alias="from")
+    to: str | None = None
+    edge: str | None = None
+    upstream: Value | None = None
+    local: Value | None = None
+    product: Value | None = None
+    reduced_axes: list[int] | None = None
+    contribution: Value | None = None
+    contributions: list[Value] | None = None
+    count: int | None = None
+    expected: int | None = None
+    complete: bool | None = None
+    leaf_grad: Value | None = None
+    leaf_grad_before: Value | None = None
+    chain: Formula | None = None
+    accumulate: Formula | None = None
+    # error
+    message: str | None = None
+    hints: list[str] | None = None
+    node: str | None = None
+
+
+class ErrorInfo(BaseModel):
+    kind: str = Field(description="syntax | refused | limit | backward | shape | name | "
+                                  "argument | runtime | internal")
+    message: str
+    line: int | None
+    col: int | None = Field(description="1-based column")
+    end_line: int | None = None
+    end_col: int | None = None
+    node: str | None = None
+    hints: list[str] = Field(default_factory=list)
+
+
+class Variable(BaseModel):
+    shape: list[int]
+    data: Nested
+    grad: Nested
+    requires_grad: bool
+    node: str | None = None
+
+
+class Layout(BaseModel):
+    width: float
+    height: float
+    engine: str
+    elapsed_ms: float | None = None
+
+
+class TraceResponse(BaseModel):
+    version: int
+    source: str
+    nodes: list[Node]
+    edges: list[Edge]
+    steps: list[Step]
+    layout: Layout
+    variables: dict[str, Variable]
+    inputs: dict[str, float]
+    stdout: str
+    error: ErrorInfo | None
+    implicit_backward: bool
+    backward_start: int | None
+
+
+class RefusedResponse(BaseModel):
+    error: ErrorInfo
+
+
+class Example(BaseModel):
+    id: str
+    title: str
+    summary: str
+    source: str
+    tags: list[str] = Field(default_factory=list)
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    version: str

@@ -1,0 +1,32 @@
+"""Settings from environment variables (CHAINRULE_*), with the engine's limits as defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+
+from engine.limits import Limits
+
+
+def _env(name: str, default: float | int) -> float | int:
+    raw = os.environ.get(f"CHAINRULE_{name.upper()}")
+    if raw is None:
+        return default
+    return type(default)(raw)
+
+
+@dataclass(frozen=True)
+class Settings:
+    limits: Limits = field(default_factory=Limits)
+    max_body_bytes: int = 64_000
+    workers: int = 2             # trace worker processes
+    static_max_age: int = 3600
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        limits = Limits(**{f.name: _env(f.name, getattr(Limits(), f.name))
+                           for f in fields(Limits)})
+        return cls(limits=limits,
+                   max_body_bytes=int(_env("max_body_bytes", cls.max_body_bytes)),
+                   workers=int(_env("workers", cls.workers)),
+                   static_max_age=int(_env("static_max_age", cls.static_max_age)))
