@@ -7,8 +7,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from app.gallery import examples
-from app.runner import trace_response
+from app.runner import limit_response, trace_response
 from app.schemas import Example, Health, RefusedResponse, TraceRequest, TraceResponse
+from app.workers import GRACE_SECONDS
 
 router = APIRouter()
 
@@ -25,8 +26,16 @@ router = APIRouter()
                                     "language, or a source over the size limit."}})
 async def trace(body: TraceRequest, request: Request) -> Response:
     settings = request.app.state.settings
-    status, payload = await run_in_threadpool(
-        trace_response, body.source, body.inputs, body.seed, settings.limits)
+    job = (body.source, body.inputs, body.seed, settings.limits)
+    pool = request.app.state.pool
+    if pool is None:
+        status, payload = await run_in_threadpool(trace_response, *job)
+    else:
+        timeout = settings.limits.max_seconds + GRACE_SECONDS
+        outcome = await run_in_threadpool(pool.run, job, timeout)
+        status, payload = outcome or limit_response(
+            f"the program ran longer than the {settings.limits.max_seconds:g} s time limit "
+            "(or ran out of memory) and was stopped", settings.limits, source=body.source)
     return Response(payload, status_code=status, media_type="application/json")
 
 

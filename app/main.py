@@ -1,23 +1,42 @@
-"""The app factory: settings, middleware, routers, static files."""
+"""The app factory: settings, middleware, routers, static files, the trace worker pool."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app import __version__, api, pages
+from app.security import HardeningMiddleware
 from app.settings import Settings
+from app.workers import WorkerPool, default_memory_bytes
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    app = FastAPI(title="chainrule", version=__version__,
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pool = WorkerPool(settings.workers, default_memory_bytes()) if settings.workers else None
+        app.state.pool = pool
+        try:
+            yield
+        finally:
+            if pool is not None:
+                pool.close()
+
+    app = FastAPI(title="chainrule", version=__version__, lifespan=lifespan,
+                  docs_url=None, redoc_url=None,
                   description="See backpropagation: trace a PyTorch-flavoured snippet and play "
                               "its forward and backward pass.")
-    app.state.settings = settings or Settings.from_env()
+    app.state.settings = settings
+    app.state.pool = None
+    app.add_middleware(HardeningMiddleware, max_body_bytes=settings.max_body_bytes)
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -24,8 +24,25 @@ def trace_response(source: str, inputs: dict[str, float] | None, seed: int | Non
     except RefusedError as e:
         return 400, dumps({"error": {**e.to_dict(), "node": None, "hints": []}})
     except ChainruleError as e:
-        body = {**e.to_dict(), "node": None, "hints": []}
-        return 400, dumps({"error": body})
+        return limit_response(e.message, limits, e) if e.kind == "limit" else \
+            (400, dumps({"error": {**e.to_dict(), "node": None, "hints": []}}))
+    except (MemoryError, RecursionError):
+        return limit_response("the program needed more memory or nesting than this server "
+                              "allows", limits)
+
+
+def limit_response(message: str, limits: Limits, err: ChainruleError | None = None,
+                   source: str = "") -> tuple[int, bytes]:
+    """A 200 whose error names the limit, with an empty graph (nothing could be kept)."""
+    error = {"kind": "limit", "message": message, "line": None, "col": None,
+             "end_line": None, "end_col": None, "node": None, "hints": []}
+    if err is not None:
+        error.update({k: v for k, v in err.to_dict().items() if v is not None})
+    body = {"version": 1, "source": source, "nodes": [], "edges": [], "steps": [],
+            "layout": {"width": 0.0, "height": 0.0, "engine": "none", "elapsed_ms": 0.0},
+            "variables": {}, "inputs": {}, "stdout": "", "error": error,
+            "implicit_backward": False, "backward_start": None}
+    return 200, dumps(body)
 
 
 def dumps(obj: object) -> bytes:

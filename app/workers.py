@@ -1,0 +1,114 @@
+"""Trace worker processes: a runaway program is stopped for real, by killing its process.
+
+Each worker runs one trace at a time under a memory cap (RLIMIT_AS). The parent waits for the
+answer up to the time limit plus a grace period; past that it kills the worker, starts a fresh
+one, and answers with a limit error. Other requests keep flowing through the other workers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing as mp
+import os
+import queue
+import resource
+import threading
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+
+from engine.limits import Limits
+
+GRACE_SECONDS = 1.5       # layout and serialisation after the program's own time limit
+PRELOAD = ["engine.trace", "engine.lang", "engine.layout", "app.runner", "numpy"]
+
+
+def _worker_main(conn: Connection, memory_bytes: int) -> None:
+    if memory_bytes > 0:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    from app.runner import trace_response
+
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        try:
+            conn.send(trace_response(*job))
+        except MemoryError:
+            conn.send(memory_error_response(job[3]))
+
+
+def memory_error_response(limits: Limits) -> tuple[int, bytes]:
+    from app.runner import limit_response
+    return limit_response("the program needed more memory than this server allows", limits)
+
+
+@dataclass
+class _Worker:
+    process: Any
+    conn: Connection
+
+
+class WorkerPool:
+    """A fixed set of worker processes, handed out one request at a time."""
+
+    def __init__(self, size: int, memory_bytes: int) -> None:
+        self.size = size
+        self.memory_bytes = memory_bytes
+        self._ctx = mp.get_context("forkserver")
+        self._ctx.set_forkserver_preload(PRELOAD)
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._lock = threading.Lock()
+        self.restarts = 0
+        for _ in range(size):
+            self._idle.put(self._spawn())
+
+    def _spawn(self) -> _Worker:
+        parent, child = self._ctx.Pipe()
+        proc = self._ctx.Process(target=_worker_main, args=(child, self.memory_bytes),
+                                 daemon=True, name="chainrule-trace")
+        proc.start()
+        child.close()
+        return _Worker(proc, parent)
+
+    def run(self, job: tuple, timeout: float) -> tuple[int, bytes] | None:
+        """Run `job` on an idle worker; None when it had to be killed (time or crash)."""
+        worker = self._idle.get()
+        try:
+            worker.conn.send(job)
+            if worker.conn.poll(timeout):
+                result = worker.conn.recv()
+                self._idle.put(worker)
+                return result
+        except (EOFError, OSError, BrokenPipeError):
+            pass
+        self._replace(worker)
+        return None
+
+    def _replace(self, worker: _Worker) -> None:
+        worker.process.kill()
+        worker.process.join(timeout=5)
+        worker.conn.close()
+        with self._lock:
+            self.restarts += 1
+        self._idle.put(self._spawn())
+
+    def close(self) -> None:
+        while True:
+            try:
+                worker = self._idle.get_nowait()
+            except queue.Empty:
+                break
+            with contextlib.suppress(OSError):
+                worker.conn.send(None)
+            worker.process.join(timeout=2)
+            if worker.process.is_alive():
+                worker.process.kill()
+
+
+def default_memory_bytes() -> int:
+    """2 GiB per worker unless CHAINRULE_WORKER_MEMORY_MB says otherwise."""
+    return int(os.environ.get("CHAINRULE_WORKER_MEMORY_MB", "2048")) * 1024 * 1024
