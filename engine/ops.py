@@ -252,11 +252,12 @@ def _reshape_back(g: np.ndarray, c: Ctx) -> np.ndarray:
     return np.reshape(g, c.a.shape)
 
 
-def _transpose_fwd(a: np.ndarray, dim0: int = 0, dim1: int = 1) -> np.ndarray:
+def _transpose_fwd(a: np.ndarray, dim0: int = 0, dim1: int = 1, **_: Any) -> np.ndarray:
+    # `grad_fn` rides along in the attrs for t() and .T; it names the node, not the math.
     return np.swapaxes(a, dim0, dim1) if a.ndim >= 2 else a
 
 
-def _check_transpose(a: np.ndarray, dim0: int = 0, dim1: int = 1) -> None:
+def _check_transpose(a: np.ndarray, dim0: int = 0, dim1: int = 1, **_: Any) -> None:
     _check_dims(a, dim0)
     _check_dims(a, dim1)
 
