@@ -86,7 +86,7 @@ def _check_broadcast(a: np.ndarray, b: np.ndarray, **_: Any) -> None:
 
 def _expand_reduced(g: np.ndarray, shape: tuple[int, ...], dim: Any, keepdim: bool) -> np.ndarray:
     """Broadcast the gradient of a reduction back to the input's shape."""
-    if dim is not None and not keepdim:
+    if dim is not None and not keepdim and shape:
         g = np.expand_dims(g, tuple(d % len(shape) for d in _dims(dim)))
     return np.broadcast_to(g, shape)
 
@@ -96,13 +96,14 @@ def _dims(dim: Any) -> tuple[int, ...]:
 
 
 def _count(shape: tuple[int, ...], dim: Any) -> int:
-    if dim is None:
-        return int(np.prod(shape, dtype=np.int64)) if shape else 1
+    if dim is None or not shape:
+        return int(np.prod(shape, dtype=np.int64))
     return int(np.prod([shape[d] for d in _dims(dim)], dtype=np.int64))
 
 
-def _axis(dim: Any) -> Any:
-    return None if dim is None else _dims(dim)
+def _axis(dim: Any, ndim: int) -> Any:
+    # A 0-d tensor accepts dim 0 or -1 in PyTorch; NumPy has no axis to name, so reduce all.
+    return None if dim is None or ndim == 0 else _dims(dim)
 
 
 def _check_dims(a: np.ndarray, dim: Any = None, **_: Any) -> None:
@@ -232,11 +233,11 @@ def _reduction_grad_fn(stem: str) -> Callable[[tuple, dict], str]:
 
 
 def _sum_fwd(a: np.ndarray, dim: Any = None, keepdim: bool = False) -> np.ndarray:
-    return np.sum(a, axis=_axis(dim), keepdims=keepdim)
+    return np.sum(a, axis=_axis(dim, a.ndim), keepdims=keepdim)
 
 
 def _mean_fwd(a: np.ndarray, dim: Any = None, keepdim: bool = False) -> np.ndarray:
-    return np.mean(a, axis=_axis(dim), keepdims=keepdim)
+    return np.mean(a, axis=_axis(dim, a.ndim), keepdims=keepdim)
 
 
 def _max_mask(c: Ctx) -> np.ndarray:
