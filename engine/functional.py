@@ -206,14 +206,17 @@ def t(x: Any) -> Tensor:
     if tx.data.ndim > 2:
         raise ShapeError(f"t() expects a tensor with at most 2 dimensions, got shape "
                          f"{fmt_shape(tx.shape)}; use transpose(dim0, dim1)")
-    return apply(OPS["transpose"], (tx,), dim0=0, dim1=1, grad_fn="TBackward0")
+    # On 0-d and 1-D tensors t() is the identity (transpose(0, 0)), as in PyTorch.
+    dim1 = 1 if tx.data.ndim == 2 else 0
+    return apply(OPS["transpose"], (tx,), dim0=0, dim1=dim1, grad_fn="TBackward0")
 
 
 def T(x: Any) -> Tensor:  # noqa: N802 - PyTorch's property name
     tx = _tensor_arg(x, "T")
     if tx.data.ndim > 2:
         raise ShapeError("x.T is only defined here for tensors with at most 2 dimensions")
-    return apply(OPS["transpose"], (tx,), dim0=0, dim1=1, grad_fn="PermuteBackward0")
+    dim1 = 1 if tx.data.ndim == 2 else 0
+    return apply(OPS["transpose"], (tx,), dim0=0, dim1=dim1, grad_fn="PermuteBackward0")
 
 
 def _int(x: Any, what: str) -> int:
