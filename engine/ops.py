@@ -152,6 +152,13 @@ def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
+def _pow_tensor_grad_a(c: Ctx) -> np.ndarray:
+    # b·a^(b-1) is 0·0^-1 = nan at a == 0, b == 0; PyTorch masks exponent 0 to gradient 0.
+    with np.errstate(all="ignore"):
+        local = c.b * np.power(c.a, c.b - 1.0)
+    return np.where(c.b == 0, 0.0, local)
+
+
 def _pow_tensor_grad_b(c: Ctx) -> np.ndarray:
     # PyTorch masks the log where base == 0 and exponent >= 0 so that 0**b has gradient 0.
     with np.errstate(all="ignore"):
@@ -431,7 +438,7 @@ OPS: dict[str, Op] = {op.name: op for op in [
         (lambda c: -c.a / (c.b * c.b), r"-\frac{$a}{$b^{2}}", "-$a/$b²"), saves=True),
     _elementwise_binary(
         "pow_tensor", "PowBackward1", lambda a, b: np.power(a.astype(np.float64), b), "^",
-        (lambda c: c.b * np.power(c.a, c.b - 1.0), r"$b\,$a^{$b-1}", "$b·$a^($b-1)"),
+        (_pow_tensor_grad_a, r"$b\,$a^{$b-1}", "$b·$a^($b-1)"),
         (_pow_tensor_grad_b, r"$a^{$b}\ln $a", "$a^$b·ln($a)"), saves=True),
     Op("pow", "PowBackward0",
        lambda a, exponent: np.power(a.astype(np.float64), exponent),
