@@ -86,7 +86,7 @@ def _check_broadcast(a: np.ndarray, b: np.ndarray, **_: Any) -> None:
 
 def _expand_reduced(g: np.ndarray, shape: tuple[int, ...], dim: Any, keepdim: bool) -> np.ndarray:
     """Broadcast the gradient of a reduction back to the input's shape."""
-    if dim is not None and not keepdim and shape:
+    if _axis(dim, len(shape)) is not None and not keepdim:
         g = np.expand_dims(g, tuple(d % len(shape) for d in _dims(dim)))
     return np.broadcast_to(g, shape)
 
@@ -96,14 +96,15 @@ def _dims(dim: Any) -> tuple[int, ...]:
 
 
 def _count(shape: tuple[int, ...], dim: Any) -> int:
-    if dim is None or not shape:
+    if _axis(dim, len(shape)) is None:
         return int(np.prod(shape, dtype=np.int64))
     return int(np.prod([shape[d] for d in _dims(dim)], dtype=np.int64))
 
 
 def _axis(dim: Any, ndim: int) -> Any:
-    # A 0-d tensor accepts dim 0 or -1 in PyTorch; NumPy has no axis to name, so reduce all.
-    return None if dim is None or ndim == 0 else _dims(dim)
+    """NumPy's axis for PyTorch's dim; None (all) also for dim=() and for a 0-d tensor, where
+    PyTorch accepts dim 0 or -1 but NumPy has no axis to name."""
+    return None if dim is None or ndim == 0 or _dims(dim) == () else _dims(dim)
 
 
 def _check_dims(a: np.ndarray, dim: Any = None, **_: Any) -> None:
