@@ -290,10 +290,21 @@ def _part_text(p: Any) -> str:
     return "None" if p is None else str(p)
 
 
+def _full_slice(p: Any, size: int) -> bool:
+    return (isinstance(p, slice) and p.start in (None, 0) and p.step in (None, 1)
+            and (p.stop is None or p.stop >= size))
+
+
 def _index_grad_fn(shapes: tuple, attrs: dict) -> str:
     key = attrs["key"]
-    parts = key if isinstance(key, tuple) else (key,)
-    return "SelectBackward0" if isinstance(parts[-1], int | np.integer) else "SliceBackward0"
+    if not isinstance(key, tuple):
+        return "SelectBackward0" if isinstance(key, int | np.integer) else "SliceBackward0"
+    # Inside a tuple PyTorch skips full slices (`x[0, :]` is one select); the last part it
+    # applies names the node, and with none applied the result is an alias.
+    applied = [p for p, n in zip(key, shapes[0], strict=False) if not _full_slice(p, n)]
+    if not applied:
+        return "AliasBackward0"
+    return "SelectBackward0" if isinstance(applied[-1], int | np.integer) else "SliceBackward0"
 
 
 def _reshape_fwd(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
