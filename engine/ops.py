@@ -202,7 +202,13 @@ def _check_matmul(a: np.ndarray, b: np.ndarray, **_: Any) -> None:
         raise ShapeError(f"cannot multiply shapes {fmt_shape(a.shape)} and {fmt_shape(b.shape)}: "
                          f"inner sizes {inner_a} and {inner_b} differ")
     if a.ndim > 2 or b.ndim > 2:
-        broadcast_shape(a.shape[:-2], b.shape[:-2] if b.ndim > 1 else ())
+        batch_a, batch_b = a.shape[:-2], b.shape[:-2] if b.ndim > 1 else ()
+        try:
+            broadcast_shape(batch_a, batch_b)
+        except ShapeError:
+            raise ShapeError(f"cannot multiply shapes {fmt_shape(a.shape)} and "
+                             f"{fmt_shape(b.shape)}: batch dimensions {fmt_shape(batch_a)} and "
+                             f"{fmt_shape(batch_b)} do not broadcast") from None
 
 
 def _matmul_grads(g: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
