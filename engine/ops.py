@@ -472,7 +472,7 @@ OPS: dict[str, Op] = {op.name: op for op in [
            r"1-\tanh^{2} $a", "1 - tanh²($a)"),
     _unary("sigmoid", "SigmoidBackward0", lambda a: 1.0 / (1.0 + np.exp(-a)),
            lambda c: c.out * (1.0 - c.out), r"\sigma($a)\,(1-\sigma($a))", "σ($a)·(1 - σ($a))"),
-    _unary("relu", "ReluBackward0", lambda a: np.maximum(a, 0.0), _relu_local,
+    _unary("relu", "ReluBackward0", lambda a: np.maximum(a, 0), _relu_local,
            r"[\,$a > 0\,]", "1 if $a > 0 else 0"),
     _unary("sqrt", "SqrtBackward0", np.sqrt, lambda c: 0.5 / c.out,
            r"\frac{1}{2\sqrt{$a}}", "1/(2·sqrt($a))"),
