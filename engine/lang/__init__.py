@@ -1,0 +1,99 @@
+"""The safe interpreter of chainrule's snippet language (`../shared/language.md`).
+
+A whitelisted walk over Python's `ast`: never `eval`/`exec`/`compile` to code, never `getattr`
+with a user's string (names resolve through the tables in `engine/namespace.py`).
+
+    check_program(source, limits) -> ast.Module      refuses (RefusedError/SyntaxProblem, with
+                                                      line and column) before anything runs
+    run_program(source, inputs, seed, limits) -> ProgramResult
+                                                      raises RefusedError for refused programs and
+                                                      nothing else: runtime errors are returned
+
+Runtime errors stop the program; the result keeps everything recorded up to them. An engine bug
+(a Python exception that is not a ChainruleError) is returned as an `InternalProblem` (kind
+"internal") and logged on the "chainrule.lang" logger: tests treat that kind as a failure.
+
+Implicit backward (design.md): when the program ends without error and never called
+`backward()`, the last assignment whose value was a tensor that requires grad is treated as if
+followed by `out.backward()`, inside that assignment's span. `backward_calls` counts the
+program's own `backward()` calls (attempted, including ones that failed), not the implicit one.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from engine.backward import backward
+from engine.errors import ArgumentError, ChainruleError
+from engine.lang.check import Positions, RefusedLimit, check
+from engine.lang.interpreter import InternalProblem, Interpreter, internal
+from engine.limits import Limits
+from engine.tensor import Tape, at_span, recording
+
+__all__ = ["InternalProblem", "Positions", "ProgramResult", "RefusedLimit", "check_program",
+           "run_program"]
+
+
+@dataclass
+class ProgramResult:
+    tape: Tape
+    variables: dict[str, Any] = field(default_factory=dict)
+    stdout: str = ""
+    error: ChainruleError | None = None
+    free_variables: dict[str, float] = field(default_factory=dict)
+    implicit_backward: bool = False
+    backward_calls: int = 0
+
+
+def check_program(source: str, limits: Limits) -> ast.Module:
+    """Parse and check `source`; raise RefusedError/SyntaxProblem (with line, col) if refused."""
+    return check(source, limits).tree
+
+
+def run_program(source: str, inputs: dict[str, float] | None = None, seed: int = 0,
+                limits: Limits | None = None) -> ProgramResult:
+    limits = limits if limits is not None else Limits()
+    checked = check(source, limits)
+    tape = Tape(limits=limits)
+    result = ProgramResult(tape=tape)
+    try:
+        tape.rng = np.random.default_rng(_seed(seed))
+        interp = Interpreter(checked, tape, dict(inputs or {}))
+        with recording(tape):
+            error = interp.run()
+            if error is None and interp.backward_calls == 0:
+                root = interp.implicit_root()
+                if root is not None:
+                    result.implicit_backward = True
+                    error = _implicit_backward(*root)
+        result.variables = interp.variables()
+        result.stdout = "".join(interp.stdout)
+        result.free_variables = dict(interp.free_values)
+        result.backward_calls = interp.backward_calls
+        result.error = error
+    except ChainruleError as e:
+        result.error = e
+    except Exception as e:  # an engine bug outside any statement: never escape
+        result.error = internal(e)
+    return result
+
+
+def _implicit_backward(root: Any, span: Any) -> ChainruleError | None:
+    try:
+        with at_span(span):
+            backward(root, implicit=True)
+    except ChainruleError as e:
+        return e.at(span)
+    except Exception as e:
+        return internal(e).at(span)
+    return None
+
+
+def _seed(seed: Any) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise ArgumentError(f"seed must be a whole number, got {seed!r}")
+    return int(seed) & 0xFFFFFFFFFFFFFFFF

@@ -1,0 +1,650 @@
+"""Everything a snippet can reach by name: the `torch`, `torch.nn`, `torch.nn.functional` and
+`numpy` tables, tensor methods and attributes, loss and activation modules, and the bare math
+functions of torch-less snippets (`sin(x)`).
+
+The interpreter never calls `getattr` with a user's string: it looks names up in these dicts.
+Every callable is a plain Python function whose signature uses PyTorch's parameter names; calls
+are bound with `inspect.Signature.bind`, so a wrong keyword or argument count gets Python's and
+PyTorch's own kind of message ("randn() got an unexpected keyword argument 'foo'").
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from engine import functional as fn
+from engine.backward import backward as run_backward
+from engine.errors import ArgumentError, NameProblem, RuntimeProblem, ShapeError
+from engine.printing import size_repr
+from engine.tensor import Tensor
+
+# ---------------------------------------------------------------- value kinds
+
+
+class Size(tuple):
+    """`x.shape` / `x.size()`: a tuple that prints as `torch.Size([2, 3])`."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return size_repr(self)
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class DType:
+    """`torch.float32`, `torch.long`…: only what `dtype=` needs. `kind` is "float" or "long"."""
+
+    name: str
+    kind: str
+
+    def __repr__(self) -> str:
+        return f"torch.{self.name}"
+
+
+@dataclass(frozen=True)
+class GradFn:
+    """What `y.grad_fn` returns: printable, with `.name()`."""
+
+    name: str
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+
+@dataclass(eq=False)
+class Module:
+    """A Python module the snippet imported: a name table, nothing else."""
+
+    path: str
+    members: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return f"<module '{self.path}'>"
+
+
+@dataclass(frozen=True, eq=False)
+class Function:
+    """A function from one of the tables; `impl` carries PyTorch's parameter names."""
+
+    name: str
+    impl: Callable[..., Any]
+    kind: str = "function"   # function | method | class
+
+    def __repr__(self) -> str:
+        if self.kind == "class":
+            return f"<class '{self.name}'>"
+        return f"<built-in function {self.name}>"
+
+
+@dataclass(frozen=True, eq=False)
+class BoundMethod:
+    """`x.sum` before it is called."""
+
+    function: Function
+    self_value: Any
+
+    @property
+    def name(self) -> str:
+        return self.function.name
+
+    def __repr__(self) -> str:
+        return f"<built-in method {self.function.name} of Tensor object>"
+
+
+@dataclass(eq=False)
+class NNModule:
+    """`nn.CrossEntropyLoss(reduction='sum')`, `nn.ReLU()`…: an object called later."""
+
+    cls: str
+    forward: Callable[..., Any]
+    shown: str = ""   # the arguments PyTorch shows in its repr, e.g. "dim=1"
+
+    def __repr__(self) -> str:
+        return f"{self.cls}({self.shown})"
+
+
+CALLABLE = (Function, BoundMethod, NNModule)
+
+
+# ---------------------------------------------------------------- calling
+
+
+_signatures: dict[Callable[..., Any], inspect.Signature] = {}
+
+
+def _signature(impl: Callable[..., Any]) -> inspect.Signature:
+    sig = _signatures.get(impl)
+    if sig is None:
+        sig = _signatures[impl] = inspect.signature(impl)
+    return sig
+
+
+def bind_call(name: str, impl: Callable[..., Any], args: tuple, kwargs: dict,
+              skip_self: bool = False) -> Any:
+    """Call `impl` after checking the arguments against its signature, in learner's words."""
+    sig = _signature(impl)
+    try:
+        bound = sig.bind(*args, **kwargs)
+    except TypeError as e:
+        raise ArgumentError(_bind_message(name, sig, args, kwargs, str(e), skip_self)) from None
+    return impl(*bound.args, **bound.kwargs)
+
+
+def _bind_message(name: str, sig: inspect.Signature, args: tuple, kwargs: dict, why: str,
+                  skip_self: bool) -> str:
+    params = list(sig.parameters.values())
+    if skip_self:
+        params = params[1:]
+    positional = [p for p in params
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    given = len(args) - (1 if skip_self else 0)
+    if "unexpected keyword" in why:
+        names = {p.name for p in params}
+        bad = next((k for k in kwargs if k not in names), "?")
+        msg = f"{name}() got an unexpected keyword argument '{bad}'"
+        close = difflib.get_close_matches(bad, sorted(names), n=1, cutoff=0.6)
+        return msg + (f"; did you mean '{close[0]}'?" if close else "")
+    if "too many positional" in why:
+        most = len(positional)
+        return (f"{name}() takes {'no' if most == 0 else f'at most {most}'} positional "
+                f"argument{'' if most == 1 else 's'} but {given} "
+                f"{'was' if given == 1 else 'were'} given")
+    if "missing a required argument" in why:
+        missing = why.rsplit(":", 1)[-1].strip().strip("'")
+        return f"{name}() is missing its argument '{missing}'"
+    if "multiple values" in why:
+        dup = why.rsplit(" ", 1)[-1].strip().strip("'")
+        return f"{name}() got multiple values for argument '{dup}'"
+    return f"{name}(): {why}"
+
+
+def call(value: Any, args: tuple, kwargs: dict) -> Any:
+    """Call a table function, a bound tensor method or an nn module object."""
+    if isinstance(value, Function):
+        return bind_call(value.name, value.impl, args, kwargs)
+    if isinstance(value, BoundMethod):
+        return bind_call(value.name, value.function.impl, (value.self_value, *args), kwargs,
+                         skip_self=True)
+    if isinstance(value, NNModule):
+        return bind_call(value.cls, value.forward, args, kwargs)
+    raise ArgumentError(f"{fn.describe(value)} cannot be called like a function")
+
+
+# ---------------------------------------------------------------- argument checks
+
+
+def _bool(value: Any, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise ArgumentError(f"{what} must be True or False, got {fn.describe(value)}")
+    return value
+
+
+def _dtype(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, DType):
+        return value.kind
+    raise ArgumentError(f"dtype must be a torch dtype such as torch.float32 or torch.long, "
+                        f"got {fn.describe(value)}")
+
+
+def _reduction(value: Any) -> str:
+    if value not in ("mean", "sum", "none"):
+        raise ArgumentError(f"reduction must be 'mean', 'sum' or 'none', got {fn.describe(value)}")
+    return value
+
+
+def _tensor(value: Any, what: str) -> Tensor:
+    if not isinstance(value, Tensor):
+        raise ArgumentError(f"{what}() expects a tensor, got {fn.describe(value)}")
+    return value
+
+
+def _finish(t: Tensor, dtype: str | None, requires_grad: Any, what: str) -> Tensor:
+    """Give a freshly created leaf its dtype and requires_grad (nothing else has seen it yet)."""
+    rg = _bool(requires_grad, "requires_grad")
+    if dtype == "long" and t.is_float:
+        t.data = t.data.astype(np.int64)
+    elif dtype == "float" and not t.is_float:
+        t.data = t.data.astype(np.float64)
+    if rg and not t.is_float:
+        raise ArgumentError(f"{what}(): only floating-point tensors can require gradients")
+    t.requires_grad = rg
+    return t
+
+
+# ---------------------------------------------------------------- creation
+
+
+def _tensor_fn(data: Any, *, dtype: Any = None, requires_grad: Any = False) -> Tensor:
+    return fn.tensor(data, requires_grad=_bool(requires_grad, "requires_grad"),
+                     dtype=_dtype(dtype))
+
+
+def _float_maker(name: str, make: Callable[..., Tensor]) -> Callable[..., Tensor]:
+    def impl(*size: Any, dtype: Any = None, requires_grad: Any = False) -> Tensor:
+        kind = _dtype(dtype)
+        if kind == "long" and name in ("randn", "rand"):
+            raise ArgumentError(f"{name}() makes floating-point numbers; it cannot make a "
+                                "torch.long tensor")
+        return _finish(make(*size), kind, requires_grad, name)
+    impl.__name__ = name
+    return impl
+
+
+def _like(name: str, make: Callable[..., Tensor]) -> Callable[..., Tensor]:
+    def impl(input: Any, *, dtype: Any = None, requires_grad: Any = False) -> Tensor:  # noqa: A002
+        t = _tensor(input, name)
+        kind = _dtype(dtype) or ("float" if t.is_float else "long")
+        if kind == "long" and name in ("randn_like", "rand_like"):
+            raise ArgumentError(f"{name}() makes floating-point numbers; give it a float tensor")
+        return _finish(make(*t.shape), kind, requires_grad, name)
+    impl.__name__ = name
+    return impl
+
+
+def _randint(low: Any, high: Any = None, size: Any = None, *, dtype: Any = None,
+             requires_grad: Any = False) -> Tensor:
+    if size is None and isinstance(high, tuple | list):   # torch.randint(high, size)
+        low, high, size = 0, low, high
+    return _finish(fn.randint(low, high, size), _dtype(dtype), requires_grad, "randint")
+
+
+def _arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None,
+            requires_grad: Any = False) -> Tensor:
+    for v in (start, end, step):
+        if v is not None and fn.is_number(v) and not math.isfinite(float(v)):
+            raise ArgumentError(f"arange() needs finite numbers, got {v!r}")
+    kind = _dtype(dtype)
+    if kind == "float" and isinstance(start, int) and not isinstance(start, bool):
+        start = float(start)
+    return _finish(fn.arange(start, end, step), kind, requires_grad, "arange")
+
+
+def _manual_seed(seed: Any) -> None:
+    fn.manual_seed(seed)
+
+
+# ---------------------------------------------------------------- math, reductions, shapes
+
+
+def _max(input: Any, dim: Any = None, keepdim: Any = False) -> Tensor:  # noqa: A002
+    if dim is not None:
+        raise ArgumentError("max(dim) returns values and indices in PyTorch; chainrule supports "
+                            "only the maximum over all elements: x.max()")
+    return fn.max(input)
+
+
+def _sum(input: Any, dim: Any = None, keepdim: Any = False) -> Tensor:  # noqa: A002
+    return fn.sum(input, dim, _bool(keepdim, "keepdim"))
+
+
+def _mean(input: Any, dim: Any = None, keepdim: Any = False) -> Tensor:  # noqa: A002
+    return fn.mean(input, dim, _bool(keepdim, "keepdim"))
+
+
+def _reshape_fn(input: Any, shape: Any) -> Tensor:  # noqa: A002
+    return fn.reshape(input, shape)
+
+
+def _reshape_method(self: Tensor, *shape: Any) -> Tensor:
+    return fn.reshape(self, *shape)
+
+
+def _view_method(self: Tensor, *shape: Any) -> Tensor:
+    return fn.view(self, *shape)
+
+
+def _squeeze(input: Any, dim: Any = None) -> Tensor:  # noqa: A002
+    return fn.squeeze(input, dim)
+
+
+def _mm(input: Any, mat2: Any) -> Tensor:  # noqa: A002
+    a, b = _tensor(input, "mm"), _tensor(mat2, "mm")
+    if a.data.ndim != 2 or b.data.ndim != 2:
+        raise ShapeError(f"mm() multiplies two matrices, got shapes {a.shape} and {b.shape}")
+    return fn.matmul(a, b)
+
+
+def _dot(input: Any, other: Any) -> Tensor:  # noqa: A002
+    a, b = _tensor(input, "dot"), _tensor(other, "dot")
+    if a.data.ndim != 1 or b.data.ndim != 1:
+        raise ShapeError(f"dot() needs two 1-D tensors, got shapes {a.shape} and {b.shape}")
+    return fn.matmul(a, b)
+
+
+def _softmax_req(input: Any, dim: Any) -> Tensor:  # noqa: A002
+    return fn.softmax(input, dim)
+
+
+def _log_softmax_req(input: Any, dim: Any) -> Tensor:  # noqa: A002
+    return fn.log_softmax(input, dim)
+
+
+def _softmax_opt(input: Any, dim: Any = None) -> Tensor:  # noqa: A002
+    return fn.softmax(input, dim)
+
+
+def _log_softmax_opt(input: Any, dim: Any = None) -> Tensor:  # noqa: A002
+    return fn.log_softmax(input, dim)
+
+
+def _cross_entropy(input: Any, target: Any, *, reduction: Any = "mean") -> Tensor:  # noqa: A002
+    return fn.cross_entropy(input, target, _reduction(reduction))
+
+
+def _mse_loss(input: Any, target: Any, *, reduction: Any = "mean") -> Tensor:  # noqa: A002
+    return fn.mse_loss(input, target, _reduction(reduction))
+
+
+def _nll_loss(input: Any, target: Any, *, reduction: Any = "mean") -> Tensor:  # noqa: A002
+    lp, tg = _tensor(input, "nll_loss"), _tensor(target, "nll_loss")
+    from engine.ops import OPS
+    OPS["nll_loss"].check(lp.data, tg.data, reduction=_reduction(reduction))
+    return fn.nll_loss(lp, tg, reduction)
+
+
+def _binary(name: str, op: Callable[[Any, Any], Tensor]) -> Callable[..., Tensor]:
+    def impl(input: Any, other: Any) -> Tensor:  # noqa: A002
+        _tensor(input, name)
+        return op(input, other)
+    impl.__name__ = name
+    return impl
+
+
+def _unary(name: str, op: Callable[[Any], Tensor]) -> Callable[..., Tensor]:
+    def impl(input: Any) -> Tensor:  # noqa: A002
+        return op(_tensor(input, name))
+    impl.__name__ = name
+    return impl
+
+
+def _pow(input: Any, exponent: Any) -> Tensor:  # noqa: A002
+    if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):
+        raise ArgumentError("pow() expects a tensor base or exponent")
+    return fn.pow(input, exponent)
+
+
+def _detach(input: Any) -> Tensor:  # noqa: A002
+    return fn.detach(_tensor(input, "detach"))
+
+
+def _numel(input: Any) -> int:  # noqa: A002
+    return _tensor(input, "numel").numel()
+
+
+# ---------------------------------------------------------------- tensor-only methods
+
+
+def _item(self: Tensor) -> float | int:
+    if self.numel() != 1:
+        raise RuntimeProblem(f"a Tensor with {self.numel()} elements cannot be converted to a "
+                             "Python number")
+    return self.item()
+
+
+def _size(self: Tensor, dim: Any = None) -> Size | int:
+    if dim is None:
+        return Size(self.shape)
+    return self.shape[_dim_index(self, dim)]
+
+
+def _dim_index(t: Tensor, dim: Any) -> int:
+    if isinstance(dim, bool) or not isinstance(dim, int):
+        raise ArgumentError(f"dim must be a whole number, got {fn.describe(dim)}")
+    nd = t.data.ndim
+    lo, hi = (-nd, nd - 1) if nd else (-1, 0)
+    if not lo <= dim <= hi:
+        raise ArgumentError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], "
+                            f"but got {dim})")
+    return dim % nd if nd else 0
+
+
+def _dim(self: Tensor) -> int:
+    return int(self.data.ndim)
+
+
+def _tolist(self: Tensor) -> Any:
+    return self.data.tolist()
+
+
+def _backward(self: Tensor, gradient: Any = None, retain_graph: Any = None) -> None:
+    if gradient is not None and not isinstance(gradient, Tensor):
+        raise ArgumentError(f"backward(gradient=...) expects a tensor, got "
+                            f"{fn.describe(gradient)}")
+    keep = False if retain_graph is None else _bool(retain_graph, "retain_graph")
+    run_backward(self, gradient, keep)
+
+
+def _as_kind(self: Tensor, kind: str) -> Tensor:
+    if (kind == "float") == self.is_float:
+        return self
+    t = Tensor(self.data.astype(np.float64 if kind == "float" else np.int64), origin="leaf")
+    return t
+
+
+def _float(self: Tensor) -> Tensor:
+    return _as_kind(self, "float")
+
+
+def _long(self: Tensor) -> Tensor:
+    return _as_kind(self, "long")
+
+
+def set_requires_grad(t: Tensor, value: Any) -> None:
+    """`x.requires_grad = True` / `x.requires_grad_()`: leaves only, floats only (PyTorch)."""
+    value = _bool(value, "requires_grad")
+    if t.record is not None and t.requires_grad:
+        raise RuntimeProblem("you can only change requires_grad flags of leaf variables.")
+    if value and not t.is_float:
+        raise RuntimeProblem("only Tensors of floating point dtype can require gradients")
+    t.requires_grad = value
+
+
+def set_grad(t: Tensor, value: Any) -> None:
+    """`x.grad = None` (or a tensor of x's shape), as in a manual zero_grad."""
+    if value is not None:
+        g = _tensor(value, "grad")
+        if g.shape != t.shape:
+            raise ShapeError(f"assigned grad has shape {g.shape}, but the tensor has shape "
+                             f"{t.shape}")
+    t.grad = value
+
+
+def _requires_grad_(self: Tensor, requires_grad: Any = True) -> Tensor:
+    set_requires_grad(self, requires_grad)
+    return self
+
+
+# ---------------------------------------------------------------- nn modules
+
+
+def _loss_class(cls: str, loss: Callable[..., Tensor]) -> Callable[..., NNModule]:
+    def make(*, reduction: Any = "mean") -> NNModule:
+        r = _reduction(reduction)
+
+        def forward(input: Any, target: Any) -> Tensor:  # noqa: A002
+            return loss(input, target, reduction=r)
+        return NNModule(cls, forward)
+    make.__name__ = cls
+    return make
+
+
+def _activation_class(cls: str, op: Callable[[Any], Tensor]) -> Callable[..., NNModule]:
+    def make() -> NNModule:
+        def forward(input: Any) -> Tensor:  # noqa: A002
+            return op(_tensor(input, cls))
+        return NNModule(cls, forward)
+    make.__name__ = cls
+    return make
+
+
+def _softmax_class(cls: str, op: Callable[..., Tensor]) -> Callable[..., NNModule]:
+    def make(dim: Any = None) -> NNModule:
+        def forward(input: Any) -> Tensor:  # noqa: A002
+            return op(_tensor(input, cls), dim)
+        return NNModule(cls, forward, f"dim={dim}")
+    make.__name__ = cls
+    return make
+
+
+# ---------------------------------------------------------------- the tables
+
+
+def _functions(kind: str = "function", **impls: Callable[..., Any]) -> dict[str, Function]:
+    return {name: Function(name, impl, kind) for name, impl in impls.items()}
+
+
+_ELEMENTWISE = {name: _unary(name, getattr(fn, name))
+                for name in ("exp", "log", "sin", "cos", "tanh", "sigmoid", "relu", "sqrt",
+                             "abs")}
+_ARITH = {name: _binary(name, getattr(fn, name)) for name in ("add", "sub", "mul", "div")}
+_SHARED = {
+    **_ELEMENTWISE, **_ARITH,
+    "neg": _unary("neg", fn.neg), "pow": _pow,
+    "sum": _sum, "mean": _mean, "max": _max,
+    "matmul": _binary("matmul", fn.matmul), "mm": _mm, "dot": _dot,
+    "unsqueeze": lambda input, dim: fn.unsqueeze(_tensor(input, "unsqueeze"), dim),
+    "squeeze": _squeeze,
+    "transpose": lambda input, dim0, dim1: fn.transpose(_tensor(input, "transpose"), dim0, dim1),
+    "t": lambda input: fn.t(_tensor(input, "t")),
+    "detach": _detach, "numel": _numel,
+}
+
+FUNCTIONAL = Module("torch.nn.functional", _functions(
+    relu=_ELEMENTWISE["relu"], sigmoid=_ELEMENTWISE["sigmoid"], tanh=_ELEMENTWISE["tanh"],
+    softmax=_softmax_opt, log_softmax=_log_softmax_opt, cross_entropy=_cross_entropy,
+    mse_loss=_mse_loss, nll_loss=_nll_loss))
+
+NN = Module("torch.nn", {
+    **_functions("class",
+                 CrossEntropyLoss=_loss_class("CrossEntropyLoss", _cross_entropy),
+                 MSELoss=_loss_class("MSELoss", _mse_loss),
+                 NLLLoss=_loss_class("NLLLoss", _nll_loss),
+                 ReLU=_activation_class("ReLU", fn.relu),
+                 Sigmoid=_activation_class("Sigmoid", fn.sigmoid),
+                 Tanh=_activation_class("Tanh", fn.tanh),
+                 Softmax=_softmax_class("Softmax", fn.softmax),
+                 LogSoftmax=_softmax_class("LogSoftmax", fn.log_softmax)),
+    "functional": FUNCTIONAL,
+})
+
+_DTYPES = {
+    "float32": DType("float32", "float"), "float": DType("float32", "float"),
+    "float64": DType("float64", "float"), "double": DType("float64", "float"),
+    "int64": DType("int64", "long"), "long": DType("int64", "long"),
+    "int32": DType("int32", "long"), "int": DType("int32", "long"),
+}
+
+TORCH = Module("torch", {
+    **_functions(
+        tensor=_tensor_fn,
+        randn=_float_maker("randn", fn.randn), rand=_float_maker("rand", fn.rand),
+        zeros=_float_maker("zeros", fn.zeros), ones=_float_maker("ones", fn.ones),
+        zeros_like=_like("zeros_like", fn.zeros), ones_like=_like("ones_like", fn.ones),
+        randn_like=_like("randn_like", fn.randn), rand_like=_like("rand_like", fn.rand),
+        randint=_randint, arange=_arange, manual_seed=_manual_seed,
+        reshape=_reshape_fn, softmax=_softmax_req, log_softmax=_log_softmax_req,
+        **_SHARED),
+    **_DTYPES,
+    "pi": math.pi, "e": math.e,
+    "nn": NN,
+})
+
+NUMPY = Module("numpy", {"pi": math.pi, "e": math.e})
+
+MODULES: dict[str, Module] = {m.path: m for m in (TORCH, NN, FUNCTIONAL, NUMPY)}
+
+TENSOR_METHODS: dict[str, Function] = _functions(
+    "method",
+    **{name: impl for name, impl in _SHARED.items() if name not in ("numel",)},
+    numel=lambda self: self.numel(),
+    reshape=_reshape_method, view=_view_method,
+    softmax=_softmax_req, log_softmax=_log_softmax_req,
+    item=_item, size=_size, dim=_dim, tolist=_tolist, backward=_backward,
+    float=_float, double=_float, long=_long, requires_grad_=_requires_grad_,
+)
+
+TENSOR_ATTRIBUTES: dict[str, Callable[[Tensor], Any]] = {
+    "grad": lambda t: t.grad,
+    "shape": lambda t: Size(t.shape),
+    "T": fn.T,
+    "requires_grad": lambda t: t.requires_grad,
+    "is_leaf": lambda t: t.is_leaf,
+    "grad_fn": lambda t: None if t.grad_fn is None else GradFn(t.grad_fn),
+    "data": fn.detach,
+    "dtype": lambda t: _DTYPES["float32"] if t.is_float else _DTYPES["int64"],
+    "ndim": lambda t: int(t.data.ndim),
+}
+
+# Bare functions of torch-less snippets, e.g. `f = (x * y + sin(x)) ** 2` (when called).
+BUILTINS: dict[str, Function] = {
+    name: Function(name, impl) for name, impl in {**_ELEMENTWISE, "pow": _pow}.items()}
+
+_GRADFN_METHODS = _functions("method", name=lambda self: self.name)
+_SIZE_METHODS = _functions("method", numel=lambda self: int(np.prod(self, dtype=np.int64)))
+
+
+# ---------------------------------------------------------------- attribute lookup
+
+
+def suggest(name: str, options: Any) -> str:
+    close = difflib.get_close_matches(name, sorted(options), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]}?" if close else ""
+
+
+def member_names(obj: Any) -> list[str]:
+    if isinstance(obj, Module):
+        return list(obj.members)
+    if isinstance(obj, Tensor):
+        return [*TENSOR_ATTRIBUTES, *TENSOR_METHODS]
+    if isinstance(obj, GradFn):
+        return list(_GRADFN_METHODS)
+    if isinstance(obj, Size):
+        return list(_SIZE_METHODS)
+    return []
+
+
+def get_attribute(obj: Any, name: str) -> Any:
+    """`obj.name` through the tables only; unknown names raise NameProblem with a suggestion."""
+    if isinstance(obj, Module):
+        if name in obj.members:
+            return obj.members[name]
+        raise NameProblem(f"{obj.path}.{name} is not part of chainrule's language"
+                          + suggest(name, obj.members))
+    if isinstance(obj, Tensor):
+        if name in TENSOR_ATTRIBUTES:
+            return TENSOR_ATTRIBUTES[name](obj)
+        if name in TENSOR_METHODS:
+            return BoundMethod(TENSOR_METHODS[name], obj)
+        raise NameProblem(f"tensors have no attribute or method '{name}' in chainrule"
+                          + suggest(name, member_names(obj)))
+    table = _GRADFN_METHODS if isinstance(obj, GradFn) else (
+        _SIZE_METHODS if isinstance(obj, Size) else {})
+    if name in table:
+        return BoundMethod(table[name], obj)
+    raise NameProblem(f"{_kind_name(obj)} has no attribute '{name}' in chainrule"
+                      + suggest(name, table))
+
+
+def _kind_name(obj: Any) -> str:
+    if isinstance(obj, NNModule):
+        return f"{obj.cls}()"
+    if isinstance(obj, GradFn):
+        return "grad_fn"
+    if isinstance(obj, Size):
+        return "torch.Size"
+    if isinstance(obj, DType):
+        return repr(obj)
+    if isinstance(obj, Function | BoundMethod):
+        return f"the function {obj.name}"
+    return fn.describe(obj)
