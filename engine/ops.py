@@ -136,6 +136,13 @@ def _pow_local(c: Ctx) -> np.ndarray:
     return p * np.power(c.a.astype(np.float64), p - 1)
 
 
+def _pow_fwd(a: np.ndarray, exponent: float) -> np.ndarray:
+    # An integer tensor to a whole, non-negative Python int stays integer, as in PyTorch.
+    if a.dtype.kind in "iu" and isinstance(exponent, int) and exponent >= 0:
+        return np.power(a, exponent)
+    return np.power(a.astype(np.float64), exponent)
+
+
 def _pow_formula(attrs: dict, latex: bool) -> str:
     p = attrs["exponent"]
     ps = _num(p)
@@ -458,8 +465,7 @@ OPS: dict[str, Op] = {op.name: op for op in [
         "pow_tensor", "PowBackward1", lambda a, b: np.power(a.astype(np.float64), b), "^",
         (_pow_tensor_grad_a, r"$b\,$a^{$b-1}", "$b·$a^($b-1)"),
         (_pow_tensor_grad_b, r"$a^{$b}\ln $a", "$a^$b·ln($a)"), saves=True),
-    Op("pow", "PowBackward0",
-       lambda a, exponent: np.power(a.astype(np.float64), exponent),
+    Op("pow", "PowBackward0", _pow_fwd,
        (Rule(vjp=lambda g, c: g * _pow_local(c), local=_pow_local,
              latex=lambda at: _pow_formula(at, True), text=lambda at: _pow_formula(at, False)),),
        saves=True, symbol="^"),
