@@ -76,6 +76,8 @@ def add(a: Any, b: Any) -> Tensor:
 
 
 def sub(a: Any, b: Any) -> Tensor:
+    if is_number(a) and isinstance(b, Tensor):   # `1 - x`: PyTorch's rsub node
+        return apply(OPS["sub"], (lift(a), b), grad_fn="RsubBackward1")
     return apply(OPS["sub"], (lift(a), lift(b)))
 
 

@@ -189,7 +189,13 @@ def _unary(name: str, grad_fn: str, fwd: Callable, local: Callable[[Ctx], np.nda
     return Op(name, grad_fn, fwd, (rule,), saves=saves, symbol=name)
 
 
-def _elementwise_binary(name: str, grad_fn: str, fwd: Callable, symbol: str,
+def _named(default: str) -> Callable[[tuple, dict], str]:
+    """A grad_fn the caller may override with a `grad_fn` attr (PyTorch's reversed-operand
+    nodes: `1 - x` is RsubBackward1)."""
+    return lambda shapes, attrs: attrs.get("grad_fn", default)
+
+
+def _elementwise_binary(name: str, grad_fn: Any, fwd: Callable, symbol: str,
                         rule_a: tuple, rule_b: tuple, saves: bool) -> Op:
     rules = tuple(Rule(vjp=_times(loc), latex=lx, text=tx, local=loc)
                   for loc, lx, tx in (rule_a, rule_b))
@@ -450,7 +456,7 @@ OPS: dict[str, Op] = {op.name: op for op in [
         (_ones_like_out, "1", "1"),
         (lambda c: np.ones_like(c.b, dtype=np.float64), "1", "1"), saves=False),
     _elementwise_binary(
-        "sub", "SubBackward0", np.subtract, "−",
+        "sub", _named("SubBackward0"), lambda a, b, **_: np.subtract(a, b), "−",
         (_ones_like_out, "1", "1"),
         (lambda c: np.full(c.b.shape, -1.0), "-1", "-1"), saves=False),
     _elementwise_binary(
