@@ -102,6 +102,8 @@ def pow(a: Any, p: Any) -> Tensor:  # noqa: A001 - the name learners type
         if not base.is_float and (float(p) < 0 or not float(p).is_integer()):
             base = Tensor(base.data.astype(np.float64), origin=base.origin)
         return apply(OPS["pow"], (base,), exponent=p if isinstance(p, int) else float(p))
+    if is_number(a) and isinstance(p, Tensor):   # `2 ** x`: PyTorch's pow(Scalar, Tensor)
+        return apply(OPS["pow_tensor"], (lift(a), p), grad_fn="PowBackward2")
     return apply(OPS["pow_tensor"], (lift(a), lift(p)))
 
 

@@ -191,7 +191,7 @@ def _unary(name: str, grad_fn: str, fwd: Callable, local: Callable[[Ctx], np.nda
 
 def _named(default: str) -> Callable[[tuple, dict], str]:
     """A grad_fn the caller may override with a `grad_fn` attr (PyTorch's reversed-operand
-    nodes: `1 - x` is RsubBackward1)."""
+    nodes: `1 - x` is RsubBackward1, `2 ** x` PowBackward2)."""
     return lambda shapes, attrs: attrs.get("grad_fn", default)
 
 
@@ -468,7 +468,8 @@ OPS: dict[str, Op] = {op.name: op for op in [
         (lambda c: 1.0 / c.b, r"\frac{1}{$b}", "1/$b"),
         (lambda c: -c.a / (c.b * c.b), r"-\frac{$a}{$b^{2}}", "-$a/$b²"), saves=True),
     _elementwise_binary(
-        "pow_tensor", "PowBackward1", lambda a, b: np.power(a.astype(np.float64), b), "^",
+        "pow_tensor", _named("PowBackward1"),
+        lambda a, b, **_: np.power(a.astype(np.float64), b), "^",
         (_pow_tensor_grad_a, r"$b\,$a^{$b-1}", "$b·$a^($b-1)"),
         (_pow_tensor_grad_b, r"$a^{$b}\ln $a", "$a^$b·ln($a)"), saves=True),
     Op("pow", "PowBackward0", _pow_fwd,
