@@ -116,6 +116,10 @@ def _check_dims(a: np.ndarray, dim: Any = None, **_: Any) -> None:
             raise ArgumentError(
                 f"dim {d} is out of range for a tensor with {a.ndim} dimension(s) "
                 f"(expected a value in [{-nd}, {nd - 1}])")
+    seen = [d % nd for d in _dims(dim)]
+    for d in seen:
+        if seen.count(d) > 1:
+            raise ArgumentError(f"dim {d} appears multiple times in the list of dims")
 
 
 def _ones_like_out(c: Ctx) -> np.ndarray:
