@@ -176,7 +176,7 @@ def call(value: Any, args: tuple, kwargs: dict) -> Any:
                          skip_self=True)
     if isinstance(value, NNModule):
         return bind_call(value.cls, value.forward, args, kwargs)
-    raise ArgumentError(f"{fn.describe(value)} cannot be called like a function")
+    raise ArgumentError(f"{describe(value)} cannot be called like a function")
 
 
 # ---------------------------------------------------------------- argument checks
@@ -184,7 +184,7 @@ def call(value: Any, args: tuple, kwargs: dict) -> Any:
 
 def _bool(value: Any, what: str) -> bool:
     if not isinstance(value, bool):
-        raise ArgumentError(f"{what} must be True or False, got {fn.describe(value)}")
+        raise ArgumentError(f"{what} must be True or False, got {describe(value)}")
     return value
 
 
@@ -194,18 +194,18 @@ def _dtype(value: Any) -> str | None:
     if isinstance(value, DType):
         return value.kind
     raise ArgumentError(f"dtype must be a torch dtype such as torch.float32 or torch.long, "
-                        f"got {fn.describe(value)}")
+                        f"got {describe(value)}")
 
 
 def _reduction(value: Any) -> str:
     if value not in ("mean", "sum", "none"):
-        raise ArgumentError(f"reduction must be 'mean', 'sum' or 'none', got {fn.describe(value)}")
+        raise ArgumentError(f"reduction must be 'mean', 'sum' or 'none', got {describe(value)}")
     return value
 
 
 def _tensor(value: Any, what: str) -> Tensor:
     if not isinstance(value, Tensor):
-        raise ArgumentError(f"{what}() expects a tensor, got {fn.describe(value)}")
+        raise ArgumentError(f"{what}() expects a tensor, got {describe(value)}")
     return value
 
 
@@ -400,7 +400,7 @@ def _size(self: Tensor, dim: Any = None) -> Size | int:
 
 def _dim_index(t: Tensor, dim: Any) -> int:
     if isinstance(dim, bool) or not isinstance(dim, int):
-        raise ArgumentError(f"dim must be a whole number, got {fn.describe(dim)}")
+        raise ArgumentError(f"dim must be a whole number, got {describe(dim)}")
     nd = t.data.ndim
     lo, hi = (-nd, nd - 1) if nd else (-1, 0)
     if not lo <= dim <= hi:
@@ -420,7 +420,7 @@ def _tolist(self: Tensor) -> Any:
 def _backward(self: Tensor, gradient: Any = None, retain_graph: Any = None) -> None:
     if gradient is not None and not isinstance(gradient, Tensor):
         raise ArgumentError(f"backward(gradient=...) expects a tensor, got "
-                            f"{fn.describe(gradient)}")
+                            f"{describe(gradient)}")
     keep = False if retain_graph is None else _bool(retain_graph, "retain_graph")
     run_backward(self, gradient, keep)
 
@@ -637,14 +637,19 @@ def get_attribute(obj: Any, name: str) -> Any:
 
 
 def _kind_name(obj: Any) -> str:
-    if isinstance(obj, NNModule):
-        return f"{obj.cls}()"
     if isinstance(obj, GradFn):
         return "grad_fn"
     if isinstance(obj, Size):
         return "torch.Size"
-    if isinstance(obj, DType):
+    return describe(obj)
+
+
+def describe(obj: Any) -> str:
+    """A value in a learner's words, for messages ("a tensor of shape (2,)", "torch.float32")."""
+    if isinstance(obj, NNModule):
+        return f"the module {obj!r}"
+    if isinstance(obj, GradFn | Size | DType | Module):
         return repr(obj)
     if isinstance(obj, Function | BoundMethod):
-        return f"the function {obj.name}"
+        return f"the function {obj.name}()"
     return fn.describe(obj)

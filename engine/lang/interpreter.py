@@ -109,12 +109,12 @@ def binary(sym: str, a: Any, b: Any) -> Any:
     if isinstance(a, Tensor) or isinstance(b, Tensor):
         for x in (a, b):
             if not isinstance(x, Tensor) and not fn.is_number(x):
-                raise ArgumentError(f"cannot apply {sym} to {fn.describe(a)} and "
-                                    f"{fn.describe(b)}")
+                raise ArgumentError(f"cannot apply {sym} to {ns.describe(a)} and "
+                                    f"{ns.describe(b)}")
         return _TENSOR_OPS[sym](a, b)
     if fn.is_number(a) and fn.is_number(b) and sym != "@":
         return number_op(sym, a, b)
-    raise ArgumentError(f"cannot apply {sym} to {fn.describe(a)} and {fn.describe(b)}")
+    raise ArgumentError(f"cannot apply {sym} to {ns.describe(a)} and {ns.describe(b)}")
 
 
 # ---------------------------------------------------------------- the interpreter
@@ -191,7 +191,7 @@ class Interpreter:
         with at_span(self.span(target)):
             if not isinstance(obj, Tensor):
                 raise ArgumentError(f"only a tensor's .{target.attr} can be set, not that of "
-                                    f"{fn.describe(obj)}")
+                                    f"{ns.describe(obj)}")
             if target.attr == "requires_grad":
                 ns.set_requires_grad(obj, value)
             else:
@@ -239,7 +239,7 @@ class Interpreter:
         raw = self.inputs.get(name, 1.0)
         if isinstance(raw, bool) or not fn.is_number(raw):
             raise ArgumentError(f"the input value for {name} must be a number, got "
-                                f"{fn.describe(raw)}")
+                                f"{ns.describe(raw)}")
         value = float(raw)
         t = Tensor(np.float64(value), requires_grad=True, origin="input")
         t.name = name
@@ -258,7 +258,7 @@ class Interpreter:
             return fn.neg(value) if isinstance(node.op, ast.USub) else value
         if not fn.is_number(value):
             sym = "-" if isinstance(node.op, ast.USub) else "+"
-            raise ArgumentError(f"cannot apply unary {sym} to {fn.describe(value)}")
+            raise ArgumentError(f"cannot apply unary {sym} to {ns.describe(value)}")
         value = _plain(value)
         return _fit(-value) if isinstance(node.op, ast.USub) else value
 
@@ -282,7 +282,7 @@ class Interpreter:
         self.tape.check_time()
         if not isinstance(target, ns.CALLABLE):
             shown = func.id if isinstance(func, ast.Name) else ast.unparse(func)
-            raise ArgumentError(f"{shown} is {fn.describe(target)}, not a function")
+            raise ArgumentError(f"{shown} is {ns.describe(target)}, not a function")
         if isinstance(target, ns.BoundMethod) and \
                 target.function is ns.TENSOR_METHODS["backward"]:
             self.backward_calls += 1
@@ -297,7 +297,7 @@ class Interpreter:
         end = "\n" if kwargs.get("end") is None else kwargs["end"]
         for what, v in (("sep", sep), ("end", end)):
             if not isinstance(v, str):
-                raise ArgumentError(f"print() {what} must be a string, got {fn.describe(v)}")
+                raise ArgumentError(f"print() {what} must be a string, got {ns.describe(v)}")
         text = sep.join(value_text(a) for a in args) + end
         self.stdout_chars += len(text)
         if self.stdout_chars > MAX_STDOUT_CHARS:
@@ -311,7 +311,7 @@ class Interpreter:
             return fn.index(obj, key)
         if isinstance(obj, tuple | list):
             if not isinstance(key, int | slice):
-                raise ArgumentError(f"{fn.describe(obj)} can only be indexed by a whole number "
+                raise ArgumentError(f"{ns.describe(obj)} can only be indexed by a whole number "
                                     "or a slice")
             try:
                 found = obj[key]
@@ -320,7 +320,7 @@ class Interpreter:
                     from None
             return ns.Size(found) if isinstance(obj, ns.Size) and isinstance(key, slice) \
                 else found
-        raise ArgumentError(f"{fn.describe(obj)} cannot be indexed")
+        raise ArgumentError(f"{ns.describe(obj)} cannot be indexed")
 
     def key(self, node: ast.expr) -> Any:
         if isinstance(node, ast.Tuple):
@@ -344,7 +344,7 @@ class Interpreter:
         if isinstance(value, bool) or not isinstance(value, int | np.integer):
             with at_span(self.span(node)):
                 raise ArgumentError(f"slice bounds must be whole numbers, got "
-                                    f"{fn.describe(value)}")
+                                    f"{ns.describe(value)}")
         return int(value)
 
     # -- results

@@ -1,0 +1,308 @@
+"""Everything outside the snippet language is refused before anything runs, with a line and a
+column; escape attempts get nowhere; and no input makes run_program raise anything but a
+RefusedError."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import engine.lang.interpreter as interpreter
+from engine.errors import RefusedError, SyntaxProblem
+from engine.lang import check_program, run_program
+from engine.limits import Limits
+
+
+@pytest.fixture
+def ran(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """A sentinel: records every statement the interpreter starts to run."""
+    seen: list[str] = []
+    original = interpreter.Interpreter.statement
+
+    def spy(self, node):
+        seen.append(type(node).__name__)
+        return original(self, node)
+    monkeypatch.setattr(interpreter.Interpreter, "statement", spy)
+    return seen
+
+
+def refused(source: str, ran: list[str]) -> RefusedError:
+    source = textwrap.dedent(source)
+    with pytest.raises(RefusedError) as first:
+        check_program(source, Limits())
+    with pytest.raises(RefusedError) as second:
+        run_program(source)
+    assert ran == [], "a refused program must not run"
+    assert (first.value.message, first.value.line) == (second.value.message, second.value.line)
+    e = second.value
+    assert isinstance(e.line, int) and e.line >= 1 and isinstance(e.col, int) and e.col >= 1
+    return e
+
+
+# Every program starts with a statement that would print, so running any of it would show.
+PRELUDE = "import torch\nx = torch.ones(2)\nprint('ran')\n"
+
+CONSTRUCTS = [
+    # source after the prelude, words the message must contain, line, col
+    ("for i in x:\n    y = 1\n", "for loops", 4, 1),
+    ("while x:\n    y = 1\n", "while loops", 4, 1),
+    ("if x:\n    y = 1\n", "if statements", 4, 1),
+    ("def f(a):\n    return a\n", "function definitions", 4, 1),
+    ("@torch.no_grad\ndef f(a):\n    return a\n", "decorators", 4, 2),
+    ("class A:\n    pass\n", "classes", 4, 1),
+    ("with torch.no_grad():\n    y = x * 2\n", "with blocks", 4, 1),
+    ("try:\n    y = 1\nexcept Exception:\n    y = 2\n", "try blocks", 4, 1),
+    ("global y\n", "global", 4, 1),
+    ("del x\n", "del", 4, 1),
+    ("assert x\n", "assert", 4, 1),
+    ("raise ValueError\n", "raise", 4, 1),
+    ("return x\n", "return", 4, 1),
+    ("y: int = 1\n", "annotated", 4, 1),
+    ("match x:\n    case 1:\n        pass\n", "match", 4, 1),
+    ("x += 1\n", "augmented assignment", 4, 1),
+    ("a, b = 1, 2\n", "unpacking", 4, 1),
+    ("x[0] = 1.0\n", "assigning into a tensor", 4, 1),
+    ("x.data = 1.0\n", "assigning to .data", 4, 1),
+    ("f = lambda a: a\n", "lambda", 4, 5),
+    ("y = [a for a in x]\n", "comprehensions", 4, 5),
+    ("y = {a: 1 for a in x}\n", "comprehensions", 4, 5),
+    ("y = (a for a in x)\n", "generator", 4, 5),
+    ("y = {'a': 1}\n", "dictionaries", 4, 5),
+    ("y = {1, 2}\n", "sets", 4, 5),
+    ("y = x if x else 2\n", "conditional expressions", 4, 5),
+    ("y = x > 0\n", "comparisons", 4, 5),
+    ("y = x and 2\n", "and / or", 4, 5),
+    ("y = not x\n", "not", 4, 5),
+    ("y = ~x\n", "~", 4, 5),
+    ("y = x // 2\n", "floor division", 4, 5),
+    ("y = x % 2\n", "%", 4, 5),
+    ("y = 2 ^ 3\n", "for powers write **", 4, 5),
+    ("y = (z := 2)\n", "walrus", 4, 6),
+    ("y = torch.ones(*[2])\n", "starred", 4, 16),
+    ("y = torch.ones(2, **{'requires_grad': True})\n", "**kwargs", 4, 19),
+    ("y = f'{x}'\n", "f-strings", 4, 5),
+    ("y = 'abc'\n", "strings", 4, 5),
+    ("y = b'abc'\n", "bytes", 4, 5),
+    ("y = 1j\n", "complex", 4, 5),
+    ("y = x[..., 0]\n", "Ellipsis", 4, 7),
+    ("import os\n", "import os", 4, 1),
+    ("import torch.optim as optim\n", "import torch.optim", 4, 1),
+    ("from os import path\n", "from os import", 4, 1),
+    ("from torch import *\n", "import *", 4, 1),
+    ("from . import torch\n", "from .", 4, 1),
+    ("from torch.nn import Linear\n", "torch.nn.Linear", 4, 1),
+    ("y = torch.nn.Linear(2, 3)\n", "torch.nn.Linear", 4, 5),
+    ("y = foo(x)\n", "foo()", 4, 5),
+    ("y = print\n", "Python built-in", 4, 5),
+    ("y = x.sum()\nz = y.backward\nw = sum(x)\n", "sum()", 6, 5),
+    ("y = (x for x in range(3))\n", "generator", 4, 5),
+]
+
+
+@pytest.mark.parametrize("body, words, line, col", CONSTRUCTS,
+                         ids=[c[0].split("\n")[0] for c in CONSTRUCTS])
+def test_constructs_outside_the_language_are_refused_before_running(
+        body: str, words: str, line: int, col: int, ran: list[str]) -> None:
+    e = refused(PRELUDE + body, ran)
+    assert words in e.message, e.message
+    assert (e.line, e.col) == (line, col), e.message
+
+
+def test_message_says_not_part_of_the_language(ran: list[str]) -> None:
+    e = refused(PRELUDE + "for i in x:\n    pass\n", ran)
+    assert e.message == "for loops are not part of chainrule's language"
+    assert e.kind == "refused"
+
+
+ESCAPES = [
+    "y = x.__class__",
+    "y = ().__class__.__bases__",
+    "y = x.__class__.__mro__[1].__subclasses__()",
+    "y = __import__('os')",
+    "y = open('/etc/passwd')",
+    "y = eval('1')",
+    "exec('y = 1')",
+    "y = getattr(x, 'data')",
+    "y = globals()",
+    "y = vars()",
+    "y = locals()",
+    "y = type(x)",
+    "y = __builtins__",
+    "y = '{0.__class__}'.format(x)",
+    "y = x.data.__array__",
+    "import numpy as np\ny = np.load('f.npy')",
+    "import numpy as np\ny = np.array([1])",
+    "y = torch.load('f.pt')",
+    "torch.save(x, 'f.pt')",
+    "y = torch.from_numpy(x)",
+    "y = compile('1', 'f', 'eval')",
+    "breakpoint()",
+    "setattr(x, 'grad', None)",
+    "y = dir()",
+    "help(torch)",
+    "y = input()",
+    "print(open)",
+    "y = torch.nn.functional.__dict__",
+    "y = torch.tensor.__call__",
+    "_x = 1",
+    "import torch as _t",
+    "from torch import nn as __n",
+    "y = x._data",
+    "y = torch.ones(2).__reduce__()",
+    "import importlib",
+    "import sys",
+    "from torch import load",
+    "from numpy import load",
+    "print(x.__dict__)",
+]
+
+
+@pytest.mark.parametrize("body", ESCAPES)
+def test_escape_attempts_are_refused_before_running(body: str, ran: list[str]) -> None:
+    e = refused(PRELUDE + body + "\n", ran)
+    assert e.line >= 4, e.message
+
+
+@pytest.mark.parametrize("body", [
+    "import torch.nn as nn\nloss = nn.MSELoss()\ny = loss.forward",
+    "y = x.grad_fn",
+    "z = x * 2\ny = z.grad_fn.next_functions",
+    "y = torch.exp.impl",
+    "y = x.shape.count(2)",
+    "y = torch.float32.is_floating_point",
+    "y = x.numpy()",
+    "y = [].append",
+    "y = (1).real",
+    "y = x.data.numpy()",
+])
+def test_attributes_outside_the_tables_stop_at_run_time_without_access(body: str) -> None:
+    """Attributes of values (not of imported modules) are looked up in the tables when the
+    program runs: anything else is a NameProblem, and nothing outside the tables is touched."""
+    r = run_program(PRELUDE.replace("torch.ones(2)", "torch.ones(1, requires_grad=True)")
+                    + body + "\n")
+    if body == "y = x.grad_fn":   # a leaf: None, as in PyTorch
+        assert r.error is None and r.variables["y"] is None
+        return
+    assert r.error is not None and r.error.kind == "name", r.error
+    assert "not" in r.error.message or "no attribute" in r.error.message
+
+
+def test_allowed_strings_keyword_values_print_and_docstrings() -> None:
+    r = run_program('"""A docstring."""\nimport torch\nimport torch.nn.functional as F\n'
+                    "a = torch.tensor([[1.0, 2.0]], requires_grad=True)\n"
+                    "l = F.cross_entropy(a, torch.tensor([1]), reduction='sum')\n"
+                    "print('loss', l, sep=': ')\n")
+    assert r.error is None and r.stdout.startswith("loss: tensor(")
+
+
+# ---------------------------------------------------------------- size limits and bad text
+
+
+def test_source_too_long(ran: list[str]) -> None:
+    src = "x = 1\n" * 5000
+    e = refused(src, ran)
+    assert e.kind == "limit" and "characters" in e.message
+
+
+def test_source_limit_comes_from_limits() -> None:
+    with pytest.raises(RefusedError) as e:
+        check_program("x = 1\ny = 2\n", Limits(max_source_chars=8))
+    assert (e.value.line, e.value.col) == (2, 3)
+
+
+@pytest.mark.parametrize("src", [
+    "y = " + "(" * 300 + "1" + ")" * 300,
+    "y = " + "-" * 19000 + "1",
+    "y = x" + "[0]" * 4000,
+    "y = " + "+".join(["1"] * 6000),
+    "y = " + "[" * 100 + "]" * 100,
+    "y = " + "torch.exp(" * 80 + "x" + ")" * 80,
+    "y = " + " + ".join(["x"] * 70),
+])
+def test_deep_nesting_is_refused_without_crashing(src: str, ran: list[str]) -> None:
+    e = refused("import torch\nx = torch.ones(2)\n" + src + "\n", ran)
+    assert e.kind in ("limit", "syntax")
+
+
+def test_too_many_nodes(ran: list[str]) -> None:
+    src = "".join(f"y{i} = x * {i} + 1\n" for i in range(800))
+    e = refused(src, ran)
+    assert e.kind == "limit" and "syntax nodes" in e.message
+
+
+def test_null_byte(ran: list[str]) -> None:
+    e = refused("x = 1\ny = 2\x00\n", ran)
+    assert isinstance(e, SyntaxProblem) and (e.line, e.col) == (2, 6)
+
+
+def test_syntax_error_has_line_and_column(ran: list[str]) -> None:
+    e = refused("import torch\nx = torch.ones(2\ny = 3\n", ran)
+    assert isinstance(e, SyntaxProblem) and e.kind == "syntax"
+    assert e.line == 2 and e.message.startswith("syntax error:")
+    e = refused("x = 1\n  y = 2\n", ran)
+    assert e.line == 2 and "indent" in e.message
+
+
+def test_huge_integer_literal(ran: list[str]) -> None:
+    refused("x = " + "9" * 5000 + "\n", ran)
+
+
+def test_not_text() -> None:
+    with pytest.raises(RefusedError):
+        run_program(b"x = 1")  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- never anything but RefusedError
+
+
+LEAVES = ["x", "w", "a", "2", "0.5", "-1", "torch.ones(2, 3)", "torch.tensor([1.0, -2.0, 3.0])",
+          "torch.randn(3, requires_grad=True)", "torch.tensor([0, 2, 1])", "(2, 3)", "[1.0, 2.0]",
+          "None", "True", "x.shape", "torch.float32"]
+UNARY = ["{}.sum()", "{}.mean(0)", "{}.exp()", "torch.log({})", "{}.reshape(-1)",
+         "{}.unsqueeze(0)", "{}.T", "{}[0]", "{}[:, 1]", "{}[-1:]", "-{}", "F.softmax({}, dim=1)",
+         "{}.max()", "{}.item()", "{}.backward()", "{}.grad", "{}.detach()", "{}.size(1)",
+         "torch.tensor({})", "torch.zeros({})", "{}.pow(2)", "{}.view(3, 2)", "{}.t()",
+         "nn.CrossEntropyLoss()({}, torch.tensor([1]))", "print({})", "{}.squeeze(0)",
+         "F.mse_loss({}, torch.zeros(3))", "torch.arange({})", "{}.requires_grad_()"]
+BINARY = ["{} + {}", "{} * {}", "{} - {}", "{} / {}", "{} ** {}", "{} @ {}",
+          "F.cross_entropy({}, {})", "torch.matmul({}, {})", "{}.backward(gradient={})",
+          "torch.sum({}, dim={})", "{}.transpose(0, {})"]
+
+expressions = st.recursive(
+    st.sampled_from(LEAVES),
+    lambda inner: st.one_of(
+        st.tuples(st.sampled_from(UNARY), inner).map(lambda t: t[0].format(t[1])),
+        st.tuples(st.sampled_from(BINARY), inner, inner).map(lambda t: t[0].format(t[1], t[2])),
+    ),
+    max_leaves=6,
+)
+statements = st.tuples(st.sampled_from(["a", "w", "loss", ""]), expressions).map(
+    lambda t: f"{t[0]} = {t[1]}" if t[0] else t[1])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(statements, min_size=1, max_size=6))
+def test_random_programs_never_crash(lines: list[str]) -> None:
+    src = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n" + \
+        "\n".join(lines) + "\n"
+    try:
+        r = run_program(src, inputs={"x": 0.5})
+    except RefusedError:
+        return
+    assert r.error is None or r.error.kind != "internal", (src, r.error.message)
+    if r.error is not None:
+        assert r.error.line is not None, (src, r.error.message)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("xy=+-*/()[]:.,0123 \n'\"@torchsumF_")),
+               max_size=60))
+def test_random_text_never_raises_anything_but_a_refusal(src: str) -> None:
+    try:
+        r = run_program(src)
+    except RefusedError:
+        return
+    assert r.error is None or r.error.kind != "internal", (src, r.error.message)
