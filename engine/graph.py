@@ -26,6 +26,7 @@ class Graph:
     output_edges: dict[int, str] = field(default_factory=dict)   # Record.index -> edge id
     edges: list[dict] = field(default_factory=list)
     labels: dict[str, str] = field(default_factory=dict)         # node id -> label
+    expressions: dict[int, str] = field(default_factory=dict)    # Record.index -> source text
 
     def tid(self, t: Tensor) -> str:
         return self.tensor_ids[t.id]
@@ -56,23 +57,43 @@ def tensor_label(t: Tensor, expr: str | None) -> str:
     if t.origin == "constant" and t.data.size == 1:
         return fmt(t.data.reshape(()).item())
     if expr:
-        return expr if len(expr) <= EXPR_CHARS else expr[:EXPR_CHARS - 1] + "…"
+        return _clip(expr)
     if t.data.size == 1:
         return fmt(t.data.reshape(()).item())
     return "tensor"
 
 
+def composite_outputs(tape: Tape) -> set[int]:
+    """Tensors made by an op whose source span a later op shares (inside cross_entropy...):
+    their source text names the whole call, so they are labelled by their op instead."""
+    last_with_span: dict[tuple, int] = {}
+    for rec in tape.records:
+        if rec.span is not None:
+            last_with_span[rec.span] = rec.index
+    return {rec.output.id for rec in tape.records
+            if rec.span is not None and last_with_span[rec.span] != rec.index}
+
+
 def build_graph(tape: Tape, source: str) -> Graph:
     lines = source.splitlines()
     g = Graph()
+    inner = composite_outputs(tape)
     for t in tape.tensors:
         if t.origin == "grad":
             continue
         node_id = f"t{len(g.tensors)}"
         g.tensor_ids[t.id] = node_id
         g.tensors.append(t)
-        g.labels[node_id] = tensor_label(t, source_text(lines, t.span))
+        if t.id in inner and not t.name:
+            args = ", ".join(g.labels.get(g.tensor_ids.get(i.id, ""), "…") for i in t.record.inputs)
+            g.labels[node_id] = _clip(f"{t.record.op.name}({args})")
+        else:
+            g.labels[node_id] = tensor_label(t, source_text(lines, t.span))
     for rec in tape.records:
+        if rec.output.id not in inner:
+            text = source_text(lines, rec.span)
+            if text:
+                g.expressions[rec.index] = text
         op_id = f"op{len(g.records)}"
         g.op_ids[rec.index] = op_id
         g.records.append(rec)
@@ -87,6 +108,10 @@ def build_graph(tape: Tape, source: str) -> Graph:
                         "role": "output", "input_index": None,
                         "shape": list(rec.output.shape)})
     return g
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= EXPR_CHARS else text[:EXPR_CHARS - 1] + "…"
 
 
 def dtype_name(arr: np.ndarray) -> str:

@@ -69,12 +69,12 @@ class Timeline:
 
     def _forward_sentence(self, rec: Record) -> str:
         out = rec.output
-        label = self.g.label(out)
         args = ", ".join(self.g.label(t) for t in rec.inputs)
+        what = self.g.expressions.get(rec.index) or f"{rec.op.name}({args})"
         result = short(out.data) if out.data.size <= 4 else f"a {fmt_shape(out.shape)} tensor"
-        if out.name:
-            return f"Forward: {label} = {rec.op.name}({args}) gives {result}."
-        return f"Forward: {rec.op.name}({args}) gives {result}."
+        if out.name and out.name != what:
+            return f"Forward: {out.name} = {what} gives {result}."
+        return f"Forward: {what} gives {result}."
 
     # ------------------------------------------------------------ backward
 
