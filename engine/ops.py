@@ -422,7 +422,7 @@ def _nll_vjp(g: np.ndarray, c: Ctx) -> np.ndarray:
     logp, target, reduction = c.a, c.b, c.attrs.get("reduction", "mean")
     idx, n = _picked(logp, target)
     grad = np.zeros(logp.shape, dtype=np.float64)
-    scale = 1.0 / n if reduction == "mean" else 1.0
+    scale = 1.0 / max(n, 1) if reduction == "mean" else 1.0   # an empty batch has no rows
     grad[idx] = -np.asarray(g) * scale
     return grad
 
