@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 
 from engine.backward import backward
-from engine.errors import ArgumentError, ChainruleError
-from engine.lang.check import Positions, RefusedLimit, check
+from engine.errors import ArgumentError, ChainruleError, RefusedError
+from engine.lang.check import Positions, RefusedLimit, check_source
 from engine.lang.interpreter import InternalProblem, Interpreter, internal
 from engine.limits import Limits
 from engine.tensor import Tape, at_span, recording
@@ -51,13 +51,18 @@ class ProgramResult:
 
 def check_program(source: str, limits: Limits) -> ast.Module:
     """Parse and check `source`; raise RefusedError/SyntaxProblem (with line, col) if refused."""
-    return check(source, limits).tree
+    return check_source(source, limits).tree
 
 
 def run_program(source: str, inputs: dict[str, float] | None = None, seed: int = 0,
                 limits: Limits | None = None) -> ProgramResult:
     limits = limits if limits is not None else Limits()
-    checked = check(source, limits)
+    try:
+        checked = check_source(source, limits)
+    except RefusedError:
+        raise
+    except Exception as e:  # a bug in the checker: report it, never raise it
+        return ProgramResult(tape=Tape(limits=limits), error=internal(e))
     tape = Tape(limits=limits)
     result = ProgramResult(tape=tape)
     try:

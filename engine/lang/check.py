@@ -115,7 +115,7 @@ class Checked:
     positions: Positions
 
 
-def check(source: str, limits: Limits) -> Checked:
+def check_source(source: str, limits: Limits) -> Checked:
     if not isinstance(source, str):
         raise RefusedError("the program must be text")
     positions = Positions(source)

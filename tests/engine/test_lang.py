@@ -343,6 +343,15 @@ SNIPPETS = {
         g = f.long()
         print(t, f, g, t.tolist())
     """,
+    "empty_batch": """
+        import torch
+        import torch.nn.functional as F
+        x = torch.ones(0, 3, requires_grad=True)
+        t = torch.zeros(0, dtype=torch.long)
+        loss = F.cross_entropy(x, t)
+        loss.backward()
+        print(x.grad, t)
+    """,
     "grad_fn_names": """
         import torch
         x = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
@@ -786,3 +795,27 @@ def test_run_program_raises_only_refusals() -> None:
         run_program("for i in x:\n    pass\n")
     r = run_program("x = 1", seed="not a seed")  # type: ignore[arg-type]
     assert isinstance(r.error, ChainruleError)
+
+
+def test_checker_bug_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
+    import engine.lang.check as check
+
+    def broken(self):
+        raise KeyError("boom")
+    monkeypatch.setattr(check._Walker, "resolve", broken)
+    r = run_program("x = 1\n")
+    assert r.error.kind == "internal"
+
+
+@pytest.mark.parametrize("body, message", [
+    ("y = x * 2\ny.requires_grad = False\n", "you can only change requires_grad flags of leaf"),
+    ("t = torch.tensor([1, 2])\nt.requires_grad = True\n",
+     "only Tensors of floating point"),
+])
+def test_setting_requires_grad_follows_pytorch(body: str, message: str) -> None:
+    src = "import torch\nx = torch.ones(2, requires_grad=True)\n" + body
+    r = run(src)
+    assert r.error.kind == "runtime" and r.error.message.startswith(message)
+    assert r.error.line == src.count("\n")
+    with pytest.raises(RuntimeError, match=message):
+        run_torch(src, r)
