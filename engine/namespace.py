@@ -447,6 +447,9 @@ def set_requires_grad(t: Tensor, value: Any) -> None:
         raise RuntimeProblem("you can only change requires_grad flags of leaf variables.")
     if value and not t.is_float:
         raise RuntimeProblem("only Tensors of floating point dtype can require gradients")
+    if value and t.record is not None:
+        # Computed from tensors that need no grad, so a leaf in PyTorch: gradients stop here.
+        t.record = None
     t.requires_grad = value
 
 

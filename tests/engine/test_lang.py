@@ -336,6 +336,14 @@ SNIPPETS = {
         x.grad = None
         print(x.grad, w.grad, x.requires_grad)
     """,
+    "requires_grad_on_a_computed_constant": """
+        import torch
+        c = torch.ones(2) * 2
+        c.requires_grad = True
+        y = (c * 3).sum()
+        y.backward()
+        print(c, c.grad, c.is_leaf)
+    """,
     "int_and_float_casts": """
         import torch
         t = torch.tensor([0, 2, 1])
