@@ -145,9 +145,11 @@ abs = _unary("abs")  # noqa: A001
 
 
 def _dim_arg(dim: Any) -> Any:
-    if dim is None or isinstance(dim, int):
+    def whole(d: Any) -> bool:
+        return isinstance(d, int) and not isinstance(d, bool)
+    if dim is None or whole(dim):
         return dim
-    if isinstance(dim, tuple | list) and all(isinstance(d, int) for d in dim):
+    if isinstance(dim, tuple | list) and all(whole(d) for d in dim):
         return tuple(dim)
     raise ArgumentError(f"dim must be an integer or a tuple of integers, got {describe(dim)}")
 
