@@ -362,13 +362,13 @@ def _check_unsqueeze(a: np.ndarray, dim: int) -> None:
 
 
 def _softmax(a: np.ndarray, dim: int) -> np.ndarray:
-    shifted = a - np.max(a, axis=dim, keepdims=True)
+    shifted = a - np.max(a, axis=dim, keepdims=True, initial=-np.inf)
     e = np.exp(shifted)
     return e / e.sum(axis=dim, keepdims=True)
 
 
 def _log_softmax(a: np.ndarray, dim: int) -> np.ndarray:
-    shifted = a - np.max(a, axis=dim, keepdims=True)
+    shifted = a - np.max(a, axis=dim, keepdims=True, initial=-np.inf)
     return shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
 
 
