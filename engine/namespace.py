@@ -402,11 +402,12 @@ def _dim_index(t: Tensor, dim: Any) -> int:
     if isinstance(dim, bool) or not isinstance(dim, int):
         raise ArgumentError(f"dim must be a whole number, got {describe(dim)}")
     nd = t.data.ndim
-    lo, hi = (-nd, nd - 1) if nd else (-1, 0)
-    if not lo <= dim <= hi:
-        raise ArgumentError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], "
-                            f"but got {dim})")
-    return dim % nd if nd else 0
+    if nd == 0:
+        raise ArgumentError(f"Dimension specified as {dim} but tensor has no dimensions")
+    if not -nd <= dim <= nd - 1:
+        raise ArgumentError(f"Dimension out of range (expected to be in range of [{-nd}, "
+                            f"{nd - 1}], but got {dim})")
+    return dim % nd
 
 
 def _dim(self: Tensor) -> int:

@@ -360,6 +360,15 @@ SNIPPETS = {
         loss.backward()
         print(x.grad, t)
     """,
+    "empty_softmax": """
+        import torch
+        import torch.nn.functional as F
+        a = F.softmax(torch.zeros(0), dim=0)
+        b = torch.zeros(2, 0).log_softmax(1)
+        c = torch.tensor([1.0, -1e400, 2.0], requires_grad=True).softmax(0)
+        c[0].backward()
+        print(a, b, c)
+    """,
     "grad_fn_names": """
         import torch
         x = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
@@ -641,6 +650,8 @@ def test_loss_object_is_reusable() -> None:
     ("x.item()", "a Tensor with 2 elements cannot be converted to a Python number"),
     ("x(1)", "x is a tensor of shape (2,), not a function"),
     ("x.max(0)", "max(dim)"),
+    ("torch.tensor(3.0).size(0)", "Dimension specified as 0 but tensor has no dimensions"),
+    ("torch.sum(x, dim=True)", "dim must be an integer or a tuple of integers, got a boolean"),
     ("torch.randn(2, requires_grad=1)", "requires_grad must be True or False"),
     ("x.size(3)", "Dimension out of range (expected to be in range of [-1, 0], but got 3)"),
 ])
