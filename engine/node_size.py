@@ -5,7 +5,9 @@ The player (static/js/graph.js) draws inside these boxes with the same rules:
   is reserved from the start so nothing moves when backward reaches the node);
 - a value block is one line for a scalar, a small table (one row per matrix row, up to
   TABLE_ROWS x TABLE_COLS cells) for a small tensor, and a heat-map thumbnail above that;
+- left of each block, a GUTTER_CHARS-wide column holds the "∇" that marks the grad block;
 - op node: a pill holding the op's name.
+static/js/blocks.js holds the same constants (M); change both together.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ TABLE_ROWS = 6
 TABLE_COLS = 6
 THUMB_W, THUMB_H = 96.0, 40.0
 MIN_TENSOR_W = 84.0
+GUTTER_CHARS = 2        # "∇ " left of the grad block (blank left of the value block)
+GRAD_GAP = 4.0
 OP_H = 26.0
 MIN_OP_W = 40.0
 
@@ -33,8 +37,8 @@ def table_shape(shape: list[int]) -> tuple[int, int] | None:
         return 1, shape[0]
     if len(shape) == 2 and shape[0] <= TABLE_ROWS and shape[1] <= TABLE_COLS:
         return shape[0], shape[1]
-    if len(shape) == 1 and shape[0] <= TABLE_ROWS * TABLE_COLS and shape[0] % TABLE_COLS == 0:
-        return shape[0] // TABLE_COLS, TABLE_COLS
+    if len(shape) == 1 and shape[0] <= TABLE_ROWS * TABLE_COLS:
+        return -(-shape[0] // TABLE_COLS), TABLE_COLS     # wraps at TABLE_COLS per row
     return None
 
 
@@ -52,8 +56,9 @@ def value_block(shape: list[int]) -> tuple[float, float]:
 def tensor_size(label: str, shape: list[int], with_grad: bool) -> tuple[float, float]:
     header = f"{label}  {shape_text(shape)}"
     block_w, block_h = value_block(shape)
-    width = max(MIN_TENSOR_W, text_width(header, FONT_PX), block_w) + 2 * PAD_X
-    height = LINE_PX + block_h + (block_h + 4.0 if with_grad else 0.0) + 2 * PAD_Y
+    gutter = text_width(" " * GUTTER_CHARS, FONT_PX)
+    width = max(MIN_TENSOR_W, text_width(header, FONT_PX), block_w + gutter) + 2 * PAD_X
+    height = LINE_PX + block_h + (block_h + GRAD_GAP if with_grad else 0.0) + 2 * PAD_Y
     return round(width, 1), round(height, 1)
 
 

@@ -1,0 +1,98 @@
+// Numbers for humans: 4 significant digits, the same text as engine/values.py `fmt` (%.4g).
+// No DOM here, so the player's state machine and the tests can use it too.
+
+/** One number as Python's f"{x:.4g}" writes it: 4, 0.25, -1.333, 1.234e+04, nan, inf. */
+export function fmt(x, isInt = false) {
+  if (x === null || x === undefined) return "—";
+  if (typeof x === "string") return x;            // "nan", "inf", "-inf" travel as strings
+  if (typeof x === "boolean") return x ? "1" : "0";
+  if (Number.isNaN(x)) return "nan";
+  if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
+  if (isInt) return String(Math.round(x));
+  if (x === 0) return "0";
+  const [mant, expText] = roundTo4(x).split("e");
+  const exp = Number(expText);
+  if (exp < -4 || exp >= 4) {
+    const m = stripZeros(mant);
+    const sign = exp < 0 ? "-" : "+";
+    return `${m}e${sign}${String(Math.abs(exp)).padStart(2, "0")}`;
+  }
+  const text = stripZeros(Number(`${mant}e${exp}`).toFixed(Math.max(0, 3 - exp)));
+  return text === "-0" ? "0" : text;
+}
+
+// x.toExponential(3), but exact ties round half to even, as Python does (12345 → 1.234e+4).
+function roundTo4(x) {
+  const exact = Math.abs(x).toExponential(29);          // a double's digits are exact this far
+  const [digits, expText] = exact.split("e");
+  const tail = digits.slice(5);                            // digits after the 4th significant one
+  if (!/^50*$/.test(tail)) return x.toExponential(3);
+  const kept = digits.slice(0, 5);                         // d.ddd
+  if (Number(kept[4]) % 2 === 1) return x.toExponential(3); // odd: JS rounds up, as Python does
+  return (x < 0 ? "-" : "") + kept + "e" + expText;        // even: keep
+}
+
+function stripZeros(text) {
+  return text.includes(".") ? text.replace(/0+$/, "").replace(/\.$/, "") : text;
+}
+
+/** (2, 3) — (5,) — () as PyTorch prints shapes; the same as engine/node_size.py `shape_text`. */
+export function shapeText(shape) {
+  return "(" + shape.join(", ") + (shape.length === 1 ? "," : "") + ")";
+}
+
+export function numel(shape) {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** Every number of a nested list, row-major. */
+export function flatten(data) {
+  if (!Array.isArray(data)) return [data];
+  const out = [];
+  const walk = (d) => { for (const v of d) Array.isArray(v) ? walk(v) : out.push(v); };
+  walk(data);
+  return out;
+}
+
+/** The numbers a Value can show: all of them when small, else the preview (first elements). */
+export function valueNumbers(value) {
+  if (!value) return [];
+  if (value.data !== null && value.data !== undefined) return flatten(value.data);
+  return value.preview ? value.preview.slice() : [];
+}
+
+/** A whole Value as one line of text: `4`, `[1, -2, 3]`, `[[1, 2], [3, 4]]`,
+ *  or for large tensors `(10, 50) mean 0.1 min -2 max 3`. Used for data-grad and aria text. */
+export function valueText(value, isInt = false) {
+  if (!value) return "";
+  const data = value.data;
+  if (data === null || data === undefined) {
+    const s = value.summary || {};
+    return `${shapeText(value.shape)} mean ${fmt(s.mean)} min ${fmt(s.min)} max ${fmt(s.max)}`;
+  }
+  const walk = (d) => (Array.isArray(d) ? "[" + d.map(walk).join(", ") + "]" : fmt(d, isInt));
+  return walk(data);
+}
+
+/** A Value in a few characters, for narration and edge labels: `4`, `[1, 2, 3]`, `2×3 tensor`. */
+export function shortText(value, isInt = false) {
+  if (!value) return "";
+  const n = numel(value.shape);
+  const nums = valueNumbers(value);
+  if (n === 1 && nums.length) return fmt(nums[0], isInt);
+  if (n <= 4 && value.shape.length === 1 && nums.length === n) {
+    return "[" + nums.map((v) => fmt(v, isInt)).join(", ") + "]";
+  }
+  return value.shape.join("×") + " tensor";
+}
+
+/** When every element of a Value is the same number, that number; else null. */
+export function uniform(value) {
+  if (!value) return null;
+  const nums = valueNumbers(value);
+  if (!nums.length || nums.length !== numel(value.shape)) {
+    const s = value.summary;
+    return s && s.min === s.max && s.min !== null ? s.min : null;
+  }
+  return nums.every((v) => v === nums[0]) ? nums[0] : null;
+}

@@ -1,0 +1,44 @@
+// Server-made MathML → DOM, keeping only MathML elements and presentation attributes.
+// The string is parsed in an inert document and copied node by node into fresh MathML elements,
+// so nothing else (scripts, handlers, links, styles, foreign HTML/SVG) can come through.
+
+const MATHML_NS = "http://www.w3.org/1998/Math/MathML";
+const ELEMENTS = new Set(["math", "mrow", "mi", "mn", "mo", "mtext", "mspace", "ms", "mfrac",
+  "msqrt", "mroot", "msup", "msub", "msubsup", "munder", "mover", "munderover", "mstyle",
+  "mpadded", "mphantom", "menclose", "mtable", "mtr", "mtd", "mfenced", "semantics",
+  "mmultiscripts", "mprescripts", "none"]);
+const ATTRIBUTES = new Set(["display", "displaystyle", "scriptlevel", "mathvariant", "stretchy",
+  "fence", "separator", "lspace", "rspace", "width", "height", "depth", "accent", "accentunder",
+  "linethickness", "columnalign", "rowalign", "columnspacing", "rowspacing", "form", "largeop",
+  "movablelimits", "symmetric", "minsize", "maxsize", "notation", "open", "close",
+  "separators", "voffset", "bevelled", "align"]);
+
+/** A sanitised <math> element, or null when the string holds none. */
+export function mathFromString(markup) {
+  if (typeof markup !== "string" || !markup) return null;
+  // Handler attributes are removed before parsing too, so even the inert document never
+  // compiles one (the copy below keeps listed attributes only, whatever slips past this).
+  const text = markup.replace(/[\s/]on[a-z]+\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)/gi, " ");
+  const doc = new DOMParser().parseFromString(text, "text/html");
+  const src = doc.body.querySelector("math");
+  return src ? copy(src) : null;
+}
+
+function copy(node) {
+  if (node.nodeType === Node.TEXT_NODE) return document.createTextNode(node.nodeValue);
+  if (node.nodeType !== Node.ELEMENT_NODE) return null;
+  const tag = node.localName;
+  if (node.namespaceURI !== MATHML_NS || !ELEMENTS.has(tag)) return null;   // dropped whole
+  const out = document.createElementNS(MATHML_NS, tag);
+  for (const a of node.attributes) {
+    const name = a.name.toLowerCase();
+    if (ATTRIBUTES.has(name) && !/[<>]|url\(|javascript:/i.test(a.value)) {
+      out.setAttribute(name, a.value);
+    }
+  }
+  for (const child of node.childNodes) {
+    const c = copy(child);
+    if (c) out.appendChild(c);
+  }
+  return out;
+}

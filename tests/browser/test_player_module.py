@@ -1,0 +1,110 @@
+"""The page's DOM-free modules (player.js, format.js) and the MathML sanitiser, run in Chromium."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+# a hand-made trace: y = a * a + a, then backward (one op for the square, one for the add)
+TRACE = {
+    "nodes": [
+        {"id": "t0", "kind": "tensor", "shape": [], "label": "a"},
+        {"id": "t1", "kind": "tensor", "shape": [], "label": "a * a"},
+        {"id": "t2", "kind": "tensor", "shape": [], "label": "y"},
+        {"id": "op0", "kind": "op", "label": "mul"},
+        {"id": "op1", "kind": "op", "label": "add"},
+    ],
+    "edges": [
+        {"id": f"e{k}", "source": s, "target": t} for k, (s, t) in enumerate(
+            [("t0", "op0"), ("t0", "op0"), ("op0", "t1"), ("t1", "op1"), ("t0", "op1"),
+             ("op1", "t2")])
+    ],
+    "steps": [
+        {"index": 0, "phase": "forward", "kind": "op", "op": "op0", "output": "t1",
+         "lit_nodes": ["t0", "op0", "t1"], "lit_edges": ["e0", "e1", "e2"], "focus": "t1"},
+        {"index": 1, "phase": "forward", "kind": "op", "op": "op1", "output": "t2",
+         "lit_nodes": ["t1", "t0", "op1", "t2"], "lit_edges": ["e3", "e4", "e5"], "focus": "t2"},
+        {"index": 2, "phase": "backward", "kind": "seed", "root": "t2",
+         "grad": {"shape": [], "data": 1}, "lit_nodes": ["t2"], "lit_edges": [], "focus": "t2"},
+        {"index": 3, "phase": "backward", "kind": "edge", "to": "t0", "edge": "e4",
+         "grad": {"shape": [], "data": 1}, "count": 1, "expected": 3, "complete": False,
+         "lit_nodes": ["t2", "op1", "t0"], "lit_edges": ["e5", "e4"], "focus": "t0",
+         "local": {"shape": [], "data": 1}},
+        {"index": 4, "phase": "backward", "kind": "edge", "to": "t0", "edge": "e0",
+         "grad": {"shape": [], "data": 7}, "count": 3, "expected": 3, "complete": True,
+         "lit_nodes": ["t1", "op0", "t0"], "lit_edges": ["e2", "e0"], "focus": "t0",
+         "local": {"shape": [], "data": 3}},
+    ],
+    "error": None, "backward_start": 2,
+}
+
+
+@pytest.fixture
+def blank(page, server_url):
+    page.goto(f"{server_url}/static/favicon.svg")
+    return page
+
+
+def test_player_frames(blank):
+    out = blank.evaluate("""async (trace) => {
+      const p = await import('/static/js/player.js');
+      const prep = p.prepare(trace);
+      const f = (i) => p.frame(trace, i, prep);
+      const view = (fr) => ({index: fr.index, phase: fr.phase, shown: [...fr.shown].sort(),
+        lit: [...fr.lit].sort(), grads: Object.fromEntries([...fr.grads].map(([k, g]) =>
+          [k, [g.value.data, g.complete]])), locals: [...fr.locals.keys()].sort(),
+        edges: [...fr.shownEdges].sort()});
+      return {start: view(f(-1)), clampLow: f(-5).index, clampHigh: f(99).index,
+              fwd0: view(f(0)), seed: view(f(2)), partial: view(f(3)), end: view(f(4)),
+              bs: p.backwardStart(trace), same: p.sameStructure(trace, structuredClone(trace))};
+    }""", TRACE)
+    assert out["start"] == {"index": -1, "phase": "start", "shown": ["t0"], "lit": [],
+                            "grads": {}, "locals": [], "edges": []}
+    assert out["clampLow"] == -1 and out["clampHigh"] == 4
+    assert out["fwd0"]["shown"] == ["op0", "t0", "t1"]
+    assert out["fwd0"]["edges"] == ["e0", "e1", "e2"]
+    assert out["seed"]["grads"] == {"t2": [1, True]}
+    assert out["partial"]["grads"]["t0"] == [1, False]
+    assert out["end"]["grads"]["t0"] == [7, True]
+    assert out["end"]["locals"] == ["e0", "e4"]
+    assert out["bs"] == 2 and out["same"] is True
+
+
+def test_format_matches_python_4g(blank):
+    xs = [4.0, 0.25, -1.3333333, 12345.0, 1.2345e-5, 1e-5, 1e-4, 9999.5, 99995.0, -1e-5, 1.0625,
+          0.1 + 0.2, 123.456, -0.0, 2.5e10, 7.0, 0.5, 2.5, 1234.5, 0.00012345]
+    got = blank.evaluate("""async (xs) => {
+      const f = await import('/static/js/format.js');
+      return xs.map((x) => f.fmt(x));
+    }""", xs)
+    want = ["0" if f"{x:.4g}" == "-0" else f"{x:.4g}" for x in xs]
+    assert got == want
+    more = blank.evaluate("""async () => {
+      const f = await import('/static/js/format.js');
+      return [f.fmt('nan'), f.fmt(3, true), f.shapeText([]), f.shapeText([3]),
+              f.shapeText([2, 3]), f.valueText({shape: [2, 2], data: [[1, 2], [3, 4.5]]}),
+              f.valueText({shape: [100], data: null, summary: {mean: 0.5, min: 0, max: 1}})];
+    }""")
+    assert more == ["nan", "3", "()", "(3,)", "(2, 3)", "[[1, 2], [3, 4.5]]",
+                    "(100,) mean 0.5 min 0 max 1"]
+
+
+def test_mathml_sanitiser_keeps_only_mathml(blank):
+    out = blank.evaluate("""async () => {
+      const m = await import('/static/js/mathml.js');
+      const el = m.mathFromString('<math display="inline"><mi onclick="alert(1)" ' +
+        'mathvariant="bold">x</mi><script>alert(2)</script><mtext><img src=x ' +
+        'onerror="alert(3)">t</mtext><mo href="javascript:alert(4)">=</mo>' +
+        '<svg><circle/></svg><mn>4</mn></math>');
+      const all = [...el.querySelectorAll('*')];
+      return {tag: el.localName, ns: el.namespaceURI, text: el.textContent,
+              tags: all.map(e => e.localName),
+              attrs: all.flatMap(e => [...e.attributes].map(a => a.name)),
+              none: m.mathFromString('<b>no math</b>')};
+    }""")
+    assert out["tag"] == "math" and out["ns"] == "http://www.w3.org/1998/Math/MathML"
+    assert set(out["tags"]) <= {"mi", "mtext", "mo", "mn"}
+    assert out["attrs"] == ["mathvariant"]
+    assert "alert" not in out["text"]
+    assert out["none"] is None
