@@ -60,7 +60,7 @@ export function createControls(root, { onAction }) {
     drawn.index = index;
     const w = range.clientWidth;
     const n = trace ? trace.steps.length : 0;
-    const key = `${w}|${n}|${trace ? trace.source : ""}|${trace ? trace.backward_start : ""}|${trace && trace.steps.map((s) => s.kind[0]).join("")}`;
+    const key = `${w}|${n}|${trace ? trace.source : ""}|${trace ? trace.backward_start : ""}|${trace && trace.steps.map((s) => s.phase[0] + s.kind[0]).join("")}`;
     if (key !== drawn.key) {
       drawn.key = key;
       build(trace, w);
@@ -87,15 +87,22 @@ export function createControls(root, { onAction }) {
       patternTransform: "rotate(45)" }, defs);
     el("rect", { width: 6, height: 6, class: "hatch-bg" }, pat);
     el("line", { x1: 0, y1: 0, x2: 0, y2: 6, class: "hatch-line" }, pat);
-    const bs = Number.isInteger(trace.backward_start) ? trace.backward_start : n;
     const y = h / 2;
-    const x0 = xAt(-1, n, w);
-    const xb = bs < n ? (xAt(bs - 1, n, w) + xAt(bs, n, w)) / 2 : xAt(n - 1, n, w);
-    el("rect", { class: "band band-fwd", x: x0, y: y - 3, width: Math.max(0, xb - x0),
-      height: 6, rx: 3 }, ticks);
-    if (bs < n) {
-      el("rect", { class: "band band-bwd", x: xb, y: y - 5, width: xAt(n - 1, n, w) - xb,
-        height: 10, rx: 2, fill: "url(#hatch)" }, ticks);
+    // one band per run of same-phase steps: plain for forward, hatched (and taller) for backward
+    const edge = (i) => (i <= -1 ? xAt(-1, n, w) : i >= n - 1 ? xAt(n - 1, n, w)
+      : (xAt(i, n, w) + xAt(i + 1, n, w)) / 2);
+    let start = 0;
+    for (let i = 1; i <= n; i++) {
+      if (i < n && trace.steps[i].phase === trace.steps[start].phase) continue;
+      const bwd = trace.steps[start].phase === "backward";
+      const x0 = start === 0 ? xAt(-1, n, w) : edge(start - 1);
+      const x1 = edge(i - 1);
+      el("rect", bwd
+        ? { class: "band band-bwd", x: x0, y: y - 5, width: Math.max(0, x1 - x0), height: 10,
+          rx: 2, fill: "url(#hatch)" }
+        : { class: "band band-fwd", x: x0, y: y - 3, width: Math.max(0, x1 - x0), height: 6,
+          rx: 3 }, ticks);
+      start = i;
     }
     el("rect", { class: "progress", x: THUMB / 2, y: y - 1, width: 0, height: 2 }, ticks);
     const spacing = (w - THUMB) / Math.max(1, n);

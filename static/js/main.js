@@ -91,7 +91,17 @@ function renderFrame(s, stepChanged) {
   if (editor) editor.highlight(f.step ? f.step.span : null);
   document.body.dataset.step = String(f.index);
   document.body.dataset.phase = f.phase;
-  if (stepChanged && f.focus) zoom.ensureVisible(graph.nodeBox(f.focus));
+  if (stepChanged && f.focus) zoom.ensureVisible(graph.nodeBox(f.focus), union([...f.lit]));
+}
+
+function union(ids) {
+  const boxes = ids.map((id) => graph.nodeBox(id)).filter(Boolean);
+  if (!boxes.length) return null;
+  const x0 = Math.min(...boxes.map((b) => b.x));
+  const y0 = Math.min(...boxes.map((b) => b.y));
+  const x1 = Math.max(...boxes.map((b) => b.x + b.w));
+  const y1 = Math.max(...boxes.map((b) => b.y + b.h));
+  return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
 }
 
 // ---------------------------------------------------------------- actions

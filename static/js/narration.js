@@ -1,6 +1,6 @@
 // The narration panel (one plain sentence per step, mirrored into an aria-live region), the
 // formula panel beside it (local derivative, chain-rule product, sum of paths), and the error box.
-import { shortText, valueText } from "./format.js";
+import { shapeText, shortText, valueText } from "./format.js";
 import { mathFromString } from "./mathml.js";
 
 // the exception PyTorch / Python would raise for each error kind
@@ -60,7 +60,8 @@ export function createNarration(root) {
       rows.push(row("Seed", math(step.formula)));
       rows.push(row(step.gradient_given ? "Given gradient" : "Why 1",
         textBlock(step.gradient_given ? valueText(step.grad)
-          : `one element (numel = ${step.numel}): ∂x/∂x = 1`)));
+          : `${rootName(trace, step)} has numel = ${step.numel}: one number, and a number's `
+            + "derivative with respect to itself is 1")));
     } else if (step.kind === "edge") {
       rows.push(row("Local derivative", math(step.formula)));
       rows.push(row("Chain rule: upstream × local", math(step.chain)));
@@ -83,6 +84,11 @@ export function createNarration(root) {
   return { show };
 }
 
+function rootName(trace, step) {
+  const node = trace.nodes.find((n) => n.id === step.root);
+  return node ? node.label : "the output";
+}
+
 /** "x.grad = 4" once a named leaf's gradient is complete (what print(x.grad) would show). */
 function leafNote(trace, step) {
   if (step.kind !== "edge" || !step.complete || !step.leaf_grad) return "";
@@ -90,7 +96,7 @@ function leafNote(trace, step) {
   if (!node || !node.name) return "";
   const n = step.leaf_grad.shape.reduce((a, b) => a * b, 1);
   return n <= 4 ? `${node.name}.grad = ${shortText(step.leaf_grad)}.`
-    : `${node.name}.grad now holds this ${step.leaf_grad.shape.join("×")} tensor.`;
+    : `${node.name}.grad now holds this ${shapeText(step.leaf_grad.shape)} tensor.`;
 }
 
 function row(label, body) {
@@ -184,10 +190,43 @@ export function renderError(box, err, { refused = false } = {}) {
     const ul = document.createElement("ul");
     for (const hint of err.hints) {
       const li = document.createElement("li");
-      li.textContent = hint;
+      li.append(...codeified(hint));
       ul.appendChild(li);
     }
     box.append(h, ul);
   }
   box.hidden = false;
+}
+
+/** Text with its code fragments (`losses.sum().backward()`, `shape (1,)`) as <code> nodes:
+ *  a dotted name followed by balanced parentheses, chained calls included. */
+export function codeified(text) {
+  const out = [];
+  const re = /[A-Za-z_][\w.]*\(/g;
+  let last = 0;
+  let m;
+  while ((m = re.exec(text))) {
+    let end = m.index + m[0].length;
+    for (;;) {
+      let depth = 1;
+      while (end < text.length && depth) {
+        if (text[end] === "(") depth++;
+        else if (text[end] === ")") depth--;
+        end++;
+      }
+      if (depth) { end = -1; break; }
+      const chain = /^\.[A-Za-z_]\w*\(/.exec(text.slice(end));
+      if (!chain) break;
+      end += chain[0].length;
+    }
+    if (end < 0) break;
+    if (m.index > last) out.push(document.createTextNode(text.slice(last, m.index)));
+    const c = document.createElement("code");
+    c.textContent = text.slice(m.index, end);
+    out.push(c);
+    last = end;
+    re.lastIndex = end;
+  }
+  if (last < text.length) out.push(document.createTextNode(text.slice(last)));
+  return out;
 }

@@ -63,20 +63,23 @@ export function createZoom(svg, viewport, { reducedMotion = () => false } = {}) 
     apply();
   }
 
-  /** Pan (never zoom) so a box in layout px is inside the view; animated unless reduced motion. */
-  function ensureVisible(box) {
-    if (!box) return;
+  /** Pan (never zoom) so `group` (a box in layout px: the step's lit nodes) is in view, else at
+   *  least `focus`; nothing moves when it already is. Animated unless reduced motion. */
+  function ensureVisible(focus, group = focus) {
+    if (!focus) return;
     const r = rect();
     const margin = 16;
-    const x0 = box.x * t.k + t.x;
-    const y0 = box.y * t.k + t.y;
-    const x1 = x0 + box.w * t.k;
-    const y1 = y0 + box.h * t.k;
-    if (x0 >= margin && y0 >= margin && x1 <= r.width - margin && y1 <= r.height - margin) return;
-    const target = { ...t,
-      x: r.width / 2 - (box.x + box.w / 2) * t.k,
-      y: r.height / 2 - (box.y + box.h / 2) * t.k };
-    moveTo(target);
+    const inView = (b) => {
+      const x0 = b.x * t.k + t.x;
+      const y0 = b.y * t.k + t.y;
+      return x0 >= margin && y0 >= margin && x0 + b.w * t.k <= r.width - margin &&
+        y0 + b.h * t.k <= r.height - margin;
+    };
+    if (inView(group || focus)) return;
+    const fits = group && group.w * t.k <= r.width - 2 * margin &&
+      group.h * t.k <= r.height - 2 * margin;
+    const b = fits ? group : focus;
+    moveTo({ ...t, x: r.width / 2 - (b.x + b.w / 2) * t.k, y: r.height / 2 - (b.y + b.h / 2) * t.k });
   }
 
   function moveTo(target) {
