@@ -1,0 +1,294 @@
+"""Layout benchmark: time and edge crossings of dot (our settings, dot's defaults) and the fallback.
+
+Run `python -m bench.layout_bench`: prints the table and rewrites the "## Layout" section of
+bench/README.md between `<!-- layout:start -->` and `<!-- layout:end -->`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import platform
+import random
+import statistics
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from engine.layout import (
+    DOT_DEFAULT_ATTRS,
+    DOT_GRAPH_ATTRS,
+    Layout,
+    LayoutEdge,
+    LayoutNode,
+    dot_layout,
+    layered_layout,
+)
+
+SIZES = (50, 200, 1000, 3000)
+TENSOR = (120.0, 44.0)  # px, a value box
+OP = (44.0, 28.0)  # px, an op box
+README = Path(__file__).with_name("README.md")
+START, END = "<!-- layout:start -->", "<!-- layout:end -->"
+
+Graph = tuple[list[LayoutNode], list[LayoutEdge]]
+
+
+# ------------------------------------------------------------------------------------ graphs
+
+
+def mlp_graph(nin: int, sizes: list[int]) -> Graph:
+    """micrograd's picture of an MLP forward pass: every op is an op box feeding a value box."""
+    nodes: list[LayoutNode] = []
+    edges: list[LayoutEdge] = []
+
+    def value() -> str:
+        nodes.append(LayoutNode(f"v{len(nodes)}", *TENSOR))
+        return nodes[-1].id
+
+    def op(name: str, *args: str) -> str:
+        o = f"{name}{len(nodes)}"
+        nodes.append(LayoutNode(o, *OP))
+        for a in args:
+            edges.append(LayoutEdge(f"e{len(edges)}", a, o))
+        out = value()
+        edges.append(LayoutEdge(f"e{len(edges)}", o, out))
+        return out
+
+    xs = [value() for _ in range(nin)]
+    for size in sizes:
+        outs = []
+        for _ in range(size):
+            act = value()  # bias
+            for x in xs:
+                act = op("add", act, op("mul", value(), x))
+            outs.append(op("tanh", act))
+        xs = outs
+    return nodes, edges
+
+
+def mlp_of_size(target: int) -> Graph:
+    """The MLP (nin inputs, two hidden layers of h, one output) closest to `target` nodes."""
+    best = None
+    for nin in range(1, 6):
+        for h in range(1, 60):
+            n = nin + h * (5 * nin + 3) + h * (5 * h + 3) + 5 * h + 3  # a neuron: 5 * fan-in + 3
+            if best is None or abs(n - target) < abs(best[0] - target):
+                best = (n, nin, h)
+    assert best is not None
+    return mlp_graph(best[1], [best[2], best[2], 1])
+
+
+def random_dag(n_nodes: int, n_edges: int, op_share: float, seed: int = 0) -> Graph:
+    """Uniform random DAG (edges i -> j, i < j) with the given counts and box sizes."""
+    rng = random.Random(seed)
+    nodes = [LayoutNode(f"r{i}", *(OP if rng.random() < op_share else TENSOR))
+             for i in range(n_nodes)]
+    pairs: list[tuple[int, int]] = []
+    while len(pairs) < n_edges:
+        i, j = sorted(rng.sample(range(n_nodes), 2))
+        pairs.append((i, j))
+    edges = [LayoutEdge(f"e{k}", nodes[i].id, nodes[j].id) for k, (i, j) in enumerate(pairs)]
+    return nodes, edges
+
+
+# --------------------------------------------------------------------------------- crossings
+
+
+def _polyline(route: list[tuple[float, float]], step: float = 12.0) -> np.ndarray:
+    """Sample a cubic Bézier chain into a polyline of pieces about `step` px long."""
+    pts = np.asarray(route, dtype=float)
+    out = [pts[:1]]
+    for k in range(0, len(pts) - 3, 3):
+        p0, c1, c2, p1 = pts[k : k + 4]
+        hull = np.linalg.norm(np.diff(pts[k : k + 4], axis=0), axis=1).sum()
+        t = np.linspace(0, 1, max(2, int(hull / step) + 2))[1:, None]
+        u = 1 - t
+        out.append(u**3 * p0 + 3 * u**2 * t * c1 + 3 * u * t**2 * c2 + t**3 * p1)
+    return np.concatenate(out)
+
+
+def count_crossings(
+    layout: Layout, edges: list[LayoutEdge], cell: float = 12.0, chunk: int = 2_000_000
+) -> int:
+    """Proper intersections between routes of different edges that share no endpoint node."""
+    seg_list, owner = [], []
+    for k, edge in enumerate(edges):
+        line = _polyline(layout.routes[edge.id])
+        seg_list.append(np.hstack([line[:-1], line[1:]]))
+        owner.append(np.full(len(line) - 1, k))
+    if not seg_list:
+        return 0
+    segs, own = np.vstack(seg_list), np.concatenate(owner)
+    # Grid buckets: every segment goes into each cell its bounding box touches.
+    lo = np.floor(np.minimum(segs[:, :2], segs[:, 2:]) / cell).astype(np.int64)
+    hi = np.floor(np.maximum(segs[:, :2], segs[:, 2:]) / cell).astype(np.int64)
+    ids, cxs, cys = [], [], []
+    for dx in range(int((hi[:, 0] - lo[:, 0]).max()) + 1):
+        for dy in range(int((hi[:, 1] - lo[:, 1]).max()) + 1):
+            ok = np.flatnonzero((lo[:, 0] + dx <= hi[:, 0]) & (lo[:, 1] + dy <= hi[:, 1]))
+            ids.append(ok)
+            cxs.append(lo[ok, 0] + dx)
+            cys.append(lo[ok, 1] + dy)
+    seg_ids, cx, cy = np.concatenate(ids), np.concatenate(cxs), np.concatenate(cys)
+    cell_keys = (cx - cx.min()) * (cy.max() - cy.min() + 1) + (cy - cy.min())
+    order = np.argsort(cell_keys, kind="stable")
+    seg_ids, cx, cy, cell_keys = seg_ids[order], cx[order], cy[order], cell_keys[order]
+    # Every pair within a cell: element k pairs with the rest of its run (in bounded chunks).
+    starts = np.flatnonzero(np.r_[True, cell_keys[1:] != cell_keys[:-1]])
+    run_end = np.repeat(np.r_[starts[1:], len(cell_keys)], np.diff(np.r_[starts, len(cell_keys)]))
+    per = run_end - np.arange(len(cell_keys)) - 1
+    cum = np.r_[0, np.cumsum(per)]
+    node: dict[str, int] = {}
+    ends = np.array([(node.setdefault(e.source, len(node)), node.setdefault(e.target, len(node)))
+                     for e in edges], dtype=np.int64)
+    cuts = np.unique(np.r_[np.searchsorted(cum, np.arange(0, cum[-1], chunk)), len(per)])
+    total = 0
+    for k0, k1 in zip(cuts[:-1], cuts[1:], strict=True):
+        i = np.repeat(np.arange(k0, k1), per[k0:k1])
+        j = i + 1 + (np.arange(cum[k0], cum[k1]) - np.repeat(cum[k0:k1], per[k0:k1]))
+        a, b = seg_ids[i], seg_ids[j]
+        # A pair counts once: in the first cell both boxes share (lower corner of their overlap),
+        # and only on different edges that share no endpoint node.
+        ea, eb = ends[own[a]], ends[own[b]]
+        keep = ((cx[i] == np.maximum(lo[a, 0], lo[b, 0]))
+                & (cy[i] == np.maximum(lo[a, 1], lo[b, 1]))
+                & (ea[:, 0] != eb[:, 0]) & (ea[:, 0] != eb[:, 1])
+                & (ea[:, 1] != eb[:, 0]) & (ea[:, 1] != eb[:, 1]) & (own[a] != own[b]))
+        total += _proper(segs[a[keep]], segs[b[keep]])
+    return total
+
+
+def _proper(p: np.ndarray, q: np.ndarray) -> int:
+    """How many segment pairs (rows x1, y1, x2, y2) cross properly."""
+
+    def orient(o: np.ndarray, s: np.ndarray, t: np.ndarray) -> np.ndarray:
+        return np.sign((s[:, 0] - o[:, 0]) * (t[:, 1] - o[:, 1])
+                       - (s[:, 1] - o[:, 1]) * (t[:, 0] - o[:, 0]))
+
+    p1, p2, q1, q2 = p[:, :2], p[:, 2:], q[:, :2], q[:, 2:]
+    d1, d2 = orient(q1, q2, p1), orient(q1, q2, p2)
+    d3, d4 = orient(p1, p2, q1), orient(p1, p2, q2)
+    return int(np.count_nonzero((d1 * d2 < 0) & (d3 * d4 < 0)))
+
+
+def inputs_in_order(layout: Layout, edges: list[LayoutEdge]) -> float:
+    """Share of a node's input pairs drawn top to bottom in insertion order (1.0 when none)."""
+    inputs: dict[str, list[str]] = {}
+    for e in edges:
+        srcs = inputs.setdefault(e.target, [])
+        if e.source not in srcs:
+            srcs.append(e.source)
+    y = {k: p[1] for k, p in layout.positions.items()}
+    pairs = [(a, b) for srcs in inputs.values() for i, a in enumerate(srcs) for b in srcs[i + 1 :]]
+    return sum(y[a] <= y[b] for a, b in pairs) / len(pairs) if pairs else 1.0
+
+
+# ---------------------------------------------------------------------------------- running
+
+
+def _repeats(n: int) -> int:
+    return 7 if n <= 250 else 5 if n <= 1100 else 3
+
+
+def _quiet(fn: Callable[[], Layout]) -> Layout:
+    with contextlib.redirect_stderr(io.StringIO()):  # pygraphviz warns above 1000 nodes
+        return fn()
+
+
+def run(sizes: tuple[int, ...] = SIZES) -> list[dict]:
+    """One row per (graph kind, size, engine): counts, median ms, crossings, inputs in order."""
+    rows = []
+    for size in sizes:
+        mlp = mlp_of_size(size)
+        n_ops = sum(1 for node in mlp[0] if node.width == OP[0])
+        rnd = random_dag(len(mlp[0]), len(mlp[1]), n_ops / len(mlp[0]), seed=size)
+        for kind, (nodes, edges) in (("mlp", mlp), ("random", rnd)):
+            engines: dict[str, Callable[[], Layout]] = {
+                "dot (ours)": lambda n=nodes, e=edges: dot_layout(n, e, DOT_GRAPH_ATTRS),
+                "dot (defaults)": lambda n=nodes, e=edges: dot_layout(n, e, DOT_DEFAULT_ATTRS),
+                "layered": lambda n=nodes, e=edges: layered_layout(n, e),
+            }
+            runs = _repeats(len(nodes))
+            times: dict[str, list[float]] = {name: [] for name in engines}
+            last: dict[str, Layout] = {}
+            for _ in range(runs):  # round robin, so load from elsewhere hits every engine alike
+                for name, fn in engines.items():
+                    last[name] = _quiet(fn)
+                    times[name].append(last[name].elapsed_ms)
+            for name in engines:
+                rows.append({"graph": kind, "nodes": len(nodes), "edges": len(edges),
+                             "engine": name, "runs": runs,
+                             "median_ms": round(statistics.median(times[name]), 1),
+                             "crossings": count_crossings(last[name], edges),
+                             "inputs_in_order": round(inputs_in_order(last[name], edges), 3)})
+                print(rows[-1], flush=True)
+    return rows
+
+
+def markdown(rows: list[dict]) -> str:
+    """The rows as a Markdown table."""
+    lines = ["| graph | nodes | edges | engine | runs | median ms | crossings | inputs in order |",
+             "|---|---:|---:|---|---:|---:|---:|---:|"]
+    for r in rows:
+        lines.append(f"| {r['graph']} | {r['nodes']} | {r['edges']} | {r['engine']} | "
+                     f"{r['runs']} | {r['median_ms']:.1f} | {r['crossings']} | "
+                     f"{r['inputs_in_order']:.0%} |")
+    return "\n".join(lines)
+
+
+NOTES = """\
+Crossings are deterministic; times were taken on a loaded shared machine, so read them as rough.
+On MLP-shaped graphs dot with our settings is about as fast as with dot's defaults (tens of ms
+at 200 nodes, ~0.1 s at 1000, seconds at 3000): `nslimit=1` bought little on these sparse graphs,
+and on a denser random DAG measured aside (500 nodes, 2500 edges) it cut 20.6 s to 8.7 s but
+raised crossings by 70%, not the ~2% noted in design.md. `ordering=in` is what keeps every
+operand in source order (97-100% vs 29-70% with defaults; `ordering=out` does nothing for
+inputs); it costs crossings, +40-65% on MLPs and 1.7-3.5x on random DAGs, a price we pay for
+`a*b` always showing `a` above `b`. The layered fallback is 2-25x faster than dot, matches it on
+random DAGs and small MLPs, but has 1.5-2x dot's crossings on MLPs of 1000-3000 nodes and ignores
+operand order. Plan for big graphs: collapse groups (a neuron, a layer, a composite op) so the
+visible graph stays under ~500 nodes, where dot takes well under 0.1 s; dot lays out what is
+shown; above the 1500-node cap (or if dot fails) the layered fallback takes about a second at
+3000 nodes, so no layout runs away.
+"""
+
+
+def _section(table: str) -> str:
+    import pygraphviz
+
+    settings = ", ".join(f"{k}={v}" for k, v in DOT_GRAPH_ATTRS.items())
+    intro = (
+        "`python -m bench.layout_bench` (engine/layout.py). "
+        f"Python {platform.python_version()}, pygraphviz {pygraphviz.__version__}, "
+        f"{platform.machine()}, {os.cpu_count()} CPUs shared with other jobs (load average "
+        f"{os.getloadavg()[0]:.1f} at the end of the run). Our dot settings: `{settings}`; "
+        '"defaults" keeps only rankdir/nodesep/ranksep/splines. Graphs: micrograd-style MLP '
+        "forward graphs (value boxes 120x44, op boxes 44x28) and uniform random DAGs with the "
+        "same node, edge and op-box counts. Crossings: routes sampled into ~12px polylines, "
+        "proper intersections between edges that share no endpoint node. Inputs in order: share "
+        "of each node's input pairs drawn top to bottom in the order the edges were given. "
+        "Time: the whole call (DOT text, layout, JSON parse), median of `runs`; dot runs above "
+        "the 1500-node cap here only for comparison."
+    )
+    return f"{START}\n## Layout\n\n{intro}\n\n{table}\n\n{NOTES.strip()}\n{END}"
+
+
+def write_readme(table: str) -> None:
+    """Replace the layout section of bench/README.md (or append it)."""
+    text = README.read_text() if README.exists() else "# Benchmarks\n\n"
+    section = _section(table)
+    if START in text and END in text:
+        head, rest = text.split(START, 1)
+        text = head + section + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    README.write_text(text)
+
+
+if __name__ == "__main__":
+    table = markdown(run())
+    print(table)
+    write_readme(table)

@@ -1,0 +1,206 @@
+"""Layout invariants, for dot and for the layered fallback (forced with max_dot_nodes=0)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from engine.layout import Layout, LayoutEdge, LayoutNode, layered_layout, layout_graph
+from engine.text_metrics import CHAR_WIDTH_EM, text_width
+
+TENSOR, OP = (120.0, 44.0), (44.0, 28.0)
+ENGINES = {"dot": 1500, "layered": 0}
+
+
+def expression() -> tuple[list[LayoutNode], list[LayoutEdge]]:
+    """f = (a*b + a*a) * tanh(c), drawn like micrograd: op boxes feed value boxes."""
+    n = [LayoutNode(i, *TENSOR) for i in ("a", "b", "c")]
+    n += [LayoutNode(i, *OP) for i in ("mul1", "mul2", "add", "tanh", "mul3")]
+    n += [LayoutNode(i, *TENSOR) for i in ("ab", "aa", "s", "t", "f")]
+    pairs = [("a", "mul1"), ("b", "mul1"), ("mul1", "ab"), ("a", "mul2"), ("a", "mul2"),
+             ("mul2", "aa"), ("ab", "add"), ("aa", "add"), ("add", "s"), ("c", "tanh"),
+             ("tanh", "t"), ("s", "mul3"), ("t", "mul3"), ("mul3", "f")]
+    return n, [LayoutEdge(f"e{k}", s, t) for k, (s, t) in enumerate(pairs)]
+
+
+def random_dag(n: int, m: int, seed: int) -> tuple[list[LayoutNode], list[LayoutEdge]]:
+    rng = random.Random(seed)
+    nodes = [LayoutNode(f"v{i}", *(OP if rng.random() < 0.5 else TENSOR)) for i in range(n)]
+    edges = []
+    for k in range(m):
+        i, j = sorted(rng.sample(range(n), 2))
+        edges.append(LayoutEdge(f"e{k}", f"v{i}", f"v{j}"))
+    return nodes, edges
+
+
+def box_distance(p: tuple[float, float], node: LayoutNode, layout: Layout) -> float:
+    """Distance from p to the node's box (0 inside)."""
+    cx, cy = layout.positions[node.id]
+    dx = max(abs(p[0] - cx) - node.width / 2, 0.0)
+    dy = max(abs(p[1] - cy) - node.height / 2, 0.0)
+    return (dx * dx + dy * dy) ** 0.5
+
+
+def sample(route: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Points along a cubic Bézier chain."""
+    out = []
+    for k in range(0, len(route) - 3, 3):
+        (x0, y0), (x1, y1), (x2, y2), (x3, y3) = route[k : k + 4]
+        for t in (0.0, 0.25, 0.5, 0.75, 1.0):
+            u = 1 - t
+            out.append((u**3 * x0 + 3 * u * u * t * x1 + 3 * u * t * t * x2 + t**3 * x3,
+                        u**3 * y0 + 3 * u * u * t * y1 + 3 * u * t * t * y2 + t**3 * y3))
+    return out
+
+
+def check_invariants(nodes: list[LayoutNode], edges: list[LayoutEdge], layout: Layout,
+                     dag: bool = True) -> None:
+    by_id = {node.id: node for node in nodes}
+    assert list(layout.positions) == [node.id for node in nodes]
+    assert list(layout.routes) == [edge.id for edge in edges]
+    tol = 1.0
+    for node in nodes:  # inside the drawing
+        x, y = layout.positions[node.id]
+        assert node.width / 2 - tol <= x <= layout.width - node.width / 2 + tol
+        assert node.height / 2 - tol <= y <= layout.height - node.height / 2 + tol
+    for i, a in enumerate(nodes):  # no two boxes overlap
+        (ax, ay) = layout.positions[a.id]
+        for b in nodes[i + 1 :]:
+            (bx, by) = layout.positions[b.id]
+            apart_x = abs(ax - bx) >= (a.width + b.width) / 2 - tol
+            apart_y = abs(ay - by) >= (a.height + b.height) / 2 - tol
+            assert apart_x or apart_y, (a.id, b.id)
+    for edge in edges:
+        route = layout.routes[edge.id]
+        assert len(route) >= 4 and (len(route) - 1) % 3 == 0, edge.id
+        assert box_distance(route[0], by_id[edge.source], layout) <= 2.0, edge.id
+        assert box_distance(route[-1], by_id[edge.target], layout) <= 2.0, edge.id
+        for x, y in sample(route):  # the curve (not its control points) stays in the drawing
+            assert -tol <= x <= layout.width + tol and -tol <= y <= layout.height + tol
+        if dag:  # left to right
+            assert layout.positions[edge.target][0] > layout.positions[edge.source][0], edge.id
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_expression_invariants(engine: str) -> None:
+    nodes, edges = expression()
+    layout = layout_graph(nodes, edges, max_dot_nodes=ENGINES[engine])
+    assert layout.engine == engine
+    check_invariants(nodes, edges, layout)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("seed", [1, 2])
+def test_random_dag_invariants(engine: str, seed: int) -> None:
+    nodes, edges = random_dag(60, 90, seed)
+    layout = layout_graph(nodes, edges, max_dot_nodes=ENGINES[engine])
+    assert layout.engine == engine
+    check_invariants(nodes, edges, layout)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_multi_edges_get_distinct_routes(engine: str) -> None:
+    nodes, edges = expression()
+    layout = layout_graph(nodes, edges, max_dot_nodes=ENGINES[engine])
+    a_twice = [layout.routes[e.id] for e in edges if (e.source, e.target) == ("a", "mul2")]
+    assert len(a_twice) == 2 and a_twice[0] != a_twice[1]
+    nodes = [LayoutNode("x", *TENSOR), LayoutNode("y", *OP)]
+    edges = [LayoutEdge(str(k), "x", "y") for k in range(3)]
+    layout = layout_graph(nodes, edges, max_dot_nodes=ENGINES[engine])
+    assert len({tuple(r) for r in layout.routes.values()}) == 3
+    check_invariants(nodes, edges, layout)
+
+
+def test_dot_draws_inputs_in_the_order_given() -> None:
+    nodes, edges = expression()
+    layout = layout_graph(nodes, edges)
+    y = {k: p[1] for k, p in layout.positions.items()}
+    assert y["a"] < y["b"]  # a*b: a above b
+    assert y["ab"] < y["aa"]  # ab + aa
+    assert y["s"] < y["t"]  # s * t
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_weird_ids(engine: str) -> None:
+    ids = ['say "hi"', "back\\slash\\", "ünï©ødé ∂L/∂x", "", "a -> b; }", "new\nline", "n0",
+           "<b>html</b>", "'"]
+    nodes = [LayoutNode(i, 80.0 + k, 30.0) for k, i in enumerate(ids)]
+    edges = [LayoutEdge(f'"{a}"→{b}', a, b) for a, b in zip(ids, ids[1:], strict=False)]
+    layout = layout_graph(nodes, edges, max_dot_nodes=ENGINES[engine])
+    assert layout.engine == engine
+    check_invariants(nodes, edges, layout)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_empty_graph(engine: str) -> None:
+    layout = layout_graph([], [], max_dot_nodes=ENGINES[engine])
+    assert (layout.width, layout.height, layout.positions, layout.routes) == (0, 0, {}, {})
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_single_node_fills_the_drawing(engine: str) -> None:
+    layout = layout_graph([LayoutNode("only", 120, 44)], [], max_dot_nodes=ENGINES[engine])
+    assert layout.width == pytest.approx(120, abs=1)
+    assert layout.height == pytest.approx(44, abs=1)
+    assert layout.positions["only"] == pytest.approx((60, 22), abs=1)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_components_and_lonely_nodes(engine: str) -> None:
+    nodes, edges = expression()
+    nodes2, edges2 = random_dag(12, 15, seed=3)
+    lonely = [LayoutNode(f"lonely{i}", *TENSOR) for i in range(3)]
+    all_nodes, all_edges = nodes + nodes2 + lonely, edges + [
+        LayoutEdge("r" + e.id, e.source, e.target) for e in edges2
+    ]
+    layout = layout_graph(all_nodes, all_edges, max_dot_nodes=ENGINES[engine])
+    check_invariants(all_nodes, all_edges, layout)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_deterministic(engine: str) -> None:
+    nodes, edges = random_dag(80, 120, seed=7)
+    first = layout_graph(nodes, edges, max_dot_nodes=ENGINES[engine])
+    second = layout_graph(list(nodes), list(edges), max_dot_nodes=ENGINES[engine])
+    assert first.positions == second.positions
+    assert first.routes == second.routes
+    assert (first.width, first.height) == (second.width, second.height)
+
+
+def test_falls_back_when_dot_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pygraphviz
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ValueError("Graphviz raised a layout error.")
+
+    monkeypatch.setattr(pygraphviz, "AGraph", broken)
+    nodes, edges = expression()
+    layout = layout_graph(nodes, edges)
+    assert layout.engine == "layered"
+    check_invariants(nodes, edges, layout)
+
+
+def test_fallback_survives_cycles_and_self_loops() -> None:
+    nodes = [LayoutNode(i, *TENSOR) for i in "abc"]
+    edges = [LayoutEdge("1", "a", "b"), LayoutEdge("2", "b", "c"), LayoutEdge("3", "c", "a"),
+             LayoutEdge("4", "b", "b")]
+    layout = layered_layout(nodes, edges)
+    check_invariants(nodes, edges, layout, dag=False)
+
+
+def test_bad_input_is_refused() -> None:
+    with pytest.raises(ValueError):
+        layout_graph([LayoutNode("a", 10, 10)], [LayoutEdge("e", "a", "ghost")])
+    with pytest.raises(ValueError):
+        layout_graph([LayoutNode("a", 10, 10), LayoutNode("a", 10, 10)], [])
+
+
+def test_text_width() -> None:
+    assert CHAR_WIDTH_EM == 0.6
+    assert text_width("") == 0
+    assert text_width("abcd") == pytest.approx(4 * 0.6 * 12)
+    assert text_width("ab", font_px=20) == pytest.approx(2 * 0.6 * 20)
+    assert text_width("漢字") == pytest.approx(4 * 0.6 * 12)  # wide: two columns each
+    assert text_width("e\u0301") == pytest.approx(0.6 * 12)  # combining accent: none
+    assert text_width("ab\nabcdef") == pytest.approx(6 * 0.6 * 12)  # widest line
