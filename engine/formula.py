@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from html import escape
+from xml.etree import ElementTree
 
 from engine.ops import Formula
 
@@ -20,8 +22,14 @@ def latex_name(label: str) -> str:
         return label
     if _SIMPLE.match(label) or re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", label):
         return r"\mathrm{" + label.replace("_", r"\_") + "}"
-    escaped = re.sub(r"([_{}#%&$^\\])", r"\\\1", label)
-    return r"(\text{" + escaped + "})"
+    return r"(\text{" + text_safe(label) + "})"
+
+
+def text_safe(label: str) -> str:
+    """Label text for inside \\text{}: LaTeX specials dropped, XML specials as entities
+    (latex2mathml copies \\text content verbatim into the MathML)."""
+    kept = re.sub(r"[{}\\$%#^~]", "", label)
+    return kept.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def fill(template: Formula, attrs: dict, names: dict[str, str], latex: bool) -> str:
@@ -41,13 +49,34 @@ def fill(template: Formula, attrs: dict, names: dict[str, str], latex: bool) -> 
 
 @lru_cache(maxsize=4096)
 def mathml(latex: str) -> str:
-    """LaTeX → MathML (display inline); falls back to escaped text if the converter refuses."""
+    """LaTeX → MathML; anything that is not well-formed MathML becomes escaped plain text."""
     from latex2mathml.converter import convert
     try:
-        return convert(latex)
-    except Exception:  # noqa: BLE001 - a formula must never break a trace
-        from html import escape
-        return f'<math><mtext>{escape(latex)}</mtext></math>'
+        out = convert(latex)
+        if _only_mathml(out):
+            return out
+    except Exception:  # noqa: BLE001, S110 - a formula must never break a trace
+        pass
+    return f'<math xmlns="{MATHML_NS}"><mtext>{escape(latex)}</mtext></math>'
+
+
+MATHML_NS = "http://www.w3.org/1998/Math/MathML"
+MATHML_TAGS = frozenset({
+    "math", "mrow", "mi", "mn", "mo", "mtext", "mspace", "mfrac", "msup", "msub", "msubsup",
+    "msqrt", "mroot", "mover", "munder", "munderover", "mstyle", "mpadded", "mphantom",
+    "menclose", "mtable", "mtr", "mtd", "semantics", "annotation",
+})
+
+
+def _only_mathml(markup: str) -> bool:
+    """Well-formed XML whose every element is a MathML presentation element."""
+    try:
+        root = ElementTree.fromstring(markup)
+    except ElementTree.ParseError:
+        return False
+    prefix = "{" + MATHML_NS + "}"
+    return all(el.tag.startswith(prefix) and el.tag[len(prefix):] in MATHML_TAGS
+               for el in root.iter())
 
 
 def formula(latex: str, text: str) -> dict:
