@@ -76,7 +76,7 @@ export function createControls(root, { onAction }) {
 
   function build(trace, w) {
     ticks.replaceChildren();
-    const h = 28;
+    const h = 40;
     ticks.setAttribute("viewBox", `0 0 ${w} ${h}`);
     ticks.setAttribute("width", String(w));
     ticks.setAttribute("height", String(h));

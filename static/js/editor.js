@@ -4,6 +4,9 @@
 const KEYWORDS = new Set(["import", "from", "as", "def", "return", "for", "in", "if", "else",
   "elif", "while", "True", "False", "None", "and", "or", "not", "lambda", "with", "print"]);
 const INDENT = "    ";
+const LINE_PX = 20;          // app.css .editor line-height
+const MIN_LINES = 6;
+const MAX_LINES = 22;
 
 export function createEditor(root, { onRun, onInput, readOnly = false } = {}) {
   const area = root.querySelector("textarea");
@@ -33,6 +36,9 @@ export function createEditor(root, { onRun, onInput, readOnly = false } = {}) {
 
   function renderGutter(text) {
     const lines = text.split("\n").length;
+    // the editor grows with the program, between MIN_LINES and MAX_LINES lines
+    const shown = Math.min(MAX_LINES, Math.max(MIN_LINES, lines + 1));
+    root.style.height = `${shown * LINE_PX + 22}px`;
     const frag = document.createDocumentFragment();
     const hl = span ? [span[0], span[2] || span[0]] : null;
     for (let n = 1; n <= lines; n++) {

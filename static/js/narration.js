@@ -63,8 +63,13 @@ export function createNarration(root) {
           : `${rootName(trace, step)} has numel = ${step.numel}: one number, and a number's `
             + "derivative with respect to itself is 1")));
     } else if (step.kind === "edge") {
-      rows.push(row("Local derivative", math(step.formula)));
-      rows.push(row("Chain rule: upstream × local", math(step.chain)));
+      if (step.chain && step.formula && step.chain.latex === step.formula.latex) {
+        // no elementwise local derivative: the rule maps the upstream gradient directly
+        rows.push(row("Backward rule (vector–Jacobian product)", math(step.formula)));
+      } else {
+        rows.push(row("Local derivative", math(step.formula)));
+        rows.push(row("Chain rule: upstream × local", math(step.chain)));
+      }
       if (step.reduced_axes && step.reduced_axes.length) {
         rows.push(row("Broadcasting", textBlock(
           `summed over dim ${step.reduced_axes.join(", ")} to match the input's shape`)));

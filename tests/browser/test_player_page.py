@@ -250,6 +250,27 @@ def test_controls_carry_the_test_contract(page, server_url):
     assert float(page.get_attribute("[data-testid=graph] svg", "data-zoom")) > 0
 
 
+def test_heat_map_opens_every_number(page, server_url):
+    _, trace = api_trace(server_url, source_of("01_seed_batch_cross_entropy"))
+    p = node_id(trace, "predictions")
+    open_example(page, server_url, "01_seed_batch_cross_entropy")
+    page.click("[data-testid=fit]")
+    thumb = page.locator(f"[data-node-id={p}] .block.val")
+    box = thumb.bounding_box()
+    page.mouse.move(box["x"] + 2, box["y"] + 2)
+    tip = page.locator("[data-role=tooltip]")
+    tip.wait_for(state="visible")
+    first = next(n for n in trace["nodes"] if n["id"] == p)["value"]["data"][0][0]
+    assert tip.text_content() == f"predictions[0, 0] = {first:.4g}"
+    thumb.focus()
+    page.keyboard.press("Enter")
+    dialog = page.locator("dialog[data-role=inspector]")
+    assert dialog.is_visible()
+    assert dialog.locator("td").count() == 50
+    page.keyboard.press("Escape")
+    assert not dialog.is_visible()
+
+
 def test_embed_plays_without_the_editor(page, server_url):
     open_example(page, server_url, "08_fan_out", path="/embed")
     assert page.locator("[data-testid=source]").count() == 0
@@ -272,12 +293,12 @@ def test_templates_have_no_inline_script_style_or_handlers(server_url):
 def test_phone_width_stacks_and_keeps_targets_large(new_page, server_url):
     page = new_page(viewport={"width": 390, "height": 844}, color_scheme="dark",
                     has_touch=True, is_mobile=True)
-    open_example(page, server_url, "05_neuron")
+    open_example(page, server_url, "14_sigmoid_free")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     editor = page.locator("[data-role=editor]").bounding_box()
     graph = page.locator("[data-testid=graph]").bounding_box()
     assert editor["y"] + editor["height"] <= graph["y"]
     for tid in ["play", "step-forward", "step-back", "to-start", "to-end", "to-backward", "fit",
-                "run", "examples", "speed"]:
+                "run", "examples", "speed", "scrubber", "input-x"]:
         box = page.locator(f"[data-testid={tid}]").bounding_box()
         assert box["width"] >= 40 and box["height"] >= 40, tid
