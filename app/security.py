@@ -52,21 +52,33 @@ class HardeningMiddleware:
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
             await self._too_large(send_with_headers)
             return
+        # Read the whole body (at most the cap) before the app sees it: a body without a
+        # content-length (chunked) is counted here, so going over is a 413 rather than an
+        # exception inside the app's own body parsing (which FastAPI turns into a 400).
+        chunks: list[bytes] = []
         seen = 0
-
-        async def counted_receive() -> Message:
-            nonlocal seen
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_body_bytes:
-                    raise _BodyTooLarge
-            return message
+            if message["type"] != "http.request":
+                return   # the client went away
+            chunk = message.get("body", b"")
+            seen += len(chunk)
+            if seen > self.max_body_bytes:
+                await self._too_large(send_with_headers)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        replayed = False
 
-        try:
-            await self.app(scope, counted_receive, send_with_headers)
-        except _BodyTooLarge:
-            await self._too_large(send_with_headers)
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send_with_headers)
 
     async def _too_large(self, send: Send) -> None:
         body = json.dumps({"error": {"kind": "limit", "message": (
@@ -74,9 +86,6 @@ class HardeningMiddleware:
             "line": None, "col": None, "node": None, "hints": []}}).encode()
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(body)).encode())]})
+                                (b"content-length", str(len(body)).encode()),
+                                (b"connection", b"close")]})
         await send({"type": "http.response.body", "body": body})
-
-
-class _BodyTooLarge(Exception):
-    pass
