@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from app.gallery import examples
-from app.runner import limit_response, trace_response
+from app.runner import dumps, limit_response, trace_response
 from app.schemas import Example, Health, RefusedResponse, TraceRequest, TraceResponse
 from app.workers import GRACE_SECONDS
 
@@ -26,6 +28,13 @@ router = APIRouter()
                                     "language, or a source over the size limit."}})
 async def trace(body: TraceRequest, request: Request) -> Response:
     settings = request.app.state.settings
+    bad = [name for name, v in (body.inputs or {}).items() if not math.isfinite(v)]
+    if bad:   # JSON has no NaN/Infinity; Python's parser reads them (and 1e999) anyway
+        detail = [{"type": "finite_number", "loc": ["body", "inputs", name],
+                   "msg": "Input should be a finite number", "input": str(body.inputs[name])}
+                  for name in bad]
+        return Response(dumps({"detail": detail}), status_code=422,
+                        media_type="application/json")
     job = (body.source, body.inputs, body.seed, settings.limits)
     pool = request.app.state.pool
     if pool is None:

@@ -6,10 +6,13 @@ The engine call is pure; this module only maps refusals to 400 and everything el
 from __future__ import annotations
 
 import json
+import logging
 
 from engine.errors import ChainruleError, RefusedError
 from engine.limits import Limits
 from engine.trace import trace_program
+
+log = logging.getLogger("chainrule.runner")
 
 
 def trace_response(source: str, inputs: dict[str, float] | None, seed: int | None,
@@ -24,17 +27,31 @@ def trace_response(source: str, inputs: dict[str, float] | None, seed: int | Non
     except RefusedError as e:
         return 400, dumps({"error": {**e.to_dict(), "node": None, "hints": []}})
     except ChainruleError as e:
-        return limit_response(e.message, limits, e) if e.kind == "limit" else \
+        return limit_response(e.message, limits, e, source) if e.kind == "limit" else \
             (400, dumps({"error": {**e.to_dict(), "node": None, "hints": []}}))
     except (MemoryError, RecursionError):
         return limit_response("the program needed more memory or nesting than this server "
                               "allows", limits)
+    except Exception as e:   # an engine bug: answer, log, never take the worker down
+        return internal_response(e, limits, source)
 
 
 def limit_response(message: str, limits: Limits, err: ChainruleError | None = None,
                    source: str = "") -> tuple[int, bytes]:
     """A 200 whose error names the limit, with an empty graph (nothing could be kept)."""
-    error = {"kind": "limit", "message": message, "line": None, "col": None,
+    return _empty_trace("limit", message, err, source)
+
+
+def internal_response(e: BaseException, limits: Limits, source: str = "") -> tuple[int, bytes]:
+    """A 200 whose error says chainrule failed (kind "internal"): a bug, logged, never a 500."""
+    log.error("internal error while answering a trace request", exc_info=e)
+    return _empty_trace("internal", f"internal error in chainrule ({type(e).__name__})",
+                        None, source)
+
+
+def _empty_trace(kind: str, message: str, err: ChainruleError | None,
+                 source: str) -> tuple[int, bytes]:
+    error = {"kind": kind, "message": message, "line": None, "col": None,
              "end_line": None, "end_col": None, "node": None, "hints": []}
     if err is not None:
         error.update({k: v for k, v in err.to_dict().items() if v is not None})

@@ -36,14 +36,22 @@ def _worker_main(conn: Connection, memory_bytes: int) -> None:
         if job is None:
             return
         try:
-            conn.send(trace_response(*job))
+            answer = trace_response(*job)
         except MemoryError:
-            conn.send(memory_error_response(job[3]))
+            answer = memory_error_response(job[3])
+        except Exception as e:   # trace_response never raises; if it did, keep the worker
+            answer = internal_error_response(e, job[3])
+        conn.send(answer)
 
 
 def memory_error_response(limits: Limits) -> tuple[int, bytes]:
     from app.runner import limit_response
     return limit_response("the program needed more memory than this server allows", limits)
+
+
+def internal_error_response(e: Exception, limits: Limits) -> tuple[int, bytes]:
+    from app.runner import internal_response
+    return internal_response(e, limits)
 
 
 @dataclass

@@ -241,6 +241,9 @@ class Interpreter:
             raise ArgumentError(f"the input value for {name} must be a number, got "
                                 f"{ns.describe(raw)}")
         value = float(raw)
+        if not math.isfinite(value):   # JSON (the trace's `inputs`) has no nan or inf
+            raise ArgumentError(f"the input value for {name} must be a finite number, got "
+                                f"{value!r}")
         t = Tensor(np.float64(value), requires_grad=True, origin="input")
         t.name = name
         self.free_values[name] = value
