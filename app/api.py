@@ -41,7 +41,7 @@ async def trace(body: TraceRequest, request: Request) -> Response:
         status, payload = await run_in_threadpool(trace_response, *job)
     else:
         timeout = settings.limits.max_seconds + GRACE_SECONDS
-        outcome = await run_in_threadpool(pool.run, job, timeout)
+        outcome = await pool.run_async(job, timeout)
         status, payload = outcome or limit_response(
             f"the program ran longer than the {settings.limits.max_seconds:g} s time limit "
             "(or ran out of memory) and was stopped", settings.limits, source=body.source)

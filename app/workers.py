@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
+import anyio
+import anyio.to_thread
+
 from engine.limits import Limits
 
 GRACE_SECONDS = 1.5       # layout and serialisation after the program's own time limit
@@ -70,6 +73,7 @@ class WorkerPool:
         self._ctx.set_forkserver_preload(PRELOAD)
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
+        self._limiter: anyio.CapacityLimiter | None = None
         self.restarts = 0
         for _ in range(size):
             self._idle.put(self._spawn())
@@ -95,6 +99,13 @@ class WorkerPool:
             pass
         self._replace(worker)
         return None
+
+    async def run_async(self, job: tuple, timeout: float) -> tuple[int, bytes] | None:
+        """`run` from the event loop. Requests wait for a free worker here, in the loop, so
+        they never hold one of the shared threads (static files, other routes) while queued."""
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(self.size)
+        return await anyio.to_thread.run_sync(self.run, job, timeout, limiter=self._limiter)
 
     def _replace(self, worker: _Worker) -> None:
         worker.process.kill()
