@@ -1,6 +1,9 @@
 """Runs one trace request and turns the outcome into (HTTP status, JSON body).
 
 The engine call is pure; this module only maps refusals to 400 and everything else to 200.
+Before the trace is built, the numbers it would carry are counted (`max_shown_numbers`): a
+program of a few big tensors and many ops would otherwise spend seconds and tens of megabytes
+turning every step's values into JSON, long after the program itself finished.
 """
 
 from __future__ import annotations
@@ -8,9 +11,11 @@ from __future__ import annotations
 import json
 import logging
 
-from engine.errors import ChainruleError, RefusedError
+from engine.errors import ChainruleError, LimitError, RefusedError
+from engine.lang import run_program
 from engine.limits import Limits
-from engine.trace import trace_program
+from engine.trace import build_trace
+from engine.values import PREVIEW_ELEMENTS
 
 log = logging.getLogger("chainrule.runner")
 
@@ -22,7 +27,9 @@ def trace_response(source: str, inputs: dict[str, float] | None, seed: int | Non
         if len(source) > limits.max_source_chars:
             raise RefusedError(f"the program is {len(source):,} characters long, over the limit "
                                f"of {limits.max_source_chars:,}", 1, 1)
-        trace = trace_program(source, inputs=inputs, seed=seed or 0, limits=limits)
+        result = run_program(source, inputs=inputs, seed=seed or 0, limits=limits)
+        check_shown_numbers(result.tape, limits)
+        trace = build_trace(source, result, limits)
         return 200, dumps(trace.to_dict())
     except RefusedError as e:
         return 400, dumps({"error": {**e.to_dict(), "node": None, "hints": []}})
@@ -34,6 +41,24 @@ def trace_response(source: str, inputs: dict[str, float] | None, seed: int | Non
                               "allows", limits)
     except Exception as e:   # an engine bug: answer, log, never take the worker down
         return internal_response(e, limits, source)
+
+
+def shown_numbers(n: int, limits: Limits) -> int:
+    """How many of a tensor's `n` numbers one value in the trace carries (data or preview)."""
+    return n if n <= limits.max_display_elements else min(n, PREVIEW_ELEMENTS)
+
+
+def check_shown_numbers(tape: object, limits: Limits) -> None:
+    """LimitError, at the line of the tensor that goes over, when the trace would carry more
+    than `limits.max_shown_numbers` numbers (each tensor counted once; the steps repeat them)."""
+    total = 0
+    for t in getattr(tape, "tensors", ()):
+        total += shown_numbers(int(t.data.size), limits)
+        if total > limits.max_shown_numbers:
+            raise LimitError(
+                f"the trace would show more than {limits.max_shown_numbers:,} numbers, over the "
+                f"limit (each tensor shows up to {PREVIEW_ELEMENTS:,} of its numbers): use "
+                "smaller tensors or fewer operations").at(t.span)
 
 
 def limit_response(message: str, limits: Limits, err: ChainruleError | None = None,
