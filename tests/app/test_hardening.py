@@ -1,0 +1,414 @@
+"""HTTP hardening (issue #5): security headers on every kind of response, the body cap (also for
+chunked bodies), JSON-only answers that never reflect a source into HTML, requests the schema
+cannot express (NaN, Infinity), and runaway programs that cannot hold up anyone else.
+
+Most tests use the real app with its worker pool through TestClient (`client`, `tight_client`
+from conftest.py); the ones about sockets and concurrency start the real server,
+`python -m app.cli serve`, on a free loopback port.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app.runner import check_shown_numbers, trace_response
+from app.workers import GRACE_SECONDS, WorkerPool
+from engine.errors import LimitError
+from engine.lang import run_program
+from engine.limits import Limits
+
+ROOT = Path(__file__).resolve().parents[2]
+XSS = "<script>alert(1)</script>"
+
+# A runaway: every matmul is under the flops limit, together they take many seconds; the
+# program is stopped by the time limit between two ops (in the worker, not by a kill).
+RUNAWAY = ("import torch\na = torch.randn(200, 4000)\nb = torch.randn(4000, 200)\n"
+           + "c = a @ b\n" * 400)
+
+
+def trace(client, source: str, **extra) -> httpx.Response:
+    return client.post("/api/trace", json={"source": source, **extra})
+
+
+# ---------------------------------------------------------------- security headers
+
+# path, method, body (None: no body), expected status
+RESPONSES = [
+    ("/", "GET", None, 200),
+    ("/embed", "GET", None, 200),
+    ("/healthz", "GET", None, 200),
+    ("/api/examples", "GET", None, 200),
+    ("/openapi.json", "GET", None, 200),
+    ("/static/js/main.js", "GET", None, 200),
+    ("/static/css/app.css", "GET", None, 200),
+    ("/static/nope.js", "GET", None, 404),
+    ("/nope", "GET", None, 404),
+    (f"/{XSS}", "GET", None, 404),
+    ("/api/trace", "GET", None, 405),
+    ("/api/trace", "POST", {"source": "y = x ** 2"}, 200),
+    ("/api/trace", "POST", {"source": "for i in x:\n    pass"}, 400),
+    ("/api/trace", "POST", {"source": 3}, 422),
+    ("/api/trace", "POST", {"source": "#" * 70_000}, 413),
+]
+
+
+def _request(client, path: str, method: str, body: object) -> httpx.Response:
+    if body is None:
+        return client.request(method, path)
+    return client.request(method, path, json=body)
+
+
+@pytest.mark.parametrize("path, method, body, status", RESPONSES,
+                         ids=[f"{m} {p[:20]} {s}" for p, m, b, s in RESPONSES])
+def test_every_response_carries_the_security_headers(client, path, method, body, status):
+    r = _request(client, path, method, body)
+    assert r.status_code == status, r.text[:200]
+    h = r.headers
+    csp = h["content-security-policy"]
+    directives = dict((d.strip().split(" ", 1) + [""])[:2] for d in csp.split(";"))
+    assert directives["script-src"] == "'self'", csp          # no inline script, no eval
+    assert directives["object-src"] == "'none'" and directives["base-uri"] == "'none'"
+    assert "unsafe" not in csp
+    assert h["x-content-type-options"] == "nosniff"
+    assert h["referrer-policy"] == "no-referrer"
+    if path == "/embed":   # course pages on any origin may frame the embed, and only it
+        assert directives["frame-ancestors"] == "*"
+        assert "x-frame-options" not in h
+    else:
+        assert directives["frame-ancestors"] == "'none'"
+        assert h["x-frame-options"] == "DENY"
+
+
+def test_headers_are_added_once(client):
+    r = client.get("/")
+    names = [k.lower() for k, _ in r.headers.multi_items()]
+    for name in ("content-security-policy", "x-content-type-options", "referrer-policy"):
+        assert names.count(name) == 1
+
+
+@pytest.mark.parametrize("path", ["/", "/embed"])
+def test_pages_hold_no_inline_script_or_handlers(client, path):
+    """The CSP forbids inline script, so the page must not need any: every <script> has a
+    same-origin src, and no on*= attribute or javascript: URL appears."""
+    html = client.get(path).text
+    scripts = re.findall(r"<script\b([^>]*)>(.*?)</script>", html, re.S | re.I)
+    assert scripts, "the page loads its code"
+    for attrs, inner in scripts:
+        assert inner.strip() == "", "inline script"
+        src = re.search(r'src="([^"]+)"', attrs)
+        assert src and src.group(1).startswith("/static/"), attrs
+    assert not re.search(r"\son[a-z]+\s*=", html, re.I)
+    assert "javascript:" not in html.lower()
+
+
+# ---------------------------------------------------------------- JSON only, no reflection
+
+
+@pytest.mark.parametrize("path", [f"/?source={XSS}", f"/embed?source={XSS}&inputs={XSS}",
+                                  f"/?{XSS}=1", f"/embed#{XSS}"])
+def test_pages_never_reflect_the_query(client, path):
+    r = client.get(path)
+    assert r.status_code == 200
+    assert "alert(1)" not in r.text and "&lt;script" not in r.text
+
+
+@pytest.mark.parametrize("source", [
+    XSS, f"x = 1  # {XSS}", f'"""{XSS}"""\ny = x ** 2', f"print('{XSS}')",
+    f"y = torch.{XSS}", "y = x ** 2\n" + "#" * 19_990 + XSS,
+])
+def test_trace_answers_are_json_whatever_the_source(client, source):
+    r = trace(client, source)
+    assert r.status_code in (200, 400)
+    assert r.headers["content-type"] == "application/json"
+    r.json()   # parses
+
+
+@pytest.mark.parametrize("content, ctype, status", [
+    (b'{"source": "x"', "application/json", 422),
+    (b"\xff\xfe\x00", "application/json", 400),     # not UTF-8: FastAPI's 400
+    (f"source={XSS}".encode(), "application/x-www-form-urlencoded", 422),
+    (f'{{"source": "x", "{XSS}": 1}}'.encode(), "application/json", 422),
+    (f'{{"source": "x", "inputs": {{"{XSS}": "{XSS}"}}}}'.encode(), "application/json", 422),
+    (XSS.encode(), "text/html", 422),
+    (b'{"source": "x", "seed": 1e30}', "application/json", 422),
+    (b'{"source": "x", "seed": -1}', "application/json", 422),
+    (b"[" * 5000 + b"]" * 5000, "application/json", 400),   # RecursionError: 400
+], ids=["truncated", "not-utf8", "form", "extra-key", "string-input", "html", "big-seed",
+        "negative-seed", "deep-json"])
+def test_malformed_bodies_are_json_4xx(client, content, ctype, status):
+    r = client.post("/api/trace", content=content, headers={"content-type": ctype})
+    assert r.status_code == status, r.text[:200]
+    assert r.headers["content-type"] == "application/json"
+    assert r.headers["x-content-type-options"] == "nosniff"
+
+
+# ---------------------------------------------------------------- numbers JSON cannot hold
+
+
+@pytest.mark.parametrize("value", [b"NaN", b"Infinity", b"-Infinity", b"1e999", b"-1e999"])
+def test_non_finite_inputs_are_422_and_no_worker_dies(client, value):
+    """Python's JSON parser accepts NaN, Infinity and 1e999 (= inf); the trace's `inputs`
+    cannot hold them (json.dumps(allow_nan=False)). Found by this test: the worker serialising
+    such a trace raised ValueError, died, and the answer blamed the time limit."""
+    pool = client.app.state.pool
+    before = pool.restarts
+    body = b'{"source": "y = x * 2", "inputs": {"x": ' + value + b"}}"
+    r = client.post("/api/trace", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"][0]["loc"] == ["body", "inputs", "x"]
+    assert pool.restarts == before
+    ok = trace(client, "y = x * 2", inputs={"x": 1e308})
+    assert ok.status_code == 200
+    body = ok.json()
+    assert body["variables"]["y"]["data"] == "inf" and body["inputs"] == {"x": 1e308}
+
+
+def test_engine_refuses_non_finite_inputs_itself():
+    """trace_program users without the API (CLI, notebook) get an argument error, not a trace
+    whose `inputs` JSON cannot hold."""
+    status, payload = trace_response("y = x * 2", {"x": float("nan")}, 0, Limits())
+    body = json.loads(payload)
+    assert status == 200 and body["error"]["kind"] == "argument"
+    assert "finite" in body["error"]["message"] and body["error"]["line"] == 1
+
+
+def test_trace_response_never_raises(monkeypatch):
+    """An engine bug while building the trace is a 200 with kind "internal", never an
+    exception that would take the worker process down with it."""
+    import app.runner as runner
+
+    def broken(*args, **kwargs):
+        raise ValueError("boom")
+    monkeypatch.setattr(runner, "build_trace", broken)
+    status, payload = trace_response("y = x * 2", None, 0, Limits())
+    assert status == 200 and json.loads(payload)["error"]["kind"] == "internal"
+
+
+# ---------------------------------------------------------------- size of a trace
+
+
+def test_the_numbers_a_trace_carries_are_bounded():
+    """100 ops on 32×32 tensors made a 19 MB answer (2.9 s to build and serialise for 280);
+    the runner counts before building and names the line where the budget ran out."""
+    src = "import torch\ny = torch.randn(32, 32, requires_grad=True)\n" + \
+        "".join("y = y" + ".sin()" * 10 + "\n" for _ in range(10)) + "z = y.sum()\n"
+    result = run_program(src)
+    assert result.error is None
+    with pytest.raises(LimitError) as e:
+        check_shown_numbers(result.tape, Limits())
+    assert "50,000 numbers" in e.value.message and e.value.line == 7
+    check_shown_numbers(result.tape, Limits(max_shown_numbers=200_000))
+    status, payload = trace_response(src, None, 0, Limits())
+    body = json.loads(payload)
+    assert status == 200 and body["error"]["kind"] == "limit" and body["error"]["line"] == 7
+    assert len(payload) < 10_000
+
+
+def test_a_program_at_the_op_limit_traces_within_the_grace_period():
+    """The default op limit is small enough that the biggest graph it allows is built and
+    serialised well within the time the pool grants after the program (GRACE_SECONDS)."""
+    limits = Limits()
+    per_line = 25
+    lines = limits.max_ops // per_line
+    src = "import torch\ny = torch.randn(8, 8, requires_grad=True)\n" + \
+        "".join("y = y" + ".sin()" * per_line + "\n" for _ in range(lines - 1)) + \
+        "y = y" + ".sin()" * (per_line - 1) + ".sum()\n"
+    started = time.monotonic()
+    status, payload = trace_response(src, None, 0, limits)
+    elapsed = time.monotonic() - started
+    body = json.loads(payload)
+    assert status == 200 and body["error"] is None, body["error"]
+    assert sum(n["kind"] == "op" for n in body["nodes"]) == limits.max_ops
+    assert elapsed < GRACE_SECONDS, elapsed
+    over = trace_response(src.replace(".sum()", ".sin().sum()"), None, 0, limits)
+    assert json.loads(over[1])["error"]["kind"] == "limit"
+
+
+# ---------------------------------------------------------------- the pool kills runaways
+
+
+def test_pool_kills_a_worker_past_its_time_and_serves_the_next_job():
+    pool = WorkerPool(1, 0)
+    try:
+        unlimited = Limits(max_seconds=60.0, max_total_elements=10**9)
+        started = time.monotonic()
+        assert pool.run((RUNAWAY, None, 0, unlimited), 0.5) is None
+        assert time.monotonic() - started < 5
+        assert pool.restarts == 1
+        status, payload = pool.run(("y = x ** 2", None, 0, Limits()), 30)
+        assert status == 200 and json.loads(payload)["variables"]["x"]["grad"] == 2.0
+    finally:
+        pool.close()
+
+
+def test_runaway_through_the_app_names_the_time_limit_and_its_line(tight_client):
+    started = time.monotonic()
+    r = trace(tight_client, RUNAWAY)
+    elapsed = time.monotonic() - started
+    assert r.status_code == 200
+    err = r.json()["error"]
+    assert err["kind"] == "limit" and "time limit" in err["message"]
+    assert err["line"] is not None and err["line"] >= 4
+    assert elapsed < 0.5 + GRACE_SECONDS + 1
+    assert trace(tight_client, "y = x ** 2").json()["error"] is None
+
+
+# ---------------------------------------------------------------- the real server
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    """`python -m app.cli serve` on a free loopback port: two trace workers, 1 s limit."""
+    port = free_port()
+    env = {**os.environ, "CHAINRULE_WORKERS": "2", "CHAINRULE_MAX_SECONDS": "1",
+           "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or proc.poll() is not None:
+                pytest.fail("the server did not start")
+            time.sleep(0.1)
+        # the first trace in each worker pays for imports: warm both up
+        with cf.ThreadPoolExecutor(2) as ex:
+            list(ex.map(lambda _: httpx.post(url + "/api/trace", json={"source": "y = x * 2"},
+                                             timeout=30), range(2)))
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _raw(url: str, data: bytes) -> bytes:
+    """Send raw bytes on one connection; return what the server answers before closing."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as s:
+        s.sendall(data)
+        answer = b""
+        try:
+            while chunk := s.recv(65536):
+                answer += chunk
+                if b"\r\n\r\n" in answer and b'"error"' in answer:
+                    break
+        except (ConnectionResetError, TimeoutError):
+            pass
+    return answer
+
+
+def test_chunked_body_over_the_cap_is_413(server):
+    """A body without content-length is counted as it arrives. Found by this test: the cap
+    raised inside FastAPI's body parsing, which answered 400 "error parsing the body"."""
+    def chunks() -> Iterator[bytes]:
+        body = json.dumps({"source": "#" * 100_000}).encode()
+        for i in range(0, len(body), 8192):
+            yield body[i:i + 8192]
+    r = httpx.post(server + "/api/trace", content=chunks(),
+                   headers={"content-type": "application/json"}, timeout=30)
+    assert r.status_code == 413, r.text
+    assert r.headers["content-type"] == "application/json"
+    assert "64,000 bytes" in r.json()["error"]["message"]
+    assert r.headers["x-content-type-options"] == "nosniff"
+
+    def small() -> Iterator[bytes]:
+        yield b'{"source": "y = x'
+        yield b' ** 2"}'
+    r = httpx.post(server + "/api/trace", content=small(),
+                   headers={"content-type": "application/json"}, timeout=30)
+    assert r.status_code == 200 and r.json()["variables"]["x"]["grad"] == 2.0
+
+
+def test_declared_content_length_over_the_cap_is_413_before_the_body(server):
+    answer = _raw(server, b"POST /api/trace HTTP/1.1\r\nHost: x\r\n"
+                          b"Content-Type: application/json\r\nContent-Length: 999999999\r\n\r\n"
+                          b'{"source": ')
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+
+
+def test_raw_chunked_encoding_over_the_cap_is_413(server):
+    piece = b"#" * 30_000
+    chunk = hex(len(piece))[2:].encode() + b"\r\n" + piece + b"\r\n"
+    answer = _raw(server, b"POST /api/trace HTTP/1.1\r\nHost: x\r\n"
+                          b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                          + b'b\r\n{"source": \r\n' + chunk * 3 + b"0\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+
+
+def test_a_runaway_does_not_hold_up_a_concurrent_normal_request(server):
+    """One worker runs the runaway for its full second; the other serves everyone else."""
+    normal = {"source": (ROOT / "app/examples/05_neuron.py").read_text()}
+    with httpx.Client(base_url=server, timeout=30) as c, cf.ThreadPoolExecutor(2) as ex:
+        started = time.monotonic()
+        runaway = ex.submit(c.post, "/api/trace", json={"source": RUNAWAY})
+        time.sleep(0.2)    # the runaway holds its worker
+        latencies = []
+        for _ in range(4):
+            t0 = time.monotonic()
+            r = c.post("/api/trace", json=normal)
+            latencies.append(time.monotonic() - t0)
+            assert r.status_code == 200 and r.json()["error"] is None
+        ran = runaway.result()
+        runaway_time = time.monotonic() - started
+    assert ran.status_code == 200 and ran.json()["error"]["kind"] == "limit"
+    assert max(latencies) < 0.9, latencies     # never waited for the runaway's worker
+    assert runaway_time < 1 + GRACE_SECONDS + 1
+
+
+def test_runaways_on_every_worker_delay_others_at_most_by_their_limit(server):
+    """With both workers busy with runaways, a normal request waits for one of them: at most
+    the runaway's own limit (1 s + grace), then it is served normally."""
+    with httpx.Client(base_url=server, timeout=30) as c, cf.ThreadPoolExecutor(3) as ex:
+        runaways = [ex.submit(c.post, "/api/trace", json={"source": RUNAWAY}) for _ in range(2)]
+        time.sleep(0.2)
+        t0 = time.monotonic()
+        r = c.post("/api/trace", json={"source": "y = x ** 2"})
+        waited = time.monotonic() - t0
+        assert r.status_code == 200 and r.json()["error"] is None
+        assert all(f.result().json()["error"]["kind"] == "limit" for f in runaways)
+    assert waited < 1 + GRACE_SECONDS + 0.5, waited
+
+
+def test_static_files_are_served_while_every_worker_is_busy(server):
+    """Waiting for a trace worker happens in the event loop, not in the shared thread pool
+    that static files use: 40 queued traces must not starve a GET of the page's script."""
+    with httpx.Client(base_url=server, timeout=60,
+                      limits=httpx.Limits(max_connections=64)) as c, \
+            cf.ThreadPoolExecutor(48) as ex:
+        jobs = [ex.submit(c.post, "/api/trace", json={"source": RUNAWAY}) for _ in range(2)]
+        jobs += [ex.submit(c.post, "/api/trace", json={"source": "y = x ** 2"})
+                 for _ in range(44)]
+        time.sleep(0.3)
+        t0 = time.monotonic()
+        r = c.get("/static/js/main.js")
+        fetched = time.monotonic() - t0
+        assert r.status_code == 200
+        assert all(j.result().status_code == 200 for j in jobs)
+    assert fetched < 0.5, fetched
