@@ -4,7 +4,7 @@ import { fmt, numel, valueNumbers } from "./format.js";
 
 export const NS = "http://www.w3.org/2000/svg";
 export const M = {
-  FONT: 12, LINE: 16, PAD_X: 10, PAD_Y: 6, CHAR: 7.2, CELL_CHARS: 7, TABLE_ROWS: 6,
+  FONT: 12, LINE: 16, PAD_X: 10, PAD_Y: 6, CHAR: 7.2, CELL_CHARS: 8, TABLE_ROWS: 6,
   TABLE_COLS: 6, THUMB_W: 96, THUMB_H: 40, GUTTER_CHARS: 2, GRAD_GAP: 4, MAX_CELLS: 1024,
 };
 

@@ -210,6 +210,8 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
         v.shownGrad = key;
         if (v.grad) v.grad.set(key, false);
         setAttr(v.g, "data-grad", gr ? valueText(gr.value) : null);
+        v.g.setAttribute("aria-label", tensorAria(v.node) +
+          (gr ? `, gradient ${valueText(gr.value)}` : ""));
       }
       const partial = gr && !gr.complete;
       setAttr(v.g, "data-partial", partial ? "true" : null);

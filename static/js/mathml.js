@@ -29,6 +29,14 @@ function copy(node) {
   if (node.nodeType !== Node.ELEMENT_NODE) return null;
   const tag = node.localName;
   if (node.namespaceURI !== MATHML_NS || !ELEMENTS.has(tag)) return null;   // dropped whole
+  if (tag === "mover" && isBar(node.children[1])) {
+    // \bar{…}: fonts rarely stretch a macron, so draw the bar with CSS over the whole base
+    const out = document.createElementNS(MATHML_NS, "mrow");
+    out.setAttribute("class", "overbar");
+    const base = node.children[0] ? copy(node.children[0]) : null;
+    if (base) out.appendChild(base);
+    return out;
+  }
   const out = document.createElementNS(MATHML_NS, tag);
   for (const a of node.attributes) {
     const name = a.name.toLowerCase();
@@ -41,4 +49,9 @@ function copy(node) {
     if (c) out.appendChild(c);
   }
   return out;
+}
+
+function isBar(el) {
+  return !!el && el.localName === "mo" && ["\u00AF", "\u203E", "\u2015", "_"].includes(
+    (el.textContent || "").trim());
 }

@@ -82,6 +82,14 @@ export function createNarration(root) {
           `was ${shortText(step.leaf_grad_before)}, now ${shortText(step.leaf_grad)}`)));
       }
     }
+    const usesBar = [step.formula, step.chain].some((f) => f && /\\bar\b/.test(f.latex || ""));
+    if (usesBar) {
+      const note = document.createElement("p");
+      note.className = "f-note";
+      note.textContent = "A bar over a name (x̄) is the gradient arriving at it from the output: "
+        + "the upstream gradient.";
+      rows.push(note);
+    }
     formulas.hidden = rows.length === 0;
     formulas.replaceChildren(...rows);
   }
