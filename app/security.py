@@ -69,16 +69,29 @@ class HardeningMiddleware:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
+        body = b"".join(chunks)
+        if body and _is_json(scope) and (problem := _unreadable_json(body)):
+            await self._unreadable(send_with_headers, problem)
+            return
         replayed = False
 
         async def replay() -> Message:
             nonlocal replayed
             if not replayed:
                 replayed = True
-                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+                return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
 
         await self.app(scope, replay, send_with_headers)
+
+    async def _unreadable(self, send: Send, problem: str) -> None:
+        """422, as FastAPI answers JSON it can parse but not accept, with the same shape."""
+        body = json.dumps({"detail": [{"type": "json_invalid", "loc": ["body"], "msg": problem,
+                                       "input": None}]}).encode()
+        await send({"type": "http.response.start", "status": 422,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
 
     async def _too_large(self, send: Send) -> None:
         body = json.dumps({"error": {"kind": "limit", "message": (
@@ -89,3 +102,26 @@ class HardeningMiddleware:
                                 (b"content-length", str(len(body)).encode()),
                                 (b"connection", b"close")]})
         await send({"type": "http.response.body", "body": body})
+
+
+def _is_json(scope: Scope) -> bool:
+    ctype = dict(scope.get("headers", [])).get(b"content-type", b"").split(b";")[0].strip()
+    return ctype == b"application/json" or ctype.endswith(b"+json")
+
+
+def _unreadable_json(body: bytes) -> str | None:
+    """Why FastAPI could not even decode this JSON body, or None. FastAPI answers a body that
+    is not UTF-8 text, or nests past Python's recursion limit, with a bare 400 "There was an
+    error parsing the body" that the OpenAPI document does not describe (its 400 is a refused
+    program); other JSON errors FastAPI answers itself with a 422."""
+    try:
+        json.loads(body)
+    except json.JSONDecodeError:
+        return None
+    except UnicodeDecodeError:
+        return "the body is not UTF-8 text"
+    except RecursionError:
+        return "the body nests too deeply to read"
+    except ValueError as e:
+        return f"the body cannot be read as JSON ({e})"
+    return None
