@@ -78,32 +78,39 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
   }
 
   function placeEdgeLabels() {
-    const twins = new Map();   // parallel edges (same ends): stack their labels
+    // parallel edges (same two ends, e.g. a * a) spread their labels along the path
+    const twins = new Map();
     for (const v of edges.values()) {
       const key = `${v.edge.source}>${v.edge.target}`;
-      const k = twins.get(key) || 0;
-      twins.set(key, k + 1);
-      let p = null;
-      try {
-        const len = v.path.getTotalLength();
-        p = len > 0 ? v.path.getPointAtLength(len / 2) : null;
-      } catch { p = null; }
-      if (!p) {
-        const r = v.edge.route;
-        const mid = r[Math.floor(r.length / 2)] || [0, 0];
-        p = { x: mid[0], y: mid[1] };
-      }
-      v.shape.setAttribute("x", p.x.toFixed(1));
-      v.shape.setAttribute("y", (p.y - 4).toFixed(1));
-      if (k) v.shape.textContent = "";
-      // an edge shorter than its label: the label shows only while the edge is lit
-      const [a, b] = [v.edge.route[0], v.edge.route[v.edge.route.length - 1]];
-      const room = a && b ? Math.hypot(b[0] - a[0], b[1] - a[1]) : 0;
-      const need = Math.max(v.shape.textContent.length * 6, 22) + 6;
-      setAttr(v.lg, "data-cramped", room < need ? "true" : null);
-      v.local.setAttribute("x", p.x.toFixed(1));
-      v.local.setAttribute("y", (p.y + 13 + 13 * k).toFixed(1));
+      twins.set(key, [...(twins.get(key) || []), v]);
     }
+    for (const group of twins.values()) {
+      group.forEach((v, k) => {
+        const p = pointAlong(v, group.length > 1 ? (k + 1) / (group.length + 1) : 0.5);
+        const mid = group.length > 1 ? pointAlong(v, 0.5) : p;
+        v.shape.setAttribute("x", mid.x.toFixed(1));
+        v.shape.setAttribute("y", (mid.y - 4).toFixed(1));
+        if (k) v.shape.textContent = "";
+        v.local.setAttribute("x", p.x.toFixed(1));
+        v.local.setAttribute("y", (p.y + 13).toFixed(1));
+        // an edge shorter than its label: the label shows only while the edge is lit
+        const r = v.edge.route;
+        const [a, b] = [r[0], r[r.length - 1]];
+        const room = a && b ? Math.hypot(b[0] - a[0], b[1] - a[1]) : 0;
+        const need = Math.max(v.shape.textContent.length * 6, 22) + 6;
+        setAttr(v.lg, "data-cramped", room < need ? "true" : null);
+      });
+    }
+  }
+
+  function pointAlong(v, fraction) {
+    try {
+      const len = v.path.getTotalLength();
+      if (len > 0) return v.path.getPointAtLength(len * fraction);
+    } catch { /* not rendered yet */ }
+    const r = v.edge.route;
+    const q = r[Math.floor((r.length - 1) * fraction)] || [0, 0];
+    return { x: q[0], y: q[1] };
   }
 
   function buildOp(n, layer) {

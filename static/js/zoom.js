@@ -108,7 +108,7 @@ export function createZoom(svg, viewport, { reducedMotion = () => false } = {}) 
 
   svg.addEventListener("pointerdown", (ev) => {
     if (ev.button !== 0 && ev.pointerType === "mouse") return;
-    svg.setPointerCapture(ev.pointerId);
+    try { svg.setPointerCapture(ev.pointerId); } catch { /* synthetic or already released */ }
     pointers.set(ev.pointerId, { x: ev.clientX, y: ev.clientY });
     svg.classList.add("dragging");
     if (pointers.size === 2) pinch = pinchState();

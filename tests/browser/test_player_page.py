@@ -271,6 +271,44 @@ def test_heat_map_opens_every_number(page, server_url):
     assert not dialog.is_visible()
 
 
+def test_reduced_motion_plays_without_animations(new_page, server_url):
+    page = new_page(reduced_motion="reduce")
+    open_example(page, server_url, "05_neuron")
+    page.click("[data-testid=step-forward]")
+    assert page.locator(".edge[data-lit]").count() > 0
+    assert page.evaluate("document.getAnimations().length") == 0
+    page.click("[data-testid=play]")
+    page.wait_for_function("() => document.body.dataset.step === '1'")
+    assert page.evaluate("document.getAnimations().length") == 0
+    duration = page.evaluate("""getComputedStyle(document.querySelector(
+        '[data-node-id] .box')).transitionDuration""")
+    assert set(duration.replace("s", "").split(", ")) <= {"0"}
+
+
+def test_touch_pinch_zooms_and_drag_pans(page, server_url):
+    open_example(page, server_url, "05_neuron")
+    zoom = lambda: float(page.get_attribute("[data-testid=graph] svg", "data-zoom"))  # noqa: E731
+    before = zoom()
+    page.evaluate("""() => {
+      const svg = document.querySelector('[data-testid=graph] svg');
+      const r = svg.getBoundingClientRect();
+      const cx = r.left + r.width / 2, cy = r.top + r.height / 2;
+      const ev = (type, id, x) => svg.dispatchEvent(new PointerEvent(type, {pointerId: id,
+        pointerType: 'touch', clientX: x, clientY: cy, bubbles: true, isPrimary: id === 1}));
+      ev('pointerdown', 1, cx - 20); ev('pointerdown', 2, cx + 20);
+      for (let d = 20; d <= 120; d += 20) { ev('pointermove', 1, cx - d); ev('pointermove', 2, cx + d); }
+      ev('pointerup', 1, cx - 120); ev('pointerup', 2, cx + 120);
+    }""")
+    assert zoom() > before * 2.5
+    t0 = page.get_attribute("[data-testid=graph] .viewport", "transform")
+    box = page.locator("[data-testid=graph]").bounding_box()
+    page.mouse.move(box["x"] + 200, box["y"] + 200)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 260, box["y"] + 240, steps=4)
+    page.mouse.up()
+    assert page.get_attribute("[data-testid=graph] .viewport", "transform") != t0
+
+
 def test_embed_plays_without_the_editor(page, server_url):
     open_example(page, server_url, "08_fan_out", path="/embed")
     assert page.locator("[data-testid=source]").count() == 0
