@@ -103,29 +103,39 @@ def backward(root: Tensor, gradient: Any = None, retain_graph: bool = False,
 
 def _run(records: list[Record], pending: dict[int, np.ndarray], expected: Counter) -> None:
     tape = current_tape()
-    received: Counter = Counter()
-    for rec in records:
-        tape.check_time()
-        upstream = pending.pop(rec.output.id)
-        ctx = rec.ctx()
-        for i, (inp, rule) in enumerate(zip(rec.inputs, rec.op.rules, strict=True)):
-            if rule is None or not inp.requires_grad:
-                continue
-            with np.errstate(all="ignore"):
-                product = np.asarray(rule.vjp(upstream, ctx), dtype=np.float64)
-                local = None if rule.local is None else np.asarray(rule.local(ctx))
-            contribution = unbroadcast(product, inp.shape)
-            previous = pending.get(inp.id)
-            total = contribution if previous is None else previous + contribution
-            pending[inp.id] = total
-            received[inp.id] += 1
-            complete = received[inp.id] == expected[inp.id]
-            event = {"type": "edge", "record": rec, "input_index": i, "upstream": upstream,
-                     "local": local, "product": product, "contribution": contribution,
-                     "total": total, "count": received[inp.id], "expected": expected[inp.id],
-                     "complete": complete,
-                     "reduced_axes": reduced_axes(product.shape, inp.shape)}
-            if complete and inp.record is None:
-                event["leaf_before"] = _accumulate_leaf(inp, total)
-                event["leaf_grad"] = inp.grad.data
-            tape.emit(event)
+    received: dict[int, int] = {}
+    with np.errstate(all="ignore"):   # once per pass: entering it costs more than a scalar op
+        for rec in records:
+            tape.check_time()
+            upstream = pending.pop(rec.output.id)
+            ctx = rec.ctx()
+            for i, (inp, rule) in enumerate(zip(rec.inputs, rec.op.rules, strict=True)):
+                if rule is None or not inp.requires_grad:
+                    continue
+                if rule.times_local:   # vjp is upstream * local: compute local once, multiply
+                    raw = rule.local(ctx)
+                    product = np.asarray(upstream * raw, dtype=np.float64)
+                    local = np.asarray(raw)
+                else:
+                    product = np.asarray(rule.vjp(upstream, ctx), dtype=np.float64)
+                    local = None if rule.local is None else np.asarray(rule.local(ctx))
+                shape = inp.data.shape
+                if product.shape == shape:
+                    contribution, axes = product.reshape(shape), []
+                else:
+                    contribution = unbroadcast(product, shape)
+                    axes = reduced_axes(product.shape, shape)
+                key = inp.id
+                previous = pending.get(key)
+                total = contribution if previous is None else previous + contribution
+                pending[key] = total
+                count = received[key] = received.get(key, 0) + 1
+                want = expected[key]
+                event = {"type": "edge", "record": rec, "input_index": i, "upstream": upstream,
+                         "local": local, "product": product, "contribution": contribution,
+                         "total": total, "count": count, "expected": want,
+                         "complete": count == want, "reduced_axes": axes}
+                if count == want and inp.record is None:
+                    event["leaf_before"] = _accumulate_leaf(inp, total)
+                    event["leaf_grad"] = inp.grad.data
+                tape.emit(event)

@@ -15,6 +15,8 @@ Each `Op` entry holds
     `latex`/`text` the formula learners read, as LaTeX and a plain-text twin. Placeholders:
                   `$out`, `$a`, `$b` name the output and inputs; other `$words` are attrs.
                   A formula may also be a function of attrs returning the string.
+    `times_local` True when `vjp(g, c)` is exactly `g * local(c)`: backward then calls
+                  `local` once and multiplies (it shows `local` anyway).
 - `saves`     whether PyTorch saves tensors for backward: only then does a second backward
               without `retain_graph=True` fail ("Trying to backward through the graph a second
               time").
@@ -59,6 +61,9 @@ class Rule:
     latex: Formula
     text: Formula
     local: Callable[[Ctx], np.ndarray] | None = None
+    # True when `vjp(g, c)` is exactly `g * local(c)`: the backward pass, which shows `local`
+    # anyway, then computes it once and multiplies instead of calling `vjp`.
+    times_local: bool = False
 
 
 @dataclass(frozen=True)
@@ -81,7 +86,8 @@ class Op:
 
 
 def _check_broadcast(a: np.ndarray, b: np.ndarray, **_: Any) -> None:
-    broadcast_shape(a.shape, b.shape)
+    if a.shape != b.shape:   # equal shapes always broadcast (and are the common case)
+        broadcast_shape(a.shape, b.shape)
 
 
 def _expand_reduced(g: np.ndarray, shape: tuple[int, ...], dim: Any, keepdim: bool) -> np.ndarray:
@@ -122,12 +128,20 @@ def _check_dims(a: np.ndarray, dim: Any = None, **_: Any) -> None:
             raise ArgumentError(f"dim {d} appears multiple times in the list of dims")
 
 
+def _filled(shape: tuple[int, ...], value: float) -> np.ndarray:
+    """np.full(shape, value) in float64, without np.full's Python-level overhead (a scalar
+    graph calls this once per backward edge)."""
+    out = np.empty(shape, dtype=np.float64)
+    out.fill(value)
+    return out
+
+
 def _ones_like_out(c: Ctx) -> np.ndarray:
-    return np.ones_like(c.a, dtype=np.float64)
+    return _filled(c.a.shape, 1.0)
 
 
 def _const(value: float) -> Callable[[Ctx], np.ndarray]:
-    return lambda c: np.full(c.a.shape, value, dtype=np.float64)
+    return lambda c: _filled(c.a.shape, value)
 
 
 # ---------------------------------------------------------------- elementwise
@@ -189,7 +203,7 @@ def _times(local: Callable[[Ctx], np.ndarray]) -> Callable[[np.ndarray, Ctx], np
 
 def _unary(name: str, grad_fn: str, fwd: Callable, local: Callable[[Ctx], np.ndarray],
            latex: str, text: str, saves: bool = True) -> Op:
-    rule = Rule(vjp=_times(local), latex=latex, text=text, local=local)
+    rule = Rule(vjp=_times(local), latex=latex, text=text, local=local, times_local=True)
     return Op(name, grad_fn, fwd, (rule,), saves=saves, symbol=name)
 
 
@@ -201,7 +215,7 @@ def _named(default: str) -> Callable[[tuple, dict], str]:
 
 def _elementwise_binary(name: str, grad_fn: Any, fwd: Callable, symbol: str,
                         rule_a: tuple, rule_b: tuple, saves: bool) -> Op:
-    rules = tuple(Rule(vjp=_times(loc), latex=lx, text=tx, local=loc)
+    rules = tuple(Rule(vjp=_times(loc), latex=lx, text=tx, local=loc, times_local=True)
                   for loc, lx, tx in (rule_a, rule_b))
     return Op(name, grad_fn, fwd, rules, saves=saves, symbol=symbol, check=_check_broadcast)
 
@@ -228,19 +242,20 @@ def _check_matmul(a: np.ndarray, b: np.ndarray, **_: Any) -> None:
                              f"{fmt_shape(batch_b)} do not broadcast") from None
 
 
-def _matmul_grads(g: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Both input gradients of a @ b, with NumPy's 1-D promotion rules undone."""
+def _matmul_grad(g: np.ndarray, a: np.ndarray, b: np.ndarray, which: int) -> np.ndarray:
+    """The gradient of a @ b for input `which` (0: a, 1: b), NumPy's 1-D promotion rules
+    undone. One input at a time: each rule pays for its own matmul only."""
     from engine.broadcast import unbroadcast
 
     if a.ndim == 1 and b.ndim == 1:
-        return g * b, g * a
+        return g * b if which == 0 else g * a
     a2 = a[None, :] if a.ndim == 1 else a
     b2 = b[:, None] if b.ndim == 1 else b
     g2 = np.expand_dims(g, -2) if a.ndim == 1 else g
     g2 = np.expand_dims(g2, -1) if b.ndim == 1 else g2
-    ga = unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
-    gb = unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape)
-    return ga, gb
+    if which == 0:
+        return unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
+    return unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape)
 
 
 def _matmul_grad_fn(shapes: tuple[tuple[int, ...], ...], attrs: dict) -> str:
@@ -458,14 +473,14 @@ OPS: dict[str, Op] = {op.name: op for op in [
     _elementwise_binary(
         "add", "AddBackward0", np.add, "+",
         (_ones_like_out, "1", "1"),
-        (lambda c: np.ones_like(c.b, dtype=np.float64), "1", "1"), saves=False),
+        (lambda c: _filled(c.b.shape, 1.0), "1", "1"), saves=False),
     _elementwise_binary(
         "sub", _named("SubBackward0"), lambda a, b, **_: np.subtract(a, b), "−",
         (_ones_like_out, "1", "1"),
-        (lambda c: np.full(c.b.shape, -1.0), "-1", "-1"), saves=False),
+        (lambda c: _filled(c.b.shape, -1.0), "-1", "-1"), saves=False),
     _elementwise_binary(
         "mul", "MulBackward0", np.multiply, "×",
-        (lambda c: np.broadcast_to(c.b, c.b.shape).astype(np.float64), "$b", "$b"),
+        (lambda c: np.array(c.b, dtype=np.float64), "$b", "$b"),
         (lambda c: np.asarray(c.a, dtype=np.float64), "$a", "$a"), saves=True),
     _elementwise_binary(
         "div", "DivBackward0", lambda a, b: np.true_divide(a, b), "÷",
@@ -477,7 +492,7 @@ OPS: dict[str, Op] = {op.name: op for op in [
         (_pow_tensor_grad_a, r"$b\,$a^{$b-1}", "$b·$a^($b-1)"),
         (_pow_tensor_grad_b, r"$a^{$b}\ln $a", "$a^$b·ln($a)"), saves=True),
     Op("pow", "PowBackward0", _pow_fwd,
-       (Rule(vjp=lambda g, c: g * _pow_local(c), local=_pow_local,
+       (Rule(vjp=lambda g, c: g * _pow_local(c), local=_pow_local, times_local=True,
              latex=lambda at: _pow_formula(at, True), text=lambda at: _pow_formula(at, False)),),
        saves=True, symbol="^"),
     _unary("neg", "NegBackward0", np.negative, _const(-1.0), "-1", "-1", saves=False),
@@ -496,9 +511,9 @@ OPS: dict[str, Op] = {op.name: op for op in [
     _unary("abs", "AbsBackward0", np.abs, lambda c: np.sign(c.a).astype(np.float64),
            r"\operatorname{sign}($a)", "sign($a)"),
     Op("matmul", _matmul_grad_fn, np.matmul, (
-        Rule(vjp=lambda g, c: _matmul_grads(g, c.a, c.b)[0],
+        Rule(vjp=lambda g, c: _matmul_grad(g, c.a, c.b, 0),
              latex=_G + r"\,$b^{\top}", text="grad($out) @ $b.T"),
-        Rule(vjp=lambda g, c: _matmul_grads(g, c.a, c.b)[1],
+        Rule(vjp=lambda g, c: _matmul_grad(g, c.a, c.b, 1),
              latex=r"$a^{\top}\," + _G, text="$a.T @ grad($out)"),
     ), saves=True, symbol="@", check=_check_matmul),
     Op("sum", _reduction_grad_fn("Sum"), _sum_fwd, (
@@ -515,7 +530,7 @@ OPS: dict[str, Op] = {op.name: op for op in [
     ), saves=False, symbol="mean", check=_check_dims,
        extras=lambda c: {"n": _count(c.a.shape, c.attrs.get("dim"))}),
     Op("max", "MaxBackward1", lambda a: np.max(a), (
-        Rule(vjp=lambda g, c: g * _max_mask(c), local=_max_mask,
+        Rule(vjp=lambda g, c: g * _max_mask(c), local=_max_mask, times_local=True,
              latex=r"\frac{[\,$a_i = \max $a\,]}{\#\text{ties}}",
              text="1/#ties where $a_i is the max, else 0"),
     ), saves=True, symbol="max"),
@@ -558,9 +573,10 @@ OPS: dict[str, Op] = {op.name: op for op in [
        extras=lambda c: {"n": _picked(c.a, c.b)[1] if c.attrs.get("reduction", "mean") == "mean"
                          else 1}),
     Op("mse_loss", "MseLossBackward0", _mse_fwd, (
-        Rule(vjp=lambda g, c: g * _mse_local(1.0)(c), local=_mse_local(1.0),
+        Rule(vjp=lambda g, c: g * _mse_local(1.0)(c), local=_mse_local(1.0), times_local=True,
              latex=r"\frac{2($a - $b)}{$n}", text="2·($a - $b)/$n"),
         Rule(vjp=lambda g, c: g * _mse_local(-1.0)(c), local=_mse_local(-1.0),
+             times_local=True,
              latex=r"-\frac{2($a - $b)}{$n}", text="-2·($a - $b)/$n"),
     ), saves=True, symbol="mse_loss", check=_check_mse, extras=lambda c: {"n": _mse_count(c)}),
 ]}

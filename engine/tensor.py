@@ -22,9 +22,10 @@ from engine.limits import Budget, Limits
 from engine.ops import Ctx, Op
 
 Span = tuple[int, int, int, int]   # line, col, end_line, end_col (1-based columns)
+_F64 = np.dtype(np.float64)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Record:
     """One applied op: the graph node PyTorch calls `grad_fn`."""
 
@@ -41,7 +42,7 @@ class Record:
         return self.op.grad_fn_name(tuple(t.shape for t in self.inputs), self.attrs)
 
     def ctx(self) -> Ctx:
-        return Ctx(tuple(t.data for t in self.inputs), self.output.data, self.attrs)
+        return Ctx(tuple([t.data for t in self.inputs]), self.output.data, self.attrs)
 
 
 @dataclass(eq=False)
@@ -62,13 +63,14 @@ class Tape:
         self._ids = itertools.count()
 
     def register(self, t: Tensor) -> int:
-        n = int(t.data.size)
-        if n > self.limits.max_tensor_elements:
+        n = t.data.size
+        limits, budget = self.limits, self.budget
+        if n > limits.max_tensor_elements:
             raise LimitError(f"a tensor of {n:,} elements is over the limit of "
-                             f"{self.limits.max_tensor_elements:,} elements per tensor")
-        self.budget.elements += n
-        if self.budget.elements > self.limits.max_total_elements:
-            raise LimitError(f"the program created more than {self.limits.max_total_elements:,} "
+                             f"{limits.max_tensor_elements:,} elements per tensor")
+        budget.elements += n
+        if budget.elements > limits.max_total_elements:
+            raise LimitError(f"the program created more than {limits.max_total_elements:,} "
                              "tensor elements in total")
         if self.keep:
             self.tensors.append(t)
@@ -80,10 +82,12 @@ class Tape:
                              "time limit")
 
     def add_record(self, rec: Record) -> None:
-        self.budget.ops += 1
-        if self.budget.ops > self.limits.max_ops:
+        budget = self.budget
+        budget.ops += 1
+        if budget.ops > self.limits.max_ops:
             raise LimitError(f"the program recorded more than {self.limits.max_ops:,} operations")
-        self.check_time()
+        if budget.deadline_passed():
+            self.check_time()
         if self.keep:
             self.records.append(rec)
             self.events.append({"type": "forward", "record": rec})
@@ -112,11 +116,20 @@ def current_tape() -> Tape:
 
 @contextmanager
 def recording(tape: Tape) -> Iterator[Tape]:
+    """Make `tape` the active one. NumPy's floating-point warnings are off for the whole run
+    (one `np.errstate` here instead of one per op: entering it costs more than a scalar op)."""
     token = _active.set(tape)
+    quiet = _quiet.set(True)
     try:
-        yield tape
+        with np.errstate(all="ignore"):
+            yield tape
     finally:
+        _quiet.reset(quiet)
         _active.reset(token)
+
+
+# True inside `recording()`, whose errstate already silences what `apply` would silence.
+_quiet: contextvars.ContextVar[bool] = contextvars.ContextVar("quiet_numpy", default=False)
 
 
 @contextmanager
@@ -141,8 +154,10 @@ class Tensor:
 
     def __init__(self, data: Any, requires_grad: bool = False, record: Record | None = None,
                  origin: str = "leaf") -> None:
-        arr = np.asarray(data)
-        if arr.dtype.kind in "iub":
+        arr = data if type(data) is np.ndarray else np.asarray(data)
+        if arr.dtype is _F64:
+            pass
+        elif arr.dtype.kind in "iub":
             arr = arr.astype(np.int64, copy=False)
         elif arr.dtype != np.float64:
             arr = arr.astype(np.float64)
@@ -228,21 +243,36 @@ class Tensor:
 
 
 def _f() -> Any:
-    from engine import functional
-    return functional
+    """engine.functional (imported late: it imports this module). Kept after the first call:
+    an import statement per operator costs as much as the op's own arithmetic."""
+    global _functional
+    if _functional is None:
+        from engine import functional
+        _functional = functional
+    return _functional
+
+
+_functional: Any = None
 
 
 def apply(op: Op, inputs: tuple[Tensor, ...], **attrs: Any) -> Tensor:
     """Run `op` forward on `inputs` and record it on the active tape."""
     tape = current_tape()
-    arrays = tuple(t.data for t in inputs)
+    arrays = tuple([t.data for t in inputs])
     if op.check is not None:
         op.check(*arrays, **attrs)
-    with np.errstate(all="ignore"):
+    if _quiet.get():
         out = np.asarray(op.forward(*arrays, **attrs))
+    else:
+        with np.errstate(all="ignore"):
+            out = np.asarray(op.forward(*arrays, **attrs))
     if out.dtype.kind == "f" and out.dtype != np.float64:
         out = out.astype(np.float64)
-    requires = any(t.requires_grad for t in inputs)
+    requires = False
+    for t in inputs:
+        if t.requires_grad:
+            requires = True
+            break
     result = Tensor(out, requires_grad=requires and out.dtype.kind == "f", origin="result")
     rec = Record(next(_record_counter), op, inputs, result, attrs, tape.span)
     result.record = rec
