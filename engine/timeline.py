@@ -45,9 +45,19 @@ class Timeline:
         self.backward_start: int | None = None
         self._root: Tensor | None = None
         self._contribs: dict[str, list[dict]] = {}
+        self._values: dict[int, tuple[Any, dict]] = {}
 
     def v(self, arr: Any) -> dict:
-        return value(arr, self.limit)
+        """`value(arr)`, once per array: a backward edge's total is the next op's upstream and
+        the node's grad, a forward step's value is the node's value. The array is kept with
+        its Value, so its id cannot be reused while this timeline lives; consumers must treat
+        Values as read-only (they are shared)."""
+        hit = self._values.get(id(arr))
+        if hit is not None and hit[0] is arr:
+            return hit[1]
+        out = value(arr, self.limit)
+        self._values[id(arr)] = (arr, out)
+        return out
 
     def add(self, step: dict) -> None:
         step["index"] = len(self.steps)

@@ -120,8 +120,8 @@ def _nodes(graph: Graph, tl: Timeline, limit: int) -> list[dict]:
                       "expr": None if t.span is None else _expr(graph, t),
                       "origin": t.origin, "dtype": dtype_name(t.data), "shape": list(t.shape),
                       "requires_grad": t.requires_grad, "is_leaf": t.is_leaf,
-                      "grad_fn": t.grad_fn, "value": value(t.data, limit),
-                      "grad": None if grad is None else value(grad, limit),
+                      "grad_fn": t.grad_fn, "value": tl.v(t.data),
+                      "grad": None if grad is None else tl.v(grad),
                       "span": t.span, "flags": flags(t.data, grad), "w": w, "h": h})
     for rec in graph.records:
         oid = graph.op_ids[rec.index]

@@ -23,31 +23,67 @@ def number(x: float | int) -> float | int | str:
     return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")
 
 
-def _listed(arr: np.ndarray) -> Any:
-    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+def _listed(arr: np.ndarray, finite: bool = True) -> Any:
+    if not finite:
         return np.vectorize(number, otypes=[object])(arr).tolist() if arr.ndim else number(arr)
     return arr.tolist()
+
+
+def _all_finite(arr: np.ndarray) -> bool:
+    return arr.dtype.kind != "f" or bool(np.isfinite(arr).all())
 
 
 def summary(arr: np.ndarray) -> dict:
     if arr.size == 0:
         return {"numel": 0, "min": None, "max": None, "mean": None}
+    # np.min / np.max / np.mean minus their Python-level wrappers: the same reductions, the
+    # same summation order, the same division (a trace summarises thousands of values).
     with np.errstate(all="ignore"):
-        return {"numel": int(arr.size), "min": number(np.min(arr)), "max": number(np.max(arr)),
-                "mean": number(np.mean(arr))}
+        if arr.dtype not in _PLAIN:   # float16/32 means take NumPy's own detours
+            return {"numel": int(arr.size), "min": number(np.min(arr)),
+                    "max": number(np.max(arr)), "mean": number(np.mean(arr))}
+        total = np.add.reduce(arr, axis=None, dtype=np.float64)
+        return {"numel": int(arr.size), "min": number(np.minimum.reduce(arr, axis=None)),
+                "max": number(np.maximum.reduce(arr, axis=None)),
+                "mean": number(total.dtype.type(total / arr.size))}
+
+
+_PLAIN = (np.dtype(np.float64), np.dtype(np.int64), np.dtype(np.bool_))
 
 
 def value(arr: Any, limit: int = 64) -> dict:
     """A tensor's numbers ready for the page: `data` full when small, `summary` always."""
     arr = np.asarray(arr)
+    if arr.size == 1 and limit >= 1 and arr.dtype.kind in "fi":
+        return _one(arr)
+    finite = _all_finite(arr)
     out: dict[str, Any] = {"shape": list(arr.shape), "summary": summary(arr),
-                           "nonfinite": bool(arr.dtype.kind == "f" and not np.isfinite(arr).all())}
+                           "nonfinite": not finite}
     if arr.size <= limit:
-        out["data"] = _listed(arr)
+        out["data"] = _listed(arr, finite)
     else:
         out["data"] = None
-        out["preview"] = _listed(arr.reshape(-1)[:PREVIEW_ELEMENTS])
+        head = arr.reshape(-1)[:PREVIEW_ELEMENTS]
+        out["preview"] = _listed(head, finite or _all_finite(head))
     return out
+
+
+def _one(arr: np.ndarray) -> dict:
+    """`value` of a one-element float or int array, without NumPy reductions: min, max and
+    mean of one number are that number (as a float for the mean of an int, like np.mean)."""
+    x = arr.reshape(()).item()
+    if arr.dtype.kind == "f":
+        finite = math.isfinite(x)
+        shown = x if finite else number(x)
+        mean = x + 0.0 if finite else shown   # np.mean sums from +0.0: mean(-0.0) is 0.0
+    else:
+        finite, shown, mean = True, x, float(x)
+    data: Any = shown
+    for _ in range(arr.ndim):
+        data = [data]
+    return {"shape": list(arr.shape),
+            "summary": {"numel": 1, "min": shown, "max": shown, "mean": mean},
+            "nonfinite": not finite, "data": data}
 
 
 def flags(*arrays: Any) -> list[str]:

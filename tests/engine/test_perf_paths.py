@@ -169,3 +169,62 @@ def test_matmul_rules_give_each_input_its_own_gradient(sa, sb):
     want_a, want_b = _both_matmul_grads(g, a, b)
     np.testing.assert_array_equal(ga, want_a)
     np.testing.assert_array_equal(gb, want_b)
+
+
+# ---------------------------------------------------------------- values
+
+
+def _old_value(arr, limit=64):
+    """engine.values.value before its fast paths (np.min/np.max/np.mean, isfinite twice)."""
+    from engine.values import PREVIEW_ELEMENTS, number
+
+    def listed(a):
+        if a.dtype.kind == "f" and not np.isfinite(a).all():
+            return np.vectorize(number, otypes=[object])(a).tolist() if a.ndim else number(a)
+        return a.tolist()
+
+    def summary(a):
+        if a.size == 0:
+            return {"numel": 0, "min": None, "max": None, "mean": None}
+        with np.errstate(all="ignore"):
+            return {"numel": int(a.size), "min": number(np.min(a)), "max": number(np.max(a)),
+                    "mean": number(np.mean(a))}
+
+    arr = np.asarray(arr)
+    out = {"shape": list(arr.shape), "summary": summary(arr),
+           "nonfinite": bool(arr.dtype.kind == "f" and not np.isfinite(arr).all())}
+    if arr.size <= limit:
+        out["data"] = listed(arr)
+    else:
+        out["data"] = None
+        out["preview"] = listed(arr.reshape(-1)[:PREVIEW_ELEMENTS])
+    return out
+
+
+def _value_cases():
+    rng = np.random.default_rng(5)
+    cases = [np.asarray(x) for x in (0.5, -0.0, 0.0, np.nan, np.inf, -np.inf, 1e308, 5e-324)]
+    cases += [np.array([x]) for x in (2.5, np.nan, -np.inf)] + [np.array([[3.0]])]
+    cases += [np.asarray(7), np.array([-3]), np.array([[2**60 + 1]]), np.array(True),
+              np.array([True, False, True]), np.array([1, 2, 3], dtype=np.uint8)]
+    cases += [rng.standard_normal(s) for s in ((2, 3), (64,), (65,), (8, 8), (40, 40), (0,),
+                                                (3, 0), (2, 2, 2))]
+    cases += [np.array([1e308, 1e308, -1.0]), np.array([1.0, np.nan, np.inf]),
+              np.full((40, 40), np.nan), np.r_[np.zeros(2000), np.inf],
+              np.array([0.1] * 10), rng.integers(-5, 5, (3, 4)),
+              np.array([1.5, 2.5], dtype=np.float32), np.array([1.5, 2.5], dtype=np.float16),
+              np.array([0.1, 0.2], dtype=np.float32)]
+    return cases
+
+
+@pytest.mark.parametrize("arr", _value_cases(), ids=lambda a: f"{a.dtype}{a.shape}")
+@pytest.mark.parametrize("limit", [0, 1, 64])
+def test_value_is_unchanged(arr, limit):
+    import json
+
+    from engine.values import value
+    got, want = value(arr, limit), _old_value(arr, limit)
+    # Byte-for-byte the same JSON (key order included), and the same Python types.
+    assert json.dumps(got) == json.dumps(want)
+    assert type(got["summary"]["mean"]) is type(want["summary"]["mean"])
+    assert type(got["summary"]["min"]) is type(want["summary"]["min"])
