@@ -296,7 +296,9 @@ def test_touch_pinch_zooms_and_drag_pans(page, server_url):
       const ev = (type, id, x) => svg.dispatchEvent(new PointerEvent(type, {pointerId: id,
         pointerType: 'touch', clientX: x, clientY: cy, bubbles: true, isPrimary: id === 1}));
       ev('pointerdown', 1, cx - 20); ev('pointerdown', 2, cx + 20);
-      for (let d = 20; d <= 120; d += 20) { ev('pointermove', 1, cx - d); ev('pointermove', 2, cx + d); }
+      for (let d = 20; d <= 120; d += 20) {
+        ev('pointermove', 1, cx - d); ev('pointermove', 2, cx + d);
+      }
       ev('pointerup', 1, cx - 120); ev('pointerup', 2, cx + 120);
     }""")
     assert zoom() > before * 2.5
