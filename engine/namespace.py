@@ -21,9 +21,9 @@ import numpy as np
 
 from engine import functional as fn
 from engine.backward import backward as run_backward
-from engine.errors import ArgumentError, NameProblem, RuntimeProblem, ShapeError
+from engine.errors import ArgumentError, LimitError, NameProblem, RuntimeProblem, ShapeError
 from engine.printing import size_repr
-from engine.tensor import Tensor
+from engine.tensor import Tensor, current_tape
 
 # ---------------------------------------------------------------- value kinds
 
@@ -222,6 +222,53 @@ def _finish(t: Tensor, dtype: str | None, requires_grad: Any, what: str) -> Tens
     return t
 
 
+# ---------------------------------------------------------------- sizes a tensor may have
+
+MAX_DIMS = 64   # NumPy's limit; beyond it NumPy raises ValueError
+
+
+def _check_sizes(name: str, sizes: tuple) -> None:
+    """Refuse sizes no tensor here can have, before NumPy is asked: more than 64 dimensions,
+    or one dimension over the per-tensor element limit (also when another is 0: NumPy cannot
+    even describe zeros(0, 10**18, 10**18)). Sizes that are not whole numbers are left to the
+    creation function's own message."""
+    if len(sizes) == 1 and isinstance(sizes[0], tuple | list):
+        sizes = tuple(sizes[0])
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in sizes):
+        return
+    if len(sizes) > MAX_DIMS:
+        raise LimitError(f"{name}() was given {len(sizes)} dimensions; a tensor can have at "
+                         f"most {MAX_DIMS}")
+    limit = current_tape().limits.max_tensor_elements
+    for n in sizes:
+        if n > limit:
+            raise LimitError(f"{name}(): a dimension of {n:,} is over the limit of {limit:,} "
+                             "elements per tensor")
+
+
+def check_result(what: str, a: Any, b: Any, matmul: bool = False) -> None:
+    """Refuse an op whose broadcast result would be over the per-tensor element limit before
+    NumPy allocates it: torch.ones(1000, 1, 1000) + torch.ones(1, 1000, 1) would be 8 GB, and
+    a batched matmul under the flops limit can still produce 200,000,000 elements. Shapes that
+    do not broadcast are left to the op's own message."""
+    shapes = [x.shape if isinstance(x, Tensor) else () for x in (a, b)]
+    try:
+        if matmul:
+            sa, sb = shapes
+            if len(sa) < 2 or len(sb) < 2:
+                return   # a 1-D operand: the result is no bigger than the other operand
+            out = (*np.broadcast_shapes(sa[:-2], sb[:-2]), sa[-2], sb[-1])
+        else:
+            out = np.broadcast_shapes(*shapes)
+    except ValueError:
+        return
+    n = math.prod(out)
+    limit = current_tape().limits.max_tensor_elements
+    if n > limit:
+        raise LimitError(f"{what} would make a tensor of shape {tuple(out)} with {n:,} "
+                         f"elements, over the limit of {limit:,} elements per tensor")
+
+
 # ---------------------------------------------------------------- creation
 
 
@@ -236,6 +283,7 @@ def _float_maker(name: str, make: Callable[..., Tensor]) -> Callable[..., Tensor
         if kind == "long" and name in ("randn", "rand"):
             raise ArgumentError(f"{name}() makes floating-point numbers; it cannot make a "
                                 "torch.long tensor")
+        _check_sizes(name, size)
         return _finish(make(*size), kind, requires_grad, name)
     impl.__name__ = name
     return impl
@@ -256,6 +304,8 @@ def _randint(low: Any, high: Any = None, size: Any = None, *, dtype: Any = None,
              requires_grad: Any = False) -> Tensor:
     if size is None and isinstance(high, tuple | list):   # torch.randint(high, size)
         low, high, size = 0, low, high
+    if isinstance(size, tuple | list):
+        _check_sizes("randint", tuple(size))
     return _finish(fn.randint(low, high, size), _dtype(dtype), requires_grad, "randint")
 
 
@@ -264,10 +314,28 @@ def _arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None,
     for v in (start, end, step):
         if v is not None and fn.is_number(v) and not math.isfinite(float(v)):
             raise ArgumentError(f"arange() needs finite numbers, got {v!r}")
+    _check_arange(start, end, step)
     kind = _dtype(dtype)
     if kind == "float" and isinstance(start, int) and not isinstance(start, bool):
         start = float(start)
     return _finish(fn.arange(start, end, step), kind, requires_grad, "arange")
+
+
+def _check_arange(start: Any, end: Any, step: Any) -> None:
+    """PyTorch's sign check, and the element count in floats: `(end - start) / step` can be
+    inf (arange(1e308, -1e308, -1e300)) or negative, which NumPy turns into errors."""
+    lo, hi = (0, start) if end is None else (start, end)
+    if not all(fn.is_number(v) and not isinstance(v, bool) for v in (lo, hi, step)) \
+            or step == 0:
+        return
+    span = float(hi) - float(lo)
+    if span != 0 and (span > 0) != (step > 0):
+        raise ArgumentError("arange(): upper bound and larger bound inconsistent with step sign")
+    count = span / float(step)
+    limit = current_tape().limits.max_tensor_elements
+    if not math.isfinite(count) or count > limit:
+        raise LimitError(f"arange() would hold more than {limit:,} elements, over the limit "
+                         "per tensor")
 
 
 def _manual_seed(seed: Any) -> None:
@@ -323,27 +391,29 @@ def _dot(input: Any, other: Any) -> Tensor:  # noqa: A002
 
 
 def _softmax_req(input: Any, dim: Any) -> Tensor:  # noqa: A002
-    return fn.softmax(input, dim)
+    return fn.softmax(_tensor(input, "softmax"), dim)
 
 
 def _log_softmax_req(input: Any, dim: Any) -> Tensor:  # noqa: A002
-    return fn.log_softmax(input, dim)
+    return fn.log_softmax(_tensor(input, "log_softmax"), dim)
 
 
 def _softmax_opt(input: Any, dim: Any = None) -> Tensor:  # noqa: A002
-    return fn.softmax(input, dim)
+    return fn.softmax(_tensor(input, "softmax"), dim)
 
 
 def _log_softmax_opt(input: Any, dim: Any = None) -> Tensor:  # noqa: A002
-    return fn.log_softmax(input, dim)
+    return fn.log_softmax(_tensor(input, "log_softmax"), dim)
 
 
 def _cross_entropy(input: Any, target: Any, *, reduction: Any = "mean") -> Tensor:  # noqa: A002
-    return fn.cross_entropy(input, target, _reduction(reduction))
+    x, t = _tensor(input, "cross_entropy"), _tensor(target, "cross_entropy")
+    return fn.cross_entropy(x, t, _reduction(reduction))
 
 
 def _mse_loss(input: Any, target: Any, *, reduction: Any = "mean") -> Tensor:  # noqa: A002
-    return fn.mse_loss(input, target, _reduction(reduction))
+    a, b = _tensor(input, "mse_loss"), _tensor(target, "mse_loss")
+    return fn.mse_loss(a, b, _reduction(reduction))
 
 
 def _nll_loss(input: Any, target: Any, *, reduction: Any = "mean") -> Tensor:  # noqa: A002
@@ -353,9 +423,15 @@ def _nll_loss(input: Any, target: Any, *, reduction: Any = "mean") -> Tensor:  #
     return fn.nll_loss(lp, tg, reduction)
 
 
+def _mse_loss_checked(input: Any, target: Any, *, reduction: Any = "mean") -> Tensor:  # noqa: A002
+    check_result("mse_loss()", input, target)
+    return _mse_loss(input, target, reduction=reduction)
+
+
 def _binary(name: str, op: Callable[[Any, Any], Tensor]) -> Callable[..., Tensor]:
     def impl(input: Any, other: Any) -> Tensor:  # noqa: A002
         _tensor(input, name)
+        check_result(f"{name}()", input, other, matmul=name == "matmul")
         return op(input, other)
     impl.__name__ = name
     return impl
@@ -371,6 +447,7 @@ def _unary(name: str, op: Callable[[Any], Tensor]) -> Callable[..., Tensor]:
 def _pow(input: Any, exponent: Any) -> Tensor:  # noqa: A002
     if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):
         raise ArgumentError("pow() expects a tensor base or exponent")
+    check_result("pow()", input, exponent)
     return fn.pow(input, exponent)
 
 
@@ -396,6 +473,13 @@ def _size(self: Tensor, dim: Any = None) -> Size | int:
     if dim is None:
         return Size(self.shape)
     return self.shape[_dim_index(self, dim)]
+
+
+def _unsqueeze(t: Tensor, dim: Any) -> Tensor:
+    if t.data.ndim >= MAX_DIMS:
+        raise LimitError(f"unsqueeze() would give a tensor of {t.data.ndim + 1} dimensions; a "
+                         f"tensor can have at most {MAX_DIMS}")
+    return fn.unsqueeze(t, dim)
 
 
 def _dim_index(t: Tensor, dim: Any) -> int:
@@ -516,8 +600,9 @@ _SHARED = {
     **_ELEMENTWISE, **_ARITH,
     "neg": _unary("neg", fn.neg), "pow": _pow,
     "sum": _sum, "mean": _mean, "max": _max,
-    "matmul": _binary("matmul", fn.matmul), "mm": _mm, "dot": _dot,
-    "unsqueeze": lambda input, dim: fn.unsqueeze(_tensor(input, "unsqueeze"), dim),
+    "matmul": _binary("matmul", lambda a, b: fn.matmul(a, _tensor(b, "matmul"))),
+    "mm": _mm, "dot": _dot,
+    "unsqueeze": lambda input, dim: _unsqueeze(_tensor(input, "unsqueeze"), dim),
     "squeeze": _squeeze,
     "transpose": lambda input, dim0, dim1: fn.transpose(_tensor(input, "transpose"), dim0, dim1),
     "t": lambda input: fn.t(_tensor(input, "t")),
@@ -527,12 +612,12 @@ _SHARED = {
 FUNCTIONAL = Module("torch.nn.functional", _functions(
     relu=_ELEMENTWISE["relu"], sigmoid=_ELEMENTWISE["sigmoid"], tanh=_ELEMENTWISE["tanh"],
     softmax=_softmax_opt, log_softmax=_log_softmax_opt, cross_entropy=_cross_entropy,
-    mse_loss=_mse_loss, nll_loss=_nll_loss))
+    mse_loss=_mse_loss_checked, nll_loss=_nll_loss))
 
 NN = Module("torch.nn", {
     **_functions("class",
                  CrossEntropyLoss=_loss_class("CrossEntropyLoss", _cross_entropy),
-                 MSELoss=_loss_class("MSELoss", _mse_loss),
+                 MSELoss=_loss_class("MSELoss", _mse_loss_checked),
                  NLLLoss=_loss_class("NLLLoss", _nll_loss),
                  ReLU=_activation_class("ReLU", fn.relu),
                  Sigmoid=_activation_class("Sigmoid", fn.sigmoid),
