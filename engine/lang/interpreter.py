@@ -316,6 +316,8 @@ class Interpreter:
             if not isinstance(key, int | slice):
                 raise ArgumentError(f"{ns.describe(obj)} can only be indexed by a whole number "
                                     "or a slice")
+            if isinstance(key, slice) and key.step == 0:
+                raise ArgumentError("slice step cannot be zero")
             try:
                 found = obj[key]
             except IndexError:
