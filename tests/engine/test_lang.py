@@ -285,6 +285,13 @@ SNIPPETS = {
         n = d.sum().item()
         print(x.grad, d, d.requires_grad, v, n, y.grad, z.grad_fn)
     """,
+    "seed_with_ones_like": """
+        import torch
+        w = torch.tensor([1.0, -2.0, 3.0], requires_grad=True)
+        losses = (w * 2) ** 2
+        losses.backward(gradient=torch.ones_like(losses))
+        print(w.grad)
+    """,
     "sum_twice_accumulates": """
         import torch
         x = torch.tensor([1.0, 2.0], requires_grad=True)
