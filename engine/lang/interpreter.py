@@ -111,6 +111,7 @@ def binary(sym: str, a: Any, b: Any) -> Any:
             if not isinstance(x, Tensor) and not fn.is_number(x):
                 raise ArgumentError(f"cannot apply {sym} to {ns.describe(a)} and "
                                     f"{ns.describe(b)}")
+        ns.check_result(f"this {sym}", a, b, matmul=sym == "@")
         return _TENSOR_OPS[sym](a, b)
     if fn.is_number(a) and fn.is_number(b) and sym != "@":
         return number_op(sym, a, b)
