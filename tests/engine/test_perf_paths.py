@@ -228,3 +228,30 @@ def test_value_is_unchanged(arr, limit):
     assert json.dumps(got) == json.dumps(want)
     assert type(got["summary"]["mean"]) is type(want["summary"]["mean"])
     assert type(got["summary"]["min"]) is type(want["summary"]["min"])
+
+
+# ---------------------------------------------------------------- JSON bytes
+
+
+def test_dumps_means_what_json_dumps_means():
+    import json
+
+    from app.runner import dumps
+    from engine.trace import trace_program
+    obj = {"floats": [1e-05, 1e16, -0.0, 0.1, 5e-324, 1.7976931348623157e308, 2.5],
+           "ints": [0, -1, 2**62], "text": "∂y/∂x = 2·x — ok \u2028 </script>", "none": None,
+           "span": (1, 2, 3, 4), "nested": {"a": [[1.0, 2.0], [3.0, 4.0]]}, "flag": True}
+    assert json.loads(dumps(obj)) == json.loads(json.dumps(obj))
+    trace = trace_program("x = torch.tensor([1.0, -2.0], requires_grad=True)\n"
+                          "y = (x * x).sum()\n").to_dict()
+    assert json.loads(dumps(trace)) == json.loads(json.dumps(trace))
+
+
+def test_dumps_falls_back_to_json_for_what_orjson_refuses():
+    import json
+
+    from app.runner import dumps
+    big = {"n": 2**70, "k": {1: "int key"}}
+    assert json.loads(dumps(big)) == {"n": 2**70, "k": {"1": "int key"}}
+    with pytest.raises(ValueError):
+        dumps({"x": float("nan"), "n": 2**70})   # the json path keeps allow_nan=False
