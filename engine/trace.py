@@ -5,7 +5,10 @@ source → interpreter (records the tape) → graph → timeline → layout → 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.errors import BackwardError, ChainruleError
@@ -152,13 +155,57 @@ def _plain_attrs(attrs: dict) -> dict:
 def _apply_layout(trace: Trace) -> None:
     lnodes = [LayoutNode(n["id"], n["w"], n["h"]) for n in trace.nodes]
     ledges = [LayoutEdge(e["id"], e["source"], e["target"]) for e in trace.edges]
-    lay = layout_graph(lnodes, ledges)
+    placed = _placed(lnodes, ledges)
     for n in trace.nodes:
-        n["x"], n["y"] = (round(c, 1) for c in lay.positions[n["id"]])
+        n["x"], n["y"] = placed.positions[n["id"]]
     for e in trace.edges:
-        e["route"] = [[round(x, 1), round(y, 1)] for x, y in lay.routes.get(e["id"], [])]
-    trace.layout = {"width": round(lay.width, 1), "height": round(lay.height, 1),
-                    "engine": lay.engine, "elapsed_ms": round(lay.elapsed_ms, 2)}
+        e["route"] = [list(p) for p in placed.routes.get(e["id"], ())]
+    trace.layout = {"width": placed.width, "height": placed.height, "engine": placed.engine,
+                    "elapsed_ms": placed.elapsed_ms}
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """A layout rounded to 0.1 px, as the Trace carries it (tuples: shared, never mutated)."""
+
+    width: float
+    height: float
+    engine: str
+    elapsed_ms: float
+    positions: dict[str, tuple[float, float]]
+    routes: dict[str, tuple[tuple[float, float], ...]]
+
+
+LAYOUT_CACHE_SIZE = 8
+_layouts: OrderedDict[tuple, _Placed] = OrderedDict()
+_layouts_lock = threading.Lock()
+
+
+def _placed(lnodes: list[LayoutNode], ledges: list[LayoutEdge]) -> _Placed:
+    """The rounded layout of this graph, from a small per-process cache when the same graph
+    (ids, box sizes, edges) was laid out lately: moving a slider re-traces the same program with
+    other numbers, and dot is deterministic, so only the first request pays for the layout.
+    A hit reports the time the lookup took as `elapsed_ms`."""
+    t0 = time.perf_counter()
+    key = (tuple((n.id, n.width, n.height) for n in lnodes),
+           tuple((e.id, e.source, e.target) for e in ledges))
+    with _layouts_lock:
+        hit = _layouts.get(key)
+        if hit is not None:
+            _layouts.move_to_end(key)
+    if hit is not None:
+        return replace(hit, elapsed_ms=round((time.perf_counter() - t0) * 1000, 2))
+    lay = layout_graph(lnodes, ledges)
+    placed = _Placed(round(lay.width, 1), round(lay.height, 1), lay.engine,
+                     round(lay.elapsed_ms, 2),
+                     {k: (round(x, 1), round(y, 1)) for k, (x, y) in lay.positions.items()},
+                     {k: tuple((round(x, 1), round(y, 1)) for x, y in r)
+                      for k, r in lay.routes.items()})
+    with _layouts_lock:
+        _layouts[key] = placed
+        while len(_layouts) > LAYOUT_CACHE_SIZE:
+            _layouts.popitem(last=False)
+    return placed
 
 
 def _variables(variables: dict[str, Any], graph: Graph, limit: int) -> dict[str, dict]:

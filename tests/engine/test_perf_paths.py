@@ -242,7 +242,7 @@ def test_dumps_means_what_json_dumps_means():
            "ints": [0, -1, 2**62], "text": "∂y/∂x = 2·x — ok \u2028 </script>", "none": None,
            "span": (1, 2, 3, 4), "nested": {"a": [[1.0, 2.0], [3.0, 4.0]]}, "flag": True}
     assert json.loads(dumps(obj)) == json.loads(json.dumps(obj))
-    trace = trace_program("x = torch.tensor([1.0, -2.0], requires_grad=True)\n"
+    trace = trace_program("import torch\nx = torch.tensor([1.0, -2.0], requires_grad=True)\n"
                           "y = (x * x).sum()\n").to_dict()
     assert json.loads(dumps(trace)) == json.loads(json.dumps(trace))
 
@@ -255,3 +255,50 @@ def test_dumps_falls_back_to_json_for_what_orjson_refuses():
     assert json.loads(dumps(big)) == {"n": 2**70, "k": {"1": "int key"}}
     with pytest.raises(ValueError):
         dumps({"x": float("nan"), "n": 2**70})   # the json path keeps allow_nan=False
+
+
+# ---------------------------------------------------------------- layout cache
+
+
+def test_same_graph_other_numbers_reuses_the_layout(monkeypatch):
+    import engine.trace as tr
+
+    calls = []
+    real = tr.layout_graph
+    monkeypatch.setattr(tr, "layout_graph", lambda n, e: calls.append(1) or real(n, e))
+    monkeypatch.setattr(tr, "_layouts", type(tr._layouts)())
+    src = "import torch\ny = torch.tanh(x * w + b)\n"
+    a = tr.trace_program(src, {"x": 1.0, "w": 2.0, "b": 0.5}).to_dict()
+    b = tr.trace_program(src, {"x": -3.0, "w": 0.25, "b": 1.5}).to_dict()
+    assert len(calls) == 1
+    assert [(n["x"], n["y"]) for n in a["nodes"]] == [(n["x"], n["y"]) for n in b["nodes"]]
+    assert [e["route"] for e in a["edges"]] == [e["route"] for e in b["edges"]]
+    assert {k: v for k, v in a["layout"].items() if k != "elapsed_ms"} == \
+        {k: v for k, v in b["layout"].items() if k != "elapsed_ms"}
+    b["edges"][0]["route"].append([0.0, 0.0])           # a trace's lists are its own
+    c = tr.trace_program(src, {"x": 0.0}).to_dict()
+    assert c["edges"][0]["route"] == a["edges"][0]["route"]
+    tr.trace_program("import torch\ny = torch.sin(x * w + b)\n")   # another graph
+    assert len(calls) == 2
+
+
+def test_layout_cache_is_bounded(monkeypatch):
+    import engine.trace as tr
+
+    monkeypatch.setattr(tr, "_layouts", type(tr._layouts)())
+    for k in range(tr.LAYOUT_CACHE_SIZE + 3):
+        tr.trace_program("y = x" + " * x" * (k + 1) + "\n")
+    assert len(tr._layouts) == tr.LAYOUT_CACHE_SIZE
+
+
+def test_cached_layout_matches_a_fresh_one():
+    from engine.layout import layout_graph
+    from engine.trace import trace_program
+    src = "import torch\na = torch.randn(3, requires_grad=True)\ny = (a * a).sum() + a.mean()\n"
+    t = trace_program(src)
+    t2 = trace_program(src).to_dict()
+    from engine.layout import LayoutEdge, LayoutNode
+    lay = layout_graph([LayoutNode(n["id"], n["w"], n["h"]) for n in t2["nodes"]],
+                       [LayoutEdge(e["id"], e["source"], e["target"]) for e in t2["edges"]])
+    for n in t.to_dict()["nodes"]:
+        assert (n["x"], n["y"]) == tuple(round(c, 1) for c in lay.positions[n["id"]])
