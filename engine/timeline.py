@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from engine.broadcast import fmt_shape
-from engine.formula import fill, formula, latex_name, partial
+from engine.formula import MATHML_NS, fill, formula, latex_name, mathml, partial
 from engine.graph import Graph
 from engine.tensor import Record, Tensor
 from engine.values import fmt, short, value
@@ -197,8 +197,9 @@ class Timeline:
             txt = f"{dtext(out_name, in_name)} = {body_txt}"
             num = fmt(np.asarray(ev["local"]).reshape(()).item()) if scalar else None
             if num is not None and num != body_txt:
-                tex, txt = f"{tex} = {num}", f"{txt} = {num}"
-            local_form = formula(tex, txt)
+                local_form = numbered(tex, f" = {num}", f"{txt} = {num}")
+            else:
+                local_form = formula(tex, txt)
         else:
             local_form = formula(rf"{d_in} \mathrel{{+}}= {body_tex}",
                                  f"{dtext(root, in_name)} += {body_txt}")
@@ -206,9 +207,9 @@ class Timeline:
             up = fmt(np.asarray(ev["upstream"]).reshape(()).item())
             loc = fmt(np.asarray(ev["local"]).reshape(()).item())
             res = fmt(np.asarray(ev["contribution"]).reshape(()).item())
-            chain = formula(rf"{d_up} \cdot {d_local} = {up} \times {loc} = {res}",
-                            f"{dtext(root, out_name)} × {dtext(out_name, in_name)} = "
-                            f"{up} × {loc} = {res}")
+            chain = numbered(rf"{d_up} \cdot {d_local}", rf" = {up} \times {loc} = {res}",
+                             f"{dtext(root, out_name)} × {dtext(out_name, in_name)} = "
+                             f"{up} × {loc} = {res}")
         else:
             reduce = ""
             if ev["reduced_axes"]:
@@ -229,11 +230,11 @@ class Timeline:
                                for p in parts)
             total = fmt(np.asarray(ev["total"]).reshape(()).item())
             pending = "" if ev["complete"] else r" + \dots"
-            tex = rf"{partial(root, name)} = {terms}{pending} = {total}"
+            tail = rf" = {terms}{pending} = {total}"
             if not ev["complete"]:
-                tex = rf"{partial(root, name)} = {terms}{pending}"
+                tail = rf" = {terms}{pending}"
             txt = f"{dtext(root, name)} = {terms}{' + …' if not ev['complete'] else f' = {total}'}"
-            return formula(tex, txt)
+            return numbered(partial(root, name), tail, txt)
         k = len(parts)
         return formula(rf"{partial(root, name)} = \textstyle\sum_{{k=1}}^{{{k}}} c_k",
                        f"{dtext(root, name)} = sum of {k} contributions so far")
@@ -266,6 +267,24 @@ class Timeline:
         self.add({"phase": phase, "kind": "error", "message": err.message, "hints": [],
                   "node": node, "span": span, "focus": node, "lit_nodes": lit, "lit_edges": [],
                   "formula": None, "narration": f"The program stops here: {err.message}"})
+
+
+_ROW = f'<math xmlns="{MATHML_NS}" display="inline"><mrow>'
+_END = "</mrow></math>"
+
+
+def numbered(head: str, tail: str, text: str) -> dict:
+    """`formula(head + tail, text)` for a `tail` of numbers and operators (" = 4",
+    " = 1 \\times 0.5 = 0.5"). The head holds names only and repeats from step to step, so its
+    MathML comes from the cache; the numbers change with every slider move and converting the
+    whole formula again was most of a re-trace. latex2mathml lays out a formula's top-level
+    row token by token, so the MathML of the whole is the head's row continued by the tail's
+    (tests/engine/test_perf_paths.py compares with converting the whole, formula by formula).
+    Anything else (a formula that fell back to plain text) is converted whole."""
+    h, t = mathml(head), mathml(tail.strip())
+    if h.startswith(_ROW) and h.endswith(_END) and t.startswith(_ROW) and t.endswith(_END):
+        return {"latex": head + tail, "mathml": h[:-len(_END)] + t[len(_ROW):], "text": text}
+    return formula(head + tail, text)
 
 
 def short_value(v: dict) -> str:

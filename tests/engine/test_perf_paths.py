@@ -302,3 +302,45 @@ def test_cached_layout_matches_a_fresh_one():
                        [LayoutEdge(e["id"], e["source"], e["target"]) for e in t2["edges"]])
     for n in t.to_dict()["nodes"]:
         assert (n["x"], n["y"]) == tuple(round(c, 1) for c in lay.positions[n["id"]])
+
+
+# ---------------------------------------------------------------- MathML of numbered formulas
+
+
+def _formulas(obj):
+    if isinstance(obj, dict):
+        if set(obj) == {"latex", "mathml", "text"}:
+            yield obj
+        for v in obj.values():
+            yield from _formulas(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from _formulas(v)
+
+
+def _corpus():
+    from app.gallery import examples
+    from bench.programs import scalar_mlp
+    out = [ex["source"] for ex in examples()]
+    out.append(scalar_mlp(2, [3, 3, 1])[0])
+    out.append("import torch\nx = torch.tensor(0.0, requires_grad=True)\n"
+               "y = torch.log(x) * x + x * x * x\n")                      # nan, -inf
+    out.append("import torch\nw_long_name = torch.tensor(-1.5e-7, requires_grad=True)\n"
+               "b = w_long_name * 3.0e12\nc = b * b + b\n")               # 1.2e+05 style
+    return out
+
+
+@pytest.mark.parametrize("source", _corpus(), ids=lambda s: s.splitlines()[-1][:30])
+def test_numbered_formulas_are_what_converting_the_whole_gives(source):
+    from engine.formula import mathml
+    from engine.trace import trace_program
+    for f in _formulas(trace_program(source).to_dict()["steps"]):
+        assert f["mathml"] == mathml.__wrapped__(f["latex"]), f["latex"]
+
+
+def test_numbered_falls_back_to_the_whole_formula():
+    from engine.formula import formula
+    from engine.timeline import numbered
+    head, tail = r"\frac{a}{", r"b} = 4"     # not a formula on its own: converted whole
+    assert numbered(head, tail, "t") == formula(head + tail, "t")
+    assert numbered("x", " = 4", "x = 4") == formula("x = 4", "x = 4")
