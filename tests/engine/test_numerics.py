@@ -254,3 +254,14 @@ def test_max_with_a_nan_gives_the_gradient_to_the_nan() -> None:
     d, env = ours(src), theirs(src)
     assert_same(d["variables"]["y"]["data"], env["y"], "y")
     assert_same(d["variables"]["x"]["grad"], env["x"].grad, "x.grad")
+
+
+@pytest.mark.xfail(strict=True, reason="engine/ops.py mean: the local derivative 1/count "
+                   "divides by zero when the reduced dims are empty (ZeroDivisionError, an "
+                   "internal error); PyTorch: nan forward, an empty gradient (not a file "
+                   "hardening may edit)")
+def test_mean_over_an_empty_dim_goes_backward_as_in_pytorch() -> None:
+    src = "x = torch.zeros(2, 0, requires_grad=True)\ny = x.mean(1)\ny.sum().backward()"
+    d, env = ours(src), theirs(src)
+    assert_same(d["variables"]["y"]["data"], env["y"], "y")
+    assert d["variables"]["x"]["grad"] == [[], []]
