@@ -83,7 +83,7 @@ def _empty_trace(kind: str, message: str, err: ChainruleError | None,
     body = {"version": 1, "source": source, "nodes": [], "edges": [], "steps": [],
             "layout": {"width": 0.0, "height": 0.0, "engine": "none", "elapsed_ms": 0.0},
             "variables": {}, "inputs": {}, "stdout": "", "error": error,
-            "implicit_backward": False, "backward_start": None}
+            "implicit_backward": False, "backward_start": None, "groups": []}
     return 200, dumps(body)
 
 

@@ -58,6 +58,8 @@ class Node(BaseModel):
     w: float
     h: float
     span: Span | None = None
+    group: str | None = Field(None, description="Id of the group (top-level statement) that "
+                                                "created the node; see `groups`.")
     grad_fn: str | None = None
     # tensor nodes
     name: str | None = None
@@ -159,6 +161,19 @@ class Layout(BaseModel):
     elapsed_ms: float | None = None
 
 
+class Group(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(description="g{k}: the k-th top-level statement (0-based).")
+    label: str = Field(description="The statement's source text, clipped.")
+    span: Span
+    tensors: int
+    ops: int
+    x: float = Field(description="Centre of the box around the group's nodes, px.")
+    y: float
+    w: float
+    h: float
+
+
 class TraceResponse(BaseModel):
     version: int
     source: str
@@ -172,6 +187,9 @@ class TraceResponse(BaseModel):
     error: ErrorInfo | None
     implicit_backward: bool
     backward_start: int | None
+    groups: list[Group] = Field(default_factory=list,
+                                description="The statements that made nodes: a page may collapse "
+                                            "each into one box (big graphs).")
 
 
 class RefusedResponse(BaseModel):

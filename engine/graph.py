@@ -6,6 +6,8 @@ Ids are stable within one trace: `t{n}` for the n-th tensor created, `op{n}` for
 
 from __future__ import annotations
 
+import ast
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -14,6 +16,7 @@ from engine.tensor import Record, Tape, Tensor
 from engine.values import fmt
 
 EXPR_CHARS = 24
+GROUP_CHARS = 60
 
 
 @dataclass
@@ -27,6 +30,8 @@ class Graph:
     edges: list[dict] = field(default_factory=list)
     labels: dict[str, str] = field(default_factory=dict)         # node id -> label
     expressions: dict[int, str] = field(default_factory=dict)    # Record.index -> source text
+    groups: list[dict] = field(default_factory=list)             # {"id", "label", "span"}
+    node_groups: dict[str, str | None] = field(default_factory=dict)   # node id -> group id
 
     def tid(self, t: Tensor) -> str:
         return self.tensor_ids[t.id]
@@ -107,7 +112,49 @@ def build_graph(tape: Tape, source: str) -> Graph:
         g.edges.append({"id": edge_id, "source": op_id, "target": g.tid(rec.output),
                         "role": "output", "input_index": None,
                         "shape": list(rec.output.shape)})
+    _assign_groups(g, source, lines)
     return g
+
+
+def statement_spans(source: str) -> list[tuple[int, int, int, int]]:
+    """Spans of the program's top-level statements, in order (the language has no blocks)."""
+    from engine.lang.check import Positions
+
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return []
+    positions = Positions(source)
+    return [span for span in (positions.span(stmt) for stmt in tree.body) if span is not None]
+
+
+def _assign_groups(g: Graph, source: str, lines: list[str]) -> None:
+    """Each node's group: the top-level statement that created it (`g{k}` for the k-th
+    statement, 0-based), so a page can collapse a big graph statement by statement. A leaf
+    or free variable belongs to the statement that first made it; ops inside a composite
+    (cross_entropy) to the call's statement. No span (or outside every statement): None."""
+    stmts = statement_spans(source)
+    starts = [(s[0], s[1]) for s in stmts]
+    made: dict[int, str] = {}
+
+    def group_of(span: tuple[int, int, int, int] | None) -> str | None:
+        if span is None:
+            return None
+        k = bisect_right(starts, (span[0], span[1])) - 1
+        if k < 0 or (span[0], span[1]) > (stmts[k][2], stmts[k][3]):
+            return None
+        if k not in made:
+            made[k] = f"g{k}"
+            text = source_text(lines, stmts[k]) or ""
+            label = text if len(text) <= GROUP_CHARS else text[:GROUP_CHARS - 1] + "…"
+            g.groups.append({"id": made[k], "label": label, "span": stmts[k]})
+        return made[k]
+
+    for t in g.tensors:
+        g.node_groups[g.tid(t)] = group_of(t.span)
+    for rec in g.records:
+        g.node_groups[g.op_ids[rec.index]] = group_of(rec.span)
+    g.groups.sort(key=lambda grp: int(grp["id"][1:]))
 
 
 def _clip(text: str) -> str:

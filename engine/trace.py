@@ -36,13 +36,14 @@ class Trace:
     error: dict | None = None
     implicit_backward: bool = False
     backward_start: int | None = None
+    groups: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {"version": FORMAT_VERSION, "source": self.source, "nodes": self.nodes,
                 "edges": self.edges, "steps": self.steps, "layout": self.layout,
                 "variables": self.variables, "inputs": self.inputs, "stdout": self.stdout,
                 "error": self.error, "implicit_backward": self.implicit_backward,
-                "backward_start": self.backward_start}
+                "backward_start": self.backward_start, "groups": self.groups}
 
     def _repr_html_(self) -> str:
         from chainrule.notebook import trace_html
@@ -70,6 +71,7 @@ def build_trace(source: str, result: Any, limits: Limits) -> Trace:
     trace.nodes = _nodes(graph, tl, limits.max_display_elements)
     trace.edges = graph.edges
     _apply_layout(trace)
+    trace.groups = _groups(graph, trace.nodes)
     trace.variables = _variables(result.variables, graph, limits.max_display_elements)
     return trace
 
@@ -125,13 +127,15 @@ def _nodes(graph: Graph, tl: Timeline, limit: int) -> list[dict]:
                       "requires_grad": t.requires_grad, "is_leaf": t.is_leaf,
                       "grad_fn": t.grad_fn, "value": tl.v(t.data),
                       "grad": None if grad is None else tl.v(grad),
-                      "span": t.span, "flags": flags(t.data, grad), "w": w, "h": h})
+                      "span": t.span, "group": graph.node_groups.get(nid),
+                      "flags": flags(t.data, grad), "w": w, "h": h})
     for rec in graph.records:
         oid = graph.op_ids[rec.index]
         w, h = op_size(rec.op.name)
         nodes.append({"id": oid, "kind": "op", "op": rec.op.name, "label": rec.op.name,
                       "symbol": rec.op.symbol, "grad_fn": rec.grad_fn,
-                      "attrs": _plain_attrs(rec.attrs), "span": rec.span, "w": w, "h": h})
+                      "attrs": _plain_attrs(rec.attrs), "span": rec.span,
+                      "group": graph.node_groups.get(oid), "w": w, "h": h})
     return nodes
 
 
@@ -206,6 +210,34 @@ def _placed(lnodes: list[LayoutNode], ledges: list[LayoutEdge]) -> _Placed:
         while len(_layouts) > LAYOUT_CACHE_SIZE:
             _layouts.popitem(last=False)
     return placed
+
+
+def _groups(graph: Graph, nodes: list[dict]) -> list[dict]:
+    """One entry per statement that made nodes: its source text and span, how many tensor and
+    op nodes it holds, and the box around them in the layout (centre and size, like a node)."""
+    boxes: dict[str, list[float]] = {}
+    counts: dict[str, list[int]] = {}
+    for n in nodes:
+        gid = n.get("group")
+        if gid is None:
+            continue
+        x0, y0, x1, y1 = n["x"] - n["w"] / 2, n["y"] - n["h"] / 2, n["x"] + n["w"] / 2, \
+            n["y"] + n["h"] / 2
+        box = boxes.get(gid)
+        if box is None:
+            boxes[gid] = [x0, y0, x1, y1]
+            counts[gid] = [0, 0]
+        else:
+            box[0], box[1] = min(box[0], x0), min(box[1], y0)
+            box[2], box[3] = max(box[2], x1), max(box[3], y1)
+        counts[gid][0 if n["kind"] == "tensor" else 1] += 1
+    out = []
+    for grp in graph.groups:
+        x0, y0, x1, y1 = boxes[grp["id"]]
+        out.append({**grp, "tensors": counts[grp["id"]][0], "ops": counts[grp["id"]][1],
+                    "x": round((x0 + x1) / 2, 1), "y": round((y0 + y1) / 2, 1),
+                    "w": round(x1 - x0, 1), "h": round(y1 - y0, 1)})
+    return out
 
 
 def _variables(variables: dict[str, Any], graph: Graph, limit: int) -> dict[str, dict]:

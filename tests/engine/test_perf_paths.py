@@ -344,3 +344,60 @@ def test_numbered_falls_back_to_the_whole_formula():
     head, tail = r"\frac{a}{", r"b} = 4"     # not a formula on its own: converted whole
     assert numbered(head, tail, "t") == formula(head + tail, "t")
     assert numbered("x", " = 4", "x = 4") == formula("x = 4", "x = 4")
+
+
+# ---------------------------------------------------------------- groups (big graphs)
+
+
+def test_every_node_belongs_to_the_statement_that_made_it():
+    from engine.trace import trace_program
+    src = ("import torch\n"
+           "x = torch.tensor(2.0, requires_grad=True)\n"
+           "\n"
+           "y = x * w + 1.0; z = torch.tanh(y)\n"
+           "loss = torch.nn.functional.mse_loss(z, torch.tensor(0.5))\n")
+    t = trace_program(src).to_dict()
+    by_id = {n["id"]: n for n in t["nodes"]}
+    groups = {g["id"]: g for g in t["groups"]}
+    assert [g["id"] for g in t["groups"]] == ["g1", "g2", "g3", "g4"]
+    assert groups["g1"]["label"] == "x = torch.tensor(2.0, requires_grad=True)"
+    assert groups["g2"]["span"] == (4, 1, 4, 16) and groups["g3"]["span"] == (4, 18, 4, 35)
+    for n in t["nodes"]:
+        assert n["group"] in groups
+        line, col = n["span"][0], n["span"][1]
+        g = groups[n["group"]]
+        assert (g["span"][0], g["span"][1]) <= (line, col) <= (g["span"][2], g["span"][3])
+    name = {n.get("name"): n for n in t["nodes"] if n["kind"] == "tensor"}
+    assert name["w"]["group"] == "g2"            # a free variable: where it is first used
+    assert name["z"]["group"] == "g3" and name["loss"]["group"] == "g4"
+    for g in t["groups"]:
+        members = [n for n in t["nodes"] if n["group"] == g["id"]]
+        assert g["tensors"] == sum(n["kind"] == "tensor" for n in members)
+        assert g["ops"] == sum(n["kind"] == "op" for n in members)
+        for n in members:    # the box holds every member's box
+            assert g["x"] - g["w"] / 2 - 0.11 <= n["x"] - n["w"] / 2
+            assert n["x"] + n["w"] / 2 <= g["x"] + g["w"] / 2 + 0.11
+            assert g["y"] - g["h"] / 2 - 0.11 <= n["y"] - n["h"] / 2
+            assert n["y"] + n["h"] / 2 <= g["y"] + g["h"] / 2 + 0.11
+    assert len(by_id) == len(t["nodes"])
+
+
+def test_groups_of_a_composite_and_of_a_failing_program():
+    from engine.trace import trace_program
+    t = trace_program("import torch\nlogits = torch.randn(3, 4, requires_grad=True)\n"
+                      "loss = torch.nn.functional.cross_entropy(logits, torch.tensor([0, 1, 2]))\n"
+                      "bad = logits @ logits\n").to_dict()
+    assert t["error"] is not None
+    ops = [n for n in t["nodes"] if n["kind"] == "op"]
+    assert {n["op"] for n in ops} == {"log_softmax", "nll_loss"}
+    assert {n["group"] for n in ops} == {"g2"}
+    assert [g["id"] for g in t["groups"]] == ["g1", "g2"]
+    empty = trace_program("import torch\n").to_dict()
+    assert empty["groups"] == [] and empty["nodes"] == []
+
+
+def test_statement_spans_count_characters_not_bytes():
+    from engine.graph import statement_spans
+    assert statement_spans("import torch\nμ = 1.0  # é\nν = μ * 2\n") == \
+        [(1, 1, 1, 13), (2, 1, 2, 8), (3, 1, 3, 10)]
+    assert statement_spans("x = (\n") == []
