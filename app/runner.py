@@ -28,7 +28,12 @@ def trace_response(source: str, inputs: dict[str, float] | None, seed: int | Non
             raise RefusedError(f"the program is {len(source):,} characters long, over the limit "
                                f"of {limits.max_source_chars:,}", 1, 1)
         result = run_program(source, inputs=inputs, seed=seed or 0, limits=limits)
-        check_shown_numbers(result.tape, limits)
+        try:
+            check_shown_numbers(result.tape, limits)
+        except LimitError:
+            if result.error is not None and result.error.kind == "limit":
+                raise result.error from None   # what stopped the program, at its line
+            raise
         trace = build_trace(source, result, limits)
         return 200, dumps(trace.to_dict())
     except RefusedError as e:
