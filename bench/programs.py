@@ -1,0 +1,56 @@
+"""Programs in the snippet language for the benchmarks: scalar MLPs of a chosen graph size.
+
+A neuron with fan-in k is written micrograd-style as one line of scalar arithmetic,
+`h1_2 = torch.tanh(0.31*x1 - 0.52*x2 + 0.1)`: k constants, k products, k sums, one tanh, i.e.
+5k + 3 graph nodes (the same count as bench/layout_bench.py's MLP graphs). The inputs x1... are
+free variables (sliders); the weights are numbers, so the source stays under the 20,000-character
+limit even at 3,000 nodes.
+"""
+
+from __future__ import annotations
+
+import random
+
+
+def nodes_of(nin: int, h: int) -> int:
+    """Graph nodes of `scalar_mlp(nin, [h, h, 1])`: inputs, then three layers of neurons."""
+    return nin + h * (5 * nin + 3) + h * (5 * h + 3) + (5 * h + 3) + 2   # + 2: out ** 2
+
+
+def shape_for(target: int) -> tuple[int, int]:
+    """(nin, h) whose graph has the node count closest to `target`."""
+    best = min(((nin, h) for nin in range(1, 6) for h in range(1, 60)),
+               key=lambda p: abs(nodes_of(*p) - target))
+    return best
+
+
+def scalar_mlp(nin: int, sizes: list[int], seed: int = 0) -> tuple[str, dict[str, float]]:
+    """Source and inputs of a tanh MLP over free variables x1..x{nin}, loss = out ** 2."""
+    rng = random.Random(seed)
+    lines = ["import torch", ""]
+    xs = [f"x{i + 1}" for i in range(nin)]
+    for layer, size in enumerate(sizes, start=1):
+        outs = []
+        for j in range(size):
+            terms = []
+            for k, x in enumerate(xs):
+                w = rng.uniform(-1, 1)
+                if k == 0:
+                    terms.append(f"{w:.2f}*{x}")
+                else:
+                    terms.append(f" {'-' if w < 0 else '+'} {abs(w):.2f}*{x}")
+            bias = rng.uniform(-0.5, 0.5)
+            name = f"h{layer}_{j + 1}" if layer < len(sizes) else "out"
+            lines.append(f"{name} = torch.tanh({''.join(terms)} {'-' if bias < 0 else '+'} "
+                         f"{abs(bias):.2f})")
+            outs.append(name)
+        xs = outs
+    lines.append("loss = out ** 2")
+    inputs = {f"x{i + 1}": round(rng.uniform(-1, 1), 3) for i in range(nin)}
+    return "\n".join(lines) + "\n", inputs
+
+
+def program_of_size(target: int) -> tuple[str, dict[str, float]]:
+    """A scalar-MLP program whose graph has about `target` nodes."""
+    nin, h = shape_for(target)
+    return scalar_mlp(nin, [h, h, 1])
