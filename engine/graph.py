@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -116,16 +117,18 @@ def build_graph(tape: Tape, source: str) -> Graph:
     return g
 
 
-def statement_spans(source: str) -> list[tuple[int, int, int, int]]:
-    """Spans of the program's top-level statements, in order (the language has no blocks)."""
+@lru_cache(maxsize=64)
+def statement_spans(source: str) -> tuple[tuple[int, int, int, int], ...]:
+    """Spans of the program's top-level statements, in order (the language has no blocks).
+    Remembered per source: a slider move traces the same program again."""
     from engine.lang.check import Positions
 
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
-        return []
+        return ()
     positions = Positions(source)
-    return [span for span in (positions.span(stmt) for stmt in tree.body) if span is not None]
+    return tuple(span for span in (positions.span(stmt) for stmt in tree.body) if span is not None)
 
 
 def _assign_groups(g: Graph, source: str, lines: list[str]) -> None:

@@ -6,12 +6,14 @@ source span, the numbers, the formulas (LaTeX, MathML, plain text) and one sente
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from engine.broadcast import fmt_shape
-from engine.formula import MATHML_NS, fill, formula, latex_name, mathml, partial
+from engine.formula import MATHML_NS, fill, formula, latex_name, mathml
+from engine.formula import partial as _partial
 from engine.graph import Graph
 from engine.tensor import Record, Tensor
 from engine.values import fmt, short, value
@@ -23,6 +25,10 @@ NON_SCALAR_HINTS = [
     "A tensor with exactly one element is fine, even with shape (1,): that element seeds its "
     "own gradient.",
 ]
+
+
+# ∂num/∂den in LaTeX: a pure function of two labels, asked for three times per backward edge.
+partial = lru_cache(maxsize=8192)(_partial)
 
 
 def tname(label: str) -> str:

@@ -9,6 +9,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 from engine.errors import BackwardError, ChainruleError
@@ -120,7 +121,7 @@ def _nodes(graph: Graph, tl: Timeline, limit: int) -> list[dict]:
     for t in graph.tensors:
         nid = graph.tid(t)
         grad = tl.node_grads.get(nid)
-        w, h = tensor_size(graph.labels[nid], list(t.shape), t.requires_grad)
+        w, h = _tensor_size(graph.labels[nid], t.shape, t.requires_grad)
         nodes.append({"id": nid, "kind": "tensor", "label": graph.labels[nid], "name": t.name,
                       "expr": None if t.span is None else _expr(graph, t),
                       "origin": t.origin, "dtype": dtype_name(t.data), "shape": list(t.shape),
@@ -131,12 +132,21 @@ def _nodes(graph: Graph, tl: Timeline, limit: int) -> list[dict]:
                       "flags": flags(t.data, grad), "w": w, "h": h})
     for rec in graph.records:
         oid = graph.op_ids[rec.index]
-        w, h = op_size(rec.op.name)
+        w, h = _op_size(rec.op.name)
         nodes.append({"id": oid, "kind": "op", "op": rec.op.name, "label": rec.op.name,
                       "symbol": rec.op.symbol, "grad_fn": rec.grad_fn,
                       "attrs": _plain_attrs(rec.attrs), "span": rec.span,
                       "group": graph.node_groups.get(oid), "w": w, "h": h})
     return nodes
+
+
+@lru_cache(maxsize=8192)
+def _tensor_size(label: str, shape: tuple[int, ...], with_grad: bool) -> tuple[float, float]:
+    """node_size.tensor_size, remembered: a label measured once (text metrics per character)."""
+    return tensor_size(label, list(shape), with_grad)
+
+
+_op_size = lru_cache(maxsize=256)(op_size)
 
 
 def _expr(graph: Graph, t: Tensor) -> str | None:

@@ -95,6 +95,13 @@ def flags(*arrays: Any) -> list[str]:
         a = np.asarray(arr)
         if a.dtype.kind != "f":
             continue
+        if a.size == 1:   # most nodes of a scalar graph: no NumPy reductions
+            x = a.reshape(()).item()
+            if x != x and "nan" not in found:
+                found.append("nan")
+            elif x in (math.inf, -math.inf) and "inf" not in found:
+                found.append("inf")
+            continue
         if "nan" not in found and np.isnan(a).any():
             found.append("nan")
         if "inf" not in found and np.isinf(a).any():

@@ -399,5 +399,42 @@ def test_groups_of_a_composite_and_of_a_failing_program():
 def test_statement_spans_count_characters_not_bytes():
     from engine.graph import statement_spans
     assert statement_spans("import torch\nμ = 1.0  # é\nν = μ * 2\n") == \
-        [(1, 1, 1, 13), (2, 1, 2, 8), (3, 1, 3, 10)]
-    assert statement_spans("x = (\n") == []
+        ((1, 1, 1, 13), (2, 1, 2, 8), (3, 1, 3, 10))
+    assert statement_spans("x = (\n") == ()
+
+
+@pytest.mark.parametrize("arrays", [
+    (np.asarray(1.0),), (np.asarray(np.nan),), (np.asarray(-np.inf),), (np.array([np.inf]),),
+    (np.asarray(np.nan), np.asarray(np.inf)), (np.asarray(np.inf), np.asarray(np.nan)),
+    (np.asarray(np.nan), np.asarray(np.nan)), (np.array([1.0, np.nan, np.inf]),),
+    (np.asarray(3), None), (None, np.array([[np.inf]])), (np.array([]),),
+    (np.array([np.inf, 1.0]), np.asarray(np.nan)), (np.asarray(np.inf), np.array([np.inf]))])
+def test_flags_are_unchanged(arrays):
+    from engine.values import flags
+
+    def old(*arrs):
+        found = []
+        for arr in arrs:
+            if arr is None:
+                continue
+            a = np.asarray(arr)
+            if a.dtype.kind != "f":
+                continue
+            if "nan" not in found and np.isnan(a).any():
+                found.append("nan")
+            if "inf" not in found and np.isinf(a).any():
+                found.append("inf")
+        return found
+    assert flags(*arrays) == old(*arrays)
+
+
+def test_remembered_sizes_and_partials_are_the_functions_themselves():
+    from engine.formula import partial as plain_partial
+    from engine.node_size import op_size, tensor_size
+    from engine.timeline import partial
+    from engine.trace import _op_size, _tensor_size
+    for label, shape, g in (("x", (), True), ("loss_vector", (10,), False), ("W", (3, 5), True),
+                            ("a very long label indeed", (40, 40), True)):
+        assert _tensor_size(label, shape, g) == tensor_size(label, list(shape), g)
+    assert _op_size("cross_entropy") == op_size("cross_entropy")
+    assert partial("L", "w1") == plain_partial("L", "w1")
