@@ -6,6 +6,7 @@ source span, the numbers, the formulas (LaTeX, MathML, plain text) and one sente
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -277,20 +278,38 @@ class Timeline:
 
 _ROW = f'<math xmlns="{MATHML_NS}" display="inline"><mrow>'
 _END = "</mrow></math>"
+_DECIMAL = re.compile(r"(-?)(\d+(?:\.\d+)?)")   # what fmt() writes for most numbers
 
 
 def numbered(head: str, tail: str, text: str) -> dict:
     """`formula(head + tail, text)` for a `tail` of numbers and operators (" = 4",
-    " = 1 \\times 0.5 = 0.5"). The head holds names only and repeats from step to step, so its
-    MathML comes from the cache; the numbers change with every slider move and converting the
-    whole formula again was most of a re-trace. latex2mathml lays out a formula's top-level
-    row token by token, so the MathML of the whole is the head's row continued by the tail's
-    (tests/engine/test_perf_paths.py compares with converting the whole, formula by formula).
-    Anything else (a formula that fell back to plain text) is converted whole."""
-    h, t = mathml(head), mathml(tail.strip())
-    if h.startswith(_ROW) and h.endswith(_END) and t.startswith(_ROW) and t.endswith(_END):
-        return {"latex": head + tail, "mathml": h[:-len(_END)] + t[len(_ROW):], "text": text}
+    " = 1 \\times 0.5 = 0.5"), each separated by spaces. The head holds names only and repeats
+    from step to step, so its MathML comes from the cache; the numbers change with every slider
+    move and converting the whole formula again was most of a re-trace. latex2mathml lays out a
+    formula's top-level row token by token, so the MathML of the whole is the head's row
+    continued by each tail token's: a plain decimal is `<mn>` (after `<mo>−</mo>` when
+    negative), as latex2mathml writes it; other tokens (=, ×, nan, 1e+05) are converted, once.
+    tests/engine/test_perf_paths.py compares with converting the whole, formula by formula.
+    Anything else (a head that fell back to plain text) is converted whole."""
+    h = mathml(head)
+    row = _tail_row(tail)
+    if row is not None and h.startswith(_ROW) and h.endswith(_END):
+        return {"latex": head + tail, "mathml": h[:-len(_END)] + row + _END, "text": text}
     return formula(head + tail, text)
+
+
+def _tail_row(tail: str) -> str | None:
+    parts = []
+    for token in tail.split():
+        m = _DECIMAL.fullmatch(token)
+        if m is not None:
+            parts.append(f"{'<mo>&#x02212;</mo>' if m.group(1) else ''}<mn>{m.group(2)}</mn>")
+            continue
+        t = mathml(token)
+        if not (t.startswith(_ROW) and t.endswith(_END)):
+            return None
+        parts.append(t[len(_ROW):-len(_END)])
+    return "".join(parts)
 
 
 def short_value(v: dict) -> str:

@@ -338,6 +338,25 @@ def test_numbered_formulas_are_what_converting_the_whole_gives(source):
         assert f["mathml"] == mathml.__wrapped__(f["latex"]), f["latex"]
 
 
+def test_numbered_tails_of_many_numbers_are_what_converting_the_whole_gives():
+    from engine.formula import mathml
+    from engine.timeline import numbered
+    from engine.values import fmt
+    rng = np.random.default_rng(4)
+    xs = np.concatenate([rng.standard_normal(150) * 10.0 ** rng.integers(-9, 9, 150),
+                         [0.0, -0.0, 1.0, -1.0, 10.0, 100.0, 0.5, np.nan, np.inf, -np.inf,
+                          123456.0, 1e-5, -2.5e-7, 3.0, 99999.0, 100000.0]])
+    heads = [r"\frac{\partial L}{\partial x_{1}} \cdot \frac{\partial x_{1}}{\partial w}",
+             r"\frac{\partial o}{\partial n} = 1-\tanh^{2} n", "x"]
+    for k, x in enumerate(xs):
+        a, b = fmt(float(x)), fmt(float(xs[k - 1]))
+        for head, tail in ((heads[k % 3], f" = {a}"), (heads[0], rf" = {a} \times {b} = {a}"),
+                           (heads[1], rf" = {b} + {a} + \dots"), (heads[2], f" = {a} + {b} = {a}")):
+            got = numbered(head, tail, "t")
+            assert got["latex"] == head + tail
+            assert got["mathml"] == mathml.__wrapped__(head + tail), head + tail
+
+
 def test_numbered_falls_back_to_the_whole_formula():
     from engine.formula import formula
     from engine.timeline import numbered
