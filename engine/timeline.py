@@ -199,33 +199,40 @@ class Timeline:
         d_up, d_in = partial(root, out_name), partial(root, in_name)
         scalar = ev["local"] is not None and np.asarray(ev["local"]).size == 1 and \
             np.asarray(ev["upstream"]).size == 1
+        p_local, p_up, p_in = (_D, out_name, in_name), (_D, root, out_name), (_D, root, in_name)
         if rule.local is not None:
             tex = f"{d_local} = {body_tex}"
             txt = f"{dtext(out_name, in_name)} = {body_txt}"
             num = fmt(np.asarray(ev["local"]).reshape(()).item()) if scalar else None
             if num is not None and num != body_txt:
-                local_form = numbered(tex, f" = {num}", f"{txt} = {num}")
+                local_form = built(f"{tex} = {num}", [p_local, "=", body_tex, (_N, f" = {num}")],
+                                   f"{txt} = {num}")
             else:
-                local_form = formula(tex, txt)
+                local_form = built(tex, [p_local, "=", body_tex], txt)
         else:
-            local_form = formula(rf"{d_in} \mathrel{{+}}= {body_tex}",
-                                 f"{dtext(root, in_name)} += {body_txt}")
+            local_form = built(rf"{d_in} \mathrel{{+}}= {body_tex}",
+                               [p_in, r"\mathrel{+}=", body_tex],
+                               f"{dtext(root, in_name)} += {body_txt}")
         if scalar:
             up = fmt(np.asarray(ev["upstream"]).reshape(()).item())
             loc = fmt(np.asarray(ev["local"]).reshape(()).item())
             res = fmt(np.asarray(ev["contribution"]).reshape(()).item())
-            chain = numbered(rf"{d_up} \cdot {d_local}", rf" = {up} \times {loc} = {res}",
-                             f"{dtext(root, out_name)} × {dtext(out_name, in_name)} = "
-                             f"{up} × {loc} = {res}")
+            tail = rf" = {up} \times {loc} = {res}"
+            chain = built(rf"{d_up} \cdot {d_local}{tail}", [p_up, r"\cdot", p_local, (_N, tail)],
+                          f"{dtext(root, out_name)} × {dtext(out_name, in_name)} = "
+                          f"{up} × {loc} = {res}")
         else:
             reduce = ""
             if ev["reduced_axes"]:
                 axes = ", ".join(str(a) for a in ev["reduced_axes"])
                 reduce = rf",\ \text{{summed over dim {axes}}}"
-            chain = formula(rf"{d_up} \odot {d_local}{reduce}" if rule.local is not None
-                            else rf"{d_in} \mathrel{{+}}= {body_tex}{reduce}",
-                            f"upstream × local{', summed over dim ' if reduce else ''}"
-                            f"{', '.join(str(a) for a in ev['reduced_axes'])}")
+            parts: list = [p_up, r"\odot", p_local] if rule.local is not None \
+                else [p_in, r"\mathrel{+}=", body_tex]
+            chain = built(rf"{d_up} \odot {d_local}{reduce}" if rule.local is not None
+                          else rf"{d_in} \mathrel{{+}}= {body_tex}{reduce}",
+                          parts + ([reduce] if reduce else []),
+                          f"upstream × local{', summed over dim ' if reduce else ''}"
+                          f"{', '.join(str(a) for a in ev['reduced_axes'])}")
         return local_form, chain
 
     def _sum_formula(self, inp: Tensor, ev: dict) -> dict:
@@ -241,10 +248,11 @@ class Timeline:
             if not ev["complete"]:
                 tail = rf" = {terms}{pending}"
             txt = f"{dtext(root, name)} = {terms}{' + …' if not ev['complete'] else f' = {total}'}"
-            return numbered(partial(root, name), tail, txt)
+            return built(partial(root, name) + tail, [(_D, root, name), (_N, tail)], txt)
         k = len(parts)
-        return formula(rf"{partial(root, name)} = \textstyle\sum_{{k=1}}^{{{k}}} c_k",
-                       f"{dtext(root, name)} = sum of {k} contributions so far")
+        body = rf"= \textstyle\sum_{{k=1}}^{{{k}}} c_k"
+        return built(f"{partial(root, name)} {body}", [(_D, root, name), body],
+                     f"{dtext(root, name)} = sum of {k} contributions so far")
 
     def _edge_sentence(self, rec: Record, i: int, ev: dict) -> str:
         inp = rec.inputs[i]
@@ -281,21 +289,46 @@ _END = "</mrow></math>"
 _DECIMAL = re.compile(r"(-?)(\d+(?:\.\d+)?)")   # what fmt() writes for most numbers
 
 
-def numbered(head: str, tail: str, text: str) -> dict:
-    """`formula(head + tail, text)` for a `tail` of numbers and operators (" = 4",
-    " = 1 \\times 0.5 = 0.5"), each separated by spaces. The head holds names only and repeats
-    from step to step, so its MathML comes from the cache; the numbers change with every slider
-    move and converting the whole formula again was most of a re-trace. latex2mathml lays out a
-    formula's top-level row token by token, so the MathML of the whole is the head's row
-    continued by each tail token's: a plain decimal is `<mn>` (after `<mo>−</mo>` when
-    negative), as latex2mathml writes it; other tokens (=, ×, nan, 1e+05) are converted, once.
+_D, _N = "partial", "numbers"   # kinds of formula parts (see `built`)
+
+
+def built(latex: str, parts: list, text: str) -> dict:
+    """`formula(latex, text)`, its MathML assembled from `parts` whose LaTeX, joined, is
+    `latex`: ("partial", num, den) is ∂num/∂den, ("numbers", tail) a tail of numbers and
+    operators separated by spaces (" = 1 \\times 0.5 = 0.5"), a string any other LaTeX.
+    Converting every formula whole with latex2mathml was most of building a trace (each edge's
+    formulas differ, by names or numbers); the parts repeat (names, rules, operators) and are
+    converted once. latex2mathml lays out a top-level row element by element, so the row of the
+    whole is the parts' rows in order: ∂a/∂b is an <mfrac> of ∂ and each name's row, a plain
+    decimal an <mn> (after <mo>&#x02212;</mo> when negative), as latex2mathml writes them.
     tests/engine/test_perf_paths.py compares with converting the whole, formula by formula.
-    Anything else (a head that fell back to plain text) is converted whole."""
-    h = mathml(head)
-    row = _tail_row(tail)
-    if row is not None and h.startswith(_ROW) and h.endswith(_END):
-        return {"latex": head + tail, "mathml": h[:-len(_END)] + row + _END, "text": text}
-    return formula(head + tail, text)
+    A part that does not convert to a row on its own makes the whole formula convert whole."""
+    rows = []
+    for part in parts:
+        if isinstance(part, str):
+            row = _row(part)
+        elif part[0] == _D:
+            a, b = _row(latex_name(part[1])), _row(latex_name(part[2]))
+            row = None if a is None or b is None else \
+                f"<mfrac><mrow><mo>&#x02202;</mo>{a}</mrow><mrow><mo>&#x02202;</mo>{b}</mrow></mfrac>"
+        else:
+            row = _tail_row(part[1])
+        if row is None:
+            return formula(latex, text)
+        rows.append(row)
+    return {"latex": latex, "mathml": _ROW + "".join(rows) + _END, "text": text}
+
+
+@lru_cache(maxsize=16384)
+def _row(latex: str) -> str | None:
+    """The inside of the top-level row of `latex`'s MathML; None if it has none."""
+    m = mathml(latex)
+    return m[len(_ROW):-len(_END)] if m.startswith(_ROW) and m.endswith(_END) else None
+
+
+def numbered(head: str, tail: str, text: str) -> dict:
+    """`formula(head + tail, text)` for a head of names and a `tail` of numbers: see `built`."""
+    return built(head + tail, [head, (_N, tail)], text)
 
 
 def _tail_row(tail: str) -> str | None:
@@ -305,10 +338,10 @@ def _tail_row(tail: str) -> str | None:
         if m is not None:
             parts.append(f"{'<mo>&#x02212;</mo>' if m.group(1) else ''}<mn>{m.group(2)}</mn>")
             continue
-        t = mathml(token)
-        if not (t.startswith(_ROW) and t.endswith(_END)):
+        row = _row(token)
+        if row is None:
             return None
-        parts.append(t[len(_ROW):-len(_END)])
+        parts.append(row)
     return "".join(parts)
 
 
