@@ -29,12 +29,15 @@ def trace_response(source: str, inputs: dict[str, float] | None, seed: int | Non
                                f"of {limits.max_source_chars:,}", 1, 1)
         result = run_program(source, inputs=inputs, seed=seed or 0, limits=limits)
         try:
-            check_shown_numbers(result.tape, limits)
-        except LimitError:
-            if result.error is not None and result.error.kind == "limit":
-                raise result.error from None   # what stopped the program, at its line
-            raise
-        trace = build_trace(source, result, limits)
+            try:
+                check_shown_numbers(result.tape, limits)
+            except LimitError:
+                if result.error is not None and result.error.kind == "limit":
+                    raise result.error from None   # what stopped the program, at its line
+                raise
+            trace = build_trace(source, result, limits)
+        finally:
+            result.tape.release()   # freed now by reference counting, not by a full GC pass
         return 200, dumps(trace.to_dict())
     except RefusedError as e:
         return 400, dumps({"error": {**e.to_dict(), "node": None, "hints": []}})

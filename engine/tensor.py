@@ -96,6 +96,18 @@ class Tape:
         if self.keep:
             self.events.append(event)
 
+    def release(self) -> None:
+        """Forget what was recorded, once it has been turned into a Trace. A result tensor and
+        its Record refer to each other, so a kept tape is otherwise freed only by the cyclic
+        garbage collector, whose full passes then walk it (tens of ms for a big graph); with
+        the cycles broken, reference counting frees it at once. The tensors stay usable as
+        values (no `record`: no grad_fn, no backward through them)."""
+        for rec in self.records:
+            rec.output.record = None
+        self.records.clear()
+        self.events.clear()
+        self.tensors.clear()
+
 
 _default = contextvars.ContextVar("default_tape", default=None)
 _active: contextvars.ContextVar[Tape | None] = contextvars.ContextVar("active_tape", default=None)

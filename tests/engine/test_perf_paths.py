@@ -457,3 +457,91 @@ def test_remembered_sizes_and_partials_are_the_functions_themselves():
         assert _tensor_size(label, shape, g) == tensor_size(label, list(shape), g)
     assert _op_size("cross_entropy") == op_size("cross_entropy")
     assert partial("L", "w1") == plain_partial("L", "w1")
+
+
+# ---------------------------------------------------------------- no GC while building
+
+
+def test_the_collector_is_off_while_a_trace_is_built_and_back_on_after(monkeypatch):
+    import gc
+
+    import engine.trace as tr
+    seen = []
+    real = tr._nodes
+    monkeypatch.setattr(tr, "_nodes", lambda *a: seen.append(gc.isenabled()) or real(*a))
+    assert gc.isenabled()
+    tr.trace_program("import torch\ny = torch.tensor(2.0, requires_grad=True) ** 2\n")
+    assert seen == [False] and gc.isenabled()
+    monkeypatch.setattr(tr, "_nodes", lambda *a: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        tr.trace_program("import torch\ny = torch.tensor(2.0) * 3\n")
+    assert gc.isenabled()
+
+
+def test_nested_and_concurrent_pauses_restore_the_collector_once():
+    import gc
+    import threading
+
+    from engine.trace import gc_paused
+    with gc_paused():
+        with gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()          # it was off before: it stays off
+    finally:
+        gc.enable()
+    inside, release = threading.Event(), threading.Event()
+
+    def hold():
+        with gc_paused():
+            inside.set()
+            release.wait(5)
+    worker = threading.Thread(target=hold)
+    worker.start()
+    inside.wait(5)
+    with gc_paused():
+        pass
+    assert not gc.isenabled()              # the other build still runs
+    release.set()
+    worker.join(5)
+    assert gc.isenabled()
+
+
+def test_a_released_tape_is_freed_without_the_cyclic_collector():
+    import gc
+    import weakref
+
+    from engine.lang import run_program
+    gc.disable()
+    try:
+        result = run_program("import torch\nx = torch.tensor([1.0, 2.0], requires_grad=True)\n"
+                             "y = (x * x).sum()\ny.backward()\n")
+        y = result.variables["y"]
+        square = y.record.inputs[0]                    # x * x: recorded, never named
+        probes = [weakref.ref(square)]     # alive as long as its Record is
+        del square
+        result.tape.release()
+        assert result.tape.records == [] and result.tape.events == [] and y.record is None
+        assert float(y.data) == 5.0 and y.grad_fn is None
+        assert [p() for p in probes] == [None], "a reference cycle survived release()"
+    finally:
+        gc.enable()
+
+
+def test_traces_are_the_same_with_release():
+    import json
+
+    from app.runner import trace_response
+    from engine.limits import Limits
+    from engine.trace import trace_program
+    src = "import torch\nx = torch.tensor([1.0, -2.0], requires_grad=True)\ny = (x * x).sum()\n"
+    a = trace_program(src).to_dict()
+    b = json.loads(trace_response(src, None, 0, Limits())[1])
+    a["layout"].pop("elapsed_ms")
+    b["layout"].pop("elapsed_ms")
+    assert json.loads(json.dumps(a)) == b
