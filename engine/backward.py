@@ -103,22 +103,26 @@ def backward(root: Tensor, gradient: Any = None, retain_graph: bool = False,
 
 def _run(records: list[Record], pending: dict[int, np.ndarray], expected: Counter) -> None:
     tape = current_tape()
+    events = tape.events if tape.keep else None
     received: dict[int, int] = {}
+    asarray, f64 = np.asarray, np.float64
     with np.errstate(all="ignore"):   # once per pass: entering it costs more than a scalar op
         for rec in records:
             tape.check_time()
             upstream = pending.pop(rec.output.id)
             ctx = rec.ctx()
-            for i, (inp, rule) in enumerate(zip(rec.inputs, rec.op.rules, strict=True)):
+            rules = rec.op.rules
+            for i, inp in enumerate(rec.inputs):
+                rule = rules[i]
                 if rule is None or not inp.requires_grad:
                     continue
                 if rule.times_local:   # vjp is upstream * local: compute local once, multiply
                     raw = rule.local(ctx)
-                    product = np.asarray(upstream * raw, dtype=np.float64)
-                    local = np.asarray(raw)
+                    product = asarray(upstream * raw, dtype=f64)
+                    local = asarray(raw)
                 else:
-                    product = np.asarray(rule.vjp(upstream, ctx), dtype=np.float64)
-                    local = None if rule.local is None else np.asarray(rule.local(ctx))
+                    product = asarray(rule.vjp(upstream, ctx), dtype=f64)
+                    local = None if rule.local is None else asarray(rule.local(ctx))
                 shape = inp.data.shape
                 if product.shape == shape:
                     contribution, axes = product.reshape(shape), []
@@ -138,4 +142,5 @@ def _run(records: list[Record], pending: dict[int, np.ndarray], expected: Counte
                 if count == want and inp.record is None:
                     event["leaf_before"] = _accumulate_leaf(inp, total)
                     event["leaf_grad"] = inp.grad.data
-                tape.emit(event)
+                if events is not None:
+                    events.append(event)

@@ -285,7 +285,13 @@ def apply(op: Op, inputs: tuple[Tensor, ...], **attrs: Any) -> Tensor:
         if t.requires_grad:
             requires = True
             break
-    result = Tensor(out, requires_grad=requires and out.dtype.kind == "f", origin="result")
+    if out.dtype is _F64:   # what Tensor(out, requires, origin="result") does, minus its checks
+        result = object.__new__(Tensor)
+        result.data, result.requires_grad, result.grad, result.record = out, requires, None, None
+        result.name, result.origin, result.span = None, "result", tape.span
+        result.id = tape.register(result)
+    else:
+        result = Tensor(out, requires_grad=requires and out.dtype.kind == "f", origin="result")
     rec = Record(next(_record_counter), op, inputs, result, attrs, tape.span)
     result.record = rec
     tape.add_record(rec)
