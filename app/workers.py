@@ -2,17 +2,22 @@
 
 Each worker runs one trace at a time under a memory cap (RLIMIT_AS). The parent waits for the
 answer up to the time limit plus a grace period; past that it kills the worker, starts a fresh
-one, and answers with a limit error. Other requests keep flowing through the other workers.
+one, and answers with a limit error. Other requests keep flowing through the other workers;
+a program that already ran slow waits in its own lane, so that one runaway sent again and
+again cannot take every worker (see `run_async`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import multiprocessing as mp
 import os
 import queue
 import resource
 import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
@@ -23,6 +28,7 @@ import anyio.to_thread
 from engine.limits import Limits
 
 GRACE_SECONDS = 1.5       # layout and serialisation after the program's own time limit
+SLOW_SOURCES = 4096       # sources remembered as slow (their hashes), least recent dropped
 PRELOAD = ["engine.trace", "engine.lang", "engine.layout", "app.runner", "numpy"]
 
 
@@ -74,6 +80,8 @@ class WorkerPool:
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
         self._limiter: anyio.CapacityLimiter | None = None
+        self._slow_limiter: anyio.CapacityLimiter | None = None
+        self._slow: OrderedDict[bytes, None] = OrderedDict()   # sources that ran slow, LRU
         self.restarts = 0
         for _ in range(size):
             self._idle.put(self._spawn())
@@ -102,10 +110,49 @@ class WorkerPool:
 
     async def run_async(self, job: tuple, timeout: float) -> tuple[int, bytes] | None:
         """`run` from the event loop. Requests wait for a free worker here, in the loop, so
-        they never hold one of the shared threads (static files, other routes) while queued."""
-        if self._limiter is None:
+        they never hold one of the shared threads (static files, other routes) while queued.
+
+        A program that ran slow before (a runaway sent again: same source, other inputs)
+        first waits in its own lane, which may hold at most `size - 1` workers: repeated
+        runaways queue behind each other, and at least one worker stays free for everyone
+        else. One that cannot enter the lane within `timeout` is not run again: it gets a
+        limit error at once (so its client never waits more than about twice its limit).
+        Slow: killed, or longer than half the program's time limit."""
+        if self._limiter is None or self._slow_limiter is None:
             self._limiter = anyio.CapacityLimiter(self.size)
-        return await anyio.to_thread.run_sync(self.run, job, timeout, limiter=self._limiter)
+            self._slow_limiter = anyio.CapacityLimiter(max(1, self.size - 1))
+        key = hashlib.blake2b(job[0].encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        if key not in self._slow:
+            return await self._run_timed(job, timeout, key)
+        entered = False
+        with anyio.move_on_after(timeout):
+            await self._slow_limiter.acquire()
+            entered = True
+        if not entered:
+            from app.runner import limit_response
+            return limit_response("this program ran past the time limit a moment ago and the "
+                                  "server is still busy with it, so it was not run again: try "
+                                  "again in a few seconds", job[3], source=job[0])
+        try:
+            return await self._run_timed(job, timeout, key)
+        finally:
+            self._slow_limiter.release()
+
+    async def _run_timed(self, job: tuple, timeout: float, key: bytes) \
+            -> tuple[int, bytes] | None:
+        def timed() -> tuple[tuple[int, bytes] | None, float]:
+            started = time.monotonic()
+            return self.run(job, timeout), time.monotonic() - started
+        result, took = await anyio.to_thread.run_sync(timed, limiter=self._limiter)
+        limits: Limits = job[3]
+        if result is None or took > limits.max_seconds / 2:
+            self._slow[key] = None
+            self._slow.move_to_end(key)
+            while len(self._slow) > SLOW_SOURCES:
+                self._slow.popitem(last=False)
+        else:
+            self._slow.pop(key, None)
+        return result
 
     def _replace(self, worker: _Worker) -> None:
         worker.process.kill()

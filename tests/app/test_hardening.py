@@ -40,6 +40,11 @@ RUNAWAY = ("import torch\na = torch.randn(200, 5000, requires_grad=True)\n"
            + "s = s + (a @ b).sum()\n" * 139 + "s.backward()\n")
 
 
+def fresh_runaway() -> str:
+    """RUNAWAY under a new comment: a source no worker pool has seen run slow yet."""
+    return f"# {time.monotonic_ns()}\n" + RUNAWAY
+
+
 def trace(client, source: str, **extra) -> httpx.Response:
     return client.post("/api/trace", json={"source": source, **extra})
 
@@ -274,6 +279,81 @@ def test_pool_kills_a_worker_past_its_time_and_serves_the_next_job():
         pool.close()
 
 
+def test_a_runaway_sent_again_waits_in_its_own_lane():
+    """Once a source has run slow, sending it again (many times at once) holds at most one
+    of two workers: the other serves everyone else without waiting. Found by bench/load.py:
+    with 5% runaways, 64 clients made the two workers run runaways nearly all the time and
+    half of the normal requests waited longer than the runaway's own limit."""
+    import anyio
+
+    limits = Limits(max_seconds=0.5)
+    pool = WorkerPool(2, 0)
+    runaway = (RUNAWAY, None, 0, limits)
+    normal = ("y = x ** 2", None, 0, limits)
+    latencies: list[float] = []
+    answers: list = []
+
+    async def scenario() -> None:
+        assert json.loads((await pool.run_async(normal, 30))[1])["error"] is None   # warm
+        await pool.run_async(runaway, 30)                       # now known to run slow
+        async with anyio.create_task_group() as tg:
+            for _ in range(3):
+                tg.start_soon(lambda: _collect(pool.run_async(runaway, 30)))
+            await anyio.sleep(0.1)
+            for _ in range(5):
+                t0 = time.monotonic()
+                answers.append(await pool.run_async(normal, 30))
+                latencies.append(time.monotonic() - t0)
+
+    async def _collect(coro) -> None:
+        answers.append(await coro)
+
+    try:
+        started = time.monotonic()
+        anyio.run(scenario)
+        elapsed = time.monotonic() - started
+    finally:
+        pool.close()
+    assert max(latencies) < 0.4, latencies        # never behind a runaway (0.5 s each)
+    kinds = [json.loads(a[1])["error"] for a in answers]
+    assert sum(k is not None and k["kind"] == "limit" for k in kinds) == 3
+    assert elapsed > 4 * 0.5                        # the four runaways ran one after another
+
+
+def test_a_runaway_that_cannot_enter_its_lane_in_time_is_not_run_again():
+    """The lane is bounded in time too: a repeat that would wait longer than its own limit
+    (plus grace) is answered at once with a limit error, instead of waiting minutes behind
+    the other repeats (found by bench/load.py: 25 runaways timed out after 120 s)."""
+    import anyio
+
+    limits = Limits(max_seconds=0.5)
+    pool = WorkerPool(2, 0)
+    runaway = (RUNAWAY, None, 0, limits)
+    answers: list[tuple[float, dict]] = []
+
+    async def one(started: float) -> None:
+        status, payload = await pool.run_async(runaway, 0.7)
+        answers.append((time.monotonic() - started, json.loads(payload)["error"]))
+
+    async def scenario() -> None:
+        await pool.run_async(runaway, 30)           # now known to run slow
+        started = time.monotonic()
+        async with anyio.create_task_group() as tg:
+            for _ in range(4):
+                tg.start_soon(one, started)
+
+    try:
+        anyio.run(scenario)
+    finally:
+        pool.close()
+    busy = [(t, e) for t, e in answers if "not run again" in e["message"]]
+    ran = [(t, e) for t, e in answers if "time limit" in e["message"]
+           and "not run again" not in e["message"]]
+    assert len(ran) >= 1 and len(busy) >= 1, answers
+    assert all(e["kind"] == "limit" for _, e in answers)
+    assert all(0.6 < t < 1.5 for t, _ in busy), busy   # after the wait, not after a run
+
+
 def test_runaway_through_the_app_names_the_time_limit_and_its_line(tight_client):
     started = time.monotonic()
     r = trace(tight_client, RUNAWAY)
@@ -392,7 +472,7 @@ def test_a_runaway_does_not_hold_up_a_concurrent_normal_request(server):
     normal = {"source": (ROOT / "app/examples/05_neuron.py").read_text()}
     with httpx.Client(base_url=server, timeout=30) as c, cf.ThreadPoolExecutor(2) as ex:
         started = time.monotonic()
-        runaway = ex.submit(c.post, "/api/trace", json={"source": RUNAWAY})
+        runaway = ex.submit(c.post, "/api/trace", json={"source": fresh_runaway()})
         time.sleep(0.2)    # the runaway holds its worker
         latencies = []
         for _ in range(4):
@@ -411,7 +491,8 @@ def test_runaways_on_every_worker_delay_others_at_most_by_their_limit(server):
     """With both workers busy with runaways, a normal request waits for one of them: at most
     the runaway's own limit (3 s + grace), then it is served normally."""
     with httpx.Client(base_url=server, timeout=30) as c, cf.ThreadPoolExecutor(3) as ex:
-        runaways = [ex.submit(c.post, "/api/trace", json={"source": RUNAWAY}) for _ in range(2)]
+        runaways = [ex.submit(c.post, "/api/trace", json={"source": fresh_runaway()})
+                    for _ in range(2)]
         time.sleep(0.2)
         t0 = time.monotonic()
         r = c.post("/api/trace", json={"source": "y = x ** 2"})
@@ -427,7 +508,8 @@ def test_static_files_are_served_while_every_worker_is_busy(server):
     with httpx.Client(base_url=server, timeout=60,
                       limits=httpx.Limits(max_connections=64)) as c, \
             cf.ThreadPoolExecutor(48) as ex:
-        jobs = [ex.submit(c.post, "/api/trace", json={"source": RUNAWAY}) for _ in range(2)]
+        jobs = [ex.submit(c.post, "/api/trace", json={"source": fresh_runaway()})
+                for _ in range(2)]
         jobs += [ex.submit(c.post, "/api/trace", json={"source": "y = x ** 2"})
                  for _ in range(44)]
         time.sleep(0.3)
