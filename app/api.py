@@ -27,7 +27,6 @@ router = APIRouter()
                      "description": "Refused before running: syntax, a construct outside the "
                                     "language, or a source over the size limit."}})
 async def trace(body: TraceRequest, request: Request) -> Response:
-    settings = request.app.state.settings
     bad = [name for name, v in (body.inputs or {}).items() if not math.isfinite(v)]
     if bad:   # JSON has no NaN/Infinity; Python's parser reads them (and 1e999) anyway
         detail = [{"type": "finite_number", "loc": ["body", "inputs", name],
@@ -35,17 +34,24 @@ async def trace(body: TraceRequest, request: Request) -> Response:
                   for name in bad]
         return Response(dumps({"detail": detail}), status_code=422,
                         media_type="application/json")
-    job = (body.source, body.inputs, body.seed, settings.limits)
+    status, payload = await run_trace(request, body.source, body.inputs, body.seed)
+    return Response(payload, status_code=status, media_type="application/json")
+
+
+async def run_trace(request: Request, source: str, inputs: dict[str, float] | None,
+                    seed: int | None) -> tuple[int, bytes]:
+    """(status, JSON bytes) for one program: in a worker process that is killed past the time
+    limit, or in a thread when the app runs without a pool (tests, notebooks)."""
+    settings = request.app.state.settings
+    job = (source, inputs, seed, settings.limits)
     pool = request.app.state.pool
     if pool is None:
-        status, payload = await run_in_threadpool(trace_response, *job)
-    else:
-        timeout = settings.limits.max_seconds + GRACE_SECONDS
-        outcome = await pool.run_async(job, timeout)
-        status, payload = outcome or limit_response(
-            f"the program ran longer than the {settings.limits.max_seconds:g} s time limit "
-            "(or ran out of memory) and was stopped", settings.limits, source=body.source)
-    return Response(payload, status_code=status, media_type="application/json")
+        return await run_in_threadpool(trace_response, *job)
+    timeout = settings.limits.max_seconds + GRACE_SECONDS
+    outcome = await pool.run_async(job, timeout)
+    return outcome or limit_response(
+        f"the program ran longer than the {settings.limits.max_seconds:g} s time limit "
+        "(or ran out of memory) and was stopped", settings.limits, source=source)
 
 
 @router.get("/api/examples", tags=["examples"], response_model=list[Example],

@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from app import __version__, api, pages
+from app import __version__, api, exports, pages
 from app.security import HardeningMiddleware
 from app.settings import Settings
 from app.workers import WorkerPool, default_memory_bytes
@@ -38,6 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.pool = None
     app.add_middleware(HardeningMiddleware, max_body_bytes=settings.max_body_bytes)
     app.include_router(api.router)
+    app.include_router(exports.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

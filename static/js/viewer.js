@@ -1,0 +1,164 @@
+// The player without a server: one store, the graph, zoom, narration, controls and the play loop.
+// main.js (page and embed) adds tracing through the API; standalone.js (exported HTML) feeds it
+// the trace baked into the file. Whoever owns the viewer sets `trace` and `step` on its store.
+import { bindKeys, createControls } from "./controls.js";
+import { createGraph } from "./graph.js";
+import { createInspector } from "./inspect.js";
+import { createNarration, renderError } from "./narration.js";
+import { backwardStart, clampStep, frame, prepare } from "./player.js";
+import { createStore } from "./state.js";
+import { createZoom } from "./zoom.js";
+
+const BASE_MS = 1100;     // one step at 1× speed
+
+/**
+ * Build the player inside `root` (the document, or any element holding _player.html's parts).
+ * Options: `editor` (from createEditor, or null), `inputs` (from createInputs, or null),
+ * `initial` (extra store fields), `onFrame(state, frame)` (called after each frame renders).
+ */
+export function createViewer(root, { editor = null, inputs = null, initial = {},
+  onFrame = null } = {}) {
+  const $ = (sel) => root.querySelector(sel);
+  const reduceMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
+  const store = createStore({
+    status: "loading", trace: null, refused: null, step: -1, playing: false, speed: 1,
+    ...initial,
+  });
+  const inspector = createInspector($("[data-role=inspector]"), $("[data-role=tooltip]"));
+  const svg = $("[data-testid=graph] svg");
+  const graph = createGraph(svg, { onInspect: inspector.open, onHover: inspector.hover });
+  const zoom = createZoom(svg, graph.viewport, { reducedMotion: () => reduceMotion.matches });
+  const narration = createNarration($("[data-role=narration-panel]"));
+  const controls = createControls($("[data-role=player]"), { onAction: act });
+  const errorBox = $("[data-testid=error]");
+  const stdoutBox = $("[data-role=stdout]");
+  const emptyBox = $("[data-role=empty]");
+  let prep = null;
+  let playTimer = 0;
+  let playToken = 0;
+
+  store.subscribe((s, p) => {
+    document.body.dataset.state = s.status;
+    if (s.trace !== p.trace) loadTrace(s.trace);
+    if (s.refused !== p.refused || s.trace !== p.trace) {
+      if (editor) editor.setError(s.refused || (s.trace && s.trace.error) || null, !!s.refused);
+    }
+    if (s.trace !== p.trace || s.step !== p.step || s.playing !== p.playing || s.speed !== p.speed) {
+      renderFrame(s, s.step !== p.step);
+    }
+  });
+
+  function loadTrace(t) {
+    if (!t) {
+      graph.load({ nodes: [], edges: [], steps: [], layout: { width: 0, height: 0 } });
+      prep = null;
+      if (emptyBox) emptyBox.hidden = false;
+      if (inputs) inputs.render({});
+      renderError(errorBox, null);
+      if (stdoutBox) { stdoutBox.hidden = true; stdoutBox.querySelector("pre").textContent = ""; }
+      return;
+    }
+    if (emptyBox) emptyBox.hidden = t.nodes.length > 0;
+    const rebuilt = graph.load(t);
+    prep = prepare(t);
+    if (rebuilt) zoom.fit(t.layout, { readable: true });
+    if (inputs) inputs.render(t.inputs);
+    renderError(errorBox, t.error);
+    if (stdoutBox) {
+      stdoutBox.hidden = !t.stdout;
+      stdoutBox.querySelector("pre").textContent = t.stdout || "";
+    }
+    document.body.dataset.nodes = String(t.nodes.length);
+  }
+
+  function renderFrame(s, stepChanged) {
+    const t = s.trace;
+    const f = t && prep ? frame(t, s.step, prep)
+      : frame({ nodes: [], edges: [], steps: [], error: null }, -1);
+    graph.update(f);
+    narration.show(t, f);
+    controls.render({ trace: t, frame: f, playing: s.playing, speed: s.speed });
+    if (editor) editor.highlight(f.step ? f.step.span : null);
+    document.body.dataset.step = String(f.index);
+    document.body.dataset.phase = f.phase;
+    if (stepChanged && f.focus) zoom.ensureVisible(graph.nodeBox(f.focus), union([...f.lit]));
+    if (onFrame) onFrame(s, f);
+  }
+
+  function union(ids) {
+    const boxes = ids.map((id) => graph.nodeBox(id)).filter(Boolean);
+    if (!boxes.length) return null;
+    const x0 = Math.min(...boxes.map((b) => b.x));
+    const y0 = Math.min(...boxes.map((b) => b.y));
+    const x1 = Math.max(...boxes.map((b) => b.x + b.w));
+    const y1 = Math.max(...boxes.map((b) => b.y + b.h));
+    return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
+  }
+
+  /** One named action (buttons, keys, the embed's postMessage API). */
+  function act(action, arg) {
+    const s = store.get();
+    const t = s.trace;
+    const n = t ? t.steps.length : 0;
+    const go = (i) => store.set({ step: t ? clampStep(t, i) : -1 });
+    switch (action) {
+      case "toggle": return s.playing ? pause() : play();
+      case "play": return s.playing ? undefined : play();
+      case "pause": return pause();
+      case "step-forward": pause(); return go(s.step + 1);
+      case "step-back": pause(); return go(s.step - 1);
+      case "to-start": pause(); return go(-1);
+      case "to-end": pause(); return go(n - 1);
+      case "to-backward": {
+        pause();
+        const b = t ? backwardStart(t) : null;
+        return b === null ? undefined : go(b);
+      }
+      case "seek": pause(); return go(arg);
+      case "speed": store.set({ speed: arg }); if (s.playing) schedule(playToken); return undefined;
+      case "zoom-in": return zoom.zoomBy(1.25);
+      case "zoom-out": return zoom.zoomBy(0.8);
+      case "fit": return zoom.fit(graph.size);
+      case "pan": return zoom.panBy(arg[0], arg[1]);
+      default: return undefined;
+    }
+  }
+
+  function play() {
+    const s = store.get();
+    if (!s.trace || !s.trace.steps.length) return;
+    const token = ++playToken;
+    const restart = s.step >= s.trace.steps.length - 1;
+    store.set({ playing: true, step: restart ? -1 : s.step });
+    schedule(token);
+  }
+
+  function pause() {
+    playToken++;
+    clearTimeout(playTimer);
+    if (store.get().playing) store.set({ playing: false });
+  }
+
+  function schedule(token) {
+    clearTimeout(playTimer);
+    playTimer = setTimeout(() => {
+      const s = store.get();
+      if (token !== playToken || !s.playing || !s.trace) return;   // a stale loop stops here
+      const last = s.trace.steps.length - 1;
+      const next = Math.min(last, s.step + 1);
+      store.set({ step: next, playing: next < last });
+      if (next < last) schedule(token);
+    }, BASE_MS / store.get().speed);
+  }
+
+  /** Wire the keyboard and the zoom buttons (call once, after the page is built). */
+  function bind(keyTarget = document) {
+    bindKeys(keyTarget, act);
+    for (const [id, a] of [["fit", "fit"], ["zoom-in", "zoom-in"], ["zoom-out", "zoom-out"]]) {
+      const b = $(`[data-testid=${id}]`);
+      if (b) b.addEventListener("click", () => act(a));
+    }
+  }
+
+  return { store, act, pause, bind, graph, zoom };
+}
