@@ -16,7 +16,9 @@ Span = tuple[int, int, int | None, int | None]
 
 
 class TraceRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: no coercion, so `"seed": false` or `"seed": "5"` is a 422, not seed 0 or 5; JSON
+    # integers are still accepted where a float is asked for.
+    model_config = ConfigDict(extra="forbid", strict=True)
     source: str = Field(..., description="The program, in chainrule's snippet language.",
                         examples=["x = torch.tensor(2.0, requires_grad=True)\ny = x ** 2\n"
                                   "y.backward()"])
@@ -174,6 +176,35 @@ class Group(BaseModel):
     h: float
 
 
+class CollapsedBox(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(description="A group id (kind group) or an ungrouped node's id (kind node).")
+    kind: Literal["group", "node"]
+    x: float = Field(description="Centre, px, in the collapsed view.")
+    y: float
+    w: float
+    h: float
+
+
+class CollapsedEdge(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    source: str = Field(description="A box id.")
+    target: str
+    route: list[tuple[float, float]]
+
+
+class Collapsed(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    threshold: int = Field(description="Traces with more nodes than this come collapsed.")
+    width: float
+    height: float
+    engine: str
+    elapsed_ms: float
+    boxes: list[CollapsedBox]
+    edges: list[CollapsedEdge] = Field(description="One per pair of boxes that trace edges join.")
+
+
 class TraceResponse(BaseModel):
     version: int
     source: str
@@ -190,6 +221,8 @@ class TraceResponse(BaseModel):
     groups: list[Group] = Field(default_factory=list,
                                 description="The statements that made nodes: a page may collapse "
                                             "each into one box (big graphs).")
+    collapsed: Collapsed | None = Field(None, description="Big graphs only: the view of one box "
+                                                          "per group that a page draws first.")
 
 
 class RefusedResponse(BaseModel):

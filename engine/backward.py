@@ -8,6 +8,7 @@ tensor's gradient is complete before it flows further back.
 from __future__ import annotations
 
 from collections import Counter
+from time import monotonic
 from typing import Any
 
 import numpy as np
@@ -45,7 +46,7 @@ def _seed(root: Tensor, gradient: Any) -> np.ndarray:
     if gradient is None:
         if root.numel() != 1:
             raise BackwardError(NOT_SCALAR)
-        return np.ones(root.shape, dtype=np.float64)
+        return np.ones(root.shape, dtype=np.float64) if root.shape else np.float64(1.0)
     g = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=np.float64)
     if g.shape != root.shape:
         raise BackwardError(f"Mismatch in shape: gradient has a shape of {fmt_shape(g.shape)} "
@@ -93,7 +94,10 @@ def backward(root: Tensor, gradient: Any = None, retain_graph: bool = False,
     tape.emit({**start, "seed": seed})
     if root.record is None or not records:
         before = _accumulate_leaf(root, seed)
-        tape.emit({"type": "leaf_seed", "tensor": root, "before": before})
+        # The grad is kept as it is now: the program may reassign `.grad` before the trace
+        # is built, and the player shows what backward computed.
+        tape.emit({"type": "leaf_seed", "tensor": root, "before": before,
+                   "grad": root.grad.data})
     _run(records, {root.id: seed}, _expected_contributions(records))
     if not retain_graph:
         for rec in records:
@@ -105,10 +109,12 @@ def _run(records: list[Record], pending: dict[int, np.ndarray], expected: Counte
     tape = current_tape()
     events = tape.events if tape.keep else None
     received: dict[int, int] = {}
-    asarray, f64 = np.asarray, np.float64
+    asarray, f64, f64s = np.asarray, np.float64, np.float64
+    started, max_seconds = tape.budget.started, tape.limits.max_seconds
     with np.errstate(all="ignore"):   # once per pass: entering it costs more than a scalar op
         for rec in records:
-            tape.check_time()
+            if monotonic() - started > max_seconds:   # tape.check_time(), inlined
+                tape.check_time()
             upstream = pending.pop(rec.output.id)
             ctx = rec.ctx()
             rules = rec.op.rules
@@ -116,16 +122,21 @@ def _run(records: list[Record], pending: dict[int, np.ndarray], expected: Counte
                 rule = rules[i]
                 if rule is None or not inp.requires_grad:
                     continue
+                # Float64 scalars (0-d tensors, engine/tensor.py) stay scalars: no array made.
                 if rule.times_local:   # vjp is upstream * local: compute local once, multiply
-                    raw = rule.local(ctx)
-                    product = asarray(upstream * raw, dtype=f64)
-                    local = asarray(raw)
+                    local = rule.local(ctx)
+                    product = upstream * local
+                    if type(product) is not f64s:
+                        product, local = asarray(product, dtype=f64), asarray(local)
                 else:
-                    product = asarray(rule.vjp(upstream, ctx), dtype=f64)
+                    product = rule.vjp(upstream, ctx)
+                    if type(product) is not f64s:
+                        product = asarray(product, dtype=f64)
                     local = None if rule.local is None else asarray(rule.local(ctx))
                 shape = inp.data.shape
                 if product.shape == shape:
-                    contribution, axes = product.reshape(shape), []
+                    contribution = product if type(product) is f64s else product.reshape(shape)
+                    axes = []
                 else:
                     contribution = unbroadcast(product, shape)
                     axes = reduced_axes(product.shape, shape)

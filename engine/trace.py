@@ -17,6 +17,7 @@ from typing import Any
 
 from engine.errors import BackwardError, ChainruleError
 from engine.graph import Graph, build_graph, dtype_name
+from engine.groups import COLLAPSE_ABOVE, lay_out_grouped
 from engine.layout import LayoutEdge, LayoutNode, layout_graph
 from engine.limits import Limits
 from engine.node_size import op_size, tensor_size
@@ -41,13 +42,15 @@ class Trace:
     implicit_backward: bool = False
     backward_start: int | None = None
     groups: list[dict] = field(default_factory=list)
+    collapsed: dict | None = None     # big graphs: the view drawn first (engine/groups.py)
 
     def to_dict(self) -> dict:
         return {"version": FORMAT_VERSION, "source": self.source, "nodes": self.nodes,
                 "edges": self.edges, "steps": self.steps, "layout": self.layout,
                 "variables": self.variables, "inputs": self.inputs, "stdout": self.stdout,
                 "error": self.error, "implicit_backward": self.implicit_backward,
-                "backward_start": self.backward_start, "groups": self.groups}
+                "backward_start": self.backward_start, "groups": self.groups,
+                "collapsed": self.collapsed}
 
     def _repr_html_(self) -> str:
         from chainrule.notebook import trace_html
@@ -107,7 +110,11 @@ def _build_trace(source: str, result: Any, limits: Limits) -> Trace:
                   implicit_backward=result.implicit_backward, backward_start=tl.backward_start)
     trace.nodes = _nodes(graph, tl, limits.max_display_elements)
     trace.edges = graph.edges
-    _apply_layout(trace)
+    if len(trace.nodes) > COLLAPSE_ABOVE:
+        trace.layout, trace.collapsed = lay_out_grouped(trace.nodes, trace.edges, graph.groups,
+                                                        _placed)
+    else:
+        _apply_layout(trace)
     trace.groups = _groups(graph, trace.nodes)
     trace.variables = _variables(result.variables, graph, limits.max_display_elements)
     return trace
@@ -123,7 +130,7 @@ def _play_events(tl: Timeline, events: list[dict]) -> None:
         elif kind == "edge":
             tl.edge(ev)
         elif kind == "leaf_seed":
-            tl.node_grads[tl.g.tid(ev["tensor"])] = ev["tensor"].grad.data
+            tl.node_grads[tl.g.tid(ev["tensor"])] = ev["grad"]
 
 
 def _error(tl: Timeline, graph: Graph, err: ChainruleError | None) -> dict | None:
@@ -226,7 +233,7 @@ class _Placed:
     routes: dict[str, tuple[tuple[float, float], ...]]
 
 
-LAYOUT_CACHE_SIZE = 8
+LAYOUT_CACHE_SIZE = 128   # a big trace brings ~50 entries: its groups and the collapsed view
 _layouts: OrderedDict[tuple, _Placed] = OrderedDict()
 _layouts_lock = threading.Lock()
 

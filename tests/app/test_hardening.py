@@ -153,8 +153,16 @@ def test_trace_answers_are_json_whatever_the_source(client, source):
     (b'{"source": "x", "seed": -1}', "application/json", 422),
     (b"[" * 5000 + b"]" * 5000, "application/json", 422),   # RecursionError (400 too)
     (b'{"source": "x", "seed": ' + b"7" * 5000 + b"}", "application/json", 422),  # 400 too
+    # Coerced before the schema was strict: false was seed 0, "5" seed 5, true input 1.0.
+    (b'{"source": "x", "seed": false}', "application/json", 422),
+    (b'{"source": "x", "seed": "5"}', "application/json", 422),
+    (b'{"source": "x", "seed": 5.5}', "application/json", 422),
+    (b'{"source": "x", "inputs": {"x": true}}', "application/json", 422),
+    (b'{"source": "x", "inputs": {"x": "2"}}', "application/json", 422),
+    (b'{"source": 5}', "application/json", 422),
 ], ids=["truncated", "not-utf8", "form", "extra-key", "string-input", "html", "big-seed",
-        "negative-seed", "deep-json", "5000-digits"])
+        "negative-seed", "deep-json", "5000-digits", "false-seed", "string-seed", "float-seed",
+        "bool-input", "string-number-input", "number-source"])
 def test_malformed_bodies_are_json_4xx(client, content, ctype, status):
     """Found by the schemathesis run (tests/fuzz/test_openapi.py): a body that is not UTF-8
     was FastAPI's bare 400 {"detail": "There was an error parsing the body"}, which the
@@ -519,3 +527,13 @@ def test_static_files_are_served_while_every_worker_is_busy(server):
         assert r.status_code == 200
         assert all(j.result().status_code == 200 for j in jobs)
     assert fetched < LIMIT - 1, fetched
+
+
+def test_a_strict_schema_still_takes_integers_for_numbers(client):
+    """Strictness must not refuse what the page sends: a slider's whole number (JSON 2, not
+    2.0) is a valid input and a seed is a JSON integer. y = x * 3 at x = 2 is 6 by hand."""
+    r = client.post("/api/trace", json={"source": "y = x * 3", "inputs": {"x": 2}, "seed": 3})
+    assert r.status_code == 200, r.text[:200]
+    body = r.json()
+    assert body["error"] is None and body["inputs"] == {"x": 2.0}
+    assert body["variables"]["y"]["data"] == 6.0

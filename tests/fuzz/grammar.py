@@ -262,11 +262,7 @@ def statements() -> st.SearchStrategy[str]:
             lambda t: f"{t[0]}.backward(gradient={t[1]}, retain_graph={t[2]})"),
         st.lists(expr, max_size=3).map(lambda es: f"print({', '.join(es)})"),
         st.tuples(name, boolean).map(lambda t: f"{t[0]}.requires_grad = {t[1]}"),
-        # `x.grad = ...` is left out until a known engine bug is fixed: after `x.backward()` on
-        # a leaf, the trace reads x.grad when it is built (None: AttributeError). Pinned by
-        # test_programs.py::test_resetting_a_leafs_grad_after_its_own_backward (strict
-        # xfail): when that test starts passing, put this statement back:
-        # st.tuples(name, st.one_of(st.just("None"), expr)).map(lambda t: f"{t[0]}.grad = {t[1]}"),
+        st.tuples(name, st.one_of(st.just("None"), expr)).map(lambda t: f"{t[0]}.grad = {t[1]}"),
         integer.map(lambda n: f"torch.manual_seed({n})"),
     )
 

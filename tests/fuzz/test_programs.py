@@ -81,11 +81,15 @@ def test_programs_the_fuzzers_found(body: str) -> None:
     assert trace is not None and trace["error"] is not None
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError,
-                   reason="engine/trace.py + engine/backward.py (not files hardening may edit): "
-                   "the leaf_seed event keeps the tensor, and the trace reads its .grad when it "
-                   "is built, after the program ran: None here (crash), and a later assigned "
-                   "grad shows instead of the one backward computed")
-def test_resetting_a_leafs_grad_after_its_own_backward() -> None:
-    check("import torch\na = torch.randn((), requires_grad=True)\na.backward()\n"
-          "a.grad = None\n")
+@pytest.mark.parametrize("reset, shown", [("None", None), ("torch.tensor(5.0)", 5.0)])
+def test_resetting_a_leafs_grad_after_its_own_backward(reset: str, shown: float | None) -> None:
+    """The fuzzer found it: the trace read `a.grad` when it was built, after the program ran
+    (None: AttributeError). The graph shows what backward computed (d a / d a = 1); the
+    variable shows `a.grad` as the program left it, as PyTorch's `.grad` would."""
+    trace = check("import torch\na = torch.randn((), requires_grad=True)\na.backward()\n"
+                  f"a.grad = {reset}\n")
+    assert trace is not None and trace["error"] is None
+    node = trace["variables"]["a"]["node"]
+    grads = {n["id"]: n["grad"] for n in trace["nodes"]}
+    assert grads[node]["data"] == 1.0
+    assert trace["variables"]["a"]["grad"] == shown
