@@ -1,0 +1,85 @@
+"""What the graph shows at one step: a Python twin of static/js/player.js `frame`.
+
+Pure data, no drawing: app/svg_export.py draws it, and any other export can reuse it. Step -1 is
+the start (no op has run; leaves, inputs and constants already hold their values).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Grad:
+    """The latest gradient backward brought to a node (a running sum while paths arrive)."""
+    value: dict
+    count: int
+    expected: int
+    complete: bool
+
+
+@dataclass
+class Frame:
+    index: int
+    count: int
+    step: dict | None
+    phase: str                                   # "start" | "forward" | "backward"
+    kind: str                                    # "start" | "op" | "seed" | "edge" | "error"
+    shown: set[str] = field(default_factory=set)
+    shown_edges: set[str] = field(default_factory=set)
+    lit: set[str] = field(default_factory=set)
+    lit_edges: set[str] = field(default_factory=set)
+    focus: str | None = None
+    grads: dict[str, Grad] = field(default_factory=dict)
+    locals: dict[str, dict] = field(default_factory=dict)   # edge id → the step that crossed it
+    error_node: str | None = None
+
+
+def clamp_step(trace: dict, index: object) -> int:
+    """A step index clamped into [-1, steps - 1], as player.js `clampStep` (non-numbers: -1)."""
+    last = len(trace.get("steps") or []) - 1
+    if isinstance(index, bool) or not isinstance(index, int | float):
+        return -1
+    if isinstance(index, float) and not (index == index and abs(index) != float("inf")):
+        return -1
+    return max(-1, min(last, int(index)))      # int() truncates toward zero, as Math.trunc
+
+
+def born(trace: dict) -> dict[str, int]:
+    """Node id → index of the forward step that creates it (op and output)."""
+    out: dict[str, int] = {}
+    for s in trace.get("steps") or []:
+        if s.get("phase") == "forward" and s.get("kind") == "op":
+            out.setdefault(s.get("op"), s["index"])
+            out.setdefault(s.get("output"), s["index"])
+    return out
+
+
+def frame(trace: dict, index: object) -> Frame:
+    """What is visible, lit and known at step `index` (clamped)."""
+    steps = trace.get("steps") or []
+    i = clamp_step(trace, index)
+    step = steps[i] if i >= 0 else None
+    births = born(trace)
+    shown = {n["id"] for n in trace.get("nodes") or [] if births.get(n["id"], -1) <= i}
+    shown_edges = {e["id"] for e in trace.get("edges") or []
+                   if e["source"] in shown and e["target"] in shown}
+    grads: dict[str, Grad] = {}
+    locals_: dict[str, dict] = {}
+    for s in steps[:i + 1]:
+        if s.get("kind") == "seed":
+            grads[s["root"]] = Grad(s["grad"], 1, 1, True)
+        elif s.get("kind") == "edge":
+            grads[s["to"]] = Grad(s["grad"], s.get("count") or 1, s.get("expected") or 1,
+                                  bool(s.get("complete")))
+            locals_[s["edge"]] = s
+    error = trace.get("error") or {}
+    return Frame(
+        index=i, count=len(steps), step=step,
+        phase=step["phase"] if step else "start",
+        kind=step["kind"] if step else "start",
+        shown=shown, shown_edges=shown_edges,
+        lit=set(step.get("lit_nodes") or []) if step else set(),
+        lit_edges=set(step.get("lit_edges") or []) if step else set(),
+        focus=step.get("focus") if step else None,
+        grads=grads, locals=locals_, error_node=error.get("node"))

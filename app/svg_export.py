@@ -1,0 +1,728 @@
+"""One step of the player as a standalone SVG picture, for slides and print.
+
+`render_svg(trace, step=k)` draws what the page's graph shows at step k (app/frame.py is the
+player's frame logic, app/fmt.py its number formatting, so the numbers are the same strings) and
+a caption below it: the phase, "Step k of n", the step's narration and the plain-text twins of its
+formulas. Text stays text (selectable, sharp at any size); fonts are stacks that end in generic
+families; nothing is fetched (no scripts, images, fonts or links).
+
+Colours come from static/css/app.css's `light-dark()` variables. Every element carries its colours
+as presentation attributes (what any viewer understands) plus a `cr-*` role class; with theme
+"auto" a `@media (prefers-color-scheme: dark)` rule per role repaints it in viewers that follow
+the system's scheme.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from app.fmt import (
+    cell_text,
+    local_label,
+    numel,
+    shape_text,
+    short_text,
+    value_numbers,
+    value_text,
+)
+from app.frame import Frame, frame
+from engine import node_size as ns
+
+CSS = Path(__file__).resolve().parent.parent / "static" / "css" / "app.css"
+UI_FONT = ("Inter, 'Segoe UI', system-ui, -apple-system, Roboto, 'Helvetica Neue', Arial, "
+           "'Noto Sans', 'DejaVu Sans', sans-serif")
+MONO_FONT = "ui-monospace, 'DejaVu Sans Mono', Menlo, Consolas, 'Liberation Mono', monospace"
+CHAR = 0.6 * ns.FONT_PX                 # the monospace advance the layout was sized with
+GUTTER = ns.GUTTER_CHARS * CHAR
+PAD = 32.0                              # around the graph
+MIN_WIDTH = 640.0
+MAX_CELLS = 1024                        # heat-map cells per block, as blocks.js
+CELL_BUDGET = 60_000                    # heat-map cells per picture; past it, frames only
+START_TEXT = ("Start: nothing has run yet. Leaves, inputs and constants already hold their "
+              "values. Press play or → to run the forward pass.")
+
+# Colour roles: role → {property: css variable}. "mix:" entries are color-mix()es app.css uses.
+ROLES: dict[str, dict[str, str]] = {
+    "bg": {"fill": "graph-bg"},
+    "dot": {"fill": "dot"},
+    "panel": {"fill": "panel", "stroke": "line"},
+    "box": {"fill": "panel", "stroke": "mix:tensor-stroke"},
+    "box-op": {"fill": "soft", "stroke": "line"},
+    "box-ghost": {"fill": "none", "stroke": "mix:tensor-stroke"},
+    "box-fwd": {"fill": "fwd-soft", "stroke": "fwd"},
+    "box-op-fwd": {"fill": "soft", "stroke": "fwd"},
+    "box-bwd": {"fill": "panel", "stroke": "bwd"},
+    "box-op-bwd": {"fill": "bwd-soft", "stroke": "bwd"},
+    "box-err": {"stroke": "err"},
+    "halo-fwd": {"stroke": "fwd"},
+    "halo-bwd": {"stroke": "bwd"},
+    "rule": {"stroke": "line"},
+    "band": {"fill": "bwd-soft"},
+    "ink": {"fill": "ink"},
+    "muted": {"fill": "muted"},
+    "grad": {"fill": "bwd-ink"},
+    "err": {"fill": "err"},
+    "edge": {"stroke": "edge"},
+    "edge-fwd": {"stroke": "fwd"},
+    "edge-bwd": {"stroke": "bwd"},
+    "arrow": {"fill": "edge"},
+    "arrow-fwd": {"fill": "fwd"},
+    "arrow-bwd": {"fill": "bwd"},
+    "edge-shape": {"fill": "muted", "stroke": "graph-bg"},
+    "edge-local": {"fill": "bwd-ink", "stroke": "graph-bg"},
+    "thumb-bg": {"fill": "graph-bg"},
+    "thumb-frame": {"stroke": "line"},
+    "pos": {"fill": "pos"},
+    "neg": {"fill": "neg"},
+    "nonfinite": {"fill": "err"},
+    "pill-start": {"fill": "soft"},
+    "pill-forward": {"fill": "fwd-soft"},
+    "pill-backward": {"fill": "bwd-soft"},
+    "pill-ink-start": {"fill": "muted"},
+    "pill-ink-forward": {"fill": "fwd-ink"},
+    "pill-ink-backward": {"fill": "bwd-ink"},
+    "fwd": {"fill": "fwd"},
+    "bwd": {"fill": "bwd"},
+    "nabla": {"fill": "bwd-ink"},
+    "code": {"fill": "ink"},
+    "err-soft": {"fill": "err-soft", "stroke": "err"},
+}
+
+FALLBACK = {"light": {"ink": "#151a22"}, "dark": {"ink": "#e7eaf0"}}
+
+
+@lru_cache(maxsize=1)
+def palettes() -> dict[str, dict[str, str]]:
+    """{"light": {var: colour}, "dark": {...}} read from app.css's `--var: light-dark(a, b)`."""
+    try:
+        css = CSS.read_text(encoding="utf-8")
+    except OSError:
+        css = ""
+    out: dict[str, dict[str, str]] = {"light": {}, "dark": {}}
+    for name, light, dark in re.findall(
+            r"--([\w-]+):\s*light-dark\(\s*(#[0-9a-fA-F]{3,8})\s*,\s*(#[0-9a-fA-F]{3,8})\s*\)",
+            css):
+        out["light"][name] = light
+        out["dark"][name] = dark
+    for scheme in out:
+        pal = out[scheme]
+        for k, v in FALLBACK[scheme].items():
+            pal.setdefault(k, v)
+        for k in ("panel", "soft", "muted", "line", "edge", "graph-bg", "dot", "fwd", "fwd-ink",
+                  "fwd-soft", "bwd", "bwd-ink", "bwd-soft", "err", "err-soft", "pos", "neg"):
+            pal.setdefault(k, pal["ink"])
+        # app.css: .node.tensor .box { stroke: color-mix(in srgb, var(--edge) 70%, var(--line)) }
+        pal["mix:tensor-stroke"] = _mix(pal["edge"], pal["line"], 0.7)
+    return out
+
+
+def _mix(a: str, b: str, wa: float) -> str:
+    ra, rb = _rgb(a), _rgb(b)
+    return "#" + "".join(f"{round(x * wa + y * (1 - wa)):02x}" for x, y in zip(ra, rb,
+                                                                                strict=True))
+
+
+def _rgb(c: str) -> tuple[int, int, int]:
+    h = c.lstrip("#")
+    if len(h) in (3, 4):
+        h = "".join(ch * 2 for ch in h[:3])
+    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
+
+
+# ------------------------------------------------------------------------------------- XML text
+
+_BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(s: object) -> str:
+    """Text content: XML specials as entities, characters XML cannot hold as U+FFFD, and CR
+    as a character reference (a parser would otherwise turn CRLF into LF)."""
+    t = _BAD_XML.sub("\ufffd", str(s))
+    return t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace(
+        "\r", "&#13;")
+
+
+def xml_attr(s: object) -> str:
+    return xml_text(s).replace('"', "&quot;").replace("\n", "&#10;").replace("\t", "&#9;")
+
+
+def _num(x: float) -> str:
+    """A coordinate: short, and never nan/inf (a broken layout must not break the XML)."""
+    if not isinstance(x, int | float) or not math.isfinite(x):
+        return "0"
+    t = f"{x:.2f}".rstrip("0").rstrip(".")
+    return "0" if t in ("-0", "") else t
+
+
+class Out:
+    """An SVG being written: elements as text, colours from one palette."""
+
+    def __init__(self, theme: str) -> None:
+        self.parts: list[str] = []
+        self.pal = palettes()["dark" if theme == "dark" else "light"]
+
+    def paint(self, role: str) -> str:
+        props = ROLES[role]
+        return f'class="cr-{role}"' + "".join(
+            f' {prop}="{self.pal.get(var, "#888")}"' for prop, var in props.items())
+
+    def add(self, tag: str, attrs: dict[str, object] | None = None, role: str | None = None,
+            text: str | None = None, cls: str = "") -> None:
+        self.parts.append(self.open(tag, attrs, role, cls, close=text is None) +
+                          (f"{xml_text(text)}</{tag}>" if text is not None else ""))
+
+    def open(self, tag: str, attrs: dict[str, object] | None = None, role: str | None = None,
+             cls: str = "", close: bool = False) -> str:
+        a = []
+        if role is not None:
+            painted = self.paint(role)
+            if cls:
+                painted = painted.replace('class="', f'class="{cls} ', 1)
+            a.append(painted)
+        elif cls:
+            a.append(f'class="{cls}"')
+        for k, v in (attrs or {}).items():
+            if v is None:
+                continue
+            a.append(f'{k}="{_num(v) if isinstance(v, int | float) else xml_attr(v)}"')
+        return f"<{tag}{' ' if a else ''}{' '.join(a)}{'/>' if close else '>'}"
+
+    def push(self, tag: str, attrs: dict[str, object] | None = None, role: str | None = None,
+             cls: str = "") -> None:
+        self.parts.append(self.open(tag, attrs, role, cls))
+
+    def pop(self, tag: str) -> None:
+        self.parts.append(f"</{tag}>")
+
+
+def dark_css() -> str:
+    """The repaint for viewers whose system scheme is dark (theme "auto")."""
+    dark = palettes()["dark"]
+    rules = "".join(
+        f".cr-{role}{{" + ";".join(f"{p}:{dark.get(v, '#888')}" for p, v in props.items()) + "}"
+        for role, props in ROLES.items())
+    return f"@media (prefers-color-scheme: dark){{{rules}}}"
+
+
+# --------------------------------------------------------------------------------- text widths
+
+_NARROW = set("il.,:;'|!fjtrI()[] ")
+_WIDE = set("mwMW@%")
+
+
+def ui_width(text: str, px: float) -> float:
+    """A generous estimate of `text`'s width in a proportional UI font (for wrapping)."""
+    w = 0.0
+    for ch in text:
+        if ch in _NARROW:
+            w += 0.32
+        elif ch in _WIDE:
+            w += 0.86
+        elif ch.isupper() or ch.isdigit():
+            w += 0.64
+        else:
+            w += 0.56
+    return w * px
+
+
+def wrap(text: str, width_px: float, measure) -> list[str]:
+    """Greedy word wrap; a word wider than the line is cut."""
+    lines: list[str] = []
+    for para in str(text).split("\n"):
+        line = ""
+        for word in para.split(" "):
+            trial = f"{line} {word}" if line else word
+            if measure(trial) <= width_px or not line:
+                line = trial
+            else:
+                lines.append(line)
+                line = word
+            while measure(line) > width_px and len(line) > 1:
+                cut = max(1, int(len(line) * width_px / max(measure(line), 1.0)))
+                lines.append(line[:cut])
+                line = line[cut:]
+        lines.append(line)
+    return lines
+
+
+# ------------------------------------------------------------------------------------ geometry
+
+def block_layout(shape: list[int]) -> dict:
+    """How a value block is drawn (blocks.js blockLayout): scalar, table or heat-map thumb."""
+    if len(shape) == 0 or (len(shape) == 1 and shape[0] == 1):
+        return {"kind": "scalar", "w": 11 * CHAR, "h": ns.LINE_PX}
+    table = ns.table_shape(shape)
+    if table:
+        rows, cols = table
+        return {"kind": "table", "rows": rows, "cols": cols,
+                "w": cols * (ns.CELL_CHARS + 1) * CHAR, "h": rows * ns.LINE_PX}
+    n = numel(shape)
+    if len(shape) >= 2:
+        cols = shape[-1]
+    else:
+        cols = max(1, min(n, math.ceil(math.sqrt(n * ns.THUMB_W / ns.THUMB_H))))
+    cols = max(1, min(cols, MAX_CELLS))
+    rows = max(1, min(math.ceil(n / cols), MAX_CELLS // cols))
+    return {"kind": "thumb", "w": ns.THUMB_W, "h": ns.THUMB_H, "rows": rows, "cols": cols}
+
+
+def route_path(route: list) -> str:
+    """Cubic Bézier route points p0 c1 c2 p1 … as a path (graph.js routePath)."""
+    if not route or len(route) < 2:
+        return ""
+    pts = [f"{_num(q[0])},{_num(q[1])}" for q in route]
+    if (len(route) - 1) % 3 != 0:
+        return "M" + " L".join(pts)
+    d = f"M{pts[0]}"
+    for k in range(1, len(route) - 2, 3):
+        d += f" C{pts[k]} {pts[k + 1]} {pts[k + 2]}"
+    return d
+
+
+def _route_samples(route: list) -> list[tuple[float, float]]:
+    if (len(route) - 1) % 3 != 0:
+        return [(float(q[0]), float(q[1])) for q in route]
+    out = [(float(route[0][0]), float(route[0][1]))]
+    for k in range(1, len(route) - 2, 3):
+        p0, c1, c2, p1 = route[k - 1], route[k], route[k + 1], route[k + 2]
+        for j in range(1, 25):
+            t = j / 24
+            u = 1 - t
+            out.append(tuple(u ** 3 * p0[i] + 3 * u * u * t * c1[i] + 3 * u * t * t * c2[i]
+                             + t ** 3 * p1[i] for i in (0, 1)))
+    return out
+
+
+def point_along(route: list, fraction: float) -> tuple[float, float]:
+    """The point at `fraction` of the route's length (SVG getPointAtLength)."""
+    if not route:
+        return 0.0, 0.0
+    pts = _route_samples(route)
+    seg = [math.dist(a, b) for a, b in zip(pts, pts[1:], strict=False)]
+    goal = sum(seg) * fraction
+    for (a, b), length in zip(zip(pts, pts[1:], strict=False), seg, strict=True):
+        if goal <= length and length > 0:
+            t = goal / length
+            return a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t
+        goal -= length
+    return pts[-1]
+
+
+# ---------------------------------------------------------------------------------- the graph
+
+@dataclass
+class Budget:
+    cells: int = CELL_BUDGET
+    skipped: int = 0
+
+
+def draw_block(out: Out, shape: list[int], x: float, y: float, which: str, value: dict | None,
+               is_int: bool, budget: Budget, italic: bool = False) -> None:
+    lay = block_layout(shape)
+    out.push("g", {"transform": f"translate({_num(x)},{_num(y)})"}, cls=f"block {which}")
+    nums = value_numbers(value) if value else []
+    role = "grad" if which == "grad" else "ink"
+    weight = {"font-weight": 500 if italic else 700, "font-style": "italic" if italic else None} \
+        if which == "grad" else {}
+    if lay["kind"] == "scalar":
+        if nums:
+            out.add("text", {"x": 0, "y": ns.LINE_PX - 4, **weight}, role,
+                    cell_text(nums[0], is_int), cls="num")
+    elif lay["kind"] == "table":
+        cw = (ns.CELL_CHARS + 1) * CHAR
+        for k, v in enumerate(nums[:lay["rows"] * lay["cols"]]):
+            r, c = divmod(k, lay["cols"])
+            out.add("text", {"x": (c + 1) * cw - CHAR * 0.5, "y": r * ns.LINE_PX + ns.LINE_PX - 4,
+                             "text-anchor": "end", **weight}, role, cell_text(v, is_int),
+                    cls="num")
+    else:
+        draw_thumb(out, lay, nums, budget)
+    out.pop("g")
+
+
+def draw_thumb(out: Out, lay: dict, nums: list, budget: Budget) -> None:
+    out.add("rect", {"width": ns.THUMB_W, "height": ns.THUMB_H, "rx": 2}, "thumb-bg")
+    rows, cols = lay["rows"], lay["cols"]
+    cells = min(len(nums), rows * cols)
+    if cells and cells <= budget.cells:
+        budget.cells -= cells
+        finite = [abs(v) for v in nums[:cells] if isinstance(v, int | float)]
+        top = max(finite, default=0.0)
+        cw, ch = ns.THUMB_W / cols, ns.THUMB_H / rows
+        for k in range(cells):
+            v = nums[k]
+            r, c = divmod(k, cols)
+            geo = {"x": c * cw, "y": r * ch, "width": cw + 0.05, "height": ch + 0.05}
+            if isinstance(v, str):
+                out.add("rect", geo, "nonfinite")
+            else:
+                op = 0.12 + 0.88 * (abs(v) / top) if top > 0 else 0.12
+                out.add("rect", {**geo, "fill-opacity": f"{op:.3f}"}, "neg" if v < 0 else "pos")
+    elif cells:
+        budget.skipped += 1
+    out.add("rect", {"width": ns.THUMB_W, "height": ns.THUMB_H, "rx": 2, "fill": "none"},
+            "thumb-frame")
+
+
+def draw_tensor(out: Out, n: dict, f: Frame, budget: Budget) -> None:
+    nid = n["id"]
+    w, h = float(n.get("w") or 0), float(n.get("h") or 0)
+    shown = nid in f.shown
+    lit = nid in f.lit
+    bwd = f.phase == "backward"
+    gr = f.grads.get(nid)
+    error = f.error_node == nid
+    out.push("g", {"data-node-id": nid, "data-kind": "tensor", "data-shown": str(shown).lower(),
+                   "data-lit": "true" if lit else None,
+                   "data-grad": value_text(gr.value) if gr else None,
+                   "transform": f"translate({_num(n.get('x', 0) - w / 2)},"
+                                f"{_num(n.get('y', 0) - h / 2)})",
+                   "opacity": None if shown else (0.75 if error else 0.36)}, cls="node tensor")
+    what = f"{n['name']} = {n['expr']}" if n.get("expr") and n.get("name") else (
+        n.get("expr") or n.get("label", ""))
+    out.add("title", text=what)
+    if f.focus == nid:
+        out.add("rect", {"x": -4, "y": -4, "width": w + 8, "height": h + 8, "rx": 10,
+                         "fill": "none", "stroke-width": 3, "stroke-opacity": 0.35},
+                "halo-bwd" if bwd else "halo-fwd")
+    role = "box" if shown else "box-ghost"
+    if lit:
+        role = "box-bwd" if bwd else "box-fwd"
+    box = {"width": w, "height": h, "rx": 6, "stroke-width": 2 if lit else 1.3,
+           "stroke-dasharray": None if shown or error else "4 3"}
+    if error:
+        box["stroke-width"] = 2.5
+    out.add("rect", box, role)
+    if error:
+        out.add("rect", {"width": w, "height": h, "rx": 6, "fill": "none", "stroke-width": 2.5},
+                "box-err")
+    base = ns.PAD_Y + ns.LINE_PX - 4
+    constant = n.get("origin") == "constant"
+    out.add("text", {"x": ns.PAD_X, "y": base, "font-weight": 400 if constant else 700},
+            "ink", n.get("label", ""), cls="t-label")
+    out.add("text", {"x": w - ns.PAD_X, "y": base, "text-anchor": "end", "font-size": 11},
+            "muted", shape_text(n.get("shape") or []), cls="t-shape")
+    top = ns.PAD_Y + ns.LINE_PX
+    out.add("line", {"x1": 1, "x2": w - 1, "y1": top - 0.5, "y2": top - 0.5}, "rule")
+    shape = n.get("shape") or []
+    lay = block_layout(shape)
+    inner = w - 2 * ns.PAD_X - GUTTER
+    bx = ns.PAD_X + GUTTER + max(0.0, (inner - lay["w"]) / 2)
+    if shown:          # the page hides a pending node's numbers (visibility: hidden)
+        draw_block(out, shape, bx, top, "val", n.get("value"), n.get("dtype") == "int", budget)
+    if n.get("requires_grad"):
+        gy = top + lay["h"] + ns.GRAD_GAP
+        if gr and shown:
+            out.add("rect", {"x": 1, "y": gy - ns.GRAD_GAP / 2, "width": w - 2,
+                             "height": lay["h"] + ns.GRAD_GAP / 2 + ns.PAD_Y - 1, "rx": 5},
+                    "band", cls="grad-band")
+        if shown:
+            nab = {"x": bx - GUTTER, "y": gy + ns.LINE_PX - 4, "font-weight": 700}
+            if gr:
+                out.add("text", nab, "nabla", "∇", cls="nabla")
+            else:
+                out.add("text", {**nab, "fill-opacity": 0.45}, "muted", "∇", cls="nabla")
+            draw_block(out, shape, bx, gy, "grad", gr.value if gr else None, False, budget,
+                       italic=bool(gr and not gr.complete))
+    if gr and not gr.complete:
+        out.add("text", {"x": w, "y": -5, "text-anchor": "end", "font-family": UI_FONT,
+                         "font-size": 11, "font-weight": 600}, "grad",
+                f"{gr.count} of {gr.expected} paths", cls="paths-badge")
+    if error:
+        out.add("text", {"x": 0, "y": -5, "font-family": UI_FONT, "font-size": 11,
+                         "font-weight": 700}, "err", "⚠ fails here", cls="error-badge")
+    out.pop("g")
+
+
+def draw_op(out: Out, n: dict, f: Frame) -> None:
+    nid = n["id"]
+    w, h = float(n.get("w") or 0), float(n.get("h") or 0)
+    shown = nid in f.shown
+    lit = nid in f.lit
+    error = f.error_node == nid
+    out.push("g", {"data-node-id": nid, "data-kind": "op", "data-shown": str(shown).lower(),
+                   "data-lit": "true" if lit else None,
+                   "transform": f"translate({_num(n.get('x', 0) - w / 2)},"
+                                f"{_num(n.get('y', 0) - h / 2)})",
+                   "opacity": None if shown else 0.36}, cls="node op")
+    title = f"{n.get('op')} — backward: {n['grad_fn']}" if n.get("grad_fn") else n.get("op")
+    out.add("title", text=title or n.get("label", ""))
+    role = "box-op" if shown else "box-ghost"
+    if lit:
+        role = "box-op-bwd" if f.phase == "backward" else "box-op-fwd"
+    out.add("rect", {"width": w, "height": h, "rx": h / 2, "stroke-width": 2 if lit else 1.3,
+                     "stroke-dasharray": None if shown else "4 3"}, role)
+    if error:
+        out.add("rect", {"width": w, "height": h, "rx": h / 2, "fill": "none",
+                         "stroke-width": 2.5}, "box-err")
+    out.add("text", {"x": w / 2, "y": h / 2 + 4, "text-anchor": "middle", "font-weight": 600},
+            "ink", n.get("label", ""), cls="op-label")
+    out.pop("g")
+
+
+def draw_edges(out: Out, trace: dict, f: Frame) -> None:
+    bwd = f.phase == "backward"
+    out.push("g", cls="edges")
+    for e in trace.get("edges") or []:
+        shown = e["id"] in f.shown_edges
+        lit = e["id"] in f.lit_edges
+        role = ("edge-bwd" if bwd else "edge-fwd") if lit else "edge"
+        marker = ("cr-arrow-bwd" if bwd else "cr-arrow-fwd") if lit else "cr-arrow"
+        out.push("g", {"data-edge-id": e["id"], "data-shown": str(shown).lower(),
+                       "opacity": None if shown else 0.25}, cls="edge")
+        out.add("path", {"d": route_path(e.get("route") or []), "fill": "none",
+                         "stroke-width": 2.4 if lit else 1.4,
+                         "stroke-dasharray": None if shown else "4 4",
+                         "marker-end": f"url(#{marker})"}, role, cls="edge-line")
+        out.pop("g")
+    out.pop("g")
+
+
+def draw_edge_labels(out: Out, trace: dict, f: Frame) -> None:
+    twins: dict[tuple[str, str], list[dict]] = {}
+    for e in trace.get("edges") or []:
+        twins.setdefault((e["source"], e["target"]), []).append(e)
+    halo = {"stroke-width": 4, "stroke-linejoin": "round", "paint-order": "stroke"}
+    out.push("g", cls="edge-labels")
+    for group in twins.values():
+        for k, e in enumerate(group):
+            if e["id"] not in f.shown_edges:
+                continue                    # the page hides a pending edge's labels
+            route = e.get("route") or []
+            frac = (k + 1) / (len(group) + 1) if len(group) > 1 else 0.5
+            p = point_along(route, frac)
+            mid = point_along(route, 0.5) if len(group) > 1 else p
+            lit = e["id"] in f.lit_edges
+            shape = shape_text(e["shape"]) if e.get("shape") and not k else ""
+            room = math.dist(route[0], route[-1]) if len(route) >= 2 else 0.0
+            cramped = room < max(len(shape) * 6, 22) + 6
+            out.push("g", {"data-edge-id": e["id"], "data-lit": "true" if lit else None},
+                     cls="edge-label")
+            if shape and (lit or not cramped):
+                out.add("text", {"x": mid[0], "y": mid[1] - 4, "text-anchor": "middle",
+                                 "font-size": 10, **halo}, "edge-shape", shape, cls="edge-shape")
+            s = f.locals.get(e["id"])
+            if s is not None:
+                out.add("text", {"x": p[0], "y": p[1] + 13, "text-anchor": "middle",
+                                 "font-size": 12 if lit else 11, "font-weight": 700,
+                                 "fill-opacity": None if lit else 0.85, **halo},
+                        "edge-local", local_label(s), cls="edge-local")
+            out.pop("g")
+    out.pop("g")
+
+
+def draw_defs(out: Out) -> None:
+    out.push("defs")
+    for mid, role in (("cr-arrow", "arrow"), ("cr-arrow-fwd", "arrow-fwd"),
+                      ("cr-arrow-bwd", "arrow-bwd")):
+        out.push("marker", {"id": mid, "viewBox": "0 0 10 10", "refX": 9, "refY": 5,
+                            "markerWidth": 9, "markerHeight": 9, "orient": "auto-start-reverse",
+                            "markerUnits": "userSpaceOnUse"})
+        out.add("path", {"d": "M0,1 L10,5 L0,9 z"}, role)
+        out.pop("marker")
+    out.push("pattern", {"id": "cr-dots", "width": 18, "height": 18,
+                         "patternUnits": "userSpaceOnUse"})
+    out.add("circle", {"cx": 9, "cy": 9, "r": 1}, "dot")
+    out.pop("pattern")
+    out.pop("defs")
+
+
+# -------------------------------------------------------------------------------- the caption
+
+@dataclass
+class Caption:
+    counter: str
+    phase: str
+    sentence: str
+    note: str = ""
+    rows: list[tuple[str, str]] = field(default_factory=list)   # (label, plain text)
+
+
+def caption(trace: dict, f: Frame) -> Caption:
+    """What narration.js shows beside the graph, as plain text."""
+    counter = ("No steps" if not f.count else f"{f.count} steps ahead" if f.index < 0
+               else f"Step {f.index + 1} of {f.count}")
+    phase = {"start": "Start", "forward": "Forward"}.get(f.phase, "Backward")
+    step = f.step
+    if step is None:
+        return Caption(counter, phase, START_TEXT)
+    nodes = {n["id"]: n for n in trace.get("nodes") or []}
+    cap = Caption(counter, phase, step.get("narration") or "", _leaf_note(nodes, step))
+    kind = step.get("kind")
+    if kind == "op":
+        op = nodes.get(step.get("op"), {})
+        if op:
+            cap.rows.append(("Operation", f"{op.get('op')}, recorded for backward as "
+                                          f"{op['grad_fn']}" if op.get("grad_fn")
+                             else str(op.get("op"))))
+        cap.rows.append(("Result", value_text(step.get("value"))))
+    elif kind == "seed":
+        cap.rows.append(("Seed", _formula(step.get("formula"))))
+        if step.get("gradient_given"):
+            cap.rows.append(("Given gradient", value_text(step.get("grad"))))
+    elif kind == "edge":
+        formula, chain = step.get("formula"), step.get("chain")
+        if chain and formula and chain.get("latex") == formula.get("latex"):
+            cap.rows.append(("Backward rule (vector–Jacobian product)", _formula(formula)))
+        else:
+            cap.rows.append(("Local derivative", _formula(formula)))
+            if chain:
+                cap.rows.append(("Chain rule: upstream × local", _formula(chain)))
+        if step.get("reduced_axes"):
+            axes = ", ".join(str(a) for a in step["reduced_axes"])
+            cap.rows.append(("Broadcasting",
+                             f"summed over dim {axes} to match the input's shape"))
+        if (step.get("expected") or 1) > 1:
+            cap.rows.append(("Paths meet: the gradient sums", _sum_text(step)))
+        if step.get("leaf_grad_before"):
+            cap.rows.append((".grad accumulates", f"was {short_text(step['leaf_grad_before'])}, "
+                                                  f"now {short_text(step.get('leaf_grad'))}"))
+    elif kind == "error":
+        if step.get("message"):
+            cap.rows.append(("Error", str(step["message"])))
+        for hint in step.get("hints") or []:
+            cap.rows.append(("How to fix it", str(hint)))
+    return cap
+
+
+def _formula(formula: dict | None) -> str:
+    if not formula:
+        return ""
+    return str(formula.get("text") or formula.get("latex") or "")
+
+
+def _leaf_note(nodes: dict[str, dict], step: dict) -> str:
+    """"x.grad = 4." once a named leaf's gradient is complete (narration.js leafNote)."""
+    if step.get("kind") != "edge" or not step.get("complete") or not step.get("leaf_grad"):
+        return ""
+    node = nodes.get(step.get("to"))
+    if not node or not node.get("name"):
+        return ""
+    lg = step["leaf_grad"]
+    if numel(lg["shape"]) <= 4:
+        return f"{node['name']}.grad = {short_text(lg)}."
+    return f"{node['name']}.grad now holds this {shape_text(lg['shape'])} tensor."
+
+
+def _sum_text(step: dict) -> str:
+    """3 + 3 + … = 4 so far: the contributions so far and the paths still to come."""
+    parts = [short_text(c) for c in step.get("contributions") or []]
+    parts += ["…"] * max(0, (step.get("expected") or 0) - len(parts))
+    total = short_text(step.get("grad")) + ("" if step.get("complete") else " so far")
+    return " + ".join(parts) + " = " + total
+
+
+def draw_caption(out: Out, cap: Caption, phase: str, x0: float, y0: float, width: float,
+                 ) -> float:
+    """The caption panel from y0; returns its height."""
+    y = y0 + 26
+    pill = f"{'◆' if phase == 'backward' else '●' if phase == 'forward' else '■'} {cap.phase}"
+    pw = ui_width(pill, 13) * 1.12 + 24   # bold text: a little wider
+    out.add("rect", {"x": x0, "y": y - 15, "width": pw, "height": 22, "rx": 11},
+            f"pill-{phase}")
+    out.add("text", {"x": x0 + 11, "y": y, "font-size": 13, "font-weight": 650},
+            f"pill-ink-{phase}", pill, cls="phase")
+    out.add("text", {"x": x0 + pw + 12, "y": y, "font-size": 13}, "muted", cap.counter,
+            cls="counter")
+    legend_x = x0 + width
+    for text, role in (("∇ gradient", "nabla"), ("◆ backward", "bwd"), ("● forward", "fwd")):
+        out.add("text", {"x": legend_x, "y": y, "font-size": 12, "text-anchor": "end"}, role,
+                text, cls="legend")
+        legend_x -= ui_width(text, 12) + 16
+    y += 30
+    size, lh = 17.0, 25.0
+    text = cap.sentence + (f" {cap.note}" if cap.note else "")
+    for line in wrap(text, width, lambda s: ui_width(s, size)):
+        out.add("text", {"x": x0, "y": y, "font-size": size}, "ink", line, cls="narration")
+        y += lh
+    mono = lambda s: len(s) * 0.6 * 14  # noqa: E731 - a measure for wrap
+    for label, body in cap.rows:
+        if not body:
+            continue
+        y += 8
+        out.add("text", {"x": x0, "y": y, "font-size": 12, "font-weight": 600}, "muted", label,
+                cls="f-label")
+        y += 20
+        lines = wrap(body, width, mono)
+        if len(lines) > 4:
+            lines = lines[:3] + [lines[3][:max(1, len(lines[3]) - 1)] + "…"]
+        for line in lines:
+            out.add("text", {"x": x0, "y": y, "font-size": 14, "font-family": MONO_FONT},
+                    "code", line, cls="f-text")
+            y += 20
+    return y - y0 + 10
+
+
+def _caption_height(cap: Caption, width: float) -> float:
+    scratch = Out("light")
+    return draw_caption(scratch, cap, "start", 0.0, 0.0, width)
+
+
+# ------------------------------------------------------------------------------------- render
+
+def render_svg(trace: dict, *, step: int = -1, theme: str = "auto") -> str:
+    """The graph at `step` (clamped into [-1, steps - 1]; -1 is the start) with its caption, as
+    one SVG document. theme: "light", "dark", or "auto" (light, dark where the viewer's system
+    prefers it)."""
+    theme = theme if theme in ("light", "dark", "auto") else "auto"
+    f = frame(trace, step)
+    nodes = trace.get("nodes") or []
+    lay = trace.get("layout") or {}
+    gw = _finite(lay.get("width"))
+    gh = _finite(lay.get("height")) if nodes else 80.0
+    width = max(gw + 2 * PAD, MIN_WIDTH)
+    graph_h = gh + 2 * PAD + 8
+    cap = caption(trace, f)
+    cap_h = _caption_height(cap, width - 2 * PAD)
+    height = graph_h + cap_h + 12
+    out = Out(theme)
+    title = f"chainrule — {cap.counter} · {cap.phase}: {cap.sentence}"
+    out.parts.append(
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_num(width)}" '
+        f'height="{_num(height)}" viewBox="0 0 {_num(width)} {_num(height)}" '
+        f'font-family="{xml_attr(MONO_FONT)}" font-size="12" role="img" '
+        f'data-step="{f.index}" data-steps="{f.count}" data-phase="{f.phase}" '
+        f'data-theme="{theme}">')
+    out.add("title", text=title)
+    out.add("desc", text=trace.get("source") or "")
+    if theme == "auto":
+        out.add("style", text=dark_css())
+    draw_defs(out)
+    out.add("rect", {"width": width, "height": graph_h}, "bg")
+    out.add("rect", {"width": width, "height": graph_h, "fill": "url(#cr-dots)"})
+    gx = (width - gw) / 2
+    out.push("g", {"transform": f"translate({_num(gx)},{_num(PAD + 8)})"}, cls="graph")
+    budget = Budget()
+    draw_edges(out, trace, f)
+    out.push("g", cls="nodes")
+    for n in nodes:
+        if n.get("kind") == "op":
+            draw_op(out, n, f)
+        else:
+            draw_tensor(out, n, f, budget)
+    out.pop("g")
+    draw_edge_labels(out, trace, f)
+    out.pop("g")
+    if not nodes:
+        out.add("text", {"x": width / 2, "y": graph_h / 2, "text-anchor": "middle",
+                         "font-family": UI_FONT, "font-size": 15}, "muted",
+                "No tensors were recorded.")
+    out.add("rect", {"y": graph_h, "width": width, "height": height - graph_h,
+                     "stroke-width": 0}, "panel")
+    out.add("line", {"x1": 0, "x2": width, "y1": graph_h, "y2": graph_h}, "rule")
+    out.push("g", {"font-family": UI_FONT}, cls="caption")
+    draw_caption(out, cap, f.phase if f.phase in ("forward", "backward") else "start", PAD,
+                 graph_h, width - 2 * PAD)
+    out.add("text", {"x": width - PAD, "y": height - 10, "text-anchor": "end", "font-size": 11,
+                     "fill-opacity": 0.7}, "muted", "chainrule", cls="brand")
+    out.pop("g")
+    out.pop("svg")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + "".join(out.parts) + "\n"
+
+
+def _finite(x: object) -> float:
+    return float(x) if isinstance(x, int | float) and math.isfinite(x) and x > 0 else 0.0
