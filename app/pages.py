@@ -1,4 +1,4 @@
-"""HTML pages: the player at / and the embeddable player at /embed."""
+"""HTML pages: the player at / and the embeddable player at /embed (options in the query)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,40 @@ TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent
 
 router = APIRouter(include_in_schema=False)
 
+# Embed options: query name → (allowed values, default). An unknown value falls back to the
+# default rather than failing: a typo in a course page should still show the lesson.
+# docs/embedding.md documents them; static/js/share.js builds them.
+EMBED_OPTIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "editor": (("hide", "show", "edit"), "hide"),   # the program: hidden, read-only, editable
+    "inputs": (("show", "hide"), "show"),           # free-variable sliders
+    "controls": (("all", "step", "none"), "all"),   # "step": step back/forward only
+    "theme": (("auto", "light", "dark"), "auto"),
+    "autoplay": (("0", "1"), "0"),
+}
+MAX_START_STEP = 10**9
+
+
+def embed_options(query: dict[str, str]) -> dict[str, str | int | None]:
+    """The embed's options from its query string, each one valid or its default."""
+    opts: dict[str, str | int | None] = {
+        name: query.get(name) if query.get(name) in allowed else default
+        for name, (allowed, default) in EMBED_OPTIONS.items()}
+    raw = query.get("step", "")
+    digits = raw[1:] if raw.startswith("-") else raw
+    opts["step"] = (max(-1, min(MAX_START_STEP, int(raw)))
+                    if digits.isdigit() and len(digits) < 12 else None)
+    return opts
+
 
 @router.get("/", response_class=HTMLResponse)
 async def index(request: Request) -> HTMLResponse:
-    return TEMPLATES.TemplateResponse(request, "index.html", {"embed": False})
+    theme = request.query_params.get("theme")
+    return TEMPLATES.TemplateResponse(request, "index.html", {
+        "embed": False, "theme": theme if theme in ("light", "dark") else "auto"})
 
 
 @router.get("/embed", response_class=HTMLResponse)
 async def embed(request: Request) -> HTMLResponse:
-    return TEMPLATES.TemplateResponse(request, "embed.html", {"embed": True})
+    opts = embed_options(dict(request.query_params))
+    return TEMPLATES.TemplateResponse(request, "embed.html", {
+        "embed": True, "opts": opts, "theme": opts["theme"]})

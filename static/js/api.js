@@ -12,12 +12,13 @@ export async function fetchExamples() {
 export function traceClient() {
   let controller = null;
   let counter = 0;
-  return async function trace(source, inputs) {
+  return async function trace(source, inputs, seed = 0) {
     if (controller) controller.abort();
     const mine = ++counter;
     controller = new AbortController();
     const payload = { source };
     if (inputs && Object.keys(inputs).length) payload.inputs = inputs;
+    if (seed) payload.seed = seed;
     try {
       const r = await fetch("/api/trace", {
         method: "POST",

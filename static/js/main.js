@@ -1,174 +1,98 @@
-// Boot and wiring: one store, one render function, modules that each draw one part of the page.
+// The page and the embed: the viewer (viewer.js) plus tracing through the API, the permalink in
+// the URL, the share dialogs (page) and the postMessage API (embed).
 import { fetchExamples, traceClient } from "./api.js";
-import { bindKeys, createControls } from "./controls.js";
 import { createEditor } from "./editor.js";
-import { createGraph } from "./graph.js";
+import { connectParent } from "./embed-api.js";
 import { createInputs } from "./inputs.js";
-import { createInspector } from "./inspect.js";
-import { createNarration, renderError } from "./narration.js";
-import { backwardStart, clampStep, frame, prepare } from "./player.js";
-import { createStore } from "./state.js";
-import { createZoom } from "./zoom.js";
+import { clampStep } from "./player.js";
+import { codeFromHash, decodeState, encodeState } from "./permalink.js";
+import { createSharing } from "./share.js";
+import { createViewer } from "./viewer.js";
 
 const $ = (sel) => document.querySelector(sel);
-const BASE_MS = 1100;     // one step at 1× speed
-const reduceMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
-
-const store = createStore({
-  status: "loading", examples: [], exampleId: null, trace: null, refused: null, step: -1,
-  playing: false, speed: 1, inputs: {}, runId: 0, source: "",
-});
+const body = document.body;
+const embedded = body.dataset.mode === "embed";
+const options = {
+  controls: body.dataset.controls || "all",
+  autoplay: body.dataset.autoplay === "1",
+  startStep: body.dataset.startStep === undefined ? null : Number(body.dataset.startStep),
+};
+// Actions a locked embed still allows from its own buttons and keys ("step only", "none").
+const LOCKED = {
+  all: null,
+  step: new Set(["step-forward", "step-back", "zoom-in", "zoom-out", "fit", "pan"]),
+  none: new Set(["zoom-in", "zoom-out", "fit", "pan"]),
+};
 
 const trace = traceClient();
-const inspector = createInspector($("[data-role=inspector]"), $("[data-role=tooltip]"));
-const svg = $("[data-testid=graph] svg");
-const graph = createGraph(svg, { onInspect: inspector.open, onHover: inspector.hover });
-const zoom = createZoom(svg, graph.viewport, { reducedMotion: () => reduceMotion.matches });
-const narration = createNarration($("[data-role=narration-panel]"));
-const controls = createControls($("[data-role=player]"), { onAction: act });
-const inputsPanel = $("[data-testid=inputs]");
-const inputs = inputsPanel ? createInputs(inputsPanel, { onChange: setInput }) : null;
 const editorRoot = $("[data-role=editor]");
 const editor = editorRoot ? createEditor(editorRoot, {
   onRun: () => runProgram(),
-  onInput: (text) => store.set({ source: text }),
-  readOnly: document.body.dataset.mode === "embed",
+  onInput: (text) => viewer.store.set({ source: text }),
+  readOnly: editorRoot.dataset.readonly === "true",
 }) : null;
-const errorBox = $("[data-testid=error]");
-const stdoutBox = $("[data-role=stdout]");
-const emptyBox = $("[data-role=empty]");
-let prep = null;
-let playTimer = 0;
-let playToken = 0;
-
-// ---------------------------------------------------------------- rendering
+const inputsPanel = $("[data-testid=inputs]");
+const inputs = inputsPanel ? createInputs(inputsPanel, { onChange: setInput }) : null;
+let parent = null;
+const viewer = createViewer(document, {
+  editor, inputs,
+  initial: { examples: [], exampleId: null, inputs: {}, seed: 0, runId: 0, source: "" },
+  onFrame: (s, f) => { if (parent) parent.announce(s, f); },
+});
+const { store } = viewer;
 
 store.subscribe((s, p) => {
-  document.body.dataset.state = s.status;
-  if (s.trace !== p.trace) loadTrace(s.trace, p.trace);
-  if (s.refused !== p.refused || s.trace !== p.trace) {
-    if (editor) editor.setError(s.refused || (s.trace && s.trace.error) || null, !!s.refused);
-  }
-  if (s.trace !== p.trace || s.step !== p.step || s.playing !== p.playing || s.speed !== p.speed) {
-    renderFrame(s, s.step !== p.step);
-  }
   if (s.source !== p.source || s.trace !== p.trace) {
     const run = $("[data-testid=run]");
     if (run) run.dataset.dirty = s.trace && s.source !== s.trace.source ? "true" : "false";
   }
+  if (!embedded && s.trace && (s.trace !== p.trace || s.step !== p.step)) rememberInUrl();
 });
 
-function loadTrace(t) {
-  if (!t) {
-    graph.load({ nodes: [], edges: [], steps: [], layout: { width: 0, height: 0 } });
-    prep = null;
-    if (emptyBox) emptyBox.hidden = false;
-    if (inputs) inputs.render({});
-    renderError(errorBox, null);
-    if (stdoutBox) { stdoutBox.hidden = true; stdoutBox.textContent = ""; }
-    return;
-  }
-  if (emptyBox) emptyBox.hidden = t.nodes.length > 0;
-  const rebuilt = graph.load(t);
-  prep = prepare(t);
-  if (rebuilt) zoom.fit(t.layout, { readable: true });
-  if (inputs) inputs.render(t.inputs);
-  renderError(errorBox, t.error);
-  if (stdoutBox) {
-    stdoutBox.hidden = !t.stdout;
-    stdoutBox.querySelector("pre").textContent = t.stdout || "";
-  }
-  document.body.dataset.nodes = String(t.nodes.length);
+// ---------------------------------------------------------------- permalink in the address bar
+
+let urlTimer = 0;
+/** Keep `#p=…` in the address bar in step with the view (replaceState: no history spam). */
+function rememberInUrl() {
+  clearTimeout(urlTimer);
+  urlTimer = setTimeout(async () => {
+    const code = await encodeState(currentState());
+    const url = new URL(location.href);
+    url.hash = `p=${code}`;
+    if (url.href !== location.href) history.replaceState(null, "", url);
+  }, 250);
 }
 
-function renderFrame(s, stepChanged) {
-  const t = s.trace;
-  const f = t && prep ? frame(t, s.step, prep)
-    : frame({ nodes: [], edges: [], steps: [], error: null }, -1);
-  graph.update(f);
-  narration.show(t, f);
-  controls.render({ trace: t, frame: f, playing: s.playing, speed: s.speed });
-  if (editor) editor.highlight(f.step ? f.step.span : null);
-  document.body.dataset.step = String(f.index);
-  document.body.dataset.phase = f.phase;
-  if (stepChanged && f.focus) zoom.ensureVisible(graph.nodeBox(f.focus), union([...f.lit]));
-}
-
-function union(ids) {
-  const boxes = ids.map((id) => graph.nodeBox(id)).filter(Boolean);
-  if (!boxes.length) return null;
-  const x0 = Math.min(...boxes.map((b) => b.x));
-  const y0 = Math.min(...boxes.map((b) => b.y));
-  const x1 = Math.max(...boxes.map((b) => b.x + b.w));
-  const y1 = Math.max(...boxes.map((b) => b.y + b.h));
-  return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
-}
-
-// ---------------------------------------------------------------- actions
-
-function act(action, arg) {
+function currentState() {
   const s = store.get();
   const t = s.trace;
-  const n = t ? t.steps.length : 0;
-  const go = (i) => store.set({ step: t ? clampStep(t, i) : -1 });
-  switch (action) {
-    case "toggle": return s.playing ? pause() : play();
-    case "step-forward": pause(); return go(s.step + 1);
-    case "step-back": pause(); return go(s.step - 1);
-    case "to-start": pause(); return go(-1);
-    case "to-end": pause(); return go(n - 1);
-    case "to-backward": {
-      pause();
-      const b = t ? backwardStart(t) : null;
-      return b === null ? undefined : go(b);
-    }
-    case "seek": pause(); return go(arg);
-    case "speed": store.set({ speed: arg }); if (s.playing) schedule(playToken); return undefined;
-    case "zoom-in": return zoom.zoomBy(1.25);
-    case "zoom-out": return zoom.zoomBy(0.8);
-    case "fit": return zoom.fit(graph.size);
-    case "pan": return zoom.panBy(arg[0], arg[1]);
-    default: return undefined;
-  }
+  return {
+    source: t ? t.source : s.source,
+    inputs: t ? pickInputs(t.inputs, s.inputs) : s.inputs,
+    seed: s.seed,
+    step: s.step,
+    inputCount: t && t.inputs ? Object.keys(t.inputs).length : 0,
+  };
 }
 
-function play() {
-  const s = store.get();
-  if (!s.trace || !s.trace.steps.length) return;
-  const token = ++playToken;
-  const restart = s.step >= s.trace.steps.length - 1;
-  store.set({ playing: true, step: restart ? -1 : s.step });
-  schedule(token);
-}
-
-function pause() {
-  playToken++;
-  clearTimeout(playTimer);
-  if (store.get().playing) store.set({ playing: false });
-}
-
-function schedule(token) {
-  clearTimeout(playTimer);
-  playTimer = setTimeout(() => {
-    const s = store.get();
-    if (token !== playToken || !s.playing || !s.trace) return;   // a stale loop stops here
-    const last = s.trace.steps.length - 1;
-    const next = Math.min(last, s.step + 1);
-    store.set({ step: next, playing: next < last });
-    if (next < last) schedule(token);
-  }, BASE_MS / store.get().speed);
+/** The inputs a user set that the program still has (defaults are not worth a link's bytes). */
+function pickInputs(traceInputs, set) {
+  const out = {};
+  for (const [k, v] of Object.entries(set || {})) if (traceInputs && k in traceInputs) out[k] = v;
+  return out;
 }
 
 // ---------------------------------------------------------------- tracing
 
-/** Run the editor's program from the start (a new program: playback stops, step -1). */
-async function runProgram(source = editor ? editor.value : store.get().source) {
-  pause();
+/** Run a program from the start. `startStep` opens at that step once the trace arrives. */
+async function runProgram(source = editor ? editor.value : store.get().source,
+  { inputs: given = null, seed = null, startStep = -1 } = {}) {
+  viewer.pause();
   const s = store.get();
   const sameProgram = s.trace && s.trace.source === source;
   store.set({ status: "loading", runId: s.runId + 1, source,
-    inputs: sameProgram ? s.inputs : {} });
-  await request(source, store.get().inputs, false);
+    inputs: given || (sameProgram ? s.inputs : {}), seed: seed === null ? s.seed : seed });
+  await request(source, store.get().inputs, startStep);
 }
 
 let inFlight = false;
@@ -188,27 +112,27 @@ async function retrace() {
       queued = false;
       const s = store.get();
       const source = s.trace ? s.trace.source : s.source;
-      await request(source, { ...(s.trace ? s.trace.inputs : {}), ...s.inputs }, true);
+      await request(source, { ...(s.trace ? s.trace.inputs : {}), ...s.inputs }, null);
     } while (queued);
   } finally {
     inFlight = false;
   }
 }
 
-async function request(source, inputValues, keepStep) {
+/** `startStep` null keeps the current step (a slider moved); a number opens there. */
+async function request(source, inputValues, startStep) {
   const runId = store.get().runId;
   store.set({ status: "loading" });
-  const r = await trace(source, inputValues);
+  const r = await trace(source, inputValues, store.get().seed);
   if (r.stale || store.get().runId !== runId) return;
   if (r.status === 200 && r.body && Array.isArray(r.body.nodes)) {
     const t = r.body;
-    const s = store.get();
-    const step = keepStep ? clampStep(t, s.step) : -1;
+    const step = clampStep(t, startStep === null ? store.get().step : startStep);
     store.set({ trace: t, refused: null, step, status: t.error ? "error" : "ready" });
     return;
   }
   const err = (r.body && r.body.error) || { message: httpMessage(r.status) };
-  pause();
+  viewer.pause();
   store.set({ trace: null, refused: { ...err, message: errText(err) }, step: -1,
     status: "error" });
 }
@@ -226,24 +150,44 @@ function httpMessage(status) {
 
 // ---------------------------------------------------------------- boot
 
+/** A locked embed ignores its own controls beyond what the lesson allows. */
+function guardedAct(action, arg) {
+  const allowed = LOCKED[options.controls] || null;
+  if (allowed && !allowed.has(action)) return undefined;
+  return viewer.act(action, arg);
+}
+
 async function boot() {
-  bindKeys(document, act);
-  const fit = $("[data-testid=fit]");
-  if (fit) fit.addEventListener("click", () => act("fit"));
-  for (const [id, a] of [["zoom-in", "zoom-in"], ["zoom-out", "zoom-out"]]) {
-    const b = $(`[data-testid=${id}]`);
-    if (b) b.addEventListener("click", () => act(a));
-  }
+  viewer.bind(document, embedded ? guardedAct : viewer.act);
   const run = $("[data-testid=run]");
   if (run) run.addEventListener("click", () => runProgram());
-  const select = $("[data-testid=examples]");
+  if (embedded) {
+    parent = connectParent(viewer, { load: loadState, preferredHeight });
+  } else {
+    createSharing(document, { getState: currentState });
+  }
+  const examples = await loadExamples();
+  store.set({ examples });
+  window.addEventListener("hashchange", () => { if (codeFromHash(location.hash)) openLink(); });
   const params = new URLSearchParams(location.search);
+  if (codeFromHash(location.hash)) return openLink();
+  const src = params.get("src");
+  const step = params.get("step") !== null ? Number(params.get("step")) : options.startStep;
+  if (src !== null) return loadState({ source: src, inputs: {}, seed: 0, step: step ?? -1 });
+  const ex = examples.find((e) => e.id === params.get("example")) || examples[0];
+  if (ex) return chooseExample(ex.id, false, step ?? -1);
+  store.set({ status: "ready" });
+  return undefined;
+}
+
+async function loadExamples() {
   let examples = [];
   try {
     examples = await fetchExamples();
   } catch {
     examples = [];
   }
+  const select = $("[data-testid=examples]");
   if (select) {
     for (const ex of examples) {
       const o = document.createElement("option");
@@ -254,35 +198,63 @@ async function boot() {
     }
     select.addEventListener("change", () => chooseExample(select.value));
   }
-  store.set({ examples });
-  const wanted = params.get("example");
-  const src = params.get("src");
-  if (src !== null) {
-    if (editor) editor.value = src;
-    await runProgram(src);
-  } else {
-    const ex = examples.find((e) => e.id === wanted) || examples[0];
-    if (ex) await chooseExample(ex.id, false);
-    else store.set({ status: "ready" });
-  }
+  return examples;
 }
 
-async function chooseExample(id, remember = true) {
+/** Open the program the URL's `#p=` code carries (a damaged link says so, in the error box). */
+async function openLink() {
+  let state;
+  try {
+    state = await decodeState(codeFromHash(location.hash));
+  } catch (err) {
+    store.set({ trace: null, status: "error",
+      refused: { kind: "link", message: err.message, line: null, col: null } });
+    return;
+  }
+  if (options.startStep !== null) state.step = options.startStep;
+  const match = store.get().examples.find((e) => e.source === state.source);
+  showExample(match || null);
+  await loadState(state);
+}
+
+async function loadState({ source, inputs: given, seed, step }) {
+  if (editor) editor.value = source;
+  await runProgram(source, { inputs: given, seed, startStep: step });
+  if (embedded && options.autoplay && store.get().trace) viewer.act("play");
+}
+
+function showExample(ex) {
+  const select = $("[data-testid=examples]");
+  if (select && ex && select.value !== ex.id) select.value = ex.id;
+  const about = $("[data-role=example-summary]");
+  if (about) about.textContent = ex ? ex.summary : "";
+  store.set({ exampleId: ex ? ex.id : null });
+}
+
+async function chooseExample(id, remember = true, startStep = -1) {
   const ex = store.get().examples.find((e) => e.id === id);
   if (!ex) return;
-  const select = $("[data-testid=examples]");
-  if (select && select.value !== id) select.value = id;
-  const about = $("[data-role=example-summary]");
-  if (about) about.textContent = ex.summary;
-  store.set({ exampleId: id });
-  if (editor) editor.value = ex.source;
+  showExample(ex);
   if (remember) {
     const url = new URL(location.href);
     url.searchParams.set("example", id);
     url.searchParams.delete("src");
+    url.searchParams.delete("step");
+    url.hash = "";
     history.replaceState(null, "", url);
   }
-  await runProgram(ex.source);
+  await loadState({ source: ex.source, inputs: {}, seed: 0, step: startStep });
+}
+
+/** The embed's preferred height: its content, with the graph at a height that suits it. */
+function preferredHeight() {
+  const graph = $("[data-testid=graph]");
+  const doc = document.documentElement;
+  const t = store.get().trace;
+  const width = graph ? graph.clientWidth : 600;
+  const natural = t && t.layout && t.layout.width ? (width * t.layout.height) / t.layout.width : 0;
+  const want = Math.max(300, Math.min(560, natural + 80));
+  return doc.scrollHeight - (graph ? graph.clientHeight : 0) + want;
 }
 
 boot();

@@ -151,9 +151,9 @@ export function createViewer(root, { editor = null, inputs = null, initial = {},
     }, BASE_MS / store.get().speed);
   }
 
-  /** Wire the keyboard and the zoom buttons (call once, after the page is built). */
-  function bind(keyTarget = document) {
-    bindKeys(keyTarget, act);
+  /** Wire the keyboard (through `keyAct`, which may refuse some actions) and the zoom buttons. */
+  function bind(keyTarget = document, keyAct = act) {
+    bindKeys(keyTarget, keyAct);
     for (const [id, a] of [["fit", "fit"], ["zoom-in", "zoom-in"], ["zoom-out", "zoom-out"]]) {
       const b = $(`[data-testid=${id}]`);
       if (b) b.addEventListener("click", () => act(a));
