@@ -112,7 +112,7 @@ def _build_trace(source: str, result: Any, limits: Limits) -> Trace:
     trace.edges = graph.edges
     if len(trace.nodes) > COLLAPSE_ABOVE:
         trace.layout, trace.collapsed = lay_out_grouped(trace.nodes, trace.edges, graph.groups,
-                                                        _placed)
+                                                        _placed_group)
     else:
         _apply_layout(trace)
     trace.groups = _groups(graph, trace.nodes)
@@ -233,23 +233,27 @@ class _Placed:
     routes: dict[str, tuple[tuple[float, float], ...]]
 
 
-LAYOUT_CACHE_SIZE = 128   # a big trace brings ~50 entries: its groups and the collapsed view
+LAYOUT_CACHE_SIZE = 8
+GROUP_LAYOUT_CACHE_SIZE = 256   # a big trace brings ~50: its groups' and its collapsed view
 _layouts: OrderedDict[tuple, _Placed] = OrderedDict()
+_group_layouts: OrderedDict[tuple, _Placed] = OrderedDict()
 _layouts_lock = threading.Lock()
 
 
-def _placed(lnodes: list[LayoutNode], ledges: list[LayoutEdge]) -> _Placed:
+def _placed(lnodes: list[LayoutNode], ledges: list[LayoutEdge], cache: OrderedDict | None = None,
+            size: int = LAYOUT_CACHE_SIZE) -> _Placed:
     """The rounded layout of this graph, from a small per-process cache when the same graph
     (ids, box sizes, edges) was laid out lately: moving a slider re-traces the same program with
     other numbers, and dot is deterministic, so only the first request pays for the layout.
     A hit reports the time the lookup took as `elapsed_ms`."""
+    cache = _layouts if cache is None else cache
     t0 = time.perf_counter()
     key = (tuple((n.id, n.width, n.height) for n in lnodes),
            tuple((e.id, e.source, e.target) for e in ledges))
     with _layouts_lock:
-        hit = _layouts.get(key)
+        hit = cache.get(key)
         if hit is not None:
-            _layouts.move_to_end(key)
+            cache.move_to_end(key)
     if hit is not None:
         return replace(hit, elapsed_ms=round((time.perf_counter() - t0) * 1000, 2))
     lay = layout_graph(lnodes, ledges)
@@ -259,10 +263,16 @@ def _placed(lnodes: list[LayoutNode], ledges: list[LayoutEdge]) -> _Placed:
                      {k: tuple((round(x, 1), round(y, 1)) for x, y in r)
                       for k, r in lay.routes.items()})
     with _layouts_lock:
-        _layouts[key] = placed
-        while len(_layouts) > LAYOUT_CACHE_SIZE:
-            _layouts.popitem(last=False)
+        cache[key] = placed
+        while len(cache) > size:
+            cache.popitem(last=False)
     return placed
+
+
+def _placed_group(lnodes: list[LayoutNode], ledges: list[LayoutEdge]) -> _Placed:
+    """A group's sublayout or a collapsed view, from their own cache: a big trace needs ~50
+    of them, which would flush the whole-graph cache on every slider move."""
+    return _placed(lnodes, ledges, _group_layouts, GROUP_LAYOUT_CACHE_SIZE)
 
 
 def _groups(graph: Graph, nodes: list[dict]) -> list[dict]:
