@@ -28,6 +28,7 @@ export function createViewer(root, { editor = null, inputs = null, initial = {},
   const svg = $("[data-testid=graph] svg");
   const graph = createGraph(svg, { onInspect: inspector.open, onHover: inspector.hover });
   const zoom = createZoom(svg, graph.viewport, { reducedMotion: () => reduceMotion.matches });
+  graph.attachZoom(zoom);
   const narration = createNarration($("[data-role=narration-panel]"));
   const controls = createControls($("[data-role=player]"), { onAction: act });
   const errorBox = $("[data-testid=error]");
@@ -61,7 +62,7 @@ export function createViewer(root, { editor = null, inputs = null, initial = {},
     if (emptyBox) emptyBox.hidden = t.nodes.length > 0;
     const rebuilt = graph.load(t);
     prep = prepare(t);
-    if (rebuilt) zoom.fit(t.layout, { readable: true });
+    if (rebuilt) zoom.fit(graph.size, { readable: true });   // big graphs: the collapsed view
     if (inputs) inputs.render(t.inputs);
     renderError(errorBox, t.error);
     if (stdoutBox) {

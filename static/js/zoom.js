@@ -1,10 +1,16 @@
 // Pan and zoom of the graph's viewport group: mouse wheel, drag, touch pinch (pointer events),
 // and a small API the keyboard handler calls (+/-/0, Shift+arrows).
+//
+// Level of detail: below LOD_BELOW on screen the svg gets the class `lod-far` and the CSS hides
+// numbers, small labels and decorations (12 px text is < 5 px there: unreadable, yet each glyph
+// costs paint on every pan frame). One class on the root, toggled only when the scale crosses
+// the threshold: no per-node work.
 
 const MIN_K = 0.08;
 const MAX_K = 6;
 const READABLE_BELOW = 0.5;   // a fit this small is unreadable (a wide graph on a phone) …
 const READABLE = 0.8;         // … so start at this scale instead, at the graph's inputs
+export const LOD_BELOW = 0.45;
 
 export function createZoom(svg, viewport, { reducedMotion = () => false } = {}) {
   let t = { x: 0, y: 0, k: 1 };
@@ -14,10 +20,34 @@ export function createZoom(svg, viewport, { reducedMotion = () => false } = {}) 
   let anim = 0;
   const pointers = new Map();
   let pinch = null;
+  let far = null;
+  let anchor = null;        // where a readable (not whole) fit starts: set by the graph
+  const listeners = [];
 
   function apply() {
     viewport.setAttribute("transform", `translate(${t.x.toFixed(2)},${t.y.toFixed(2)}) scale(${t.k.toFixed(4)})`);
     svg.setAttribute("data-zoom", t.k.toFixed(3));
+    const nowFar = t.k < LOD_BELOW;
+    if (nowFar !== far) {
+      far = nowFar;
+      svg.classList.toggle("lod-far", far);
+    }
+    for (const fn of listeners) fn(t, content);
+  }
+
+  /** The drawing changed size (a group opened): keep the view where it is. */
+  function setContent(size) {
+    content = size;
+    apply();
+  }
+
+  /** Centre the view on (x, y) in layout px, at the current scale (the overview's clicks). */
+  function centerOn(x, y) {
+    const r = rect();
+    cancelAnimationFrame(anim);
+    t = { ...t, x: r.width / 2 - x * t.k, y: r.height / 2 - y * t.k };
+    touched = true;
+    apply();
   }
 
   function rect() {
@@ -54,10 +84,15 @@ export function createZoom(svg, viewport, { reducedMotion = () => false } = {}) 
     const pad = Math.min(32, r.width * 0.05);
     let k = Math.max(MIN_K, Math.min(1.75, (r.width - 2 * pad) / size.width,
       (r.height - 2 * pad) / size.height));
-    if (readable && k < READABLE_BELOW) k = READABLE;
+    const small = readable && k < READABLE_BELOW;
+    if (small) k = READABLE;
     cancelAnimationFrame(anim);
-    const x = size.width * k <= r.width - 2 * pad ? (r.width - size.width * k) / 2 : pad;
-    const y = size.height * k <= r.height - 2 * pad ? (r.height - size.height * k) / 2 : pad;
+    let x = size.width * k <= r.width - 2 * pad ? (r.width - size.width * k) / 2 : pad;
+    let y = size.height * k <= r.height - 2 * pad ? (r.height - size.height * k) / 2 : pad;
+    if (small && anchor) {   // a big graph's first box, at the left, mid-height
+      x = pad - anchor.x * k;
+      y = r.height / 2 - (anchor.y + anchor.h / 2) * k;
+    }
     t = { k, x, y };
     fitMode = readable;
     apply();
@@ -148,5 +183,9 @@ export function createZoom(svg, viewport, { reducedMotion = () => false } = {}) 
   }
 
   apply();
-  return { fit, zoomBy, panBy, ensureVisible, get transform() { return { ...t }; } };
+  return { fit, zoomBy, panBy, ensureVisible, setContent, centerOn,
+    onChange(fn) { listeners.push(fn); },
+    setAnchor(box) { anchor = box; },
+    get size() { const r = rect(); return { width: r.width, height: r.height }; },
+    get transform() { return { ...t }; } };
 }
