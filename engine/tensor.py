@@ -13,6 +13,7 @@ import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from time import monotonic as _monotonic
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,11 @@ from engine.ops import Ctx, Op
 
 Span = tuple[int, int, int, int]   # line, col, end_line, end_col (1-based columns)
 _F64 = np.dtype(np.float64)
+# A 0-d float64 tensor holds a NumPy float64 scalar, not a 0-d array: the same float64
+# numbers, the same shape/dtype/size/item/astype, but arithmetic on it costs ~35 ns where a
+# 0-d array costs ~250-500 ns. Code reading `.data` must accept both (np.asarray gives the
+# array back); scalar graphs (micrograd-style MLPs) are the ones where per-op cost dominates.
+_F64S = np.float64
 
 
 @dataclass(eq=False, slots=True)
@@ -82,11 +88,11 @@ class Tape:
                              "time limit")
 
     def add_record(self, rec: Record) -> None:
-        budget = self.budget
+        budget, limits = self.budget, self.limits
         budget.ops += 1
-        if budget.ops > self.limits.max_ops:
-            raise LimitError(f"the program recorded more than {self.limits.max_ops:,} operations")
-        if budget.deadline_passed():
+        if budget.ops > limits.max_ops:
+            raise LimitError(f"the program recorded more than {limits.max_ops:,} operations")
+        if _monotonic() - budget.started > limits.max_seconds:   # Budget.deadline_passed
             self.check_time()
         if self.keep:
             self.records.append(rec)
@@ -166,16 +172,23 @@ class Tensor:
 
     def __init__(self, data: Any, requires_grad: bool = False, record: Record | None = None,
                  origin: str = "leaf") -> None:
-        arr = data if type(data) is np.ndarray else np.asarray(data)
-        if arr.dtype is _F64:
-            pass
-        elif arr.dtype.kind in "iub":
-            arr = arr.astype(np.int64, copy=False)
-        elif arr.dtype != np.float64:
-            arr = arr.astype(np.float64)
-        if requires_grad and arr.dtype.kind != "f":
-            raise ChainruleError("only floating-point tensors can require gradients "
-                                 "(integer tensors are class indices or data)")
+        if type(data) is _F64S:
+            arr = data
+        elif type(data) is float:
+            arr = _F64S(data)
+        else:
+            arr = data if type(data) is np.ndarray else np.asarray(data)
+            if arr.dtype is _F64:
+                pass
+            elif arr.dtype.kind in "iub":
+                arr = arr.astype(np.int64, copy=False)
+            elif arr.dtype != np.float64:
+                arr = arr.astype(np.float64)
+            if requires_grad and arr.dtype.kind != "f":
+                raise ChainruleError("only floating-point tensors can require gradients "
+                                     "(integer tensors are class indices or data)")
+            if arr.ndim == 0 and arr.dtype is _F64:
+                arr = arr[()]   # see _F64S
         self.data: np.ndarray = arr
         self.requires_grad = requires_grad
         self.grad: Tensor | None = None
@@ -218,40 +231,40 @@ class Tensor:
 
     # -- operators, so tests and notebooks can write x * y directly
     def __add__(self, o: Any) -> Tensor:
-        return _f().add(self, o)
+        return (_functional or _f()).add(self, o)
 
     def __radd__(self, o: Any) -> Tensor:
-        return _f().add(o, self)
+        return (_functional or _f()).add(o, self)
 
     def __sub__(self, o: Any) -> Tensor:
-        return _f().sub(self, o)
+        return (_functional or _f()).sub(self, o)
 
     def __rsub__(self, o: Any) -> Tensor:
-        return _f().sub(o, self)
+        return (_functional or _f()).sub(o, self)
 
     def __mul__(self, o: Any) -> Tensor:
-        return _f().mul(self, o)
+        return (_functional or _f()).mul(self, o)
 
     def __rmul__(self, o: Any) -> Tensor:
-        return _f().mul(o, self)
+        return (_functional or _f()).mul(o, self)
 
     def __truediv__(self, o: Any) -> Tensor:
-        return _f().div(self, o)
+        return (_functional or _f()).div(self, o)
 
     def __rtruediv__(self, o: Any) -> Tensor:
-        return _f().div(o, self)
+        return (_functional or _f()).div(o, self)
 
     def __pow__(self, o: Any) -> Tensor:
-        return _f().pow(self, o)
+        return (_functional or _f()).pow(self, o)
 
     def __rpow__(self, o: Any) -> Tensor:
-        return _f().pow(o, self)
+        return (_functional or _f()).pow(o, self)
 
     def __matmul__(self, o: Any) -> Tensor:
-        return _f().matmul(self, o)
+        return (_functional or _f()).matmul(self, o)
 
     def __neg__(self) -> Tensor:
-        return _f().neg(self)
+        return (_functional or _f()).neg(self)
 
 
 def _f() -> Any:
@@ -269,17 +282,24 @@ _functional: Any = None
 
 def apply(op: Op, inputs: tuple[Tensor, ...], **attrs: Any) -> Tensor:
     """Run `op` forward on `inputs` and record it on the active tape."""
-    tape = current_tape()
-    arrays = tuple([t.data for t in inputs])
+    tape = _active.get() or current_tape()
+    if len(inputs) == 2:   # most ops: no list comprehension for two arrays
+        arrays = (inputs[0].data, inputs[1].data)
+    else:
+        arrays = tuple([t.data for t in inputs])
     if op.check is not None:
         op.check(*arrays, **attrs)
     if _quiet.get():
-        out = np.asarray(op.forward(*arrays, **attrs))
+        out = op.forward(*arrays, **attrs)
     else:
         with np.errstate(all="ignore"):
-            out = np.asarray(op.forward(*arrays, **attrs))
-    if out.dtype.kind == "f" and out.dtype != np.float64:
-        out = out.astype(np.float64)
+            out = op.forward(*arrays, **attrs)
+    if type(out) is not _F64S:
+        out = np.asarray(out)
+        if out.dtype.kind == "f" and out.dtype != np.float64:
+            out = out.astype(np.float64)
+        if out.ndim == 0 and out.dtype is _F64:
+            out = out[()]
     requires = False
     for t in inputs:
         if t.requires_grad:

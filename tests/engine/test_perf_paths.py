@@ -17,6 +17,7 @@ import pytest
 from engine import functional as F
 from engine.backward import backward
 from engine.broadcast import reduced_axes, unbroadcast
+from engine.limits import Limits
 from engine.ops import OPS, _filled
 from engine.tensor import Tape, Tensor, apply, recording
 from tests.engine.test_ops_fd import CASES, SAMPLES, draw
@@ -123,7 +124,10 @@ def test_filled_is_np_full(shape, value):
     want = np.full(shape, value, dtype=np.float64)
     assert got.dtype == want.dtype and got.shape == want.shape
     np.testing.assert_array_equal(got, want)
-    assert got.flags.writeable
+    if shape == ():   # 0-d float tensors hold float64 scalars (engine/tensor.py)
+        assert type(got) is np.float64
+    else:
+        assert got.flags.writeable
 
 
 @pytest.mark.parametrize(("data", "dtype"), [
@@ -545,3 +549,61 @@ def test_traces_are_the_same_with_release():
     a["layout"].pop("elapsed_ms")
     b["layout"].pop("elapsed_ms")
     assert json.loads(json.dumps(a)) == b
+
+
+# ---------------------------------------------------------------- float64 scalars for 0-d tensors
+
+_BIG = Limits(max_ops=10**6, max_seconds=float("inf"))
+_SPECIAL = [0.0, -0.0, 1.5, -2.25, 1e308, -1e308, 5e-324, np.inf, -np.inf, np.nan]
+
+
+def _same_number(got, want) -> bool:
+    """Bit-for-bit: nan is nan, and 0.0 is not -0.0."""
+    return np.asarray(got).tobytes() == np.asarray(want).tobytes()
+
+
+def test_a_0d_float_tensor_holds_a_float64_scalar():
+    for data in (2.5, np.float64(2.5), np.asarray(2.5), np.asarray(2.5, dtype=np.float32),
+                 np.array([[2.5]]).reshape(())):
+        t = Tensor(data)
+        assert type(t.data) is np.float64 and t.shape == () and t.item() == 2.5
+    assert type(Tensor(3).data) is np.ndarray            # integers stay 0-d int64 arrays
+    assert type(Tensor(np.array([2.5])).data) is np.ndarray
+
+
+@pytest.mark.parametrize("name", ["add", "sub", "mul", "div", "relu"])
+def test_scalar_ops_are_the_ufuncs_on_0d_arrays(name):
+    """The scalar path (operators, relu without np.maximum) against the former forward:
+    NumPy's ufunc on 0-d arrays, for ordinary and special values."""
+    former = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide,
+              "relu": lambda a: np.maximum(a, 0)}[name]
+    pairs = [(a, b) for a in _SPECIAL for b in _SPECIAL]
+    with recording(Tape(limits=_BIG)):
+        for a, b in pairs:
+            args = (a,) if name == "relu" else (a, b)
+            out = apply(OPS[name], tuple(Tensor(x) for x in args))
+            assert type(out.data) is np.float64
+            with np.errstate(all="ignore"):
+                want = former(*(np.asarray(x) for x in args))
+            assert _same_number(out.data, want), (name, args, out.data, want)
+
+
+def _mlp_grads(shape: tuple[int, ...]) -> list[np.ndarray]:
+    """Gradients of a small relu/tanh MLP built from tensors of `shape` (() or (1,))."""
+    rng = np.random.default_rng(9)
+    tape = Tape(limits=_BIG)
+    with recording(tape):
+        xs = [Tensor(np.full(shape, v)) for v in rng.uniform(-1, 1, 3)]
+        ws = [Tensor(np.full(shape, v), requires_grad=True) for v in rng.uniform(-1, 1, 12)]
+        hs = [F.relu(ws[3 * j] * xs[0] + ws[3 * j + 1] * xs[1] - ws[3 * j + 2] / (xs[2] + 2.0))
+              for j in range(3)]
+        out = F.tanh(hs[0] * ws[9] + hs[1] * ws[10] + hs[2] * ws[11]) * 3.0 - hs[0]
+        backward(F.sum(out) if shape else out)
+    return [w.grad.data for w in ws] + [ev["total"] for ev in tape.events if ev["type"] == "edge"]
+
+
+def test_scalar_backward_equals_the_array_path():
+    scalar, array = _mlp_grads(()), _mlp_grads((1,))
+    assert len(scalar) == len(array) - 1          # the (1,) graph has one more edge: its sum
+    for s, a in zip(scalar, array[:12] + array[13:], strict=True):
+        assert _same_number(np.asarray(s).reshape(1), a)
