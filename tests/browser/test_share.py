@@ -7,6 +7,8 @@ other way round): these tests cross the two, so the mirrored field tables cannot
 from __future__ import annotations
 
 import re
+import struct
+import xml.etree.ElementTree as ET
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -154,3 +156,32 @@ def test_export_dialog_links_carry_this_view(page, server_url):
         assert parts.path == f"/api/export.{kind}"
         state = decode(parse_qs(parts.query)["p"][0])
         assert (state.source, state.step) == (source_of(NEURON), 0)
+
+
+def test_export_dialog_downloads_html_svg_and_a_2x_png(page, server_url, tmp_path):
+    open_example(page, server_url, NEURON)
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    page.click("[data-testid=export]")
+    with page.expect_download() as svg_dl:
+        page.click("[data-testid=export-svg]")
+    svg_path = tmp_path / "step.svg"
+    svg_dl.value.save_as(svg_path)
+    root = ET.parse(svg_path).getroot()
+    width, height = (float(root.get(k).removesuffix("px")) for k in ("width", "height"))
+
+    with page.expect_download() as png_dl:
+        page.click("[data-testid=export-png]")
+    png = tmp_path / "step.png"
+    png_dl.value.save_as(png)
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    png_w, png_h = struct.unpack(">II", data[16:24])   # the IHDR chunk: width, height
+    assert (png_w, png_h) == (round(width * 2), round(height * 2))
+
+    with page.expect_download() as html_dl:
+        page.click("[data-testid=export-html]")
+    html_path = tmp_path / "player.html"
+    html_dl.value.save_as(html_path)
+    text = html_path.read_text(encoding="utf-8")
+    assert text.startswith("<!doctype html>") and "chainrule-trace" in text
