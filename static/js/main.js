@@ -46,17 +46,21 @@ store.subscribe((s, p) => {
     const run = $("[data-testid=run]");
     if (run) run.dataset.dirty = s.trace && s.source !== s.trace.source ? "true" : "false";
   }
-  if (!embedded && s.trace && (s.trace !== p.trace || s.step !== p.step)) rememberInUrl();
+  if (s.trace && (s.trace !== p.trace || s.step !== p.step)) rememberInUrl();
 });
 
 // ---------------------------------------------------------------- permalink in the address bar
 
 let urlTimer = 0;
-/** Keep `#p=…` in the address bar in step with the view (replaceState: no history spam). */
+/** Keep `#p=…` in the address bar in step with the view (replaceState: no history spam);
+ *  in the embed, keep the "Open in chainrule" link on the same view instead. */
 function rememberInUrl() {
   clearTimeout(urlTimer);
   urlTimer = setTimeout(async () => {
     const code = await encodeState(currentState());
+    const full = $("[data-testid=open-full]");
+    if (full) full.href = new URL(`/#p=${code}`, location.href).href;
+    if (embedded) return;
     const url = new URL(location.href);
     url.hash = `p=${code}`;
     if (url.href !== location.href) history.replaceState(null, "", url);

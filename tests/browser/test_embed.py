@@ -9,11 +9,12 @@ network access checks, which is why the parent is served from loopback too.)
 from __future__ import annotations
 
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from app.permalink import ProgramState, encode
+from app.permalink import ProgramState, decode, encode
 from tests.browser.helpers import SETTLED, api_trace, source_of
 
 NEURON = "05_neuron"
@@ -171,6 +172,22 @@ def test_options_lock_the_lesson_to_stepping(course):
     assert embed_step(frame) == 3
     frame.locator("body").press("ArrowRight")
     frame.locator("body[data-step='4']").wait_for()
+
+
+def test_open_full_link_carries_the_view(course, server_url):
+    page, frame = course(f"controls=none&example={NEURON}")
+    page.evaluate("send({command: 'goto', step: 2})")
+    frame.locator("body[data-step='2']").wait_for()
+    link = frame.locator("[data-testid=open-full]")
+    deadline = time.monotonic() + 10
+    while True:   # the link follows the step 250 ms after it changes
+        href = link.get_attribute("href")
+        state = decode(href.split("#p=")[1]) if "#p=" in href else None
+        if (state and state.step == 2) or time.monotonic() > deadline:
+            break
+        page.wait_for_timeout(100)
+    assert href.startswith(f"{server_url}/#p=")
+    assert (state.source, state.step) == (source_of(NEURON), 2)
 
 
 def test_default_embed_hides_the_editor_and_unknown_options_fall_back(course):
