@@ -210,22 +210,25 @@ def dark_css() -> str:
 
 # --------------------------------------------------------------------------------- text widths
 
-_NARROW = set("il.,:;'|!fjtrI()[] ")
-_WIDE = set("mwMW@%")
+_NARROW = set("il.,:;'|!fjtrI()[]")
+_WIDE = set("mwMW@%—…")
 
 
 def ui_width(text: str, px: float) -> float:
-    """A generous estimate of `text`'s width in a proportional UI font (for wrapping)."""
+    """A generous estimate of `text`'s width in a proportional UI font, for wrapping: advances
+    of a wide one (DejaVu Sans), so narrower fonts only leave more room at the line ends."""
     w = 0.0
     for ch in text:
-        if ch in _NARROW:
-            w += 0.32
+        if ch == " ":
+            w += 0.33
+        elif ch in _NARROW:
+            w += 0.36
         elif ch in _WIDE:
-            w += 0.86
+            w += 1.0
         elif ch.isupper() or ch.isdigit():
-            w += 0.64
+            w += 0.72
         else:
-            w += 0.56
+            w += 0.63
     return w * px
 
 
@@ -635,9 +638,13 @@ def draw_caption(out: Out, cap: Caption, phase: str, x0: float, y0: float, width
         legend_x -= ui_width(text, 12) + 16
     y += 30
     size, lh = 17.0, 25.0
-    text = cap.sentence + (f" {cap.note}" if cap.note else "")
-    for line in wrap(text, width, lambda s: ui_width(s, size)):
+    for line in wrap(cap.sentence, width, lambda s: ui_width(s, size)):
         out.add("text", {"x": x0, "y": y, "font-size": size}, "ink", line, cls="narration")
+        y += lh
+    # the page's bold note ("w1.grad = 1."), on its own line here
+    for line in wrap(cap.note, width, lambda s: ui_width(s, size) * 1.1) if cap.note else []:
+        out.add("text", {"x": x0, "y": y, "font-size": size, "font-weight": 700}, "grad", line,
+                cls="narration leaf-note")
         y += lh
     mono = lambda s: len(s) * 0.6 * 14  # noqa: E731 - a measure for wrap
     for label, body in cap.rows:
