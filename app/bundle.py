@@ -226,3 +226,167 @@ def _wrap(module: Module, modules: dict[Path, Module]) -> str:
     lines.append(f"return {{ {', '.join(module.exports)} }};")
     lines.append("})();")
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- comments and indentation
+
+# After these characters (or keywords) a `/` starts a regular expression, elsewhere it divides.
+# The one ambiguity this misses is a regex right after `)` (`if (a) /x/.test(s)`), which our
+# modules do not write; tests/app/test_bundle.py checks the output token by token with acorn.
+_REGEX_AFTER = set("(,=:[!&|?{};+-*%<>~^")
+_REGEX_KEYWORDS = {"return", "typeof", "instanceof", "in", "of", "new", "delete", "void",
+                   "throw", "case", "do", "else", "yield", "await"}
+
+
+def strip_js(code: str) -> str:
+    """`code` without comments, indentation, trailing spaces and blank lines. Only text in
+    code position changes (never inside strings, templates or regexes), and every line break
+    that separated two tokens stays, so automatic semicolon insertion reads it the same."""
+    pieces, code_at_line_start = _lex_without_comments(code)
+    lines = "".join(pieces).split("\n")
+    out = []
+    for i, line in enumerate(lines):
+        ends_in_code = code_at_line_start[i + 1] if i + 1 < len(code_at_line_start) else True
+        if code_at_line_start[i]:
+            line = line.lstrip(" \t")
+        if ends_in_code:
+            line = line.rstrip(" \t")
+        if line or not (code_at_line_start[i] and ends_in_code):
+            out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def _lex_without_comments(code: str) -> tuple[list[str], list[bool]]:
+    """The text with comments replaced (a block comment by a space, or a newline when it held
+    one), and for each line of the result whether it starts in code position."""
+    out: list[str] = []
+    at_line_start = [True]
+    braces: list[int] = []      # for each open `${`, the brace depth inside it
+    depth = 0
+    i, n = 0, len(code)
+    last = ""                    # the last significant character or word, for `/`
+    state = "code"
+
+    def newline_in(text: str) -> None:
+        for _ in range(text.count("\n")):
+            at_line_start.append(state == "code")
+
+    while i < n:
+        c = code[i]
+        if state == "template":
+            j, kind = i, ""
+            while j < n and code[j] not in "`\\$":
+                j += 1
+            if j < n and code[j] == "\\":
+                j += 2
+            elif j < n and code[j] == "$" and code[j + 1:j + 2] == "{":
+                j, kind = j + 2, "open"
+            elif j < n and code[j] == "`":
+                j, kind = j + 1, "close"
+            elif j < n:
+                j += 1                               # a `$` not followed by `{`
+            chunk = code[i:j]
+            out.append(chunk)
+            newline_in(chunk)                    # lines starting inside the template: kept
+            if kind == "open":
+                braces.append(depth)
+                state, last = "code", "{"
+            elif kind == "close":
+                state, last = "code", "`"
+            i = j
+            continue
+        if c == "/" and code[i + 1:i + 2] == "/":
+            j = code.find("\n", i)
+            i = n if j < 0 else j
+            continue
+        if c == "/" and code[i + 1:i + 2] == "*":
+            j = code.find("*/", i + 2)
+            if j < 0:
+                raise BundleError("an unterminated /* comment")
+            gap = "\n" if "\n" in code[i:j] else " "
+            out.append(gap)
+            newline_in(gap)
+            i = j + 2
+            continue
+        if c in "\"'":
+            j = _end_of_string(code, i)
+            out.append(code[i:j])
+            i = j
+            last = c
+            continue
+        if c == "`":
+            state = "template"
+            out.append(c)
+            i += 1
+            continue
+        if c == "/" and (last == "" or last in _REGEX_AFTER or last in _REGEX_KEYWORDS):
+            j = _end_of_regex(code, i)
+            out.append(code[i:j])
+            i = j
+            last = "/re"
+            continue
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            if braces and braces[-1] == depth:
+                braces.pop()
+                state = "template"
+                out.append(c)
+                i += 1
+                continue
+            depth -= 1
+        if c.isalnum() or c in "_$":
+            j = i
+            while j < n and (code[j].isalnum() or code[j] in "_$"):
+                j += 1
+            out.append(code[i:j])
+            last = code[i:j]
+            i = j
+            continue
+        if c in "+-" and code[i + 1:i + 2] == c:
+            out.append(c + c)       # `i++ / 2` divides: after ++ or --, a `/` is division
+            last = c + c
+            i += 2
+            continue
+        if not c.isspace():
+            last = c
+        out.append(c)
+        if c == "\n":
+            at_line_start.append(True)
+        i += 1
+    if state != "code" or braces:
+        raise BundleError("an unterminated template literal")
+    return out, at_line_start
+
+
+def _end_of_string(code: str, i: int) -> int:
+    quote, j = code[i], i + 1
+    while j < len(code) and code[j] != quote:
+        if code[j] == "\n":
+            raise BundleError("a line break inside a string literal")
+        j += 2 if code[j] == "\\" else 1
+    if j >= len(code):
+        raise BundleError("an unterminated string literal")
+    return j + 1
+
+
+def _end_of_regex(code: str, i: int) -> int:
+    j, in_class = i + 1, False
+    while j < len(code):
+        c = code[j]
+        if c == "\n":
+            raise BundleError("a line break inside a regular expression")
+        if c == "\\":
+            j += 2
+            continue
+        if c == "[":
+            in_class = True
+        elif c == "]":
+            in_class = False
+        elif c == "/" and not in_class:
+            j += 1
+            while j < len(code) and (code[j].isalnum() or code[j] in "_$"):
+                j += 1      # flags
+            return j
+        j += 1
+    raise BundleError("an unterminated regular expression")

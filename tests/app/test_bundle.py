@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from app.bundle import BundleError, bundle
+from app.bundle import BundleError, bundle, strip_js
 from app.standalone import ENTRY, JS_DIR
 
 NODE = shutil.which("node")
@@ -136,3 +136,80 @@ def test_a_real_module_runs_from_its_module_bundle(tmp_path):
     code += ("const t = { steps: [{}, {}, {}] };\nconsole.log(JSON.stringify("
              "[99, -7, NaN, 1.6].map((i) => __mod_player.clampStep(t, i))));\n")
     assert json.loads(run_node(code, tmp_path, ".mjs")) == [2, -1, -1, 1]
+
+
+# ---------------------------------------------------------------- strip_js
+
+# Node's own copy of acorn (a full JavaScript parser) tokenizes the code before and after
+# stripping; the tokens, and which of them start a new line (automatic semicolons depend on
+# it), must be the same.
+TOKENS_JS = """
+const acorn = require("internal/deps/acorn/acorn/dist/acorn");
+const src = require("fs").readFileSync(process.argv[1], "utf8");
+const out = [];
+let prev = 0;
+for (const t of acorn.tokenizer(src, { ecmaVersion: "latest", locations: true })) {
+  const v = t.type.label === "regexp" ? `/${t.value.pattern}/${t.value.flags}` : t.value;
+  out.push([t.type.label, v === undefined ? null : v, t.loc.start.line !== prev]);
+  prev = t.loc.end.line;
+}
+console.log(JSON.stringify(out));
+"""
+
+
+def acorn_tokens(code: str, tmp_path: Path) -> list:
+    src = tmp_path / "code.js"
+    src.write_text(code, encoding="utf-8")
+    tool = tmp_path / "tokens.js"
+    tool.write_text(TOKENS_JS, encoding="utf-8")
+    done = subprocess.run([NODE, "--expose-internals", str(tool), str(src)],
+                          capture_output=True, text=True, timeout=60)
+    if done.returncode != 0 and "Cannot find module" in done.stderr:
+        pytest.skip("this node has no internal acorn")
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+TRICKY = r"""// a comment
+const a = 1; /* inline */ const b = a / 2 / 1;
+  /* several
+     lines */ const r = /\/\/[/*]x/g;   // a regex full of comment-like text
+const t = `line one
+    indented inside a template // not a comment /* nor this */
+  ${ {k: 1}.k + `inner
+      ${a}` } and \` and $ and \${b}`;
+const s = "// in a string", q = '/* in a string */';
+function f(x) {
+  return /re/.test(x)
+    ? x
+    : typeof /y/
+}
+let i = 0
+i++
+/ 2
+"""
+
+
+@needs_node
+def test_strip_js_keeps_every_token_and_line_break(tmp_path):
+    stripped = strip_js(TRICKY)
+    assert acorn_tokens(stripped, tmp_path) == acorn_tokens(TRICKY, tmp_path)
+    assert "// a comment" not in stripped and "several" not in stripped
+    # text inside the template keeps its indentation and its comment-like text
+    assert "\n    indented inside a template // not a comment /* nor this */\n" in stripped
+    assert "\n      ${a}`" in stripped
+
+
+@needs_node
+def test_strip_js_on_the_real_bundle_changes_no_token_and_saves_a_fifth(tmp_path):
+    full = bundle(ENTRY, JS_DIR)
+    stripped = strip_js(full)
+    assert acorn_tokens(stripped, tmp_path) == acorn_tokens(full, tmp_path)
+    assert len(stripped) < 0.85 * len(full)
+
+
+@pytest.mark.parametrize("code", ["const a = `open", "const s = 'open", "x = /open",
+                                  "/* open", "const s = 'a\nb'", "const r = /a\nb/"])
+def test_strip_js_refuses_what_it_cannot_read(code):
+    with pytest.raises(BundleError):
+        strip_js(code)
