@@ -120,6 +120,11 @@ def palettes() -> dict[str, dict[str, str]]:
     return out
 
 
+def colour(pal: dict[str, str], var: str) -> str:
+    """A role's colour: a palette entry, or a literal such as "none"."""
+    return var if var == "none" else pal.get(var, pal["ink"])
+
+
 def _mix(a: str, b: str, wa: float) -> str:
     ra, rb = _rgb(a), _rgb(b)
     return "#" + "".join(f"{round(x * wa + y * (1 - wa)):02x}" for x, y in zip(ra, rb,
@@ -168,7 +173,7 @@ class Out:
     def paint(self, role: str) -> str:
         props = ROLES[role]
         return f'class="cr-{role}"' + "".join(
-            f' {prop}="{self.pal.get(var, "#888")}"' for prop, var in props.items())
+            f' {prop}="{colour(self.pal, var)}"' for prop, var in props.items())
 
     def add(self, tag: str, attrs: dict[str, object] | None = None, role: str | None = None,
             text: str | None = None, cls: str = "") -> None:
@@ -203,7 +208,7 @@ def dark_css() -> str:
     """The repaint for viewers whose system scheme is dark (theme "auto")."""
     dark = palettes()["dark"]
     rules = "".join(
-        f".cr-{role}{{" + ";".join(f"{p}:{dark.get(v, '#888')}" for p, v in props.items()) + "}"
+        f".cr-{role}{{" + ";".join(f"{p}:{colour(dark, v)}" for p, v in props.items()) + "}"
         for role, props in ROLES.items())
     return f"@media (prefers-color-scheme: dark){{{rules}}}"
 

@@ -132,6 +132,12 @@ def test_start_shows_leaves_but_no_gradients_and_ghosts_the_rest():
     leaves = {n["id"] for n in trace["nodes"] if n.get("origin") == "leaf"}
     assert leaves and not leaves & ghosts
     assert {k[0] for k in shown} == leaves
+    # a pending node is an outline only (app.css: .node[data-shown=false] .box fill transparent)
+    for g in root.iter(f"{SVG}g"):
+        if g.get("data-shown") == "false" and "node" in g.get("class", ""):
+            box = next(r for r in g.iter(f"{SVG}rect") if "cr-box-ghost" in r.get("class", ""))
+            assert box.get("fill") == "none" and box.get("stroke-dasharray") == "4 3"
+    assert ".cr-box-ghost{fill:none;" in render_svg(trace, step=-1, theme="auto")
 
 
 def test_a_running_sum_shows_while_paths_are_still_arriving():
