@@ -26,22 +26,25 @@ JS_DIR = ROOT / "static" / "js"
 CSS_PATH = ROOT / "static" / "css" / "app.css"
 ENTRY = JS_DIR / "standalone.js"
 THEMES = ("auto", "light", "dark")
+LAYOUTS = ("page", "compact")
 
 _ENV = Environment(loader=FileSystemLoader(str(ROOT / "templates")),
                    autoescape=select_autoescape(["html"]), keep_trailing_newline=True)
 
 
 def build_html(trace: dict, *, step: int = -1, theme: str = "auto",
-               title: str | None = None) -> str:
+               title: str | None = None, layout: str = "page") -> str:
     """The standalone player for `trace` (a parsed /api/trace body), opening at `step`
     (-1: the start; clamped to the trace's steps) in `theme` ("auto" follows the viewer's
-    system setting)."""
+    system setting). `layout="compact"` (notebook cells) puts the player first, no header."""
     if theme not in THEMES:
         raise ValueError(f"theme must be one of {', '.join(THEMES)}, not {theme!r}")
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, not {layout!r}")
     script, css = _assets(_asset_stamp())
     last = len(trace.get("steps") or []) - 1
     return _ENV.get_template("standalone.html").render(
-        title=title or "chainrule player", theme=theme, version=__version__,
+        title=title or "chainrule player", theme=theme, layout=layout, version=__version__,
         step=max(-1, min(int(step), last)), css=css, script=script,
         trace_json=json_for_script(trace), csp=content_security_policy(script))
 

@@ -53,10 +53,11 @@ def trace(source: str, inputs: dict[str, float] | None = None, *, seed: int | No
 
 
 def export_html(source: str, inputs: dict[str, float] | None = None, *, seed: int | None = None,
-                step: int | None = None, theme: str = "auto", title: str | None = None) -> str:
+                step: int | None = None, theme: str = "auto", title: str | None = None,
+                layout: str = "page") -> str:
     """One self-contained HTML file that plays `source` offline (see app/standalone.py)."""
     return build_html(trace(source, inputs, seed=seed), step=-1 if step is None else step,
-                      theme=theme, title=title)
+                      theme=theme, title=title, layout=layout)
 
 
 class Player:
@@ -88,7 +89,8 @@ def show(source: str, inputs: dict[str, float] | None = None, *, seed: int | Non
     """The player for `source`, opening at `step` (None: the start). A refused program shows
     its error message in the cell instead of raising."""
     try:
-        document = export_html(source, inputs, seed=seed, step=step, theme=theme, title=title)
+        document = export_html(source, inputs, seed=seed, step=step, theme=theme, title=title,
+                               layout="compact")
     except RefusedProgram as e:
         return Player(None, height=height, error=e)
     return Player(document, height=height)
@@ -98,7 +100,7 @@ def trace_html(t: Trace, *, step: int = -1, height: int = DEFAULT_HEIGHT) -> str
     """Trace._repr_html_: the player for an engine Trace. The dict goes through the same JSON
     encoding as the server's answer, so the player reads exactly what it reads there."""
     data = json.loads(dumps(t.to_dict()))
-    return iframe(build_html(data, step=step), height=height)
+    return iframe(build_html(data, step=step, layout="compact"), height=height)
 
 
 def iframe(document: str, *, height: int = DEFAULT_HEIGHT) -> str:

@@ -87,9 +87,11 @@ def test_a_forced_theme_is_set_on_the_root_element(theme):
     assert ":root[data-theme=dark]" in html
 
 
-def test_a_bad_theme_is_refused():
+def test_a_bad_theme_or_layout_is_refused():
     with pytest.raises(ValueError, match="theme"):
         build_html(trace("y = x ** 2"), theme="neon")
+    with pytest.raises(ValueError, match="layout"):
+        build_html(trace("y = x ** 2"), layout="poster")
 
 
 def test_the_title_is_escaped_and_the_footer_is_there():

@@ -156,6 +156,10 @@ def test_notebook_players_render_inside_their_iframes(offline, tmp_path):
     assert one.locator("body").get_attribute("data-step") == "1"
     assert two.locator("body").get_attribute("data-step") == "-1"
     assert one.locator("[data-testid=graph] svg [data-node-id]").count() > 0
+    # the compact layout: the graph first, the program under the player
+    graph_y = one.locator("[data-testid=graph]").bounding_box()["y"]
+    assert graph_y < one.locator("[data-testid=source]").bounding_box()["y"]
+    assert one.locator(".standalone-top").is_hidden()
     # playing one player leaves the other where it was
     two.locator("[data-testid=to-end]").click()
     steps = json.loads(DATA.search(second.html)[2])["steps"]
