@@ -297,8 +297,8 @@ def _route_samples(route: list) -> list[tuple[float, float]]:
     out = [(float(route[0][0]), float(route[0][1]))]
     for k in range(1, len(route) - 2, 3):
         p0, c1, c2, p1 = route[k - 1], route[k], route[k + 1], route[k + 2]
-        for j in range(1, 25):
-            t = j / 24
+        for j in range(1, 9):
+            t = j / 8
             u = 1 - t
             out.append(tuple(u ** 3 * p0[i] + 3 * u * u * t * c1[i] + 3 * u * t * t * c2[i]
                              + t ** 3 * p1[i] for i in (0, 1)))
@@ -501,19 +501,20 @@ def draw_edge_labels(out: Out, trace: dict, f: Frame) -> None:
             if e["id"] not in f.shown_edges:
                 continue                    # the page hides a pending edge's labels
             route = e.get("route") or []
-            frac = (k + 1) / (len(group) + 1) if len(group) > 1 else 0.5
-            p = point_along(route, frac)
-            mid = point_along(route, 0.5) if len(group) > 1 else p
             lit = e["id"] in f.lit_edges
             shape = shape_text(e["shape"]) if e.get("shape") and not k else ""
             room = math.dist(route[0], route[-1]) if len(route) >= 2 else 0.0
             cramped = room < max(len(shape) * 6, 22) + 6
+            s = f.locals.get(e["id"])
+            if not (shape and (lit or not cramped)) and s is None:
+                continue                    # nothing to write on this edge
             out.push("g", {"data-edge-id": e["id"], "data-lit": "true" if lit else None},
                      cls="edge-label")
+            p = point_along(route, (k + 1) / (len(group) + 1) if len(group) > 1 else 0.5)
             if shape and (lit or not cramped):
+                mid = point_along(route, 0.5) if len(group) > 1 else p
                 out.add("text", {"x": mid[0], "y": mid[1] - 4, "text-anchor": "middle",
                                  "font-size": 10, **halo}, "edge-shape", shape, cls="edge-shape")
-            s = f.locals.get(e["id"])
             if s is not None:
                 out.add("text", {"x": p[0], "y": p[1] + 13, "text-anchor": "middle",
                                  "font-size": 12 if lit else 11, "font-weight": 700,
