@@ -2,9 +2,10 @@
 
 Each worker runs one trace at a time under a memory cap (RLIMIT_AS). The parent waits for the
 answer up to the time limit plus a grace period; past that it kills the worker, starts a fresh
-one, and answers with a limit error. Other requests keep flowing through the other workers;
-a program that already ran slow waits in its own lane, so that one runaway sent again and
-again cannot take every worker (see `run_async`).
+one, and answers with a limit error. Other requests keep flowing: a job still running after
+half a second gives its slot up to a spare worker and runs on at a lower CPU priority (see
+`WorkerPool`), and a program that already ran slow waits in its own lane, so that one runaway
+sent again and again cannot fill the spares (see `run_async`).
 """
 
 from __future__ import annotations
@@ -29,7 +30,10 @@ from engine.limits import Limits
 
 GRACE_SECONDS = 1.5       # layout and serialisation after the program's own time limit
 SLOW_SOURCES = 4096       # sources remembered as slow (their hashes), least recent dropped
-PRELOAD = ["engine.trace", "engine.lang", "engine.layout", "app.runner", "numpy"]
+SPILL_AFTER = 0.5         # s: a job still running then leaves its slot to a spare worker
+SPILLED_NICE = 10         # its CPU priority from then on (0 normal, 19 lowest)
+PRELOAD = ["engine.trace", "engine.lang", "engine.layout", "app.runner", "numpy",
+           "app.worker_warmup"]
 
 
 def _worker_main(conn: Connection, memory_bytes: int) -> None:
@@ -67,24 +71,47 @@ def internal_error_response(e: Exception, limits: Limits) -> tuple[int, bytes]:
 class _Worker:
     process: Any
     conn: Connection
+    niced: bool = False
+
+
+class _Pending:
+    """`_wait`'s answer when the job is still running."""
+
+
+PENDING = _Pending()
 
 
 class WorkerPool:
-    """A fixed set of worker processes, handed out one request at a time."""
+    """`size` worker processes for normal work, plus up to `spares` more for jobs that run long.
 
-    def __init__(self, size: int, memory_bytes: int) -> None:
+    A job that is still running after `spill_after` seconds is a likely runaway: it leaves the
+    `size` fast slots (so the next request starts at once, on an idle or a freshly spawned
+    worker), and its process gets a lower CPU priority (nice), so that it stops at its own
+    time limit as before but takes CPU only when the short jobs leave some. At most `spares`
+    jobs are spilled at a time; past that a long job keeps its slot and others wait for it, at
+    most its own limit. Spilled workers are retired after their job (their priority cannot be
+    raised back without privileges) and the pool shrinks back to `size` idle workers."""
+
+    def __init__(self, size: int, memory_bytes: int, spares: int | None = None,
+                 spill_after: float = SPILL_AFTER) -> None:
         self.size = size
+        self.spares = size if spares is None else spares
+        self.spill_after = spill_after
         self.memory_bytes = memory_bytes
         self._ctx = mp.get_context("forkserver")
         self._ctx.set_forkserver_preload(PRELOAD)
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
-        self._limiter: anyio.CapacityLimiter | None = None
+        self._live = 0            # worker processes started and not yet retired (under _lock)
+        self._spilled = 0         # jobs running outside the fast slots (event loop only)
+        self._fast: anyio.CapacityLimiter | None = None
+        self._threads: anyio.CapacityLimiter | None = None
         self._slow_limiter: anyio.CapacityLimiter | None = None
         self._slow: OrderedDict[bytes, None] = OrderedDict()   # sources that ran slow, LRU
         self.restarts = 0
+        self.spills = 0           # jobs that left their slot (counted for tests and the bench)
         for _ in range(size):
-            self._idle.put(self._spawn())
+            self._add_idle()
 
     def _spawn(self) -> _Worker:
         parent, child = self._ctx.Pipe()
@@ -94,32 +121,102 @@ class WorkerPool:
         child.close()
         return _Worker(proc, parent)
 
-    def run(self, job: tuple, timeout: float) -> tuple[int, bytes] | None:
-        """Run `job` on an idle worker; None when it had to be killed (time or crash)."""
-        worker = self._idle.get()
+    def _add_idle(self) -> None:
+        with self._lock:
+            self._live += 1
+        self._idle.put(self._spawn())
+
+    # -- blocking steps, run in a thread -------------------------------------------------
+
+    def _start(self, job: tuple) -> _Worker | None:
+        """Hand `job` to an idle worker, spawning one if none is idle (the caller holds a slot,
+        so the pool is below its cap); None if the worker died on the way."""
+        try:
+            worker = self._idle.get_nowait()
+        except queue.Empty:
+            with self._lock:
+                self._live += 1
+            worker = self._spawn()
         try:
             worker.conn.send(job)
-            if worker.conn.poll(timeout):
-                result = worker.conn.recv()
-                self._idle.put(worker)
-                return result
-        except (EOFError, OSError, BrokenPipeError):
-            pass
-        self._replace(worker)
-        return None
+        except (OSError, BrokenPipeError):
+            self._finish(worker, healthy=False)
+            return None
+        return worker
+
+    def _wait(self, worker: _Worker, seconds: float) -> tuple[int, bytes] | _Pending | None:
+        """The job's answer; PENDING if it is still running after `seconds`; None if the
+        worker died."""
+        try:
+            if worker.conn.poll(max(0.0, seconds)):
+                return worker.conn.recv()
+        except (EOFError, OSError):
+            return None
+        return PENDING
+
+    def _finish(self, worker: _Worker, healthy: bool) -> None:
+        """Back to the idle workers, or retired: killed (stuck or dead), deprioritised, or a
+        spare no longer needed. Keeps `size` workers alive."""
+        keep = healthy and not worker.niced
+        with self._lock:
+            if keep and self._live > self.size:
+                keep = False
+            if not keep:
+                self._live -= 1
+                if not healthy:
+                    self.restarts += 1
+            refill = self._live < self.size
+        if keep:
+            self._idle.put(worker)
+        else:
+            self._retire(worker)
+        if refill:
+            self._add_idle()
+
+    def _retire(self, worker: _Worker) -> None:
+        worker.process.kill()
+        worker.process.join(timeout=5)
+        worker.conn.close()
+
+    def _deprioritise(self, worker: _Worker) -> None:
+        with self._lock:
+            self.spills += 1
+        with contextlib.suppress(OSError, ProcessLookupError):
+            os.setpriority(os.PRIO_PROCESS, worker.process.pid, SPILLED_NICE)
+        worker.niced = True
+        # A spare ready for the next request: spawning takes a moment, better now than when
+        # a request is waiting for it.
+        with self._lock:
+            spare = self._idle.empty() and self._live < self.size + self.spares
+        if spare:
+            self._add_idle()
+
+    # -- the two ways in ---------------------------------------------------------------------
+
+    def run(self, job: tuple, timeout: float) -> tuple[int, bytes] | None:
+        """Run `job` on a worker, blocking; None when it had to be killed (time or crash).
+        No slots and no spilling: for one caller at a time (tests, scripts)."""
+        worker = self._start(job)
+        if worker is None:
+            return None
+        result = self._wait(worker, timeout)
+        done = not isinstance(result, _Pending) and result is not None
+        self._finish(worker, healthy=done)
+        return result if done else None
 
     async def run_async(self, job: tuple, timeout: float) -> tuple[int, bytes] | None:
-        """`run` from the event loop. Requests wait for a free worker here, in the loop, so
+        """`run` from the event loop. Requests wait for a free slot here, in the loop, so
         they never hold one of the shared threads (static files, other routes) while queued.
 
         A program that ran slow before (a runaway sent again: same source, other inputs)
-        first waits in its own lane, which may hold at most `size - 1` workers: repeated
-        runaways queue behind each other, and at least one worker stays free for everyone
-        else. One that cannot enter the lane within `timeout` is not run again: it gets a
-        limit error at once (so its client never waits more than about twice its limit).
+        first waits in its own lane, which may hold at most `size - 1` jobs: repeated
+        runaways queue behind each other instead of filling the spares. One that cannot enter
+        the lane within `timeout` is not run again: it gets a limit error at once (so its
+        client never waits more than about twice its limit).
         Slow: killed, or longer than half the program's time limit."""
-        if self._limiter is None or self._slow_limiter is None:
-            self._limiter = anyio.CapacityLimiter(self.size)
+        if self._fast is None or self._slow_limiter is None:
+            self._fast = anyio.CapacityLimiter(self.size)
+            self._threads = anyio.CapacityLimiter(self.size + self.spares)
             self._slow_limiter = anyio.CapacityLimiter(max(1, self.size - 1))
         key = hashlib.blake2b(job[0].encode("utf-8", "surrogatepass"), digest_size=16).digest()
         if key not in self._slow:
@@ -140,10 +237,9 @@ class WorkerPool:
 
     async def _run_timed(self, job: tuple, timeout: float, key: bytes) \
             -> tuple[int, bytes] | None:
-        def timed() -> tuple[tuple[int, bytes] | None, float]:
-            started = time.monotonic()
-            return self.run(job, timeout), time.monotonic() - started
-        result, took = await anyio.to_thread.run_sync(timed, limiter=self._limiter)
+        started = time.monotonic()
+        result = await self._run_fair(job, timeout, key in self._slow)
+        took = time.monotonic() - started
         limits: Limits = job[3]
         if result is None or took > limits.max_seconds / 2:
             self._slow[key] = None
@@ -154,13 +250,54 @@ class WorkerPool:
             self._slow.pop(key, None)
         return result
 
-    def _replace(self, worker: _Worker) -> None:
-        worker.process.kill()
-        worker.process.join(timeout=5)
-        worker.conn.close()
-        with self._lock:
-            self.restarts += 1
-        self._idle.put(self._spawn())
+    async def _run_fair(self, job: tuple, timeout: float, known_slow: bool) \
+            -> tuple[int, bytes] | None:
+        """Run the job in a fast slot; past `spill_after` (or at once, for a program known to
+        run slow), give the slot up, if a spare is allowed, and let it finish at a lower
+        priority."""
+        assert self._fast is not None
+        spill_now = known_slow and self._spilled < self.spares
+        if spill_now:
+            self._spilled += 1
+        else:
+            await self._fast.acquire()
+        # Shielded: once a worker has the job, it is waited for and handed back (or killed)
+        # whatever happens to the request.
+        with anyio.CancelScope(shield=True):
+            state = {"fast": not spill_now, "spilled": spill_now}
+            try:
+                return await self._run_on_worker(job, timeout, state)
+            finally:
+                if state["fast"]:
+                    self._fast.release()
+                if state["spilled"]:
+                    self._spilled -= 1
+
+    async def _run_on_worker(self, job: tuple, timeout: float, state: dict[str, bool]) \
+            -> tuple[int, bytes] | None:
+        assert self._fast is not None and self._threads is not None
+        run_sync, started = anyio.to_thread.run_sync, time.monotonic()
+        worker = await run_sync(self._start, job, limiter=self._threads)
+        if worker is None:
+            return None
+        result: tuple[int, bytes] | _Pending | None = PENDING
+        if state["spilled"]:
+            await run_sync(self._deprioritise, worker, limiter=self._threads)
+        else:
+            result = await run_sync(self._wait, worker, min(self.spill_after, timeout),
+                                    limiter=self._threads)
+            if isinstance(result, _Pending) and self._spilled < self.spares:
+                self._spilled += 1
+                state["spilled"] = True
+                self._fast.release()
+                state["fast"] = False
+                await run_sync(self._deprioritise, worker, limiter=self._threads)
+        if isinstance(result, _Pending):
+            left = timeout - (time.monotonic() - started)
+            result = await run_sync(self._wait, worker, left, limiter=self._threads)
+        done = not isinstance(result, _Pending) and result is not None
+        await run_sync(self._finish, worker, done, limiter=self._threads)
+        return result if done and not isinstance(result, _Pending) else None
 
     def close(self) -> None:
         while True:

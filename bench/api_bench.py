@@ -14,16 +14,12 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
-import os
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from app.devserver import local_server
 from app.gallery import examples
 from app.runner import trace_response
 from bench.programs import program_of_size
@@ -106,46 +102,12 @@ def in_process(runs: int = 30, big_runs: int = 5) -> list[dict]:
 # ---------------------------------------------------------------------------------- server
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
 def serve(env_extra: dict[str, str] | None = None) -> Iterator[int]:
-    """`python -m app.cli serve` on a free port; yields the port once /healthz answers."""
-    port = _free_port()
-    env = {**os.environ, **(env_extra or {})}
-    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1",
-                             "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError("the server exited before answering /healthz")
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    conn.close()
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the server did not answer /healthz within 60 s")
-            time.sleep(0.1)
-        yield port
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+    """`python -m app.cli serve` on a free port (app/devserver.py); yields the port once
+    /healthz answers."""
+    with local_server(env_extra) as url:
+        yield int(url.rsplit(":", 1)[1])
 
 
 def _post(conn: http.client.HTTPConnection, body: bytes) -> tuple[int, int]:

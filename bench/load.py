@@ -26,19 +26,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+
+from app.devserver import local_server
 
 ROOT = Path(__file__).resolve().parents[1]
 README = Path(__file__).with_name("README.md")
@@ -87,46 +84,6 @@ class Run:
 
 
 # ---------------------------------------------------------------- the server
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def serve(env: dict[str, str] | None = None, log: Path | None = None) -> Iterator[str]:
-    """`python -m app.cli serve` on a free 127.0.0.1 port; yields its URL; stops it after.
-    The server's output goes to `log` (appended), else nowhere."""
-    port = free_port()
-    out = open(log, "ab") if log else subprocess.DEVNULL   # noqa: SIM115 - closed below
-    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1",
-                             "--port", str(port)], cwd=ROOT,
-                            env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
-                            stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the server did not start")
-            time.sleep(0.1)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if log:
-            out.close()
 
 
 # ---------------------------------------------------------------- the clients
@@ -295,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
         for workers in (int(w) for w in args.workers.split(",")):
             env = {"CHAINRULE_MAX_SECONDS": f"{args.max_seconds:g}",
                    "CHAINRULE_WORKERS": str(workers)}
-            with serve(env, args.server_log) as url:
+            with local_server(env, log=args.server_log) as url:
                 runs += go(url, workers)
     text = table(runs)
     print(text)

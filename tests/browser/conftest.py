@@ -1,6 +1,7 @@
 """Browser fixtures: a real server in a subprocess, Debian's Chromium, and a strict `page`.
 
-- `server_url`: `python -m uvicorn app.main:app` on a free port, ready once /healthz answers.
+- `server_url`: `python -m uvicorn app.main:app` on a free port, ready once /healthz answers
+  (app/devserver.py, which the HTTP tests and the benchmarks use too).
 - `browser`: headless Chromium from CHROMIUM_PATH (default /usr/bin/chromium); tests skip when
   neither it nor Playwright is available.
 - `page`: a fresh context per test (1280×900, light scheme). The test FAILS when the page logs a
@@ -14,15 +15,12 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+
+from app.devserver import local_server
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -36,44 +34,14 @@ def pytest_configure(config):
                                        "regex do not fail the test")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def server_url():
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = open(ARTIFACTS / "server.log", "w")  # noqa: SIM115 - open for the whole session
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 40
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"the server exited with code {proc.returncode}")
-            try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the server did not answer /healthz within 40 s")
-            time.sleep(0.2)
+    log = ARTIFACTS / "server.log"
+    log.write_bytes(b"")    # this session's log only
+    with local_server(log=log, ready_within=40,
+                      module=("uvicorn", "app.main:app", "--log-level", "warning")) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture(scope="session")

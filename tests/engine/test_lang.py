@@ -4,12 +4,8 @@ and every variable's value, grad, flags, grad_fn name and the printed output mus
 
 from __future__ import annotations
 
-import contextlib
-import io
 import math
-import re
 import textwrap
-import warnings
 
 import numpy as np
 import pytest
@@ -19,20 +15,16 @@ from engine import functional
 from engine.errors import ChainruleError, RefusedError
 from engine.lang import ProgramResult, check_program, run_program
 from engine.limits import Limits
-from engine.namespace import GradFn, NNModule, Size
+from engine.namespace import Size
 from engine.printing import tensor_repr
 from engine.tensor import Tensor
-
-MATH = {name: getattr(torch, name) for name in
-        ("exp", "log", "sin", "cos", "tanh", "sigmoid", "relu", "sqrt", "abs", "pow")}
-
-
-@pytest.fixture(autouse=True)
-def float64_torch():
-    saved = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(saved)
+from tests.torch_oracle import (
+    MATH,
+    assert_variables_match,
+    float64_torch,  # noqa: F401 - an autouse fixture
+    implicit_root_name,
+    run_in_torch,
+)
 
 
 def run(source: str, **kw) -> ProgramResult:
@@ -47,63 +39,11 @@ def run_ok(source: str, **kw) -> ProgramResult:
     return result
 
 
-def implicit_root_name(result: ProgramResult) -> str | None:
-    for event in result.tape.events:
-        if event["type"] == "backward" and event["implicit"]:
-            return event["root"].name
-    return None
-
-
-def run_torch(source: str, result: ProgramResult) -> tuple[dict, str]:
-    """Run the same source in real PyTorch, with our free variables and implicit backward."""
-    env: dict = dict(MATH)
-    for name, value in result.free_variables.items():
-        env[name] = torch.tensor(value, requires_grad=True)
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        exec(compile(textwrap.dedent(source), "<snippet>", "exec"), env)  # noqa: S102 - test oracle
-        root = implicit_root_name(result)
-        if root is not None:
-            env[root].backward()
-    # PyTorch prints grad_fn as <MulBackward0 object at 0x7f...>; chainrule leaves out the address.
-    return env, re.sub(r" object at 0x[0-9a-f]+>", ">", out.getvalue())
-
-
-def assert_tensor_matches(name: str, ours: Tensor, theirs: torch.Tensor) -> None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        assert isinstance(theirs, torch.Tensor), name
-        assert ours.shape == tuple(theirs.shape), name
-        assert ours.is_float == theirs.dtype.is_floating_point, name
-        np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-10, atol=1e-12,
-                                   err_msg=name)
-        assert ours.requires_grad == theirs.requires_grad, name
-        assert ours.is_leaf == theirs.is_leaf, name
-        their_fn = None if theirs.grad_fn is None else type(theirs.grad_fn).__name__
-        assert ours.grad_fn == their_fn, name
-        assert (ours.grad is None) == (theirs.grad is None), f"{name}.grad None-ness"
-        if ours.grad is not None:
-            np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), rtol=1e-9,
-                                       atol=1e-12, err_msg=f"{name}.grad")
-
-
 def assert_matches_torch(source: str, **kw) -> ProgramResult:
     result = run_ok(source, **kw)
-    env, stdout = run_torch(source, result)
-    assert result.stdout == stdout
-    for name, ours in result.variables.items():
-        theirs = env[name]
-        if isinstance(ours, Tensor):
-            assert_tensor_matches(name, ours, theirs)
-        elif isinstance(ours, GradFn):
-            assert ours.name == type(theirs).__name__
-        elif isinstance(ours, NNModule):
-            assert repr(ours) == repr(theirs)
-        elif isinstance(ours, float):
-            assert ours == pytest.approx(theirs, rel=1e-12), name
-        else:
-            assert ours == theirs, name
+    theirs = run_in_torch(textwrap.dedent(source), result)
+    assert result.stdout == theirs.stdout
+    assert_variables_match(result.variables, theirs.env)
     return result
 
 
@@ -577,7 +517,7 @@ def test_backward_errors_use_pytorchs_words(source: str, message: str, line: int
     assert r.error.message.startswith(message)
     assert (r.error.line, r.error.col) == (line, 1)
     with pytest.raises(RuntimeError, match=message.split(" (")[0][:40]):
-        run_torch(source, r)
+        run_in_torch(source, r)
 
 
 # ---------------------------------------------------------------- names
@@ -847,4 +787,4 @@ def test_setting_requires_grad_follows_pytorch(body: str, message: str) -> None:
     assert r.error.kind == "runtime" and r.error.message.startswith(message)
     assert r.error.line == src.count("\n")
     with pytest.raises(RuntimeError, match=message):
-        run_torch(src, r)
+        run_in_torch(src, r)

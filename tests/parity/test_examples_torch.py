@@ -9,12 +9,7 @@ PyTorch from our values must give the same gradients and the same printout.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import re
-import sys
-import traceback
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -22,25 +17,20 @@ import pytest
 import torch
 
 from engine.lang import ProgramResult, run_program
-from engine.namespace import NNModule
 from engine.tensor import Tensor
+from tests.torch_oracle import (
+    TorchRun,
+    assert_variables_match,
+    float64_torch,  # noqa: F401 - an autouse fixture
+    run_in_torch,
+)
 
 EXAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "examples"
 FILES = sorted(EXAMPLES.glob("*.py")) if EXAMPLES.is_dir() else []
 RANDOM = {"01_seed_batch_cross_entropy.py", "02_seed_single_cross_entropy.py"}
-MATH = {name: getattr(torch, name) for name in
-        ("exp", "log", "sin", "cos", "tanh", "sigmoid", "relu", "sqrt", "abs")}
 
 pytestmark = pytest.mark.skipif(
     not FILES, reason=f"the shared examples directory {EXAMPLES.resolve()} is absent")
-
-
-@pytest.fixture(autouse=True)
-def float64_torch():
-    saved = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(saved)
 
 
 def source_text(source: str, span: tuple[int, int, int, int]) -> str:
@@ -65,9 +55,9 @@ def our_random_tensors(source: str, result: ProgramResult) -> dict[str, list[Ten
     return drawn
 
 
-def run_in_torch(path: Path, source: str, result: ProgramResult,
-                 monkeypatch: pytest.MonkeyPatch) -> tuple[dict, str, BaseException | None, int]:
-    """Exec the example with torch; returns globals, stdout, the exception and its line."""
+def torch_with_our_random_tensors(path: Path, source: str, result: ProgramResult,
+                                  monkeypatch: pytest.MonkeyPatch) -> TorchRun:
+    """Run the example in torch (tests/torch_oracle.py), its random draws replaced by ours."""
     drawn = our_random_tensors(source, result)
 
     def fake_randn(*size, requires_grad=False, **_):
@@ -83,52 +73,9 @@ def run_in_torch(path: Path, source: str, result: ProgramResult,
 
     monkeypatch.setattr(torch, "randn", fake_randn)
     monkeypatch.setattr(torch, "randint", fake_randint)
-    env: dict = dict(MATH)
-    for name, value in result.free_variables.items():
-        env[name] = torch.tensor(value, requires_grad=True)
-    out = io.StringIO()
-    error, line = None, 0
-    with contextlib.redirect_stdout(out), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            exec(compile(source, str(path), "exec"), env)  # noqa: S102 - the oracle
-            if result.implicit_backward:
-                root = next(e["root"] for e in result.tape.events
-                            if e["type"] == "backward" and e["implicit"])
-                env[root.name].backward()
-        except RuntimeError as e:
-            error = e
-            line = [f.lineno for f in traceback.extract_tb(sys.exc_info()[2])
-                    if f.filename == str(path)][-1]
+    run = run_in_torch(source, result, filename=str(path), catch=True)
     assert drawn == {"randn": [], "randint": []} or result.error is not None
-    return env, out.getvalue(), error, line
-
-
-def compare_variables(result: ProgramResult, env: dict) -> None:
-    assert result.variables, "the example assigned nothing?"
-    for name, ours in result.variables.items():
-        theirs = env[name]
-        if isinstance(ours, NNModule):
-            assert repr(ours) == repr(theirs)
-            continue
-        if not isinstance(ours, Tensor):
-            assert ours == theirs, name
-            continue
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            assert ours.shape == tuple(theirs.shape), name
-            np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-12,
-                                       atol=1e-14, err_msg=name)
-            assert ours.is_float == theirs.dtype.is_floating_point, name
-            assert ours.requires_grad == theirs.requires_grad, name
-            assert ours.is_leaf == theirs.is_leaf, name
-            their_fn = None if theirs.grad_fn is None else type(theirs.grad_fn).__name__
-            assert ours.grad_fn == their_fn, name
-            assert (ours.grad is None) == (theirs.grad is None), f"{name}.grad None-ness"
-            if ours.grad is not None:
-                assert ours.grad.shape == tuple(theirs.grad.shape), name
-                np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), rtol=1e-10,
-                                           atol=1e-14, err_msg=f"{name}.grad")
+    return run
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
@@ -136,15 +83,16 @@ def test_example_matches_torch(path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     source = path.read_text()
     result = run_program(source, seed=0)
     assert result.error is None or result.error.kind != "internal", result.error.message
-    env, stdout, their_error, their_line = run_in_torch(path, source, result, monkeypatch)
-    compare_variables(result, env)
-    assert result.stdout == stdout
-    if their_error is None:
+    theirs = torch_with_our_random_tensors(path, source, result, monkeypatch)
+    assert result.variables, "the example assigned nothing?"
+    assert_variables_match(result.variables, theirs.env, rtol=1e-12, atol=1e-14, grad_rtol=1e-10)
+    assert result.stdout == theirs.stdout
+    if theirs.error is None:
         assert result.error is None, result.error.message
     else:
         assert result.error is not None
-        assert str(their_error).startswith(result.error.message)
-        assert result.error.line == their_line
+        assert str(theirs.error).startswith(result.error.message)
+        assert result.error.line == theirs.line
 
 
 def test_the_random_examples_are_really_random_and_seeded() -> None:
