@@ -1,8 +1,8 @@
 """Numbers as the page prints them: a Python twin of static/js/format.js and blocks.js `cellText`.
 
-Exports (the SVG export, later the CLI) must print exactly the strings the page shows, so the
-acceptance test can compare them as text. tests/browser/test_svg_export_page.py runs both sides on the
-same numbers. Values are trace Values (docs/trace-format.md): non-finite numbers are strings.
+Exports (the SVG export, the CLI) must print exactly the strings the page shows, so the
+acceptance test can compare them as text. tests/browser/test_svg_export_page.py runs both sides
+on the same numbers. Values are trace Values (docs/trace-format.md): non-finite numbers are strings.
 """
 
 from __future__ import annotations
