@@ -89,6 +89,15 @@ def div(a: Any, b: Any) -> Tensor:
     return apply(OPS["div"], (lift(a), lift(b)))
 
 
+def div_operator(a: Any, b: Any) -> Tensor:
+    """Python's `a / b`. A number over a tensor is what PyTorch's Tensor.__rtruediv__ records,
+    `b.reciprocal() * a`: two nodes, ReciprocalBackward0 then MulBackward0 (`3 / x`). Everything
+    else, and torch.div(3, x), is one DivBackward0."""
+    if is_number(a) and isinstance(b, Tensor):
+        return mul(apply(OPS["reciprocal"], (b,)), a)
+    return div(a, b)
+
+
 def neg(a: Any) -> Tensor:
     return apply(OPS["neg"], (lift(a),))
 

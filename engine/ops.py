@@ -529,6 +529,9 @@ OPS: dict[str, Op] = {op.name: op for op in [
        saves=True, symbol="^"),
     _unary("neg", "NegBackward0", np.negative, _const(-1.0), "-1", "-1", saves=False),
     _unary("exp", "ExpBackward0", np.exp, lambda c: c.out, r"e^{$a}", "exp($a)"),
+    # `3 / x` is PyTorch's x.reciprocal() * 3 (engine/functional.py, div_operator).
+    _unary("reciprocal", "ReciprocalBackward0", lambda a: np.divide(1.0, a),
+           lambda c: -c.out * c.out, r"-\frac{1}{$a^{2}}", "-1/$a²"),
     _unary("log", "LogBackward0", np.log, lambda c: 1.0 / c.a, r"\frac{1}{$a}", "1/$a"),
     _unary("sin", "SinBackward0", np.sin, lambda c: np.cos(c.a), r"\cos $a", "cos($a)"),
     _unary("cos", "CosBackward0", np.cos, lambda c: -np.sin(c.a), r"-\sin $a", "-sin($a)"),

@@ -252,7 +252,7 @@ class Tensor:
         return (_functional or _f()).div(self, o)
 
     def __rtruediv__(self, o: Any) -> Tensor:
-        return (_functional or _f()).div(o, self)
+        return (_functional or _f()).div_operator(o, self)
 
     def __pow__(self, o: Any) -> Tensor:
         return (_functional or _f()).pow(self, o)

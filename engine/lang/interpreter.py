@@ -100,7 +100,7 @@ def number_op(sym: str, a: Any, b: Any) -> int | float:
 
 
 _TENSOR_OPS: dict[str, Callable[[Any, Any], Tensor]] = {
-    "+": fn.add, "-": fn.sub, "*": fn.mul, "/": fn.div, "**": fn.pow, "@": fn.matmul}
+    "+": fn.add, "-": fn.sub, "*": fn.mul, "/": fn.div_operator, "**": fn.pow, "@": fn.matmul}
 _SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**",
             ast.MatMult: "@"}
 
