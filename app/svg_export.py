@@ -443,6 +443,25 @@ def draw_tensor(out: Out, n: dict, f: Frame, budget: Budget) -> None:
     if error:
         out.add("text", {"x": 0, "y": -5, "font-family": UI_FONT, "font-size": 11,
                          "font-weight": 700}, "err", "⚠ fails here", cls="error-badge")
+    if n.get("flags"):
+        flag_badge(out, n, h)
+    out.pop("g")
+
+
+def flag_badge(out: Out, n: dict, h: float) -> None:
+    """NaN / inf in a node's value or gradient: a badge under its box (graph.js flagBadge)."""
+    names = ["NaN" if f == "nan" else "inf" for f in n["flags"]]
+    text = "⚠ " + " · ".join(names)
+    w = 14 + len(text) * 6.6
+    out.push("g", {"transform": f"translate(0,{_num(h + 4)})",
+                   "data-flags": " ".join(n["flags"])}, cls="flag-badge")
+    where = " and ".join(k for k, v in (("value", n.get("value")), ("gradient", n.get("grad")))
+                         if v and v.get("nonfinite")) or "value"
+    out.add("title", text=f"The {where} holds {' and '.join(names)}: not a finite number "
+                          "(e.g. log(0), 0/0, overflow). Everything computed from it inherits it.")
+    out.add("rect", {"width": w, "height": 16, "rx": 8, "stroke-width": 1}, "err-soft")
+    out.add("text", {"x": w / 2, "y": 12, "text-anchor": "middle", "font-family": UI_FONT,
+                     "font-size": 10.5, "font-weight": 700}, "err", text)
     out.pop("g")
 
 

@@ -224,3 +224,20 @@ def test_frame_replays_the_steps():
     assert set(last.locals) == {s["edge"] for s in trace["steps"] if s["kind"] == "edge"}
     start = frame(trace, -1)
     assert start.kind == "start" and not start.lit and not start.grads
+
+
+def test_non_finite_numbers_show_as_the_page_shows_them(client):
+    source = ("import torch\nx = torch.tensor([0.0, 1.0, 2.0], requires_grad=True)\n"
+              "y = torch.log(x)\nz = y.sum()\nz.backward()\n")
+    r = export(client, source=source, step=10**6)
+    root = parse(r.text)
+    shown = graph_numbers(root)
+    trace = traced(source)
+    x = next(n["id"] for n in trace["nodes"] if n.get("name") == "x")
+    y = next(n["id"] for n in trace["nodes"] if n.get("name") == "y")
+    # hand math: log(0) = -inf, log(1) = 0, log(2) = 0.6931; d log(x)/dx = 1/x = inf, 1, 0.5
+    assert shown[(y, "val")] == ["-inf", "0", "0.6931"]
+    assert shown[(x, "grad")] == ["inf", "1", "0.5"]
+    badges = {g.get("data-flags") for g in root.iter(f"{SVG}g")
+              if "flag-badge" in (g.get("class") or "")}
+    assert badges == {"inf"}
