@@ -6,7 +6,14 @@
 - frame time while playing: intervals between animation frames while the player plays at 4×
   (one step per 275 ms), for a few seconds: p50/p95/max;
 - slider to new numbers: a free variable's slider moved (an `input` event) → the first animation
-  frame after the page is ready again with the new trace drawn; p50/p95 over many moves.
+  frame after the page is ready again with the new trace drawn; p50/p95 over many moves;
+- big graphs (> 500 nodes open collapsed, one box per statement): boxes drawn at first paint,
+  frame times while dragging the view at the whole-graph fit (level of detail on), the time
+  "Expand all" takes to draw every node, and dragging again with everything open.
+
+A 10,000-node program is not measured: bench/programs.py's 10,000-node MLP is ~27,000
+characters (over `max_source_chars`, 20,000) and records ~3,900 ops (over the public
+`max_ops`, 500); BIG_LIMITS raises only max_ops, max_shown_numbers and max_seconds.
 
 The programs are bench/programs.py's scalar MLPs (x1..x3 are sliders), served to the page as
 its examples list (`?example=` loads one), by a real `python -m app.cli serve` whose limits let
@@ -83,6 +90,45 @@ async ({name, value}) => {
 """
 
 
+# Drags the view with synthetic pointer events, one move per animation frame, for `ms`.
+PAN_JS = """
+async (ms) => {
+  const svg = document.querySelector('[data-testid=graph] svg');
+  const r = svg.getBoundingClientRect();
+  let x = r.left + r.width / 2, y = r.top + r.height / 2;
+  const ev = (type) => svg.dispatchEvent(new PointerEvent(type, {pointerId: 7, bubbles: true,
+    clientX: x, clientY: y, button: 0, pointerType: 'mouse', isPrimary: true}));
+  ev('pointerdown');
+  const out = [];
+  await new Promise((done) => {
+    let last = performance.now(), k = 0;
+    const end = last + ms;
+    const tick = (t) => {
+      out.push(t - last);
+      last = t;
+      k += 1;
+      x += (k % 120 < 60 ? 4 : -4);
+      y += (k % 80 < 40 ? 2 : -2);
+      ev('pointermove');
+      if (t < end) requestAnimationFrame(tick); else done();
+    };
+    requestAnimationFrame(tick);
+  });
+  ev('pointerup');
+  return out.slice(1);
+}
+"""
+
+EXPAND_ALL_JS = """
+async () => {
+  const t0 = performance.now();
+  document.querySelector('[data-testid=expand-all]').click();
+  await new Promise((r) => requestAnimationFrame(() => r()));
+  return performance.now() - t0;
+}
+"""
+
+
 def _pct(xs: list[float], q: float) -> float:
     s = sorted(xs)
     return s[min(len(s) - 1, max(0, round(q * len(s) + 0.5) - 1))]
@@ -143,12 +189,16 @@ def _one_size(browser, port: int, gallery: list[dict], n: int) -> dict:
                                bytes: e[0].encodedBodySize} : null; }""")
         nodes = int(page.evaluate("() => document.body.dataset.nodes"))
         drawn = page.evaluate("() => document.querySelectorAll('[data-node-id]').length")
+        boxes = page.evaluate("() => document.querySelectorAll('.group-box').length")
         page.select_option("[data-testid=speed]", "4")
         page.click("[data-testid=play]")
         frames = page.evaluate(FRAMES_JS, PLAY_MS)
         step = int(page.evaluate("() => document.body.dataset.step"))
         frames = frames[1:] or [0.0]
-        return {"nodes": nodes, "drawn": drawn, "first_paint_ms": round(first, 1),
+        page.click("[data-testid=play]")      # pause
+        big = _big(page) if boxes else {}
+        return {**big, "nodes": nodes, "drawn": drawn, "boxes": boxes,
+                "first_paint_ms": round(first, 1),
                 "fetch_ms": None if fetch is None else round(fetch["duration"], 1),
                 "fetch_start_ms": None if fetch is None else round(fetch["start"], 1),
                 "trace_bytes": None if fetch is None else fetch["bytes"],
@@ -158,6 +208,25 @@ def _one_size(browser, port: int, gallery: list[dict], n: int) -> dict:
                 "steps_played": step + 1}
     finally:
         ctx.close()
+
+
+def _frames(xs: list[float]) -> dict:
+    xs = xs or [0.0]
+    return {"p50": round(statistics.median(xs), 1), "p95": round(_pct(xs, 0.95), 1),
+            "max": round(max(xs), 1)}
+
+
+def _big(page) -> dict:
+    """Collapsed view: drag at the whole fit; then Expand all and drag again."""
+    page.click("[data-testid=fit]")
+    lod = "lod-far" in (page.get_attribute("[data-testid=graph] svg", "class") or "")
+    pan = _frames(page.evaluate(PAN_JS, 2000))
+    expand_ms = page.evaluate(EXPAND_ALL_JS)
+    drawn_all = page.evaluate("() => document.querySelectorAll('[data-node-id]').length")
+    page.click("[data-testid=fit]")
+    pan_all = _frames(page.evaluate(PAN_JS, 2000))
+    return {"pan_collapsed": pan, "lod_at_fit": lod, "expand_all_ms": round(expand_ms, 1),
+            "drawn_expanded": drawn_all, "pan_expanded": pan_all}
 
 
 def _slider(browser, port: int, gallery: list[dict], n: int) -> dict:

@@ -206,3 +206,21 @@ def test_nan_and_inf_get_a_text_badge(page, server_url):
         assert ("NaN" in text) == ("nan" in expect[n["name"]]), (n["name"], text)
         assert ("inf" in text) == ("inf" in expect[n["name"]]), (n["name"], text)
         assert "not a finite number" in badge.locator("title").text_content()
+
+
+def test_expand_all_puts_every_node_where_the_server_placed_it(page, server_url, big):
+    """static/js/groups.js and engine/groups.py arrange boxes the same way: with every group
+    open, the page's node positions are the trace's (the server's all-expanded layout)."""
+    src, trace = big
+    open_source(page, server_url, src)
+    page.click("[data-testid=expand-all]")
+    page.wait_for_function(f"() => document.querySelectorAll('[data-node-id]').length === "
+                           f"{len(trace['nodes'])}")
+    assert page.locator(".group-box").count() == 0
+    assert page.locator(".group-toggle[aria-expanded=true]").count() == len(trace["groups"])
+    drawn = dict(page.eval_on_selector_all(
+        "[data-node-id]", "els => els.map((e) => [e.dataset.nodeId, e.getAttribute('transform')])"))
+    for n in trace["nodes"]:
+        x, y = (float(v) for v in drawn[n["id"]][len("translate("):-1].split(","))
+        assert abs(x - (n["x"] - n["w"] / 2)) < 0.2 and abs(y - (n["y"] - n["h"] / 2)) < 0.2, \
+            (n["id"], drawn[n["id"]], n["x"], n["y"])
