@@ -788,3 +788,21 @@ def test_setting_requires_grad_follows_pytorch(body: str, message: str) -> None:
     assert r.error.line == src.count("\n")
     with pytest.raises(RuntimeError, match=message):
         run_in_torch(src, r)
+
+
+def test_a_number_over_a_tensor_records_what_pytorch_records() -> None:
+    """PyTorch 2.13 prints MulBackward0 for `(3 / x).grad_fn` (Tensor.__rtruediv__ is
+    x.reciprocal() * 3) and DivBackward0 for `x / 3` and for `x / x`; the values, grads and
+    printout must match too."""
+    r = assert_matches_torch("""
+        import torch
+        x = torch.tensor([0.5, -2.0, 4.0], requires_grad=True)
+        a = 3 / x
+        b = x / 3
+        c = 1.5 / x.sum()
+        d = x / x
+        print(a.grad_fn, b.grad_fn, c.grad_fn, d.grad_fn)
+        (a + b + c + d).sum().backward()
+    """)
+    assert r.variables["a"].grad_fn == "MulBackward0"
+    assert [rec.op.name for rec in r.tape.records][:2] == ["reciprocal", "mul"]

@@ -91,6 +91,7 @@ SAMPLES: dict[str, list[Sample]] = {
            + [Sample((MAT,), {"exponent": p}) for p in (2, 3, 1, 0)],
     "neg": unary(),
     "exp": unary(),
+    "reciprocal": unary(AWAY),
     "log": unary(POS),
     "sin": unary(),
     "cos": unary(),

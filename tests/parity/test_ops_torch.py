@@ -67,7 +67,7 @@ TORCH = SimpleNamespace(
 )
 
 # Helpers of engine.functional that are not PyTorch functions.
-NOT_TORCH = {"is_number", "lift", "describe"}
+NOT_TORCH = {"is_number", "lift", "describe", "div_operator"}   # div_operator: Python's `/`
 
 
 # ---------------------------------------------------------------- cases
@@ -138,9 +138,11 @@ CASES: list[Case] = [
     Case("div", lambda m, a, b: m.div(a, b), (rn(2, 3), away(2, 3))),
     Case("div-bias", lambda m, a, b: a / b, (rn(2, 3), away(3))),
     Case("div-number", lambda m, a: a / 2, (rn(3),)),
-    Case("rdiv-number", lambda m, a: 2 / a, (away(3),), ours_grad_fn="DivBackward0",
-         why="PyTorch records 2 / x as MulBackward0 over ReciprocalBackward0; we keep one "
-             "div node a learner can read"),
+    # PyTorch (2.13) records `2 / x` as MulBackward0 over ReciprocalBackward0; so do we.
+    Case("rdiv-number", lambda m, a: 2 / a, (away(3),)),
+    Case("rdiv-float-0d", lambda m, a: 0.5 / a, (away(),)),
+    Case("rdiv-tensor", lambda m, a, b: a / b, (rn(), away(2, 3))),
+    Case("div-number-first", lambda m, a: m.div(2, a), (away(3),)),
     Case("neg", lambda m, a: m.neg(a), (rn(2, 3),)),
     Case("neg-op", lambda m, a: -a, (rn(),)),
     Case("sub-neg-chain", lambda m, a, b: -(a - b) * a / (b * b + 1), (rn(3), rn(2, 3))),
