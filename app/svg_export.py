@@ -717,10 +717,11 @@ def render_svg(trace: dict, *, step: int = -1, theme: str = "auto") -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{_num(width)}" '
         f'height="{_num(height)}" viewBox="0 0 {_num(width)} {_num(height)}" '
         f'font-family="{xml_attr(MONO_FONT)}" font-size="12" role="img" '
+        f'aria-labelledby="cr-title cr-desc" '
         f'data-step="{f.index}" data-steps="{f.count}" data-phase="{f.phase}" '
         f'data-theme="{theme}">')
-    out.add("title", text=title)
-    out.add("desc", text=trace.get("source") or "")
+    out.add("title", {"id": "cr-title"}, text=title)
+    out.add("desc", {"id": "cr-desc"}, text=trace.get("source") or "")
     if theme == "auto":
         out.add("style", text=dark_css())
     draw_defs(out)

@@ -72,17 +72,17 @@ def press_to(page, key: str, k: int, times: int = 1) -> None:
     page.wait_for_function(f"() => document.body.dataset.step === '{k}'")
 
 
-def test_svg_shows_the_pages_numbers_mid_backward(page, server_url):
-    _, trace = api_trace(server_url, source_of("05_neuron"))
-    start = trace["backward_start"]
-    k = start + 4            # the seed and four edges: some gradients known, some still to come
-    assert trace["steps"][k]["phase"] == "backward" and k < len(trace["steps"]) - 1
-    open_example(page, server_url, "05_neuron")
+@pytest.mark.parametrize(("example", "after"), [("05_neuron", 4), ("08_fan_out", 3)])
+def test_svg_shows_the_pages_numbers_mid_backward(page, server_url, example, after):
+    _, trace = api_trace(server_url, source_of(example))
+    k = trace["backward_start"] + after   # the seed and some edges: some gradients known, some
+    assert trace["steps"][k]["phase"] == "backward" and k < len(trace["steps"]) - 1   # to come
+    open_example(page, server_url, example)
     page.locator("body").focus()
     press_to(page, "ArrowRight", k, times=k + 1)        # from the start (-1), one press a step
     assert step(page) == k
     shown = page.evaluate(PAGE_NUMBERS)
-    exported = svg_view(server_url, "05_neuron", k)
+    exported = svg_view(server_url, example, k)
     assert shown["numbers"] == exported["numbers"]
     assert shown["counter"] == exported["counter"] == f"Step {k + 1} of {len(trace['steps'])}"
     assert shown["narration"] == exported["narration"]
@@ -91,7 +91,7 @@ def test_svg_shows_the_pages_numbers_mid_backward(page, server_url):
     assert grads and locals_, "mid-backward shows gradients and local derivatives"
     # the comparison can fail: one step earlier or later the picture shows other numbers
     for other in (k - 1, k + 1):
-        assert svg_view(server_url, "05_neuron", other)["numbers"] != shown["numbers"]
+        assert svg_view(server_url, example, other)["numbers"] != shown["numbers"]
 
 
 def test_svg_shows_the_pages_numbers_for_a_tensor_example_at_its_end(page, server_url):
