@@ -3,9 +3,9 @@
 Each worker runs one trace at a time under a memory cap (RLIMIT_AS). The parent waits for the
 answer up to the time limit plus a grace period; past that it kills the worker, starts a fresh
 one, and answers with a limit error. Other requests keep flowing: a job still running after
-half a second gives its slot up to a spare worker and runs on at a lower CPU priority (see
-`WorkerPool`), and a program that already ran slow waits in its own lane, so that one runaway
-sent again and again cannot fill the spares (see `run_async`).
+half a second gives its slot up to a spare worker (see `WorkerPool`), and a program that
+already ran slow waits in its own lane and runs at a lower CPU priority, so that one runaway
+sent again and again cannot fill the spares or the CPUs (see `run_async`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from engine.limits import Limits
 GRACE_SECONDS = 1.5       # layout and serialisation after the program's own time limit
 SLOW_SOURCES = 4096       # sources remembered as slow (their hashes), least recent dropped
 SPILL_AFTER = 0.5         # s: a job still running then leaves its slot to a spare worker
-SPILLED_NICE = 10         # its CPU priority from then on (0 normal, 19 lowest)
+SPILLED_NICE = 10         # CPU priority of a repeated runaway (0 normal, 19 lowest)
 PRELOAD = ["engine.trace", "engine.lang", "engine.layout", "app.runner", "numpy",
            "app.worker_warmup"]
 
@@ -85,12 +85,14 @@ class WorkerPool:
     """`size` worker processes for normal work, plus up to `spares` more for jobs that run long.
 
     A job that is still running after `spill_after` seconds is a likely runaway: it leaves the
-    `size` fast slots (so the next request starts at once, on an idle or a freshly spawned
-    worker), and its process gets a lower CPU priority (nice), so that it stops at its own
-    time limit as before but takes CPU only when the short jobs leave some. At most `spares`
-    jobs are spilled at a time; past that a long job keeps its slot and others wait for it, at
-    most its own limit. Spilled workers are retired after their job (their priority cannot be
-    raised back without privileges) and the pool shrinks back to `size` idle workers."""
+    `size` fast slots, so the next request starts at once on an idle worker or a spare (one is
+    spawned when the job leaves), and it runs on until its own time limit stops it. A program
+    that already ran slow (see `run_async`) takes a spare at once and runs at a lower CPU
+    priority (nice), so that repeated runaways take CPU only when the short jobs leave some.
+    At most `spares` jobs are out of the fast slots at a time; past that a long job keeps its
+    slot and others wait for it, at most its own limit. After their job, deprioritised
+    workers are retired (their priority cannot be raised back without privileges) and spares
+    too, down to `size` idle workers."""
 
     def __init__(self, size: int, memory_bytes: int, spares: int | None = None,
                  spill_after: float = SPILL_AFTER) -> None:
@@ -178,12 +180,13 @@ class WorkerPool:
         worker.process.join(timeout=5)
         worker.conn.close()
 
-    def _deprioritise(self, worker: _Worker) -> None:
+    def _spill(self, worker: _Worker, nice: bool) -> None:
         with self._lock:
             self.spills += 1
-        with contextlib.suppress(OSError, ProcessLookupError):
-            os.setpriority(os.PRIO_PROCESS, worker.process.pid, SPILLED_NICE)
-        worker.niced = True
+        if nice:
+            with contextlib.suppress(OSError, ProcessLookupError):
+                os.setpriority(os.PRIO_PROCESS, worker.process.pid, SPILLED_NICE)
+            worker.niced = True
         # A spare ready for the next request: spawning takes a moment, better now than when
         # a request is waiting for it.
         with self._lock:
@@ -237,9 +240,7 @@ class WorkerPool:
 
     async def _run_timed(self, job: tuple, timeout: float, key: bytes) \
             -> tuple[int, bytes] | None:
-        started = time.monotonic()
-        result = await self._run_fair(job, timeout, key in self._slow)
-        took = time.monotonic() - started
+        result, took = await self._run_fair(job, timeout, key in self._slow)
         limits: Limits = job[3]
         if result is None or took > limits.max_seconds / 2:
             self._slow[key] = None
@@ -251,10 +252,11 @@ class WorkerPool:
         return result
 
     async def _run_fair(self, job: tuple, timeout: float, known_slow: bool) \
-            -> tuple[int, bytes] | None:
-        """Run the job in a fast slot; past `spill_after` (or at once, for a program known to
-        run slow), give the slot up, if a spare is allowed, and let it finish at a lower
-        priority."""
+            -> tuple[tuple[int, bytes] | None, float]:
+        """(answer, seconds the worker took): the job runs in a fast slot; past `spill_after`
+        it gives the slot up, if a spare is allowed. A program known to run slow takes a
+        spare at once and runs at a lower priority; a new one keeps its priority (a big but
+        honest graph must not miss its time limit because the server is busy)."""
         assert self._fast is not None
         spill_now = known_slow and self._spilled < self.spares
         if spill_now:
@@ -264,16 +266,17 @@ class WorkerPool:
         # Shielded: once a worker has the job, it is waited for and handed back (or killed)
         # whatever happens to the request.
         with anyio.CancelScope(shield=True):
-            state = {"fast": not spill_now, "spilled": spill_now}
+            state = {"fast": not spill_now, "spilled": spill_now, "took": 0.0}
             try:
-                return await self._run_on_worker(job, timeout, state)
+                result = await self._run_on_worker(job, timeout, state)
+                return result, state["took"]
             finally:
                 if state["fast"]:
                     self._fast.release()
                 if state["spilled"]:
                     self._spilled -= 1
 
-    async def _run_on_worker(self, job: tuple, timeout: float, state: dict[str, bool]) \
+    async def _run_on_worker(self, job: tuple, timeout: float, state: dict[str, Any]) \
             -> tuple[int, bytes] | None:
         assert self._fast is not None and self._threads is not None
         run_sync, started = anyio.to_thread.run_sync, time.monotonic()
@@ -282,7 +285,7 @@ class WorkerPool:
             return None
         result: tuple[int, bytes] | _Pending | None = PENDING
         if state["spilled"]:
-            await run_sync(self._deprioritise, worker, limiter=self._threads)
+            await run_sync(self._spill, worker, True, limiter=self._threads)
         else:
             result = await run_sync(self._wait, worker, min(self.spill_after, timeout),
                                     limiter=self._threads)
@@ -291,10 +294,13 @@ class WorkerPool:
                 state["spilled"] = True
                 self._fast.release()
                 state["fast"] = False
-                await run_sync(self._deprioritise, worker, limiter=self._threads)
+                await run_sync(self._spill, worker, False, limiter=self._threads)
         if isinstance(result, _Pending):
             left = timeout - (time.monotonic() - started)
             result = await run_sync(self._wait, worker, left, limiter=self._threads)
+        # Counted from the hand-over: time spent queueing for a slot does not make a program
+        # slow (under load, popular examples would be sent to the lane).
+        state["took"] = time.monotonic() - started
         done = not isinstance(result, _Pending) and result is not None
         await run_sync(self._finish, worker, done, limiter=self._threads)
         return result if done and not isinstance(result, _Pending) else None
