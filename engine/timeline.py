@@ -17,7 +17,7 @@ from engine.formula import MATHML_NS, fill, formula, latex_name, mathml
 from engine.formula import partial as _partial
 from engine.graph import Graph
 from engine.tensor import Record, Tensor
-from engine.values import fmt, short, value
+from engine.values import fmt, shape_words, short, value
 
 NON_SCALAR_HINTS = [
     "Reduce the output to one number first, e.g. {n}.sum().backward() or {n}.mean().backward().",
@@ -88,7 +88,7 @@ class Timeline:
         out = rec.output
         args = ", ".join(self.g.label(t) for t in rec.inputs)
         what = self.g.expressions.get(rec.index) or f"{rec.op.name}({args})"
-        result = short(out.data) if out.data.size <= 4 else f"a {fmt_shape(out.shape)} tensor"
+        result = short(out.data) if out.data.size <= 4 else shape_words(out.shape)
         if out.name and out.name != what:
             return f"Forward: {out.name} = {what} gives {result}."
         return f"Forward: {what} gives {result}."
@@ -351,7 +351,7 @@ def short_value(v: dict) -> str:
         return fmt(data)
     if isinstance(data, str):
         return data
-    return "a " + "×".join(str(n) for n in v["shape"]) + " tensor"
+    return shape_words(tuple(v["shape"]))
 
 
 def name_for_latex(label: str) -> str:

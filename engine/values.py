@@ -110,13 +110,24 @@ def flags(*arrays: Any) -> list[str]:
 
 
 def short(arr: Any) -> str:
-    """A tensor in a few characters for narration: `4`, `-0.3133`, `[1, 2, 3]`, `(10, 5) tensor`."""
+    """A tensor in a few characters for narration: `4`, `-0.3133`, `[1, 2, 3]`, or its shape in
+    words (`shape_words`)."""
     a = np.asarray(arr)
     if a.size == 1:
         return fmt(a.reshape(()).item())
     if a.size <= 4 and a.ndim == 1:
         return "[" + ", ".join(fmt(v) for v in a.tolist()) + "]"
-    return "a " + "×".join(str(n) for n in a.shape) + " tensor"
+    return shape_words(a.shape)
+
+
+def shape_words(shape: tuple[int, ...]) -> str:
+    """A tensor too big to print, named by its shape in words: "a 5-element vector",
+    "a 2×3 matrix", "a tensor of shape (2, 3, 4)" (never "a 5 tensor")."""
+    if len(shape) == 1:
+        return f"a {shape[0]:,}-element vector"
+    if len(shape) == 2:
+        return f"a {shape[0]:,}×{shape[1]:,} matrix"
+    return "a tensor of shape (" + ", ".join(str(n) for n in shape) + ")"
 
 
 def fmt(x: float | int) -> str:

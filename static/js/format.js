@@ -74,7 +74,10 @@ export function valueText(value, isInt = false) {
   return walk(data);
 }
 
-/** A Value in a few characters, for narration and edge labels: `4`, `[1, 2, 3]`, `2×3 tensor`. */
+/**
+ * A Value in a few characters, for narration and edge labels: `4`, `[1, 2, 3]`, or its shape in
+ * words: `5-element vector`, `2×3 matrix`, `2×3×4 tensor` (never `5 tensor`).
+ */
 export function shortText(value, isInt = false) {
   if (!value) return "";
   const n = numel(value.shape);
@@ -83,7 +86,8 @@ export function shortText(value, isInt = false) {
   if (n <= 4 && value.shape.length === 1 && nums.length === n) {
     return "[" + nums.map((v) => fmt(v, isInt)).join(", ") + "]";
   }
-  return value.shape.join("×") + " tensor";
+  if (value.shape.length === 1) return `${value.shape[0]}-element vector`;
+  return value.shape.join("×") + (value.shape.length === 2 ? " matrix" : " tensor");
 }
 
 /** When every element of a Value is the same number, that number; else null. */
