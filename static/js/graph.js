@@ -225,12 +225,13 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
     };
     target.addEventListener("pointerdown", () => svg.addEventListener("pointerup", up));
     target.addEventListener("keydown", (ev) => {
-      if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); toggle(gid); }
+      if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); toggle(gid, null, true); }
     });
   }
 
-  /** Open or close one group (or all with gid null and open true/false), keep focus on it. */
-  function toggle(gid, open = null) {
+  /** Open or close one group (or all with gid null and open true/false); from the keyboard,
+   *  focus follows the group to its new box or frame header. */
+  function toggle(gid, open = null, fromKey = false) {
     if (!big) return;
     if (gid === null) {
       big.open = open ? new Set(big.groups.keys()) : new Set();
@@ -239,7 +240,7 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
     } else {
       big.open.delete(gid);
     }
-    const had = document.activeElement && svg.contains(document.activeElement);
+    const had = fromKey && document.activeElement && svg.contains(document.activeElement);
     draw();
     refresh(trace);
     if (lastFrame) { const f = lastFrame; lastFrame = null; update(f); }
