@@ -30,6 +30,7 @@ from engine.limits import Limits
 
 GRACE_SECONDS = 1.5       # layout and serialisation after the program's own time limit
 SLOW_SOURCES = 4096       # sources remembered as slow (their hashes), least recent dropped
+TIME_LIMIT_HIT = b" s time limit"   # in an answer stopped by it (engine/tensor.py's message)
 SPILL_AFTER = 0.5         # s: a job still running then leaves its slot to a spare worker
 SPILLED_NICE = 10         # CPU priority of a repeated runaway (0 normal, 19 lowest)
 PRELOAD = ["engine.trace", "engine.lang", "engine.layout", "app.runner", "numpy",
@@ -48,13 +49,15 @@ def _worker_main(conn: Connection, memory_bytes: int) -> None:
             return
         if job is None:
             return
+        cpu = time.process_time()
         try:
             answer = trace_response(*job)
         except MemoryError:
             answer = memory_error_response(job[3])
         except Exception as e:   # trace_response never raises; if it did, keep the worker
             answer = internal_error_response(e, job[3])
-        conn.send(answer)
+        # The CPU time rides along: on a busy machine wall time says little about a program.
+        conn.send((answer, time.process_time() - cpu))
 
 
 def memory_error_response(limits: Limits) -> tuple[int, bytes]:
@@ -110,6 +113,7 @@ class WorkerPool:
         self._threads: anyio.CapacityLimiter | None = None
         self._slow_limiter: anyio.CapacityLimiter | None = None
         self._slow: OrderedDict[bytes, None] = OrderedDict()   # sources that ran slow, LRU
+        self._cpu: dict[int, float] = {}   # worker pid -> CPU seconds of its last answer
         self.restarts = 0
         self.spills = 0           # jobs that left their slot (counted for tests and the bench)
         for _ in range(size):
@@ -151,7 +155,8 @@ class WorkerPool:
         worker died."""
         try:
             if worker.conn.poll(max(0.0, seconds)):
-                return worker.conn.recv()
+                answer, self._cpu[worker.process.pid] = worker.conn.recv()
+                return answer
         except (EOFError, OSError):
             return None
         return PENDING
@@ -203,6 +208,7 @@ class WorkerPool:
         if worker is None:
             return None
         result = self._wait(worker, timeout)
+        self._cpu.pop(worker.process.pid, None)
         done = not isinstance(result, _Pending) and result is not None
         self._finish(worker, healthy=done)
         return result if done else None
@@ -240,9 +246,12 @@ class WorkerPool:
 
     async def _run_timed(self, job: tuple, timeout: float, key: bytes) \
             -> tuple[int, bytes] | None:
-        result, took = await self._run_fair(job, timeout, key in self._slow)
+        result, cpu = await self._run_fair(job, timeout, key in self._slow)
         limits: Limits = job[3]
-        if result is None or took > limits.max_seconds / 2:
+        # Slow: killed, stopped by the time limit, or half of it in CPU time. Not wall time:
+        # under load, popular examples took seconds, were sent to the lane, and answered
+        # "not run again" (bench/load.py).
+        if result is None or cpu > limits.max_seconds / 2 or TIME_LIMIT_HIT in result[1]:
             self._slow[key] = None
             self._slow.move_to_end(key)
             while len(self._slow) > SLOW_SOURCES:
@@ -253,7 +262,7 @@ class WorkerPool:
 
     async def _run_fair(self, job: tuple, timeout: float, known_slow: bool) \
             -> tuple[tuple[int, bytes] | None, float]:
-        """(answer, seconds the worker took): the job runs in a fast slot; past `spill_after`
+        """(answer, CPU seconds it took): the job runs in a fast slot; past `spill_after`
         it gives the slot up, if a spare is allowed. A program known to run slow takes a
         spare at once and runs at a lower priority; a new one keeps its priority (a big but
         honest graph must not miss its time limit because the server is busy)."""
@@ -266,10 +275,10 @@ class WorkerPool:
         # Shielded: once a worker has the job, it is waited for and handed back (or killed)
         # whatever happens to the request.
         with anyio.CancelScope(shield=True):
-            state = {"fast": not spill_now, "spilled": spill_now, "took": 0.0}
+            state = {"fast": not spill_now, "spilled": spill_now, "cpu": 0.0}
             try:
                 result = await self._run_on_worker(job, timeout, state)
-                return result, state["took"]
+                return result, state["cpu"]
             finally:
                 if state["fast"]:
                     self._fast.release()
@@ -298,9 +307,7 @@ class WorkerPool:
         if isinstance(result, _Pending):
             left = timeout - (time.monotonic() - started)
             result = await run_sync(self._wait, worker, left, limiter=self._threads)
-        # Counted from the hand-over: time spent queueing for a slot does not make a program
-        # slow (under load, popular examples would be sent to the lane).
-        state["took"] = time.monotonic() - started
+        state["cpu"] = self._cpu.pop(worker.process.pid, 0.0)
         done = not isinstance(result, _Pending) and result is not None
         await run_sync(self._finish, worker, done, limiter=self._threads)
         return result if done and not isinstance(result, _Pending) else None
