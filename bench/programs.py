@@ -54,3 +54,22 @@ def program_of_size(target: int) -> tuple[str, dict[str, float]]:
     """A scalar-MLP program whose graph has about `target` nodes."""
     nin, h = shape_for(target)
     return scalar_mlp(nin, [h, h, 1])
+
+
+def reused_values_program(lines: int = 25, terms: int = 5, seed: int = 0) -> str:
+    """A dense program: each line combines `terms` values picked at random among the inputs
+    x1..x4 and every earlier line's result, so values are reused many lines later and the
+    graph has long edges crossing each other (~250 nodes for 25 lines of 5 terms). Whole-graph
+    dot took seconds on such programs (issue #6: a 229-node one took ~19 s)."""
+    rng = random.Random(seed)
+    names = ["x1", "x2", "x3", "x4"]
+    out = ["import torch"]
+    for i in range(lines):
+        expr = rng.choice(names)
+        for _ in range(terms - 1):
+            expr += f" {rng.choice('*+-*')} {rng.choice(names)}"
+        fn = rng.choice(["torch.tanh", "torch.sigmoid", "torch.relu", ""])
+        out.append(f"v{i + 1} = {fn}({expr})" if fn else f"v{i + 1} = {expr}")
+        names.append(f"v{i + 1}")
+    out.append("loss = " + " + ".join(names[-4:]))
+    return "\n".join(out) + "\n"

@@ -157,7 +157,8 @@ def _sublayout(mem: list[dict], inner: list[dict], place: Placer,
     of the same shape (every neuron of a layer: same box sizes, same edges) then share one
     cached layout. The 3,000-node benchmark's 46 groups have 6 distinct shapes."""
     local = {n["id"]: f"n{k}" for k, n in enumerate(mem)}
-    placed = place([LayoutNode(local[n["id"]], n["w"], n["h"]) for n in mem],
+    placed = place([LayoutNode(local[n["id"]], n["w"], n["h"], ordered=layout_node(n).ordered)
+                    for n in mem],
                    [LayoutEdge(f"e{j}", local[e["source"]], local[e["target"]])
                     for j, e in enumerate(inner)])
     at = [placed.positions[local[n["id"]]] for n in mem]

@@ -13,22 +13,23 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass
+from itertools import pairwise
 
 Point = tuple[float, float]
 
 NODESEP_IN = 0.25  # gap between nodes of one rank (vertical, in LR), inches
 RANKSEP_IN = 0.45  # gap between ranks (horizontal, in LR), inches
 
-# Our dot settings (measured in bench/layout_bench.py). `ordering=in` draws each node's inputs top
-# to bottom in the order given (`ordering=out` does not); `nslimit`/`nslimit1` bound network
-# simplex so no layout runs away; `mclimit` 0.5-4 and `searchsize` 10-100 gave nothing better
-# than their defaults, kept explicit here.
+# Our dot settings (measured in bench/layout_bench.py). `nslimit`/`nslimit1` bound network
+# simplex; `mclimit` 0.5-4 and `searchsize` 10-100 gave nothing better than their defaults, kept
+# explicit here. Operand order is not a graph attribute: `ordering=in` goes on the nodes whose
+# inputs must be drawn top to bottom in the order given (LayoutNode.ordered: `a - b`, not
+# `a * b`); on every node it cost 1.2-1.6x dot's crossings on MLPs (bench/README.md).
 DOT_GRAPH_ATTRS: dict[str, str] = {
     "rankdir": "LR",
     "nodesep": str(NODESEP_IN),
     "ranksep": str(RANKSEP_IN),
     "splines": "spline",
-    "ordering": "in",
     "nslimit": "1",
     "nslimit1": "1",
     "mclimit": "1",
@@ -39,6 +40,10 @@ DOT_DEFAULT_ATTRS: dict[str, str] = {
     k: DOT_GRAPH_ATTRS[k] for k in ("rankdir", "nodesep", "ranksep", "splines")
 }
 
+# dot_load: above 2,000 vertices (nodes + virtual nodes) or a sum of squared layer widths of
+# 200,000, dot took ~0.2 s or more here (seconds on denser graphs); the fallback takes over.
+MAX_DOT_VERTICES = 2000
+MAX_DOT_WIDTH2 = 200_000
 SWEEPS = 8  # barycenter sweeps of the fallback (alternating down/up)
 _DOT_LOCK = threading.Lock()  # Graphviz keeps global state: one layout at a time per process
 
@@ -49,6 +54,8 @@ class LayoutNode:
     width: float  # px
     height: float  # px
     rank_hint: int | None = None  # accepted, currently ignored
+    # Draw this node's inputs (in-edges) top to bottom in the order the edges are given.
+    ordered: bool = True
 
 
 @dataclass(frozen=True)
@@ -68,17 +75,76 @@ class Layout:
     elapsed_ms: float
 
 
+def layout_node(node: dict) -> LayoutNode:
+    """A trace node (engine/trace.py: id, kind, op, w, h) as the layout sees it: only the op
+    nodes of non-commutative ops keep their inputs in order (`a - b`: a above b); for `a * b`
+    dot may swap them if that crosses fewer edges."""
+    from engine.ops import OPS  # deferred: the layout itself knows nothing of ops
+
+    op = OPS.get(node.get("op", "")) if node.get("kind") == "op" else None
+    return LayoutNode(node["id"], node["w"], node["h"],
+                      ordered=op is not None and not op.commutative)
+
+
 def layout_graph(
-    nodes: list[LayoutNode], edges: list[LayoutEdge], *, max_dot_nodes: int = 1500
+    nodes: list[LayoutNode], edges: list[LayoutEdge], *, max_dot_nodes: int = 1500,
+    max_dot_load: float = 1.0,
 ) -> Layout:
-    """Lay out left to right with dot; above `max_dot_nodes` nodes, or if dot fails, layered."""
+    """Lay out left to right with dot; layered above `max_dot_nodes` nodes, when dot would be
+    slow (`dot_load` over `max_dot_load`), or if dot fails."""
     _validate(nodes, edges)
-    if len(nodes) <= max_dot_nodes:
+    if len(nodes) <= max_dot_nodes and dot_load(nodes, edges) <= max_dot_load:
         try:
-            return dot_layout(nodes, edges)
+            return dot_keeping_order(nodes, edges)
         except Exception:  # noqa: BLE001 - any Graphviz failure falls back to our own layout
             pass
     return layered_layout(nodes, edges)
+
+
+def dot_load(nodes: list[LayoutNode], edges: list[LayoutEdge]) -> float:
+    """How long dot would take, as a share of what we allow it (above 1.0: the fallback).
+    dot's time grows with the vertices its crossing minimisation and spline routing handle —
+    the nodes plus one virtual node for every layer an edge skips — and with how wide the
+    layers are (each sweep compares neighbours within a layer). Dense programs, where values
+    are reused many lines later, have long edges: 250 nodes can mean 2,000-5,000 vertices and
+    seconds of dot; random DAGs have wide layers. Layers as the fallback assigns them (dot's
+    own ranking may shorten edges a little). Calibration: bench/README.md, Layout."""
+    index = {node.id: i for i, node in enumerate(nodes)}
+    src = [index[e.source] for e in edges]
+    dst = [index[e.target] for e in edges]
+    rank, forward = _ranks(len(nodes), src, dst)
+    width: dict[int, int] = defaultdict(int)
+    for r in rank:
+        width[r] += 1
+    for s, t, ok in zip(src, dst, forward, strict=True):
+        for r in range(rank[s] + 1, rank[t]) if ok else ():
+            width[r] += 1
+    vertices = sum(width.values())
+    return max(vertices / MAX_DOT_VERTICES, sum(w * w for w in width.values()) / MAX_DOT_WIDTH2)
+
+
+def dot_keeping_order(nodes: list[LayoutNode], edges: list[LayoutEdge]) -> Layout:
+    """dot free to order every node's inputs; again with `ordering=in` on the `ordered` nodes
+    only if the free layout drew one of them out of order. Constraining up front cost crossings
+    even where the free layout already had every operand in place (bench/README.md)."""
+    free = dot_layout(nodes, edges, node_ordering=False)
+    if inputs_in_order(free, nodes, edges):
+        return free
+    kept = dot_layout(nodes, edges)
+    kept.elapsed_ms += free.elapsed_ms
+    return kept
+
+
+def inputs_in_order(layout: Layout, nodes: list[LayoutNode], edges: list[LayoutEdge]) -> bool:
+    """Whether every `ordered` node's distinct inputs are drawn top to bottom in edge order."""
+    ordered = {node.id for node in nodes if node.ordered}
+    inputs: dict[str, list[str]] = defaultdict(list)
+    for edge in edges:
+        srcs = inputs[edge.target] if edge.target in ordered else None
+        if srcs is not None and edge.source not in srcs:
+            srcs.append(edge.source)
+    y = {k: p[1] for k, p in layout.positions.items()}
+    return all(y[a] <= y[b] for srcs in inputs.values() for a, b in pairwise(srcs))
 
 
 def _validate(nodes: list[LayoutNode], edges: list[LayoutEdge]) -> None:
@@ -103,15 +169,21 @@ def _line(a: Point, b: Point) -> list[Point]:
 
 
 def dot_source(
-    nodes: list[LayoutNode], edges: list[LayoutEdge], graph_attrs: dict[str, str]
+    nodes: list[LayoutNode], edges: list[LayoutEdge], graph_attrs: dict[str, str],
+    node_ordering: bool = True,
 ) -> str:
-    """DOT text with safe internal names (n0, n1, ...; edges carry id=e0, e1, ...)."""
+    """DOT text with safe internal names (n0, n1, ...; edges carry id=e0, e1, ...).
+    With `node_ordering`, nodes marked `ordered` that have several inputs get `ordering=in`."""
     names = {node.id: f"n{i}" for i, node in enumerate(nodes)}
     attrs = ", ".join(f'{k}="{v}"' for k, v in graph_attrs.items())
     lines = ["digraph G {", f"graph [{attrs}];", 'node [shape=box, fixedsize=true, label=""];']
+    fan_in: dict[str, int] = defaultdict(int)
+    for edge in edges:
+        fan_in[edge.target] += 1
     for i, node in enumerate(nodes):
         w, h = max(node.width, 1.0) / 72, max(node.height, 1.0) / 72
-        lines.append(f"n{i} [width={w:.6f}, height={h:.6f}];")
+        order = ', ordering="in"' if node_ordering and node.ordered and fan_in[node.id] > 1 else ""
+        lines.append(f"n{i} [width={w:.6f}, height={h:.6f}{order}];")
     for j, edge in enumerate(edges):
         lines.append(f"{names[edge.source]} -> {names[edge.target]} [id=e{j}];")
     lines.append("}")
@@ -140,14 +212,16 @@ def dot_layout(
     nodes: list[LayoutNode],
     edges: list[LayoutEdge],
     graph_attrs: dict[str, str] = DOT_GRAPH_ATTRS,
+    node_ordering: bool = True,
 ) -> Layout:
-    """Lay out with Graphviz dot through pygraphviz (raises if dot fails)."""
+    """Lay out with Graphviz dot through pygraphviz (raises if dot fails). `node_ordering=False`
+    ignores LayoutNode.ordered (dot's defaults, for the benchmark)."""
     t0 = time.perf_counter()
     if not nodes:
         return Layout(0.0, 0.0, {}, {}, "dot", (time.perf_counter() - t0) * 1000)
     import pygraphviz  # deferred: the fallback works without it
 
-    source = dot_source(nodes, edges, graph_attrs)
+    source = dot_source(nodes, edges, graph_attrs, node_ordering)
     with _DOT_LOCK:
         raw = pygraphviz.AGraph(string=source).draw(format="json0", prog="dot")
     data = json.loads(raw)
@@ -272,24 +346,15 @@ def _pack(desired: list[float], gaps: list[float]) -> list[float]:
     return [f + s for f, s in zip(fitted, offsets, strict=True)]
 
 
-def layered_layout(nodes: list[LayoutNode], edges: list[LayoutEdge]) -> Layout:
-    """Longest-path layers, barycenter sweeps, least-squares packing, cubic routes."""
-    t0 = time.perf_counter()
-    n = len(nodes)
-    if n == 0:
-        return Layout(0.0, 0.0, {}, {}, "layered", (time.perf_counter() - t0) * 1000)
-    nodesep, ranksep = NODESEP_IN * 72, RANKSEP_IN * 72
-    index = {node.id: i for i, node in enumerate(nodes)}
-    src = [index[e.source] for e in edges]
-    dst = [index[e.target] for e in edges]
+def _ranks(n: int, src: list[int], dst: list[int]) -> tuple[list[int], list[bool]]:
+    """Each node's layer, and which edges go forward (the others close a cycle): longest path
+    from the sources, then every node as late as its consumers allow (measured: far fewer
+    crossings than leaving producers early, see bench/layout_bench.py)."""
     order = _topo_order(n, src, dst)
     topo = [0] * n
     for k, v in enumerate(order):
         topo[v] = k
     forward = [topo[s] < topo[t] for s, t in zip(src, dst, strict=True)]
-
-    # Layers: longest path from the sources, then every node as late as its consumers allow
-    # (measured: far fewer crossings than leaving producers early, see bench/layout_bench.py).
     preds: list[list[int]] = [[] for _ in range(n)]
     succs: list[list[int]] = [[] for _ in range(n)]
     for j, ok in enumerate(forward):
@@ -302,6 +367,20 @@ def layered_layout(nodes: list[LayoutNode], edges: list[LayoutEdge]) -> Layout:
     for v in reversed(order):
         if succs[v]:
             rank[v] = min(rank[t] for t in succs[v]) - 1
+    return rank, forward
+
+
+def layered_layout(nodes: list[LayoutNode], edges: list[LayoutEdge]) -> Layout:
+    """Longest-path layers, barycenter sweeps, least-squares packing, cubic routes."""
+    t0 = time.perf_counter()
+    n = len(nodes)
+    if n == 0:
+        return Layout(0.0, 0.0, {}, {}, "layered", (time.perf_counter() - t0) * 1000)
+    nodesep, ranksep = NODESEP_IN * 72, RANKSEP_IN * 72
+    index = {node.id: i for i, node in enumerate(nodes)}
+    src = [index[e.source] for e in edges]
+    dst = [index[e.target] for e in edges]
+    rank, forward = _ranks(n, src, dst)
 
     # Vertices: the real nodes, then one dummy per rank an edge skips.
     widths = [node.width for node in nodes]

@@ -19,7 +19,9 @@ Each `Op` entry holds
                   `local` once and multiplies (it shows `local` anyway).
 - `saves`     whether PyTorch saves tensors for backward: only then does a second backward
               without `retain_graph=True` fail ("Trying to backward through the graph a second
-              time").
+              time");
+- `commutative` whether swapping the inputs changes nothing (add, mul): the layout may then
+              draw them in either order, elsewhere it keeps the first input on top.
 
 `c` is a `Ctx`: `c.a`, `c.b` the input arrays, `c.out` the output, `c.attrs` the keyword attrs.
 Derived operations (`cross_entropy`, `x - y` with a number) are compositions in
@@ -85,6 +87,9 @@ class Op:
     check: Callable[..., None] | None = field(default=None)
     # Extra formula placeholders computed from the context ($n: how many elements are averaged).
     extras: Callable[[Ctx], dict] | None = field(default=None)
+    # f(a, b) == f(b, a): the drawing may put either input on top (fewer edge crossings);
+    # for the others (a - b, a / b, a @ b...) the layout keeps a above b.
+    commutative: bool = False
 
     def grad_fn_name(self, shapes: tuple[tuple[int, ...], ...], attrs: dict) -> str:
         return self.grad_fn if isinstance(self.grad_fn, str) else self.grad_fn(shapes, attrs)
@@ -243,10 +248,12 @@ def _named(default: str) -> Callable[[tuple, dict], str]:
 
 
 def _elementwise_binary(name: str, grad_fn: Any, fwd: Callable, symbol: str,
-                        rule_a: tuple, rule_b: tuple, saves: bool) -> Op:
+                        rule_a: tuple, rule_b: tuple, saves: bool,
+                        commutative: bool = False) -> Op:
     rules = tuple(Rule(vjp=_times(loc), latex=lx, text=tx, local=loc, times_local=True)
                   for loc, lx, tx in (rule_a, rule_b))
-    return Op(name, grad_fn, fwd, rules, saves=saves, symbol=symbol, check=_check_broadcast)
+    return Op(name, grad_fn, fwd, rules, saves=saves, symbol=symbol, check=_check_broadcast,
+              commutative=commutative)
 
 
 # ---------------------------------------------------------------- matmul
@@ -504,7 +511,7 @@ OPS: dict[str, Op] = {op.name: op for op in [
     _elementwise_binary(
         "add", "AddBackward0", operator.add, "+",
         (_ones_like_out, "1", "1"),
-        (lambda c: _filled(c.b.shape, 1.0), "1", "1"), saves=False),
+        (lambda c: _filled(c.b.shape, 1.0), "1", "1"), saves=False, commutative=True),
     _elementwise_binary(
         "sub", _named("SubBackward0"), lambda a, b, **_: a - b, "−",
         (_ones_like_out, "1", "1"),
@@ -513,7 +520,7 @@ OPS: dict[str, Op] = {op.name: op for op in [
         "mul", "MulBackward0", operator.mul, "×",
         (lambda c: _as_f64(c.b), "$b", "$b"),
         (lambda c: c.a if type(c.a) is _F64S else np.asarray(c.a, dtype=np.float64), "$a",
-         "$a"), saves=True),
+         "$a"), saves=True, commutative=True),
     _elementwise_binary(
         "div", "DivBackward0", operator.truediv, "÷",
         (lambda c: 1.0 / c.b, r"\frac{1}{$b}", "1/$b"),

@@ -18,7 +18,7 @@ from typing import Any
 from engine.errors import BackwardError, ChainruleError
 from engine.graph import Graph, build_graph, dtype_name
 from engine.groups import COLLAPSE_ABOVE, lay_out_grouped
-from engine.layout import LayoutEdge, LayoutNode, layout_graph
+from engine.layout import LayoutEdge, LayoutNode, layout_graph, layout_node
 from engine.limits import Limits
 from engine.node_size import op_size, tensor_size
 from engine.tensor import Tensor
@@ -210,7 +210,7 @@ def _plain_attrs(attrs: dict) -> dict:
 
 
 def _apply_layout(trace: Trace) -> None:
-    lnodes = [LayoutNode(n["id"], n["w"], n["h"]) for n in trace.nodes]
+    lnodes = [layout_node(n) for n in trace.nodes]
     ledges = [LayoutEdge(e["id"], e["source"], e["target"]) for e in trace.edges]
     placed = _placed(lnodes, ledges)
     for n in trace.nodes:
@@ -248,7 +248,7 @@ def _placed(lnodes: list[LayoutNode], ledges: list[LayoutEdge], cache: OrderedDi
     A hit reports the time the lookup took as `elapsed_ms`."""
     cache = _layouts if cache is None else cache
     t0 = time.perf_counter()
-    key = (tuple((n.id, n.width, n.height) for n in lnodes),
+    key = (tuple((n.id, n.width, n.height, n.ordered) for n in lnodes),
            tuple((e.id, e.source, e.target) for e in ledges))
     with _layouts_lock:
         hit = cache.get(key)

@@ -204,3 +204,87 @@ def test_text_width() -> None:
     assert text_width("漢字") == pytest.approx(4 * 0.6 * 12)  # wide: two columns each
     assert text_width("e\u0301") == pytest.approx(0.6 * 12)  # combining accent: none
     assert text_width("ab\nabcdef") == pytest.approx(6 * 0.6 * 12)  # widest line
+
+
+# ---------------------------------------------------------------- which layout, operand order
+
+
+def traced_graph(source: str) -> tuple[list[LayoutNode], list[LayoutEdge], list[dict]]:
+    from engine.layout import layout_node
+    from engine.trace import trace_program
+    t = trace_program(source).to_dict()
+    return ([layout_node(n) for n in t["nodes"]],
+            [LayoutEdge(e["id"], e["source"], e["target"]) for e in t["edges"]], t["nodes"])
+
+
+def test_dot_load_counts_virtual_nodes_and_layer_widths() -> None:
+    from engine.layout import MAX_DOT_VERTICES, MAX_DOT_WIDTH2, dot_load
+    # a -> b -> c -> d and a -> d: layers 0..3, the long edge skips layers 1 and 2 (two
+    # virtual nodes); e -> d puts e as late as d allows (layer 2): 5 + 2 = 7 vertices, layer
+    # widths 1, 2 (b + virtual), 3 (c, e, virtual), 1: squares 1 + 4 + 9 + 1 = 15.
+    nodes = [LayoutNode(i, *TENSOR) for i in "abcde"]
+    pairs = [("a", "b"), ("b", "c"), ("c", "d"), ("a", "d"), ("e", "d")]
+    edges = [LayoutEdge(f"e{k}", s, t) for k, (s, t) in enumerate(pairs)]
+    assert dot_load(nodes, edges) == max(7 / MAX_DOT_VERTICES, 15 / MAX_DOT_WIDTH2)
+
+
+def test_a_dense_program_is_laid_out_by_the_fallback_an_mlp_by_dot() -> None:
+    """The choice, not the time (bench/README.md has the times): a program reusing values many
+    lines later has thousands of virtual nodes for ~250 real ones; an MLP of the same size few."""
+    from bench.programs import program_of_size, reused_values_program
+    from engine.layout import dot_load
+    from engine.trace import trace_program
+    dense = reused_values_program()
+    nodes, edges, _ = traced_graph(dense)
+    assert len(nodes) < 500 and dot_load(nodes, edges) > 1.0
+    assert trace_program(dense).to_dict()["layout"]["engine"] == "layered"
+    mlp = program_of_size(len(nodes))[0]
+    nodes, edges, _ = traced_graph(mlp)
+    assert dot_load(nodes, edges) <= 1.0
+    assert trace_program(mlp).to_dict()["layout"]["engine"] == "dot"
+    layout = layout_graph(nodes, edges, max_dot_load=0.0)   # the estimate is what decides
+    assert layout.engine == "layered"
+    check_invariants(nodes, edges, layout)
+
+
+def test_only_non_commutative_ops_keep_their_operand_order() -> None:
+    from engine.layout import layout_node
+    op = {"kind": "op", "w": 44.0, "h": 28.0}
+    assert not layout_node({**op, "id": "m", "op": "mul"}).ordered
+    assert not layout_node({**op, "id": "a", "op": "add"}).ordered
+    for name in ("sub", "div", "matmul", "pow_tensor", "nll_loss", "mse_loss"):
+        assert layout_node({**op, "id": "o", "op": name}).ordered, name
+    assert not layout_node({"kind": "tensor", "id": "t", "w": 120.0, "h": 44.0}).ordered
+
+
+def test_inputs_in_order_sees_a_swapped_pair() -> None:
+    from engine.layout import Layout, inputs_in_order
+    nodes = [LayoutNode("a", *TENSOR), LayoutNode("b", *TENSOR), LayoutNode("s", *OP)]
+    edges = [LayoutEdge("0", "a", "s"), LayoutEdge("1", "b", "s")]
+    top = Layout(300, 200, {"a": (60, 30), "b": (60, 120), "s": (250, 75)}, {}, "dot", 0)
+    swapped = Layout(300, 200, {"a": (60, 120), "b": (60, 30), "s": (250, 75)}, {}, "dot", 0)
+    assert inputs_in_order(top, nodes, edges) and not inputs_in_order(swapped, nodes, edges)
+    free = [LayoutNode(n.id, n.width, n.height, ordered=False) for n in nodes]
+    assert inputs_in_order(swapped, free, edges)    # a commutative op may swap them
+
+
+@pytest.mark.parametrize("source", [
+    "import torch\na = torch.tensor(1.0)\nb = torch.tensor(2.0)\nc = b * a\ny = c - a * b\n"
+    "z = y / c\n",
+    "import torch\nx = torch.tensor(3.0)\nw = torch.tensor(0.5)\nu = w - x\n"
+    "v = torch.tanh(x) - u\ny = v / (x * w) - 2.0 ** v\n",
+])
+def test_dot_draws_the_first_operand_of_a_non_commutative_op_on_top(source: str) -> None:
+    nodes, edges, tnodes = traced_graph(source)
+    layout = layout_graph(nodes, edges)
+    assert layout.engine == "dot"
+    y = {k: p[1] for k, p in layout.positions.items()}
+    ops = {n["id"]: n["op"] for n in tnodes if n["kind"] == "op"}
+    checked = 0
+    for op_id, name in ops.items():
+        srcs = list(dict.fromkeys(e.source for e in edges if e.target == op_id))
+        if name in ("sub", "div", "pow_tensor") and len(srcs) == 2:
+            assert y[srcs[0]] < y[srcs[1]], (name, srcs)
+            checked += 1
+    assert checked >= 2
+    check_invariants(nodes, edges, layout)
