@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -237,7 +238,7 @@ def ui_width(text: str, px: float) -> float:
     return w * px
 
 
-def wrap(text: str, width_px: float, measure) -> list[str]:
+def wrap(text: str, width_px: float, measure: Callable[[str], float]) -> list[str]:
     """Greedy word wrap; a word wider than the line is cut."""
     lines: list[str] = []
     for para in str(text).split("\n"):
