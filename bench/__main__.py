@@ -80,7 +80,7 @@ def engine_rows(runs: int) -> tuple[list[dict], dict]:
 
 def layout_rows(sizes: tuple[int, ...], quick: bool) -> tuple[list[dict], list[dict]]:
     from bench.layout_bench import count_crossings, mlp_of_size
-    from engine.layout import DOT_DEFAULT_ATTRS, DOT_GRAPH_ATTRS, dot_layout, layout_graph
+    from engine.layout import DOT_DEFAULT_ATTRS, dot_keeping_order, dot_layout, layout_graph
 
     rows, details = [], []
     for size in sizes:
@@ -88,8 +88,9 @@ def layout_rows(sizes: tuple[int, ...], quick: bool) -> tuple[list[dict], list[d
         runs = 1 if quick or len(nodes) > 1100 else 3 if len(nodes) > 300 else 5
         measured = {}
         for name, fn in (
-                ("ours", lambda n=nodes, e=edges: dot_layout(n, e, DOT_GRAPH_ATTRS)),
-                ("defaults", lambda n=nodes, e=edges: dot_layout(n, e, DOT_DEFAULT_ATTRS)),
+                ("ours", lambda n=nodes, e=edges: dot_keeping_order(n, e)),
+                ("defaults", lambda n=nodes, e=edges: dot_layout(n, e, DOT_DEFAULT_ATTRS,
+                                                                 node_ordering=False)),
                 ("traced", lambda n=nodes, e=edges: layout_graph(n, e))):
             times, lay = [], None
             for _ in range(runs):

@@ -20,18 +20,17 @@ Point = tuple[float, float]
 NODESEP_IN = 0.25  # gap between nodes of one rank (vertical, in LR), inches
 RANKSEP_IN = 0.45  # gap between ranks (horizontal, in LR), inches
 
-# Our dot settings (measured in bench/layout_bench.py). `nslimit`/`nslimit1` bound network
-# simplex; `mclimit` 0.5-4 and `searchsize` 10-100 gave nothing better than their defaults, kept
-# explicit here. Operand order is not a graph attribute: `ordering=in` goes on the nodes whose
-# inputs must be drawn top to bottom in the order given (LayoutNode.ordered: `a - b`, not
-# `a * b`); on every node it cost 1.2-1.6x dot's crossings on MLPs (bench/README.md).
+# Our dot settings (measured in bench/layout_bench.py). `mclimit` 0.5-4 and `searchsize` 10-100
+# gave nothing better than their defaults, kept explicit here. `nslimit=1`/`nslimit1=1` (bounded
+# network simplex) are gone: they saved no time on graphs dot_load lets through and cost 10-17%
+# more crossings on MLPs of 450-1000 nodes. Operand order is not a graph attribute: `ordering=in`
+# goes on the nodes whose inputs must be drawn top to bottom in the order given
+# (LayoutNode.ordered: `a - b`, not `a * b`); on every node it cost 1.2-1.6x dot's crossings.
 DOT_GRAPH_ATTRS: dict[str, str] = {
     "rankdir": "LR",
     "nodesep": str(NODESEP_IN),
     "ranksep": str(RANKSEP_IN),
     "splines": "spline",
-    "nslimit": "1",
-    "nslimit1": "1",
     "mclimit": "1",
     "searchsize": "30",
 }
