@@ -11,6 +11,7 @@ import heapq
 import json
 import threading
 import time
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from itertools import pairwise
@@ -302,28 +303,31 @@ def _dfs_order(n: int, up: list[list[int]]) -> list[int]:
 
 
 def _crossings(upper: list[int], lower: list[int], down: list[list[int]]) -> int:
-    """Crossings between two adjacent layers (inversion count over edges sorted by upper end)."""
+    """Crossings between two adjacent layers (inversion count over edges sorted by upper end).
+    Inversions by binary search into the sorted prefix: list.insert moves memory in C, several
+    times faster here than a Fenwick tree walked in Python (dense graphs: ~100 ranks x 9)."""
     pos = {v: i for i, v in enumerate(lower)}
-    seq = [pos[w] for v in upper for w in sorted(down[v], key=pos.__getitem__)]
-    tree = [0] * (len(lower) + 1)
+    seq: list[int] = []
+    for v in upper:
+        below = down[v]
+        if len(below) == 1:   # dummies and most real nodes
+            seq.append(pos[below[0]])
+        elif below:
+            seq.extend(sorted([pos[w] for w in below]))
     count = 0
+    seen: list[int] = []
     for k, p in enumerate(seq):
-        i, seen = p + 1, 0
-        while i > 0:  # how many earlier entries are <= p
-            seen += tree[i]
-            i -= i & -i
-        count += k - seen
-        i = p + 1
-        while i <= len(lower):
-            tree[i] += 1
-            i += i & -i
+        i = bisect_right(seen, p)   # earlier entries <= p; the others cross this edge
+        count += k - i
+        seen.insert(i, p)
     return count
 
 
 def _reorder(layer: list[int], neighbours: list[list[int]], pos: dict[int, int]) -> list[int]:
     """Barycenter sort; vertices without neighbours keep their slots."""
-    movable = [(sum(pos[u] for u in neighbours[v]) / len(neighbours[v]), i, v)
-               for i, v in enumerate(layer) if neighbours[v]]
+    # One neighbour (dummies, most nodes): its position, what the mean gives, without sum().
+    movable = [(pos[nb[0]] / 1 if len(nb) == 1 else sum(pos[u] for u in nb) / len(nb), i, v)
+               for i, v in enumerate(layer) if (nb := neighbours[v])]
     movable.sort()
     it = iter(v for _, _, v in movable)
     return [next(it) if neighbours[v] else v for v in layer]
@@ -450,8 +454,8 @@ def layered_layout(nodes: list[LayoutNode], edges: list[LayoutEdge]) -> Layout:
         nbrs = up if sweep % 2 == 0 else down
         for i in idx:
             layer = layers[i]
-            desired = [sum(ys[u] for u in nbrs[v]) / len(nbrs[v]) if nbrs[v] else ys[v]
-                       for v in layer]
+            desired = [ys[v] if not (nb := nbrs[v]) else (0 + ys[nb[0]]) / 1 if len(nb) == 1
+                       else sum(ys[u] for u in nb) / len(nb) for v in layer]   # 0 +: as sum()
             for v, y in zip(layer, _pack(desired, gaps(layer)), strict=True):
                 ys[v] = y
 
@@ -490,10 +494,12 @@ def layered_layout(nodes: list[LayoutNode], edges: list[LayoutEdge]) -> Layout:
         raw_routes.append(route)
 
     # Shift so the drawing starts at (0, 0).
-    xs_all = [xs[v] - widths[v] / 2 for v in range(n)] + [p[0] for r in raw_routes for p in r]
-    ys_all = [ys[v] - heights[v] / 2 for v in range(n)] + [p[1] for r in raw_routes for p in r]
-    xe_all = [xs[v] + widths[v] / 2 for v in range(n)] + [p[0] for r in raw_routes for p in r]
-    ye_all = [ys[v] + heights[v] / 2 for v in range(n)] + [p[1] for r in raw_routes for p in r]
+    route_xs = [p[0] for r in raw_routes for p in r]
+    route_ys = [p[1] for r in raw_routes for p in r]
+    xs_all = [xs[v] - widths[v] / 2 for v in range(n)] + route_xs
+    ys_all = [ys[v] - heights[v] / 2 for v in range(n)] + route_ys
+    xe_all = [xs[v] + widths[v] / 2 for v in range(n)] + route_xs
+    ye_all = [ys[v] + heights[v] / 2 for v in range(n)] + route_ys
     x0, y0 = min(xs_all), min(ys_all)
     positions = {node.id: (xs[i] - x0, ys[i] - y0) for i, node in enumerate(nodes)}
     routes = {edge.id: [(x - x0, y - y0) for x, y in raw_routes[j]]
