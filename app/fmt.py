@@ -140,7 +140,8 @@ def value_text(value: dict | None, is_int: bool = False) -> str:
 
 
 def short_text(value: dict | None, is_int: bool = False) -> str:
-    """A Value in a few characters: `4`, `[1, 2, 3]`, `2×3 tensor`."""
+    """A Value in a few characters: `4`, `[1, 2, 3]`, or its shape in words: `5-element vector`,
+    `2×3 matrix`, `2×3×4 tensor`."""
     if not value:
         return ""
     shape = value["shape"]
@@ -150,7 +151,9 @@ def short_text(value: dict | None, is_int: bool = False) -> str:
         return fmt(nums[0], is_int)
     if n <= 4 and len(shape) == 1 and len(nums) == n:
         return "[" + ", ".join(fmt(v, is_int) for v in nums) + "]"
-    return "×".join(str(d) for d in shape) + " tensor"
+    if len(shape) == 1:
+        return f"{shape[0]}-element vector"
+    return "×".join(str(d) for d in shape) + (" matrix" if len(shape) == 2 else " tensor")
 
 
 def uniform(value: dict | None) -> Number | None:
