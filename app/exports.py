@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Literal
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from app.api import run_trace
@@ -79,54 +81,47 @@ async def _traced(request: Request, state: ProgramState) -> tuple[dict | None, R
     return json.loads(payload), None
 
 
-_ARGS = dict(
-    p=Query(None, max_length=200_000, description="A permalink code (the page's #p=…)."),
-    example=Query(None, max_length=100, description="An example id from /api/examples."),
-    source=Query(None, max_length=200_000, description="The program."),
-    inputs=Query(None, max_length=10_000, description='Free variables, JSON: {"x": 2}.'),
-    seed=Query(None, ge=0, le=2**63 - 1),
-    step=Query(None, ge=-1, le=10**9, description="The step to open at (-1: the start)."),
-    theme=Query("auto"),
-)
+@dataclass(frozen=True)
+class ExportQuery:
+    """The query both export routes take (FastAPI reads it as a dependency)."""
+
+    p: str | None = Query(None, max_length=200_000,
+                          description="A permalink code (the page's #p=…).")
+    example: str | None = Query(None, max_length=100,
+                                description="An example id from /api/examples.")
+    source: str | None = Query(None, max_length=200_000, description="The program.")
+    inputs: str | None = Query(None, max_length=10_000,
+                               description='Free variables, JSON: {"x": 2}.')
+    seed: int | None = Query(None, ge=0, le=2**63 - 1)
+    step: int | None = Query(None, ge=-1, le=10**9,
+                             description="The step to open at (-1: the start).")
+    theme: Theme = Query("auto")
+
+
+async def _export(request: Request, q: ExportQuery, render: Callable[..., str],
+                  media_type: str, filename: str) -> Response:
+    try:
+        state = program_state(q.p, q.example, q.source, q.inputs, q.seed, q.step)
+    except BadExport as e:
+        return _refused(e.message)
+    trace, refused = await _traced(request, state)
+    if refused is not None:
+        return refused
+    return Response(render(trace, step=state.step, theme=q.theme), media_type=media_type,
+                    headers={"content-disposition": f'attachment; filename="{filename}"'})
 
 
 @router.get("/api/export.html", summary="A standalone player: one HTML file that plays offline",
             response_class=Response,
             responses={200: {"content": {"text/html": {}}}, 400: {"description": "Refused."}})
-async def export_html(request: Request, p: str | None = _ARGS["p"],
-                      example: str | None = _ARGS["example"],
-                      source: str | None = _ARGS["source"], inputs: str | None = _ARGS["inputs"],
-                      seed: int | None = _ARGS["seed"], step: int | None = _ARGS["step"],
-                      theme: Theme = _ARGS["theme"]) -> Response:
+async def export_html(request: Request, q: Annotated[ExportQuery, Depends()]) -> Response:
     from app.standalone import build_html
-    try:
-        state = program_state(p, example, source, inputs, seed, step)
-    except BadExport as e:
-        return _refused(e.message)
-    trace, refused = await _traced(request, state)
-    if refused is not None:
-        return refused
-    html = build_html(trace, step=state.step, theme=theme)
-    return Response(html, media_type="text/html; charset=utf-8", headers={
-        "content-disposition": 'attachment; filename="chainrule.html"'})
+    return await _export(request, q, build_html, "text/html; charset=utf-8", "chainrule.html")
 
 
 @router.get("/api/export.svg", summary="One step of the player as an SVG picture",
             response_class=Response,
             responses={200: {"content": {"image/svg+xml": {}}}, 400: {"description": "Refused."}})
-async def export_svg(request: Request, p: str | None = _ARGS["p"],
-                     example: str | None = _ARGS["example"],
-                     source: str | None = _ARGS["source"], inputs: str | None = _ARGS["inputs"],
-                     seed: int | None = _ARGS["seed"], step: int | None = _ARGS["step"],
-                     theme: Theme = _ARGS["theme"]) -> Response:
+async def export_svg(request: Request, q: Annotated[ExportQuery, Depends()]) -> Response:
     from app.svg_export import render_svg
-    try:
-        state = program_state(p, example, source, inputs, seed, step)
-    except BadExport as e:
-        return _refused(e.message)
-    trace, refused = await _traced(request, state)
-    if refused is not None:
-        return refused
-    svg = render_svg(trace, step=state.step, theme=theme)
-    return Response(svg, media_type="image/svg+xml; charset=utf-8", headers={
-        "content-disposition": 'attachment; filename="chainrule.svg"'})
+    return await _export(request, q, render_svg, "image/svg+xml; charset=utf-8", "chainrule.svg")
