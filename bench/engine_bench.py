@@ -66,6 +66,9 @@ def ours_scalar() -> float:
         xs = [Tensor(x) for x in X]
         out = scalar_mlp(lambda v: Tensor(v, requires_grad=True), F.relu, xs)
         backward(out)
+    # As a trace does once it has read the tape: break the Tensor<->Record cycles so the tape
+    # is freed by reference counting, not left to the cyclic collector (engine/tensor.py).
+    tape.release()
     return float(out.data)
 
 

@@ -242,13 +242,14 @@ def run(sizes: tuple[int, ...] = SIZES) -> list[dict]:
             "as traced": lambda n=nodes, e=edges: layout_graph(n, e),
         }
         dense = kind == "dense program"
+        once = dense or len(nodes) > 1500   # dot takes seconds there: one run is enough
         runs = 3 if dense else _repeats(len(nodes))
         times: dict[str, list[float]] = {name: [] for name in engines}
         last: dict[str, Layout] = {}
         for k in range(runs):  # round robin, so load from elsewhere hits every engine alike
             for name, fn in engines.items():
-                if dense and name.startswith("dot") and k:
-                    continue   # seconds each: once is enough
+                if once and name.startswith("dot") and k:
+                    continue
                 last[name] = _quiet(fn)
                 times[name].append(last[name].elapsed_ms)
         ordered = {node.id for node in nodes if node.ordered}
@@ -279,19 +280,38 @@ def markdown(rows: list[dict]) -> str:
 
 
 NOTES = """\
-Crossings are deterministic; times were taken on a loaded shared machine, so read them as rough.
-On MLP-shaped graphs dot with our settings is about as fast as with dot's defaults (tens of ms
-at 200 nodes, ~0.1 s at 1000, seconds at 3000): `nslimit=1` bought little on these sparse graphs,
-and on a denser random DAG measured aside (500 nodes, 2500 edges) it cut 20.6 s to 8.7 s but
-raised crossings by 70%, not the ~2% noted in design.md. `ordering=in` is what keeps every
-operand in source order (97-100% vs 29-70% with defaults; `ordering=out` does nothing for
-inputs); it costs crossings, +40-65% on MLPs and 1.7-3.5x on random DAGs, a price we pay for
-`a*b` always showing `a` above `b`. The layered fallback is 2-25x faster than dot, matches it on
-random DAGs and small MLPs, but has 1.5-2x dot's crossings on MLPs of 1000-3000 nodes and ignores
-operand order. Plan for big graphs: collapse groups (a neuron, a layer, a composite op) so the
-visible graph stays under ~500 nodes, where dot takes well under 0.1 s; dot lays out what is
-shown; above the 1500-node cap (or if dot fails) the layered fallback takes about a second at
-3000 nodes, so no layout runs away.
+Crossings are deterministic; times come from a shared machine that was heavily loaded during
+this run (load average 9-15: dot's 1009-node MLP took ~1.3-1.6 s here, ~0.12-0.15 s on a quiet
+run), so compare times within one graph's rows only. "dot (before)" is the settings until this
+round: `ordering=in` on the whole graph and `nslimit=1, nslimit1=1`.
+
+Operand order: `ordering=in` on every node kept all inputs in source order but cost crossings
+(MLPs: 111 vs 80 at 209 nodes, 1,825 vs 1,272 at 1,009, 11,987 vs 8,646 at 2,998) for `a * b`,
+where the order means nothing. Now only op nodes of non-commutative ops are `ordered`
+(`Op.commutative` in engine/ops.py: add and mul are free), and `dot_keeping_order` lays the
+graph out freely first, adding `ordering=in` on those nodes only if the free layout drew one of
+them out of order (a second dot run then). `nslimit`/`nslimit1` went too: under the dot_load
+cap they saved no time and cost 10-17% more crossings at 450-1,000 nodes. MLP graphs now get
+exactly dot's defaults (crossings 1.00x at every size). A traced MLP program, whose `-` between
+terms is ordered, measured aside: 454 nodes, 327 crossings = defaults, every `-` in order
+(before: 591). The random DAGs mark every node ordered, the worst case, so "ours" equals
+"before" there, plus the free run. Where one program asks for both `a - b` and `b - a`, no
+drawing satisfies both; dot then keeps as many as it can.
+
+Time cap: `layout_graph` estimates dot's work first (`dot_load`: the vertices dot handles, i.e.
+nodes plus one virtual node per layer an edge skips, and the sum of squared layer widths, both
+from the fallback's O(n + e) layering) and hands the graph to the layered fallback above 2,000
+vertices or 200,000. Calibration (dot time scaled to a 16 ms reference graph timed alongside,
+the machine being loaded): below both limits dot took at most ~0.2 s (MLP programs up to 700
+nodes, dense programs up to ~1,700 vertices, random DAGs of 200-300 nodes); above them 0.2-2 s
+(dense programs of 2,300-5,400 vertices, 1,000-node MLPs, 1,000-node random DAGs at 0.5M).
+The dense program row is bench/programs.reused_values_program (25 lines, each of 5 terms over
+x1..x4 and earlier results): 246 nodes but 3,046 vertices, dot 2.0-3.6 s here, as traced
+now the layered fallback in tens of ms. No gallery example comes near the cap (highest 0.008).
+The layered fallback itself got ~2x faster on such graphs (crossings counted by binary search
+instead of a Python Fenwick tree; output unchanged). Its drawback: it ignores operand order.
+Above 500 nodes a trace is laid out per group plus a collapsed view (engine/groups.py), each
+through `layout_graph`, so the cap applies to every layout a trace asks for.
 """
 
 
@@ -303,14 +323,18 @@ def _section(table: str) -> str:
         "`python -m bench.layout_bench` (engine/layout.py). "
         f"Python {platform.python_version()}, pygraphviz {pygraphviz.__version__}, "
         f"{platform.machine()}, {os.cpu_count()} CPUs shared with other jobs (load average "
-        f"{os.getloadavg()[0]:.1f} at the end of the run). Our dot settings: `{settings}`; "
-        '"defaults" keeps only rankdir/nodesep/ranksep/splines. Graphs: micrograd-style MLP '
-        "forward graphs (value boxes 120x44, op boxes 44x28) and uniform random DAGs with the "
-        "same node, edge and op-box counts. Crossings: routes sampled into ~12px polylines, "
-        "proper intersections between edges that share no endpoint node. Inputs in order: share "
-        "of each node's input pairs drawn top to bottom in the order the edges were given. "
-        "Time: the whole call (DOT text, layout, JSON parse), median of `runs`; dot runs above "
-        "the 1500-node cap here only for comparison."
+        f"{os.getloadavg()[0]:.1f} at the end of the run). Our dot settings: `{settings}`, "
+        "plus `ordering=in` on the ordered nodes when the free layout needs it "
+        '(`dot_keeping_order`); "defaults" keeps only rankdir/nodesep/ranksep/splines and no '
+        "node ordering. Graphs: micrograd-style MLP forward graphs (value boxes 120x44, op "
+        "boxes 44x28; add/mul free, as traced), uniform random DAGs with the same node, edge "
+        "and op-box counts (every node ordered), and a dense traced program. dot_load: "
+        "`engine.layout.dot_load`, above 1.0 the fallback. Crossings: routes sampled into "
+        "~12px polylines, proper intersections between edges that share no endpoint node. "
+        "Inputs in order: share of each node's input pairs drawn top to bottom in the order "
+        "the edges were given, over all nodes / over ordered (non-commutative) ones. Time: the "
+        "whole call (DOT text, layout, JSON parse), median of `runs`; dot runs above the cap "
+        "here only for comparison."
     )
     return f"{START}\n## Layout\n\n{intro}\n\n{table}\n\n{NOTES.strip()}\n{END}"
 
