@@ -108,7 +108,7 @@ class WorkerPool:
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
         self._live = 0            # worker processes started and not yet retired (under _lock)
-        self._spilled = 0         # jobs running outside the fast slots (event loop only)
+        self._spilled = 0         # jobs running outside the fast slots (set in the event loop)
         self._fast: anyio.CapacityLimiter | None = None
         self._threads: anyio.CapacityLimiter | None = None
         self._slow_limiter: anyio.CapacityLimiter | None = None
@@ -166,7 +166,10 @@ class WorkerPool:
         spare no longer needed. Keeps `size` workers alive."""
         keep = healthy and not worker.niced
         with self._lock:
-            if keep and self._live > self.size:
+            # A spare is retired once the pool has more workers than its slots and the jobs
+            # still out of them need; counting those jobs matters: retiring a normal worker
+            # while a runaway holds the spare made every next request spawn a worker.
+            if keep and self._live > self.size + self._spilled:
                 keep = False
             if not keep:
                 self._live -= 1
@@ -246,28 +249,31 @@ class WorkerPool:
 
     async def _run_timed(self, job: tuple, timeout: float, key: bytes) \
             -> tuple[int, bytes] | None:
-        result, cpu = await self._run_fair(job, timeout, key in self._slow)
+        result, cpu = await self._run_fair(job, timeout, key)
         limits: Limits = job[3]
         # Slow: killed, stopped by the time limit, or half of it in CPU time. Not wall time:
         # under load, popular examples took seconds, were sent to the lane, and answered
         # "not run again" (bench/load.py).
         if result is None or cpu > limits.max_seconds / 2 or TIME_LIMIT_HIT in result[1]:
-            self._slow[key] = None
-            self._slow.move_to_end(key)
-            while len(self._slow) > SLOW_SOURCES:
-                self._slow.popitem(last=False)
+            self._remember_slow(key)
         else:
             self._slow.pop(key, None)
         return result
 
-    async def _run_fair(self, job: tuple, timeout: float, known_slow: bool) \
+    def _remember_slow(self, key: bytes) -> None:
+        self._slow[key] = None
+        self._slow.move_to_end(key)
+        while len(self._slow) > SLOW_SOURCES:
+            self._slow.popitem(last=False)
+
+    async def _run_fair(self, job: tuple, timeout: float, key: bytes) \
             -> tuple[tuple[int, bytes] | None, float]:
         """(answer, CPU seconds it took): the job runs in a fast slot; past `spill_after`
         it gives the slot up, if a spare is allowed. A program known to run slow takes a
         spare at once and runs at a lower priority; a new one keeps its priority (a big but
         honest graph must not miss its time limit because the server is busy)."""
         assert self._fast is not None
-        spill_now = known_slow and self._spilled < self.spares
+        spill_now = key in self._slow and self._spilled < self.spares
         if spill_now:
             self._spilled += 1
         else:
@@ -277,7 +283,7 @@ class WorkerPool:
         with anyio.CancelScope(shield=True):
             state = {"fast": not spill_now, "spilled": spill_now, "cpu": 0.0}
             try:
-                result = await self._run_on_worker(job, timeout, state)
+                result = await self._run_on_worker(job, timeout, state, key)
                 return result, state["cpu"]
             finally:
                 if state["fast"]:
@@ -285,7 +291,8 @@ class WorkerPool:
                 if state["spilled"]:
                     self._spilled -= 1
 
-    async def _run_on_worker(self, job: tuple, timeout: float, state: dict[str, Any]) \
+    async def _run_on_worker(self, job: tuple, timeout: float, state: dict[str, Any],
+                             key: bytes) \
             -> tuple[int, bytes] | None:
         assert self._fast is not None and self._threads is not None
         run_sync, started = anyio.to_thread.run_sync, time.monotonic()
@@ -303,6 +310,8 @@ class WorkerPool:
                 state["spilled"] = True
                 self._fast.release()
                 state["fast"] = False
+                # Suspect from now on: the same source sent meanwhile goes to the lane.
+                self._remember_slow(key)
                 await run_sync(self._spill, worker, False, limiter=self._threads)
         if isinstance(result, _Pending):
             left = timeout - (time.monotonic() - started)
