@@ -268,19 +268,30 @@ cross-entropy, float64 on both sides. Medians of runs interleaved ours/theirs.
 {s['torch']:.2f} ms |
 | tensor MLP, batch 64, 256 hidden | {t['ours']:.2f} ms | — | {t['torch']:.2f} ms |
 
-What limits the scalar row: every number is a NumPy 0-d array, and one NumPy call on it
-costs ~0.3-1 µs where micrograd's float arithmetic costs ~0.05 µs; each backward edge
-materialises four arrays the timeline shows (local, product, contribution, running total) and
-an event; Tensor↔Record reference cycles leave every tape to the cyclic garbage collector.
-Fixed (commits naming each): one `np.errstate` per recording and per backward pass instead of
-per op and per edge (~1.6 µs each), `local` computed once for `g * local` rules, mul's local
-without `np.broadcast_to(...).astype` (~57 µs), `np.ones_like`/`np.full` replaced, no broadcast
-check for equal shapes, no import statement per Tensor operator, each matmul rule computing
-only its own gradient (18.7 → 8.9 ms scalar, 0.72 → 0.35 ms tensor), then a leaner edge loop
-and op results built without re-checking dtypes (8.7 → 7.7 ms scalar); minimum of repeated
-runs with the collector off, so the table's medians (collector on) read higher. Left: ~3 µs per
-op forward and ~3 µs per backward edge of NumPy calls, dicts and objects the timeline needs,
-against micrograd's ~1.6 µs per op, forward and backward together, in plain floats."""
+Fixed earlier (commits naming each): one `np.errstate` per recording and per backward pass
+instead of per op and per edge (~1.6 µs each), `local` computed once for `g * local` rules,
+mul's local without `np.broadcast_to(...).astype` (~57 µs), `np.ones_like`/`np.full` replaced,
+no broadcast check for equal shapes, no import statement per Tensor operator, each matmul rule
+computing only its own gradient (18.7 → 8.9 ms scalar, 0.72 → 0.35 ms tensor), then a leaner
+edge loop and op results built without re-checking dtypes (8.7 → 7.7 ms scalar).
+
+Then (profiled with cProfile: NumPy calls on 0-d arrays were most of the forward and of each
+backward edge, ~0.25-0.5 µs per arithmetic op against ~35 ns on a NumPy scalar): a 0-d float
+tensor now holds a NumPy float64 scalar instead of a 0-d array — the same float64 numbers,
+shape, dtype and IEEE results (tests/engine/test_perf_paths.py compares every scalar op with the
+ufunc on 0-d arrays, nan/inf/-0.0 included, and a whole backward with the (1,)-shaped array
+path bit for bit); + - * / go forward through Python's operators (on arrays the same ufuncs),
+relu and its local skip ufunc calls on scalars, and backward keeps scalar edges scalar. Also one
+walk finds the reachable records and the expected contributions, and no zip(strict=True),
+Counter or frozen-dataclass Ctx in the hot loops; the bench releases the tape as a trace does.
+Same-run ratios before → after (3 interleaved runs each, old tree vs new, load average 7-12):
+vs PyTorch 1.52-1.59× → 0.91-0.98×; vs micrograd 6.3-6.6× on a quieter run (8.6-10× loaded)
+→ 4.2-4.9× (4.4-7.3× loaded); the tensor MLP unchanged. Left, what keeps micrograd ahead: per
+op forward ~1.7 µs of Tensor, Record, tape event and limit checks, per backward edge ~1.1 µs for
+the event the timeline reads (12 entries: upstream, local, product, contribution, running
+total, counts) and a `.grad` Tensor per leaf, against micrograd's ~1.5 µs per op forward and
+backward together with no bookkeeping. ≤ 2× would need those events built lazily (only for
+the steps a trace actually shows), which the timeline does not allow today."""
 
 
 def _api_section(api: dict) -> str:
@@ -343,8 +354,8 @@ def _browser_section(res: dict | None, pending: str | None) -> str:
 def _layout_and_plan(lay: list[dict], col: list[dict]) -> str:
     lines = ["## Big graphs", "",
              "Layout as measured for the summary (MLP-shaped graphs from bench/layout_bench.py; "
-             "'as traced' is `layout_graph`, which hands graphs over 1,500 nodes to the layered "
-             "fallback):", "",
+             "'as traced' is `layout_graph`, which hands graphs over 1,500 nodes, or that "
+             "`dot_load` rates too slow for dot, to the layered fallback):", "",
              "| nodes | edges | dot (ours) | dot (defaults) | crossings ours / defaults | "
              "as traced |", "|---:|---:|---:|---:|---:|---:|"]
     for d in lay:
