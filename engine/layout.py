@@ -373,6 +373,27 @@ def _ranks(n: int, src: list[int], dst: list[int]) -> tuple[list[int], list[bool
     return rank, forward
 
 
+def _keep_operand_order(layers: list[list[int]], nodes: list[LayoutNode], dst: list[int],
+                        chains: dict[int, list[int]]) -> None:
+    """In place: for each `ordered` node, the vertices its input edges leave the layer before
+    it from are put in edge order (in the slots they already hold), so `a - b` enters with `a`
+    on top. After the crossing sweeps, which know nothing of operand order."""
+    inputs: dict[int, list[int]] = defaultdict(list)   # ordered node -> last vertex per input
+    for j, t in enumerate(dst):
+        chain = chains.get(j)
+        if chain is not None and nodes[t].ordered and chain[-2] not in inputs[t]:
+            inputs[t].append(chain[-2])
+    where = {v: (i, k) for i, layer in enumerate(layers) for k, v in enumerate(layer)}
+    for vs in inputs.values():
+        if len(vs) < 2:
+            continue
+        layer = layers[where[vs[0]][0]]
+        slots = sorted(where[v][1] for v in vs)
+        for k, v in zip(slots, vs, strict=True):
+            layer[k] = v
+            where[v] = (where[v][0], k)
+
+
 def layered_layout(nodes: list[LayoutNode], edges: list[LayoutEdge]) -> Layout:
     """Longest-path layers, barycenter sweeps, least-squares packing, cubic routes."""
     t0 = time.perf_counter()
@@ -416,6 +437,9 @@ def layered_layout(nodes: list[LayoutNode], edges: list[LayoutEdge]) -> Layout:
     def total_crossings(ls: list[list[int]]) -> int:
         return sum(_crossings(a, b, down) for a, b in zip(ls, ls[1:], strict=False))
 
+    # Every candidate gets its operand order fixed before it is counted, so the best one is
+    # chosen among drawings that show `a - b` with a on top.
+    _keep_operand_order(layers, nodes, dst, chains)
     best, best_count = [list(layer) for layer in layers], total_crossings(layers)
     for sweep in range(SWEEPS):
         if sweep % 2 == 0:
@@ -426,6 +450,7 @@ def layered_layout(nodes: list[LayoutNode], edges: list[LayoutEdge]) -> Layout:
             for i in range(len(layers) - 2, -1, -1):
                 pos = {v: k for k, v in enumerate(layers[i + 1])}
                 layers[i] = _reorder(layers[i], down, pos)
+        _keep_operand_order(layers, nodes, dst, chains)
         count = total_crossings(layers)
         if count < best_count:
             best, best_count = [list(layer) for layer in layers], count

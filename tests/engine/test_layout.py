@@ -288,3 +288,18 @@ def test_dot_draws_the_first_operand_of_a_non_commutative_op_on_top(source: str)
             checked += 1
     assert checked >= 2
     check_invariants(nodes, edges, layout)
+
+
+def test_the_fallback_brings_a_minus_b_in_with_a_on_top() -> None:
+    """Layered: each input edge of a `-` leaves the layer before the op in edge order (the
+    route's last anchor before the op); barycenter sweeps alone got half of them wrong."""
+    from bench.programs import program_of_size
+    nodes, edges, tnodes = traced_graph(program_of_size(150)[0])
+    layout = layout_graph(nodes, edges, max_dot_load=0.0)
+    assert layout.engine == "layered"
+    subs = [n["id"] for n in tnodes if n.get("op") == "sub"]
+    assert len(subs) > 10
+    for op_id in subs:
+        first, second = [e for e in edges if e.target == op_id]
+        assert layout.routes[first.id][-4][1] < layout.routes[second.id][-4][1], op_id
+    check_invariants(nodes, edges, layout)
