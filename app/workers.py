@@ -192,8 +192,7 @@ class WorkerPool:
         with self._lock:
             self.spills += 1
         if nice:
-            with contextlib.suppress(OSError, ProcessLookupError):
-                os.setpriority(os.PRIO_PROCESS, worker.process.pid, SPILLED_NICE)
+            _renice(worker.process.pid, SPILLED_NICE)
             worker.niced = True
         # A spare ready for the next request: spawning takes a moment, better now than when
         # a request is waiting for it.
@@ -332,6 +331,18 @@ class WorkerPool:
             worker.process.join(timeout=2)
             if worker.process.is_alive():
                 worker.process.kill()
+
+
+def _renice(pid: int, nice: int) -> None:
+    """Every thread of the process: on Linux a nice value belongs to a thread, and BLAS runs
+    its own threads (threads started later inherit it from the one that starts them)."""
+    try:
+        tids = [int(t) for t in os.listdir(f"/proc/{pid}/task")]
+    except OSError:
+        tids = [pid]
+    for tid in tids:
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, tid, nice)
 
 
 def default_memory_bytes() -> int:
