@@ -306,10 +306,14 @@ the machine being loaded): below both limits dot took at most ~0.2 s (MLP progra
 nodes, dense programs up to ~1,700 vertices, random DAGs of 200-300 nodes); above them 0.2-2 s
 (dense programs of 2,300-5,400 vertices, 1,000-node MLPs, 1,000-node random DAGs at 0.5M).
 The dense program row is bench/programs.reused_values_program (25 lines, each of 5 terms over
-x1..x4 and earlier results): 246 nodes but 3,046 vertices, dot 2.0-3.6 s here, as traced
-now the layered fallback in tens of ms. No gallery example comes near the cap (highest 0.008).
+x1..x4 and earlier results): 246 nodes but 3,046 vertices; over two loaded runs dot took
+0.7-2.4 s with the old settings (1.1-2.0 s with its defaults), and as traced it is now the
+layered fallback, 76-94 ms. No gallery example comes near the cap (highest dot_load 0.008).
 The layered fallback itself got ~2x faster on such graphs (crossings counted by binary search
-instead of a Python Fenwick tree; output unchanged). Its drawback: it ignores operand order.
+instead of a Python Fenwick tree; output unchanged), and now keeps operand order too: each
+ordered node's inputs leave the layer before it in edge order, fixed in every sweep's candidate
+before its crossings are counted (traced MLP programs: every `-` in order for +1.6% crossings;
+the dense program 40% → 77% in order for +7%; the random DAGs, every node ordered, pay most).
 Above 500 nodes a trace is laid out per group plus a collapsed view (engine/groups.py), each
 through `layout_graph`, so the cap applies to every layout a trace asks for.
 """
