@@ -282,8 +282,9 @@ def markdown(rows: list[dict]) -> str:
 NOTES = """\
 Crossings are deterministic; times come from a shared machine that was heavily loaded during
 this run (load average 5-15: dot's 1009-node MLP took 0.19-0.30 s here, ~0.12-0.15 s on a
-quiet run, and 1.3-1.6 s in a worse moment), so compare times within one graph's rows only. "dot (before)" is the settings until this
-round: `ordering=in` on the whole graph and `nslimit=1, nslimit1=1`.
+quiet run, and 1.3-1.6 s in a worse moment), so compare times within one graph's rows only.
+"dot (before)" is the settings until this round: `ordering=in` on the whole graph and
+`nslimit=1, nslimit1=1`.
 
 Operand order: `ordering=in` on every node kept all inputs in source order but cost crossings
 (MLPs: 111 vs 80 at 209 nodes, 1,825 vs 1,272 at 1,009, 11,987 vs 8,646 at 2,998) for `a * b`,
