@@ -212,10 +212,11 @@ def _tensor(value: Any, what: str) -> Tensor:
 def _finish(t: Tensor, dtype: str | None, requires_grad: Any, what: str) -> Tensor:
     """Give a freshly created leaf its dtype and requires_grad (nothing else has seen it yet)."""
     rg = _bool(requires_grad, "requires_grad")
-    if dtype == "long" and t.is_float:
-        t.data = t.data.astype(np.int64)
+    if dtype == "long" and t.is_float:   # np.asarray: a 0-d float tensor holds a scalar
+        t.data = np.asarray(t.data).astype(np.int64)
     elif dtype == "float" and not t.is_float:
-        t.data = t.data.astype(np.float64)
+        data = t.data.astype(np.float64)
+        t.data = data[()] if data.ndim == 0 else data   # 0-d float: a float64 scalar
     if rg and not t.is_float:
         raise ArgumentError(f"{what}(): only floating-point tensors can require gradients")
     t.requires_grad = rg

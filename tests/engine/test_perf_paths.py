@@ -569,6 +569,11 @@ def test_a_0d_float_tensor_holds_a_float64_scalar():
         assert type(t.data) is np.float64 and t.shape == () and t.item() == 2.5
     assert type(Tensor(3).data) is np.ndarray            # integers stay 0-d int64 arrays
     assert type(Tensor(np.array([2.5])).data) is np.ndarray
+    from engine.lang import run_program  # dtype= converts either way
+    got = run_program("import torch\na = torch.tensor(2.5, dtype=torch.long)\n"
+                      "b = torch.tensor(3, dtype=torch.float32)\n").variables
+    assert type(got["a"].data) is np.ndarray and got["a"].data.dtype == np.int64
+    assert type(got["b"].data) is np.float64 and got["b"].item() == 3.0
 
 
 @pytest.mark.parametrize("name", ["add", "sub", "mul", "div", "relu"])
