@@ -55,6 +55,24 @@ def born(trace: dict) -> dict[str, int]:
     return out
 
 
+def contributions_at(trace: dict, index: int) -> list[dict]:
+    """The contributions that have reached edge step `index`'s target so far in its backward
+    pass, oldest first: its `count` latest edge steps into the same node, back to the pass's
+    seed (player.js `contributionsAt`; a step carries only its own `contribution`)."""
+    steps = trace.get("steps") or []
+    if not 0 <= index < len(steps) or steps[index].get("kind") != "edge":
+        return []
+    step = steps[index]
+    want = step.get("count") or 1
+    out: list[dict] = []
+    for s in reversed(steps[:index + 1]):
+        if len(out) >= want or s.get("kind") == "seed":
+            break
+        if s.get("kind") == "edge" and s.get("to") == step.get("to"):
+            out.append(s["contribution"])
+    return out[::-1]
+
+
 def frame(trace: dict, index: object) -> Frame:
     """What is visible, lit and known at step `index` (clamped)."""
     steps = trace.get("steps") or []

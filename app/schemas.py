@@ -122,7 +122,6 @@ class Step(BaseModel):
     product: Value | None = None
     reduced_axes: list[int] | None = None
     contribution: Value | None = None
-    contributions: list[Value] | None = None
     count: int | None = None
     expected: int | None = None
     complete: bool | None = None

@@ -30,7 +30,7 @@ from app.fmt import (
     value_numbers,
     value_text,
 )
-from app.frame import Frame, frame
+from app.frame import Frame, contributions_at, frame
 from engine import node_size as ns
 
 CSS = Path(__file__).resolve().parent.parent / "static" / "css" / "app.css"
@@ -606,7 +606,8 @@ def caption(trace: dict, f: Frame) -> Caption:
             cap.rows.append(("Broadcasting",
                              f"summed over dim {axes} to match the input's shape"))
         if (step.get("expected") or 1) > 1:
-            cap.rows.append(("Paths meet: the gradient sums", _sum_text(step)))
+            cap.rows.append(("Paths meet: the gradient sums",
+                             _sum_text(step, contributions_at(trace, f.index))))
         if step.get("leaf_grad_before"):
             cap.rows.append((".grad accumulates", f"was {short_text(step['leaf_grad_before'])}, "
                                                   f"now {short_text(step.get('leaf_grad'))}"))
@@ -637,9 +638,9 @@ def _leaf_note(nodes: dict[str, dict], step: dict) -> str:
     return f"{node['name']}.grad now holds this {shape_text(lg['shape'])} tensor."
 
 
-def _sum_text(step: dict) -> str:
+def _sum_text(step: dict, contributions: list[dict]) -> str:
     """3 + 3 + … = 4 so far: the contributions so far and the paths still to come."""
-    parts = [short_text(c) for c in step.get("contributions") or []]
+    parts = [short_text(c) for c in contributions]
     parts += ["…"] * max(0, (step.get("expected") or 0) - len(parts))
     total = short_text(step.get("grad")) + ("" if step.get("complete") else " so far")
     return " + ".join(parts) + " = " + total

@@ -161,7 +161,7 @@ class Timeline:
                 "edge": edge_id, "upstream": self.v(ev["upstream"]),
                 "local": None if ev["local"] is None else self.v(ev["local"]),
                 "product": self.v(ev["product"]), "reduced_axes": ev["reduced_axes"],
-                "contribution": contribs[-1], "contributions": list(contribs),
+                "contribution": contribs[-1],
                 "grad": self.v(ev["total"]), "count": ev["count"], "expected": ev["expected"],
                 "complete": ev["complete"],
                 "leaf_grad": self.v(ev["leaf_grad"]) if "leaf_grad" in ev else None,

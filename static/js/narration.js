@@ -2,6 +2,7 @@
 // formula panel beside it (local derivative, chain-rule product, sum of paths), and the error box.
 import { shapeText, shortText, valueText } from "./format.js";
 import { mathFromString } from "./mathml.js";
+import { contributionsAt } from "./player.js";
 
 // the exception PyTorch / Python would raise for each error kind
 const PY_ERRORS = { backward: "RuntimeError", shape: "RuntimeError", runtime: "RuntimeError",
@@ -74,8 +75,11 @@ export function createNarration(root) {
         rows.push(row("Broadcasting", textBlock(
           `summed over dim ${step.reduced_axes.join(", ")} to match the input's shape`)));
       }
-      if (step.expected > 1) rows.push(row("Paths meet: the gradient sums", sumBlock(step)));
-      const scalars = step.contributions.every((c) => c.shape.every((d) => d === 1));
+      const contributions = contributionsAt(trace, step.index);
+      if (step.expected > 1) {
+        rows.push(row("Paths meet: the gradient sums", sumBlock(step, contributions)));
+      }
+      const scalars = contributions.every((c) => c.shape.every((d) => d === 1));
       if (step.accumulate && !scalars) rows.push(row("Running sum", math(step.accumulate)));
       if (step.leaf_grad_before) {
         rows.push(row(".grad accumulates", textBlock(
@@ -144,20 +148,20 @@ function textBlock(text) {
 }
 
 /** Each contribution as a chip: 3 + 3 + 1 = 7 (or + … while paths are still to come). */
-function sumBlock(step) {
+function sumBlock(step, contributions) {
   const d = document.createElement("div");
   d.className = "f-sum";
   d.dataset.testid = "contributions";
   d.setAttribute("data-testid", "contributions");
-  step.contributions.forEach((c, k) => {
+  contributions.forEach((c, k) => {
     if (k) d.appendChild(op("+"));
     const chip = document.createElement("span");
-    chip.className = "chip" + (k === step.contributions.length - 1 ? " new" : "");
+    chip.className = "chip" + (k === contributions.length - 1 ? " new" : "");
     chip.textContent = shortText(c);
     chip.title = `path ${k + 1} of ${step.expected}`;
     d.appendChild(chip);
   });
-  for (let k = step.contributions.length; k < step.expected; k++) {
+  for (let k = contributions.length; k < step.expected; k++) {
     d.appendChild(op("+"));
     const chip = document.createElement("span");
     chip.className = "chip pending";

@@ -80,6 +80,24 @@ export function frame(trace, index, prep = prepare(trace)) {
   };
 }
 
+/**
+ * The contributions that have reached edge step `index`'s target so far in its backward pass,
+ * oldest first: its `count` latest edge steps into the same node. A step carries only its own
+ * `contribution` (repeating the earlier ones made traces quadratic in fan-in); a seed starts a
+ * new pass, so the walk stops there. Mirrored by app/frame.py `contributions_at`.
+ */
+export function contributionsAt(trace, index) {
+  const step = trace.steps[index];
+  if (!step || step.kind !== "edge") return [];
+  const out = [];
+  for (let k = index; k >= 0 && out.length < step.count; k--) {
+    const s = trace.steps[k];
+    if (s.kind === "seed") break;
+    if (s.kind === "edge" && s.to === step.to) out.push(s.contribution);
+  }
+  return out.reverse();
+}
+
 /** The step a "jump to backward" lands on: trace.backward_start, else the first backward step. */
 export function backwardStart(trace) {
   if (Number.isInteger(trace.backward_start)) return trace.backward_start;

@@ -108,3 +108,28 @@ def test_mathml_sanitiser_keeps_only_mathml(blank):
     assert out["attrs"] == ["mathvariant"]
     assert "alert" not in out["text"]
     assert out["none"] is None
+
+
+# paths meet at a node in 04 and 08 (count up to 2 and 3); 11 runs two backward passes
+@pytest.mark.parametrize("stem", ["04_free_variables", "08_fan_out", "11_accumulation"])
+def test_contributions_at_matches_the_python_twin(blank, stem):
+    """player.js contributionsAt and app/frame.py contributions_at pick the same earlier steps."""
+    import json
+
+    from app.frame import contributions_at
+    from app.gallery import EXAMPLES_DIR
+    from app.runner import trace_response
+    from engine.limits import Limits
+
+    status, body = trace_response((EXAMPLES_DIR / f"{stem}.py").read_text(), None, 0, Limits())
+    assert status == 200
+    trace = json.loads(body)
+    got = blank.evaluate("""async (trace) => {
+      const p = await import('/static/js/player.js');
+      return trace.steps.map((s) => p.contributionsAt(trace, s.index));
+    }""", trace)
+    want = [contributions_at(trace, k) for k in range(len(trace["steps"]))]
+    assert got == want
+    assert any(want), "the example has backward edges"
+    if stem != "11_accumulation":
+        assert any(len(c) > 1 for c in want), "the example has a node that paths meet at"
