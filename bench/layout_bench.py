@@ -291,7 +291,8 @@ Operand order: `ordering=in` on every node kept all inputs in source order but c
 where the order means nothing. Now only op nodes of non-commutative ops are `ordered`
 (`Op.commutative` in engine/ops.py: add and mul are free), and `dot_keeping_order` lays the
 graph out freely first, adding `ordering=in` on those nodes only if the free layout drew one of
-them out of order (a second dot run then). `nslimit`/`nslimit1` went too: under the dot_load
+them out of order (a second dot run then; none of the 14 gallery examples nor the
+benchmark MLP programs needs it). `nslimit`/`nslimit1` went too: under the dot_load
 cap they saved no time and cost 10-17% more crossings at 450-1,000 nodes. MLP graphs now get
 exactly dot's defaults (crossings 1.00x at every size). A traced MLP program, whose `-` between
 terms is ordered, measured aside: 454 nodes, 327 crossings = defaults, every `-` in order
