@@ -93,6 +93,7 @@ async function runProgram(source = editor ? editor.value : store.get().source,
   { inputs: given = null, seed = null, startStep = -1 } = {}) {
   viewer.pause();
   const s = store.get();
+  showExample(s.examples.find((e) => e.source === source) || null);
   const sameProgram = s.trace && s.trace.source === source;
   store.set({ status: "loading", runId: s.runId + 1, source,
     inputs: given || (sameProgram ? s.inputs : {}), seed: seed === null ? s.seed : seed });
@@ -216,8 +217,6 @@ async function openLink() {
     return;
   }
   if (options.startStep !== null) state.step = options.startStep;
-  const match = store.get().examples.find((e) => e.source === state.source);
-  showExample(match || null);
   await loadState(state);
 }
 
@@ -229,7 +228,18 @@ async function loadState({ source, inputs: given, seed, step }) {
 
 function showExample(ex) {
   const select = $("[data-testid=examples]");
-  if (select && ex && select.value !== ex.id) select.value = ex.id;
+  if (select) {
+    // a program that is not in the gallery shows as "Your program", not as the first example
+    let own = select.querySelector("option[value='']");
+    if (!ex && !own) {
+      own = document.createElement("option");
+      own.value = "";
+      own.textContent = "Your program";
+      select.prepend(own);
+    }
+    if (own) own.hidden = !!ex;
+    select.value = ex ? ex.id : "";
+  }
   const about = $("[data-role=example-summary]");
   if (about) about.textContent = ex ? ex.summary : "";
   store.set({ exampleId: ex ? ex.id : null });

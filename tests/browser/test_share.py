@@ -185,3 +185,17 @@ def test_export_dialog_downloads_html_svg_and_a_2x_png(page, server_url, tmp_pat
     html_dl.value.save_as(html_path)
     text = html_path.read_text(encoding="utf-8")
     assert text.startswith("<!doctype html>") and "chainrule-trace" in text
+
+
+def test_a_program_outside_the_gallery_shows_as_your_program(page, server_url):
+    open_link(page, server_url, ProgramState(source="y = x * 3"))
+    select = page.locator("[data-testid=examples]")
+    assert select.input_value() == ""
+    assert select.locator("option:checked").inner_text() == "Your program"
+    page.select_option("[data-testid=examples]", NEURON)
+    page.wait_for_function("() => document.body.dataset.state === 'ready'")
+    assert page.input_value("[data-testid=source]") == source_of(NEURON)
+    # editing an example and running it makes it the reader's own program
+    page.fill("[data-testid=source]", source_of(NEURON) + "\nz = o * 2\n")
+    page.click("[data-testid=run]")
+    page.wait_for_function("() => document.querySelector('[data-testid=examples]').value === ''")
