@@ -199,3 +199,27 @@ def test_a_program_outside_the_gallery_shows_as_your_program(page, server_url):
     page.fill("[data-testid=source]", source_of(NEURON) + "\nz = o * 2\n")
     page.click("[data-testid=run]")
     page.wait_for_function("() => document.querySelector('[data-testid=examples]').value === ''")
+
+
+def test_dialogs_work_from_the_keyboard(page, server_url):
+    open_example(page, server_url, NEURON)
+    page.focus("[data-testid=embed]")
+    page.keyboard.press("Enter")
+    dialog = page.locator("[data-testid=embed-dialog]")
+    assert dialog.is_visible()
+    # the page behind a modal dialog is inert: Tab visits the dialog's controls (and the
+    # browser's own UI, where focus shows as the body), never the page underneath
+    visited = set()
+    for _ in range(14):
+        page.keyboard.press("Tab")
+        where = page.evaluate(
+            "() => { const a = document.activeElement;"
+            " if (!a || a === document.body) return 'body';"
+            " return document.querySelector('[data-testid=embed-dialog]').contains(a)"
+            " ? (a.name || a.dataset.role || a.dataset.testid || a.tagName) : 'outside'; }")
+        assert where != "outside"
+        visited.add(where)
+    assert {"editor", "controls", "theme", "copy"} <= visited
+    page.keyboard.press("Escape")
+    assert not dialog.is_visible()
+    assert page.evaluate("document.activeElement.dataset.testid") == "embed"
