@@ -223,3 +223,13 @@ def test_embed_auto_sizes_through_the_snippets_script(course, page, server_url):
     course_page.wait_for_timeout(500)
     overflow = frame.locator("html").evaluate("(h) => h.scrollHeight - h.clientHeight")
     assert overflow <= 2
+
+
+def test_narrow_embed_keeps_the_graph_readable(new_page, server_url):
+    page = new_page(viewport={"width": 390, "height": 700})
+    page.goto(f"{server_url}/embed?editor=edit&example=04_free_variables")
+    page.wait_for_selector(SETTLED)
+    box = page.locator("[data-testid=graph]").bounding_box()
+    assert box["height"] >= 250 and box["width"] >= 300
+    assert page.locator("[data-testid=source]").is_visible()
+    assert page.locator("[data-testid=inputs]").is_visible()
