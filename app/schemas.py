@@ -38,7 +38,8 @@ class Summary(BaseModel):
 class Value(BaseModel):
     shape: list[int]
     data: Nested = Field(description="Number, nested list, or null above the element limit.")
-    summary: Summary
+    summary: Summary | None = Field(None, description="Absent when `data` holds one number "
+                                                      "(min = max = mean = that number).")
     nonfinite: bool
     preview: list[Number] | None = Field(None, description="First elements, flat, when data "
                                                            "is null.")

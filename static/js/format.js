@@ -61,13 +61,24 @@ export function valueNumbers(value) {
   return value.preview ? value.preview.slice() : [];
 }
 
+/** A Value's {numel, min, max, mean}: its `summary`, or for a one-number Value (sent without
+ *  one) that number three times, the mean as NumPy gives it (-0 + 0 is 0). */
+export function summaryOf(value) {
+  if (!value) return {};
+  if (value.summary) return value.summary;
+  const nums = valueNumbers(value);
+  if (nums.length !== 1) return {};
+  const x = nums[0];
+  return { numel: 1, min: x, max: x, mean: typeof x === "number" ? x + 0 : x };
+}
+
 /** A whole Value as one line of text: `4`, `[1, -2, 3]`, `[[1, 2], [3, 4]]`,
  *  or for large tensors `(10, 50) mean 0.1 min -2 max 3`. Used for data-grad and aria text. */
 export function valueText(value, isInt = false) {
   if (!value) return "";
   const data = value.data;
   if (data === null || data === undefined) {
-    const s = value.summary || {};
+    const s = summaryOf(value);
     return `${shapeText(value.shape)} mean ${fmt(s.mean)} min ${fmt(s.min)} max ${fmt(s.max)}`;
   }
   const walk = (d) => (Array.isArray(d) ? "[" + d.map(walk).join(", ") + "]" : fmt(d, isInt));
@@ -95,7 +106,7 @@ export function uniform(value) {
   if (!value) return null;
   const nums = valueNumbers(value);
   if (!nums.length || nums.length !== numel(value.shape)) {
-    const s = value.summary;
+    const s = value.summary;   // data is null here, so a summary was sent
     return s && s.min === s.max && s.min !== null ? s.min : null;
   }
   return nums.every((v) => v === nums[0]) ? nums[0] : null;

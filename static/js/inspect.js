@@ -1,5 +1,5 @@
 // Every number of a tensor: a hover tooltip over heat-map cells, and a dialog with the full table.
-import { fmt, numel, shapeText, valueNumbers } from "./format.js";
+import { fmt, numel, shapeText, summaryOf, valueNumbers } from "./format.js";
 
 export function createInspector(dialog, tooltip) {
   function hover(info) {
@@ -40,7 +40,7 @@ export function createInspector(dialog, tooltip) {
 function summaryLine(value) {
   const p = document.createElement("p");
   p.className = "insp-summary";
-  const s = value.summary || {};
+  const s = summaryOf(value);
   const shown = valueNumbers(value).length;
   const total = numel(value.shape);
   let text = `${total} numbers · min ${fmt(s.min)} · mean ${fmt(s.mean)} · max ${fmt(s.max)}`;

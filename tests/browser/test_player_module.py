@@ -133,3 +133,27 @@ def test_contributions_at_matches_the_python_twin(blank, stem):
     assert any(want), "the example has backward edges"
     if stem != "11_accumulation":
         assert any(len(c) > 1 for c in want), "the example has a node that paths meet at"
+
+
+def test_summary_of_a_one_number_value_is_what_numpy_reduces_it_to(blank):
+    """One-number Values travel without `summary`; format.js summaryOf rebuilds it, and it must
+    equal engine.values.summary, which runs NumPy's reductions on the array."""
+    import numpy as np
+
+    from engine.values import summary, value
+
+    arrays = [np.asarray(0.5), np.asarray(-0.0), np.asarray(3), np.asarray(np.nan),
+              np.asarray(-np.inf), np.array([2.5]), np.array([[7]])]
+    values = [value(a) for a in arrays]
+    assert all("summary" not in v for v in values)
+    got = blank.evaluate("""async (values) => {
+      const f = await import('/static/js/format.js');
+      return values.map((v) => { const s = f.summaryOf(v);
+        return [s.numel, s.min, s.max, s.mean, Object.is(s.mean, -0)]; });
+    }""", values)
+    want = [summary(a) for a in arrays]
+    assert [g[:4] for g in got] == [[s["numel"], s["min"], s["max"], s["mean"]] for s in want]
+    assert not any(g[4] for g in got), "the mean of -0.0 is +0.0, as np.mean gives it"
+    with_summary = value(np.arange(6.0).reshape(2, 3))
+    assert blank.evaluate("""async (v) => (await import('/static/js/format.js')).summaryOf(v)""",
+                          with_summary) == with_summary["summary"]
