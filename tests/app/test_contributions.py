@@ -74,3 +74,23 @@ def test_non_edge_and_out_of_range_steps_have_none():
     assert contributions_at(trace, 0) == []            # a forward op
     assert contributions_at(trace, -1) == []
     assert contributions_at(trace, len(trace["steps"])) == []
+
+
+def fan_in_steps(k: int) -> list[dict]:
+    """The edge steps into x of y = x*1 + x*2 + … + x*k, summed one statement at a time."""
+    lines = "".join(f"y = y + x * {j + 2}.0\n" for j in range(k - 1))
+    trace = traced("import torch\nx = torch.tensor(0.5, requires_grad=True)\n"
+                   f"y = x * 1.0\n{lines}y.backward()\n")
+    x = next(n["id"] for n in trace["nodes"] if n.get("name") == "x")
+    steps = [s for s in trace["steps"] if s["kind"] == "edge" and s["to"] == x]
+    assert len(steps) == k
+    return steps
+
+
+def test_a_step_does_not_grow_with_the_paths_before_it():
+    # Each edge step into x used to repeat every earlier contribution (and list every term in
+    # its `accumulate` formula): k paths cost O(k^2) bytes. A step still on its way (the last
+    # one's narration names every term, once) now weighs the same whatever k is.
+    def biggest(k: int) -> int:
+        return max(len(json.dumps(s)) for s in fan_in_steps(k) if not s["complete"])
+    assert biggest(60) < 1.2 * biggest(20)
