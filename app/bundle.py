@@ -65,6 +65,13 @@ def bundle(entry: Path | str, root: Path | str | None = None, *, classic: bool =
     return code + "\n"
 
 
+def module_order(entry: Path | str, root: Path | str | None = None) -> list[Path]:
+    """Every module `entry` imports (transitively) and itself, dependencies first."""
+    entry = Path(entry).resolve()
+    root = Path(root).resolve() if root is not None else entry.parent
+    return _topological(entry, _load_all(entry, root))
+
+
 def _load_all(entry: Path, root: Path) -> dict[Path, Module]:
     modules: dict[Path, Module] = {}
     taken: set[str] = set()

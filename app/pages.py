@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = Jinja2Templates(directory=str(ROOT / "templates"))
+JS_DIR = ROOT / "static" / "js"
 
 router = APIRouter(include_in_schema=False)
 
@@ -35,6 +38,17 @@ def embed_options(query: dict[str, str]) -> dict[str, str | int | None]:
     opts["step"] = (max(-1, min(MAX_START_STEP, int(raw)))
                     if digits.isdigit() and len(digits) < 12 else None)
     return opts
+
+
+@lru_cache(maxsize=1)
+def preloaded_modules() -> tuple[str, ...]:
+    """main.js and everything it imports, so the page can ask for all of them at once
+    (`<link rel=modulepreload>`) instead of discovering them one import level at a time."""
+    from app.bundle import module_order
+    return tuple(p.relative_to(JS_DIR).as_posix() for p in module_order(JS_DIR / "main.js"))
+
+
+TEMPLATES.env.globals["preloaded_modules"] = preloaded_modules
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -105,8 +105,8 @@ def layout_rows(sizes: tuple[int, ...], quick: bool) -> tuple[list[dict], list[d
         rows.append(_row(f"layout, {n}-node MLP graph: time", t_ours, t_def, "ms",
                          "dot defaults",
                          f"≤ {SHOWN_BUDGET_MS:.0f} ms" if shown else
-                         f"collapse to ≤ {MAX_SHOWN} shown",
-                         t_ours <= SHOWN_BUDGET_MS if shown else False))
+                         f"— (above {MAX_SHOWN} the page opens collapsed: rows below)",
+                         t_ours <= SHOWN_BUDGET_MS if shown else None))
         rows.append(_row(f"layout, {n}-node MLP graph: edge crossings", c_ours, c_def,
                          "", "dot defaults", "≤ 1×", c_ours <= c_def))
         details.append({"nodes": n, "edges": len(edges), "runs": runs, "ours_ms": t_ours,
@@ -118,32 +118,42 @@ def layout_rows(sizes: tuple[int, ...], quick: bool) -> tuple[list[dict], list[d
 
 
 def collapse_rows(sizes: tuple[int, ...]) -> tuple[list[dict], list[dict]]:
-    """The planned collapsed view of the benchmark programs: dot on one box per group."""
-    from bench.collapse import layout_collapsed
+    """What a big trace really lays out (engine/groups.py): one box per statement group for the
+    view the page opens, and a sublayout per group for expanding; against the whole graph."""
     from bench.programs import program_of_size
+    from engine import trace as trace_module
     from engine.layout import LayoutEdge, LayoutNode, layout_graph
     from engine.trace import trace_program
 
     rows, details = [], []
     for size in sizes:
         src, inputs = program_of_size(size)
-        t = trace_program(src, inputs, 0, api_bench.big_limits()).to_dict()
+        runs = []
+        for _ in range(3):   # cold: a slider move would hit the layout caches instead
+            trace_module._layouts.clear()
+            trace_module._group_layouts.clear()
+            runs.append(trace_program(src, inputs, 0, api_bench.big_limits()).to_dict())
+        t = runs[-1]
         full_nodes = [LayoutNode(n["id"], n["w"], n["h"]) for n in t["nodes"]]
         full_edges = [LayoutEdge(e["id"], e["source"], e["target"]) for e in t["edges"]]
         with contextlib.redirect_stderr(io.StringIO()):
             full = layout_graph(full_nodes, full_edges)
-        times = []
-        for _ in range(3):
-            lay, boxes, links = layout_collapsed(t)
-            times.append(lay.elapsed_ms)
-        ms = statistics.median(times)
-        rows.append(_row(f"layout shown: {len(t['nodes'])}-node program collapsed to {boxes} "
-                         "statement boxes (planned view)", ms, full.elapsed_ms, "ms",
+        view = t.get("collapsed")
+        if not view:
+            continue
+        boxes = len(view["boxes"])
+        opened = statistics.median(r["collapsed"]["elapsed_ms"] for r in runs)
+        total = statistics.median(r["layout"]["elapsed_ms"] for r in runs)
+        rows.append(_row(f"layout shown: {len(t['nodes'])}-node program opens as {boxes} "
+                         "statement boxes", opened, full.elapsed_ms, "ms",
                          f"whole graph ({full.engine})", f"≤ {SHOWN_BUDGET_MS:.0f} ms",
-                         ms <= SHOWN_BUDGET_MS))
+                         opened <= SHOWN_BUDGET_MS))
+        rows.append(_row(f"layout, {len(t['nodes'])}-node program: every group's sublayout "
+                         "(expand any group)", total, full.elapsed_ms, "ms",
+                         f"whole graph ({full.engine})", "≤ 1×", total <= full.elapsed_ms))
         details.append({"nodes": len(t["nodes"]), "groups": len(t["groups"]), "boxes": boxes,
-                        "links": links, "collapsed_ms": ms, "full_ms": full.elapsed_ms,
-                        "full_engine": full.engine})
+                        "collapsed_ms": opened, "sublayouts_ms": total,
+                        "full_ms": full.elapsed_ms, "full_engine": full.engine})
         print(f"collapsed {details[-1]}", flush=True)
     return rows, details
 
@@ -370,38 +380,36 @@ def _layout_and_plan(lay: list[dict], col: list[dict]) -> str:
                      f"{d['defaults_ms']:.0f} ms | {d['ours_crossings']} / "
                      f"{d['defaults_crossings']} | {d['traced_ms']:.0f} ms "
                      f"({d['traced_engine']}) |")
-    lines += ["", "The planned collapsed view of the benchmark programs (bench/collapse.py: one "
-              "box per group, edges between boxes), laid out with our dot settings:", "",
-              "| nodes | groups | boxes / edges shown | collapsed layout | whole graph |",
-              "|---:|---:|---:|---:|---:|"]
+    lines += ["", "What a big trace lays out (engine/groups.py, above 500 nodes): one box per "
+              "statement group for the view the page opens, and one sublayout per group (groups "
+              "of the same shape share one) for expanding, against laying out the whole graph:",
+              "", "| nodes | groups | boxes | opening view | every group's sublayout | "
+              "whole graph |", "|---:|---:|---:|---:|---:|---:|"]
     for d in col:
-        lines.append(f"| {d['nodes']} | {d['groups']} | {d['boxes']} / {d['links']} | "
-                     f"{d['collapsed_ms']:.0f} ms | {d['full_ms']:.0f} ms ({d['full_engine']}) |")
+        lines.append(f"| {d['nodes']} | {d['groups']} | {d['boxes']} | "
+                     f"{d['collapsed_ms']:.0f} ms | {d['sublayouts_ms']:.0f} ms | "
+                     f"{d['full_ms']:.0f} ms ({d['full_engine']}) |")
     lines += ["", PLAN]
     return "\n".join(lines)
 
 
 PLAN = """\
-Plan (server half first). A graph stays drawable by showing fewer nodes, not by a weaker
-layout (design.md):
-1. **Groups in the Trace** (done, docs/trace-format.md): every node carries `group`, the
-   top-level statement that created it (`g3`: statement 3, counting from 0, imports too);
-   `groups` lists each with its source text, span, tensor and op counts and the box around its
-   nodes in the full layout. Leaves and free variables belong to the statement that first made
-   them, a composite's ops (cross_entropy) to the call's statement.
-2. **Collapsed view on the server** (next): above 500 nodes, lay out the quotient graph (one
-   box per group, as bench/collapse.py does: tens of ms, table above) and send it as
-   `collapsed`; skip the whole-graph layout, which is what costs seconds at 3,000 nodes, and lay
-   out a group's members when the page expands it (dot on that group with its neighbours
-   pinned, cached like today's layouts). A single statement of more than 500 nodes splits
-   further by its outermost sub-expressions (call arguments, operands), the same span test.
-3. **Steps stay per op**: a collapsed group lights up as one box while its ops play. Payload:
-   the steps of a collapsed group's inner edges can carry summaries instead of full Values
-   until the group is expanded. A 3,000-node trace was ~10 MB, now 6.9 MB (0.58 MB gzipped):
-   contributions are no longer repeated across backward steps; what is left is mostly
-   formulas (each as LaTeX, MathML and text: `chain` 2.1 MB, `formula` 1.1 MB).
-4. **The page** (UI): draw groups as boxes, expand and collapse on click, keep what is shown
-   under 500 nodes; slider moves already reuse the cached layout."""
+Big graphs, as built. A graph stays drawable by showing fewer nodes, not by a weaker layout
+(design.md):
+1. **Groups in the Trace** (docs/trace-format.md): every node carries `group`, the top-level
+   statement that created it; `groups` lists each with its source text, span and counts.
+2. **Collapsed view on the server**: above 500 nodes the trace carries `collapsed` (one box per
+   group, edges between boxes) and every node's position in the all-expanded arrangement, made
+   of per-group sublayouts (table above); the whole-graph layout is skipped.
+3. **The page** opens such a trace collapsed: a box lights while its ops play and shows
+   "k of n done"; click or Enter expands a group (aria-expanded), Expand all / Collapse all, an
+   overview minimap (hideable), level of detail when zoomed out; per step only changed
+   attributes are written. tests/browser/test_big_graphs.py.
+4. **Payload**: a 3,000-node trace was ~10 MB, now 6.9 MB (0.58 MB gzipped, and answers are
+   gzipped): contributions are no longer repeated across backward steps and one-number values
+   carry no summary; what is left is mostly formulas (each as LaTeX, MathML and text: `chain`
+   2.1 MB, `formula` 1.1 MB). Not done: summaries instead of full values for the steps inside
+   collapsed groups; splitting a single statement of more than 500 nodes."""
 
 
 # ---------------------------------------------------------------------------------- main
