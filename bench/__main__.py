@@ -150,7 +150,8 @@ def collapse_rows(sizes: tuple[int, ...]) -> tuple[list[dict], list[dict]]:
                          opened <= SHOWN_BUDGET_MS))
         rows.append(_row(f"layout, {len(t['nodes'])}-node program: every group's sublayout "
                          "(expand any group)", total, full.elapsed_ms, "ms",
-                         f"whole graph ({full.engine})", "≤ 1×", total <= full.elapsed_ms))
+                         f"whole graph ({full.engine})", f"≤ {SHOWN_BUDGET_MS:.0f} ms",
+                         total <= SHOWN_BUDGET_MS))
         details.append({"nodes": len(t["nodes"]), "groups": len(t["groups"]), "boxes": boxes,
                         "collapsed_ms": opened, "sublayouts_ms": total,
                         "full_ms": full.elapsed_ms, "full_engine": full.engine})
