@@ -13,6 +13,7 @@ class Limits:
     max_ast_depth: int = 60
     max_ops: int = 500                 # recorded ops (forward) per program
     max_tensor_elements: int = 1_000_000   # elements in one tensor
+    max_tensor_dims: int = 32              # dimensions of one tensor (NumPy broadcasting: 32)
     max_total_elements: int = 8_000_000    # elements created over the whole program
     max_matmul_flops: int = 200_000_000    # multiply-adds in one matmul
     max_abs_exponent: float = 1_000.0      # |p| in x ** p with Python numbers

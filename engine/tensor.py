@@ -74,6 +74,9 @@ class Tape:
         if n > limits.max_tensor_elements:
             raise LimitError(f"a tensor of {n:,} elements is over the limit of "
                              f"{limits.max_tensor_elements:,} elements per tensor")
+        if t.data.ndim > limits.max_tensor_dims:
+            raise LimitError(f"a tensor with {t.data.ndim} dimensions is over the limit of "
+                             f"{limits.max_tensor_dims} dimensions per tensor")
         budget.elements += n
         if budget.elements > limits.max_total_elements:
             raise LimitError(f"the program created more than {limits.max_total_elements:,} "

@@ -79,6 +79,12 @@ LIMITS = [
     ("a = torch.ones(3)\nb = torch.pow(a, 1001)", Limits(), ["exponent"], 5),
     ("a = torch.ones(3)\nb = a ** 3", Limits(max_abs_exponent=2), ["exponent 3", "±2"], 5),
     ("a = torch.ones(2)\nb = a * 2", Limits(max_seconds=-1.0), ["time limit"], 1),
+    # found by the long fuzz run: NumPy's broadcasting stops at 32 dimensions (an internal
+    # error until tensors had a dimension limit)
+    ("b = torch.randn((), requires_grad=True)\na = b.exp() + torch.tensor(" + "[" * 40 + "1.0"
+     + "]" * 40 + ")", Limits(), ["40 dimensions", "32 dimensions"], 5),
+    ("x = torch.ones(1)\nx = x.reshape(" + ", ".join(["1"] * 33) + ")", Limits(),
+     ["33 dimensions"], 5),
 ]
 
 
