@@ -8,9 +8,8 @@ same worker pool as /api/trace, so an export is limited like a trace.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -18,7 +17,7 @@ from fastapi.responses import Response
 
 from app.api import run_trace
 from app.gallery import examples
-from app.permalink import PermalinkError, ProgramState, decode
+from app.permalink import PermalinkError, ProgramState, decode, valid_inputs
 from app.runner import dumps
 
 router = APIRouter(tags=["export"])
@@ -48,9 +47,8 @@ def program_state(p: str | None, example: str | None, source: str | None, inputs
         state = ProgramState(source=source, inputs=parse_inputs(inputs))
     else:
         raise BadExport("say which program to export: p (a permalink code), example, or source")
-    return ProgramState(source=state.source, inputs=state.inputs,
-                        seed=state.seed if seed is None else seed,
-                        step=state.step if step is None else step)
+    return replace(state, seed=state.seed if seed is None else seed,
+                   step=state.step if step is None else step)
 
 
 def parse_inputs(raw: str | None) -> dict[str, float]:
@@ -61,9 +59,7 @@ def parse_inputs(raw: str | None) -> dict[str, float]:
         value = json.loads(raw)
     except ValueError as e:
         raise BadExport("inputs must be a JSON object such as {\"x\": 2}") from e
-    if not isinstance(value, dict) or not all(
-            isinstance(k, str) and isinstance(v, int | float) and not isinstance(v, bool)
-            and math.isfinite(v) for k, v in value.items()):
+    if not valid_inputs(value):
         raise BadExport("inputs must be a JSON object of finite numbers, such as {\"x\": 2}")
     return {k: float(v) for k, v in value.items()}
 

@@ -11,8 +11,10 @@ import math
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
+from engine import values
+from engine.node_size import CELL_CHARS, shape_text  # blocks.js M.CELL_CHARS; format.js shapeText
+
 Number = float | int | str
-CELL_CHARS = 8          # blocks.js M.CELL_CHARS: characters of one table cell
 
 
 def fmt(x: Number | bool | None, is_int: bool = False) -> str:
@@ -23,15 +25,10 @@ def fmt(x: Number | bool | None, is_int: bool = False) -> str:
         return x
     if isinstance(x, bool):
         return "1" if x else "0"
-    x = float(x)
-    if math.isnan(x):
-        return "nan"
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    if is_int:
+    x = float(x)          # the page prints 12345 as 1.234e+04: never engine's whole-int form
+    if is_int and math.isfinite(x):
         return str(math.floor(x + 0.5))     # JS Math.round: halves go up
-    text = f"{x:.4g}"
-    return "0" if text == "-0" else text
+    return values.fmt(x)
 
 
 def _to_precision(x: float, p: int) -> str:
@@ -85,11 +82,6 @@ def _strip_before_e(t: str) -> str:
     if j > 0 and t[j - 1] == ".":
         j -= 1
     return t[:j] + t[k:]
-
-
-def shape_text(shape: list[int]) -> str:
-    """(2, 3) — (5,) — () as PyTorch prints shapes."""
-    return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
 def numel(shape: list[int]) -> int:

@@ -30,8 +30,7 @@ class ProgramState:
 # key in the code → (ProgramState field, check). Mirrors FIELDS in static/js/permalink.js.
 FIELDS = {
     "s": ("source", lambda v: isinstance(v, str)),
-    "i": ("inputs", lambda v: isinstance(v, dict) and all(
-        isinstance(k, str) and _finite(x) for k, x in v.items())),
+    "i": ("inputs", lambda v: valid_inputs(v)),
     "r": ("seed", lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 2**63),
     "t": ("step", lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= -1),
 }
@@ -43,6 +42,11 @@ class PermalinkError(ValueError):
 
 def _finite(x: object) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def valid_inputs(v: object) -> bool:
+    """A JSON object of free variables: string names, finite numbers (not booleans)."""
+    return isinstance(v, dict) and all(isinstance(k, str) and _finite(x) for k, x in v.items())
 
 
 def encode(state: ProgramState) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +19,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from app import __version__
 from app.bundle import bundle, strip_js
+from app.frame import clamp_step
+from app.runner import dumps
 
 ROOT = Path(__file__).resolve().parent.parent
 JS_DIR = ROOT / "static" / "js"
@@ -42,17 +43,16 @@ def build_html(trace: dict, *, step: int = -1, theme: str = "auto",
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, not {layout!r}")
     script, css = _assets(_asset_stamp())
-    last = len(trace.get("steps") or []) - 1
     return _ENV.get_template("standalone.html").render(
         title=title or "chainrule player", theme=theme, layout=layout, version=__version__,
-        step=max(-1, min(int(step), last)), css=css, script=script,
+        step=clamp_step(trace, step), css=css, script=script,
         trace_json=json_for_script(trace), csp=content_security_policy(script))
 
 
 def json_for_script(value: object) -> str:
     """JSON safe inside a <script> element. `<`, `>` and `&` occur only inside JSON strings,
     where their \\u escapes mean the same, so `</script>` and `<!--` cannot appear."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    text = dumps(value).decode("utf-8")
     # U+2028/2029 are fine for JSON.parse; escaping them keeps the file friendly to old tools
     for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
                     ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
