@@ -326,12 +326,11 @@ def point_along(route: list, fraction: float) -> tuple[float, float]:
 @dataclass
 class Budget:
     cells: int = CELL_BUDGET
-    skipped: int = 0
 
 
-def draw_block(out: Out, shape: list[int], x: float, y: float, which: str, value: dict | None,
+def draw_block(out: Out, lay: dict, x: float, y: float, which: str, value: dict | None,
                is_int: bool, budget: Budget, italic: bool = False) -> None:
-    lay = block_layout(shape)
+    """One value block laid out by `block_layout` (scalar, table or heat-map thumbnail)."""
     out.push("g", {"transform": f"translate({_num(x)},{_num(y)})"}, cls=f"block {which}")
     nums = value_numbers(value) if value else []
     role = "grad" if which == "grad" else "ink"
@@ -371,8 +370,6 @@ def draw_thumb(out: Out, lay: dict, nums: list, budget: Budget) -> None:
             else:
                 op = 0.12 + 0.88 * (abs(v) / top) if top > 0 else 0.12
                 out.add("rect", {**geo, "fill-opacity": f"{op:.3f}"}, "neg" if v < 0 else "pos")
-    elif cells:
-        budget.skipped += 1
     out.add("rect", {"width": ns.THUMB_W, "height": ns.THUMB_H, "rx": 2, "fill": "none"},
             "thumb-frame")
 
@@ -422,7 +419,7 @@ def draw_tensor(out: Out, n: dict, f: Frame, budget: Budget) -> None:
     inner = w - 2 * ns.PAD_X - GUTTER
     bx = ns.PAD_X + GUTTER + max(0.0, (inner - lay["w"]) / 2)
     if shown:          # the page hides a pending node's numbers (visibility: hidden)
-        draw_block(out, shape, bx, top, "val", n.get("value"), n.get("dtype") == "int", budget)
+        draw_block(out, lay, bx, top, "val", n.get("value"), n.get("dtype") == "int", budget)
     if n.get("requires_grad"):
         gy = top + lay["h"] + ns.GRAD_GAP
         if gr and shown:
@@ -435,7 +432,7 @@ def draw_tensor(out: Out, n: dict, f: Frame, budget: Budget) -> None:
                 out.add("text", nab, "nabla", "∇", cls="nabla")
             else:
                 out.add("text", {**nab, "fill-opacity": 0.45}, "muted", "∇", cls="nabla")
-            draw_block(out, shape, bx, gy, "grad", gr.value if gr else None, False, budget,
+            draw_block(out, lay, bx, gy, "grad", gr.value if gr else None, False, budget,
                        italic=bool(gr and not gr.complete))
     if gr and not gr.complete:
         out.add("text", {"x": w, "y": -5, "text-anchor": "end", "font-family": UI_FONT,
