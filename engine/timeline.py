@@ -88,7 +88,7 @@ class Timeline:
         out = rec.output
         args = ", ".join(self.g.label(t) for t in rec.inputs)
         what = self.g.expressions.get(rec.index) or f"{rec.op.name}({args})"
-        result = short(out.data) if out.data.size <= 4 else shape_words(out.shape)
+        result = short(out.data)
         if out.name and out.name != what:
             return f"Forward: {out.name} = {what} gives {result}."
         return f"Forward: {what} gives {result}."
@@ -172,7 +172,7 @@ class Timeline:
                 "lit_edges": [g.output_edges[rec.index], edge_id]}
         step["formula"], step["chain"] = self._edge_formulas(rec, i, ev)
         if ev["expected"] > 1 and not self._scalar_parts(to_id):
-            step["accumulate"] = self._sum_formula(inp, ev)
+            step["accumulate"] = self._sum_formula(inp)
         step["narration"] = self._edge_sentence(rec, i, ev)
         self.add(step)
 
@@ -243,7 +243,7 @@ class Timeline:
         return all(p["data"] is not None and not isinstance(p["data"], list)
                    for p in self._contribs[to_id])
 
-    def _sum_formula(self, inp: Tensor, ev: dict) -> dict:
+    def _sum_formula(self, inp: Tensor) -> dict:
         """∂L/∂x = Σ c_k: the running sum of tensor contributions, k of them so far."""
         root = self.g.label(self._root) if self._root is not None else "L"
         name = self.g.label(inp)
