@@ -32,7 +32,7 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
   let lastFrame = null;
   let zoom = null;
   const tools = createTools();
-  const minimap = createMinimap(svg.parentElement || svg, { onHide: () => tools.sync() });
+  const minimap = createMinimap(svg.parentElement || svg);
 
   function build(t) {
     trace = t;
@@ -62,7 +62,7 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
     svg.toggleAttribute("data-big", !!big);
     placeEdgeLabels();
     tools.sync();
-    minimap.draw(big ? drawnBoxes() : [], size);
+    if (big) minimap.draw(drawnBoxes(), size);   // small graphs keep it hidden: no redraw
   }
 
   // ------------------------------------------------------------------ big graphs

@@ -6,7 +6,7 @@
 const MAX_W = 160;
 const MAX_H = 110;
 
-export function createMinimap(host, { onHide = () => {} } = {}) {
+export function createMinimap(host) {
   const box = document.createElement("div");
   box.className = "minimap";
   box.dataset.testid = "minimap";
@@ -18,13 +18,11 @@ export function createMinimap(host, { onHide = () => {} } = {}) {
   box.append(canvas, view);
   if (host.appendChild) host.appendChild(box);
   let scale = 1;
-  let content = { width: 0, height: 0 };
   let zoom = null;
   let enabled = false;
   let hidden = false;
 
   function draw(boxes, size) {
-    content = size;
     if (!size.width || !size.height) return;
     scale = Math.min(MAX_W / size.width, MAX_H / size.height);
     const w = Math.max(20, Math.round(size.width * scale));
@@ -93,8 +91,7 @@ export function createMinimap(host, { onHide = () => {} } = {}) {
     draw,
     attach(z) { zoom = z; z.onChange(follow); follow(); },
     setEnabled(on) { enabled = on; sync(); },
-    setHidden(h) { hidden = h; sync(); if (h) onHide(); },
+    setHidden(h) { hidden = h; sync(); },
     get hidden() { return hidden; },
-    get content() { return content; },
   };
 }
