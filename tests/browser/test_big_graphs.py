@@ -9,19 +9,15 @@ settings; the guarded `page` fixture follows it through the overridden `server_u
 from __future__ import annotations
 
 import math
-import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.parse
 import urllib.request
 
 import pytest
 
+from app.devserver import local_server
 from bench.api_bench import BIG_LIMITS
 from bench.programs import program_of_size
-from tests.browser.conftest import ARTIFACTS, ROOT
+from tests.browser.conftest import ARTIFACTS
 from tests.browser.helpers import SETTLED, api_trace, step
 
 pytestmark = pytest.mark.browser
@@ -31,36 +27,13 @@ MAX_DRAWN_COLLAPSED = 50     # node boxes drawn when a 3,000-node program opens
 
 @pytest.fixture(scope="module")
 def server_url():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, **{f"CHAINRULE_{k.upper()}": str(v) for k, v in BIG_LIMITS.items()}}
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = open(ARTIFACTS / "server_big.log", "w")  # noqa: SIM115 - open for the whole module
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:app", "--host",
-                             "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 40
-        while True:
-            assert proc.poll() is None, "the server exited"
-            try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "the server did not answer /healthz"
-            time.sleep(0.2)
+    log = ARTIFACTS / "server_big.log"
+    log.write_bytes(b"")    # this module's log only
+    env = {f"CHAINRULE_{k.upper()}": str(v) for k, v in BIG_LIMITS.items()}
+    with local_server(env, log=log, ready_within=40,
+                      module=("uvicorn", "app.main:app", "--log-level", "warning")) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")
