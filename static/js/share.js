@@ -41,13 +41,17 @@ export function createSharing(doc, { getState }) {
     }
   }
 
-  async function openShare() {
-    const d = dialogs.share;
+  /** Show a dialog with fresh step labels and no stale status line. */
+  function show(d) {
     stepLabels(d);
     status(d, "");
     d.showModal();
+  }
+
+  async function openShare() {
+    show(dialogs.share);
     await fillShare();
-    await copy(d, q("share-link"));
+    await copy(dialogs.share, q("share-link"));
   }
 
   async function fillShare() {
@@ -58,10 +62,7 @@ export function createSharing(doc, { getState }) {
   }
 
   async function openEmbed() {
-    const d = dialogs.embed;
-    stepLabels(d);
-    status(d, "");
-    d.showModal();
+    show(dialogs.embed);
     await fillEmbed();
   }
 
@@ -80,13 +81,11 @@ export function createSharing(doc, { getState }) {
   }
 
   async function openExport() {
-    const d = dialogs.export;
-    status(d, "");
     const code = await codeFor(true);
     const theme = document.documentElement.dataset.theme || "auto";
     q("export-html").href = exportUrl("html", code, theme);
     q("export-svg").href = exportUrl("svg", code, theme === "auto" ? "light" : theme);
-    d.showModal();
+    show(dialogs.export);
   }
 
   function exportUrl(kind, code, theme) {
