@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from engine import autograd_api
 from engine import functional as fn
 from engine.backward import backward as run_backward
 from engine.errors import ArgumentError, LimitError, NameProblem, RuntimeProblem, ShapeError
@@ -645,14 +646,22 @@ TORCH = Module("torch", {
         randint=_randint, arange=_arange, manual_seed=_manual_seed,
         reshape=_reshape_fn, softmax=_softmax_req, log_softmax=_log_softmax_req,
         **_SHARED),
+    **_functions(**autograd_api.TORCH),
     **_DTYPES,
     "pi": math.pi, "e": math.e,
     "nn": NN,
+    "autograd": Module("torch.autograd", {
+        **_functions(**autograd_api.AUTOGRAD),
+        "functional": Module("torch.autograd.functional",
+                             _functions(**autograd_api.AUTOGRAD_FUNCTIONAL)),
+    }),
 })
 
 NUMPY = Module("numpy", {"pi": math.pi, "e": math.e})
 
-MODULES: dict[str, Module] = {m.path: m for m in (TORCH, NN, FUNCTIONAL, NUMPY)}
+MODULES: dict[str, Module] = {m.path: m for m in (
+    TORCH, NN, FUNCTIONAL, NUMPY, TORCH.members["autograd"],
+    TORCH.members["autograd"].members["functional"])}
 
 TENSOR_METHODS: dict[str, Function] = _functions(
     "method",
@@ -662,6 +671,7 @@ TENSOR_METHODS: dict[str, Function] = _functions(
     softmax=_softmax_req, log_softmax=_log_softmax_req,
     item=_item, size=_size, dim=_dim, tolist=_tolist, backward=_backward,
     float=_float, double=_float, long=_long, requires_grad_=_requires_grad_,
+    **autograd_api.TENSOR_METHODS,
 )
 
 TENSOR_ATTRIBUTES: dict[str, Callable[[Tensor], Any]] = {
@@ -674,6 +684,7 @@ TENSOR_ATTRIBUTES: dict[str, Callable[[Tensor], Any]] = {
     "data": fn.detach,
     "dtype": lambda t: _DTYPES["float32"] if t.is_float else _DTYPES["int64"],
     "ndim": lambda t: int(t.data.ndim),
+    **autograd_api.TENSOR_ATTRIBUTES,
 }
 
 # Bare functions of torch-less snippets, e.g. `f = (x * y + sin(x)) ** 2` (when called).

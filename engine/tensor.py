@@ -19,10 +19,27 @@ from typing import Any
 import numpy as np
 
 from engine.errors import ChainruleError, LimitError
+from engine.grad_mode import _enabled as _grad_enabled
 from engine.limits import Budget, Limits
 from engine.ops import Ctx, Op
 
 Span = tuple[int, int, int, int]   # line, col, end_line, end_col (1-based columns)
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Where in the program's control flow something was made: inside a call of a user
+    function (`kind="call"`, `label="f(x)"`, the call's span) or an iteration of a loop
+    (`kind="loop"`, `label="i = 3"`, the loop statement's span, `iteration` 1-based of
+    `of` when known). `Tape.scope` is the stack, outermost first; tensors and records keep
+    the stack that was active when they were made (the display groups by it)."""
+
+    kind: str                  # "call" | "loop"
+    label: str
+    span: Span | None
+    iteration: int | None = None
+    of: int | None = None
+    id: int = 0                # unique per entered scope within one run (same call = same id)
 _F64 = np.dtype(np.float64)
 # A 0-d float64 tensor holds a NumPy float64 scalar, not a 0-d array: the same float64
 # numbers, the same shape/dtype/size/item/astype, but arithmetic on it costs ~35 ns where a
@@ -42,6 +59,7 @@ class Record:
     attrs: dict
     span: Span | None
     freed: bool = False
+    scope: tuple[Scope, ...] = ()
 
     @property
     def grad_fn(self) -> str:
@@ -61,6 +79,7 @@ class Tape:
     records: list[Record] = field(default_factory=list)
     events: list[dict] = field(default_factory=list)
     span: Span | None = None
+    scope: tuple[Scope, ...] = ()     # the control-flow stack (engine/lang pushes, see Scope)
     rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0))
     budget: Budget = field(init=False)
 
@@ -154,6 +173,18 @@ _quiet: contextvars.ContextVar[bool] = contextvars.ContextVar("quiet_numpy", def
 
 
 @contextmanager
+def in_scope(scope: Scope) -> Iterator[None]:
+    """Tensors made and ops recorded inside carry `scope` on top of the active stack."""
+    tape = current_tape()
+    saved = tape.scope
+    tape.scope = (*saved, scope)
+    try:
+        yield
+    finally:
+        tape.scope = saved
+
+
+@contextmanager
 def at_span(span: Span | None) -> Iterator[None]:
     """Ops recorded inside carry `span`; errors raised inside get it if they have none."""
     tape = current_tape()
@@ -171,6 +202,7 @@ class Tensor:
     """A NumPy array (float64, or int64 for class indices) with autograd bookkeeping."""
 
     __slots__ = ("data", "requires_grad", "grad", "record", "id", "name", "origin", "span",
+                 "scope",
                  "__weakref__")
 
     def __init__(self, data: Any, requires_grad: bool = False, record: Record | None = None,
@@ -200,6 +232,7 @@ class Tensor:
         self.origin = origin   # leaf | input | constant | result | detached
         tape = current_tape()
         self.span: Span | None = tape.span
+        self.scope = tape.scope
         self.id = tape.register(self)
 
     # -- what PyTorch exposes
@@ -306,16 +339,17 @@ def apply(op: Op, inputs: tuple[Tensor, ...], **attrs: Any) -> Tensor:
     requires = False
     for t in inputs:
         if t.requires_grad:
-            requires = True
+            requires = _grad_enabled.get()   # under no_grad: a result with no grad_fn
             break
     if out.dtype is _F64:   # what Tensor(out, requires, origin="result") does, minus its checks
         result = object.__new__(Tensor)
         result.data, result.requires_grad, result.grad, result.record = out, requires, None, None
         result.name, result.origin, result.span = None, "result", tape.span
+        result.scope = tape.scope
         result.id = tape.register(result)
     else:
         result = Tensor(out, requires_grad=requires and out.dtype.kind == "f", origin="result")
-    rec = Record(next(_record_counter), op, inputs, result, attrs, tape.span)
+    rec = Record(next(_record_counter), op, inputs, result, attrs, tape.span, scope=tape.scope)
     result.record = rec
     tape.add_record(rec)
     return result
