@@ -7,6 +7,8 @@ import logging
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.clients import COOKIE, cookie_header, verified
+
 log = logging.getLogger("chainrule.http")
 # The longest request target (path and query) answered: longer is a 414 with a message. The
 # server reads request heads of up to HEAD_BYTES (app/server.py) and answers 414 itself past
@@ -47,6 +49,8 @@ class HardeningMiddleware:
             await self.app(scope, receive, send)
             return
         extra = security_headers(scope["path"])
+        if not scope["path"].startswith("/static/") and needs_token(scope):
+            extra = [*extra, (b"set-cookie", cookie_header(scope.get("scheme") == "https"))]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -152,6 +156,12 @@ async def _send_json(send: Send, status: int, payload: object) -> None:
                 "headers": [(b"content-type", b"application/json"),
                             (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
+
+
+def needs_token(scope: Scope) -> bool:
+    """A request without a valid client token (app/clients.py): its answer issues one."""
+    from starlette.requests import HTTPConnection
+    return verified(HTTPConnection(scope).cookies.get(COOKIE)) is None
 
 
 def _is_json(scope: Scope) -> bool:
