@@ -238,6 +238,9 @@ def type_name(value: Any) -> str:
         return "module"
     if isinstance(value, ns.NNModule):
         return value.cls
+    parts = _exception_parts(value)
+    if parts is not None:
+        return parts[0]
     name = getattr(value, "python_type_name", None)   # the language's own lazy iterators
     if isinstance(name, str):
         return name

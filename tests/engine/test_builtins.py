@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import builtins
+import contextlib
 import math
 import time
 
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 
 from engine import functional
 from engine import namespace as ns
-from engine.errors import ChainruleError, LimitError
+from engine.errors import ArgumentError, ChainruleError, LimitError
 from engine.lang.builtins import (
     MATH,
     PYTHON_BUILTINS,
@@ -376,3 +377,68 @@ def test_every_builtin_and_method_has_a_case() -> None:
     """A new builtin must come with its oracle comparison above."""
     covered = {c[0] for c in BUILTIN_CASES} | {"type", "isinstance"}
     assert set(PYTHON_BUILTINS) <= covered, set(PYTHON_BUILTINS) - covered
+
+
+def test_caught_exceptions_are_instances_of_their_python_classes() -> None:
+    def marker(name: str) -> ns.Function:   # how the language names an exception class
+        return ns.Function(name, lambda: None, "class")
+    error = ArgumentError("division by zero", python_type="ZeroDivisionError")
+    for name in ("ZeroDivisionError", "ArithmeticError", "Exception", "BaseException",
+                 "ValueError", "LookupError"):
+        assert call("isinstance", error, marker(name)) == isinstance(
+            ZeroDivisionError("division by zero"), getattr(builtins, name))
+    assert value_repr(call("type", error)) == "<class 'ZeroDivisionError'>"
+    assert get_attribute(error, "args") == ZeroDivisionError("division by zero").args
+    assert outcome(get_attribute, error, "grad") == outcome(
+        getattr, ZeroDivisionError("division by zero"), "grad")
+
+
+# ---------------------------------------------------------------- robustness
+
+
+def _method_names(table: str) -> list[str]:
+    from engine.lang import builtins as b
+    return sorted(getattr(b, f"_{table}_METHODS"))
+
+
+POOL = [0, 1, -1, 2 ** 62, 1.5, -0.0, math.nan, math.inf, True, None, "", "ab", "1", [], [1, 2],
+        (), (1, "a"), {}, {"a": 1}, range(3), range(10 ** 15), [[1], [2]], [("a", 1)],
+        ns.TORCH, PYTHON_BUILTINS["len"], ns.TORCH.members["float64"]]
+
+
+def _tensors() -> list:
+    return [Tensor(np.array(2.0)), Tensor(np.array([1.0, -2.0]), requires_grad=True),
+            Tensor(np.zeros((2, 0))), Tensor(np.array([3, 1]))]
+
+
+@given(st.sampled_from(sorted(PYTHON_BUILTINS) + ["math." + n for n in MATH.members
+                                                    if isinstance(MATH.members[n], ns.Function)]),
+       st.lists(st.integers(0, len(POOL) + 3), max_size=3))
+@settings(max_examples=500, deadline=None)
+def test_no_argument_makes_a_builtin_fail_outside_the_language(name: str, picks: list) -> None:
+    """Any arguments: a result or a ChainruleError (a Python TypeError here would be an
+    engine bug, an 'internal error' for the learner)."""
+    pool = POOL + _tensors()
+    args = tuple(pool[i] for i in picks)
+    target = MATH.members[name[5:]] if name.startswith("math.") else PYTHON_BUILTINS[name]
+    with recording(Tape(limits=Limits(max_seconds=0.5))):
+        try:
+            result = ns.call(target, args, {})
+            if getattr(result, "python_type_name", None):
+                for _ in zip(range(100), iterate(result), strict=False):
+                    pass
+        except ChainruleError:
+            pass
+
+
+@given(st.sampled_from([(kind, name) for kind, table in ((list, "LIST"), (dict, "DICT"),
+                                                         (str, "STR"), (tuple, "TUPLE"))
+                        for name in _method_names(table)]),
+       st.lists(st.integers(0, len(POOL) + 3), max_size=3))
+@settings(max_examples=500, deadline=None)
+def test_no_argument_makes_a_method_fail_outside_the_language(case, picks: list) -> None:
+    kind, name = case
+    pool = POOL + _tensors()
+    obj = {list: [3, "a", None], dict: {"k": 1}, str: "a-b", tuple: (1, 2)}[kind]
+    with contextlib.suppress(ChainruleError):
+        ns.call(get_attribute(obj, name), tuple(pool[i] for i in picks), {})
