@@ -17,8 +17,10 @@ from fastapi.responses import Response
 
 from app.api import run_trace
 from app.gallery import examples
-from app.permalink import PermalinkError, ProgramState, decode, valid_inputs
+from app.permalink import PermalinkError, ProgramState, decode
+from app.query import BadQuery, json_inputs
 from app.runner import dumps
+from app.security import MAX_TARGET_BYTES
 
 router = APIRouter(tags=["export"])
 Theme = Literal["auto", "light", "dark"]
@@ -52,16 +54,12 @@ def program_state(p: str | None, example: str | None, source: str | None, inputs
 
 
 def parse_inputs(raw: str | None) -> dict[str, float]:
-    """`inputs` as a JSON object of finite numbers ({"x": 2})."""
-    if not raw:
-        return {}
+    """`inputs` as a JSON object of finite numbers ({"x": 2}), read by pydantic as the body is
+    (3,000 `[` are a validation error there, a RecursionError in Python's json)."""
     try:
-        value = json.loads(raw)
-    except ValueError as e:
-        raise BadExport("inputs must be a JSON object such as {\"x\": 2}") from e
-    if not valid_inputs(value):
-        raise BadExport("inputs must be a JSON object of finite numbers, such as {\"x\": 2}")
-    return {k: float(v) for k, v in value.items()}
+        return json_inputs(raw)
+    except BadQuery as e:
+        raise BadExport(str(e)) from None
 
 
 def _refused(message: str) -> Response:
@@ -81,11 +79,13 @@ async def _traced(request: Request, state: ProgramState) -> tuple[dict | None, R
 class ExportQuery:
     """The query both export routes take (FastAPI reads it as a dependency)."""
 
-    p: str | None = Query(None, max_length=200_000,
+    p: str | None = Query(None, max_length=MAX_TARGET_BYTES,
                           description="A permalink code (the page's #p=…).")
     example: str | None = Query(None, max_length=100,
                                 description="An example id from /api/examples.")
-    source: str | None = Query(None, max_length=200_000, description="The program.")
+    source: str | None = Query(None, max_length=MAX_TARGET_BYTES, description=(
+        "The program. The whole address may be up to 100,000 bytes (longer: 414), so a long "
+        "program is better sent as a permalink code or to POST /api/trace."))
     inputs: str | None = Query(None, max_length=10_000,
                                description='Free variables, JSON: {"x": 2}.')
     seed: int | None = Query(None, ge=0, le=2**63 - 1)

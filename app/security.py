@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger("chainrule.http")
+# The longest request target (path and query) answered: longer is a 414 with a message. The
+# server reads request heads of up to HEAD_BYTES (app/server.py) and answers 414 itself past
+# that; both leave room for a permalink of a program at the source limit (20,000 characters).
+MAX_TARGET_BYTES = 100_000
 
 _BASE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
              "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
@@ -48,6 +55,12 @@ class HardeningMiddleware:
                     (k, v) for k, v in extra if k not in names]
             await send(message)
 
+        query = scope.get("query_string", b"")
+        target = len(scope.get("raw_path") or scope["path"].encode()) + \
+            (len(query) + 1 if query else 0)     # path?query, as the request line has it
+        if target > MAX_TARGET_BYTES:
+            await self._too_long(send_with_headers, target)
+            return
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
             await self._too_large(send_with_headers)
@@ -82,7 +95,30 @@ class HardeningMiddleware:
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
 
-        await self.app(scope, replay, send_with_headers)
+        started = False
+
+        async def send_tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send_with_headers(message)
+
+        try:
+            await self.app(scope, replay, send_tracked)
+        except Exception:
+            # A bug must still answer with the headers: Starlette's own 500 is written outside
+            # this middleware, without them. Logged here, not re-raised (nothing could answer).
+            log.exception("unhandled error answering %s %s", scope.get("method"), scope["path"])
+            if not started:
+                await self._internal_error(send_with_headers)
+
+    async def _internal_error(self, send: Send) -> None:
+        body = json.dumps({"error": {"kind": "internal", "message": (
+            "internal error in chainrule (logged on the server)"),
+            "line": None, "col": None, "node": None, "hints": []}}).encode()
+        await send({"type": "http.response.start", "status": 500,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
 
     async def _unreadable(self, send: Send, problem: str) -> None:
         """422, as FastAPI answers JSON it can parse but not accept, with the same shape."""
@@ -93,6 +129,12 @@ class HardeningMiddleware:
                                 (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
 
+    async def _too_long(self, send: Send, target: int) -> None:
+        await _send_json(send, 414, {"error": {"kind": "limit", "message": (
+            f"the address is {target:,} bytes long, over the limit of {MAX_TARGET_BYTES:,}: "
+            "send a long program in the body of POST /api/trace, or share it by a permalink "
+            "code (#p=…, compressed)"), "line": None, "col": None, "node": None, "hints": []}})
+
     async def _too_large(self, send: Send) -> None:
         body = json.dumps({"error": {"kind": "limit", "message": (
             f"the request body is over the limit of {self.max_body_bytes:,} bytes"),
@@ -102,6 +144,14 @@ class HardeningMiddleware:
                                 (b"content-length", str(len(body)).encode()),
                                 (b"connection", b"close")]})
         await send({"type": "http.response.body", "body": body})
+
+
+async def _send_json(send: Send, status: int, payload: object) -> None:
+    body = json.dumps(payload).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _is_json(scope: Scope) -> bool:
