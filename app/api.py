@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
+from app.clients import client_of
 from app.gallery import examples
 from app.runner import dumps, limit_response, trace_response
 from app.schemas import Example, Health, RefusedResponse, TraceRequest, TraceResponse
@@ -48,7 +49,7 @@ async def run_trace(request: Request, source: str, inputs: dict[str, float] | No
     if pool is None:
         return await run_in_threadpool(trace_response, *job)
     timeout = settings.limits.max_seconds + GRACE_SECONDS
-    outcome = await pool.run_async(job, timeout)
+    outcome = await pool.run_async(job, timeout, client_of(request))
     return outcome or limit_response(
         f"the program ran longer than the {settings.limits.max_seconds:g} s time limit "
         "(or ran out of memory) and was stopped", settings.limits, source=source)

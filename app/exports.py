@@ -18,9 +18,8 @@ from fastapi.responses import Response
 from app.api import run_trace
 from app.gallery import examples
 from app.permalink import PermalinkError, ProgramState, decode
-from app.query import BadQuery, json_inputs
+from app.query import MAX_PARAM_CHARS, BadQuery, json_inputs
 from app.runner import dumps
-from app.security import MAX_TARGET_BYTES
 
 router = APIRouter(tags=["export"])
 Theme = Literal["auto", "light", "dark"]
@@ -79,13 +78,14 @@ async def _traced(request: Request, state: ProgramState) -> tuple[dict | None, R
 class ExportQuery:
     """The query both export routes take (FastAPI reads it as a dependency)."""
 
-    p: str | None = Query(None, max_length=MAX_TARGET_BYTES,
+    p: str | None = Query(None, max_length=MAX_PARAM_CHARS,
                           description="A permalink code (the page's #p=…).")
     example: str | None = Query(None, max_length=100,
                                 description="An example id from /api/examples.")
-    source: str | None = Query(None, max_length=MAX_TARGET_BYTES, description=(
-        "The program. The whole address may be up to 100,000 bytes (longer: 414), so a long "
-        "program is better sent as a permalink code or to POST /api/trace."))
+    source: str | None = Query(None, max_length=MAX_PARAM_CHARS, description=(
+        "The program (up to 100,000 characters here; the request head may be up to 128,000 "
+        "bytes, longer is a 414): a long program is better sent as a permalink code or to "
+        "POST /api/trace."))
     inputs: str | None = Query(None, max_length=10_000,
                                description='Free variables, JSON: {"x": 2}.')
     seed: int | None = Query(None, ge=0, le=2**63 - 1)

@@ -16,6 +16,10 @@ FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 _INPUTS = TypeAdapter(dict[str, FiniteFloat], config={"strict": True})
 _INT = TypeAdapter(int)
 MAX_INT_CHARS = 24
+# The longest program text (`source`) or permalink code (`p`) a query may carry: the request
+# head may be up to app/server.HEAD_BYTES (128,000 bytes; longer is a 414), which leaves room
+# for this many ASCII characters and the rest of the request; longer values are a 422 here.
+MAX_PARAM_CHARS = 100_000
 
 
 class BadQuery(ValueError):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 
 from engine.errors import ChainruleError, LimitError, RefusedError
 from engine.lang import run_program
@@ -23,11 +24,30 @@ log = logging.getLogger("chainrule.runner")
 def trace_response(source: str, inputs: dict[str, float] | None, seed: int | None,
                    limits: Limits) -> tuple[int, bytes]:
     """Status and JSON bytes for one request. Never raises for any input."""
+    status, body, _ = trace_outcome(source, inputs, seed, limits)
+    return status, body
+
+
+def trace_outcome(source: str, inputs: dict[str, float] | None, seed: int | None,
+                  limits: Limits) -> tuple[int, bytes, bool]:
+    """`trace_response`, and whether the program used up its time limit: what the worker pool
+    reports to decide fairness (app/workers.py), instead of searching the answer's text."""
+    clock = {"program": 0.0}
+    status, body = _respond(source, inputs, seed, limits, clock)
+    return status, body, clock["program"] >= limits.max_seconds
+
+
+def _respond(source: str, inputs: dict[str, float] | None, seed: int | None, limits: Limits,
+             clock: dict[str, float]) -> tuple[int, bytes]:
+    started = time.monotonic()
     try:
         if len(source) > limits.max_source_chars:
             raise RefusedError(f"the program is {len(source):,} characters long, over the limit "
                                f"of {limits.max_source_chars:,}", 1, 1)
-        result = run_program(source, inputs=inputs, seed=seed or 0, limits=limits)
+        try:
+            result = run_program(source, inputs=inputs, seed=seed or 0, limits=limits)
+        finally:
+            clock["program"] = time.monotonic() - started
         try:
             try:
                 check_shown_numbers(result.tape, limits)

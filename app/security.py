@@ -7,11 +7,9 @@ import logging
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.clients import COOKIE, cookie_header, verified
+
 log = logging.getLogger("chainrule.http")
-# The longest request target (path and query) answered: longer is a 414 with a message. The
-# server reads request heads of up to HEAD_BYTES (app/server.py) and answers 414 itself past
-# that; both leave room for a permalink of a program at the source limit (20,000 characters).
-MAX_TARGET_BYTES = 100_000
 
 _BASE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
              "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
@@ -47,6 +45,8 @@ class HardeningMiddleware:
             await self.app(scope, receive, send)
             return
         extra = security_headers(scope["path"])
+        if not scope["path"].startswith("/static/") and needs_token(scope):
+            extra = [*extra, (b"set-cookie", cookie_header(scope.get("scheme") == "https"))]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -55,12 +55,6 @@ class HardeningMiddleware:
                     (k, v) for k, v in extra if k not in names]
             await send(message)
 
-        query = scope.get("query_string", b"")
-        target = len(scope.get("raw_path") or scope["path"].encode()) + \
-            (len(query) + 1 if query else 0)     # path?query, as the request line has it
-        if target > MAX_TARGET_BYTES:
-            await self._too_long(send_with_headers, target)
-            return
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
             await self._too_large(send_with_headers)
@@ -129,12 +123,6 @@ class HardeningMiddleware:
                                 (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
 
-    async def _too_long(self, send: Send, target: int) -> None:
-        await _send_json(send, 414, {"error": {"kind": "limit", "message": (
-            f"the address is {target:,} bytes long, over the limit of {MAX_TARGET_BYTES:,}: "
-            "send a long program in the body of POST /api/trace, or share it by a permalink "
-            "code (#p=…, compressed)"), "line": None, "col": None, "node": None, "hints": []}})
-
     async def _too_large(self, send: Send) -> None:
         body = json.dumps({"error": {"kind": "limit", "message": (
             f"the request body is over the limit of {self.max_body_bytes:,} bytes"),
@@ -146,12 +134,10 @@ class HardeningMiddleware:
         await send({"type": "http.response.body", "body": body})
 
 
-async def _send_json(send: Send, status: int, payload: object) -> None:
-    body = json.dumps(payload).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode())]})
-    await send({"type": "http.response.body", "body": body})
+def needs_token(scope: Scope) -> bool:
+    """A request without a valid client token (app/clients.py): its answer issues one."""
+    from starlette.requests import HTTPConnection
+    return verified(HTTPConnection(scope).cookies.get(COOKIE)) is None
 
 
 def _is_json(scope: Scope) -> bool:

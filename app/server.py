@@ -25,9 +25,9 @@ from dataclasses import dataclass
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from app.security import MAX_TARGET_BYTES, security_headers
+from app.security import security_headers
 
-HEAD_BYTES = MAX_TARGET_BYTES + 28_000   # request line and headers (uvicorn's default: 16 KiB)
+HEAD_BYTES = 128_000     # request line and headers (uvicorn's default, 16 KiB, cut permalinks)
 LINGER_SECONDS = 2.0
 LINGER_BYTES = 4_000_000        # read and dropped after a 414 at most, then the socket closes
 RESERVED_DESCRIPTORS = 128      # worker pipes, static files, logs
@@ -68,6 +68,7 @@ class GuardedH11Protocol(H11Protocol):
         super().connection_made(transport)
         self._draining = False
         self._dropped = 0
+        self._head_seen, self._head_tail = 0, b""
         self._request_timer = None
         self._arm()
         if len(self.connections) > self.limits.connection_cap():
@@ -132,14 +133,32 @@ class GuardedH11Protocol(H11Protocol):
             if self._dropped > LINGER_BYTES:
                 self.transport.close()
             return
+        if self.conn.their_state is h11.IDLE and self._head_too_long(data):
+            self._too_long()
+            return
         super().data_received(data)
+
+    def _head_too_long(self, data: bytes) -> bool:
+        """Counts the bytes of the head being received (h11 checks its own limit only while a
+        head is incomplete, so a long head arriving in one read would pass)."""
+        end = (self._head_tail + data).find(b"\r\n\r\n")
+        if end >= 0:
+            size = self._head_seen + end - len(self._head_tail) + 4
+            self._head_seen, self._head_tail = 0, b""
+            return size > HEAD_BYTES
+        self._head_seen += len(data)
+        self._head_tail = data[-3:]
+        return self._head_seen > HEAD_BYTES
+
+    def _too_long(self) -> None:
+        self._answer(414, f"the address and headers are over {HEAD_BYTES:,} bytes: send a long "
+                     "program in the body of POST /api/trace, or as a permalink code (#p=…, "
+                     "compressed)", linger=True)
 
     def send_400_response(self, msg: str) -> None:
         buffered = len(self.conn.trailing_data[0])
         if self.conn.their_state is h11.ERROR and buffered >= HEAD_BYTES:
-            self._answer(414, f"the request head is over {HEAD_BYTES:,} bytes (the address may "
-                         f"be up to {MAX_TARGET_BYTES:,}): send a long program in the body of "
-                         "POST /api/trace, or as a permalink code", linger=True)
+            self._too_long()
             return
         super().send_400_response(msg)
 

@@ -631,8 +631,10 @@ def sort_list(items: list, key: Any = None, reverse: Any = False) -> None:
     items[:] = [items[i] for i in order]
 
 
-def _sorted(iterable: Any, /, *, key: Any = None, reverse: Any = False) -> list:
-    items = materialise(iterable, "list")
+def _sorted(*args: Any, key: Any = None, reverse: Any = False) -> list:
+    if len(args) != 1:
+        raise _type_error(f"sorted expected 1 argument, got {len(args)}")
+    items = materialise(args[0], "list")
     sort_list(items, key, reverse)
     return items
 
@@ -914,9 +916,9 @@ def _native_str(name: str) -> Callable[..., Any]:
     Python's words (arguments are plain values; str methods call nothing on them)."""
     method = getattr(str, name)
 
-    def impl(self: str, *args: Any) -> Any:
+    def impl(self: str, *args: Any, **kwargs: Any) -> Any:
         try:
-            return method(self, *args)
+            return method(self, *args, **kwargs)
         except (TypeError, ValueError) as e:
             raise _python_error(e) from None
     impl.__name__ = name

@@ -273,10 +273,14 @@ def _convert_one(pattern: str, code: str, value: Any, index: int) -> str:
             raise ArgumentError(f"%{code} format: a real number is required, not "
                                 f"{type_name(value)}", python_type="TypeError")
     elif code in _INTEGER_CODES:
-        if not isinstance(value, int | Tensor):
+        # Python takes the value's __index__ and words any failure as its own.
+        try:
+            number = as_index(value) if isinstance(value, int | Tensor) else None
+        except ArgumentError:
+            number = None
+        if number is None:
             raise ArgumentError(f"%{code} format: an integer is required, not "
                                 f"{type_name(value)}", python_type="TypeError")
-        number = as_index(value)
     elif code in _FLOAT_CODES:
         number = _number(value)
         if number is None:
