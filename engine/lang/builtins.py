@@ -172,9 +172,14 @@ def materialise(value: Any, what: str = "list") -> list:
 # ---------------------------------------------------------------- truth and comparison
 
 
+_PLAIN_TRUTH = frozenset({bool, int, float, str, list, tuple, dict, range, type(None)})
+
+
 def truth(value: Any) -> bool:
     """`bool(value)`: Python's truthiness; a tensor with one element is that element's truth,
     as PyTorch, and any other tensor raises PyTorch's error."""
+    if type(value) in _PLAIN_TRUTH:   # the common case, in every `if` and `while`
+        return bool(value)
     if isinstance(value, Tensor):
         n = value.numel()
         if n == 0:
