@@ -207,8 +207,10 @@ _NATIVE = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, 
 
 def compare(sym: str, a: Any, b: Any) -> Any:
     """`a <sym> b` for one comparison operator (`==`, `<`, `is not`, `in`…; the names of
-    `ast`'s operator classes are accepted too). Tensors compare elementwise into bool tensors
+    `ast`'s operator classes, or their nodes, are accepted too). Tensors compare elementwise into bool tensors
     through engine.functional; everything else gives a Python bool."""
+    if not isinstance(sym, str):   # an ast operator node (ast.Lt()) names itself
+        sym = type(sym).__name__
     sym = _SYMBOLS.get(sym, sym)
     if (type(a) is type(b) or type(a) in _NUMBERS and type(b) in _NUMBERS) and type(
             a) in _FAST and sym in _NATIVE:   # `i < n` in a loop

@@ -221,6 +221,8 @@ def test_identity_and_membership() -> None:
     a = [1]
     assert compare("is", a, a) and compare("is not", a, [1])
     assert compare("is", None, None) and compare("IsNot", 1, None)
+    import ast
+    assert compare(ast.Lt(), 1, 2) and not compare(ast.NotIn(), 1, [1])
     for sym, x, container in [("in", 2, [1, 2]), ("in", "b", "abc"), ("in", 1, "abc"),
                               ("in", 1, 5), ("not in", 3, range(5)), ("in", 2.0, range(3)),
                               ("in", [1], [[1], 2]), ("in", "a", {"a": 1}), ("in", [1], {}),
