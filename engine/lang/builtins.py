@@ -207,8 +207,8 @@ _NATIVE = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, 
 
 def compare(sym: str, a: Any, b: Any) -> Any:
     """`a <sym> b` for one comparison operator (`==`, `<`, `is not`, `in`…; the names of
-    `ast`'s operator classes, or their nodes, are accepted too). Tensors compare elementwise into bool tensors
-    through engine.functional; everything else gives a Python bool."""
+    `ast`'s operator classes, or their nodes, are accepted too). Tensors compare elementwise
+    into bool tensors through engine.functional; everything else gives a Python bool."""
     if not isinstance(sym, str):   # an ast operator node (ast.Lt()) names itself
         sym = type(sym).__name__
     sym = _SYMBOLS.get(sym, sym)
