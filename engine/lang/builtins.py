@@ -725,6 +725,77 @@ def _all(iterable: Any, /) -> bool:
     return all(truth(x) for x in _timed(iterate(iterable)))
 
 
+_ITERATOR_KINDS = {list: "list_iterator", tuple: "tuple_iterator", str: "str_ascii_iterator",
+                   range: "range_iterator", dict: "dict_keyiterator", set: "set_iterator"}
+
+
+def _iter(object: Any, /) -> LazyIterator:  # noqa: A002 - Python's parameter name
+    if isinstance(object, LazyIterator):
+        return object
+    kind = next((name for t, name in _ITERATOR_KINDS.items() if isinstance(object, t)),
+                "tuple_iterator" if isinstance(object, Tensor) else "iterator")
+    return LazyIterator(kind, iterate(object))
+
+
+def _next(iterator: Any, default: Any = _MISSING, /) -> Any:
+    if not isinstance(iterator, LazyIterator):
+        raise _type_error(f"'{type_name(iterator)}' object is not an iterator")
+    item = next(iterator, _MISSING)
+    if item is _MISSING:
+        if default is _MISSING:
+            raise ArgumentError("", python_type="StopIteration")
+        return default
+    return item
+
+
+def _format(value: Any, format_spec: Any = "", /) -> str:
+    if not isinstance(format_spec, str):
+        raise _type_error(f"format() argument 2 must be str, not {type_name(format_spec)}")
+    return formatting.format_value(value, format_spec)
+
+
+def _ascii(obj: Any, /) -> str:
+    return formatting.convert(obj, "a")
+
+
+def _callable(obj: Any, /) -> bool:
+    return isinstance(obj, ns.CALLABLE) or bool(getattr(obj, "user_function", False))
+
+
+def _divmod(x: Any, y: Any, /) -> tuple:
+    a, b = _plain(x), _plain(y)
+    if not (isinstance(a, int | float) and isinstance(b, int | float)):
+        raise _type_error("unsupported operand type(s) for divmod(): "
+                          f"'{type_name(a)}' and '{type_name(b)}'")
+    try:
+        return divmod(a, b)
+    except ZeroDivisionError as e:
+        raise _python_error(e) from None
+
+
+def _chr(i: Any, /) -> str:
+    try:
+        return chr(as_index(i))
+    except (ValueError, OverflowError) as e:
+        raise _python_error(e) from None
+
+
+def _ord(c: Any, /) -> int:
+    if not isinstance(c, str):
+        raise _type_error(f"ord() expected string of length 1, but {type_name(c)} found")
+    try:
+        return ord(c)
+    except TypeError as e:
+        raise _python_error(e) from None
+
+
+def _base_text(convert: Callable[[int], str]) -> Callable[..., str]:
+    def impl(number: Any, /) -> str:
+        return convert(as_index(number))
+    impl.__name__ = convert.__name__
+    return impl
+
+
 # ---------------------------------------------------------------- types
 
 
@@ -831,7 +902,9 @@ PYTHON_BUILTINS: dict[str, ns.Function] = {
     **{name: ns.Function(name, impl) for name, impl in {
         "len": _len, "min": _min, "max": _max, "sum": _sum, "abs": _abs, "round": _round,
         "sorted": _sorted, "repr": _repr, "isinstance": _isinstance, "any": _any,
-        "all": _all}.items()},
+        "all": _all, "iter": _iter, "next": _next, "format": _format, "ascii": _ascii,
+        "callable": _callable, "divmod": _divmod, "chr": _chr, "ord": _ord,
+        "hex": _base_text(hex), "bin": _base_text(bin), "oct": _base_text(oct)}.items()},
 }
 
 
@@ -1131,7 +1204,7 @@ _MATH_REAL = ("sqrt", "exp", "log2", "log10", "log1p", "expm1", "sin", "cos", "t
               "acos", "atan", "atan2", "tanh", "sinh", "cosh", "asinh", "acosh", "atanh",
               "floor", "ceil", "trunc", "fabs", "pow", "hypot", "erf", "erfc", "gamma",
               "lgamma", "isnan", "isinf", "isfinite", "copysign", "fmod", "degrees",
-              "radians")
+              "radians", "exp2", "cbrt")
 
 MATH = ns.Module("math", {
     **{name: ns.Function(name, impl) for name, impl in {

@@ -69,7 +69,7 @@ def same(name: str, *args, **kwargs) -> None:
 
 
 LAZY = ("zip", "enumerate", "map", "filter", "list_reverseiterator", "reversed",
-        "range_iterator", "dict_reversekeyiterator")
+        "range_iterator", "dict_reversekeyiterator", "list_iterator", "dict_keyiterator")
 
 
 BUILTIN_CASES = [
@@ -97,7 +97,12 @@ BUILTIN_CASES = [
     ("bool", 0.0), ("bool", "x"), ("bool",), ("str", 1.5), ("str", None), ("str", [1, "a"]),
     ("str",), ("repr", "a'b"), ("repr", [1.0, None]), ("any", [0, 0, 1]), ("any", []),
     ("all", [1, 0]), ("all", []), ("any", 3), ("isinstance", 1, 1), ("map", None),
-    ("filter", None, [0, 1, "", "a"]), ("filter", None, 3),
+    ("filter", None, [0, 1, "", "a"]), ("filter", None, 3), ("iter", [1, 2]), ("iter", 5),
+    ("iter", {"a": 1}), ("next", [1]), ("format", 3.14159, ".2f"), ("format", [1], "x"),
+    ("format", 1.5, 2), ("format", "a"), ("ascii", "é"), ("ascii", ["ü"]), ("callable", 1),
+    ("callable", "f"), ("divmod", 7, 2), ("divmod", -7.5, 2), ("divmod", 1, 0), ("divmod", 1.0, 0),
+    ("divmod", "a", 1), ("chr", 65), ("chr", -1), ("chr", 1.5), ("ord", "a"), ("ord", "ab"),
+    ("ord", 1), ("hex", 255), ("hex", -3), ("bin", 5), ("oct", 8), ("hex", 1.5),
 ]
 
 
@@ -324,7 +329,8 @@ MATH_CASES = [
     ("floor", -2.5), ("floor", math.inf), ("ceil", 2.1), ("fabs", -3), ("pow", 2, 10),
     ("pow", 0, -1), ("hypot", 3, 4), ("erf", 0.5), ("isnan", math.nan), ("isinf", 1),
     ("isfinite", math.inf), ("factorial", 5), ("factorial", -1), ("factorial", 2.0),
-    ("trunc", -2.7), ("copysign", 1, -0.0), ("degrees", math.pi), ("gcd", 12, 18),
+    ("trunc", -2.7), ("copysign", 1, -0.0), ("exp2", 3), ("cbrt", -8), ("degrees", math.pi),
+    ("gcd", 12, 18),
     ("fsum", [0.1] * 10), ("prod", [1, 2, 3]), ("isclose", 1.0, 1.0 + 1e-10),
 ]
 
@@ -445,3 +451,14 @@ def test_no_argument_makes_a_method_fail_outside_the_language(case, picks: list)
     obj = {list: [3, "a", None], dict: {"k": 1}, str: "a-b", tuple: (1, 2)}[kind]
     with contextlib.suppress(ChainruleError):
         ns.call(get_attribute(obj, name), tuple(pool[i] for i in picks), {})
+
+
+def test_iter_and_next_as_python() -> None:
+    it = call("iter", [1, 2])
+    assert value_repr(it).startswith("<list_iterator object at 0x")
+    assert call("next", it) == 1 and call("next", it) == 2
+    assert call("next", it, "done") == "done"
+    assert outcome(call, "next", it) == ("StopIteration", "")
+    assert call("callable", PYTHON_BUILTINS["len"]) and call("callable", PYTHON_BUILTINS["int"])
+    rows = call("iter", Tensor(np.ones((2, 3))))
+    assert call("next", rows).shape == (3,)
