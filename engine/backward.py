@@ -14,6 +14,7 @@ import numpy as np
 
 from engine.broadcast import fmt_shape, reduced_axes, unbroadcast
 from engine.errors import BackwardError
+from engine.inplace import check_saved, live, store
 from engine.ops import Ctx
 from engine.tensor import Record, Tensor, current_tape
 
@@ -74,13 +75,26 @@ def _validate(root: Tensor, gradient: Any, records: list[Record]) -> np.ndarray:
     seed = _seed(root, gradient)
     if any(rec.freed and rec.op.saves for rec in records):
         raise BackwardError(SECOND_TIME)
+    for rec in records:
+        if rec.modified is not None:
+            check_saved(rec)
     return seed
 
 
 def _accumulate_leaf(t: Tensor, total: np.ndarray) -> np.ndarray | None:
-    """Add into a leaf's `.grad` as PyTorch does; return the previous value for narration."""
-    before = None if t.grad is None else t.grad.data
-    t.grad = Tensor(total if before is None else before + total, origin="grad")
+    """Add into a leaf's `.grad` as PyTorch does: the first time a new tensor, after that in
+    place (a reference the program kept, `g = w.grad`, sees the sum; the grad's version goes
+    up). A snapshot of a leaf changed in place passes its gradient to the leaf itself. Returns
+    the previous value for narration."""
+    t = live(t)
+    grad = t.grad
+    if grad is None:
+        grad = t.grad = Tensor(total, origin="grad")
+        if t.name:
+            grad.name = f"{t.name}.grad"
+        return None
+    before = grad.data
+    store(grad, before + total, bump=True)
     return before
 
 
@@ -102,7 +116,7 @@ def backward(root: Tensor, gradient: Any = None, retain_graph: bool = False,
         # The grad is kept as it is now: the program may reassign `.grad` before the trace
         # is built, and the player shows what backward computed.
         tape.emit({"type": "leaf_seed", "tensor": root, "before": before,
-                   "grad": root.grad.data})
+                   "grad": live(root).grad.data})
     _run(records, {root.id: seed}, expected)
     if not retain_graph:
         for rec in records:
@@ -160,6 +174,6 @@ def _run(records: list[Record], pending: dict[int, np.ndarray],
                          "complete": count == want, "reduced_axes": axes}
                 if count == want and inp.record is None:
                     event["leaf_before"] = _accumulate_leaf(inp, total)
-                    event["leaf_grad"] = inp.grad.data
+                    event["leaf_grad"] = live(inp).grad.data
                 if events is not None:
                     events.append(event)

@@ -665,7 +665,8 @@ MODULES: dict[str, Module] = {m.path: m for m in (
 
 TENSOR_METHODS: dict[str, Function] = _functions(
     "method",
-    **{name: impl for name, impl in _SHARED.items() if name not in ("numel",)},
+    **{name: impl for name, impl in _SHARED.items()
+       if name != "numel" and name not in autograd_api.TENSOR_METHODS},
     numel=lambda self: self.numel(),
     reshape=_reshape_method, view=_view_method,
     softmax=_softmax_req, log_softmax=_log_softmax_req,

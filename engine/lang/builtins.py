@@ -172,9 +172,14 @@ def materialise(value: Any, what: str = "list") -> list:
 # ---------------------------------------------------------------- truth and comparison
 
 
+_PLAIN_TRUTH = frozenset({bool, int, float, str, list, tuple, dict, range, type(None)})
+
+
 def truth(value: Any) -> bool:
     """`bool(value)`: Python's truthiness; a tensor with one element is that element's truth,
     as PyTorch, and any other tensor raises PyTorch's error."""
+    if type(value) in _PLAIN_TRUTH:   # the common case, in every `if` and `while`
+        return bool(value)
     if isinstance(value, Tensor):
         n = value.numel()
         if n == 0:
@@ -191,6 +196,8 @@ def truth(value: Any) -> bool:
     return True
 
 
+_FAST = (int, float, str)
+_NUMBERS = (int, float)
 _SYMBOLS = {"Eq": "==", "NotEq": "!=", "Lt": "<", "LtE": "<=", "Gt": ">", "GtE": ">=",
             "Is": "is", "IsNot": "is not", "In": "in", "NotIn": "not in"}
 _TENSOR_COMPARISONS = {"==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
@@ -200,9 +207,14 @@ _NATIVE = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, 
 
 def compare(sym: str, a: Any, b: Any) -> Any:
     """`a <sym> b` for one comparison operator (`==`, `<`, `is not`, `in`…; the names of
-    `ast`'s operator classes are accepted too). Tensors compare elementwise into bool tensors
-    through engine.functional; everything else gives a Python bool."""
+    `ast`'s operator classes, or their nodes, are accepted too). Tensors compare elementwise
+    into bool tensors through engine.functional; everything else gives a Python bool."""
+    if not isinstance(sym, str):   # an ast operator node (ast.Lt()) names itself
+        sym = type(sym).__name__
     sym = _SYMBOLS.get(sym, sym)
+    if (type(a) is type(b) or type(a) in _NUMBERS and type(b) in _NUMBERS) and type(
+            a) in _FAST and sym in _NATIVE:   # `i < n` in a loop
+        return _NATIVE[sym](a, b)
     if sym == "is":
         return _same(a, b)
     if sym == "is not":
@@ -414,9 +426,10 @@ def _int(x: Any = 0, base: Any = _MISSING) -> int:
     if isinstance(x, str):
         try:
             return _checked_int(int(x))
-        except ValueError:
-            raise _value_error("invalid literal for int() with base 10: "
-                               + short_text(x)) from None
+        except ValueError as e:   # Python's words, without quoting a long string in full
+            raise _value_error(str(e) if len(x) <= 200 or not str(e).startswith("invalid") else
+                               "invalid literal for int() with base 10: " + short_text(x)
+                               ) from None
     if isinstance(x, int | float):
         try:
             return _checked_int(int(x))
@@ -631,8 +644,10 @@ def sort_list(items: list, key: Any = None, reverse: Any = False) -> None:
     items[:] = [items[i] for i in order]
 
 
-def _sorted(iterable: Any, /, *, key: Any = None, reverse: Any = False) -> list:
-    items = materialise(iterable, "list")
+def _sorted(*args: Any, key: Any = None, reverse: Any = False) -> list:
+    if len(args) != 1:
+        raise _type_error(f"sorted expected 1 argument, got {len(args)}")
+    items = materialise(args[0], "list")
     sort_list(items, key, reverse)
     return items
 
@@ -736,6 +751,25 @@ _INSTANCE_OF: dict[str, Callable[[Any], bool]] = {
     "object": lambda v: True,
 }
 
+# Python's exception classes above the ones a program can catch (`except ArithmeticError`).
+_EXCEPTION_PARENTS = {
+    "ZeroDivisionError": "ArithmeticError", "OverflowError": "ArithmeticError",
+    "IndexError": "LookupError", "KeyError": "LookupError", "NotImplementedError":
+    "RuntimeError", "ArithmeticError": "Exception", "LookupError": "Exception",
+    "RuntimeError": "Exception", "TypeError": "Exception", "ValueError": "Exception",
+    "NameError": "Exception", "AttributeError": "Exception", "AssertionError": "Exception",
+    "Exception": "BaseException",
+}
+
+
+def is_exception_class(value: Any, name: str) -> bool:
+    """Whether an exception of Python type `value` is caught by `except name`."""
+    while value is not None:
+        if value == name:
+            return True
+        value = _EXCEPTION_PARENTS.get(value)
+    return False
+
 
 def _type_marker(value: Any) -> ns.Function:
     name = _canonical_class(type_name(value))
@@ -764,7 +798,13 @@ def _isinstance(obj: Any, classinfo: Any, /) -> bool:
     for cls in _flatten_classes(classinfo):
         name = _canonical_class(cls.name)
         check = _INSTANCE_OF.get(name)
-        if check(obj) if check is not None else _canonical_class(type_name(obj)) == name:
+        if check is not None:
+            if check(obj):
+                return True
+        elif _exception_message(obj) is not None:
+            if is_exception_class(obj.python_type, name):
+                return True
+        elif _canonical_class(type_name(obj)) == name:
             return True
     return False
 
@@ -914,10 +954,10 @@ def _native_str(name: str) -> Callable[..., Any]:
     Python's words (arguments are plain values; str methods call nothing on them)."""
     method = getattr(str, name)
 
-    def impl(self: str, *args: Any) -> Any:
+    def impl(self: str, *args: Any, **kwargs: Any) -> Any:
         try:
-            return method(self, *args)
-        except (TypeError, ValueError) as e:
+            return method(self, *args, **kwargs)
+        except (TypeError, ValueError, OverflowError) as e:
             raise _python_error(e) from None
     impl.__name__ = name
     return impl
