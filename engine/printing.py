@@ -365,6 +365,8 @@ def _write(out: _Text, value: Any, as_str: bool, active: set[int]) -> None:
         name = getattr(value, "name", None) or getattr(value, "__name__", "<lambda>")
         span = getattr(value, "span", None)
         out.add(f"<function {name} at {fake_address(f'{name}{span}')}>")
+    elif isinstance(value, np.ndarray):   # np.array(...) values: NumPy's own text
+        out.add(str(value) if as_str else repr(value))
     elif (parts := _exception_parts(value)) is not None:
         out.add(parts[1] if as_str else f"{parts[0]}({parts[1]!r})")
     else:

@@ -307,9 +307,10 @@ def _equal_other(a: Any, b: Any) -> bool:
     if isinstance(a, set | frozenset | range) and isinstance(b, set | frozenset | range):
         return type(a) is type(b) and a == b or (
             isinstance(a, set | frozenset) and isinstance(b, set | frozenset) and a == b)
-    if _is_view(a) and _is_view(b):
-        # Keys and items views compare as sets; values views only by identity (Python).
-        return a is b or (type(a) is type(b) and type(a).__name__ != "dict_values" and a == b)
+    if _is_view(a) or _is_view(b):
+        # Keys and items views compare as sets (with sets too); values views by identity.
+        set_like = (set, frozenset, type({}.keys()), type({}.items()))
+        return a is b or (isinstance(a, set_like) and isinstance(b, set_like) and a == b)
     if isinstance(a, ns.DType | ns.Size) or isinstance(b, ns.DType | ns.Size):
         return _same(a, b) or (isinstance(a, ns.DType) and isinstance(b, ns.DType)
                                and a.name == b.name)
@@ -361,7 +362,7 @@ def _fit(x: Any) -> Any:
     return x
 
 
-def as_index(value: Any, what: str = "") -> int:
+def as_index(value: Any) -> int:
     """A whole number where Python wants one (`range`, `list.pop`): ints, bools, and
     one-element integer tensors (PyTorch's `__index__`)."""
     value = _plain(value)

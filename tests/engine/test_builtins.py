@@ -226,7 +226,8 @@ def test_identity_and_membership() -> None:
     for sym, x, container in [("in", 2, [1, 2]), ("in", "b", "abc"), ("in", 1, "abc"),
                               ("in", 1, 5), ("not in", 3, range(5)), ("in", 2.0, range(3)),
                               ("in", [1], [[1], 2]), ("in", "a", {"a": 1}), ("in", [1], {}),
-                              ("in", 1, {1: 2}.values())]:
+                              ("in", 1, {1: 2}.values()), ("==", {1: 2}.keys(), {1}),
+                              ("==", {1: 2}.items(), {(1, 2)}), ("==", {1: 2}.keys(), [1])]:
         assert outcome(compare, sym, x, container) == outcome(PY_OPS[sym], x, container)
 
 
