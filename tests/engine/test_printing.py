@@ -207,3 +207,6 @@ def test_short_text_describes_huge_values() -> None:
     long = "x" * 10_000
     assert short_text(long, limit=50) == repr(long)[:49] + "…"
     assert short_text({i: i for i in range(1000)}).startswith("a dict of 1,000")
+    assert short_text(ours(np.zeros((1000, 3)))) == "a tensor of shape (1000, 3)"
+    assert short_text(ours(np.arange(100.0))) == "a tensor of shape (100,)"
+    assert short_text(ours([1.0, 2.0])) == "tensor([1., 2.])"
