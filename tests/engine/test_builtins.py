@@ -275,7 +275,8 @@ METHOD_CASES = [
     ("a b", "title"), ("ab", "count", "a"), ("1", "isdigit"), ("ab", "partition", "a"),
     ("{} and {:.2f}", "format", "x", 3.14159), ("{0}{0}{name!r}", "format", 1),
     (range(10 ** 15), "index", 10 ** 14), (range(0, 10, 2), "index", 3), (range(5), "count", 2),
-    (range(5), "count", 2.0), (range(5), "index", 2.0), (range(5), "index", "a"), (range(5), "index", 7),
+    (range(5), "count", 2.0), (range(5), "index", 2.0), (range(5), "index", "a"),
+    (range(5), "index", 7),
     (1.5, "is_integer"), (2.0, "is_integer"), (5, "bit_length"), (True, "bit_length"),
 ]
 
