@@ -146,6 +146,49 @@ def _is_view(value: Any) -> bool:
     return type(value).__name__ in ("dict_keys", "dict_values", "dict_items")
 
 
+def length_hint(value: Any) -> int | None:
+    """How many items iterating `value` gives, when known without iterating (for a loop's
+    "iteration 3 of 5"): sized containers, ranges and tensors; None for lazy iterators."""
+    if isinstance(value, Tensor):
+        return int(value.shape[0]) if value.data.ndim else None
+    if isinstance(value, list | tuple | str | range | dict | set | frozenset) or _is_view(value):
+        try:
+            return len(value)
+        except OverflowError:
+            return None
+    return None
+
+
+def unpack(value: Any, count: int, starred: int | None = None) -> list:
+    """`a, b = value` (count 2) or `a, *b, c = value` (count 3, starred 1): the values to
+    assign, the starred one as a list; Python's errors for the wrong number of items."""
+    if not _iterable(value):
+        raise _type_error(f"cannot unpack non-iterable {type_name(value)} object")
+    if starred is None:
+        items: list[Any] = []
+        for item in iterate(value):
+            if len(items) == count:
+                raise _value_error(f"too many values to unpack (expected {count})")
+            items.append(item)
+        if len(items) < count:
+            raise _value_error(f"not enough values to unpack (expected {count}, got "
+                               f"{len(items)})")
+        return items
+    items = materialise(value)
+    fixed = count - 1
+    if len(items) < fixed:
+        raise _value_error(f"not enough values to unpack (expected at least {fixed}, got "
+                           f"{len(items)})")
+    after = fixed - starred
+    middle_end = len(items) - after
+    return [*items[:starred], items[starred:middle_end], *items[middle_end:]]
+
+
+def _iterable(value: Any) -> bool:
+    return isinstance(value, list | tuple | str | range | dict | set | frozenset | LazyIterator
+                      | Tensor) or _is_view(value)
+
+
 def _timed(items: Iterator[Any]) -> Iterator[Any]:
     """The items, checking the time limit every _TICK of them."""
     tape = current_tape()
@@ -725,6 +768,77 @@ def _all(iterable: Any, /) -> bool:
     return all(truth(x) for x in _timed(iterate(iterable)))
 
 
+_ITERATOR_KINDS = {list: "list_iterator", tuple: "tuple_iterator", str: "str_ascii_iterator",
+                   range: "range_iterator", dict: "dict_keyiterator", set: "set_iterator"}
+
+
+def _iter(object: Any, /) -> LazyIterator:  # noqa: A002 - Python's parameter name
+    if isinstance(object, LazyIterator):
+        return object
+    kind = next((name for t, name in _ITERATOR_KINDS.items() if isinstance(object, t)),
+                "tuple_iterator" if isinstance(object, Tensor) else "iterator")
+    return LazyIterator(kind, iterate(object))
+
+
+def _next(iterator: Any, default: Any = _MISSING, /) -> Any:
+    if not isinstance(iterator, LazyIterator):
+        raise _type_error(f"'{type_name(iterator)}' object is not an iterator")
+    item = next(iterator, _MISSING)
+    if item is _MISSING:
+        if default is _MISSING:
+            raise ArgumentError("", python_type="StopIteration")
+        return default
+    return item
+
+
+def _format(value: Any, format_spec: Any = "", /) -> str:
+    if not isinstance(format_spec, str):
+        raise _type_error(f"format() argument 2 must be str, not {type_name(format_spec)}")
+    return formatting.format_value(value, format_spec)
+
+
+def _ascii(obj: Any, /) -> str:
+    return formatting.convert(obj, "a")
+
+
+def _callable(obj: Any, /) -> bool:
+    return isinstance(obj, ns.CALLABLE) or bool(getattr(obj, "user_function", False))
+
+
+def _divmod(x: Any, y: Any, /) -> tuple:
+    a, b = _plain(x), _plain(y)
+    if not (isinstance(a, int | float) and isinstance(b, int | float)):
+        raise _type_error("unsupported operand type(s) for divmod(): "
+                          f"'{type_name(a)}' and '{type_name(b)}'")
+    try:
+        return divmod(a, b)
+    except ZeroDivisionError as e:
+        raise _python_error(e) from None
+
+
+def _chr(i: Any, /) -> str:
+    try:
+        return chr(as_index(i))
+    except (ValueError, OverflowError) as e:
+        raise _python_error(e) from None
+
+
+def _ord(c: Any, /) -> int:
+    if not isinstance(c, str):
+        raise _type_error(f"ord() expected string of length 1, but {type_name(c)} found")
+    try:
+        return ord(c)
+    except TypeError as e:
+        raise _python_error(e) from None
+
+
+def _base_text(convert: Callable[[int], str]) -> Callable[..., str]:
+    def impl(number: Any, /) -> str:
+        return convert(as_index(number))
+    impl.__name__ = convert.__name__
+    return impl
+
+
 # ---------------------------------------------------------------- types
 
 
@@ -831,7 +945,9 @@ PYTHON_BUILTINS: dict[str, ns.Function] = {
     **{name: ns.Function(name, impl) for name, impl in {
         "len": _len, "min": _min, "max": _max, "sum": _sum, "abs": _abs, "round": _round,
         "sorted": _sorted, "repr": _repr, "isinstance": _isinstance, "any": _any,
-        "all": _all}.items()},
+        "all": _all, "iter": _iter, "next": _next, "format": _format, "ascii": _ascii,
+        "callable": _callable, "divmod": _divmod, "chr": _chr, "ord": _ord,
+        "hex": _base_text(hex), "bin": _base_text(bin), "oct": _base_text(oct)}.items()},
 }
 
 
@@ -909,6 +1025,28 @@ _LIST_METHODS = _methods(
     remove=_list_remove)
 
 _TUPLE_METHODS = _methods(index=_seq_index, count=_seq_count)
+
+
+def _range_index(self: range, value: Any, /) -> int:
+    value = _plain(value)
+    if type(value) is int:   # constant time, as Python's
+        if value not in self:
+            raise _value_error(f"{value} is not in range")
+        return self.index(value)
+    i = _find(self, value, 0, len(self))
+    if i < 0:
+        raise _value_error("sequence.index(x): x not in sequence")
+    return i
+
+
+def _range_count(self: range, value: Any, /) -> int:
+    value = _plain(value)
+    if type(value) is int:
+        return self.count(value)
+    return _seq_count(self, value)
+
+
+_RANGE_METHODS = _methods(index=_range_index, count=_range_count)
 
 
 def _key_error(key: Any) -> ArgumentError:
@@ -1031,10 +1169,12 @@ _FLOAT_METHODS = _methods(is_integer=lambda self, /: self.is_integer(),
 _VALUE_ATTRIBUTES: dict[type, dict[str, Callable[[Any], Any]]] = {
     int: {"real": int, "imag": lambda v: 0, "numerator": int, "denominator": lambda v: 1},
     float: {"real": float, "imag": lambda v: 0.0},
+    range: {"start": lambda r: r.start, "stop": lambda r: r.stop, "step": lambda r: r.step},
 }
 
 _METHODS: dict[type, dict[str, ns.Function]] = {
-    list: _LIST_METHODS, tuple: _TUPLE_METHODS, dict: _DICT_METHODS, str: _STR_METHODS,
+    list: _LIST_METHODS, tuple: _TUPLE_METHODS, range: _RANGE_METHODS, dict: _DICT_METHODS,
+    str: _STR_METHODS,
     int: _INT_METHODS, bool: _INT_METHODS, float: _FLOAT_METHODS,
 }
 
@@ -1131,7 +1271,7 @@ _MATH_REAL = ("sqrt", "exp", "log2", "log10", "log1p", "expm1", "sin", "cos", "t
               "acos", "atan", "atan2", "tanh", "sinh", "cosh", "asinh", "acosh", "atanh",
               "floor", "ceil", "trunc", "fabs", "pow", "hypot", "erf", "erfc", "gamma",
               "lgamma", "isnan", "isinf", "isfinite", "copysign", "fmod", "degrees",
-              "radians")
+              "radians", "exp2", "cbrt")
 
 MATH = ns.Module("math", {
     **{name: ns.Function(name, impl) for name, impl in {

@@ -23,7 +23,9 @@ from engine.lang.builtins import (
     compare,
     get_attribute,
     iterate,
+    length_hint,
     truth,
+    unpack,
 )
 from engine.limits import Limits
 from engine.printing import value_repr
@@ -69,7 +71,7 @@ def same(name: str, *args, **kwargs) -> None:
 
 
 LAZY = ("zip", "enumerate", "map", "filter", "list_reverseiterator", "reversed",
-        "range_iterator", "dict_reversekeyiterator")
+        "range_iterator", "dict_reversekeyiterator", "list_iterator", "dict_keyiterator")
 
 
 BUILTIN_CASES = [
@@ -97,7 +99,12 @@ BUILTIN_CASES = [
     ("bool", 0.0), ("bool", "x"), ("bool",), ("str", 1.5), ("str", None), ("str", [1, "a"]),
     ("str",), ("repr", "a'b"), ("repr", [1.0, None]), ("any", [0, 0, 1]), ("any", []),
     ("all", [1, 0]), ("all", []), ("any", 3), ("isinstance", 1, 1), ("map", None),
-    ("filter", None, [0, 1, "", "a"]), ("filter", None, 3),
+    ("filter", None, [0, 1, "", "a"]), ("filter", None, 3), ("iter", [1, 2]), ("iter", 5),
+    ("iter", {"a": 1}), ("next", [1]), ("format", 3.14159, ".2f"), ("format", [1], "x"),
+    ("format", 1.5, 2), ("format", "a"), ("ascii", "é"), ("ascii", ["ü"]), ("callable", 1),
+    ("callable", "f"), ("divmod", 7, 2), ("divmod", -7.5, 2), ("divmod", 1, 0), ("divmod", 1.0, 0),
+    ("divmod", "a", 1), ("chr", 65), ("chr", -1), ("chr", 1.5), ("ord", "a"), ("ord", "ab"),
+    ("ord", 1), ("hex", 255), ("hex", -3), ("bin", 5), ("oct", 8), ("hex", 1.5),
 ]
 
 
@@ -269,6 +276,9 @@ METHOD_CASES = [
     ("-", "join", "xyz"), ("ab", "find", "b"), ("ab", "index", "z"), ("42", "zfill", 5),
     ("a b", "title"), ("ab", "count", "a"), ("1", "isdigit"), ("ab", "partition", "a"),
     ("{} and {:.2f}", "format", "x", 3.14159), ("{0}{0}{name!r}", "format", 1),
+    (range(10 ** 15), "index", 10 ** 14), (range(0, 10, 2), "index", 3), (range(5), "count", 2),
+    (range(5), "count", 2.0), (range(5), "index", 2.0), (range(5), "index", "a"),
+    (range(5), "index", 7),
     (1.5, "is_integer"), (2.0, "is_integer"), (5, "bit_length"), (True, "bit_length"),
 ]
 
@@ -303,6 +313,7 @@ def test_attributes_missing_are_attribute_errors_in_pythons_words() -> None:
         assert outcome(get_attribute, obj, name) == outcome(getattr, obj, name)
     assert get_attribute(2.5, "real") == 2.5 and get_attribute(3, "imag") == 0
     assert get_attribute(3, "denominator") == 1
+    assert [get_attribute(range(1, 9, 2), n) for n in ("start", "stop", "step")] == [1, 9, 2]
 
 
 def test_tensor_and_module_attributes_go_to_the_namespace() -> None:
@@ -324,7 +335,8 @@ MATH_CASES = [
     ("floor", -2.5), ("floor", math.inf), ("ceil", 2.1), ("fabs", -3), ("pow", 2, 10),
     ("pow", 0, -1), ("hypot", 3, 4), ("erf", 0.5), ("isnan", math.nan), ("isinf", 1),
     ("isfinite", math.inf), ("factorial", 5), ("factorial", -1), ("factorial", 2.0),
-    ("trunc", -2.7), ("copysign", 1, -0.0), ("degrees", math.pi), ("gcd", 12, 18),
+    ("trunc", -2.7), ("copysign", 1, -0.0), ("exp2", 3), ("cbrt", -8), ("degrees", math.pi),
+    ("gcd", 12, 18),
     ("fsum", [0.1] * 10), ("prod", [1, 2, 3]), ("isclose", 1.0, 1.0 + 1e-10),
 ]
 
@@ -445,3 +457,44 @@ def test_no_argument_makes_a_method_fail_outside_the_language(case, picks: list)
     obj = {list: [3, "a", None], dict: {"k": 1}, str: "a-b", tuple: (1, 2)}[kind]
     with contextlib.suppress(ChainruleError):
         ns.call(get_attribute(obj, name), tuple(pool[i] for i in picks), {})
+
+
+def test_iter_and_next_as_python() -> None:
+    it = call("iter", [1, 2])
+    assert value_repr(it).startswith("<list_iterator object at 0x")
+    assert call("next", it) == 1 and call("next", it) == 2
+    assert call("next", it, "done") == "done"
+    assert outcome(call, "next", it) == ("StopIteration", "")
+    assert call("callable", PYTHON_BUILTINS["len"]) and call("callable", PYTHON_BUILTINS["int"])
+    rows = call("iter", Tensor(np.ones((2, 3))))
+    assert call("next", rows).shape == (3,)
+
+
+UNPACK_CASES = [  # (targets as Python writes them, value)
+    ("a, b", 1), ("a, b", [1]), ("a, b", [1, 2, 3]), ("a, b", (1, 2)), ("a, b", "xy"),
+    ("a, *b, c", [1]), ("a, *b, c", [1, 2]), ("a, *b, c", range(6)), ("*a, b", [1, 2, 3]),
+    ("a, *b", []), ("a, b", None), ("a, b", {"k": 1, "j": 2}), ("a,", [5]), ("*a,", "abc"),
+]
+
+
+@pytest.mark.parametrize("case", UNPACK_CASES, ids=[repr(c) for c in UNPACK_CASES])
+def test_unpacking_as_python(case) -> None:
+    targets, value = case
+    names = [n.strip() for n in targets.split(",") if n.strip()]
+    starred = next((i for i, n in enumerate(names) if n.startswith("*")), None)
+
+    def python():
+        env = {"value": value}
+        exec(f"{targets} = value", env)  # noqa: S102 - Python itself is the oracle
+        return [env[n.lstrip("*")] for n in names]
+    assert outcome(unpack, value, len(names), starred) == outcome(python)
+
+
+def test_unpacking_tensors_and_length_hints() -> None:
+    a, b = unpack(Tensor(np.ones((2, 3))), 2)
+    assert a.shape == b.shape == (3,)
+    assert outcome(unpack, Tensor(np.array(1.0)), 2) == ("TypeError", "iteration over a 0-d tensor")
+    for value, n in [([1, 2], 2), ("abc", 3), (range(10 ** 15), 10 ** 15), ({1: 2}, 1),
+                     (Tensor(np.ones((4, 2))), 4), (Tensor(np.array(1.0)), None),
+                     (call("zip", [1]), None), (5, None)]:
+        assert length_hint(value) == n
