@@ -217,8 +217,7 @@ def fake_address(key: Any) -> str:
 
 def type_name(value: Any) -> str:
     """Python's name for the value's type, as messages quote it (`'float' object ...`)."""
-    from engine import namespace as ns
-    from engine.tensor import Tensor
+    ns, Tensor = _engine()   # noqa: N806 - the class
 
     if isinstance(value, Tensor):
         return "Tensor"
@@ -238,6 +237,9 @@ def type_name(value: Any) -> str:
         return "module"
     if isinstance(value, ns.NNModule):
         return value.cls
+    parts = _exception_parts(value)
+    if parts is not None:
+        return parts[0]
     name = getattr(value, "python_type_name", None)   # the language's own lazy iterators
     if isinstance(name, str):
         return name
@@ -248,6 +250,19 @@ def type_name(value: Any) -> str:
     if isinstance(value, np.floating):
         return "float"
     return type(value).__name__
+
+
+_ENGINE: tuple[Any, Any] | None = None
+
+
+def _engine() -> tuple[Any, Any]:
+    """engine.namespace and the Tensor class, imported on first use (both import this)."""
+    global _ENGINE
+    if _ENGINE is None:
+        from engine import namespace
+        from engine.tensor import Tensor
+        _ENGINE = (namespace, Tensor)
+    return _ENGINE
 
 
 class _Full(Exception):
@@ -314,9 +329,14 @@ def _exception_parts(value: Any) -> tuple[str, str] | None:
 
 
 def _write(out: _Text, value: Any, as_str: bool, active: set[int]) -> None:
-    from engine import namespace as ns
-    from engine.tensor import Tensor
-
+    kind = type(value)
+    if kind is float:   # the common cases first: a list of 100,000 numbers
+        out.add(repr(value))
+        return
+    if kind is int:
+        out.add(str(value))
+        return
+    ns, Tensor = _engine()   # noqa: N806 - the class
     if isinstance(value, str):
         out.add(value if as_str else repr(value))
     elif isinstance(value, Tensor):
@@ -345,6 +365,8 @@ def _write(out: _Text, value: Any, as_str: bool, active: set[int]) -> None:
         name = getattr(value, "name", None) or getattr(value, "__name__", "<lambda>")
         span = getattr(value, "span", None)
         out.add(f"<function {name} at {fake_address(f'{name}{span}')}>")
+    elif isinstance(value, np.ndarray):   # np.array(...) values: NumPy's own text
+        out.add(str(value) if as_str else repr(value))
     elif (parts := _exception_parts(value)) is not None:
         out.add(parts[1] if as_str else f"{parts[0]}({parts[1]!r})")
     else:

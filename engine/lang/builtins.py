@@ -172,9 +172,14 @@ def materialise(value: Any, what: str = "list") -> list:
 # ---------------------------------------------------------------- truth and comparison
 
 
+_PLAIN_TRUTH = frozenset({bool, int, float, str, list, tuple, dict, range, type(None)})
+
+
 def truth(value: Any) -> bool:
     """`bool(value)`: Python's truthiness; a tensor with one element is that element's truth,
     as PyTorch, and any other tensor raises PyTorch's error."""
+    if type(value) in _PLAIN_TRUTH:   # the common case, in every `if` and `while`
+        return bool(value)
     if isinstance(value, Tensor):
         n = value.numel()
         if n == 0:
@@ -191,6 +196,8 @@ def truth(value: Any) -> bool:
     return True
 
 
+_FAST = (int, float, str)
+_NUMBERS = (int, float)
 _SYMBOLS = {"Eq": "==", "NotEq": "!=", "Lt": "<", "LtE": "<=", "Gt": ">", "GtE": ">=",
             "Is": "is", "IsNot": "is not", "In": "in", "NotIn": "not in"}
 _TENSOR_COMPARISONS = {"==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
@@ -200,9 +207,14 @@ _NATIVE = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, 
 
 def compare(sym: str, a: Any, b: Any) -> Any:
     """`a <sym> b` for one comparison operator (`==`, `<`, `is not`, `in`…; the names of
-    `ast`'s operator classes are accepted too). Tensors compare elementwise into bool tensors
-    through engine.functional; everything else gives a Python bool."""
+    `ast`'s operator classes, or their nodes, are accepted too). Tensors compare elementwise
+    into bool tensors through engine.functional; everything else gives a Python bool."""
+    if not isinstance(sym, str):   # an ast operator node (ast.Lt()) names itself
+        sym = type(sym).__name__
     sym = _SYMBOLS.get(sym, sym)
+    if (type(a) is type(b) or type(a) in _NUMBERS and type(b) in _NUMBERS) and type(
+            a) in _FAST and sym in _NATIVE:   # `i < n` in a loop
+        return _NATIVE[sym](a, b)
     if sym == "is":
         return _same(a, b)
     if sym == "is not":
@@ -295,9 +307,10 @@ def _equal_other(a: Any, b: Any) -> bool:
     if isinstance(a, set | frozenset | range) and isinstance(b, set | frozenset | range):
         return type(a) is type(b) and a == b or (
             isinstance(a, set | frozenset) and isinstance(b, set | frozenset) and a == b)
-    if _is_view(a) and _is_view(b):
-        # Keys and items views compare as sets; values views only by identity (Python).
-        return a is b or (type(a) is type(b) and type(a).__name__ != "dict_values" and a == b)
+    if _is_view(a) or _is_view(b):
+        # Keys and items views compare as sets (with sets too); values views by identity.
+        set_like = (set, frozenset, type({}.keys()), type({}.items()))
+        return a is b or (isinstance(a, set_like) and isinstance(b, set_like) and a == b)
     if isinstance(a, ns.DType | ns.Size) or isinstance(b, ns.DType | ns.Size):
         return _same(a, b) or (isinstance(a, ns.DType) and isinstance(b, ns.DType)
                                and a.name == b.name)
@@ -349,7 +362,7 @@ def _fit(x: Any) -> Any:
     return x
 
 
-def as_index(value: Any, what: str = "") -> int:
+def as_index(value: Any) -> int:
     """A whole number where Python wants one (`range`, `list.pop`): ints, bools, and
     one-element integer tensors (PyTorch's `__index__`)."""
     value = _plain(value)
@@ -414,9 +427,10 @@ def _int(x: Any = 0, base: Any = _MISSING) -> int:
     if isinstance(x, str):
         try:
             return _checked_int(int(x))
-        except ValueError:
-            raise _value_error("invalid literal for int() with base 10: "
-                               + short_text(x)) from None
+        except ValueError as e:   # Python's words, without quoting a long string in full
+            raise _value_error(str(e) if len(x) <= 200 or not str(e).startswith("invalid") else
+                               "invalid literal for int() with base 10: " + short_text(x)
+                               ) from None
     if isinstance(x, int | float):
         try:
             return _checked_int(int(x))
@@ -711,6 +725,77 @@ def _all(iterable: Any, /) -> bool:
     return all(truth(x) for x in _timed(iterate(iterable)))
 
 
+_ITERATOR_KINDS = {list: "list_iterator", tuple: "tuple_iterator", str: "str_ascii_iterator",
+                   range: "range_iterator", dict: "dict_keyiterator", set: "set_iterator"}
+
+
+def _iter(object: Any, /) -> LazyIterator:  # noqa: A002 - Python's parameter name
+    if isinstance(object, LazyIterator):
+        return object
+    kind = next((name for t, name in _ITERATOR_KINDS.items() if isinstance(object, t)),
+                "tuple_iterator" if isinstance(object, Tensor) else "iterator")
+    return LazyIterator(kind, iterate(object))
+
+
+def _next(iterator: Any, default: Any = _MISSING, /) -> Any:
+    if not isinstance(iterator, LazyIterator):
+        raise _type_error(f"'{type_name(iterator)}' object is not an iterator")
+    item = next(iterator, _MISSING)
+    if item is _MISSING:
+        if default is _MISSING:
+            raise ArgumentError("", python_type="StopIteration")
+        return default
+    return item
+
+
+def _format(value: Any, format_spec: Any = "", /) -> str:
+    if not isinstance(format_spec, str):
+        raise _type_error(f"format() argument 2 must be str, not {type_name(format_spec)}")
+    return formatting.format_value(value, format_spec)
+
+
+def _ascii(obj: Any, /) -> str:
+    return formatting.convert(obj, "a")
+
+
+def _callable(obj: Any, /) -> bool:
+    return isinstance(obj, ns.CALLABLE) or bool(getattr(obj, "user_function", False))
+
+
+def _divmod(x: Any, y: Any, /) -> tuple:
+    a, b = _plain(x), _plain(y)
+    if not (isinstance(a, int | float) and isinstance(b, int | float)):
+        raise _type_error("unsupported operand type(s) for divmod(): "
+                          f"'{type_name(a)}' and '{type_name(b)}'")
+    try:
+        return divmod(a, b)
+    except ZeroDivisionError as e:
+        raise _python_error(e) from None
+
+
+def _chr(i: Any, /) -> str:
+    try:
+        return chr(as_index(i))
+    except (ValueError, OverflowError) as e:
+        raise _python_error(e) from None
+
+
+def _ord(c: Any, /) -> int:
+    if not isinstance(c, str):
+        raise _type_error(f"ord() expected string of length 1, but {type_name(c)} found")
+    try:
+        return ord(c)
+    except TypeError as e:
+        raise _python_error(e) from None
+
+
+def _base_text(convert: Callable[[int], str]) -> Callable[..., str]:
+    def impl(number: Any, /) -> str:
+        return convert(as_index(number))
+    impl.__name__ = convert.__name__
+    return impl
+
+
 # ---------------------------------------------------------------- types
 
 
@@ -737,6 +822,25 @@ _INSTANCE_OF: dict[str, Callable[[Any], bool]] = {
     "NoneType": lambda v: v is None,
     "object": lambda v: True,
 }
+
+# Python's exception classes above the ones a program can catch (`except ArithmeticError`).
+_EXCEPTION_PARENTS = {
+    "ZeroDivisionError": "ArithmeticError", "OverflowError": "ArithmeticError",
+    "IndexError": "LookupError", "KeyError": "LookupError", "NotImplementedError":
+    "RuntimeError", "ArithmeticError": "Exception", "LookupError": "Exception",
+    "RuntimeError": "Exception", "TypeError": "Exception", "ValueError": "Exception",
+    "NameError": "Exception", "AttributeError": "Exception", "AssertionError": "Exception",
+    "Exception": "BaseException",
+}
+
+
+def is_exception_class(value: Any, name: str) -> bool:
+    """Whether an exception of Python type `value` is caught by `except name`."""
+    while value is not None:
+        if value == name:
+            return True
+        value = _EXCEPTION_PARENTS.get(value)
+    return False
 
 
 def _type_marker(value: Any) -> ns.Function:
@@ -766,7 +870,13 @@ def _isinstance(obj: Any, classinfo: Any, /) -> bool:
     for cls in _flatten_classes(classinfo):
         name = _canonical_class(cls.name)
         check = _INSTANCE_OF.get(name)
-        if check(obj) if check is not None else _canonical_class(type_name(obj)) == name:
+        if check is not None:
+            if check(obj):
+                return True
+        elif _exception_message(obj) is not None:
+            if is_exception_class(obj.python_type, name):
+                return True
+        elif _canonical_class(type_name(obj)) == name:
             return True
     return False
 
@@ -792,7 +902,9 @@ PYTHON_BUILTINS: dict[str, ns.Function] = {
     **{name: ns.Function(name, impl) for name, impl in {
         "len": _len, "min": _min, "max": _max, "sum": _sum, "abs": _abs, "round": _round,
         "sorted": _sorted, "repr": _repr, "isinstance": _isinstance, "any": _any,
-        "all": _all}.items()},
+        "all": _all, "iter": _iter, "next": _next, "format": _format, "ascii": _ascii,
+        "callable": _callable, "divmod": _divmod, "chr": _chr, "ord": _ord,
+        "hex": _base_text(hex), "bin": _base_text(bin), "oct": _base_text(oct)}.items()},
 }
 
 
@@ -919,7 +1031,7 @@ def _native_str(name: str) -> Callable[..., Any]:
     def impl(self: str, *args: Any, **kwargs: Any) -> Any:
         try:
             return method(self, *args, **kwargs)
-        except (TypeError, ValueError) as e:
+        except (TypeError, ValueError, OverflowError) as e:
             raise _python_error(e) from None
     impl.__name__ = name
     return impl
@@ -1092,7 +1204,7 @@ _MATH_REAL = ("sqrt", "exp", "log2", "log10", "log1p", "expm1", "sin", "cos", "t
               "acos", "atan", "atan2", "tanh", "sinh", "cosh", "asinh", "acosh", "atanh",
               "floor", "ceil", "trunc", "fabs", "pow", "hypot", "erf", "erfc", "gamma",
               "lgamma", "isnan", "isinf", "isfinite", "copysign", "fmod", "degrees",
-              "radians")
+              "radians", "exp2", "cbrt")
 
 MATH = ns.Module("math", {
     **{name: ns.Function(name, impl) for name, impl in {

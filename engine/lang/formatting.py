@@ -55,8 +55,11 @@ def _plain(x: Any) -> Any:
     return x
 
 
-def convert(value: Any, conversion: str | None) -> Any:
-    """`!r`, `!s`, `!a` of a replacement field: the value's repr, str or ascii repr."""
+def convert(value: Any, conversion: str | int | None) -> Any:
+    """`!r`, `!s`, `!a` of a replacement field: the value's repr, str or ascii repr.
+    `conversion` may also be `ast.FormattedValue.conversion` (-1, or ord('r')…)."""
+    if isinstance(conversion, int):
+        conversion = None if conversion < 0 else chr(conversion)
     if conversion is None or conversion == "":
         return value
     if conversion == "r":
@@ -69,7 +72,7 @@ def convert(value: Any, conversion: str | None) -> Any:
     raise ArgumentError(f"Unknown conversion specifier {conversion}", python_type="ValueError")
 
 
-def format_value(value: Any, spec: str = "", conversion: str | None = None) -> str:
+def format_value(value: Any, spec: str = "", conversion: str | int | None = None) -> str:
     """One f-string field `{value!conversion:spec}`, as Python's `format(value, spec)`."""
     value = _plain(convert(value, conversion))
     check_spec(spec)

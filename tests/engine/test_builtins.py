@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import builtins
+import contextlib
 import math
 import time
 
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 
 from engine import functional
 from engine import namespace as ns
-from engine.errors import ChainruleError, LimitError
+from engine.errors import ArgumentError, ChainruleError, LimitError
 from engine.lang.builtins import (
     MATH,
     PYTHON_BUILTINS,
@@ -68,7 +69,7 @@ def same(name: str, *args, **kwargs) -> None:
 
 
 LAZY = ("zip", "enumerate", "map", "filter", "list_reverseiterator", "reversed",
-        "range_iterator", "dict_reversekeyiterator")
+        "range_iterator", "dict_reversekeyiterator", "list_iterator", "dict_keyiterator")
 
 
 BUILTIN_CASES = [
@@ -96,7 +97,12 @@ BUILTIN_CASES = [
     ("bool", 0.0), ("bool", "x"), ("bool",), ("str", 1.5), ("str", None), ("str", [1, "a"]),
     ("str",), ("repr", "a'b"), ("repr", [1.0, None]), ("any", [0, 0, 1]), ("any", []),
     ("all", [1, 0]), ("all", []), ("any", 3), ("isinstance", 1, 1), ("map", None),
-    ("filter", None, [0, 1, "", "a"]), ("filter", None, 3),
+    ("filter", None, [0, 1, "", "a"]), ("filter", None, 3), ("iter", [1, 2]), ("iter", 5),
+    ("iter", {"a": 1}), ("next", [1]), ("format", 3.14159, ".2f"), ("format", [1], "x"),
+    ("format", 1.5, 2), ("format", "a"), ("ascii", "é"), ("ascii", ["ü"]), ("callable", 1),
+    ("callable", "f"), ("divmod", 7, 2), ("divmod", -7.5, 2), ("divmod", 1, 0), ("divmod", 1.0, 0),
+    ("divmod", "a", 1), ("chr", 65), ("chr", -1), ("chr", 1.5), ("ord", "a"), ("ord", "ab"),
+    ("ord", 1), ("hex", 255), ("hex", -3), ("bin", 5), ("oct", 8), ("hex", 1.5),
 ]
 
 
@@ -220,10 +226,13 @@ def test_identity_and_membership() -> None:
     a = [1]
     assert compare("is", a, a) and compare("is not", a, [1])
     assert compare("is", None, None) and compare("IsNot", 1, None)
+    import ast
+    assert compare(ast.Lt(), 1, 2) and not compare(ast.NotIn(), 1, [1])
     for sym, x, container in [("in", 2, [1, 2]), ("in", "b", "abc"), ("in", 1, "abc"),
                               ("in", 1, 5), ("not in", 3, range(5)), ("in", 2.0, range(3)),
                               ("in", [1], [[1], 2]), ("in", "a", {"a": 1}), ("in", [1], {}),
-                              ("in", 1, {1: 2}.values())]:
+                              ("in", 1, {1: 2}.values()), ("==", {1: 2}.keys(), {1}),
+                              ("==", {1: 2}.items(), {(1, 2)}), ("==", {1: 2}.keys(), [1])]:
         assert outcome(compare, sym, x, container) == outcome(PY_OPS[sym], x, container)
 
 
@@ -320,7 +329,8 @@ MATH_CASES = [
     ("floor", -2.5), ("floor", math.inf), ("ceil", 2.1), ("fabs", -3), ("pow", 2, 10),
     ("pow", 0, -1), ("hypot", 3, 4), ("erf", 0.5), ("isnan", math.nan), ("isinf", 1),
     ("isfinite", math.inf), ("factorial", 5), ("factorial", -1), ("factorial", 2.0),
-    ("trunc", -2.7), ("copysign", 1, -0.0), ("degrees", math.pi), ("gcd", 12, 18),
+    ("trunc", -2.7), ("copysign", 1, -0.0), ("exp2", 3), ("cbrt", -8), ("degrees", math.pi),
+    ("gcd", 12, 18),
     ("fsum", [0.1] * 10), ("prod", [1, 2, 3]), ("isclose", 1.0, 1.0 + 1e-10),
 ]
 
@@ -376,3 +386,79 @@ def test_every_builtin_and_method_has_a_case() -> None:
     """A new builtin must come with its oracle comparison above."""
     covered = {c[0] for c in BUILTIN_CASES} | {"type", "isinstance"}
     assert set(PYTHON_BUILTINS) <= covered, set(PYTHON_BUILTINS) - covered
+
+
+def test_caught_exceptions_are_instances_of_their_python_classes() -> None:
+    def marker(name: str) -> ns.Function:   # how the language names an exception class
+        return ns.Function(name, lambda: None, "class")
+    error = ArgumentError("division by zero", python_type="ZeroDivisionError")
+    for name in ("ZeroDivisionError", "ArithmeticError", "Exception", "BaseException",
+                 "ValueError", "LookupError"):
+        assert call("isinstance", error, marker(name)) == isinstance(
+            ZeroDivisionError("division by zero"), getattr(builtins, name))
+    assert value_repr(call("type", error)) == "<class 'ZeroDivisionError'>"
+    assert get_attribute(error, "args") == ZeroDivisionError("division by zero").args
+    assert outcome(get_attribute, error, "grad") == outcome(
+        getattr, ZeroDivisionError("division by zero"), "grad")
+
+
+# ---------------------------------------------------------------- robustness
+
+
+def _method_names(table: str) -> list[str]:
+    from engine.lang import builtins as b
+    return sorted(getattr(b, f"_{table}_METHODS"))
+
+
+POOL = [0, 1, -1, 2 ** 62, 1.5, -0.0, math.nan, math.inf, True, None, "", "ab", "1", [], [1, 2],
+        (), (1, "a"), {}, {"a": 1}, range(3), range(10 ** 15), [[1], [2]], [("a", 1)],
+        ns.TORCH, PYTHON_BUILTINS["len"], ns.TORCH.members["float64"]]
+
+
+def _tensors() -> list:
+    return [Tensor(np.array(2.0)), Tensor(np.array([1.0, -2.0]), requires_grad=True),
+            Tensor(np.zeros((2, 0))), Tensor(np.array([3, 1]))]
+
+
+@given(st.sampled_from(sorted(PYTHON_BUILTINS) + ["math." + n for n in MATH.members
+                                                    if isinstance(MATH.members[n], ns.Function)]),
+       st.lists(st.integers(0, len(POOL) + 3), max_size=3))
+@settings(max_examples=500, deadline=None)
+def test_no_argument_makes_a_builtin_fail_outside_the_language(name: str, picks: list) -> None:
+    """Any arguments: a result or a ChainruleError (a Python TypeError here would be an
+    engine bug, an 'internal error' for the learner)."""
+    pool = POOL + _tensors()
+    args = tuple(pool[i] for i in picks)
+    target = MATH.members[name[5:]] if name.startswith("math.") else PYTHON_BUILTINS[name]
+    with recording(Tape(limits=Limits(max_seconds=0.5))):
+        try:
+            result = ns.call(target, args, {})
+            if getattr(result, "python_type_name", None):
+                for _ in zip(range(100), iterate(result), strict=False):
+                    pass
+        except ChainruleError:
+            pass
+
+
+@given(st.sampled_from([(kind, name) for kind, table in ((list, "LIST"), (dict, "DICT"),
+                                                         (str, "STR"), (tuple, "TUPLE"))
+                        for name in _method_names(table)]),
+       st.lists(st.integers(0, len(POOL) + 3), max_size=3))
+@settings(max_examples=500, deadline=None)
+def test_no_argument_makes_a_method_fail_outside_the_language(case, picks: list) -> None:
+    kind, name = case
+    pool = POOL + _tensors()
+    obj = {list: [3, "a", None], dict: {"k": 1}, str: "a-b", tuple: (1, 2)}[kind]
+    with contextlib.suppress(ChainruleError):
+        ns.call(get_attribute(obj, name), tuple(pool[i] for i in picks), {})
+
+
+def test_iter_and_next_as_python() -> None:
+    it = call("iter", [1, 2])
+    assert value_repr(it).startswith("<list_iterator object at 0x")
+    assert call("next", it) == 1 and call("next", it) == 2
+    assert call("next", it, "done") == "done"
+    assert outcome(call, "next", it) == ("StopIteration", "")
+    assert call("callable", PYTHON_BUILTINS["len"]) and call("callable", PYTHON_BUILTINS["int"])
+    rows = call("iter", Tensor(np.ones((2, 3))))
+    assert call("next", rows).shape == (3,)

@@ -39,7 +39,8 @@ specs = st.builds(
     lambda fill_align, sign, alt, zero, width, grouping, precision, kind: (
         fill_align + sign + alt + zero + width + grouping + precision + kind),
     st.sampled_from(["", "<", ">", "^", "=", "*<", "0>", "x^"]),
-    st.sampled_from(["", "+", "-", " "]), st.sampled_from(["", "#"]), st.sampled_from(["", "0"]),
+    st.sampled_from(["", "+", "-", " ", "z", "-z"]), st.sampled_from(["", "#"]),
+    st.sampled_from(["", "0"]),
     st.sampled_from(["", "1", "8", "12"]), st.sampled_from(["", ",", "_"]),
     st.sampled_from(["", ".0", ".3", ".10"]),
     st.sampled_from(["", "f", "F", "e", "E", "g", "G", "%", "d", "x", "X", "o", "b", "s", "n",
@@ -157,3 +158,11 @@ def test_str_format_reaches_attributes_through_the_tables_only() -> None:
     mine = outcome(str_format, "{0.__class__}", (1.5,), {})
     assert mine == ("AttributeError", "'float' object has no attribute '__class__'")
     assert outcome(str_format, "{0.__dict__}", (ns.TORCH,), {})[0] != "ok"
+
+
+def test_conversions_as_the_ast_gives_them() -> None:
+    import ast
+    field = ast.parse('f"{x!r:>6}"').body[0].value.values[0]
+    assert format_value("a", ">6", field.conversion) == f"{'a'!r:>6}"
+    plain = ast.parse('f"{x}"').body[0].value.values[0]
+    assert format_value(1.5, "", plain.conversion) == "1.5"

@@ -140,7 +140,8 @@ def test_sets_ranges_views_and_cycles_print_as_python() -> None:
     d["self"] = d
     cases = [set(), {1, 2, 3}, frozenset({4}), range(5), range(1, 10, 2), a, d,
              {"a": 1}.keys(), {"a": (1,)}.items(), {"a": 2.5}.values(), "it's", 'say "hi"',
-             "tab\tnew\nline", "é", [None, True, -0.0, 1e300, 1e-300]]
+             "tab\tnew\nline", "é", [None, True, -0.0, 1e300, 1e-300], np.array([1.0, 2.5]),
+             [np.arange(3)], np.arange(2000.0)]
     for value in cases:
         assert value_repr(value) == repr(value)
         assert value_text(value) == str(value)
