@@ -305,10 +305,16 @@ def value_repr(value: Any, limit: int | None = None) -> str:
 
 def short_text(value: Any, limit: int = 200) -> str:
     """The value for an error message: its repr if short, else a description ("a list of
-    300,000 numbers") or the start of its text and "…". Never builds more than `limit`."""
+    300,000 numbers", "a tensor of shape (1000, 3)") or the start of its text and "…".
+    Builds at most `limit` characters (plus one tensor's summarised text)."""
+    _, Tensor = _engine()   # noqa: N806 - the class
+    if isinstance(value, Tensor) and value.numel() > THRESHOLD:
+        return f"a tensor of shape {tuple(value.shape)}"
     text = value_repr(value, limit)
     if len(text) <= limit:
         return text
+    if isinstance(value, Tensor):
+        return f"a tensor of shape {tuple(value.shape)}"
     if isinstance(value, list | tuple | set | frozenset | dict):
         kind = type_name(value) if type(value) in (list, tuple, set, dict) else "container"
         sample = [] if isinstance(value, dict) else itertools.islice(value, 1000)

@@ -984,6 +984,28 @@ _LIST_METHODS = _methods(
 _TUPLE_METHODS = _methods(index=_seq_index, count=_seq_count)
 
 
+def _range_index(self: range, value: Any, /) -> int:
+    value = _plain(value)
+    if type(value) is int:   # constant time, as Python's
+        if value not in self:
+            raise _value_error(f"{value} is not in range")
+        return self.index(value)
+    i = _find(self, value, 0, len(self))
+    if i < 0:
+        raise _value_error("sequence.index(x): x not in sequence")
+    return i
+
+
+def _range_count(self: range, value: Any, /) -> int:
+    value = _plain(value)
+    if type(value) is int:
+        return self.count(value)
+    return _seq_count(self, value)
+
+
+_RANGE_METHODS = _methods(index=_range_index, count=_range_count)
+
+
 def _key_error(key: Any) -> ArgumentError:
     return ArgumentError(short_text(key), python_type="KeyError")
 
@@ -1104,10 +1126,12 @@ _FLOAT_METHODS = _methods(is_integer=lambda self, /: self.is_integer(),
 _VALUE_ATTRIBUTES: dict[type, dict[str, Callable[[Any], Any]]] = {
     int: {"real": int, "imag": lambda v: 0, "numerator": int, "denominator": lambda v: 1},
     float: {"real": float, "imag": lambda v: 0.0},
+    range: {"start": lambda r: r.start, "stop": lambda r: r.stop, "step": lambda r: r.step},
 }
 
 _METHODS: dict[type, dict[str, ns.Function]] = {
-    list: _LIST_METHODS, tuple: _TUPLE_METHODS, dict: _DICT_METHODS, str: _STR_METHODS,
+    list: _LIST_METHODS, tuple: _TUPLE_METHODS, range: _RANGE_METHODS, dict: _DICT_METHODS,
+    str: _STR_METHODS,
     int: _INT_METHODS, bool: _INT_METHODS, float: _FLOAT_METHODS,
 }
 

@@ -274,6 +274,9 @@ METHOD_CASES = [
     ("-", "join", "xyz"), ("ab", "find", "b"), ("ab", "index", "z"), ("42", "zfill", 5),
     ("a b", "title"), ("ab", "count", "a"), ("1", "isdigit"), ("ab", "partition", "a"),
     ("{} and {:.2f}", "format", "x", 3.14159), ("{0}{0}{name!r}", "format", 1),
+    (range(10 ** 15), "index", 10 ** 14), (range(0, 10, 2), "index", 3), (range(5), "count", 2),
+    (range(5), "count", 2.0), (range(5), "index", 2.0), (range(5), "index", "a"),
+    (range(5), "index", 7),
     (1.5, "is_integer"), (2.0, "is_integer"), (5, "bit_length"), (True, "bit_length"),
 ]
 
@@ -308,6 +311,7 @@ def test_attributes_missing_are_attribute_errors_in_pythons_words() -> None:
         assert outcome(get_attribute, obj, name) == outcome(getattr, obj, name)
     assert get_attribute(2.5, "real") == 2.5 and get_attribute(3, "imag") == 0
     assert get_attribute(3, "denominator") == 1
+    assert [get_attribute(range(1, 9, 2), n) for n in ("start", "stop", "step")] == [1, 9, 2]
 
 
 def test_tensor_and_module_attributes_go_to_the_namespace() -> None:

