@@ -146,6 +146,49 @@ def _is_view(value: Any) -> bool:
     return type(value).__name__ in ("dict_keys", "dict_values", "dict_items")
 
 
+def length_hint(value: Any) -> int | None:
+    """How many items iterating `value` gives, when known without iterating (for a loop's
+    "iteration 3 of 5"): sized containers, ranges and tensors; None for lazy iterators."""
+    if isinstance(value, Tensor):
+        return int(value.shape[0]) if value.data.ndim else None
+    if isinstance(value, list | tuple | str | range | dict | set | frozenset) or _is_view(value):
+        try:
+            return len(value)
+        except OverflowError:
+            return None
+    return None
+
+
+def unpack(value: Any, count: int, starred: int | None = None) -> list:
+    """`a, b = value` (count 2) or `a, *b, c = value` (count 3, starred 1): the values to
+    assign, the starred one as a list; Python's errors for the wrong number of items."""
+    if not _iterable(value):
+        raise _type_error(f"cannot unpack non-iterable {type_name(value)} object")
+    if starred is None:
+        items: list[Any] = []
+        for item in iterate(value):
+            if len(items) == count:
+                raise _value_error(f"too many values to unpack (expected {count})")
+            items.append(item)
+        if len(items) < count:
+            raise _value_error(f"not enough values to unpack (expected {count}, got "
+                               f"{len(items)})")
+        return items
+    items = materialise(value)
+    fixed = count - 1
+    if len(items) < fixed:
+        raise _value_error(f"not enough values to unpack (expected at least {fixed}, got "
+                           f"{len(items)})")
+    after = fixed - starred
+    middle_end = len(items) - after
+    return [*items[:starred], items[starred:middle_end], *items[middle_end:]]
+
+
+def _iterable(value: Any) -> bool:
+    return isinstance(value, list | tuple | str | range | dict | set | frozenset | LazyIterator
+                      | Tensor) or _is_view(value)
+
+
 def _timed(items: Iterator[Any]) -> Iterator[Any]:
     """The items, checking the time limit every _TICK of them."""
     tape = current_tape()

@@ -23,7 +23,9 @@ from engine.lang.builtins import (
     compare,
     get_attribute,
     iterate,
+    length_hint,
     truth,
+    unpack,
 )
 from engine.limits import Limits
 from engine.printing import value_repr
@@ -466,3 +468,33 @@ def test_iter_and_next_as_python() -> None:
     assert call("callable", PYTHON_BUILTINS["len"]) and call("callable", PYTHON_BUILTINS["int"])
     rows = call("iter", Tensor(np.ones((2, 3))))
     assert call("next", rows).shape == (3,)
+
+
+UNPACK_CASES = [  # (targets as Python writes them, value)
+    ("a, b", 1), ("a, b", [1]), ("a, b", [1, 2, 3]), ("a, b", (1, 2)), ("a, b", "xy"),
+    ("a, *b, c", [1]), ("a, *b, c", [1, 2]), ("a, *b, c", range(6)), ("*a, b", [1, 2, 3]),
+    ("a, *b", []), ("a, b", None), ("a, b", {"k": 1, "j": 2}), ("a,", [5]), ("*a,", "abc"),
+]
+
+
+@pytest.mark.parametrize("case", UNPACK_CASES, ids=[repr(c) for c in UNPACK_CASES])
+def test_unpacking_as_python(case) -> None:
+    targets, value = case
+    names = [n.strip() for n in targets.split(",") if n.strip()]
+    starred = next((i for i, n in enumerate(names) if n.startswith("*")), None)
+
+    def python():
+        env = {"value": value}
+        exec(f"{targets} = value", env)  # noqa: S102 - Python itself is the oracle
+        return [env[n.lstrip("*")] for n in names]
+    assert outcome(unpack, value, len(names), starred) == outcome(python)
+
+
+def test_unpacking_tensors_and_length_hints() -> None:
+    a, b = unpack(Tensor(np.ones((2, 3))), 2)
+    assert a.shape == b.shape == (3,)
+    assert outcome(unpack, Tensor(np.array(1.0)), 2) == ("TypeError", "iteration over a 0-d tensor")
+    for value, n in [([1, 2], 2), ("abc", 3), (range(10 ** 15), 10 ** 15), ({1: 2}, 1),
+                     (Tensor(np.ones((4, 2))), 4), (Tensor(np.array(1.0)), None),
+                     (call("zip", [1]), None), (5, None)]:
+        assert length_hint(value) == n
