@@ -21,9 +21,12 @@ from engine.lang.builtins import (
     MATH,
     PYTHON_BUILTINS,
     compare,
+    del_item,
     get_attribute,
+    get_item,
     iterate,
     length_hint,
+    set_item,
     truth,
     unpack,
 )
@@ -498,3 +501,53 @@ def test_unpacking_tensors_and_length_hints() -> None:
                      (Tensor(np.ones((4, 2))), 4), (Tensor(np.array(1.0)), None),
                      (call("zip", [1]), None), (5, None)]:
         assert length_hint(value) == n
+
+
+INDEX_CASES = [
+    ([1, 2], 1), ([1, 2], -1), ([1], 5), ((1,), 5), ("ab", 1), ("a", 5), (range(3), 5),
+    (range(10), slice(2, 8, 2)), ([1, 2, 3], slice(None, None, -1)), ([1], slice(1.5, None)),
+    ([1], slice(None, None, 0)), ([1], "a"), ((1,), "a"), ("a", "a"), (range(3), "a"),
+    ([1], 1.0), ([1], None), ([1, 2], True), ({"a": 1}, "a"), ({}, "a"), ({}, [1]),
+    (5, 0), (None, 0), ({1: 2}.keys(), 0), ("abc", slice(-2, None)),
+]
+
+
+@pytest.mark.parametrize("case", INDEX_CASES, ids=[repr(c) for c in INDEX_CASES])
+def test_indexing_as_python(case) -> None:
+    obj, key = case
+    assert repr(outcome(get_item, obj, key)) == repr(outcome(lambda: obj[key]))
+
+
+ASSIGN_CASES = [
+    ([1, 2], 0, 9), ([1], 5, 9), ([1, 2, 3], slice(0, 2), [7]), ([1, 2, 3], slice(None, None, 2),
+    [1]), ([1, 2, 3], slice(0, 2), 5), ([1], "a", 1), ({}, "k", 1), ({}, [1], 1), ((1,), 0, 1),
+    ("a", 0, "b"), ([1, 2, 3], slice(1, None), "xy"),
+]
+
+
+@pytest.mark.parametrize("case", ASSIGN_CASES, ids=[repr(c) for c in ASSIGN_CASES])
+def test_item_assignment_and_deletion_as_python(case) -> None:
+    obj, key, value = case
+    mine, real = _copy(obj), _copy(obj)
+
+    def python_set():
+        real[key] = value
+    assert repr(outcome(set_item, mine, key, value)) == repr(outcome(python_set))
+    assert mine == real
+    mine, real = _copy(obj), _copy(obj)
+
+    def python_del():
+        del real[key]
+    assert repr(outcome(del_item, mine, key)) == repr(outcome(python_del))
+    assert mine == real
+
+
+def test_indexing_with_tensors_and_sizes() -> None:
+    assert get_item([10, 20], Tensor(np.array(1))) == [10, 20][torch.tensor(1)]
+    assert outcome(get_item, [10, 20], Tensor(np.array(1.0))) == outcome(
+        lambda: [10, 20][torch.tensor(1.0)])
+    size = get_attribute(Tensor(np.ones((2, 3, 4))), "shape")
+    assert get_item(size, -1) == 4
+    assert value_repr(get_item(size, slice(1, None))) == repr(torch.ones(2, 3, 4).shape[1:])
+    row = get_item(Tensor(np.arange(6.0).reshape(2, 3)), 1)
+    np.testing.assert_array_equal(row.data, [3.0, 4.0, 5.0])
