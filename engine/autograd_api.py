@@ -23,8 +23,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from engine import grad_mode
+from engine import backward as bw
+from engine import grad_mode, hooks
+from engine.autograd_functional import hessian, jacobian
 from engine.errors import ArgumentError, RuntimeProblem
+from engine.grad_fn import node_of
 from engine.inplace import alias, set_data
 from engine.inplace_ops import METHODS as IN_PLACE_METHODS
 from engine.inplace_ops import augmented, setitem
@@ -115,6 +118,92 @@ def set_attribute(t: Tensor, name: str, value: Any) -> None:
                             "writable", python_type="AttributeError")
 
 
+# ---------------------------------------------------------------- backward and autograd.grad
+
+
+def _tensors(value: Any, what: str) -> list[Tensor]:
+    """A tensor or a sequence of tensors, as torch.autograd accepts them."""
+    items = [value] if isinstance(value, Tensor) else value
+    if not isinstance(items, list | tuple) or not all(isinstance(t, Tensor) for t in items):
+        raise ArgumentError(f"{what} must be a Tensor or a sequence of Tensors, not "
+                            f"{_kind(value)}")
+    return list(items)
+
+
+def _flag(value: Any, what: str) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    raise ArgumentError(f"{what} must be a bool, not {_kind(value)}")
+
+
+def _gradients(value: Any, n: int, what: str) -> list[Any]:
+    if value is None:
+        return [None] * n
+    items = [value] if isinstance(value, Tensor) else value
+    if not isinstance(items, list | tuple) or \
+            not all(g is None or isinstance(g, Tensor) for g in items):
+        raise ArgumentError(f"{what} must be a Tensor or a sequence of Tensors, not "
+                            f"{_kind(value)}")
+    if len(items) != n:
+        raise RuntimeProblem(f"{what} has {len(items)} tensors but {n} outputs were given")
+    return list(items)
+
+
+def tensor_backward(self: Tensor, gradient: Any = None, retain_graph: Any = None,
+                    create_graph: Any = False, inputs: Any = None) -> None:
+    """`y.backward(gradient=None, retain_graph=None, create_graph=False, inputs=None)`."""
+    if gradient is not None and not isinstance(gradient, Tensor):
+        raise ArgumentError(f"backward(): argument 'gradient' must be Tensor, not "
+                            f"{_kind(gradient)}")
+    targets = None if inputs is None else _tensors(inputs, "inputs")
+    bw.backward(self, gradient, _flag(retain_graph, "retain_graph"),
+                create_graph=bool(_flag(create_graph, "create_graph")), inputs=targets)
+
+
+def autograd_backward(tensors: Any, grad_tensors: Any = None, retain_graph: Any = None,
+                      create_graph: Any = False, inputs: Any = None) -> None:
+    """`torch.autograd.backward(tensors, grad_tensors=...)`: one pass from every tensor."""
+    roots = _tensors(tensors, "tensors")
+    seeds = _gradients(grad_tensors, len(roots), "grad_tensors")
+    if len(roots) == 1:
+        tensor_backward(roots[0], seeds[0], retain_graph, create_graph, inputs)
+        return
+    for root, seed in zip(roots, seeds, strict=True):
+        if seed is None and root.numel() != 1:
+            raise RuntimeProblem(bw.NOT_SCALAR)
+    retain = _flag(retain_graph, "retain_graph")
+    bw.backward_many(roots, seeds, retain, create_graph=bool(_flag(create_graph,
+                                                                   "create_graph")),
+                     inputs=None if inputs is None else _tensors(inputs, "inputs"))
+
+
+def autograd_grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: Any = None,
+                  create_graph: Any = False, only_inputs: Any = True, allow_unused: Any = None,
+                  is_grads_batched: Any = False, materialize_grads: Any = False
+                  ) -> tuple[Tensor | None, ...]:
+    """`torch.autograd.grad(outputs, inputs, grad_outputs=None, retain_graph=None,
+    create_graph=False, allow_unused=None, materialize_grads=False)`: a tuple."""
+    outs = _tensors(outputs, "outputs")
+    ins = _tensors(inputs, "inputs")
+    if is_grads_batched:
+        raise RuntimeProblem("is_grads_batched=True is not supported by chainrule")
+    return bw.grad(outs, ins, _gradients(grad_outputs, len(outs), "grad_outputs"),
+                   retain_graph=_flag(retain_graph, "retain_graph"),
+                   create_graph=bool(_flag(create_graph, "create_graph")),
+                   allow_unused=bool(_flag(allow_unused, "allow_unused")),
+                   materialize_grads=bool(_flag(materialize_grads, "materialize_grads")))
+
+
+def variable(data: Any, requires_grad: Any = False, volatile: Any = False) -> Tensor:
+    """`torch.autograd.Variable(t, requires_grad=False)`: legacy; a tensor sharing t's data
+    (not t itself, as in PyTorch), a leaf with the requires_grad asked for."""
+    if not isinstance(data, Tensor):
+        raise ArgumentError(f"Variable data has to be a tensor, but got {_kind(data)}")
+    t = alias(data, share_version=True)
+    set_requires_grad(t, bool(_flag(requires_grad, "requires_grad")))
+    return t
+
+
 # ---------------------------------------------------------------- the tables
 
 
@@ -125,13 +214,22 @@ TORCH: dict[str, Callable[..., Any]] = {
     "is_grad_enabled": grad_mode.is_grad_enabled,
     "detach": detach,
 }
-AUTOGRAD: dict[str, Callable[..., Any]] = {}
-AUTOGRAD_FUNCTIONAL: dict[str, Callable[..., Any]] = {}
+AUTOGRAD: dict[str, Callable[..., Any]] = {
+    "grad": autograd_grad, "backward": autograd_backward, "Variable": variable,
+}
+AUTOGRAD_FUNCTIONAL: dict[str, Callable[..., Any]] = {
+    "jacobian": jacobian, "hessian": hessian,
+}
 TENSOR_METHODS: dict[str, Callable[..., Any]] = {
     **IN_PLACE_METHODS,
     "detach": detach,
+    "backward": tensor_backward,
+    "register_hook": hooks.register_hook,
+    "retain_grad": hooks.retain_grad,
 }
 TENSOR_ATTRIBUTES: dict[str, Callable[[Any], Any]] = {
     "data": data_of,
     "_version": lambda t: t.version,
+    "grad_fn": node_of,
+    "retains_grad": hooks.retains_grad,
 }

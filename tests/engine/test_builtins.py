@@ -21,9 +21,14 @@ from engine.lang.builtins import (
     MATH,
     PYTHON_BUILTINS,
     compare,
+    del_item,
     get_attribute,
+    get_item,
     iterate,
+    length_hint,
+    set_item,
     truth,
+    unpack,
 )
 from engine.limits import Limits
 from engine.printing import value_repr
@@ -410,8 +415,8 @@ def test_caught_exceptions_are_instances_of_their_python_classes() -> None:
 
 
 def _method_names(table: str) -> list[str]:
-    from engine.lang import builtins as b
-    return sorted(getattr(b, f"_{table}_METHODS"))
+    from engine.lang.builtins import methods
+    return sorted(getattr(methods, f"_{table}_METHODS"))
 
 
 POOL = [0, 1, -1, 2 ** 62, 1.5, -0.0, math.nan, math.inf, True, None, "", "ab", "1", [], [1, 2],
@@ -466,3 +471,83 @@ def test_iter_and_next_as_python() -> None:
     assert call("callable", PYTHON_BUILTINS["len"]) and call("callable", PYTHON_BUILTINS["int"])
     rows = call("iter", Tensor(np.ones((2, 3))))
     assert call("next", rows).shape == (3,)
+
+
+UNPACK_CASES = [  # (targets as Python writes them, value)
+    ("a, b", 1), ("a, b", [1]), ("a, b", [1, 2, 3]), ("a, b", (1, 2)), ("a, b", "xy"),
+    ("a, *b, c", [1]), ("a, *b, c", [1, 2]), ("a, *b, c", range(6)), ("*a, b", [1, 2, 3]),
+    ("a, *b", []), ("a, b", None), ("a, b", {"k": 1, "j": 2}), ("a,", [5]), ("*a,", "abc"),
+]
+
+
+@pytest.mark.parametrize("case", UNPACK_CASES, ids=[repr(c) for c in UNPACK_CASES])
+def test_unpacking_as_python(case) -> None:
+    targets, value = case
+    names = [n.strip() for n in targets.split(",") if n.strip()]
+    starred = next((i for i, n in enumerate(names) if n.startswith("*")), None)
+
+    def python():
+        env = {"value": value}
+        exec(f"{targets} = value", env)  # noqa: S102 - Python itself is the oracle
+        return [env[n.lstrip("*")] for n in names]
+    assert outcome(unpack, value, len(names), starred) == outcome(python)
+
+
+def test_unpacking_tensors_and_length_hints() -> None:
+    a, b = unpack(Tensor(np.ones((2, 3))), 2)
+    assert a.shape == b.shape == (3,)
+    assert outcome(unpack, Tensor(np.array(1.0)), 2) == ("TypeError", "iteration over a 0-d tensor")
+    for value, n in [([1, 2], 2), ("abc", 3), (range(10 ** 15), 10 ** 15), ({1: 2}, 1),
+                     (Tensor(np.ones((4, 2))), 4), (Tensor(np.array(1.0)), None),
+                     (call("zip", [1]), None), (5, None)]:
+        assert length_hint(value) == n
+
+
+INDEX_CASES = [
+    ([1, 2], 1), ([1, 2], -1), ([1], 5), ((1,), 5), ("ab", 1), ("a", 5), (range(3), 5),
+    (range(10), slice(2, 8, 2)), ([1, 2, 3], slice(None, None, -1)), ([1], slice(1.5, None)),
+    ([1], slice(None, None, 0)), ([1], "a"), ((1,), "a"), ("a", "a"), (range(3), "a"),
+    ([1], 1.0), ([1], None), ([1, 2], True), ({"a": 1}, "a"), ({}, "a"), ({}, [1]),
+    (5, 0), (None, 0), ({1: 2}.keys(), 0), ("abc", slice(-2, None)),
+]
+
+
+@pytest.mark.parametrize("case", INDEX_CASES, ids=[repr(c) for c in INDEX_CASES])
+def test_indexing_as_python(case) -> None:
+    obj, key = case
+    assert repr(outcome(get_item, obj, key)) == repr(outcome(lambda: obj[key]))
+
+
+ASSIGN_CASES = [
+    ([1, 2], 0, 9), ([1], 5, 9), ([1, 2, 3], slice(0, 2), [7]), ([1, 2, 3], slice(None, None, 2),
+    [1]), ([1, 2, 3], slice(0, 2), 5), ([1], "a", 1), ({}, "k", 1), ({}, [1], 1), ((1,), 0, 1),
+    ("a", 0, "b"), ([1, 2, 3], slice(1, None), "xy"),
+]
+
+
+@pytest.mark.parametrize("case", ASSIGN_CASES, ids=[repr(c) for c in ASSIGN_CASES])
+def test_item_assignment_and_deletion_as_python(case) -> None:
+    obj, key, value = case
+    mine, real = _copy(obj), _copy(obj)
+
+    def python_set():
+        real[key] = value
+    assert repr(outcome(set_item, mine, key, value)) == repr(outcome(python_set))
+    assert mine == real
+    mine, real = _copy(obj), _copy(obj)
+
+    def python_del():
+        del real[key]
+    assert repr(outcome(del_item, mine, key)) == repr(outcome(python_del))
+    assert mine == real
+
+
+def test_indexing_with_tensors_and_sizes() -> None:
+    assert get_item([10, 20], Tensor(np.array(1))) == [10, 20][torch.tensor(1)]
+    assert outcome(get_item, [10, 20], Tensor(np.array(1.0))) == outcome(
+        lambda: [10, 20][torch.tensor(1.0)])
+    size = get_attribute(Tensor(np.ones((2, 3, 4))), "shape")
+    assert get_item(size, -1) == 4
+    assert value_repr(get_item(size, slice(1, None))) == repr(torch.ones(2, 3, 4).shape[1:])
+    row = get_item(Tensor(np.arange(6.0).reshape(2, 3)), 1)
+    np.testing.assert_array_equal(row.data, [3.0, 4.0, 5.0])

@@ -146,7 +146,6 @@ def test_escape_attempts_are_refused_before_running(body: str, ran: list[str]) -
 @pytest.mark.parametrize("body", [
     "import torch.nn as nn\nloss = nn.MSELoss()\ny = loss.forward",
     "y = x.grad_fn",
-    "z = x * 2\ny = z.grad_fn.next_functions",
     "y = torch.exp.impl",
     "y = torch.float32.is_floating_point",
     "y = x.numpy()",
