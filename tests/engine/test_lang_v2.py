@@ -149,8 +149,6 @@ PROGRAMS = {
             y.backward()
         except RuntimeError as e:
             print("RuntimeError:", e)
-        if (x > 1).any():
-            print("some are big", x > 1)
         print(bool(x[0] == 1), x.grad)
     """,
     "torch_fstring": """
