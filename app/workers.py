@@ -37,15 +37,13 @@ MAX_RSS_MB = 512          # ...or once its resident memory is over this
 SPILL_AFTER = 0.5         # s: a job still running then leaves its slot to a spare worker
 SPILLED_NICE = 10         # CPU priority of a repeated runaway (0 normal, 19 lowest)
 PRELOAD = ["engine.trace", "engine.lang", "engine.layout", "app.runner", "numpy",
-           "app.worker_warmup"]
+           "app.export_job", "app.svg_export", "app.standalone", "app.worker_warmup"]
 
 
 def _worker_main(conn: Connection, memory_bytes: int, max_jobs: int = MAX_JOBS,
                  max_rss_mb: int = MAX_RSS_MB) -> None:
     if memory_bytes > 0:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-    from app.runner import trace_outcome
-
     jobs = 0
     while True:
         try:
@@ -57,7 +55,7 @@ def _worker_main(conn: Connection, memory_bytes: int, max_jobs: int = MAX_JOBS,
         cpu = time.process_time()
         timed_out = False
         try:
-            *answer, timed_out = trace_outcome(*job)
+            answer, timed_out = run_job(job)
         except MemoryError:
             answer = memory_error_response(job[3])
         except Exception as e:   # trace_outcome never raises; if it did, keep the worker
@@ -68,6 +66,17 @@ def _worker_main(conn: Connection, memory_bytes: int, max_jobs: int = MAX_JOBS,
         conn.send((tuple(answer), Report(time.process_time() - cpu, timed_out, retire)))
         if retire:
             return
+
+
+def run_job(job: tuple) -> tuple[tuple, bool]:
+    """(answer, whether the program used up its time limit) for a trace job (source, inputs,
+    seed, limits) or an export job (the same and kind, step, theme: app/export_job.py)."""
+    if len(job) == 4:
+        from app.runner import trace_outcome
+        *answer, timed_out = trace_outcome(*job)
+        return tuple(answer), timed_out
+    from app.export_job import export_outcome
+    return export_outcome(*job)
 
 
 @dataclass(frozen=True)

@@ -415,8 +415,8 @@ def test_caught_exceptions_are_instances_of_their_python_classes() -> None:
 
 
 def _method_names(table: str) -> list[str]:
-    from engine.lang import builtins as b
-    return sorted(getattr(b, f"_{table}_METHODS"))
+    from engine.lang.builtins import methods
+    return sorted(getattr(methods, f"_{table}_METHODS"))
 
 
 POOL = [0, 1, -1, 2 ** 62, 1.5, -0.0, math.nan, math.inf, True, None, "", "ab", "1", [], [1, 2],
