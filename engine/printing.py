@@ -360,8 +360,11 @@ def _write(out: _Text, value: Any, as_str: bool, active: set[int]) -> None:
         _write_container(out, list(value), active)
         out.add(")")
     elif isinstance(value, ns.GradFn):
-        key = getattr(value, "record", None) or getattr(value, "id", None) or value.name
-        out.add(f"<{value.name} object at {fake_address(getattr(key, 'index', key))}>")
+        # Keyed on the node's output tensor (or the leaf of an AccumulateGrad): tensor ids
+        # count from 0 in each run, so the same program prints the same addresses.
+        record = getattr(value, "record", None)
+        key = record.output.id if record is not None else getattr(value, "id", None)
+        out.add(f"<{value.name} object at {fake_address(key if key is not None else value.name)}>")
     elif isinstance(value, ns.BoundMethod):
         owner = value.self_value
         key = owner.id if isinstance(owner, Tensor) else type_name(owner)

@@ -26,7 +26,7 @@ from engine.printing import (
     value_repr,
     value_text,
 )
-from engine.tensor import Tensor
+from engine.tensor import Tape, Tensor, recording
 
 TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": torch.int64,
                 "bool": torch.bool}
@@ -177,6 +177,18 @@ def test_grad_fn_prints_with_a_stable_made_up_address() -> None:
     pattern = r"<MulBackward0 object at 0x7f[0-9a-f]{10}>"
     assert re.fullmatch(pattern, text) and re.fullmatch(pattern, real)
     assert value_text(fn_value) == text   # the same every time
+
+    def one_run() -> str:   # a program's run: its own tape, tensor ids from 0
+        with recording(Tape()):
+            a = ours([1.0, 2.0], requires_grad=True)
+            b = functional.mul(a, 2)
+            c = functional.sum(b)
+            nodes = [ns.TENSOR_ATTRIBUTES["grad_fn"](t) for t in (b, c)]
+            return value_text([nodes, nodes[1].next_functions, nodes[0].next_functions])
+    first = one_run()
+    assert one_run() == first   # a second run of the same program prints the same
+    addresses = re.findall(r"0x7f[0-9a-f]{10}", first)
+    assert len(set(addresses)) == 3   # Mul, Sum and the leaf's AccumulateGrad differ
     method = ns.get_attribute(x, "sum")
     assert re.fullmatch(r"<built-in method sum of Tensor object at 0x7f[0-9a-f]{10}>",
                         value_repr(method))
