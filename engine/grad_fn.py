@@ -12,13 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.inplace import live, meta
+from engine.inplace import QUALIFIED_NAMES, live, meta
 from engine.tensor import Record, Tensor
-
-# PyTorch's name() of these nodes is namespaced; their class (and printed) name is not.
-_QUALIFIED = {"CopyBackwards": "torch::autograd::CopyBackwards",
-              "CopySlices": "torch::autograd::CopySlices",
-              "AccumulateGrad": "torch::autograd::AccumulateGrad"}
 
 
 class GradFn:
@@ -35,7 +30,7 @@ class GradFn:
         self.id = None if variable is None else ("AccumulateGrad", variable.id)
 
     def qualified_name(self) -> str:
-        return _QUALIFIED.get(self.name, self.name)
+        return QUALIFIED_NAMES.get(self.name, self.name)
 
     @property
     def next_functions(self) -> tuple[tuple[GradFn | None, int], ...]:

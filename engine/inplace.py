@@ -46,6 +46,10 @@ MODIFIED_HINT = ("Hint: enable anomaly detection to find the operation that fail
 
 # What PyTorch's backward node saves, by op name: the inputs it keeps ("out" for the result).
 # Only a saved tensor changed in place breaks backward (`x + 1` then `x.add_(1)` is fine).
+# PyTorch's name() of these nodes is namespaced; their class (and printed) name is not.
+QUALIFIED_NAMES = {"CopyBackwards": "torch::autograd::CopyBackwards",
+                   "CopySlices": "torch::autograd::CopySlices",
+                   "AccumulateGrad": "torch::autograd::AccumulateGrad"}
 _BACKWARD = re.compile(r"Backward\d*$")   # MulBackward0 -> Mul, as PyTorch's message says
 _SAVES_NOTHING = frozenset({"add", "sub", "neg", "sum", "mean", "reshape", "unsqueeze",
                             "squeeze", "transpose", "index", "zero", "fill", "copy",
@@ -165,11 +169,21 @@ def _install(tape: Tape, t: Tensor, s: Tensor, consumers: list[Record], producer
             tape.uses[s.id] = tape.uses.pop(t.id)
 
 
-def _mark_saved(consumers: list[Record], t: Tensor, desc: str) -> None:
-    """Records that saved `t` for backward remember its version before this change."""
+def _mark_saved(consumers: list[Record], t: Tensor) -> None:
+    """Records that saved `t` for backward remember its version before this change, and how
+    PyTorch's message will name it: a saved output by the node that made it ("output 0 of
+    Sigmoid"), a saved input by the tensor's grad_fn when backward fails (so `t` itself)."""
     for rec in consumers:
         if rec.modified is None and not rec.freed and _saved(rec, t):
-            rec.modified = (meta(t).counter, t.version, desc)
+            named = _describe_output(t, rec) if rec.output is t else t
+            rec.modified = (meta(t).counter, t.version, named)
+
+
+def _describe_output(t: Tensor, rec: Record) -> str:
+    text = f"[torch.{_dtype_word(t)}Tensor {_shape_text(t.shape)}]"
+    if t.requires_grad:
+        text += f", which is output 0 of {_node_name(rec)},"
+    return text
 
 
 def _saved(rec: Record, t: Tensor) -> bool:
@@ -189,18 +203,24 @@ def _saved(rec: Record, t: Tensor) -> bool:
     return rec.op.saves and (rec.output is t or any(x is t for x in ins))
 
 
+def _node_name(rec: Record) -> str:
+    name = rec.grad_fn
+    return _BACKWARD.sub("", QUALIFIED_NAMES.get(name, name))
+
+
 def describe(t: Tensor) -> str:
     """How PyTorch names a saved tensor in the modified-by-an-inplace-operation message."""
     text = f"[torch.{_dtype_word(t)}Tensor {_shape_text(t.shape)}]"
     if t.record is not None and t.requires_grad:
-        text += f", which is output 0 of {_BACKWARD.sub('', t.record.grad_fn)},"
+        text += f", which is output 0 of {_node_name(t.record)},"
     return text
 
 
 def check_saved(rec: Record) -> None:
     """Raise PyTorch's error if `rec` saved a tensor that changed in place since."""
     if rec.modified is not None:
-        counter, saved, desc = rec.modified
+        counter, saved, named = rec.modified
+        desc = named if isinstance(named, str) else describe(live(named))
         raise BackwardError(
             "one of the variables needed for gradient computation has been modified by an "
             f"inplace operation: {desc} is at version {counter[0]}; expected version {saved} "
@@ -229,7 +249,6 @@ def in_place(t: Tensor, run: Callable[[Tensor], Tensor], *, view: bool = False) 
         raise RuntimeProblem(VIEW_OF_LEAF_IN_PLACE if view else LEAF_IN_PLACE)
     tape = current_tape()
     consumers = list(_consumers(tape, t))
-    desc = describe(t)
     # Under no_grad a non-leaf keeps its grad_fn (PyTorch): no new record may take over, so
     # its state is changed where it is, with the version bump that guards saved tensors.
     keep_record = t.record is not None and t.requires_grad and not is_grad_enabled()
@@ -247,7 +266,7 @@ def in_place(t: Tensor, run: Callable[[Tensor], Tensor], *, view: bool = False) 
         del tape.records[n_records:]   # what `run` recorded before failing is not shown
         del tape.events[n_events:]
         raise
-    _mark_saved([*consumers, *([t.record] if t.record is not None else [])], t, desc)
+    _mark_saved([*consumers, *([t.record] if t.record is not None else [])], t)
     data = result.data
     dtype = np.asarray(t.data).dtype
     if np.asarray(data).dtype != dtype:
@@ -308,7 +327,7 @@ def store(t: Tensor, data: Any, *, bump: bool, mark: bool = False,
     tape = tape or current_tape()
     consumers = list(_consumers(tape, t))
     if bump or mark:   # a version change: records that saved t must fail in backward
-        _mark_saved(consumers, t, describe(t))
+        _mark_saved(consumers, t)
     if t.record is None and consumers and all(rec.freed for rec in consumers):
         _install(tape, t, _snapshot(t), consumers, producer=False)
     t.data = data
