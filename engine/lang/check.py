@@ -9,8 +9,8 @@ the depth is known to be small does the recursive whitelist walk run.
 What is refused here is refused for every program: names and attributes starting with two
 underscores (the road to Python's internals, `__class__`; other names resolve only through the
 program's own scopes and attributes only through the language's tables), classes,
-generators, async code, `match`, star-imports and imports outside the tables. Everything else in the language (docs/language.md)
-is decided when it runs, with Python's and PyTorch's errors.
+generators, async code, `match`, star-imports and imports outside the tables. Everything else
+in the language (docs/language.md) is decided when it runs, with Python's and PyTorch's errors.
 """
 
 from __future__ import annotations

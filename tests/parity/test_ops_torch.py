@@ -77,7 +77,8 @@ TORCH = SimpleNamespace(
 )
 
 # Helpers of engine.functional that are not PyTorch functions.
-NOT_TORCH = {"is_number", "lift", "describe", "div_operator", "numbers_of"}   # div_operator: Python's `/`
+# div_operator: Python's `/`; numbers_of: torch.tensor's reading of nested lists
+NOT_TORCH = {"is_number", "lift", "describe", "div_operator", "numbers_of"}
 
 
 # ---------------------------------------------------------------- cases
