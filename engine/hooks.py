@@ -35,6 +35,10 @@ class RemovableHandle:
         return "<torch.utils.hooks.RemovableHandle object>"
 
 
+# What a program may call on a handle (engine/lang/builtins get_attribute reads this table).
+RemovableHandle.language_methods = {"remove": RemovableHandle.remove}
+
+
 def register_hook(t: Tensor, hook: Any) -> RemovableHandle:
     if not t.requires_grad:
         raise RuntimeProblem("cannot register a hook on a tensor that doesn't require gradient")

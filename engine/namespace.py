@@ -374,12 +374,25 @@ def _max(input: Any, dim: Any = None, keepdim: Any = False) -> Tensor:  # noqa: 
     return fn.max(input)
 
 
-def _sum(input: Any, dim: Any = None, keepdim: Any = False) -> Tensor:  # noqa: A002
-    return fn.sum(input, dim, _bool(keepdim, "keepdim"))
+def _reduction_args(dim: Any, keepdim: Any, axis: Any, keepdims: Any) -> tuple[Any, bool]:
+    """PyTorch takes NumPy's names too: `axis=` for dim, `keepdims=` for keepdim."""
+    if axis is not None:
+        if dim is not None:
+            raise ArgumentError("got both dim and axis: pass one of them")
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
+    return dim, _bool(keepdim, "keepdim")
 
 
-def _mean(input: Any, dim: Any = None, keepdim: Any = False) -> Tensor:  # noqa: A002
-    return fn.mean(input, dim, _bool(keepdim, "keepdim"))
+def _sum(input: Any, dim: Any = None, keepdim: Any = False, *, dtype: Any = None,  # noqa: A002
+         axis: Any = None, keepdims: Any = None) -> Tensor:
+    return fn.sum(input, *_reduction_args(dim, keepdim, axis, keepdims))
+
+
+def _mean(input: Any, dim: Any = None, keepdim: Any = False, *, dtype: Any = None,  # noqa: A002
+          axis: Any = None, keepdims: Any = None) -> Tensor:
+    return fn.mean(input, *_reduction_args(dim, keepdim, axis, keepdims))
 
 
 def _reshape_fn(input: Any, shape: Any) -> Tensor:  # noqa: A002
@@ -906,6 +919,10 @@ TORCH = Module("torch", {
         reshape=_reshape_fn, softmax=_softmax_req, log_softmax=_log_softmax_req,
         **_SHARED),
     **_functions(**autograd_api.TORCH),
+    # torch.sin_(x) & co: the in-place methods as torch functions, where PyTorch has them
+    **_functions(**{name: autograd_api.TENSOR_METHODS[name] for name in (
+        "zero_", "sin_", "cos_", "exp_", "log_", "sqrt_", "abs_", "neg_", "tanh_", "sigmoid_",
+        "relu_") if name in autograd_api.TENSOR_METHODS}),
     **_DTYPES,
     "pi": math.pi, "e": math.e,
     "nn": NN,
@@ -934,6 +951,7 @@ TENSOR_METHODS: dict[str, Function] = {**_functions(
     reshape=_reshape_method, view=_view_method,
     softmax=_softmax_req, log_softmax=_log_softmax_req,
     item=_item, size=_size, dim=_dim, tolist=_tolist, backward=_backward, numpy=_numpy,
+    equal=_equal, allclose=_allclose, isclose=_isclose,
     float=_float, double=_double, long=_long, bool=_bool_method, to=_to,
     requires_grad_=_requires_grad_,
 ), **_functions("method", **autograd_api.TENSOR_METHODS)}   # autograd's win (detach, backward)

@@ -277,6 +277,9 @@ def get_attribute(obj: Any, name: str) -> Any:
         return ns.get_attribute(obj, name)
     if name == "args" and exception_message(obj) is not None:
         return (exception_message(obj),)
+    own = getattr(type(obj), "language_methods", None)   # engine objects' own, as a table
+    if isinstance(own, dict) and name in own:
+        return ns.BoundMethod(ns.Function(name, own[name], "method"), obj)
     raise NameProblem(f"'{type_name(obj)}' object has no attribute '{name}'",
                       python_type="AttributeError")
 
