@@ -348,6 +348,10 @@ def stack(tensors: Any, dim: Any = 0) -> Tensor:
     return apply(variadic("stack", len(ts)), ts, dim=_int(dim, "dim"))
 
 
+def cumsum(x: Any, dim: Any) -> Tensor:
+    return apply(OPS["cumsum"], (_tensor_arg(x, "cumsum"),), dim=_int(dim, "dim"))
+
+
 def clone(x: Any) -> Tensor:
     return apply(OPS["clone"], (_tensor_arg(x, "clone"),))
 

@@ -613,6 +613,43 @@ def _np_arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None) -
     return _check_array(np.arange(*args, dtype=_np_dtype(dtype)))
 
 
+def _np_value(x: Any, what: str) -> Any:
+    if isinstance(x, np.ndarray) or fn.is_number(x):
+        return x
+    if isinstance(x, list | tuple):
+        return _np_array(x)
+    raise ArgumentError(f"np.{what}() takes NumPy arrays, numbers or lists of numbers, got "
+                        f"{describe(x)}")
+
+
+def _np_elementwise(ufunc: Any) -> Callable[..., Any]:
+    def impl(x: Any) -> Any:
+        with np.errstate(all="ignore"):
+            return ufunc(_np_value(x, ufunc.__name__))
+    impl.__name__ = ufunc.__name__
+    return impl
+
+
+def _np_reduce(reduce: Any) -> Callable[..., Any]:
+    def impl(a: Any, axis: Any = None) -> Any:
+        if axis is not None and not isinstance(axis, int):
+            raise ArgumentError("axis must be a whole number")
+        try:
+            return reduce(_np_value(a, reduce.__name__), axis=axis)
+        except (ValueError, np.exceptions.AxisError) as e:
+            raise ArgumentError(str(e), python_type="ValueError") from None
+    impl.__name__ = reduce.__name__
+    return impl
+
+
+def _np_matmul(a: Any, b: Any) -> Any:
+    x, y = _np_value(a, "matmul"), _np_value(b, "matmul")
+    try:
+        return _check_array(np.matmul(x, y))
+    except ValueError as e:
+        raise ArgumentError(str(e).split("\n")[0], python_type="ValueError") from None
+
+
 _NP_DTYPES = {"float32": np.float32, "float64": np.float64, "int64": np.int64,
               "bool_": np.bool_}
 
@@ -867,6 +904,8 @@ _SHARED = {
     "t": lambda input: fn.t(_tensor(input, "t")),
     "detach": _detach, "numel": _numel,
     "norm": _norm, "clone": lambda input: fn.clone(_tensor(input, "clone")), "mv": _mv,
+    "cumsum": lambda input, dim=None, *, dtype=None, axis=None: fn.cumsum(
+        _tensor(input, "cumsum"), _reduction_args(dim, False, axis, None)[0]),
     "outer": lambda input, vec2: fn.outer(_tensor(input, "outer"), _tensor(vec2, "outer")),
     **{name: _binary_any(name, getattr(fn, name))
        for name in ("eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or")},
@@ -936,7 +975,11 @@ TORCH = Module("torch", {
 NUMPY = Module("numpy", {
     "pi": math.pi, "e": math.e, "inf": math.inf, "nan": math.nan,
     **_functions(array=_np_array, asarray=_np_array, arange=_np_arange,
-                 ones=_np_sized(np.ones), zeros=_np_sized(np.zeros)),
+                 ones=_np_sized(np.ones), zeros=_np_sized(np.zeros),
+                 **{name: _np_elementwise(getattr(np, name)) for name in (
+                     "abs", "sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "square")},
+                 mean=_np_reduce(np.mean), sum=_np_reduce(np.sum), max=_np_reduce(np.max),
+                 min=_np_reduce(np.min), matmul=_np_matmul, dot=_np_matmul),
     **_NP_DTYPES,
 })
 
