@@ -15,6 +15,7 @@ from engine import namespace as ns
 from engine.autograd_functional import hessian, jacobian
 from engine.errors import ChainruleError
 from engine.graph import build_graph
+from engine.limits import Limits
 from engine.ops import Op, Rule
 from engine.tensor import Tape, Tensor, apply, recording
 
@@ -83,7 +84,7 @@ def message(fn) -> str:
 
 @pytest.fixture
 def tape():
-    with recording(Tape()) as t:
+    with recording(Tape(limits=Limits(max_seconds=120))) as t:
         yield t
 
 
