@@ -275,6 +275,8 @@ def check_result(what: str, a: Any, b: Any, matmul: bool = False) -> None:
 
 def _tensor_fn(data: Any, *, dtype: Any = None, requires_grad: Any = False) -> Tensor:
     kind = _dtype(dtype)
+    if kind is None and isinstance(data, np.ndarray) and data.dtype == np.float64:
+        kind = "double"   # PyTorch keeps NumPy's float64
     t = fn.tensor(data, requires_grad=False, dtype="float" if kind == "double" else kind)
     return _finish(t, kind, requires_grad, "tensor")
 
@@ -289,7 +291,16 @@ def _capital_tensor(*data: Any) -> Tensor:
 
 
 def _float_maker(name: str, make: Callable[..., Tensor]) -> Callable[..., Tensor]:
-    def impl(*size: Any, dtype: Any = None, requires_grad: Any = False) -> Tensor:
+    def impl(*size: Any, out: Any = None, dtype: Any = None, requires_grad: Any = False,
+             **named: Any) -> Tensor:
+        if "size" in named:   # torch.randn(size=(2, 3))
+            if size:
+                raise ArgumentError(f"{name}() got multiple values for argument 'size'")
+            size = (named.pop("size"),)
+        for key in named:
+            raise ArgumentError(f"{name}() got an unexpected keyword argument '{key}'")
+        if out is not None:
+            raise ArgumentError(f"{name}(out=...) is not supported in chainrule")
         kind = _dtype(dtype)
         if kind == "long" and name in ("randn", "rand"):
             raise ArgumentError(f"{name}() makes floating-point numbers; it cannot make a "
@@ -448,6 +459,151 @@ def _binary(name: str, op: Callable[[Any, Any], Tensor]) -> Callable[..., Tensor
     return impl
 
 
+def _norm(input: Any, p: Any = "fro", dim: Any = None, keepdim: Any = False,  # noqa: A002
+          dtype: Any = None) -> Tensor:
+    return fn.norm(_tensor(input, "norm"), p, dim, _bool(keepdim, "keepdim"))
+
+
+def _cat(tensors: Any, dim: Any = 0) -> Tensor:
+    _check_joined("cat", tensors)
+    return fn.cat(tensors, dim)
+
+
+def _stack(tensors: Any, dim: Any = 0) -> Tensor:
+    _check_joined("stack", tensors)
+    return fn.stack(tensors, dim)
+
+
+def _check_joined(name: str, tensors: Any) -> None:
+    """The joined result's size, before NumPy allocates it."""
+    if isinstance(tensors, list | tuple):
+        total = sum(t.numel() for t in tensors if isinstance(t, Tensor))
+        limit = current_tape().limits.max_tensor_elements
+        if total > limit:
+            raise LimitError(f"{name}() would make a tensor of {total:,} elements, over the "
+                             f"limit of {limit:,} elements per tensor")
+
+
+def _mv(input: Any, vec: Any) -> Tensor:  # noqa: A002
+    a, b = _tensor(input, "mv"), _tensor(vec, "mv")
+    if a.data.ndim != 2 or b.data.ndim != 1:
+        raise ShapeError(f"vector + matrix @ vector expected, got {a.data.ndim}, "
+                         f"{a.data.ndim}, {b.data.ndim}")
+    return fn.matmul(a, b)
+
+
+def _bce_with_logits(input: Any, target: Any, weight: Any = None,  # noqa: A002
+                     size_average: Any = None, reduce: Any = None, reduction: Any = "mean",
+                     pos_weight: Any = None) -> Tensor:
+    if weight is not None or pos_weight is not None or size_average is not None \
+            or reduce is not None:
+        raise ArgumentError("binary_cross_entropy_with_logits(): weight, pos_weight, "
+                            "size_average and reduce are not supported in chainrule")
+    return fn.binary_cross_entropy_with_logits(_tensor(input, "binary_cross_entropy_with_logits"),
+                                               _tensor(target, "binary_cross_entropy_with_logits"),
+                                               _reduction(reduction))
+
+
+def _bce(input: Any, target: Any, weight: Any = None, size_average: Any = None,  # noqa: A002
+         reduce: Any = None, reduction: Any = "mean") -> Tensor:
+    if weight is not None or size_average is not None or reduce is not None:
+        raise ArgumentError("binary_cross_entropy(): weight, size_average and reduce are not "
+                            "supported in chainrule")
+    return fn.binary_cross_entropy(_tensor(input, "binary_cross_entropy"),
+                                   _tensor(target, "binary_cross_entropy"), _reduction(reduction))
+
+
+def _linspace(start: Any, end: Any, steps: Any, *, dtype: Any = None,
+              requires_grad: Any = False) -> Tensor:
+    for v in (start, end):
+        if isinstance(v, Tensor):
+            v = v.item()
+        if not fn.is_number(v) or not math.isfinite(float(v)):
+            raise ArgumentError(f"linspace() needs finite numbers, got {describe(v)}")
+    start = start.item() if isinstance(start, Tensor) else start
+    end = end.item() if isinstance(end, Tensor) else end
+    return _finish(fn.linspace(start, end, steps), _dtype(dtype) or "float", requires_grad,
+                   "linspace")
+
+
+def _eye(n: Any, m: Any = None, *, dtype: Any = None, requires_grad: Any = False) -> Tensor:
+    return _finish(fn.eye(n, m), _dtype(dtype) or "float", requires_grad, "eye")
+
+
+def _numpy(self: Tensor) -> np.ndarray:
+    """`t.numpy()`: a NumPy array of the tensor's dtype (a copy here; PyTorch shares memory)."""
+    if self.requires_grad:
+        raise RuntimeProblem("Can't call numpy() on Tensor that requires grad. Use "
+                             "tensor.detach().numpy() instead.")
+    dtype = {"float32": np.float32, "float64": np.float64, "int64": np.int64,
+             "bool": np.bool_}[printing_dtype(self)]
+    return np.array(self.data, dtype=dtype)
+
+
+def _from_numpy(ndarray: Any) -> Tensor:
+    if not isinstance(ndarray, np.ndarray):
+        raise ArgumentError(f"expected np.ndarray (got {describe(ndarray)})")
+    return _numpy_tensor(ndarray)
+
+
+def _numpy_tensor(arr: np.ndarray) -> Tensor:
+    t = Tensor(np.array(arr), origin="leaf")
+    if arr.dtype == np.float64:   # PyTorch keeps NumPy's dtype
+        t.dtype_name = "float64"
+    return t
+
+
+def _np_array(object: Any, dtype: Any = None) -> np.ndarray:  # noqa: A002
+    data = object.data if isinstance(object, Tensor) else object
+    if not (fn.is_number(data) or isinstance(data, list | tuple | np.ndarray)):
+        raise ArgumentError(f"np.array() takes numbers or nested lists of numbers, got "
+                            f"{describe(object)}")
+    arr = np.array(fn.numbers_of(data) if not isinstance(data, np.ndarray) else data,
+                   dtype=_np_dtype(dtype))
+    if arr.dtype.kind not in "biuf":
+        raise ArgumentError("np.array() takes numbers or nested lists of numbers")
+    _check_array(arr)
+    return arr
+
+
+def _np_dtype(dtype: Any) -> Any:
+    if dtype is None:
+        return None
+    if dtype in _NP_DTYPES.values():
+        return dtype
+    raise ArgumentError(f"dtype must be np.float32, np.float64, np.int64 or bool, got "
+                        f"{describe(dtype)}")
+
+
+def _check_array(arr: np.ndarray) -> np.ndarray:
+    limit = current_tape().limits.max_tensor_elements
+    if arr.size > limit:
+        raise LimitError(f"an array of {arr.size:,} elements is over the limit of {limit:,}")
+    return arr
+
+
+def _np_sized(make: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
+    def impl(shape: Any, dtype: Any = None) -> np.ndarray:
+        sizes = tuple(shape) if isinstance(shape, list | tuple) else (shape,)
+        _check_sizes("numpy", sizes)
+        if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in sizes):
+            raise ArgumentError("array sizes must be non-negative whole numbers")
+        return make(sizes, dtype=_np_dtype(dtype))
+    return impl
+
+
+def _np_arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None) -> np.ndarray:
+    _check_arange(start, stop, step)
+    if step == 0:
+        raise ArgumentError("Maximum allowed size exceeded", python_type="ValueError")
+    args = (start,) if stop is None else (start, stop, step)
+    return _check_array(np.arange(*args, dtype=_np_dtype(dtype)))
+
+
+_NP_DTYPES = {"float32": np.float32, "float64": np.float64, "int64": np.int64,
+              "bool_": np.bool_}
+
+
 def _binary_any(name: str, op: Callable[[Any, Any], Tensor]) -> Callable[..., Tensor]:
     """A comparison or logical op: a tensor first, the other a tensor or a number."""
     def impl(input: Any, other: Any) -> Tensor:  # noqa: A002
@@ -601,6 +757,12 @@ def _bool_method(self: Tensor) -> Tensor:
 
 def _to(self: Tensor, *args: Any, dtype: Any = None, **kwargs: Any) -> Tensor:
     """`.to(torch.float64)` / `.to(dtype=...)`; devices ("cpu") are accepted and change nothing."""
+    for key in kwargs:
+        if key not in ("device", "non_blocking", "copy"):
+            shown = ", ".join(f"{k}={type(v).__name__}" for k, v in kwargs.items())
+            raise ArgumentError(f"to() received an invalid combination of arguments - got "
+                                f"({shown}, ), but expected one of:\n (torch.dtype dtype, "
+                                "bool non_blocking = False, bool copy = False)")
     for a in args:
         if isinstance(a, DType):
             dtype = a
@@ -691,6 +853,8 @@ _SHARED = {
     "transpose": lambda input, dim0, dim1: fn.transpose(_tensor(input, "transpose"), dim0, dim1),
     "t": lambda input: fn.t(_tensor(input, "t")),
     "detach": _detach, "numel": _numel,
+    "norm": _norm, "clone": lambda input: fn.clone(_tensor(input, "clone")), "mv": _mv,
+    "outer": lambda input, vec2: fn.outer(_tensor(input, "outer"), _tensor(vec2, "outer")),
     **{name: _binary_any(name, getattr(fn, name))
        for name in ("eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or")},
     "logical_not": lambda input: fn.logical_not(_tensor(input, "logical_not")),
@@ -701,13 +865,16 @@ _SHARED = {
 FUNCTIONAL = Module("torch.nn.functional", _functions(
     relu=_ELEMENTWISE["relu"], sigmoid=_ELEMENTWISE["sigmoid"], tanh=_ELEMENTWISE["tanh"],
     softmax=_softmax_opt, log_softmax=_log_softmax_opt, cross_entropy=_cross_entropy,
-    mse_loss=_mse_loss_checked, nll_loss=_nll_loss))
+    mse_loss=_mse_loss_checked, nll_loss=_nll_loss,
+    binary_cross_entropy_with_logits=_bce_with_logits, binary_cross_entropy=_bce))
 
 NN = Module("torch.nn", {
     **_functions("class",
                  CrossEntropyLoss=_loss_class("CrossEntropyLoss", _cross_entropy),
                  MSELoss=_loss_class("MSELoss", _mse_loss_checked),
                  NLLLoss=_loss_class("NLLLoss", _nll_loss),
+                 BCELoss=_loss_class("BCELoss", _bce),
+                 BCEWithLogitsLoss=_loss_class("BCEWithLogitsLoss", _bce_with_logits),
                  ReLU=_activation_class("ReLU", fn.relu),
                  Sigmoid=_activation_class("Sigmoid", fn.sigmoid),
                  Tanh=_activation_class("Tanh", fn.tanh),
@@ -733,6 +900,8 @@ TORCH = Module("torch", {
         randn_like=_like("randn_like", fn.randn), rand_like=_like("rand_like", fn.rand),
         randint=_randint, arange=_arange, manual_seed=_manual_seed,
         where=_where, equal=_equal, allclose=_allclose, isclose=_isclose,
+        cat=_cat, concat=_cat, stack=_stack, linspace=_linspace, eye=_eye,
+        from_numpy=_from_numpy,
         Tensor=_capital_tensor, FloatTensor=_capital_tensor,
         reshape=_reshape_fn, softmax=_softmax_req, log_softmax=_log_softmax_req,
         **_SHARED),
@@ -747,7 +916,12 @@ TORCH = Module("torch", {
     }),
 })
 
-NUMPY = Module("numpy", {"pi": math.pi, "e": math.e})
+NUMPY = Module("numpy", {
+    "pi": math.pi, "e": math.e, "inf": math.inf, "nan": math.nan,
+    **_functions(array=_np_array, asarray=_np_array, arange=_np_arange,
+                 ones=_np_sized(np.ones), zeros=_np_sized(np.zeros)),
+    **_NP_DTYPES,
+})
 
 MODULES: dict[str, Module] = {m.path: m for m in (
     TORCH, NN, FUNCTIONAL, NUMPY, TORCH.members["autograd"],
@@ -759,7 +933,7 @@ TENSOR_METHODS: dict[str, Function] = {**_functions(
     numel=lambda self: self.numel(),
     reshape=_reshape_method, view=_view_method,
     softmax=_softmax_req, log_softmax=_log_softmax_req,
-    item=_item, size=_size, dim=_dim, tolist=_tolist, backward=_backward,
+    item=_item, size=_size, dim=_dim, tolist=_tolist, backward=_backward, numpy=_numpy,
     float=_float, double=_double, long=_long, bool=_bool_method, to=_to,
     requires_grad_=_requires_grad_,
 ), **_functions("method", **autograd_api.TENSOR_METHODS)}   # autograd's win (detach, backward)
