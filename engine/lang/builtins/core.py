@@ -290,7 +290,10 @@ def canonical_class(name: str) -> str:
 
 
 def is_class(value: Any) -> bool:
-    return isinstance(value, ns.Function) and value.kind == "class"
+    """A class marker (`int`, `nn.MSELoss`); `torch.Tensor` is one whatever its table kind
+    (it is also the legacy constructor, `torch.Tensor(2, 3)`)."""
+    return isinstance(value, ns.Function) and (
+        value.kind == "class" or value is ns.TORCH.members.get("Tensor"))
 
 
 def same(a: Any, b: Any) -> bool:
