@@ -11,6 +11,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from app.query import clamped_int
+
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = Jinja2Templates(directory=str(ROOT / "templates"))
 JS_DIR = ROOT / "static" / "js"
@@ -36,10 +38,7 @@ def embed_options(query: dict[str, str]) -> dict[str, str | int | None]:
     opts: dict[str, str | int | None] = {
         name: query.get(name) if query.get(name) in allowed else default
         for name, (allowed, default) in EMBED_OPTIONS.items()}
-    raw = query.get("step", "")
-    digits = raw[1:] if raw.startswith("-") else raw
-    opts["step"] = (max(-1, min(MAX_START_STEP, int(raw)))
-                    if digits.isdigit() and len(digits) < 12 else None)
+    opts["step"] = clamped_int(query.get("step"), -1, MAX_START_STEP)   # `²`: None, not a 500
     return opts
 
 

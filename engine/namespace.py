@@ -23,6 +23,9 @@ from engine import autograd_api
 from engine import functional as fn
 from engine.backward import backward as run_backward
 from engine.errors import ArgumentError, LimitError, NameProblem, RuntimeProblem, ShapeError
+from engine.grad_fn import ATTRIBUTES as GRAD_FN_ATTRIBUTES
+from engine.grad_fn import GradFn
+from engine.grad_fn import attribute as grad_fn_attribute
 from engine.printing import size_repr
 from engine.tensor import Tensor, current_tape
 
@@ -49,16 +52,6 @@ class DType:
 
     def __repr__(self) -> str:
         return f"torch.{self.name}"
-
-
-@dataclass(frozen=True)
-class GradFn:
-    """What `y.grad_fn` returns: printable, with `.name()`."""
-
-    name: str
-
-    def __repr__(self) -> str:
-        return f"<{self.name}>"
 
 
 @dataclass(eq=False)
@@ -663,7 +656,7 @@ MODULES: dict[str, Module] = {m.path: m for m in (
     TORCH, NN, FUNCTIONAL, NUMPY, TORCH.members["autograd"],
     TORCH.members["autograd"].members["functional"])}
 
-TENSOR_METHODS: dict[str, Function] = _functions(
+TENSOR_METHODS: dict[str, Function] = {**_functions(
     "method",
     **{name: impl for name, impl in _SHARED.items() if name not in ("numel",)},
     numel=lambda self: self.numel(),
@@ -671,8 +664,7 @@ TENSOR_METHODS: dict[str, Function] = _functions(
     softmax=_softmax_req, log_softmax=_log_softmax_req,
     item=_item, size=_size, dim=_dim, tolist=_tolist, backward=_backward,
     float=_float, double=_float, long=_long, requires_grad_=_requires_grad_,
-    **autograd_api.TENSOR_METHODS,
-)
+), **_functions("method", **autograd_api.TENSOR_METHODS)}   # autograd's win (detach, backward)
 
 TENSOR_ATTRIBUTES: dict[str, Callable[[Tensor], Any]] = {
     "grad": lambda t: t.grad,
@@ -691,7 +683,7 @@ TENSOR_ATTRIBUTES: dict[str, Callable[[Tensor], Any]] = {
 BUILTINS: dict[str, Function] = {
     name: Function(name, impl) for name, impl in {**_ELEMENTWISE, "pow": _pow}.items()}
 
-_GRADFN_METHODS = _functions("method", name=lambda self: self.name)
+_GRADFN_METHODS = _functions("method", name=lambda self: self.qualified_name())
 _SIZE_METHODS = _functions("method", numel=lambda self: int(np.prod(self, dtype=np.int64)))
 
 
@@ -709,7 +701,7 @@ def member_names(obj: Any) -> list[str]:
     if isinstance(obj, Tensor):
         return [*TENSOR_ATTRIBUTES, *TENSOR_METHODS]
     if isinstance(obj, GradFn):
-        return list(_GRADFN_METHODS)
+        return [*_GRADFN_METHODS, *GRAD_FN_ATTRIBUTES]
     if isinstance(obj, Size):
         return list(_SIZE_METHODS)
     return []
@@ -729,6 +721,8 @@ def get_attribute(obj: Any, name: str) -> Any:
             return BoundMethod(TENSOR_METHODS[name], obj)
         raise NameProblem(f"tensors have no attribute or method '{name}' in chainrule"
                           + suggest(name, member_names(obj)))
+    if isinstance(obj, GradFn) and grad_fn_attribute(obj, name) is not None:
+        return grad_fn_attribute(obj, name)
     table = _GRADFN_METHODS if isinstance(obj, GradFn) else (
         _SIZE_METHODS if isinstance(obj, Size) else {})
     if name in table:

@@ -16,6 +16,7 @@ from engine.broadcast import fmt_shape
 from engine.formula import MATHML_NS, fill, formula, latex_name, mathml
 from engine.formula import partial as _partial
 from engine.graph import Graph, iteration_words
+from engine.limits import AnswerBudget
 from engine.tensor import Record, Tensor
 from engine.values import fmt, shape_words, short, value
 
@@ -63,6 +64,7 @@ class Timeline:
         self._root: Tensor | None = None
         self._contribs: dict[str, list[dict]] = {}
         self._values: dict[int, tuple[Any, dict]] = {}
+        self.budget = AnswerBudget(None)    # unbounded unless the trace builder sets one
 
     def v(self, arr: Any) -> dict:
         """`value(arr)`, once per array: a backward edge's total is the next op's upstream and
@@ -77,6 +79,8 @@ class Timeline:
         return out
 
     def add(self, step: dict) -> None:
+        if not self.budget.charge(step):    # harden: the answer's size (engine/limits.py)
+            return
         step["index"] = len(self.steps)
         self.steps.append(step)
 

@@ -19,7 +19,7 @@ from engine.errors import BackwardError, ChainruleError
 from engine.graph import Graph, build_graph, dtype_name, innermost
 from engine.groups import COLLAPSE_ABOVE, lay_out_grouped
 from engine.layout import LayoutEdge, LayoutNode, layout_graph, layout_node
-from engine.limits import Limits
+from engine.limits import AnswerBudget, Limits
 from engine.node_size import op_size, tensor_size
 from engine.tensor import Tensor
 from engine.timeline import NO_GRAD_NOTE, Timeline, made_without_grad
@@ -106,8 +106,9 @@ def gc_paused() -> Iterator[None]:
 def _build_trace(source: str, result: Any, limits: Limits) -> Trace:
     graph = build_graph(result.tape, source)
     tl = Timeline(graph, limits.max_display_elements)
+    tl.budget = AnswerBudget.for_limits(limits)      # harden: bounded answers
     _play_events(tl, result.tape.events)
-    error = _error(tl, graph, result.error)
+    error = _error(tl, graph, tl.budget.error(result.error, limits))
     trace = Trace(source=source, steps=tl.steps, stdout=result.stdout, error=error,
                   inputs=dict(result.free_variables),
                   implicit_backward=result.implicit_backward, backward_start=tl.backward_start)
@@ -159,6 +160,8 @@ def _offer(name: str | None, result: Any, graph: Graph) -> dict | None:
 
 def _play_events(tl: Timeline, events: list[dict]) -> None:
     for ev in events:
+        if tl.budget.exceeded:
+            break
         kind = ev["type"]
         if kind == "forward":
             tl.forward(ev["record"])

@@ -39,7 +39,7 @@ def float64_torch():
 @dataclass
 class TorchRun:
     env: dict            # the program's globals after it ran
-    stdout: str          # what it printed, grad_fn addresses left out as chainrule prints them
+    stdout: str          # what it printed, with object addresses blanked (see run_in_torch)
     error: RuntimeError | None = None   # with catch=True: what PyTorch raised…
     line: int = 0                       # …and on which line of the program
 
@@ -75,9 +75,16 @@ def run_in_torch(source: str, result: ProgramResult, filename: str = "<snippet>"
             run.error = e
             run.line = [f.lineno for f in traceback.extract_tb(sys.exc_info()[2])
                         if f.filename == filename][-1]
-    # PyTorch prints grad_fn as <MulBackward0 object at 0x7f...>; chainrule leaves out the address.
-    run.stdout = re.sub(r" object at 0x[0-9a-f]+>", ">", out.getvalue())
+    # Both print objects as <MulBackward0 object at 0x7f...>: PyTorch with a memory address,
+    # chainrule with a made-up stable one (engine/printing.fake_address). Addresses are not
+    # comparable, so they are blanked in both outputs (`result.stdout` too, in place).
+    run.stdout = without_addresses(out.getvalue())
+    result.stdout = without_addresses(result.stdout)
     return run
+
+
+def without_addresses(text: str) -> str:
+    return re.sub(r" (object )?at 0x[0-9a-f]+>", r" \1at 0x…>", text)
 
 
 def assert_tensor_matches(name: str, ours: Tensor, theirs: torch.Tensor, rtol: float = 1e-10,
