@@ -241,8 +241,14 @@ def _int(x: Any, what: str) -> int:
 
 
 def index(x: Any, key: Any) -> Tensor:
-    """Basic indexing: integers (negative too), slices, and tuples of them."""
+    """Basic indexing: integers (negative too), slices, and tuples of them; and a boolean
+    mask of the tensor's shape (`x[x > 0]`), as PyTorch's IndexBackward0."""
     t = _tensor_arg(x, "index")
+    if isinstance(key, Tensor) and key.data.dtype.kind == "b":
+        if key.shape != t.shape:
+            raise ShapeError(f"The shape of the mask {fmt_shape(key.shape)} does not match the "
+                             f"shape of the indexed tensor {fmt_shape(t.shape)}")
+        return apply(OPS["index"], (t,), key=np.asarray(key.data), grad_fn="IndexBackward0")
     parts = key if isinstance(key, tuple) else (key,)
     if len(parts) > t.data.ndim:
         raise ShapeError(f"too many indices for a tensor of shape {fmt_shape(t.shape)}: "
@@ -257,6 +263,42 @@ def index(x: Any, key: Any) -> Tensor:
         if isinstance(p, slice) and p.step is not None and p.step <= 0:
             raise ArgumentError("slice steps must be positive")
     return apply(OPS["index"], (t,), key=key)
+
+
+# ---------------------------------------------------------------- comparisons and masks
+
+
+def _compare(name: str):
+    def compare(a: Any, b: Any) -> Tensor:
+        return apply(OPS[name], (lift(a), lift(b)))
+    compare.__name__ = name
+    return compare
+
+
+eq, ne, lt, le, gt, ge = (_compare(n) for n in ("eq", "ne", "lt", "le", "gt", "ge"))
+logical_and, logical_or = _compare("logical_and"), _compare("logical_or")
+
+
+def logical_not(a: Any) -> Tensor:
+    return apply(OPS["logical_not"], (lift(a),))
+
+
+def all_of(x: Any) -> Tensor:
+    """`x.all()` (not named `all`: this module uses Python's all())."""
+    return apply(OPS["all"], (_tensor_arg(x, "all"),))
+
+
+def any_of(x: Any) -> Tensor:
+    return apply(OPS["any"], (_tensor_arg(x, "any"),))
+
+
+def where(condition: Any, a: Any, b: Any) -> Tensor:
+    cond = _tensor_arg(condition, "where")
+    return apply(OPS["where"], (cond, lift(a), lift(b)))
+
+
+def to_dtype(x: Tensor, dtype_name: str) -> Tensor:
+    return apply(OPS["to"], (x,), dtype_name=dtype_name)
 
 
 # ---------------------------------------------------------------- softmax and losses
@@ -306,19 +348,29 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:  # noq
 
 
 def _nested_numbers(data: Any) -> bool:
-    if is_number(data):
+    if is_number(data) or isinstance(data, Tensor) and data.numel() == 1:
         return True
     if isinstance(data, list | tuple):
         return all(_nested_numbers(d) for d in data)
     return False
 
 
+def _numbers_of(data: Any) -> Any:
+    """Nested lists of numbers, one-element tensors taken by value (PyTorch's torch.tensor of
+    0-d tensors: a new leaf, no gradient through it)."""
+    if isinstance(data, Tensor):
+        return data.data.reshape(()).item()
+    if isinstance(data, list | tuple):
+        return [_numbers_of(d) for d in data]
+    return data
+
+
 def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
     if isinstance(data, Tensor):
-        arr = data.data.copy()
+        arr = np.array(data.data, copy=True)
     elif _nested_numbers(data):
         try:
-            arr = np.array(data)
+            arr = np.array(_numbers_of(data))
         except ValueError:
             raise ArgumentError("torch.tensor() needs a rectangular list: every row the same "
                                 "length") from None
@@ -335,6 +387,8 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
         arr = arr.astype(np.float64)
     if dtype == "long":
         arr = arr.astype(np.int64)
+    if dtype == "bool":
+        arr = arr.astype(bool)
     return Tensor(arr, requires_grad=bool(requires_grad), origin="leaf")
 
 

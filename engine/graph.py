@@ -9,10 +9,10 @@ from __future__ import annotations
 import ast
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 
+from engine.bounded_cache import bounded_cache
 from engine.tensor import Record, Tape, Tensor
 from engine.values import fmt
 
@@ -130,7 +130,7 @@ def build_graph(tape: Tape, source: str) -> Graph:
     return g
 
 
-@lru_cache(maxsize=64)
+@bounded_cache(4_000_000)
 def statement_spans(source: str) -> tuple[tuple[int, int, int, int], ...]:
     """Spans of the program's top-level statements, in order (the language has no blocks).
     Remembered per source: a slider move traces the same program again."""

@@ -26,7 +26,8 @@ from engine.errors import ArgumentError, LimitError, NameProblem, RuntimeProblem
 from engine.grad_fn import ATTRIBUTES as GRAD_FN_ATTRIBUTES
 from engine.grad_fn import GradFn
 from engine.grad_fn import attribute as grad_fn_attribute
-from engine.printing import size_repr
+from engine.printing import dtype_of as printing_dtype
+from engine.printing import python_list, python_number, size_repr
 from engine.tensor import Tensor, current_tape
 
 # ---------------------------------------------------------------- value kinds
@@ -183,10 +184,11 @@ def _bool(value: Any, what: str) -> bool:
 
 
 def _dtype(value: Any) -> str | None:
+    """The kind a `dtype=` asks for: "float" (float32), "double" (float64), "long", "bool"."""
     if value is None:
         return None
     if isinstance(value, DType):
-        return value.kind
+        return "double" if value.name == "float64" else value.kind
     raise ArgumentError(f"dtype must be a torch dtype such as torch.float32 or torch.long, "
                         f"got {describe(value)}")
 
@@ -206,11 +208,15 @@ def _tensor(value: Any, what: str) -> Tensor:
 def _finish(t: Tensor, dtype: str | None, requires_grad: Any, what: str) -> Tensor:
     """Give a freshly created leaf its dtype and requires_grad (nothing else has seen it yet)."""
     rg = _bool(requires_grad, "requires_grad")
-    if dtype == "long" and t.is_float:   # np.asarray: a 0-d float tensor holds a scalar
+    if dtype == "long" and t.data.dtype.kind != "i":   # np.asarray: 0-d floats are scalars
         t.data = np.asarray(t.data).astype(np.int64)
-    elif dtype == "float" and not t.is_float:
+    elif dtype == "bool" and t.data.dtype.kind != "b":
+        t.data = np.asarray(t.data).astype(bool)
+    elif dtype in ("float", "double") and not t.is_float:
         data = t.data.astype(np.float64)
         t.data = data[()] if data.ndim == 0 else data   # 0-d float: a float64 scalar
+    if dtype == "double":
+        t.dtype_name = "float64"
     if rg and not t.is_float:
         raise ArgumentError(f"{what}(): only floating-point tensors can require gradients")
     t.requires_grad = rg
@@ -268,8 +274,18 @@ def check_result(what: str, a: Any, b: Any, matmul: bool = False) -> None:
 
 
 def _tensor_fn(data: Any, *, dtype: Any = None, requires_grad: Any = False) -> Tensor:
-    return fn.tensor(data, requires_grad=_bool(requires_grad, "requires_grad"),
-                     dtype=_dtype(dtype))
+    kind = _dtype(dtype)
+    t = fn.tensor(data, requires_grad=False, dtype="float" if kind == "double" else kind)
+    return _finish(t, kind, requires_grad, "tensor")
+
+
+def _capital_tensor(*data: Any) -> Tensor:
+    """`torch.Tensor([1, 2])` / `torch.Tensor(2, 3)`: the legacy constructor, always float32
+    (sizes give uninitialised memory in PyTorch; here zeros)."""
+    if len(data) == 1 and not fn.is_number(data[0]):
+        return _finish(fn.tensor(data[0], dtype="float"), "float", False, "Tensor")
+    _check_sizes("Tensor", data)
+    return _finish(fn.zeros(*data), "float", False, "Tensor")
 
 
 def _float_maker(name: str, make: Callable[..., Tensor]) -> Callable[..., Tensor]:
@@ -287,7 +303,7 @@ def _float_maker(name: str, make: Callable[..., Tensor]) -> Callable[..., Tensor
 def _like(name: str, make: Callable[..., Tensor]) -> Callable[..., Tensor]:
     def impl(input: Any, *, dtype: Any = None, requires_grad: Any = False) -> Tensor:  # noqa: A002
         t = _tensor(input, name)
-        kind = _dtype(dtype) or ("float" if t.is_float else "long")
+        kind = _dtype(dtype) or _kind_of(t)
         if kind == "long" and name in ("randn_like", "rand_like"):
             raise ArgumentError(f"{name}() makes floating-point numbers; give it a float tensor")
         return _finish(make(*t.shape), kind, requires_grad, name)
@@ -311,7 +327,7 @@ def _arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None,
             raise ArgumentError(f"arange() needs finite numbers, got {v!r}")
     _check_arange(start, end, step)
     kind = _dtype(dtype)
-    if kind == "float" and isinstance(start, int) and not isinstance(start, bool):
+    if kind in ("float", "double") and isinstance(start, int) and not isinstance(start, bool):
         start = float(start)
     return _finish(fn.arange(start, end, step), kind, requires_grad, "arange")
 
@@ -432,6 +448,52 @@ def _binary(name: str, op: Callable[[Any, Any], Tensor]) -> Callable[..., Tensor
     return impl
 
 
+def _binary_any(name: str, op: Callable[[Any, Any], Tensor]) -> Callable[..., Tensor]:
+    """A comparison or logical op: a tensor first, the other a tensor or a number."""
+    def impl(input: Any, other: Any) -> Tensor:  # noqa: A002
+        _tensor(input, name)
+        check_result(f"{name}()", input, other)
+        return op(input, other)
+    impl.__name__ = name
+    return impl
+
+
+def _where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002
+    cond = _tensor(condition, "where")
+    for v in (input, other):
+        if not isinstance(v, Tensor) and not fn.is_number(v):
+            raise ArgumentError(f"where() expects tensors or numbers, got {describe(v)}")
+    return fn.where(cond, input, other)
+
+
+def _equal(input: Any, other: Any) -> bool:  # noqa: A002
+    a, b = _tensor(input, "equal"), _tensor(other, "equal")
+    return a.shape == b.shape and bool(np.array_equal(np.asarray(a.data), np.asarray(b.data)))
+
+
+def _close_arrays(a: Tensor, b: Any, rtol: Any, atol: Any, equal_nan: Any) -> np.ndarray:
+    bd = b.data if isinstance(b, Tensor) else b
+    return np.isclose(np.asarray(a.data, dtype=np.float64), np.asarray(bd, dtype=np.float64),
+                      rtol=float(rtol), atol=float(atol), equal_nan=_bool(equal_nan,
+                                                                          "equal_nan"))
+
+
+def _allclose(input: Any, other: Any, rtol: Any = 1e-05, atol: Any = 1e-08,  # noqa: A002
+              equal_nan: Any = False) -> bool:
+    a, b = _tensor(input, "allclose"), _tensor(other, "allclose")
+    try:
+        return bool(np.all(_close_arrays(a, b, rtol, atol, equal_nan)))
+    except ValueError:
+        raise ShapeError(f"The size of tensor a {a.shape} must match the size of tensor b "
+                         f"{b.shape}") from None
+
+
+def _isclose(input: Any, other: Any, rtol: Any = 1e-05, atol: Any = 1e-08,  # noqa: A002
+             equal_nan: Any = False) -> Tensor:
+    a = _tensor(input, "isclose")
+    return Tensor(_close_arrays(a, other, rtol, atol, equal_nan), origin="constant")
+
+
 def _unary(name: str, op: Callable[[Any], Tensor]) -> Callable[..., Tensor]:
     def impl(input: Any) -> Tensor:  # noqa: A002
         return op(_tensor(input, name))
@@ -461,7 +523,7 @@ def _item(self: Tensor) -> float | int:
     if self.numel() != 1:
         raise RuntimeProblem(f"a Tensor with {self.numel()} elements cannot be converted to a "
                              "Python number")
-    return self.item()
+    return python_number(self)
 
 
 def _size(self: Tensor, dim: Any = None) -> Size | int:
@@ -494,7 +556,7 @@ def _dim(self: Tensor) -> int:
 
 
 def _tolist(self: Tensor) -> Any:
-    return self.data.tolist()
+    return python_list(self)
 
 
 def _backward(self: Tensor, gradient: Any = None, retain_graph: Any = None) -> None:
@@ -505,19 +567,46 @@ def _backward(self: Tensor, gradient: Any = None, retain_graph: Any = None) -> N
     run_backward(self, gradient, keep)
 
 
+def _kind_of(t: Tensor) -> str:
+    name = printing_dtype(t)
+    return {"float32": "float", "float64": "double", "int64": "long", "bool": "bool"}[name]
+
+
+_KIND_DTYPE = {"float": "float32", "double": "float64", "long": "int64", "bool": "bool"}
+
+
 def _as_kind(self: Tensor, kind: str) -> Tensor:
-    if (kind == "float") == self.is_float:
+    """`.float()`, `.double()`, `.long()`, `.bool()`, `.to(dtype)`: the same tensor when the
+    dtype does not change (as PyTorch), else a copy recorded as ToCopyBackward0."""
+    if _kind_of(self) == kind:
         return self
-    t = Tensor(self.data.astype(np.float64 if kind == "float" else np.int64), origin="leaf")
-    return t
+    return fn.to_dtype(self, _KIND_DTYPE[kind])
 
 
 def _float(self: Tensor) -> Tensor:
     return _as_kind(self, "float")
 
 
+def _double(self: Tensor) -> Tensor:
+    return _as_kind(self, "double")
+
+
 def _long(self: Tensor) -> Tensor:
     return _as_kind(self, "long")
+
+
+def _bool_method(self: Tensor) -> Tensor:
+    return _as_kind(self, "bool")
+
+
+def _to(self: Tensor, *args: Any, dtype: Any = None, **kwargs: Any) -> Tensor:
+    """`.to(torch.float64)` / `.to(dtype=...)`; devices ("cpu") are accepted and change nothing."""
+    for a in args:
+        if isinstance(a, DType):
+            dtype = a
+        elif not (isinstance(a, str) and a.startswith("cpu")):
+            raise ArgumentError(f"to() expects a dtype or 'cpu', got {describe(a)}")
+    return self if dtype is None else _as_kind(self, _dtype(dtype))
 
 
 def set_requires_grad(t: Tensor, value: Any) -> None:
@@ -602,6 +691,11 @@ _SHARED = {
     "transpose": lambda input, dim0, dim1: fn.transpose(_tensor(input, "transpose"), dim0, dim1),
     "t": lambda input: fn.t(_tensor(input, "t")),
     "detach": _detach, "numel": _numel,
+    **{name: _binary_any(name, getattr(fn, name))
+       for name in ("eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or")},
+    "logical_not": lambda input: fn.logical_not(_tensor(input, "logical_not")),
+    "all": lambda input: fn.all_of(_tensor(input, "all")),
+    "any": lambda input: fn.any_of(_tensor(input, "any")),
 }
 
 FUNCTIONAL = Module("torch.nn.functional", _functions(
@@ -627,6 +721,7 @@ _DTYPES = {
     "float64": DType("float64", "float"), "double": DType("float64", "float"),
     "int64": DType("int64", "long"), "long": DType("int64", "long"),
     "int32": DType("int32", "long"), "int": DType("int32", "long"),
+    "bool": DType("bool", "bool"),
 }
 
 TORCH = Module("torch", {
@@ -637,6 +732,8 @@ TORCH = Module("torch", {
         zeros_like=_like("zeros_like", fn.zeros), ones_like=_like("ones_like", fn.ones),
         randn_like=_like("randn_like", fn.randn), rand_like=_like("rand_like", fn.rand),
         randint=_randint, arange=_arange, manual_seed=_manual_seed,
+        where=_where, equal=_equal, allclose=_allclose, isclose=_isclose,
+        Tensor=_capital_tensor, FloatTensor=_capital_tensor,
         reshape=_reshape_fn, softmax=_softmax_req, log_softmax=_log_softmax_req,
         **_SHARED),
     **_functions(**autograd_api.TORCH),
@@ -663,7 +760,8 @@ TENSOR_METHODS: dict[str, Function] = {**_functions(
     reshape=_reshape_method, view=_view_method,
     softmax=_softmax_req, log_softmax=_log_softmax_req,
     item=_item, size=_size, dim=_dim, tolist=_tolist, backward=_backward,
-    float=_float, double=_float, long=_long, requires_grad_=_requires_grad_,
+    float=_float, double=_double, long=_long, bool=_bool_method, to=_to,
+    requires_grad_=_requires_grad_,
 ), **_functions("method", **autograd_api.TENSOR_METHODS)}   # autograd's win (detach, backward)
 
 TENSOR_ATTRIBUTES: dict[str, Callable[[Tensor], Any]] = {
@@ -674,7 +772,7 @@ TENSOR_ATTRIBUTES: dict[str, Callable[[Tensor], Any]] = {
     "is_leaf": lambda t: t.is_leaf,
     "grad_fn": lambda t: None if t.grad_fn is None else GradFn(t.grad_fn),
     "data": fn.detach,
-    "dtype": lambda t: _DTYPES["float32"] if t.is_float else _DTYPES["int64"],
+    "dtype": lambda t: _DTYPES[printing_dtype(t)],
     "ndim": lambda t: int(t.data.ndim),
     **autograd_api.TENSOR_ATTRIBUTES,
 }

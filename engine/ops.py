@@ -359,6 +359,8 @@ def _key_text(key: Any) -> str:
 
 
 def _part_text(p: Any) -> str:
+    if isinstance(p, np.ndarray):
+        return "mask"
     if isinstance(p, slice):
         start = "" if p.start is None else str(p.start)
         text = start + ":" + ("" if p.stop is None else str(p.stop))
@@ -372,6 +374,8 @@ def _full_slice(p: Any, size: int) -> bool:
 
 
 def _index_grad_fn(shapes: tuple, attrs: dict) -> str:
+    if "grad_fn" in attrs:   # a boolean mask: IndexBackward0
+        return attrs["grad_fn"]
     key = attrs["key"]
     if not isinstance(key, tuple):
         return "SelectBackward0" if isinstance(key, int | np.integer) else "SliceBackward0"
@@ -503,6 +507,40 @@ def _check_mse(a: np.ndarray, b: np.ndarray, reduction: str = "mean") -> None:
         raise ArgumentError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
+# ---------------------------------------------------------------- comparisons, masks, dtypes
+
+
+def _compare(name: str, grad_fn: str, fwd: Callable, symbol: str) -> Op:
+    """`a < b` & co: a bool tensor, no gradient to either side (PyTorch records no grad_fn)."""
+    return Op(name, grad_fn, fwd, (None, None), saves=False, symbol=symbol,
+              check=_check_broadcast, commutative=symbol in ("==", "≠"))
+
+
+def _where_grad(which: int) -> Callable[[np.ndarray, Ctx], np.ndarray]:
+    def vjp(g: np.ndarray, c: Ctx) -> np.ndarray:
+        cond = c.inputs[0].astype(bool)
+        return np.where(cond if which == 1 else ~cond, g, 0.0)
+    return vjp
+
+
+def _check_where(cond: np.ndarray, a: np.ndarray, b: np.ndarray, **_: Any) -> None:
+    if cond.dtype.kind != "b":
+        raise ArgumentError("where expected condition to be a boolean tensor, but got a tensor "
+                            "with dtype " + ("Float" if cond.dtype.kind == "f" else "Long"))
+    broadcast_shape(broadcast_shape(cond.shape, a.shape), b.shape)
+
+
+def _to_fwd(a: np.ndarray, **attrs: Any) -> np.ndarray:
+    kind = attrs["dtype_name"]
+    if kind == "bool":
+        return a.astype(bool)
+    if kind == "int64":
+        return np.trunc(a).astype(np.int64) if a.dtype.kind == "f" else a.astype(np.int64)
+    if kind == "float32":   # stored as float64, holding float32's values
+        return a.astype(np.float32).astype(np.float64)
+    return a.astype(np.float64)
+
+
 # ---------------------------------------------------------------- the table
 
 _G = "\\bar{$out}"   # LaTeX for the upstream gradient of the output
@@ -593,7 +631,7 @@ OPS: dict[str, Op] = {op.name: op for op in [
         Rule(vjp=lambda g, c: _transpose_fwd(g, c.attrs.get("dim0", 0), c.attrs.get("dim1", 1)),
              latex=_G + r"^{\top}", text="grad($out) transposed back"),
     ), saves=False, symbol="transpose", check=_check_transpose),
-    Op("index", _index_grad_fn, lambda a, key: a[key], (
+    Op("index", _index_grad_fn, lambda a, key, **_: a[key], (
         Rule(vjp=_index_vjp, latex=r"\bar{$out}\text{ placed at }[$where]\text{, 0 elsewhere}",
              text="grad($out) placed at [$where], 0 elsewhere"),
     ), saves=False, symbol="[ ]", extras=lambda c: {"where": _key_text(c.attrs["key"])}),
@@ -614,6 +652,30 @@ OPS: dict[str, Op] = {op.name: op for op in [
     ), saves=True, symbol="nll_loss", check=_check_nll,
        extras=lambda c: {"n": _picked(c.a, c.b)[1] if c.attrs.get("reduction", "mean") == "mean"
                          else 1}),
+    _compare("eq", "EqBackward0", np.equal, "=="),
+    _compare("ne", "NeBackward0", np.not_equal, "≠"),
+    _compare("lt", "LtBackward0", np.less, "<"),
+    _compare("le", "LeBackward0", np.less_equal, "≤"),
+    _compare("gt", "GtBackward0", np.greater, ">"),
+    _compare("ge", "GeBackward0", np.greater_equal, "≥"),
+    _compare("logical_and", "LogicalAndBackward0",
+             lambda a, b: np.logical_and(a, b), "and"),
+    _compare("logical_or", "LogicalOrBackward0", lambda a, b: np.logical_or(a, b), "or"),
+    Op("logical_not", "LogicalNotBackward0", lambda a: np.logical_not(a), (None,),
+       saves=False, symbol="not"),
+    Op("all", "AllBackward0", lambda a: np.asarray(np.all(a)), (None,), saves=False,
+       symbol="all"),
+    Op("any", "AnyBackward0", lambda a: np.asarray(np.any(a)), (None,), saves=False,
+       symbol="any"),
+    Op("where", "WhereBackward0", lambda cond, a, b: np.where(cond.astype(bool), a, b), (
+        None,
+        Rule(vjp=_where_grad(1), latex=r"[\,\text{cond}\,]", text="1 where cond, else 0"),
+        Rule(vjp=_where_grad(2), latex=r"[\,\lnot\text{cond}\,]",
+             text="1 where not cond, else 0"),
+    ), saves=True, symbol="where", check=_check_where),
+    Op("to", "ToCopyBackward0", _to_fwd, (
+        Rule(vjp=lambda g, c: g, local=_ones_like_out, times_local=True, latex="1", text="1"),
+    ), saves=False, symbol="to"),
     Op("mse_loss", "MseLossBackward0", _mse_fwd, (
         Rule(vjp=lambda g, c: g * _mse_local(1.0)(c), local=_mse_local(1.0), times_local=True,
              latex=r"\frac{2($a - $b)}{$n}", text="2·($a - $b)/$n"),

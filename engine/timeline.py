@@ -7,11 +7,11 @@ source span, the numbers, the formulas (LaTeX, MathML, plain text) and one sente
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
+from engine.bounded_cache import bounded_cache
 from engine.broadcast import fmt_shape
 from engine.formula import MATHML_NS, fill, formula, latex_name, mathml
 from engine.formula import partial as _partial
@@ -30,7 +30,7 @@ NON_SCALAR_HINTS = [
 
 
 # ∂num/∂den in LaTeX: a pure function of two labels, asked for three times per backward edge.
-partial = lru_cache(maxsize=8192)(_partial)
+partial = bounded_cache(4_000_000)(_partial)
 
 
 NO_GRAD_NOTE = "made under torch.no_grad(): no gradient flows back"
@@ -375,7 +375,7 @@ def built(latex: str, parts: list, text: str) -> dict:
     return {"latex": latex, "mathml": _ROW + "".join(rows) + _END, "text": text}
 
 
-@lru_cache(maxsize=16384)
+@bounded_cache(8_000_000)
 def _row(latex: str) -> str | None:
     """The inside of the top-level row of `latex`'s MathML; None if it has none."""
     m = mathml(latex)
@@ -387,7 +387,7 @@ _ONE_LINE = re.compile(r"\S+(?: \S+)*")   # no leading, trailing or non-space wh
 _PAREN = '<mo stretchy="false">&#x{:05X};</mo>'
 
 
-@lru_cache(maxsize=16384)
+@bounded_cache(8_000_000)
 def _name_row(label: str) -> str | None:
     """`_row(latex_name(label))`, written directly for a compound label, (\\text{…}): most
     names of a big program are source text (`0.28*h1_11`), each new one costing ~0.15 ms of

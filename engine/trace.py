@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
+from engine.bounded_cache import bounded_cache
 from engine.errors import BackwardError, ChainruleError
 from engine.graph import Graph, build_graph, dtype_name, innermost
 from engine.groups import COLLAPSE_ABOVE, lay_out_grouped
@@ -239,7 +240,7 @@ def _control(scope: tuple, rec: Any) -> dict:
     return out
 
 
-@lru_cache(maxsize=8192)
+@bounded_cache(2_000_000)
 def _tensor_size(label: str, shape: tuple[int, ...], with_grad: bool) -> tuple[float, float]:
     """node_size.tensor_size, remembered: a label measured once (text metrics per character)."""
     return tensor_size(label, list(shape), with_grad)

@@ -64,6 +64,10 @@ TORCH = SimpleNamespace(
     tensor=_tensor, zeros=_sized(torch.zeros), ones=_sized(torch.ones),
     randn=_sized(torch.randn), rand=_sized(torch.rand), randint=torch.randint,
     arange=torch.arange, manual_seed=lambda n: None,
+    eq=torch.eq, ne=torch.ne, lt=torch.lt, le=torch.le, gt=torch.gt, ge=torch.ge,
+    logical_and=torch.logical_and, logical_or=torch.logical_or,
+    logical_not=torch.logical_not, all_of=torch.all, any_of=torch.any, where=torch.where,
+    to_dtype=lambda x, name: x.to(getattr(torch, name)),
 )
 
 # Helpers of engine.functional that are not PyTorch functions.
@@ -117,6 +121,8 @@ def ints(*values: Any) -> np.ndarray:
 
 WITH_ZERO = np.array([[-1.5, 0.0, 2.0], [0.0, 0.5, -0.25]])
 TIES_1D = np.array([1.0, 3.0, 3.0, 2.0])
+MASK_A = np.array([[True, False, True], [False, False, True]])
+MASK_B = np.array([[True, True, False], [False, True, True]])
 TIES_2D = np.array([[4.0, 1.0, 4.0], [4.0, -2.0, 0.0]])
 
 CASES: list[Case] = [
@@ -272,6 +278,20 @@ CASES: list[Case] = [
     Case("int-plus-float", lambda m, i, a: i + a, (ints(1, 2, 3), rn(2, 3))),
     Case("int-pow-2", lambda m, i: i ** 2, (ints(1, -2, 3),)),
     Case("index-by-int-rows", lambda m, a: m.index(a, -1) + m.index(a, 0), (rn(3, 2),)),
+    # comparisons and masks: bool tensors, no gradient; where and masks pass gradients
+    *[Case(f"{name}-broadcast", lambda m, a, b, name=name: getattr(m, name)(a, b),
+           (WITH_ZERO, np.array([0.0, 0.5, 2.0]))) for name in ("eq", "ne", "lt", "le", "gt",
+                                                               "ge")],
+    Case("gt-number", lambda m, a: m.gt(a, 0), (WITH_ZERO,)),
+    *[Case(name, lambda m, a, b, name=name: getattr(m, name)(a, b), (MASK_A, MASK_B))
+      for name in ("logical_and", "logical_or")],
+    Case("logical_not", lambda m, a: m.logical_not(a), (MASK_A,)),
+    Case("all", lambda m, a: m.all_of(a), (MASK_A,)),
+    Case("any", lambda m, a: m.any_of(a), (MASK_A,)),
+    Case("where", lambda m, c, a, b: m.where(c, a, b), (MASK_A, rn(2, 3), rn(3))),
+    Case("where-of-comparison", lambda m, a: m.where(m.gt(a, 0), a, a * 3), (WITH_ZERO,)),
+    Case("index-by-mask", lambda m, a: m.index(a, m.gt(a, 0)), (WITH_ZERO,)),
+    Case("to-int64", lambda m, a: m.to_dtype(a, "int64"), (np.array([-1.5, 0.25, 2.75]),)),
 ]
 
 CASE_PARAMS = [pytest.param(c, id=c.id) for c in CASES]
@@ -292,6 +312,8 @@ def _torch_leaf(x: Any) -> torch.Tensor:
     arr = np.array(x)
     if arr.dtype.kind == "f":
         return torch.tensor(arr, dtype=DT, requires_grad=True)
+    if arr.dtype.kind == "b":
+        return torch.tensor(arr)
     return torch.tensor(arr, dtype=torch.int64)
 
 
@@ -318,6 +340,8 @@ def ours_graph(t: Tensor) -> Counter:
 def assert_close(ours: np.ndarray, theirs: torch.Tensor, what: str) -> None:
     expected = theirs.detach().numpy()
     assert ours.shape == expected.shape, f"{what}: shape {ours.shape} vs {expected.shape}"
+    assert (np.asarray(ours).dtype.kind == "b") == (expected.dtype.kind == "b"), what
+    ours, expected = np.asarray(ours, dtype=np.float64), expected.astype(np.float64)
     np.testing.assert_allclose(ours, expected, rtol=1e-9, atol=1e-12, err_msg=what)
 
 

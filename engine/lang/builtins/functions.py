@@ -464,7 +464,8 @@ _EXCEPTION_PARENTS = {
     "RuntimeError", "ArithmeticError": "Exception", "LookupError": "Exception",
     "RuntimeError": "Exception", "TypeError": "Exception", "ValueError": "Exception",
     "NameError": "Exception", "AttributeError": "Exception", "AssertionError": "Exception",
-    "Exception": "BaseException",
+    "RecursionError": "RuntimeError", "UnboundLocalError": "NameError",
+    "StopIteration": "Exception", "Exception": "BaseException",
 }
 
 
