@@ -384,6 +384,17 @@ def test_containers_and_strings_are_capped() -> None:
         assert time.perf_counter() - start < 10.0
 
 
+def test_str_of_a_huge_value_is_refused_without_building_it() -> None:
+    start = time.perf_counter()
+    with pytest.raises(LimitError, match="str\\(\\) of this value would be longer than the limit"):
+        call("str", list(range(10 ** 6)))
+    assert time.perf_counter() - start < 2.0
+    numbers = [float(v % 7) for v in range(10 ** 6)]
+    start = time.perf_counter()
+    assert call("sorted", numbers, reverse=True) == sorted(numbers, reverse=True)
+    assert time.perf_counter() - start < 2.0   # plain numbers sort at C speed (0.1 s alone)
+
+
 def test_long_loops_in_builtins_stop_at_the_time_limit() -> None:
     with recording(Tape(limits=Limits(max_seconds=0.2))):
         start = time.perf_counter()
