@@ -225,6 +225,7 @@ TENSOR_METHODS: dict[str, Callable[..., Any]] = {
     "detach": detach,
     "backward": tensor_backward,
     "register_hook": hooks.register_hook,
+    "register_post_accumulate_grad_hook": hooks.register_post_accumulate_grad_hook,
     "retain_grad": hooks.retain_grad,
 }
 TENSOR_ATTRIBUTES: dict[str, Callable[[Any], Any]] = {

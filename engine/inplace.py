@@ -63,13 +63,15 @@ class Meta:
     """Autograd state a tensor needs only once it is aliased, changed in place, hooked or
     asked to retain its grad (`Tensor.meta`; None for most tensors)."""
 
-    __slots__ = ("version", "counter", "storage", "hooks", "retains_grad", "live", "node")
+    __slots__ = ("version", "counter", "storage", "hooks", "post_hooks", "retains_grad", "live",
+                 "node")
 
     def __init__(self) -> None:
         self.version = 0              # this object's state's version (a snapshot keeps its own)
         self.counter = [0]            # the version counter, shared with detach() aliases
         self.storage: list[Tensor] | None = None   # tensors sharing the data (x, x.data...)
         self.hooks: list[Callable[[Tensor], Any]] | None = None
+        self.post_hooks: list[Callable[[Tensor], Any]] | None = None   # after .grad is set
         self.retains_grad = False
         self.live: Tensor | None = None   # a snapshot of a leaf: where its gradient goes
         self.node: Any = None             # the leaf's AccumulateGrad node (autograd_api)

@@ -275,6 +275,8 @@ def check_result(what: str, a: Any, b: Any, matmul: bool = False) -> None:
 
 def _tensor_fn(data: Any, *, dtype: Any = None, requires_grad: Any = False) -> Tensor:
     kind = _dtype(dtype)
+    if kind is None and isinstance(data, np.ndarray) and data.dtype == np.float64:
+        kind = "double"   # PyTorch keeps NumPy's float64
     t = fn.tensor(data, requires_grad=False, dtype="float" if kind == "double" else kind)
     return _finish(t, kind, requires_grad, "tensor")
 
@@ -289,7 +291,16 @@ def _capital_tensor(*data: Any) -> Tensor:
 
 
 def _float_maker(name: str, make: Callable[..., Tensor]) -> Callable[..., Tensor]:
-    def impl(*size: Any, dtype: Any = None, requires_grad: Any = False) -> Tensor:
+    def impl(*size: Any, out: Any = None, dtype: Any = None, requires_grad: Any = False,
+             **named: Any) -> Tensor:
+        if "size" in named:   # torch.randn(size=(2, 3))
+            if size:
+                raise ArgumentError(f"{name}() got multiple values for argument 'size'")
+            size = (named.pop("size"),)
+        for key in named:
+            raise ArgumentError(f"{name}() got an unexpected keyword argument '{key}'")
+        if out is not None:
+            raise ArgumentError(f"{name}(out=...) is not supported in chainrule")
         kind = _dtype(dtype)
         if kind == "long" and name in ("randn", "rand"):
             raise ArgumentError(f"{name}() makes floating-point numbers; it cannot make a "
@@ -363,12 +374,25 @@ def _max(input: Any, dim: Any = None, keepdim: Any = False) -> Tensor:  # noqa: 
     return fn.max(input)
 
 
-def _sum(input: Any, dim: Any = None, keepdim: Any = False) -> Tensor:  # noqa: A002
-    return fn.sum(input, dim, _bool(keepdim, "keepdim"))
+def _reduction_args(dim: Any, keepdim: Any, axis: Any, keepdims: Any) -> tuple[Any, bool]:
+    """PyTorch takes NumPy's names too: `axis=` for dim, `keepdims=` for keepdim."""
+    if axis is not None:
+        if dim is not None:
+            raise ArgumentError("got both dim and axis: pass one of them")
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
+    return dim, _bool(keepdim, "keepdim")
 
 
-def _mean(input: Any, dim: Any = None, keepdim: Any = False) -> Tensor:  # noqa: A002
-    return fn.mean(input, dim, _bool(keepdim, "keepdim"))
+def _sum(input: Any, dim: Any = None, keepdim: Any = False, *, dtype: Any = None,  # noqa: A002
+         axis: Any = None, keepdims: Any = None) -> Tensor:
+    return fn.sum(input, *_reduction_args(dim, keepdim, axis, keepdims))
+
+
+def _mean(input: Any, dim: Any = None, keepdim: Any = False, *, dtype: Any = None,  # noqa: A002
+          axis: Any = None, keepdims: Any = None) -> Tensor:
+    return fn.mean(input, *_reduction_args(dim, keepdim, axis, keepdims))
 
 
 def _reshape_fn(input: Any, shape: Any) -> Tensor:  # noqa: A002
@@ -446,6 +470,188 @@ def _binary(name: str, op: Callable[[Any, Any], Tensor]) -> Callable[..., Tensor
         return op(input, other)
     impl.__name__ = name
     return impl
+
+
+def _norm(input: Any, p: Any = "fro", dim: Any = None, keepdim: Any = False,  # noqa: A002
+          dtype: Any = None) -> Tensor:
+    return fn.norm(_tensor(input, "norm"), p, dim, _bool(keepdim, "keepdim"))
+
+
+def _cat(tensors: Any, dim: Any = 0) -> Tensor:
+    _check_joined("cat", tensors)
+    return fn.cat(tensors, dim)
+
+
+def _stack(tensors: Any, dim: Any = 0) -> Tensor:
+    _check_joined("stack", tensors)
+    return fn.stack(tensors, dim)
+
+
+def _check_joined(name: str, tensors: Any) -> None:
+    """The joined result's size, before NumPy allocates it."""
+    if isinstance(tensors, list | tuple):
+        total = sum(t.numel() for t in tensors if isinstance(t, Tensor))
+        limit = current_tape().limits.max_tensor_elements
+        if total > limit:
+            raise LimitError(f"{name}() would make a tensor of {total:,} elements, over the "
+                             f"limit of {limit:,} elements per tensor")
+
+
+def _mv(input: Any, vec: Any) -> Tensor:  # noqa: A002
+    a, b = _tensor(input, "mv"), _tensor(vec, "mv")
+    if a.data.ndim != 2 or b.data.ndim != 1:
+        raise ShapeError(f"vector + matrix @ vector expected, got {a.data.ndim}, "
+                         f"{a.data.ndim}, {b.data.ndim}")
+    return fn.matmul(a, b)
+
+
+def _bce_with_logits(input: Any, target: Any, weight: Any = None,  # noqa: A002
+                     size_average: Any = None, reduce: Any = None, reduction: Any = "mean",
+                     pos_weight: Any = None) -> Tensor:
+    if weight is not None or pos_weight is not None or size_average is not None \
+            or reduce is not None:
+        raise ArgumentError("binary_cross_entropy_with_logits(): weight, pos_weight, "
+                            "size_average and reduce are not supported in chainrule")
+    return fn.binary_cross_entropy_with_logits(_tensor(input, "binary_cross_entropy_with_logits"),
+                                               _tensor(target, "binary_cross_entropy_with_logits"),
+                                               _reduction(reduction))
+
+
+def _bce(input: Any, target: Any, weight: Any = None, size_average: Any = None,  # noqa: A002
+         reduce: Any = None, reduction: Any = "mean") -> Tensor:
+    if weight is not None or size_average is not None or reduce is not None:
+        raise ArgumentError("binary_cross_entropy(): weight, size_average and reduce are not "
+                            "supported in chainrule")
+    return fn.binary_cross_entropy(_tensor(input, "binary_cross_entropy"),
+                                   _tensor(target, "binary_cross_entropy"), _reduction(reduction))
+
+
+def _linspace(start: Any, end: Any, steps: Any, *, dtype: Any = None,
+              requires_grad: Any = False) -> Tensor:
+    for v in (start, end):
+        if isinstance(v, Tensor):
+            v = v.item()
+        if not fn.is_number(v) or not math.isfinite(float(v)):
+            raise ArgumentError(f"linspace() needs finite numbers, got {describe(v)}")
+    start = start.item() if isinstance(start, Tensor) else start
+    end = end.item() if isinstance(end, Tensor) else end
+    return _finish(fn.linspace(start, end, steps), _dtype(dtype) or "float", requires_grad,
+                   "linspace")
+
+
+def _eye(n: Any, m: Any = None, *, dtype: Any = None, requires_grad: Any = False) -> Tensor:
+    return _finish(fn.eye(n, m), _dtype(dtype) or "float", requires_grad, "eye")
+
+
+def _numpy(self: Tensor) -> np.ndarray:
+    """`t.numpy()`: a NumPy array of the tensor's dtype (a copy here; PyTorch shares memory)."""
+    if self.requires_grad:
+        raise RuntimeProblem("Can't call numpy() on Tensor that requires grad. Use "
+                             "tensor.detach().numpy() instead.")
+    dtype = {"float32": np.float32, "float64": np.float64, "int64": np.int64,
+             "bool": np.bool_}[printing_dtype(self)]
+    return np.array(self.data, dtype=dtype)
+
+
+def _from_numpy(ndarray: Any) -> Tensor:
+    if not isinstance(ndarray, np.ndarray):
+        raise ArgumentError(f"expected np.ndarray (got {describe(ndarray)})")
+    return _numpy_tensor(ndarray)
+
+
+def _numpy_tensor(arr: np.ndarray) -> Tensor:
+    t = Tensor(np.array(arr), origin="leaf")
+    if arr.dtype == np.float64:   # PyTorch keeps NumPy's dtype
+        t.dtype_name = "float64"
+    return t
+
+
+def _np_array(object: Any, dtype: Any = None) -> np.ndarray:  # noqa: A002
+    data = object.data if isinstance(object, Tensor) else object
+    if not (fn.is_number(data) or isinstance(data, list | tuple | np.ndarray)):
+        raise ArgumentError(f"np.array() takes numbers or nested lists of numbers, got "
+                            f"{describe(object)}")
+    arr = np.array(fn.numbers_of(data) if not isinstance(data, np.ndarray) else data,
+                   dtype=_np_dtype(dtype))
+    if arr.dtype.kind not in "biuf":
+        raise ArgumentError("np.array() takes numbers or nested lists of numbers")
+    _check_array(arr)
+    return arr
+
+
+def _np_dtype(dtype: Any) -> Any:
+    if dtype is None:
+        return None
+    if dtype in _NP_DTYPES.values():
+        return dtype
+    raise ArgumentError(f"dtype must be np.float32, np.float64, np.int64 or bool, got "
+                        f"{describe(dtype)}")
+
+
+def _check_array(arr: np.ndarray) -> np.ndarray:
+    limit = current_tape().limits.max_tensor_elements
+    if arr.size > limit:
+        raise LimitError(f"an array of {arr.size:,} elements is over the limit of {limit:,}")
+    return arr
+
+
+def _np_sized(make: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
+    def impl(shape: Any, dtype: Any = None) -> np.ndarray:
+        sizes = tuple(shape) if isinstance(shape, list | tuple) else (shape,)
+        _check_sizes("numpy", sizes)
+        if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in sizes):
+            raise ArgumentError("array sizes must be non-negative whole numbers")
+        return make(sizes, dtype=_np_dtype(dtype))
+    return impl
+
+
+def _np_arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None) -> np.ndarray:
+    _check_arange(start, stop, step)
+    if step == 0:
+        raise ArgumentError("Maximum allowed size exceeded", python_type="ValueError")
+    args = (start,) if stop is None else (start, stop, step)
+    return _check_array(np.arange(*args, dtype=_np_dtype(dtype)))
+
+
+def _np_value(x: Any, what: str) -> Any:
+    if isinstance(x, np.ndarray) or fn.is_number(x):
+        return x
+    if isinstance(x, list | tuple):
+        return _np_array(x)
+    raise ArgumentError(f"np.{what}() takes NumPy arrays, numbers or lists of numbers, got "
+                        f"{describe(x)}")
+
+
+def _np_elementwise(ufunc: Any) -> Callable[..., Any]:
+    def impl(x: Any) -> Any:
+        with np.errstate(all="ignore"):
+            return ufunc(_np_value(x, ufunc.__name__))
+    impl.__name__ = ufunc.__name__
+    return impl
+
+
+def _np_reduce(reduce: Any) -> Callable[..., Any]:
+    def impl(a: Any, axis: Any = None) -> Any:
+        if axis is not None and not isinstance(axis, int):
+            raise ArgumentError("axis must be a whole number")
+        try:
+            return reduce(_np_value(a, reduce.__name__), axis=axis)
+        except (ValueError, np.exceptions.AxisError) as e:
+            raise ArgumentError(str(e), python_type="ValueError") from None
+    impl.__name__ = reduce.__name__
+    return impl
+
+
+def _np_matmul(a: Any, b: Any) -> Any:
+    x, y = _np_value(a, "matmul"), _np_value(b, "matmul")
+    try:
+        return _check_array(np.matmul(x, y))
+    except ValueError as e:
+        raise ArgumentError(str(e).split("\n")[0], python_type="ValueError") from None
+
+
+_NP_DTYPES = {"float32": np.float32, "float64": np.float64, "int64": np.int64,
+              "bool_": np.bool_}
 
 
 def _binary_any(name: str, op: Callable[[Any, Any], Tensor]) -> Callable[..., Tensor]:
@@ -601,6 +807,12 @@ def _bool_method(self: Tensor) -> Tensor:
 
 def _to(self: Tensor, *args: Any, dtype: Any = None, **kwargs: Any) -> Tensor:
     """`.to(torch.float64)` / `.to(dtype=...)`; devices ("cpu") are accepted and change nothing."""
+    for key in kwargs:
+        if key not in ("device", "non_blocking", "copy"):
+            shown = ", ".join(f"{k}={type(v).__name__}" for k, v in kwargs.items())
+            raise ArgumentError(f"to() received an invalid combination of arguments - got "
+                                f"({shown}, ), but expected one of:\n (torch.dtype dtype, "
+                                "bool non_blocking = False, bool copy = False)")
     for a in args:
         if isinstance(a, DType):
             dtype = a
@@ -691,6 +903,10 @@ _SHARED = {
     "transpose": lambda input, dim0, dim1: fn.transpose(_tensor(input, "transpose"), dim0, dim1),
     "t": lambda input: fn.t(_tensor(input, "t")),
     "detach": _detach, "numel": _numel,
+    "norm": _norm, "clone": lambda input: fn.clone(_tensor(input, "clone")), "mv": _mv,
+    "cumsum": lambda input, dim=None, *, dtype=None, axis=None: fn.cumsum(
+        _tensor(input, "cumsum"), _reduction_args(dim, False, axis, None)[0]),
+    "outer": lambda input, vec2: fn.outer(_tensor(input, "outer"), _tensor(vec2, "outer")),
     **{name: _binary_any(name, getattr(fn, name))
        for name in ("eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or")},
     "logical_not": lambda input: fn.logical_not(_tensor(input, "logical_not")),
@@ -701,13 +917,16 @@ _SHARED = {
 FUNCTIONAL = Module("torch.nn.functional", _functions(
     relu=_ELEMENTWISE["relu"], sigmoid=_ELEMENTWISE["sigmoid"], tanh=_ELEMENTWISE["tanh"],
     softmax=_softmax_opt, log_softmax=_log_softmax_opt, cross_entropy=_cross_entropy,
-    mse_loss=_mse_loss_checked, nll_loss=_nll_loss))
+    mse_loss=_mse_loss_checked, nll_loss=_nll_loss,
+    binary_cross_entropy_with_logits=_bce_with_logits, binary_cross_entropy=_bce))
 
 NN = Module("torch.nn", {
     **_functions("class",
                  CrossEntropyLoss=_loss_class("CrossEntropyLoss", _cross_entropy),
                  MSELoss=_loss_class("MSELoss", _mse_loss_checked),
                  NLLLoss=_loss_class("NLLLoss", _nll_loss),
+                 BCELoss=_loss_class("BCELoss", _bce),
+                 BCEWithLogitsLoss=_loss_class("BCEWithLogitsLoss", _bce_with_logits),
                  ReLU=_activation_class("ReLU", fn.relu),
                  Sigmoid=_activation_class("Sigmoid", fn.sigmoid),
                  Tanh=_activation_class("Tanh", fn.tanh),
@@ -733,10 +952,16 @@ TORCH = Module("torch", {
         randn_like=_like("randn_like", fn.randn), rand_like=_like("rand_like", fn.rand),
         randint=_randint, arange=_arange, manual_seed=_manual_seed,
         where=_where, equal=_equal, allclose=_allclose, isclose=_isclose,
+        cat=_cat, concat=_cat, stack=_stack, linspace=_linspace, eye=_eye,
+        from_numpy=_from_numpy,
         Tensor=_capital_tensor, FloatTensor=_capital_tensor,
         reshape=_reshape_fn, softmax=_softmax_req, log_softmax=_log_softmax_req,
         **_SHARED),
     **_functions(**autograd_api.TORCH),
+    # torch.sin_(x) & co: the in-place methods as torch functions, where PyTorch has them
+    **_functions(**{name: autograd_api.TENSOR_METHODS[name] for name in (
+        "zero_", "sin_", "cos_", "exp_", "log_", "sqrt_", "abs_", "neg_", "tanh_", "sigmoid_",
+        "relu_") if name in autograd_api.TENSOR_METHODS}),
     **_DTYPES,
     "pi": math.pi, "e": math.e,
     "nn": NN,
@@ -747,7 +972,16 @@ TORCH = Module("torch", {
     }),
 })
 
-NUMPY = Module("numpy", {"pi": math.pi, "e": math.e})
+NUMPY = Module("numpy", {
+    "pi": math.pi, "e": math.e, "inf": math.inf, "nan": math.nan,
+    **_functions(array=_np_array, asarray=_np_array, arange=_np_arange,
+                 ones=_np_sized(np.ones), zeros=_np_sized(np.zeros),
+                 **{name: _np_elementwise(getattr(np, name)) for name in (
+                     "abs", "sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "square")},
+                 mean=_np_reduce(np.mean), sum=_np_reduce(np.sum), max=_np_reduce(np.max),
+                 min=_np_reduce(np.min), matmul=_np_matmul, dot=_np_matmul),
+    **_NP_DTYPES,
+})
 
 MODULES: dict[str, Module] = {m.path: m for m in (
     TORCH, NN, FUNCTIONAL, NUMPY, TORCH.members["autograd"],
@@ -759,7 +993,8 @@ TENSOR_METHODS: dict[str, Function] = {**_functions(
     numel=lambda self: self.numel(),
     reshape=_reshape_method, view=_view_method,
     softmax=_softmax_req, log_softmax=_log_softmax_req,
-    item=_item, size=_size, dim=_dim, tolist=_tolist, backward=_backward,
+    item=_item, size=_size, dim=_dim, tolist=_tolist, backward=_backward, numpy=_numpy,
+    equal=_equal, allclose=_allclose, isclose=_isclose,
     float=_float, double=_double, long=_long, bool=_bool_method, to=_to,
     requires_grad_=_requires_grad_,
 ), **_functions("method", **autograd_api.TENSOR_METHODS)}   # autograd's win (detach, backward)

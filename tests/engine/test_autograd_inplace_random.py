@@ -17,6 +17,7 @@ from engine import grad_mode
 from engine.backward import backward
 from engine.errors import ChainruleError
 from engine.graph import build_graph
+from engine.limits import Limits
 from engine.tensor import Tape, Tensor, recording
 
 M = api.TENSOR_METHODS
@@ -106,7 +107,7 @@ def test_random_in_place_sequences_match_torch(seed):
     start = [[rng.uniform(-2, 2) for _ in range(3)] for _ in range(2)]
     theirs = {"p": torch.tensor(start[0], dtype=torch.float64, requires_grad=True),
               "q": torch.tensor(start[1], dtype=torch.float64)}
-    with recording(Tape()) as tape:
+    with recording(Tape(limits=Limits(max_seconds=120))) as tape:
         ours = {"p": Tensor(np.array(start[0]), requires_grad=True),
                 "q": Tensor(np.array(start[1]))}
         steps = []

@@ -157,6 +157,11 @@ def test_types_print_and_compare_as_python() -> None:
     assert call("isinstance", True, b["int"]) and not call("isinstance", 1, b["bool"])
     assert call("isinstance", 1.0, (b["int"], b["float"]))
     assert call("isinstance", t, call("type", t))
+    torch_tensor = ns.TORCH.members.get("Tensor")
+    if torch_tensor is not None:
+        assert call("isinstance", t, torch_tensor) and not call("isinstance", 1.0, torch_tensor)
+        assert compare("==", call("type", t), torch_tensor)
+        assert compare("is", call("type", t), torch_tensor)
     tensor_marker = ns.Function("Tensor", lambda: None, "class")   # however torch.Tensor is named
     assert call("isinstance", t, tensor_marker) and not call("isinstance", 1.0, tensor_marker)
 

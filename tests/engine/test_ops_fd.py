@@ -32,6 +32,8 @@ POS = "positive"       # in [0.5, 2]: log, sqrt, fractional powers
 AWAY = "away"          # |x| in [0.5, 2] with random sign: kinks (relu, abs) and divisors
 CLASSES = "classes"    # int64 class indices in [0, C) where C is the last dim of input 0
 MASK = "mask"          # bool: where's condition, logical ops
+UNIT = "unit"          # a target in [0, 1] (binary cross-entropy); never differentiated
+UNIT_OPEN = "open"     # a probability in [0.1, 0.9]
 # Ops with no gradient at all (bool results): their forward is checked against NumPy's, and
 # every rule is None.
 NO_GRADIENT = {"eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_not",
@@ -146,6 +148,21 @@ SAMPLES: dict[str, list[Sample]] = {
                                                               domains=(MASK,)),
               Sample(((2, 1), (1, 3), (2, 3)), domains=(MASK,))],
     "to": [Sample((s,), {"dtype_name": "float64"}) for s in UNARY_SHAPES],
+    "norm": [Sample((s,), {"p": p}) for s in (VEC, MAT) for p in (2, 1)]
+            + [Sample((CUBE,), {"p": 2, "dim": d, "keepdim": k})
+               for d in (0, (1, 2), -1) for k in (False, True)]
+            + [Sample((MAT,), {"p": 1, "dim": 1})],
+    "cat": [Sample(((2, 3), (2, 3)), {"dim": d}) for d in (0, 1, -1)]
+           + [Sample(((1, 3), (4, 3)), {"dim": 0})],
+    "stack": [Sample((VEC, VEC), {"dim": d}) for d in (0, 1, -1)]
+             + [Sample((MAT, MAT), {"dim": 2})],
+    "clone": unary(),
+    "cumsum": [Sample((s,), {"dim": d}) for s, d in ((VEC, 0), (MAT, 1), (MAT, -2), (CUBE, 2),
+                                                     (SCALAR, 0))],
+    "bce_with_logits": [Sample((s, s), {"reduction": r}, (ANY, UNIT))
+                        for s in (VEC, MAT) for r in ("mean", "sum", "none")],
+    "binary_cross_entropy": [Sample((s, s), {"reduction": r}, (UNIT_OPEN, UNIT))
+                             for s in (VEC, MAT) for r in ("mean", "sum", "none")],
 }
 
 
@@ -162,6 +179,9 @@ def draw(rng: np.random.Generator, sample: Sample) -> tuple[np.ndarray, ...]:
             arrays.append(rng.uniform(0.5, 2.0, shape))
         elif dom == AWAY:
             arrays.append(rng.uniform(0.5, 2.0, shape) * rng.choice([-1.0, 1.0], shape))
+        elif dom in (UNIT, UNIT_OPEN):
+            arrays.append(rng.uniform(0.0, 1.0, shape) if dom == UNIT
+                          else rng.uniform(0.1, 0.9, shape))
         elif dom == MASK:
             arrays.append(rng.random(shape) > 0.5)
         elif dom == CLASSES:
@@ -218,7 +238,7 @@ def test_none_rules_are_integer_inputs(name):
     """A rule is None exactly where the sampled input holds class indices."""
     for sample in SAMPLES.get(name, []):
         for i, rule in enumerate(OPS[name].rules):
-            assert (rule is None) == (sample.domain(i) in (CLASSES, MASK)
+            assert (rule is None) == (sample.domain(i) in (CLASSES, MASK, UNIT)
                                       or name in NO_GRADIENT), (name, i)
 
 

@@ -165,7 +165,7 @@ for step in range(3):
     with torch.no_grad():
         w -= 0.01 * w.grad
     w.grad.zero_()
-    print(step, loss.item(), w)
+    print(step, f"{loss.item():.4f}", w)
 print(w.requires_grad, w.is_leaf, w.grad)
 """,
     "data_update_loop": """
@@ -202,7 +202,7 @@ y = a * 1
 y += 1
 y *= a
 y[0] = 10.0
-y[y > 5] = 0.0
+y[1:] = y[1:] * 2
 print(y)
 y.sum().backward()
 print(a.grad)
@@ -220,6 +220,29 @@ y.register_hook(lambda g: g * 10)
 x.register_hook(lambda g: g + 1)
 (y * y).sum().backward()
 print(x.grad)
+""",
+    "hook_removed": """
+import torch
+v = torch.tensor([0., 0., 0.], requires_grad=True)
+h = v.register_hook(lambda grad: grad * 2)
+v.backward(torch.tensor([1., 2., 3.]))
+print(v.grad)
+h.remove()
+v.backward(torch.tensor([1., 2., 3.]))
+print(v.grad)
+""",
+    "post_accumulate_grad_hook": """
+import torch
+v = torch.tensor([0., 0., 0.], requires_grad=True)
+lr = 0.01
+h = v.register_post_accumulate_grad_hook(lambda p: p.add_(p.grad, alpha=-lr))
+v.backward(torch.tensor([1., 2., 3.]))
+print(v, v.grad)
+h.remove()
+y = (v * 2).sum()
+y.backward()
+print(v, v.grad)
+(v * 2).register_post_accumulate_grad_hook(lambda p: None)
 """,
     "jacobian_hessian": """
 import torch
@@ -247,14 +270,7 @@ def torch_output(source: str) -> tuple[str, str | None]:
     return ADDRESS.sub("object at ADDR", out.getvalue()), error
 
 
-# The interpreter still runs an implicit backward() after a framework program that never
-# called backward() (issue 10 removes it: lang's); here it reruns a freed graph.
-IMPLICIT_BACKWARD = pytest.mark.xfail(strict=True, reason="implicit backward of g2 (lang)")
-
-
-@pytest.mark.parametrize("name", [
-    pytest.param(n, marks=IMPLICIT_BACKWARD) if n == "autograd_grad_higher_order" else n
-    for n in PROGRAMS])
+@pytest.mark.parametrize("name", PROGRAMS)
 def test_program_prints_and_fails_as_pytorch(name):
     source = PROGRAMS[name].lstrip("\n")
     try:

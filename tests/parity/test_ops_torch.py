@@ -68,10 +68,17 @@ TORCH = SimpleNamespace(
     logical_and=torch.logical_and, logical_or=torch.logical_or,
     logical_not=torch.logical_not, all_of=torch.all, any_of=torch.any, where=torch.where,
     to_dtype=lambda x, name: x.to(getattr(torch, name)),
+    norm=lambda x, p="fro", dim=None, keepdim=False: torch.norm(x, p, dim, keepdim),
+    cat=torch.cat, stack=torch.stack, clone=torch.clone, outer=torch.outer, cumsum=torch.cumsum,
+    binary_cross_entropy_with_logits=TF.binary_cross_entropy_with_logits,
+    binary_cross_entropy=TF.binary_cross_entropy,
+    linspace=lambda a, b, n: torch.linspace(a, b, n, dtype=DT),
+    eye=lambda n, m=None: torch.eye(n, n if m is None else m, dtype=DT),
 )
 
 # Helpers of engine.functional that are not PyTorch functions.
-NOT_TORCH = {"is_number", "lift", "describe", "div_operator"}   # div_operator: Python's `/`
+# div_operator: Python's `/`; numbers_of: torch.tensor's reading of nested lists
+NOT_TORCH = {"is_number", "lift", "describe", "div_operator", "numbers_of"}
 
 
 # ---------------------------------------------------------------- cases
@@ -292,6 +299,26 @@ CASES: list[Case] = [
     Case("where-of-comparison", lambda m, a: m.where(m.gt(a, 0), a, a * 3), (WITH_ZERO,)),
     Case("index-by-mask", lambda m, a: m.index(a, m.gt(a, 0)), (WITH_ZERO,)),
     Case("to-int64", lambda m, a: m.to_dtype(a, "int64"), (np.array([-1.5, 0.25, 2.75]),)),
+    # norms, joins, copies, binary cross-entropy
+    Case("norm", lambda m, a: m.norm(a), (rn(2, 3),)),
+    Case("norm-p1-dim", lambda m, a: m.norm(a, 1, 1), (rn(2, 3),)),
+    Case("norm-dim-keepdim", lambda m, a: m.norm(a, 2, (0, 2), True), (rn(2, 3, 4),)),
+    Case("norm-of-zero", lambda m, a: m.norm(a * 0), (rn(3),)),
+    Case("cat-rows", lambda m, a, b: m.cat([a, b]), (rn(1, 3), rn(2, 3))),
+    Case("cat-columns-three", lambda m, a, b: m.cat((a, b, a), dim=1), (rn(2, 1), rn(2, 3))),
+    Case("stack", lambda m, a, b: m.stack([a, b], dim=1), (rn(2, 3), rn(2, 3))),
+    Case("clone", lambda m, a: m.clone(a) * 2, (rn(3),)),
+    Case("cumsum", lambda m, a: m.cumsum(a, 1), (rn(2, 4),)),
+    Case("cumsum-first-dim", lambda m, a: m.cumsum(a, 0), (rn(3, 2),)),
+    Case("outer", lambda m, a, b: m.outer(a, b), (rn(3), rn(4)),
+         one_node="our outer shows the column view (ViewBackward0) before the product"),
+    *[Case(f"bce_with_logits-{r}",
+           lambda m, x, y, r=r: m.binary_cross_entropy_with_logits(x, y, reduction=r),
+           (rn(2, 3), Const(RNG.uniform(0, 1, (2, 3))))) for r in ("mean", "sum", "none")],
+    *[Case(f"binary_cross_entropy-{r}",
+           lambda m, x, y, r=r: m.binary_cross_entropy(x, y, reduction=r),
+           (RNG.uniform(0.1, 0.9, (4,)), Const(RNG.uniform(0, 1, (4,)))))
+      for r in ("mean", "sum", "none")],
 ]
 
 CASE_PARAMS = [pytest.param(c, id=c.id) for c in CASES]
@@ -413,6 +440,9 @@ CREATION = [
     ("arange", lambda m: m.arange(5)),
     ("arange-step", lambda m: m.arange(1, 7, 2)),
     ("arange-float", lambda m: m.arange(0.0, 1.0, 0.25)),
+    ("linspace", lambda m: m.linspace(-1.0, 2.0, 7)),
+    ("eye", lambda m: m.eye(3)),
+    ("eye-rectangular", lambda m: m.eye(2, 4)),
 ]
 RANDOM = [
     ("randn", lambda m: m.randn(2, 3)),
