@@ -25,8 +25,8 @@ WARM = 1_000
 SAMPLE_EVERY = 500
 
 
-def fresh_program(rng: random.Random, names: int = 8, length: int = 400) -> str:
-    """A 2-layer computation whose every variable has a long name never used before."""
+def fresh_program(rng: random.Random, names: int = 4, length: int = 400) -> str:
+    """A chain whose every variable has a long name never used before."""
     ids = ["v_" + "".join(rng.choices(string.ascii_lowercase, k=length)) for _ in range(names)]
     lines = ["import torch", f"{ids[0]} = torch.randn(3, requires_grad=True)"]
     for prev, cur in zip(ids, ids[1:], strict=False):
@@ -46,6 +46,8 @@ def run(requests: int = 10_000, seed: int = 0) -> dict:
         if i % SAMPLE_EVERY == 0:
             gc.collect()
             samples.append((i, resident_mb()))
+            print(f"{i:,} requests, {time.monotonic() - started:.0f} s: "
+                  f"RSS {samples[-1][1]:.0f} MB", flush=True)
     elapsed = time.monotonic() - started
     after_warm = [mb for i, mb in samples if i >= WARM]
     return {"requests": requests, "seconds": elapsed, "samples": samples,
@@ -59,7 +61,7 @@ def section(r: dict, before: str = "") -> str:
     return "\n".join([
         "## Worker memory", "",
         "`python -m bench.healthz_memory --write` (bench/healthz_memory.py): one process does "
-        f"what a trace worker does for {r['requests']:,} programs whose 8 variables have "
+        f"what a trace worker does for {r['requests']:,} programs whose 4 variables have "
         "400-character names never seen before (tanh, products, a backward pass). Per-process "
         "caches keyed by labels are bounded in bytes (engine/bounded_cache.py); workers are "
         "also recycled after 500 jobs or 512 MB (app/workers.py), which this run does not "

@@ -240,10 +240,24 @@ def _int(x: Any, what: str) -> int:
     return int(x)
 
 
+def _without_ellipsis(key: Any, ndim: int) -> Any:
+    """`x[..., -1]`: the `...` stands for as many full slices as the other parts leave."""
+    parts = key if isinstance(key, tuple) else (key,)
+    if not builtins.any(p is Ellipsis for p in parts):
+        return key
+    if builtins.sum(p is Ellipsis for p in parts) > 1:
+        raise ArgumentError("an index can only have a single ellipsis ('...')")
+    i = next(k for k, p in enumerate(parts) if p is Ellipsis)
+    fill = (slice(None),) * builtins.max(ndim - (len(parts) - 1), 0)
+    out = parts[:i] + fill + parts[i + 1:]
+    return out if len(out) != 1 else out[0]
+
+
 def index(x: Any, key: Any) -> Tensor:
     """Basic indexing: integers (negative too), slices, and tuples of them; and a boolean
     mask of the tensor's shape (`x[x > 0]`), as PyTorch's IndexBackward0."""
     t = _tensor_arg(x, "index")
+    key = _without_ellipsis(key, t.data.ndim)
     if isinstance(key, Tensor) and key.data.dtype.kind == "b":
         if key.shape != t.shape:
             raise ShapeError(f"The shape of the mask {fmt_shape(key.shape)} does not match the "
@@ -332,6 +346,10 @@ def stack(tensors: Any, dim: Any = 0) -> Tensor:
     from engine.ops import variadic
     ts = _tensors(tensors, "stack")
     return apply(variadic("stack", len(ts)), ts, dim=_int(dim, "dim"))
+
+
+def cumsum(x: Any, dim: Any) -> Tensor:
+    return apply(OPS["cumsum"], (_tensor_arg(x, "cumsum"),), dim=_int(dim, "dim"))
 
 
 def clone(x: Any) -> Tensor:

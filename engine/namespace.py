@@ -374,12 +374,25 @@ def _max(input: Any, dim: Any = None, keepdim: Any = False) -> Tensor:  # noqa: 
     return fn.max(input)
 
 
-def _sum(input: Any, dim: Any = None, keepdim: Any = False) -> Tensor:  # noqa: A002
-    return fn.sum(input, dim, _bool(keepdim, "keepdim"))
+def _reduction_args(dim: Any, keepdim: Any, axis: Any, keepdims: Any) -> tuple[Any, bool]:
+    """PyTorch takes NumPy's names too: `axis=` for dim, `keepdims=` for keepdim."""
+    if axis is not None:
+        if dim is not None:
+            raise ArgumentError("got both dim and axis: pass one of them")
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
+    return dim, _bool(keepdim, "keepdim")
 
 
-def _mean(input: Any, dim: Any = None, keepdim: Any = False) -> Tensor:  # noqa: A002
-    return fn.mean(input, dim, _bool(keepdim, "keepdim"))
+def _sum(input: Any, dim: Any = None, keepdim: Any = False, *, dtype: Any = None,  # noqa: A002
+         axis: Any = None, keepdims: Any = None) -> Tensor:
+    return fn.sum(input, *_reduction_args(dim, keepdim, axis, keepdims))
+
+
+def _mean(input: Any, dim: Any = None, keepdim: Any = False, *, dtype: Any = None,  # noqa: A002
+          axis: Any = None, keepdims: Any = None) -> Tensor:
+    return fn.mean(input, *_reduction_args(dim, keepdim, axis, keepdims))
 
 
 def _reshape_fn(input: Any, shape: Any) -> Tensor:  # noqa: A002
@@ -408,7 +421,8 @@ def _mm(input: Any, mat2: Any) -> Tensor:  # noqa: A002
 def _dot(input: Any, other: Any) -> Tensor:  # noqa: A002
     a, b = _tensor(input, "dot"), _tensor(other, "dot")
     if a.data.ndim != 1 or b.data.ndim != 1:
-        raise ShapeError(f"dot() needs two 1-D tensors, got shapes {a.shape} and {b.shape}")
+        raise ShapeError(f"1D tensors expected, but got {a.data.ndim}D and {b.data.ndim}D "
+                         "tensors")
     return fn.matmul(a, b)
 
 
@@ -451,12 +465,27 @@ def _mse_loss_checked(input: Any, target: Any, *, reduction: Any = "mean") -> Te
 
 
 def _binary(name: str, op: Callable[[Any, Any], Tensor]) -> Callable[..., Tensor]:
-    def impl(input: Any, other: Any) -> Tensor:  # noqa: A002
+    def impl(input: Any, other: Any, *, out: Any = None) -> Tensor:  # noqa: A002
         _tensor(input, name)
         check_result(f"{name}()", input, other, matmul=name == "matmul")
-        return op(input, other)
+        result = op(input, other)
+        return result if out is None else _into(out, result, name)
     impl.__name__ = name
     return impl
+
+
+def _into(out: Any, result: Tensor, name: str) -> Tensor:
+    """`out=`: the result written into `out` (PyTorch's in-place copy; no autograd through it,
+    as PyTorch refuses out= where gradients are needed)."""
+    target = _tensor(out, name)
+    if result.requires_grad or target.requires_grad:
+        raise RuntimeProblem(f"{name}(): functions with out=... arguments don't support "
+                             "automatic differentiation, but one of the arguments requires grad.")
+    copy = autograd_api.TENSOR_METHODS.get("copy_")
+    if copy is None or target.shape != result.shape:
+        raise ArgumentError(f"{name}(out=...) needs a tensor of the result's shape "
+                            f"{result.shape}")
+    return copy(target, result)
 
 
 def _norm(input: Any, p: Any = "fro", dim: Any = None, keepdim: Any = False,  # noqa: A002
@@ -598,6 +627,43 @@ def _np_arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None) -
         raise ArgumentError("Maximum allowed size exceeded", python_type="ValueError")
     args = (start,) if stop is None else (start, stop, step)
     return _check_array(np.arange(*args, dtype=_np_dtype(dtype)))
+
+
+def _np_value(x: Any, what: str) -> Any:
+    if isinstance(x, np.ndarray) or fn.is_number(x):
+        return x
+    if isinstance(x, list | tuple):
+        return _np_array(x)
+    raise ArgumentError(f"np.{what}() takes NumPy arrays, numbers or lists of numbers, got "
+                        f"{describe(x)}")
+
+
+def _np_elementwise(ufunc: Any) -> Callable[..., Any]:
+    def impl(x: Any) -> Any:
+        with np.errstate(all="ignore"):
+            return ufunc(_np_value(x, ufunc.__name__))
+    impl.__name__ = ufunc.__name__
+    return impl
+
+
+def _np_reduce(reduce: Any) -> Callable[..., Any]:
+    def impl(a: Any, axis: Any = None) -> Any:
+        if axis is not None and not isinstance(axis, int):
+            raise ArgumentError("axis must be a whole number")
+        try:
+            return reduce(_np_value(a, reduce.__name__), axis=axis)
+        except (ValueError, np.exceptions.AxisError) as e:
+            raise ArgumentError(str(e), python_type="ValueError") from None
+    impl.__name__ = reduce.__name__
+    return impl
+
+
+def _np_matmul(a: Any, b: Any) -> Any:
+    x, y = _np_value(a, "matmul"), _np_value(b, "matmul")
+    try:
+        return _check_array(np.matmul(x, y))
+    except ValueError as e:
+        raise ArgumentError(str(e).split("\n")[0], python_type="ValueError") from None
 
 
 _NP_DTYPES = {"float32": np.float32, "float64": np.float64, "int64": np.int64,
@@ -854,6 +920,8 @@ _SHARED = {
     "t": lambda input: fn.t(_tensor(input, "t")),
     "detach": _detach, "numel": _numel,
     "norm": _norm, "clone": lambda input: fn.clone(_tensor(input, "clone")), "mv": _mv,
+    "cumsum": lambda input, dim=None, *, dtype=None, axis=None: fn.cumsum(
+        _tensor(input, "cumsum"), _reduction_args(dim, False, axis, None)[0]),
     "outer": lambda input, vec2: fn.outer(_tensor(input, "outer"), _tensor(vec2, "outer")),
     **{name: _binary_any(name, getattr(fn, name))
        for name in ("eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or")},
@@ -906,6 +974,10 @@ TORCH = Module("torch", {
         reshape=_reshape_fn, softmax=_softmax_req, log_softmax=_log_softmax_req,
         **_SHARED),
     **_functions(**autograd_api.TORCH),
+    # torch.sin_(x) & co: the in-place methods as torch functions, where PyTorch has them
+    **_functions(**{name: autograd_api.TENSOR_METHODS[name] for name in (
+        "zero_", "sin_", "cos_", "exp_", "log_", "sqrt_", "abs_", "neg_", "tanh_", "sigmoid_",
+        "relu_") if name in autograd_api.TENSOR_METHODS}),
     **_DTYPES,
     "pi": math.pi, "e": math.e,
     "nn": NN,
@@ -919,7 +991,11 @@ TORCH = Module("torch", {
 NUMPY = Module("numpy", {
     "pi": math.pi, "e": math.e, "inf": math.inf, "nan": math.nan,
     **_functions(array=_np_array, asarray=_np_array, arange=_np_arange,
-                 ones=_np_sized(np.ones), zeros=_np_sized(np.zeros)),
+                 ones=_np_sized(np.ones), zeros=_np_sized(np.zeros),
+                 **{name: _np_elementwise(getattr(np, name)) for name in (
+                     "abs", "sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "square")},
+                 mean=_np_reduce(np.mean), sum=_np_reduce(np.sum), max=_np_reduce(np.max),
+                 min=_np_reduce(np.min), matmul=_np_matmul, dot=_np_matmul),
     **_NP_DTYPES,
 })
 
@@ -934,6 +1010,7 @@ TENSOR_METHODS: dict[str, Function] = {**_functions(
     reshape=_reshape_method, view=_view_method,
     softmax=_softmax_req, log_softmax=_log_softmax_req,
     item=_item, size=_size, dim=_dim, tolist=_tolist, backward=_backward, numpy=_numpy,
+    equal=_equal, allclose=_allclose, isclose=_isclose,
     float=_float, double=_double, long=_long, bool=_bool_method, to=_to,
     requires_grad_=_requires_grad_,
 ), **_functions("method", **autograd_api.TENSOR_METHODS)}   # autograd's win (detach, backward)

@@ -577,6 +577,13 @@ def _check_norm(a: np.ndarray, p: Any = 2, dim: Any = None, **_: Any) -> None:
     _check_dims(a, dim)
 
 
+def _cumsum_vjp(g: np.ndarray, c: Ctx) -> np.ndarray:
+    if c.a.ndim == 0:
+        return g
+    d = c.attrs["dim"] % c.a.ndim
+    return np.flip(np.cumsum(np.flip(g, d), axis=d), d)
+
+
 def _cat_fwd(*arrays: np.ndarray, dim: int = 0) -> np.ndarray:
     return np.concatenate(arrays, axis=dim)
 
@@ -824,6 +831,11 @@ OPS: dict[str, Op] = {op.name: op for op in [
     Op("to", "ToCopyBackward0", _to_fwd, (
         Rule(vjp=lambda g, c: g, local=_ones_like_out, times_local=True, latex="1", text="1"),
     ), saves=False, symbol="to"),
+    Op("cumsum", "CumsumBackward0", lambda a, dim: np.cumsum(a, axis=dim % max(a.ndim, 1))
+       if a.ndim else np.asarray(a), (
+           Rule(vjp=_cumsum_vjp, latex=r"\textstyle\sum_{j \ge i} " + _G + "_j",
+                text="sum of grad($out) from each position to the end (along dim $dim)"),
+       ), saves=False, symbol="cumsum", check=_check_dims),
     Op("norm", "LinalgVectorNormBackward0", _norm_fwd, (
         Rule(vjp=_norm_vjp, latex=r"\frac{$a}{\lVert $a \rVert}", text="$a / norm($a)"),
     ), saves=True, symbol="norm", check=_check_norm),

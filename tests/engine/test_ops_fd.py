@@ -157,6 +157,8 @@ SAMPLES: dict[str, list[Sample]] = {
     "stack": [Sample((VEC, VEC), {"dim": d}) for d in (0, 1, -1)]
              + [Sample((MAT, MAT), {"dim": 2})],
     "clone": unary(),
+    "cumsum": [Sample((s,), {"dim": d}) for s, d in ((VEC, 0), (MAT, 1), (MAT, -2), (CUBE, 2),
+                                                     (SCALAR, 0))],
     "bce_with_logits": [Sample((s, s), {"reduction": r}, (ANY, UNIT))
                         for s in (VEC, MAT) for r in ("mean", "sum", "none")],
     "binary_cross_entropy": [Sample((s, s), {"reduction": r}, (UNIT_OPEN, UNIT))

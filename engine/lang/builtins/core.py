@@ -132,6 +132,10 @@ def iterate(value: Any) -> Iterator[Any]:
         return value
     if isinstance(value, Tensor):
         return _rows(value)
+    if isinstance(value, np.ndarray):   # np.array(...): by its first axis, as NumPy
+        if value.ndim == 0:
+            raise type_error("iteration over a 0-d array")
+        return iter(list(value))
     raise type_error(f"'{type_name(value)}' object is not iterable")
 
 
