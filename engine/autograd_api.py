@@ -25,12 +25,12 @@ from typing import Any
 
 from engine import backward as bw
 from engine import grad_mode, hooks
-from engine.autograd_functional import hessian, jacobian
+from engine.autograd_functional import hessian, hvp, jacobian, jvp, vhp, vjp
 from engine.errors import ArgumentError, RuntimeProblem
 from engine.grad_fn import node_of
 from engine.inplace import alias, set_data
 from engine.inplace_ops import METHODS as IN_PLACE_METHODS
-from engine.inplace_ops import augmented, setitem
+from engine.inplace_ops import UNARY_IN_PLACE, augmented, setitem
 from engine.tensor import Tensor
 
 __all__ = ["AUTOGRAD", "AUTOGRAD_FUNCTIONAL", "TENSOR_ATTRIBUTES", "TENSOR_METHODS", "TORCH",
@@ -213,12 +213,14 @@ TORCH: dict[str, Callable[..., Any]] = {
     "inference_mode": grad_mode.inference_mode,
     "is_grad_enabled": grad_mode.is_grad_enabled,
     "detach": detach,
+    # torch.sin_(x) & co.: the in-place methods, called as functions
+    **{name: IN_PLACE_METHODS[name] for name in (*UNARY_IN_PLACE, "zero_", "fill_")},
 }
 AUTOGRAD: dict[str, Callable[..., Any]] = {
     "grad": autograd_grad, "backward": autograd_backward, "Variable": variable,
 }
 AUTOGRAD_FUNCTIONAL: dict[str, Callable[..., Any]] = {
-    "jacobian": jacobian, "hessian": hessian,
+    "jacobian": jacobian, "hessian": hessian, "vjp": vjp, "jvp": jvp, "vhp": vhp, "hvp": hvp,
 }
 TENSOR_METHODS: dict[str, Callable[..., Any]] = {
     **IN_PLACE_METHODS,

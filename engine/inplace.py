@@ -54,9 +54,9 @@ _BACKWARD = re.compile(r"Backward\d*$")   # MulBackward0 -> Mul, as PyTorch's me
 _SAVES_NOTHING = frozenset({"add", "sub", "neg", "sum", "mean", "reshape", "unsqueeze",
                             "squeeze", "transpose", "index", "zero", "fill", "copy",
                             "setitem"})
-_SAVES_OUTPUT = frozenset({"exp", "tanh", "sigmoid", "relu", "sqrt", "reciprocal", "softmax",
+SAVES_OUTPUT = frozenset({"exp", "tanh", "sigmoid", "relu", "sqrt", "reciprocal", "softmax",
                            "log_softmax"})
-_SAVES_FIRST_INPUT = frozenset({"log", "sin", "cos", "abs", "pow", "clamp"})
+SAVES_FIRST_INPUT = frozenset({"log", "sin", "cos", "abs", "pow", "clamp"})
 
 
 class Meta:
@@ -193,9 +193,9 @@ def _saved(rec: Record, t: Tensor) -> bool:
     if name in _SAVES_NOTHING:
         return False
     ins = rec.inputs
-    if name in _SAVES_OUTPUT:
+    if name in SAVES_OUTPUT:
         return rec.output is t
-    if name in _SAVES_FIRST_INPUT:
+    if name in SAVES_FIRST_INPUT:
         return ins[0] is t
     if name in ("mul", "matmul"):   # each input is kept for the other's gradient
         return any(x is t and ins[1 - i].requires_grad for i, x in enumerate(ins))
