@@ -204,6 +204,13 @@ def variable(data: Any, requires_grad: Any = False, volatile: Any = False) -> Te
     return t
 
 
+def version(t: Tensor) -> int:
+    """`x._version`; inference tensors have none (PyTorch's error)."""
+    if grad_mode.is_inference(t):
+        raise RuntimeProblem(grad_mode.INFERENCE_VERSION)
+    return t.version
+
+
 # ---------------------------------------------------------------- the tables
 
 
@@ -232,7 +239,7 @@ TENSOR_METHODS: dict[str, Callable[..., Any]] = {
 }
 TENSOR_ATTRIBUTES: dict[str, Callable[[Any], Any]] = {
     "data": data_of,
-    "_version": lambda t: t.version,
+    "_version": version,
     "grad_fn": node_of,
     "retains_grad": hooks.retains_grad,
 }

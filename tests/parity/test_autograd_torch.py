@@ -276,6 +276,27 @@ torch.sin_(b)
 print(b)
 torch.sin_(a)
 """,
+    "inference_mode_tensors": """
+import torch
+x = torch.ones(1, 2, 3, requires_grad=True)
+with torch.inference_mode():
+    y = x * x
+    z = torch.ones(2)
+    z.add_(1)
+print(y.requires_grad, x._version, z)
+@torch.inference_mode()
+def doubler(t):
+    return t * 2
+out = doubler(x)
+print(out.requires_grad)
+y._version
+""",
+    "inference_tensor_in_place_outside": """
+import torch
+with torch.inference_mode():
+    z = torch.ones(2)
+z.add_(1)
+""",
     "jacobian_hessian": """
 import torch
 from torch.autograd.functional import jacobian, hessian
