@@ -421,7 +421,8 @@ def _mm(input: Any, mat2: Any) -> Tensor:  # noqa: A002
 def _dot(input: Any, other: Any) -> Tensor:  # noqa: A002
     a, b = _tensor(input, "dot"), _tensor(other, "dot")
     if a.data.ndim != 1 or b.data.ndim != 1:
-        raise ShapeError(f"dot() needs two 1-D tensors, got shapes {a.shape} and {b.shape}")
+        raise ShapeError(f"1D tensors expected, but got {a.data.ndim}D and {b.data.ndim}D "
+                         "tensors")
     return fn.matmul(a, b)
 
 
@@ -464,12 +465,27 @@ def _mse_loss_checked(input: Any, target: Any, *, reduction: Any = "mean") -> Te
 
 
 def _binary(name: str, op: Callable[[Any, Any], Tensor]) -> Callable[..., Tensor]:
-    def impl(input: Any, other: Any) -> Tensor:  # noqa: A002
+    def impl(input: Any, other: Any, *, out: Any = None) -> Tensor:  # noqa: A002
         _tensor(input, name)
         check_result(f"{name}()", input, other, matmul=name == "matmul")
-        return op(input, other)
+        result = op(input, other)
+        return result if out is None else _into(out, result, name)
     impl.__name__ = name
     return impl
+
+
+def _into(out: Any, result: Tensor, name: str) -> Tensor:
+    """`out=`: the result written into `out` (PyTorch's in-place copy; no autograd through it,
+    as PyTorch refuses out= where gradients are needed)."""
+    target = _tensor(out, name)
+    if result.requires_grad or target.requires_grad:
+        raise RuntimeProblem(f"{name}(): functions with out=... arguments don't support "
+                             "automatic differentiation, but one of the arguments requires grad.")
+    copy = autograd_api.TENSOR_METHODS.get("copy_")
+    if copy is None or target.shape != result.shape:
+        raise ArgumentError(f"{name}(out=...) needs a tensor of the result's shape "
+                            f"{result.shape}")
+    return copy(target, result)
 
 
 def _norm(input: Any, p: Any = "fro", dim: Any = None, keepdim: Any = False,  # noqa: A002
@@ -1054,8 +1070,10 @@ def get_attribute(obj: Any, name: str) -> Any:
             return BoundMethod(TENSOR_METHODS[name], obj)
         raise NameProblem(f"tensors have no attribute or method '{name}' in chainrule"
                           + suggest(name, member_names(obj)))
-    if isinstance(obj, GradFn) and grad_fn_attribute(obj, name) is not None:
-        return grad_fn_attribute(obj, name)
+    if isinstance(obj, GradFn):
+        found = grad_fn_attribute(obj, name)
+        if found is not None:
+            return found
     table = _GRADFN_METHODS if isinstance(obj, GradFn) else (
         _SIZE_METHODS if isinstance(obj, Size) else {})
     if name in table:

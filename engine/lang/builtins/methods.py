@@ -273,7 +273,8 @@ def _array_reshape(self: np.ndarray, *shape: Any) -> np.ndarray:
 _ARRAY_METHODS = _methods(reshape=_array_reshape, tolist=lambda self, /: self.tolist(),
                           sum=lambda self, /, axis=None: np.sum(self, axis=axis),
                           mean=lambda self, /, axis=None: np.mean(self, axis=axis),
-                          copy=lambda self, /: self.copy())
+                          copy=lambda self, /: self.copy(),
+                          dot=lambda self, b, /: np.dot(self, b))
 _ARRAY_VALUES = {"shape": lambda a: tuple(a.shape), "ndim": lambda a: a.ndim,
                  "size": lambda a: a.size, "T": lambda a: a.T}
 
