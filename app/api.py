@@ -8,10 +8,13 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
+from app.clients import client_of
 from app.gallery import examples
 from app.runner import dumps, limit_response, trace_response
 from app.schemas import Example, Health, RefusedResponse, TraceRequest, TraceResponse
 from app.workers import GRACE_SECONDS
+
+RENDER_SECONDS = 2.0      # an export's drawing, after its program and trace
 
 router = APIRouter()
 
@@ -48,10 +51,35 @@ async def run_trace(request: Request, source: str, inputs: dict[str, float] | No
     if pool is None:
         return await run_in_threadpool(trace_response, *job)
     timeout = settings.limits.max_seconds + GRACE_SECONDS
-    outcome = await pool.run_async(job, timeout)
+    outcome = await pool.run_async(job, timeout, client_of(request))
     return outcome or limit_response(
         f"the program ran longer than the {settings.limits.max_seconds:g} s time limit "
         "(or ran out of memory) and was stopped", settings.limits, source=source)
+
+
+async def run_export(request: Request, job: tuple) -> tuple[int, bytes, str]:
+    """(status, body, "svg" | "html" | "json") for an export job (app/export_job.py): the
+    program and its drawing in a worker process, or in a thread without a pool — never in
+    the event loop. The drawing gets RENDER_SECONDS on top of the trace's time."""
+    from app.export_job import export_outcome, render_answer
+
+    settings = request.app.state.settings
+    pool = request.app.state.pool
+    if pool is None:
+        answer, _ = await run_in_threadpool(export_outcome, *job)
+        return answer
+    timeout = settings.limits.max_seconds + GRACE_SECONDS + RENDER_SECONDS
+    outcome = await pool.run_async(job, timeout, client_of(request))
+    if outcome is not None and len(outcome) == 3:
+        return outcome
+    # Killed, or refused before running (a trace answer): drawn in a thread, it is small.
+    status, body = outcome or limit_response(
+        f"the program and its drawing ran longer than the {settings.limits.max_seconds:g} s "
+        "time limit (or ran out of memory) and were stopped", settings.limits, source=job[0])
+    if status != 200:
+        return status, body, "json"
+    _, kind, step, theme = job[3:]
+    return await run_in_threadpool(render_answer, body, kind, step, theme, settings.limits)
 
 
 @router.get("/api/examples", tags=["examples"], response_model=list[Example],

@@ -22,8 +22,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
         import uvicorn
+
+        from app.server import uvicorn_options
         uvicorn.run("app.main:app", host=args.host, port=args.port, workers=args.workers,
-                    log_level="info")
+                    log_level="info", **uvicorn_options())
         return 0
     return export(args)
 

@@ -1,23 +1,23 @@
 """Export routes: GET /api/export.html (a standalone player) and GET /api/export.svg (one step).
 
 Both take the program the same way: a permalink code `p` (see app/permalink.py), an `example`
-id, or `source` with `inputs` (a JSON object), `seed` and `step`. The program runs through the
-same worker pool as /api/trace, so an export is limited like a trace.
+id, or `source` with `inputs` (a JSON object), `seed` and `step`. The program runs, and is
+drawn, in the same worker pool as /api/trace (app/export_job.py), so an export is limited like
+a trace and never blocks the event loop.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from app.api import run_trace
+from app.api import run_export
 from app.gallery import examples
-from app.permalink import PermalinkError, ProgramState, decode, valid_inputs
+from app.permalink import PermalinkError, ProgramState, decode
+from app.query import MAX_PARAM_CHARS, BadQuery, json_inputs
 from app.runner import dumps
 
 router = APIRouter(tags=["export"])
@@ -52,16 +52,12 @@ def program_state(p: str | None, example: str | None, source: str | None, inputs
 
 
 def parse_inputs(raw: str | None) -> dict[str, float]:
-    """`inputs` as a JSON object of finite numbers ({"x": 2})."""
-    if not raw:
-        return {}
+    """`inputs` as a JSON object of finite numbers ({"x": 2}), read by pydantic as the body is
+    (3,000 `[` are a validation error there, a RecursionError in Python's json)."""
     try:
-        value = json.loads(raw)
-    except ValueError as e:
-        raise BadExport("inputs must be a JSON object such as {\"x\": 2}") from e
-    if not valid_inputs(value):
-        raise BadExport("inputs must be a JSON object of finite numbers, such as {\"x\": 2}")
-    return {k: float(v) for k, v in value.items()}
+        return json_inputs(raw)
+    except BadQuery as e:
+        raise BadExport(str(e)) from None
 
 
 def _refused(message: str) -> Response:
@@ -70,22 +66,18 @@ def _refused(message: str) -> Response:
     return Response(dumps(body), status_code=400, media_type="application/json")
 
 
-async def _traced(request: Request, state: ProgramState) -> tuple[dict | None, Response | None]:
-    status, payload = await run_trace(request, state.source, state.inputs or None, state.seed)
-    if status != 200:
-        return None, Response(payload, status_code=status, media_type="application/json")
-    return json.loads(payload), None
-
-
 @dataclass(frozen=True)
 class ExportQuery:
     """The query both export routes take (FastAPI reads it as a dependency)."""
 
-    p: str | None = Query(None, max_length=200_000,
+    p: str | None = Query(None, max_length=MAX_PARAM_CHARS,
                           description="A permalink code (the page's #p=…).")
     example: str | None = Query(None, max_length=100,
                                 description="An example id from /api/examples.")
-    source: str | None = Query(None, max_length=200_000, description="The program.")
+    source: str | None = Query(None, max_length=MAX_PARAM_CHARS, description=(
+        "The program (up to 100,000 characters here; the request head may be up to 128,000 "
+        "bytes, longer is a 414): a long program is better sent as a permalink code or to "
+        "POST /api/trace."))
     inputs: str | None = Query(None, max_length=10_000,
                                description='Free variables, JSON: {"x": 2}.')
     seed: int | None = Query(None, ge=0, le=2**63 - 1)
@@ -94,16 +86,18 @@ class ExportQuery:
     theme: Theme = Query("auto")
 
 
-async def _export(request: Request, q: ExportQuery, render: Callable[..., str],
-                  media_type: str, filename: str) -> Response:
+async def _export(request: Request, q: ExportQuery, kind: str, media_type: str,
+                  filename: str) -> Response:
     try:
         state = program_state(q.p, q.example, q.source, q.inputs, q.seed, q.step)
     except BadExport as e:
         return _refused(e.message)
-    trace, refused = await _traced(request, state)
-    if refused is not None:
-        return refused
-    return Response(render(trace, step=state.step, theme=q.theme), media_type=media_type,
+    job = (state.source, state.inputs or None, state.seed, request.app.state.settings.limits,
+           kind, state.step, q.theme)
+    status, body, what = await run_export(request, job)
+    if what == "json":
+        return Response(body, status_code=status, media_type="application/json")
+    return Response(body, media_type=media_type,
                     headers={"content-disposition": f'attachment; filename="{filename}"'})
 
 
@@ -111,13 +105,11 @@ async def _export(request: Request, q: ExportQuery, render: Callable[..., str],
             response_class=Response,
             responses={200: {"content": {"text/html": {}}}, 400: {"description": "Refused."}})
 async def export_html(request: Request, q: Annotated[ExportQuery, Depends()]) -> Response:
-    from app.standalone import build_html
-    return await _export(request, q, build_html, "text/html; charset=utf-8", "chainrule.html")
+    return await _export(request, q, "html", "text/html; charset=utf-8", "chainrule.html")
 
 
 @router.get("/api/export.svg", summary="One step of the player as an SVG picture",
             response_class=Response,
             responses={200: {"content": {"image/svg+xml": {}}}, 400: {"description": "Refused."}})
 async def export_svg(request: Request, q: Annotated[ExportQuery, Depends()]) -> Response:
-    from app.svg_export import render_svg
-    return await _export(request, q, render_svg, "image/svg+xml; charset=utf-8", "chainrule.svg")
+    return await _export(request, q, "svg", "image/svg+xml; charset=utf-8", "chainrule.svg")

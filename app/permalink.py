@@ -73,7 +73,10 @@ def decode(code: str) -> ProgramState:
         raw = inflater.decompress(packed, MAX_JSON_BYTES)
         if inflater.unconsumed_tail:
             raise PermalinkError("the permalink's program is too large")
-        payload = json.loads(raw.decode())
+        try:
+            payload = json.loads(raw.decode())
+        except RecursionError:   # 156 characters can inflate to JSON nested 100,000 deep
+            raise PermalinkError("the permalink's data nests too deeply to read") from None
     except (binascii.Error, zlib.error, UnicodeDecodeError, ValueError) as exc:
         if isinstance(exc, PermalinkError):
             raise

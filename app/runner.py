@@ -10,24 +10,47 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 
 from engine.errors import ChainruleError, LimitError, RefusedError
 from engine.lang import run_program
-from engine.limits import Limits
-from engine.trace import build_trace
+from engine.limits import AnswerBudget, Limits
+from engine.trace import Trace, build_trace
 from engine.values import PREVIEW_ELEMENTS
 
 log = logging.getLogger("chainrule.runner")
+MAX_MESSAGE_CHARS = 2_000    # of an error message in an answer
 
 
 def trace_response(source: str, inputs: dict[str, float] | None, seed: int | None,
                    limits: Limits) -> tuple[int, bytes]:
     """Status and JSON bytes for one request. Never raises for any input."""
+    status, body, _ = trace_outcome(source, inputs, seed, limits)
+    return status, body
+
+
+def trace_outcome(source: str, inputs: dict[str, float] | None, seed: int | None,
+                  limits: Limits) -> tuple[int, bytes, bool]:
+    """`trace_response`, and whether the program used up its time limit: what the worker pool
+    reports to decide fairness (app/workers.py), instead of searching the answer's text."""
+    clock = {"program": 0.0}
+    status, body = _respond(source, inputs, seed, limits, clock)
+    return status, body, clock["program"] >= limits.max_seconds
+
+
+def _respond(source: str, inputs: dict[str, float] | None, seed: int | None, limits: Limits,
+             clock: dict[str, float]) -> tuple[int, bytes]:
+    started = time.monotonic()
     try:
         if len(source) > limits.max_source_chars:
             raise RefusedError(f"the program is {len(source):,} characters long, over the limit "
                                f"of {limits.max_source_chars:,}", 1, 1)
-        result = run_program(source, inputs=inputs, seed=seed or 0, limits=limits)
+        try:
+            result = run_program(source, inputs=inputs, seed=seed or 0, limits=limits)
+        finally:
+            clock["program"] = time.monotonic() - started
+        if result.error is not None:
+            clip_message(result.error)
         try:
             try:
                 check_shown_numbers(result.tape, limits)
@@ -38,8 +61,9 @@ def trace_response(source: str, inputs: dict[str, float] | None, seed: int | Non
             trace = build_trace(source, result, limits)
         finally:
             result.tape.release()   # freed now by reference counting, not by a full GC pass
-        return 200, dumps(trace.to_dict())
+        return 200, bounded_body(trace, limits)
     except RefusedError as e:
+        clip_message(e)
         return 400, dumps({"error": {**e.to_dict(), "node": None, "hints": []}})
     except ChainruleError as e:
         return limit_response(e.message, limits, e, source) if e.kind == "limit" else \
@@ -49,6 +73,38 @@ def trace_response(source: str, inputs: dict[str, float] | None, seed: int | Non
                               "allows", limits)
     except Exception as e:   # an engine bug: answer, log, never take the worker down
         return internal_response(e, limits, source)
+
+
+def clip_message(err: ChainruleError) -> None:
+    """A safety net under the rule that messages describe values instead of quoting them
+    (engine/printing.short_text): whatever a raise site wrote, the answer carries at most
+    MAX_MESSAGE_CHARS of it (the narration repeats it)."""
+    if len(err.message) > MAX_MESSAGE_CHARS:
+        cut = len(err.message) - MAX_MESSAGE_CHARS
+        err.message = f"{err.message[:MAX_MESSAGE_CHARS]}… ({cut:,} more characters not shown)"
+
+
+def bounded_body(trace: Trace, limits: Limits) -> bytes:
+    """The trace's JSON, at most `limits.max_answer_bytes`. The builder already stops adding
+    steps near the limit (engine/limits.AnswerBudget, which leaves ANSWER_RESERVE_BYTES for
+    the rest); if nodes, edges and layout took more than that reserve, the last steps go
+    here, and the error says the steps were cut."""
+    body = dumps(trace.to_dict())
+    over = len(body) - limits.max_answer_bytes
+    if over <= 0:
+        return body
+    cut = AnswerBudget(0)
+    cut.exceeded = True
+    while trace.steps and over > -1000:     # and room for the longer error
+        over -= len(dumps(trace.steps.pop()))
+    if trace.backward_start is not None and trace.backward_start >= len(trace.steps):
+        trace.backward_start = None
+    err = cut.error(None, limits)
+    trace.error = {**err.to_dict(), "node": None, "hints": []}
+    body = dumps(trace.to_dict())
+    if len(body) > limits.max_answer_bytes:    # the graph alone is over: nothing to keep
+        return limit_response(err.message, limits, err, trace.source)[1]
+    return body
 
 
 def shown_numbers(n: int, limits: Limits) -> int:

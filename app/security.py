@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.clients import COOKIE, cookie_header, verified
+
+log = logging.getLogger("chainrule.http")
 
 _BASE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
              "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
@@ -40,6 +45,8 @@ class HardeningMiddleware:
             await self.app(scope, receive, send)
             return
         extra = security_headers(scope["path"])
+        if not scope["path"].startswith("/static/") and needs_token(scope):
+            extra = [*extra, (b"set-cookie", cookie_header(scope.get("scheme") == "https"))]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -82,7 +89,30 @@ class HardeningMiddleware:
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
 
-        await self.app(scope, replay, send_with_headers)
+        started = False
+
+        async def send_tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send_with_headers(message)
+
+        try:
+            await self.app(scope, replay, send_tracked)
+        except Exception:
+            # A bug must still answer with the headers: Starlette's own 500 is written outside
+            # this middleware, without them. Logged here, not re-raised (nothing could answer).
+            log.exception("unhandled error answering %s %s", scope.get("method"), scope["path"])
+            if not started:
+                await self._internal_error(send_with_headers)
+
+    async def _internal_error(self, send: Send) -> None:
+        body = json.dumps({"error": {"kind": "internal", "message": (
+            "internal error in chainrule (logged on the server)"),
+            "line": None, "col": None, "node": None, "hints": []}}).encode()
+        await send({"type": "http.response.start", "status": 500,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
 
     async def _unreadable(self, send: Send, problem: str) -> None:
         """422, as FastAPI answers JSON it can parse but not accept, with the same shape."""
@@ -102,6 +132,12 @@ class HardeningMiddleware:
                                 (b"content-length", str(len(body)).encode()),
                                 (b"connection", b"close")]})
         await send({"type": "http.response.body", "body": body})
+
+
+def needs_token(scope: Scope) -> bool:
+    """A request without a valid client token (app/clients.py): its answer issues one."""
+    from starlette.requests import HTTPConnection
+    return verified(HTTPConnection(scope).cookies.get(COOKIE)) is None
 
 
 def _is_json(scope: Scope) -> bool:

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 import bench  # noqa: F401 - one BLAS/OpenMP thread, before NumPy loads
-from bench import api_bench, browser_bench, engine_bench
+from bench import api_bench, browser_bench, engine_bench, healthz
 from bench.readme import write_section
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -448,6 +448,13 @@ def main(argv: list[str] | None = None) -> int:
     rows += col_rows
     api_r, api = api_rows(args.quick, not args.no_server)
     rows += api_r
+    if not args.no_server:     # bench/healthz.py: /healthz p99 under exports and runaways
+        hz = healthz.run(8.0 if args.quick else 20.0)
+        rows.append(_row("/healthz p99 during 4 large exports + 4 runaways", hz["p99_ms"],
+                         hz["p50_ms"], "ms", "its p50", f"≤ {healthz.GOAL_P99_MS:g} ms",
+                         hz["p99_ms"] <= healthz.GOAL_P99_MS))
+        if not args.no_write:
+            write_section("healthz", healthz.section(hz))
     if args.no_browser:
         brw, pending = None, "pending: skipped (--no-browser)"
     else:

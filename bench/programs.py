@@ -1,10 +1,11 @@
 """Programs in the snippet language for the benchmarks: scalar MLPs of a chosen graph size.
 
 A neuron with fan-in k is written micrograd-style as one line of scalar arithmetic,
-`h1_2 = torch.tanh(0.31*x1 - 0.52*x2 + 0.1)`: k constants, k products, k sums, one tanh, i.e.
-5k + 3 graph nodes (the same count as bench/layout_bench.py's MLP graphs). The inputs x1... are
-free variables (sliders); the weights are numbers, so the source stays under the 20,000-character
-limit even at 3,000 nodes.
+`h1_2 = tanh(0.31*x1 - 0.52*x2 + 0.1)`: k constants, k products, k sums, one tanh, i.e.
+5k + 3 graph nodes (the same count as bench/layout_bench.py's MLP graphs). The programs are typed
+expressions (no framework used): the inputs x1... are free variables (sliders) and the backward
+pass of the last line is implicit; the weights are numbers, so the source stays under the
+20,000-character limit even at 3,000 nodes.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ def shape_for(target: int) -> tuple[int, int]:
 def scalar_mlp(nin: int, sizes: list[int], seed: int = 0) -> tuple[str, dict[str, float]]:
     """Source and inputs of a tanh MLP over free variables x1..x{nin}, loss = out ** 2."""
     rng = random.Random(seed)
-    lines = ["import torch", ""]
+    lines = []
     xs = [f"x{i + 1}" for i in range(nin)]
     for layer, size in enumerate(sizes, start=1):
         outs = []
@@ -41,7 +42,7 @@ def scalar_mlp(nin: int, sizes: list[int], seed: int = 0) -> tuple[str, dict[str
                     terms.append(f" {'-' if w < 0 else '+'} {abs(w):.2f}*{x}")
             bias = rng.uniform(-0.5, 0.5)
             name = f"h{layer}_{j + 1}" if layer < len(sizes) else "out"
-            lines.append(f"{name} = torch.tanh({''.join(terms)} {'-' if bias < 0 else '+'} "
+            lines.append(f"{name} = tanh({''.join(terms)} {'-' if bias < 0 else '+'} "
                          f"{abs(bias):.2f})")
             outs.append(name)
         xs = outs
@@ -63,12 +64,12 @@ def reused_values_program(lines: int = 25, terms: int = 5, seed: int = 0) -> str
     dot took seconds on such programs (issue #6: a 229-node one took ~19 s)."""
     rng = random.Random(seed)
     names = ["x1", "x2", "x3", "x4"]
-    out = ["import torch"]
+    out = []
     for i in range(lines):
         expr = rng.choice(names)
         for _ in range(terms - 1):
             expr += f" {rng.choice('*+-*')} {rng.choice(names)}"
-        fn = rng.choice(["torch.tanh", "torch.sigmoid", "torch.relu", ""])
+        fn = rng.choice(["tanh", "sigmoid", "relu", ""])
         out.append(f"v{i + 1} = {fn}({expr})" if fn else f"v{i + 1} = {expr}")
         names.append(f"v{i + 1}")
     out.append("loss = " + " + ".join(names[-4:]))

@@ -1,21 +1,33 @@
 """The backward pass: walk the recorded graph in reverse, iteratively, emitting one event per edge.
 
-Records are numbered in execution order, so sorting the records reachable from the root by
+Records are numbered in execution order, so sorting the records reachable from the roots by
 that number, highest first, visits every op after all the ops that consume its output: each
 tensor's gradient is complete before it flows further back.
+
+Three callers share one pass (`_pass`): `y.backward()` accumulates into the leaves' `.grad`
+(or, with `inputs=`, into those tensors only); `torch.autograd.grad` returns the gradients of
+its inputs and touches no `.grad`. With `create_graph=True` the pass computes with Tensors
+through `engine.graph_vjps`, recording the backward pass as a graph that can be differentiated
+again; otherwise with NumPy arrays through the op table's rules (the fast path).
+
+Tensor hooks (`register_hook`) run when a tensor's gradient is complete, before it flows on
+(a leaf: before it is accumulated); `retain_grad()` keeps a non-leaf's gradient after them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from time import monotonic
 from typing import Any
 
 import numpy as np
 
+from engine import grad_mode
 from engine.broadcast import fmt_shape, reduced_axes, unbroadcast
 from engine.errors import BackwardError
+from engine.inplace import check_saved, live, store
 from engine.ops import Ctx
-from engine.tensor import Record, Tensor, current_tape
+from engine.tensor import Record, Tensor, apply, current_tape
 
 NOT_SCALAR = "grad can be implicitly created only for scalar outputs"
 NO_GRAD = "element 0 of tensors does not require grad and does not have a grad_fn"
@@ -25,20 +37,28 @@ SECOND_TIME = (
     "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
     "backward through the graph a second time or if you need to access saved tensors after "
     "calling backward.")
+INPUT_NO_GRAD = "One of the differentiated Tensors does not require grad"
+
+
+def _unused(index: int) -> str:
+    return (f"The differentiated Tensor at index {index} appears to not have been used in the "
+            "graph. Set allow_unused=True if this is the desired behavior.")
 
 
 def reachable_records(root: Tensor) -> list[Record]:
     """Records the gradient of `root` flows through, latest first."""
-    return _reachable(root)[0]
+    return _plan([root], None)[0]
 
 
-def _reachable(root: Tensor) -> tuple[list[Record], dict[int, int]]:
-    """`reachable_records(root)`, and how many gradient contributions each tensor id will
-    receive in this pass (each consuming edge with a rule), in one walk."""
+def _plan(roots: Sequence[Tensor], targets: set[int] | None
+          ) -> tuple[list[Record], dict[int, int]]:
+    """The records the gradient of `roots` flows through, latest first, and how many gradient
+    contributions each tensor id will receive in this pass (each consuming edge with a rule).
+    With `targets` (tensor ids), only the records on a path to one of them."""
     seen: dict[int, Record] = {}
     expected: dict[int, int] = {}   # a plain dict: Counter's __missing__ is a Python call
     get = expected.get
-    stack = [root.record] if root.record is not None and root.requires_grad else []
+    stack = [r.record for r in roots if r.record is not None and r.requires_grad]
     while stack:
         rec = stack.pop()
         index = rec.index
@@ -53,7 +73,31 @@ def _reachable(root: Tensor) -> tuple[list[Record], dict[int, int]]:
                 r = inp.record
                 if r is not None and r.index not in seen:
                     stack.append(r)
+    if targets is not None:
+        seen, expected = _prune(seen, targets)
     return [seen[k] for k in sorted(seen, reverse=True)], expected
+
+
+def _prune(seen: dict[int, Record], targets: set[int]
+           ) -> tuple[dict[int, Record], dict[int, int]]:
+    """Keep the records from which a gradient reaches a target (earliest first: an input's
+    record is decided before the records that consume its output)."""
+    needed: dict[int, Record] = {}
+    for index in sorted(seen):
+        rec = seen[index]
+        for inp, rule in zip(rec.inputs, rec.op.rules):  # noqa: B905
+            if rule is None or not inp.requires_grad:
+                continue
+            r = inp.record
+            if live(inp).id in targets or (r is not None and r.index in needed):
+                needed[index] = rec
+                break
+    expected: dict[int, int] = {}
+    for rec in needed.values():
+        for inp, rule in zip(rec.inputs, rec.op.rules):  # noqa: B905
+            if rule is not None and inp.requires_grad:
+                expected[inp.id] = expected.get(inp.id, 0) + 1
+    return needed, expected
 
 
 def _seed(root: Tensor, gradient: Any) -> np.ndarray:
@@ -68,50 +112,204 @@ def _seed(root: Tensor, gradient: Any) -> np.ndarray:
     return g
 
 
-def _validate(root: Tensor, gradient: Any, records: list[Record]) -> np.ndarray:
-    if not root.requires_grad:
-        raise BackwardError(NO_GRAD)
-    seed = _seed(root, gradient)
+def _check_records(records: list[Record]) -> None:
     if any(rec.freed and rec.op.saves for rec in records):
         raise BackwardError(SECOND_TIME)
-    return seed
+    for rec in records:
+        if rec.modified is not None:
+            check_saved(rec)
 
 
-def _accumulate_leaf(t: Tensor, total: np.ndarray) -> np.ndarray | None:
-    """Add into a leaf's `.grad` as PyTorch does; return the previous value for narration."""
-    before = None if t.grad is None else t.grad.data
-    t.grad = Tensor(total if before is None else before + total, origin="grad")
+def _accumulate_leaf(t: Tensor, total: Any) -> np.ndarray | None:
+    """Add into a leaf's `.grad` as PyTorch does: the first time a new tensor, after that in
+    place (a reference the program kept, `g = w.grad`, sees the sum; the grad's version goes
+    up) — or, building a graph (create_graph, `total` a Tensor), out of place, recorded. A
+    snapshot of a leaf changed in place passes its gradient to the leaf itself. Returns the
+    previous value for narration."""
+    t = live(t)
+    grad = t.grad
+    if isinstance(total, Tensor):
+        # Building a graph: PyTorch's .grad is then a copy with grad_fn CopyBackwards.
+        from engine.inplace_ops import ROWS
+        new = total if grad is None else _f().add(grad, total)
+        t.grad = apply(ROWS["copy"], (Tensor(np.zeros(t.shape), origin="constant"), new))
+        return None if grad is None else grad.data
+    if grad is None:
+        grad = t.grad = Tensor(total, origin="grad")
+        if t.name:
+            grad.name = f"{t.name}.grad"
+        return None
+    before = grad.data
+    store(grad, before + total, bump=True)
     return before
 
 
-def backward(root: Tensor, gradient: Any = None, retain_graph: bool = False,
-             *, implicit: bool = False) -> None:
-    """PyTorch's `root.backward(gradient, retain_graph)`, emitting timeline events as it goes."""
+def _f() -> Any:
+    from engine import functional
+    return functional
+
+
+# ---------------------------------------------------------------- the callers
+
+
+def backward(root: Tensor, gradient: Any = None, retain_graph: bool | None = None,
+             *, implicit: bool = False, create_graph: bool = False,
+             inputs: Sequence[Tensor] | None = None) -> None:
+    """PyTorch's `root.backward(gradient, retain_graph, create_graph, inputs)`, emitting
+    timeline events as it goes."""
+    backward_many([root], [gradient], retain_graph, implicit=implicit,
+                  create_graph=create_graph, inputs=inputs)
+
+
+def backward_many(roots: list[Tensor], gradients: list[Any], retain_graph: bool | None = None,
+                  *, implicit: bool = False, create_graph: bool = False,
+                  inputs: Sequence[Tensor] | None = None) -> None:
+    """`torch.autograd.backward(roots, gradients)`: one pass from all of them."""
+    retain = create_graph if retain_graph is None else retain_graph
+    if inputs is not None:
+        if len(inputs) == 0:
+            raise BackwardError("`inputs` argument to `backward()` cannot be empty.")
+        for t in inputs:
+            if not t.requires_grad:
+                raise BackwardError(INPUT_NO_GRAD)
+        grads = _pass(roots, gradients, inputs, retain, create_graph, implicit, "backward")
+        for t, g in zip(inputs, grads, strict=True):
+            if g is not None:
+                _accumulate_leaf(t, g)
+        return
+    _pass(roots, gradients, None, retain, create_graph, implicit, "backward")
+
+
+def grad(outputs: Sequence[Tensor], inputs: Sequence[Tensor],
+         grad_outputs: Sequence[Any] | None = None, retain_graph: bool | None = None,
+         create_graph: bool = False, allow_unused: bool = False,
+         materialize_grads: bool = False) -> tuple[Tensor | None, ...]:
+    """PyTorch's `torch.autograd.grad`: the gradients of `outputs` with respect to `inputs`,
+    as a tuple; no `.grad` is touched."""
+    for t in inputs:
+        if not t.requires_grad:
+            raise BackwardError(INPUT_NO_GRAD)
+    retain = create_graph if retain_graph is None else retain_graph
+    seeds = list(grad_outputs) if grad_outputs is not None else [None] * len(outputs)
+    if len(seeds) != len(outputs):
+        raise BackwardError(f"grad requires one grad_output per output: got "
+                            f"{len(seeds)} grad_outputs and {len(outputs)} outputs")
+    grads = _pass(list(outputs), seeds, inputs, retain, create_graph, False, "grad")
+    out: list[Tensor | None] = []
+    for i, (t, g) in enumerate(zip(inputs, grads, strict=True)):
+        if g is None:
+            if not (allow_unused or materialize_grads):
+                raise BackwardError(_unused(i))
+            out.append(Tensor(np.zeros(t.shape), origin="grad") if materialize_grads else None)
+        elif isinstance(g, Tensor):
+            out.append(g)
+        else:
+            out.append(Tensor(g, origin="grad"))
+    return tuple(out)
+
+
+# ---------------------------------------------------------------- one pass
+
+
+def _pass(roots: list[Tensor], gradients: list[Any], targets: Sequence[Tensor] | None,
+          retain: bool, create_graph: bool, implicit: bool, call: str) -> list[Any]:
+    """Run backward from `roots` (seeded by `gradients`). Without targets, leaves accumulate
+    their `.grad`; with them, nothing is accumulated and each target's gradient is returned
+    (None where no gradient reached it)."""
     tape = current_tape()
-    records, expected = _reachable(root)
-    start = {"type": "backward", "root": root, "implicit": implicit,
-             "gradient_given": gradient is not None, "span": tape.span, "error": None}
+    target_ids = None if targets is None else {live(t).id for t in targets}
+    records, expected = _plan(roots, target_ids)
+    seeds = []
+    for i, (root, gradient) in enumerate(zip(roots, gradients, strict=True)):
+        start = {"type": "backward", "root": root, "implicit": implicit, "call": call,
+                 "gradient_given": gradient is not None, "span": tape.span, "error": None}
+        try:
+            if not root.requires_grad:
+                raise BackwardError(NO_GRAD.replace("element 0", f"element {i}"))
+            seeds.append(_seed(root, gradient))
+            if i == len(roots) - 1:
+                _check_records(records)
+        except BackwardError as e:
+            tape.emit({**start, "error": e.message})
+            raise
+        tape.emit({**start, "seed": seeds[-1]})
+    captured: dict[int, Any] | None = None if targets is None else {}
+    pending: dict[int, Any] = {}
+    if create_graph:
+        seeds = [g if isinstance(g, Tensor) and g.shape == r.shape else
+                 Tensor(s, origin="constant") for r, g, s in zip(roots, gradients, seeds,
+                                                                 strict=True)]
+    saved_mode = grad_mode.is_grad_enabled()
+    grad_mode.set_grad_enabled_now(create_graph)   # hooks compute without a graph unless asked
     try:
-        seed = _validate(root, gradient, records)
-    except BackwardError as e:
-        tape.emit({**start, "error": e.message})
-        raise
-    tape.emit({**start, "seed": seed})
-    if root.record is None or not records:
+        for root, seed in zip(roots, seeds, strict=True):
+            key = root.id
+            pending[key] = seed if key not in pending else pending[key] + seed
+            if root.record is None or not root.requires_grad or \
+                    all(rec is not root.record for rec in records):
+                _seed_reaches(root, seed, captured, target_ids)
+        if create_graph:
+            from engine.graph_vjps import run_graph
+            run_graph(records, pending, expected, captured, target_ids, _complete_leaf)
+        else:
+            _run(records, pending, expected, captured, target_ids)
+    finally:
+        grad_mode.set_grad_enabled_now(saved_mode)
+    if not retain:
+        for rec in records:
+            rec.freed = True
+    tape.emit({"type": "backward_end", "root": roots[0], "call": call})
+    if targets is None:
+        return []
+    return [captured.get(live(t).id) for t in targets]
+
+
+def _seed_reaches(root: Tensor, seed: Any, captured: dict[int, Any] | None,
+                  target_ids: set[int] | None) -> None:
+    """The root itself is a leaf (x.backward()) or a target (grad(y, y)): its seed is its
+    gradient."""
+    tape = current_tape()
+    if captured is not None:
+        key = live(root).id
+        if key in target_ids:
+            captured[key] = seed if key not in captured else captured[key] + seed
+        return
+    if root.record is None:
+        seed = run_hooks(root, seed)
         before = _accumulate_leaf(root, seed)
         # The grad is kept as it is now: the program may reassign `.grad` before the trace
         # is built, and the player shows what backward computed.
         tape.emit({"type": "leaf_seed", "tensor": root, "before": before,
-                   "grad": root.grad.data})
-    _run(records, {root.id: seed}, expected)
-    if not retain_graph:
-        for rec in records:
-            rec.freed = True
-    tape.emit({"type": "backward_end", "root": root})
+                   "grad": live(root).grad.data})
+        if root.meta is not None and root.meta.post_hooks:
+            from engine.hooks import call_post_hooks
+            call_post_hooks(root)
 
 
-def _run(records: list[Record], pending: dict[int, np.ndarray],
-         expected: dict[int, int]) -> None:
+def _complete_leaf(inp: Tensor, total: Any, event: dict) -> None:
+    """A leaf's gradient is complete: its hooks, then `.grad` (recorded in the edge event)."""
+    total = run_hooks(inp, total)
+    event["leaf_before"] = _accumulate_leaf(inp, total)
+    leaf = live(inp)
+    event["leaf_grad"] = leaf.grad.data
+    if leaf.meta is not None and leaf.meta.post_hooks:
+        from engine.hooks import call_post_hooks
+        call_post_hooks(leaf)
+
+
+def run_hooks(t: Tensor, grad: Any, retain: bool = True) -> Any:
+    """Tensor hooks on `t` (on the live tensor for a leaf's snapshot), each given the gradient
+    as a Tensor and maybe returning a replacement; then `retain_grad()` (backward only)."""
+    owner = live(t) if t.record is None else t
+    m = owner.meta
+    if m is None or (not m.hooks and not (retain and m.retains_grad)):
+        return grad
+    from engine.hooks import call_hooks
+    return call_hooks(owner, grad, retain)
+
+
+def _run(records: list[Record], pending: dict[int, np.ndarray], expected: dict[int, int],
+         captured: dict[int, Any] | None = None, target_ids: set[int] | None = None) -> None:
     tape = current_tape()
     events = tape.events if tape.keep else None
     received: dict[int, int] = {}
@@ -123,6 +321,8 @@ def _run(records: list[Record], pending: dict[int, np.ndarray],
                 tape.check_time()
             output, inputs = rec.output, rec.inputs
             upstream = pending.pop(output.id)
+            if output.meta is not None:
+                upstream = run_hooks(output, upstream, retain=captured is None)
             # rec.ctx(), built here: one Ctx per record is a fair share of a scalar op's cost
             arrays = (inputs[0].data, inputs[1].data) if len(inputs) == 2 else \
                 tuple([t.data for t in inputs])
@@ -158,8 +358,17 @@ def _run(records: list[Record], pending: dict[int, np.ndarray],
                          "local": local, "product": product, "contribution": contribution,
                          "total": total, "count": count, "expected": want,
                          "complete": count == want, "reduced_axes": axes}
-                if count == want and inp.record is None:
-                    event["leaf_before"] = _accumulate_leaf(inp, total)
-                    event["leaf_grad"] = inp.grad.data
+                if count == want:
+                    if captured is None:
+                        if inp.record is None:
+                            _complete_leaf(inp, total, event)
+                    else:
+                        _capture(inp, total, captured, target_ids)
                 if events is not None:
                     events.append(event)
+
+
+def _capture(inp: Tensor, total: Any, captured: dict[int, Any], target_ids: set[int]) -> None:
+    key = live(inp).id
+    if key in target_ids:
+        captured[key] = total if key not in captured else captured[key] + total

@@ -60,6 +60,11 @@ class Record:
     span: Span | None
     freed: bool = False
     scope: tuple[Scope, ...] = ()
+    # Set when a tensor this node saved for backward was changed in place afterwards
+    # (engine/inplace.py): (version counter, version when saved, the tensor's description).
+    # Backward raises PyTorch's "modified by an inplace operation" when it reaches the node.
+    modified: tuple | None = None
+    node: Any = None   # the `grad_fn` object the program sees (one per record, engine/autograd_api)
 
     @property
     def grad_fn(self) -> str:
@@ -82,6 +87,11 @@ class Tape:
     scope: tuple[Scope, ...] = ()     # the control-flow stack (engine/lang pushes, see Scope)
     rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0))
     budget: Budget = field(init=False)
+    # Which records consumed each tensor (Tensor.id -> records), built only once a program
+    # changes a tensor in place (engine/inplace.py), and brought up to date from `uses_upto`.
+    uses: dict[int, list[Record]] = field(default_factory=dict)
+    uses_upto: int = 0
+    inference: list[list] = field(default_factory=list)   # inference_mode() id ranges
 
     def __post_init__(self) -> None:
         self.budget = Budget(self.limits)
@@ -135,6 +145,8 @@ class Tape:
         self.records.clear()
         self.events.clear()
         self.tensors.clear()
+        self.uses.clear()
+        self.uses_upto = 0
 
 
 _default = contextvars.ContextVar("default_tape", default=None)
@@ -160,10 +172,12 @@ def recording(tape: Tape) -> Iterator[Tape]:
     (one `np.errstate` here instead of one per op: entering it costs more than a scalar op)."""
     token = _active.set(tape)
     quiet = _quiet.set(True)
+    grad = _grad_enabled.set(True)   # a run starts with grad on, whatever the last run left
     try:
         with np.errstate(all="ignore"):
             yield tape
     finally:
+        _grad_enabled.reset(grad)
         _quiet.reset(quiet)
         _active.reset(token)
 
@@ -202,7 +216,7 @@ class Tensor:
     """A NumPy array (float64, or int64 for class indices) with autograd bookkeeping."""
 
     __slots__ = ("data", "requires_grad", "grad", "record", "id", "name", "origin", "span",
-                 "scope",
+                 "scope", "dtype_name", "meta",
                  "__weakref__")
 
     def __init__(self, data: Any, requires_grad: bool = False, record: Record | None = None,
@@ -215,8 +229,10 @@ class Tensor:
             arr = data if type(data) is np.ndarray else np.asarray(data)
             if arr.dtype is _F64:
                 pass
-            elif arr.dtype.kind in "iub":
+            elif arr.dtype.kind in "iu":
                 arr = arr.astype(np.int64, copy=False)
+            elif arr.dtype.kind == "b":
+                pass   # bool tensors: comparisons and masks
             elif arr.dtype != np.float64:
                 arr = arr.astype(np.float64)
             if requires_grad and arr.dtype.kind != "f":
@@ -230,9 +246,15 @@ class Tensor:
         self.record = record
         self.name: str | None = None
         self.origin = origin   # leaf | input | constant | result | detached
+        # Autograd state most tensors never need (engine/inplace.py `Meta`): version counter,
+        # storage shared with .data/.detach() aliases, hooks, retain_grad. None until needed.
+        self.meta: Any = None
         tape = current_tape()
         self.span: Span | None = tape.span
         self.scope = tape.scope
+        # PyTorch's dtype where it differs from what the data says (float data is float32
+        # unless made float64: engine/printing.py dtype_of); None: read it off the data.
+        self.dtype_name: str | None = None
         self.id = tape.register(self)
 
     # -- what PyTorch exposes
@@ -247,6 +269,12 @@ class Tensor:
     @property
     def grad_fn(self) -> str | None:
         return self.record.grad_fn if self.record is not None and self.requires_grad else None
+
+    @property
+    def version(self) -> int:
+        """PyTorch's `x._version`, as this tensor object holds it: bumped by every in-place op.
+        A snapshot of an earlier state (engine/inplace.py) keeps the version it had."""
+        return 0 if self.meta is None else self.meta.version
 
     @property
     def is_float(self) -> bool:
@@ -345,10 +373,20 @@ def apply(op: Op, inputs: tuple[Tensor, ...], **attrs: Any) -> Tensor:
         result = object.__new__(Tensor)
         result.data, result.requires_grad, result.grad, result.record = out, requires, None, None
         result.name, result.origin, result.span = None, "result", tape.span
-        result.scope = tape.scope
+        result.scope, result.meta = tape.scope, None
+        result.dtype_name = None
         result.id = tape.register(result)
     else:
         result = Tensor(out, requires_grad=requires and out.dtype.kind == "f", origin="result")
+    if out.dtype is _F64:   # float64 if asked for, or if a float64 tensor took part
+        wanted = attrs.get("dtype_name")
+        if wanted is not None:
+            result.dtype_name = wanted
+        else:
+            for t in inputs:
+                if t.dtype_name == "float64":
+                    result.dtype_name = "float64"
+                    break
     rec = Record(next(_record_counter), op, inputs, result, attrs, tape.span, scope=tape.scope)
     result.record = rec
     tape.add_record(rec)

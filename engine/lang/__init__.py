@@ -13,10 +13,14 @@ Runtime errors stop the program; the result keeps everything recorded up to them
 (a Python exception that is not a ChainruleError) is returned as an `InternalProblem` (kind
 "internal") and logged on the "chainrule.lang" logger: tests treat that kind as a failure.
 
-Implicit backward (design.md): when the program ends without error and never called
-`backward()`, the last assignment whose value was a tensor that requires grad is treated as if
-followed by `out.backward()`, inside that assignment's span. `backward_calls` counts the
-program's own `backward()` calls (attempted, including ones that failed), not the implicit one.
+Two kinds of program (design.md). A typed expression (no framework used, e.g.
+`x**2 + sin(x*y)`): names never assigned are free variables, and when the program ends without
+error and never called `backward()`, the last assignment whose value was a tensor that requires
+grad is treated as if followed by `out.backward()`, inside that assignment's span. A framework
+program (uses torch, nn, F, np…): Python's rules, nothing added — its backward is only offered
+(`offer_backward`: the name of its last scalar tensor that requires grad), and the usual imports
+it leaves out are assumed, with a note. `backward_calls` counts the program's own `backward()`
+and `torch.autograd.grad` calls (attempted, including ones that failed), not the implicit one.
 """
 
 from __future__ import annotations
@@ -47,6 +51,9 @@ class ProgramResult:
     free_variables: dict[str, float] = field(default_factory=dict)
     implicit_backward: bool = False
     backward_calls: int = 0
+    framework: bool = False
+    offer_backward: str | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 def check_program(source: str, limits: Limits) -> ast.Module:
@@ -68,13 +75,18 @@ def run_program(source: str, inputs: dict[str, float] | None = None, seed: int =
     try:
         tape.rng = np.random.default_rng(_seed(seed))
         interp = Interpreter(checked, tape, dict(inputs or {}))
+        result.framework = checked.info.framework
         with recording(tape):
             error = interp.run()
             if error is None and interp.backward_calls == 0:
-                root = interp.implicit_root()
-                if root is not None:
-                    result.implicit_backward = True
-                    error = _implicit_backward(*root)
+                if checked.info.framework:
+                    result.offer_backward = interp.offered_backward()
+                else:
+                    root = interp.implicit_root()
+                    if root is not None:
+                        result.implicit_backward = True
+                        error = _implicit_backward(*root)
+        result.notes = list(interp.notes)
         result.variables = interp.variables()
         result.stdout = "".join(interp.stdout)
         result.free_variables = dict(interp.free_values)

@@ -5,6 +5,12 @@ Every refusal is a `RefusedError` (or `SyntaxProblem`) carrying a 1-based line a
 The size checks run before any recursive walk: `ast.parse` itself is guarded (deep nesting makes
 it raise RecursionError/MemoryError), then one iterative pass counts nodes and depth; only after
 the depth is known to be small does the recursive whitelist walk run.
+
+What is refused here is refused for every program: names and attributes starting with two
+underscores (the road to Python's internals, `__class__`; other names resolve only through the
+program's own scopes and attributes only through the language's tables), classes,
+generators, async code, `match`, star-imports and imports outside the tables. Everything else
+in the language (docs/language.md) is decided when it runs, with Python's and PyTorch's errors.
 """
 
 from __future__ import annotations
@@ -16,44 +22,35 @@ from dataclasses import dataclass, field
 
 from engine import namespace as ns
 from engine.errors import RefusedError, SyntaxProblem
+from engine.lang.modules import IMPORTABLE, MODULE_NAMES, import_target
 from engine.limits import Limits
 from engine.tensor import Span
 
-MODULE_NAMES = {"torch": "import torch", "nn": "import torch.nn as nn",
-                "F": "import torch.nn.functional as F", "np": "import numpy as np"}
-IMPORTABLE = ("torch", "torch.nn", "torch.nn.functional", "numpy")
-PYTHON_BUILTINS = frozenset(dir(builtins))
-ASSIGNABLE_ATTRIBUTES = ("requires_grad", "grad")
+# Names whose use makes a program a framework program (design.md, "Two kinds of program").
+FRAMEWORK_NAMES = frozenset({"torch", "nn", "F", "np", "numpy", "Variable", "autograd"})
 
-_BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**",
-           ast.MatMult: "@"}
-_REFUSED_BINOPS = {ast.FloorDiv: "floor division (//)", ast.Mod: "the % operator",
-                   ast.LShift: "bit shifts (<<)", ast.RShift: "bit shifts (>>)",
-                   ast.BitOr: "the | operator", ast.BitAnd: "the & operator",
-                   ast.BitXor: "the ^ operator (for powers write **)"}
 _REFUSED_STATEMENTS = {
-    ast.For: "for loops", ast.AsyncFor: "for loops", ast.While: "while loops",
-    ast.If: "if statements", ast.FunctionDef: "function definitions (def)",
-    ast.AsyncFunctionDef: "function definitions (def)", ast.ClassDef: "classes",
-    ast.Return: "return statements", ast.Delete: "del statements",
-    ast.AnnAssign: "annotated assignments (x: int = ...)",
-    ast.With: "with blocks (such as torch.no_grad())", ast.AsyncWith: "with blocks",
-    ast.Raise: "raise statements", ast.Try: "try blocks", ast.Assert: "assert statements",
-    ast.Global: "global statements", ast.Nonlocal: "nonlocal statements",
-    ast.Break: "break", ast.Continue: "continue", ast.Match: "match statements",
+    ast.AsyncFor: "async for loops", ast.AsyncWith: "async with blocks",
+    ast.AsyncFunctionDef: "async functions", ast.Match: "match statements",
 }
 if hasattr(ast, "TryStar"):
-    _REFUSED_STATEMENTS[ast.TryStar] = "try blocks"
+    _REFUSED_STATEMENTS[ast.TryStar] = "except* blocks"
 _REFUSED_EXPRESSIONS = {
-    ast.Lambda: "lambda functions", ast.IfExp: "conditional expressions (a if c else b)",
-    ast.Dict: "dictionaries", ast.Set: "sets", ast.ListComp: "comprehensions",
-    ast.SetComp: "comprehensions", ast.DictComp: "comprehensions",
-    ast.GeneratorExp: "generator expressions", ast.Await: "await", ast.Yield: "yield",
-    ast.YieldFrom: "yield", ast.Compare: "comparisons (==, <, > ...)",
-    ast.BoolOp: "and / or", ast.JoinedStr: "f-strings", ast.FormattedValue: "f-strings",
-    ast.NamedExpr: "the walrus operator (:=)", ast.Starred: "starred expressions (*args)",
-    ast.Slice: "slices outside [ ]",
+    ast.Await: "await", ast.Yield: "generators (yield)", ast.YieldFrom: "generators (yield)",
 }
+_REFUSED_BINOPS = {ast.LShift: "bit shifts (<<)", ast.RShift: "bit shifts (>>)",
+                   ast.BitXor: "the ^ operator (for powers write **)"}
+_ALLOWED_STATEMENTS = (
+    ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Import, ast.ImportFrom, ast.Pass,
+    ast.If, ast.For, ast.While, ast.Break, ast.Continue, ast.FunctionDef, ast.Return,
+    ast.Delete, ast.Assert, ast.Raise, ast.Try, ast.With, ast.Global, ast.Nonlocal,
+)
+_ALLOWED_EXPRESSIONS = (
+    ast.Constant, ast.Name, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.Call,
+    ast.Attribute, ast.Subscript, ast.List, ast.Tuple, ast.Dict, ast.Set, ast.ListComp,
+    ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.IfExp, ast.Lambda, ast.JoinedStr,
+    ast.FormattedValue, ast.Starred, ast.NamedExpr, ast.Slice,
+)
 
 
 class RefusedLimit(RefusedError):
@@ -85,6 +82,22 @@ class Positions:
         return (line, start, end_line, self.col(end_line, end_col) if end_col is not None
                 else start)
 
+    def text(self, node: ast.AST) -> str:
+        """The source of `node` on one line (whitespace folded); ast.unparse if unknown."""
+        span = self.span(node)
+        if span is not None:
+            line, col, end_line, end_col = span
+            if 1 <= line <= end_line <= len(self.lines):
+                if line == end_line:
+                    text = self.lines[line - 1][col - 1:end_col - 1]
+                else:
+                    text = " ".join([self.lines[line - 1][col - 1:], *self.lines[line:end_line - 1],
+                                     self.lines[end_line - 1][:end_col - 1]])
+                text = " ".join(text.split())
+                if text:
+                    return text
+        return ast.unparse(node)
+
     def at_offset(self, source: str, index: int) -> tuple[int, int]:
         """Line and column of character `index` of `source`."""
         before = source[:index]
@@ -99,6 +112,8 @@ class StaticInfo:
     bindings: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # line, how
     import_targets: dict[str, set[str]] = field(default_factory=dict)   # name -> dotted paths
     free: list[str] = field(default_factory=list)    # free variables, first appearance order
+    framework: bool = False                          # uses torch & co (not a typed expression)
+    assumed: list[str] = field(default_factory=list)   # module names used but never imported
 
     def first_binding(self, name: str) -> tuple[int, str] | None:
         found = self.bindings.get(name)
@@ -131,7 +146,7 @@ def check_source(source: str, limits: Limits) -> Checked:
     tree = _parse(source)
     _check_size(tree, positions, limits)
     walker = _Walker(positions)
-    walker.module(tree)
+    walker.block(tree.body)
     walker.resolve()
     return Checked(tree, walker.info, positions)
 
@@ -188,84 +203,154 @@ class _Walker:
         self.loads: list[ast.Name] = []
         self.calls: list[ast.Name] = []
         self.chains: list[ast.Attribute] = []
-        self.assigned_eq: set[str] = set()
+        self.stored: set[str] = set()     # every name bound anywhere (any scope)
+        self.assigned: set[str] = set()   # ... by anything but an import
+        self.module_level_stored: set[str] = set()
+        self.loops = 0          # enclosing loops in the current function (or top level)
+        self.functions = 0      # enclosing function definitions
 
     def refuse(self, node: ast.AST, message: str) -> RefusedError:
         span = self.positions.span(node) or (1, 1, 1, 1)
         return RefusedError(message, *span)
 
     # -- statements
-    def module(self, tree: ast.Module) -> None:
-        for stmt in tree.body:
-            self.statement(stmt)
+    def block(self, body: list[ast.stmt], top: bool = True) -> None:
+        for stmt in body:
+            self.statement(stmt, top)
 
-    def statement(self, node: ast.stmt) -> None:
+    def statement(self, node: ast.stmt, top: bool) -> None:
         kind = type(node)
-        if kind is ast.Expr:
-            if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
-                return   # a bare string: a docstring or comment, nothing runs
-            self.expr(node.value)
-        elif kind is ast.Assign:
-            self.expr(node.value)
-            for target in node.targets:
-                self.target(target, node)
+        if kind is ast.ClassDef:
+            raise self.refuse(node, "classes are not supported yet (nn.Module and "
+                              "torch.autograd.Function classes are coming); write functions")
+        if kind in _REFUSED_STATEMENTS:
+            raise self.refuse(node, _not_part(_REFUSED_STATEMENTS[kind]))
+        if kind not in _ALLOWED_STATEMENTS:
+            raise self.refuse(node, _not_part(f"this kind of statement ({kind.__name__})", False))
+        if kind in (ast.Break, ast.Continue) and not self.loops:
+            raise self.refuse(node, f"syntax error: '{kind.__name__.lower()}' "
+                              + ("outside loop" if kind is ast.Break else
+                                 "not properly in loop"))
+        if kind is ast.Return and not self.functions:
+            raise self.refuse(node, "syntax error: 'return' outside function")
+        if kind is ast.Nonlocal and not self.functions:
+            raise self.refuse(node, "syntax error: nonlocal declaration not allowed at module "
+                              "level")
+        if kind in (ast.For, ast.While):
+            self.loop(node, top)
         elif kind is ast.Import:
             self.import_(node)
         elif kind is ast.ImportFrom:
             self.import_from(node)
-        elif kind is ast.Pass:
-            return
-        elif kind is ast.AugAssign:
-            sym = _BINOPS.get(type(node.op), "op")
-            raise self.refuse(node, f"{_not_part(f'augmented assignment (x {sym}= ...)', False)}:"
-                              f" write x = x {sym} ... instead (PyTorch refuses in-place updates "
-                              "of tensors that require grad)")
-        elif kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef) and \
-                node.decorator_list:
-            raise self.refuse(node.decorator_list[0], _not_part("decorators and "
-                                                                + _REFUSED_STATEMENTS[kind]))
-        elif kind in _REFUSED_STATEMENTS:
-            raise self.refuse(node, _not_part(_REFUSED_STATEMENTS[kind]))
+        elif kind is ast.FunctionDef:
+            self.function(node)
+        elif kind in (ast.Global, ast.Nonlocal):
+            for name in node.names:
+                self.name_ok(node, name)
         else:
-            raise self.refuse(node, _not_part(f"this kind of statement ({kind.__name__})", False))
+            if kind is ast.AugAssign and type(node.op) in _REFUSED_BINOPS:
+                raise self.refuse(node, _not_part(_REFUSED_BINOPS[type(node.op)], False))
+            for target in _targets(node):
+                self.target(target, node, top)
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.stmt):
+                    self.statement(child, top)
+                elif isinstance(child, ast.expr) and child not in _targets(node):
+                    self.expr(child)
+                elif isinstance(child, ast.excepthandler):
+                    if child.name is not None:
+                        self.name_ok(child, child.name)
+                        self.bound(child.name, child.lineno, "assigned", top)
+                    if child.type is not None:
+                        self.expr(child.type)
+                    self.block(child.body, top)
+                elif isinstance(child, ast.withitem):
+                    self.expr(child.context_expr)
+                    if child.optional_vars is not None:
+                        self.target(child.optional_vars, node, top)
 
-    def target(self, target: ast.expr, stmt: ast.Assign) -> None:
+    def loop(self, node: ast.For | ast.While, top: bool) -> None:
+        if isinstance(node, ast.For):
+            self.target(node.target, node, top)
+            self.expr(node.iter)
+        else:
+            self.expr(node.test)
+        self.loops += 1
+        self.block(node.body, top)
+        self.loops -= 1
+        self.block(node.orelse, top)
+
+    def function(self, node: ast.FunctionDef) -> None:
+        self.name_ok(node, node.name)
+        self.bound(node.name, node.lineno, "defined", top=True)
+        for deco in node.decorator_list:
+            self.expr(deco)
+        self.arguments(node.args)
+        if node.returns is not None:
+            self.expr(node.returns)
+        saved, self.loops = self.loops, 0
+        self.functions += 1
+        self.block(node.body, top=False)
+        self.functions -= 1
+        self.loops = saved
+
+    def arguments(self, args: ast.arguments) -> None:
+        for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs,
+                    *([args.vararg] if args.vararg else []),
+                    *([args.kwarg] if args.kwarg else [])]:
+            self.name_ok(arg, arg.arg)
+            self.bound(arg.arg, arg.lineno, "a parameter", top=False)
+        for default in [*args.defaults, *[d for d in args.kw_defaults if d is not None]]:
+            self.expr(default)
+
+    def bound(self, name: str, line: int, how: str, top: bool) -> None:
+        self.stored.add(name)
+        if how != "imported":
+            self.assigned.add(name)
+        if top:
+            self.module_level_stored.add(name)
+        self.info.bind(name, line, how)
+
+    def target(self, target: ast.expr, stmt: ast.stmt, top: bool) -> None:
         if isinstance(target, ast.Name):
             self.name_ok(target)
-            self.info.bind(target.id, stmt.lineno, "assigned")
-            self.assigned_eq.add(target.id)
+            self.bound(target.id, stmt.lineno, "assigned", top)
         elif isinstance(target, ast.Attribute):
-            if target.attr not in ASSIGNABLE_ATTRIBUTES:
-                raise self.refuse(target, f"{_not_part(f'assigning to .{target.attr}', False)}: "
-                                  "only x.requires_grad = ... and x.grad = ... can be set")
+            if target.attr.startswith("__"):
+                raise self.refuse(target, _not_part(f"attributes starting with two underscores "
+                                                    f"(.{target.attr})"))
             self.expr(target.value)
         elif isinstance(target, ast.Subscript):
-            raise self.refuse(target, _not_part("assigning into a tensor (x[i] = ...)", False)
-                              + ": build a new tensor instead")
+            self.expr(target.value)
+            self.expr(target.slice)
         elif isinstance(target, ast.Tuple | ast.List):
-            raise self.refuse(target, _not_part("unpacking into several names (a, b = ...)",
-                                                False) + ": assign one name per line")
+            for elt in target.elts:
+                self.target(elt, stmt, top)
+        elif isinstance(target, ast.Starred):
+            self.target(target.value, stmt, top)
         else:
             raise self.refuse(target, _not_part("this kind of assignment", False))
 
     def import_(self, node: ast.Import) -> None:
         for alias in node.names:
             if alias.name not in IMPORTABLE:
-                raise self.refuse(node, f"{_not_part(f'import {alias.name}', False)}: only torch, "
-                                  "torch.nn, torch.nn.functional and numpy can be imported")
+                raise self.refuse(node, _not_importable(alias.name))
             name = alias.asname or alias.name.split(".")[0]
             path = alias.name if alias.asname else name
             self.name_ok(alias, name)
-            self.info.bind(name, node.lineno, "imported")
+            self.bound(name, node.lineno, "imported", top=True)
             self.info.import_targets.setdefault(name, set()).add(path)
+            if name in FRAMEWORK_NAMES or path.split(".")[0] in ("torch", "numpy"):
+                self.info.framework = True
 
     def import_from(self, node: ast.ImportFrom) -> None:
         module = node.module or ""
         if node.level or module not in IMPORTABLE:
             shown = "." * node.level + module
-            raise self.refuse(node, _not_part(f"from {shown} import ...", False) + ": only "
-                              "torch, torch.nn, torch.nn.functional and numpy can be imported")
-        members = ns.MODULES[module].members
+            raise self.refuse(node, _not_importable(shown, f"from {shown} import ..."))
+        members = import_target(module).members
+        if module.split(".")[0] in ("torch", "numpy"):
+            self.info.framework = True
         for alias in node.names:
             if alias.name == "*":
                 raise self.refuse(node, _not_part(f"from {module} import *", False)
@@ -275,131 +360,123 @@ class _Walker:
                                   + ns.suggest(alias.name, members))
             name = alias.asname or alias.name
             self.name_ok(alias, name)
-            self.info.bind(name, node.lineno, "imported")
+            self.bound(name, node.lineno, "imported", top=True)
             self.info.import_targets.setdefault(name, set()).add(f"{module}.{alias.name}")
 
     def name_ok(self, node: ast.AST, name: str | None = None) -> None:
         name = name if name is not None else node.id
-        if name.startswith("_"):
-            raise self.refuse(node, _not_part(f"names starting with an underscore ({name})"))
+        if name.startswith("__"):
+            raise self.refuse(node, _not_part(f"names starting with two underscores ({name})"))
 
     # -- expressions
-    def expr(self, node: ast.expr, string_ok: bool = False) -> None:
+    def expr(self, node: ast.expr) -> None:
         kind = type(node)
+        if kind in _REFUSED_EXPRESSIONS:
+            raise self.refuse(node, _not_part(_REFUSED_EXPRESSIONS[kind]))
+        if kind not in _ALLOWED_EXPRESSIONS:
+            raise self.refuse(node, _not_part(f"this kind of expression ({kind.__name__})",
+                                              False))
         if kind is ast.Constant:
-            self.constant(node, string_ok)
+            self.constant(node)
         elif kind is ast.Name:
             self.name_ok(node)
-            self.loads.append(node)
-        elif kind is ast.BinOp:
-            if type(node.op) not in _BINOPS:
-                raise self.refuse(node, _not_part(_REFUSED_BINOPS.get(type(node.op), "this "
-                                                                      "operator"), False))
-            self.expr(node.left)
-            self.expr(node.right)
-        elif kind is ast.UnaryOp:
-            if not isinstance(node.op, ast.USub | ast.UAdd):
-                what = "not" if isinstance(node.op, ast.Not) else "the ~ operator"
-                raise self.refuse(node, _not_part(what, False))
-            self.expr(node.operand)
-        elif kind is ast.Call:
-            self.call(node)
+            if isinstance(node.ctx, ast.Store):   # a walrus or a comprehension target
+                self.bound(node.id, node.lineno, "assigned", top=False)
+            else:
+                self.loads.append(node)
+        elif kind is ast.BinOp and type(node.op) in _REFUSED_BINOPS:
+            raise self.refuse(node, _not_part(_REFUSED_BINOPS[type(node.op)], False))
         elif kind is ast.Attribute:
-            if node.attr.startswith("_"):
-                raise self.refuse(node, _not_part(f"attributes starting with an underscore "
-                                                  f"(.{node.attr})"))
+            if node.attr.startswith("__"):   # Python's internals (`__class__`) start so;
+                raise self.refuse(node, _not_part(f"attributes starting with two underscores "
+                                                  f"(.{node.attr})"))   # others: the tables
             if _dotted(node) is not None:
                 self.chains.append(node)
             self.expr(node.value)
-        elif kind is ast.Subscript:
+            return
+        elif kind is ast.Call:
+            if isinstance(node.func, ast.Name):
+                self.name_ok(node.func)
+                self.calls.append(node.func)
+        elif kind is ast.Lambda:
+            self.arguments(node.args)
+            self.expr(node.body)
+            return
+        elif kind in (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp):
+            for gen in node.generators:
+                if gen.is_async:
+                    raise self.refuse(node, _not_part("async comprehensions"))
+                self.target(gen.target, node, top=False)
+        elif kind is ast.NamedExpr:
+            self.name_ok(node.target)
+            self.bound(node.target.id, node.lineno, "assigned", top=False)
             self.expr(node.value)
-            self.index(node.slice)
-        elif kind in (ast.List, ast.Tuple):
-            for elt in node.elts:
-                self.expr(elt)
-        elif kind in _REFUSED_EXPRESSIONS:
-            plural = kind not in (ast.IfExp, ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom,
-                                  ast.BoolOp)
-            raise self.refuse(node, _not_part(_REFUSED_EXPRESSIONS[kind], plural))
-        else:
-            raise self.refuse(node, _not_part(f"this kind of expression ({kind.__name__})",
-                                              False))
+            return
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr):
+                if kind is ast.Call and child is node.func and isinstance(child, ast.Name):
+                    self.loads.append(child)
+                    continue
+                if kind in (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp) and \
+                        any(child is g.target for g in node.generators):
+                    continue
+                self.expr(child)
+            elif isinstance(child, ast.keyword):
+                self.expr(child.value)
+            elif isinstance(child, ast.comprehension):
+                self.expr(child.iter)
+                for cond in child.ifs:
+                    self.expr(cond)
 
-    def constant(self, node: ast.Constant, string_ok: bool) -> None:
+    def constant(self, node: ast.Constant) -> None:
         value = node.value
-        if isinstance(value, str):
-            if not string_ok:
-                raise self.refuse(node, "strings are only part of chainrule's language as "
-                                  "keyword values (reduction='sum') and inside print(...)")
-        elif isinstance(value, bytes):
+        if isinstance(value, bytes):
             raise self.refuse(node, _not_part("bytes literals"))
-        elif isinstance(value, complex):
+        if isinstance(value, complex):
             raise self.refuse(node, _not_part("complex numbers"))
-        elif value is Ellipsis:
-            raise self.refuse(node, _not_part("... (Ellipsis)", False))
-
-    def call(self, node: ast.Call) -> None:
-        func = node.func
-        is_print = isinstance(func, ast.Name) and func.id == "print"
-        if isinstance(func, ast.Name):
-            self.name_ok(func)
-            self.calls.append(func)
-        elif isinstance(func, ast.Attribute | ast.Call):
-            self.expr(func)
-        else:
-            raise self.refuse(func, _not_part("calling this kind of expression", False))
-        for arg in node.args:
-            if isinstance(arg, ast.Starred):
-                raise self.refuse(arg, _not_part("starred arguments (*args)"))
-            self.expr(arg, string_ok=is_print)
-        for kw in node.keywords:
-            if kw.arg is None:
-                raise self.refuse(kw, _not_part("keyword unpacking (**kwargs)", False))
-            self.expr(kw.value, string_ok=True)
-
-    def index(self, node: ast.expr) -> None:
-        parts = node.elts if isinstance(node, ast.Tuple) else [node]
-        for part in parts:
-            if isinstance(part, ast.Slice):
-                for bound in (part.lower, part.upper, part.step):
-                    if bound is not None:
-                        self.expr(bound)
-            else:
-                self.expr(part)
 
     # -- names, once the whole program is seen
     def resolve(self) -> None:
-        bound = self.info.bindings
-        for node in self.calls:
-            name = node.id
-            if name in bound or name in ns.BUILTINS or name == "print":
-                continue
-            if name in PYTHON_BUILTINS:
-                raise self.refuse(node, _not_part(f"{name}()", False)
-                                  + " (Python's built-in functions are not available)")
-            options = [*ns.BUILTINS, "print", *bound]
-            raise self.refuse(node, _not_part(f"{name}()", False) + ns.suggest(name, options))
+        info = self.info
+        used = {n.id for n in self.loads} | self.stored
+        if used & FRAMEWORK_NAMES:
+            info.framework = True
+        bound = self.stored
         seen: set[str] = set()
         for node in self.loads:
             name = node.id
-            if name in bound or name in MODULE_NAMES or name in seen:
+            if name in bound or name in seen:
                 continue
-            if name in PYTHON_BUILTINS:
-                raise self.refuse(node, f"{name} is a Python built-in, which is not part of "
-                                  "chainrule's language")
             seen.add(name)
-            self.info.free.append(name)
+            if name in _PYTHON_ONLY:
+                raise self.refuse(node, f"{name} is a Python built-in that is not part of "
+                                  "chainrule's language")
+            if name in MODULE_NAMES:
+                info.assumed.append(name)
+                info.framework = info.framework or name != "math"
+            elif not info.framework and name not in _KNOWN_GLOBALS:
+                info.free.append(name)
+        if not info.framework:   # a typed expression: its calls must be to known functions
+            for node in self.calls:
+                name = node.id
+                if name in bound or name in _KNOWN_GLOBALS or name in MODULE_NAMES:
+                    continue
+                options = [*ns.BUILTINS, *_KNOWN_GLOBALS, *bound]
+                raise self.refuse(node, _not_part(f"{node.id}()", False)
+                                  + ns.suggest(name, options))
+            info.free = [n for n in info.free if n not in {c.id for c in self.calls}]
         for node in self.chains:
             self.resolve_chain(node)
 
     def resolve_chain(self, node: ast.Attribute) -> None:
         """`torch.foo`, `F.relux`: module members are known before running, so refuse typos."""
-        dotted = _dotted(node)
-        root, *attrs = dotted
+        root, *attrs = _dotted(node)
         targets = self.info.import_targets.get(root)
-        if not targets or len(targets) != 1 or root in self.assigned_eq:
+        if targets is None and root in MODULE_NAMES and root not in self.stored:
+            targets = {MODULE_NAMES[root][1]}   # an assumed import
+        if not targets or len(targets) != 1 or root in self.assigned:
             return
-        obj = resolve_path(next(iter(targets)))
+        obj = import_target(next(iter(targets)))
         for i, attr in enumerate(attrs):
             if not isinstance(obj, ns.Module):
                 return
@@ -409,6 +486,39 @@ class _Walker:
                 hint = f"; did you mean {shown}.{close}" if close else ""
                 raise self.refuse(node, _not_part(f"{shown}.{attr}", False) + hint)
             obj = obj.members[attr]
+
+
+def _known_globals() -> frozenset[str]:
+    from engine.lang.builtins import PYTHON_BUILTINS
+    from engine.lang.exceptions import EXCEPTION_CLASSES
+    return frozenset({*PYTHON_BUILTINS, *ns.BUILTINS, *EXCEPTION_CLASSES, "print", "None",
+                      "True", "False"})
+
+
+_KNOWN_GLOBALS = _known_globals()
+# Python's builtins outside the language (open, eval, getattr, globals...): refused by name.
+_PYTHON_ONLY = frozenset(dir(builtins)) - _KNOWN_GLOBALS
+
+
+def _not_importable(name: str, shown: str | None = None) -> str:
+    root = name.split(".")[0]
+    what = shown or f"import {name}"
+    if root == "torch":
+        return (_not_part(what, False) + ": chainrule runs torch, torch.nn, torch.nn.functional,"
+                " torch.autograd and torch.autograd.functional (optimizers and the rest are not "
+                "supported yet)")
+    return _not_part(what, False) + ": only torch (and its nn, nn.functional, autograd), " \
+        "numpy and math can be imported"
+
+
+def _targets(node: ast.stmt) -> list[ast.expr]:
+    if isinstance(node, ast.Assign):
+        return list(node.targets)
+    if isinstance(node, ast.AugAssign | ast.AnnAssign | ast.For):
+        return [node.target]
+    if isinstance(node, ast.Delete):
+        return list(node.targets)
+    return []
 
 
 def _dotted(node: ast.expr) -> list[str] | None:
@@ -421,11 +531,3 @@ def _dotted(node: ast.expr) -> list[str] | None:
         return None
     parts.append(node.id)
     return parts[::-1]
-
-
-def resolve_path(path: str) -> object:
-    """The value an import binds: a module table or one of its members."""
-    if path in ns.MODULES:
-        return ns.MODULES[path]
-    module, _, member = path.rpartition(".")
-    return ns.MODULES[module].members[member]

@@ -1,43 +1,53 @@
-"""The running half: evaluate the checked tree statement by statement, on the active tape.
+"""The running half: execute the checked tree statement by statement, on the active tape.
 
-Every expression is evaluated inside `at_span(span of that node)`, so each op recorded and each
-tensor created carries the innermost expression's source span, and an error raised anywhere
-below gets that span too. Python exceptions that are not ChainruleErrors are engine bugs: they
-become an `InternalProblem` (kind "internal") at the innermost span and are logged.
+Statements live here (assignment in all its forms, `if`/`for`/`while`, `def`, `try`, `with`,
+`raise`, `assert`, imports); expressions in expressions.py. Control flow is shown to the
+display through the tape's scope stack: each call of a user function runs inside a `call`
+scope, each loop iteration inside a `loop` scope (engine/tensor.py, Scope).
 
-Python numbers: `number ⊕ number` follows Python (ints stay ints while they fit in 64 bits,
-division by zero raises "division by zero"), computed so that it can never hang or overflow:
-`10 ** 10 ** 10` is the float `inf`, and a negative base to a fractional power is `nan` (as a
-tensor would give) rather than Python's complex number.
+Limits: the time limit is checked at every statement and every loop iteration; calls of user
+functions nest at most MAX_CALL_DEPTH deep (Python's RecursionError, catchable as in Python);
+strings and containers are capped by engine/lang/builtins.py. Limit errors, refusals and engine
+bugs are never caught by a program's `try`.
 """
 
 from __future__ import annotations
 
 import ast
+import itertools
 import logging
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from engine import autograd_api
 from engine import functional as fn
 from engine import namespace as ns
-from engine.errors import ArgumentError, ChainruleError, LimitError, NameProblem, RuntimeProblem
-from engine.lang.check import MODULE_NAMES, Checked, resolve_path
-from engine.printing import value_text
-from engine.tensor import Span, Tape, Tensor, at_span
+from engine.errors import ArgumentError, ChainruleError, LimitError, RuntimeProblem
+from engine.grad_mode import GradMode
+from engine.lang import builtins as pb
+from engine.lang.check import Checked
+from engine.lang.exceptions import Break, Continue, Return, as_raised, catches
+from engine.lang.expressions import Expressions
+from engine.lang.functions import Frame, UserFunction, bind_arguments, function_scope
+from engine.lang.modules import MODULE_NAMES, import_target
+from engine.lang.operators import SYMBOLS, binary
+from engine.printing import short_text, type_name, value_text
+from engine.tensor import Scope, Span, Tape, Tensor, at_span, in_scope
 
 log = logging.getLogger("chainrule.lang")
 
-INT_LIMIT = 2 ** 63
 MAX_STDOUT_CHARS = 100_000
+MAX_CALL_DEPTH = 60
+_GRAD_MODE_FUNCTIONS = ("no_grad", "enable_grad", "inference_mode")
 
 
 class InternalProblem(RuntimeProblem):
     """An unexpected Python exception inside the engine: a bug. `original` is the exception."""
 
     kind = "internal"
+    catchable = False
 
     def __init__(self, original: BaseException) -> None:
         super().__init__(f"internal error in chainrule ({type(original).__name__}: {original})")
@@ -51,77 +61,7 @@ def internal(e: BaseException) -> ChainruleError:
     return InternalProblem(e)
 
 
-# ---------------------------------------------------------------- Python numbers
-
-
-def _plain(x: Any) -> int | float:
-    if isinstance(x, bool | np.bool_):
-        return int(x)
-    if isinstance(x, np.integer):
-        return int(x)
-    if isinstance(x, np.floating):
-        return float(x)
-    return x
-
-
-def _to_float(x: int | float) -> float:
-    try:
-        return float(x)
-    except OverflowError:
-        return math.inf if x > 0 else -math.inf
-
-
-def _fit(x: int | float) -> int | float:
-    """Keep ints within 64 bits: larger ones become floats (as they would in a tensor)."""
-    if isinstance(x, int) and not -INT_LIMIT <= x < INT_LIMIT:
-        return _to_float(x)
-    return x
-
-
-def number_op(sym: str, a: Any, b: Any) -> int | float:
-    a, b = _plain(a), _plain(b)
-    both_int = isinstance(a, int) and isinstance(b, int)
-    if sym == "/" and b == 0:
-        raise RuntimeProblem("division by zero")
-    if sym == "**" and a == 0 and b < 0:
-        raise RuntimeProblem("0.0 cannot be raised to a negative power")
-    fa, fb = np.float64(_to_float(a)), np.float64(_to_float(b))
-    with np.errstate(all="ignore"):
-        if sym == "/":
-            return float(fa / fb)
-        if sym == "**":
-            estimate = float(np.power(fa, fb))
-            if both_int and b >= 0 and math.isfinite(estimate) and abs(estimate) < INT_LIMIT:
-                return a ** b   # small result, so this is quick
-            return estimate
-        if both_int:
-            return _fit({"+": a + b, "-": a - b, "*": a * b}[sym])
-        return float({"+": fa + fb, "-": fa - fb, "*": fa * fb}[sym])
-
-
-_TENSOR_OPS: dict[str, Callable[[Any, Any], Tensor]] = {
-    "+": fn.add, "-": fn.sub, "*": fn.mul, "/": fn.div_operator, "**": fn.pow, "@": fn.matmul}
-_SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**",
-            ast.MatMult: "@"}
-
-
-def binary(sym: str, a: Any, b: Any) -> Any:
-    if isinstance(a, Tensor) or isinstance(b, Tensor):
-        for x in (a, b):
-            if not isinstance(x, Tensor) and not fn.is_number(x):
-                raise ArgumentError(f"cannot apply {sym} to {ns.describe(a)} and "
-                                    f"{ns.describe(b)}")
-        ns.check_result(f"this {sym}", a, b, matmul=sym == "@")
-        return _TENSOR_OPS[sym](a, b)
-    if fn.is_number(a) and fn.is_number(b) and sym != "@":
-        return number_op(sym, a, b)
-    raise ArgumentError(f"cannot apply {sym} to {ns.describe(a)} and {ns.describe(b)}")
-
-
-# ---------------------------------------------------------------- the interpreter
-
-
-class Interpreter:
+class Interpreter(Expressions):
     def __init__(self, checked: Checked, tape: Tape, inputs: dict[str, Any]) -> None:
         self.tree = checked.tree
         self.info = checked.info
@@ -130,20 +70,34 @@ class Interpreter:
         self.inputs = inputs
         self.env: dict[str, Any] = {}
         self.how: dict[str, str] = {}            # name -> "assigned" | "imported" | "input"
+        self.frame: Frame | None = None          # None: the program's top level
         self.free_values: dict[str, float] = {}
         self.stdout: list[str] = []
         self.stdout_chars = 0
         self.backward_calls = 0
+        self.depth = 0
+        self.handling: list[ChainruleError] = []
+        self.notes: list[str] = []
         self.assigned_tensors: list[tuple[Tensor, Span | None]] = []
         self._free = set(self.info.free)
-        self._dispatch: dict[type, Callable[[Any], Any]] = {
-            ast.Name: self.name, ast.BinOp: self.binop, ast.UnaryOp: self.unaryop,
-            ast.Call: self.call, ast.Attribute: self.attribute, ast.Subscript: self.subscript,
-            ast.List: self.sequence, ast.Tuple: self.sequence, ast.Constant: self.constant,
-        }
+        self._scope_ids = itertools.count(1)
+        self._function_scopes: dict[int, Any] = {}
+        self._dispatch = self._make_dispatch()
+        self.print_function = ns.Function("print", self._print)
+        self.autograd_grad = autograd_api.AUTOGRAD.get("grad")
+        # Bare math functions of typed expressions (`sin(x)`), not of framework programs.
+        self.expression_functions = {} if self.info.framework else ns.BUILTINS
+        self._assume_imports()
 
     def span(self, node: ast.AST) -> Span | None:
         return self.positions.span(node)
+
+    def _assume_imports(self) -> None:
+        for name in self.info.assumed:
+            line, path = MODULE_NAMES[name]
+            self.bind(name, import_target(path), "imported")
+            self.notes.append(f"Assumed `{line}`: the program uses {name} without importing "
+                              "it.")
 
     # -- statements
     def run(self) -> ChainruleError | None:
@@ -155,7 +109,7 @@ class Interpreter:
                     self.tape.check_time()
                     try:
                         self.statement(stmt)
-                    except ChainruleError:
+                    except (ChainruleError, Break, Continue, Return):
                         raise
                     except Exception as e:
                         raise internal(e) from e
@@ -163,79 +117,421 @@ class Interpreter:
                 return e.at(span)
         return None
 
-    def statement(self, node: ast.stmt) -> None:
-        if isinstance(node, ast.Expr):
-            if not (isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)):
-                self.expr(node.value)
-        elif isinstance(node, ast.Assign):
-            value = self.expr(node.value)
-            for target in node.targets:
-                self.assign(target, value, node)
-        elif isinstance(node, ast.Import):
-            for alias in node.names:
-                name = alias.asname or alias.name.split(".")[0]
-                self.bind(name, resolve_path(alias.name if alias.asname else name), "imported")
-        elif isinstance(node, ast.ImportFrom):
-            for alias in node.names:
-                self.bind(alias.asname or alias.name,
-                          resolve_path(f"{node.module}.{alias.name}"), "imported")
+    def block(self, body: list[ast.stmt]) -> None:
+        tape = self.tape
+        for stmt in body:
+            tape.check_time()
+            with at_span(self.span(stmt)):
+                self.statement(stmt)
 
-    def assign(self, target: ast.expr, value: Any, stmt: ast.Assign) -> None:
+    def statement(self, node: ast.stmt) -> None:
+        handler = getattr(self, "s_" + type(node).__name__, None)
+        if handler is None:   # check.py refuses everything else before running
+            raise RuntimeProblem(f"{type(node).__name__} statements are not supported")
+        handler(node)
+
+    def s_Expr(self, node: ast.Expr) -> None:  # noqa: N802 - named after the ast class
+        if not (isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)):
+            self.expr(node.value)
+
+    def s_Pass(self, node: ast.Pass) -> None:  # noqa: N802
+        pass
+
+    def s_Assign(self, node: ast.Assign) -> None:  # noqa: N802
+        value = self.expr(node.value)
+        for target in node.targets:
+            self.assign_target(target, value)
+        if self.frame is None and isinstance(value, Tensor) and \
+                any(isinstance(t, ast.Name) for t in node.targets):
+            self.assigned_tensors.append((value, self.span(node)))
+
+    def s_AnnAssign(self, node: ast.AnnAssign) -> None:  # noqa: N802
+        if node.value is not None:
+            value = self.expr(node.value)
+            self.assign_target(node.target, value)
+            if self.frame is None and isinstance(value, Tensor):
+                self.assigned_tensors.append((value, self.span(node)))
+
+    def s_AugAssign(self, node: ast.AugAssign) -> None:  # noqa: N802
+        sym = SYMBOLS[type(node.op)]
+        target = node.target
         if isinstance(target, ast.Name):
-            if isinstance(value, Tensor):
-                if value.name is None:
-                    value.name = target.id
-                self.assigned_tensors.append((value, self.span(stmt)))
-            self.bind(target.id, value, "assigned")
-            return
-        obj = self.expr(target.value)   # x.requires_grad = ... / x.grad = ...
+            old = self.lookup(target.id, target)
+            self.store(target.id, self._augmented(old, sym, self.expr(node.value)))
+        elif isinstance(target, ast.Attribute):
+            obj = self.expr(target.value)
+            old = pb.get_attribute(obj, target.attr)
+            new = self._augmented(old, sym, self.expr(node.value))
+            with at_span(self.span(target)):
+                self.set_attribute(obj, target.attr, new)
+        else:
+            obj = self.expr(target.value)
+            key = self.key(target.slice)
+            old = self.get_item(obj, key)
+            new = self._augmented(old, sym, self.expr(node.value))
+            with at_span(self.span(target)):
+                self.set_item(obj, key, new)
+
+    def _augmented(self, old: Any, sym: str, value: Any) -> Any:
+        """`old <sym>= value`: in place for tensors (PyTorch's add_ & co) and lists, as Python."""
+        if isinstance(old, Tensor):
+            augmented = getattr(autograd_api, "augmented", None)
+            if augmented is None:
+                return binary(sym, old, value)
+            return augmented(old, sym, value)
+        if isinstance(old, list) and sym == "+":
+            items = pb.materialise(value)
+            pb.check_items(len(old) + len(items))
+            old.extend(items)
+            return old
+        return binary(sym, old, value)
+
+    def assign_target(self, target: ast.expr, value: Any) -> None:
+        if isinstance(target, ast.Name):
+            self.store(target.id, value)
+        elif isinstance(target, ast.Tuple | ast.List):
+            self._unpack(target, value)
+        elif isinstance(target, ast.Attribute):
+            obj = self.expr(target.value)
+            with at_span(self.span(target)):
+                self.set_attribute(obj, target.attr, value)
+        elif isinstance(target, ast.Subscript):
+            obj = self.expr(target.value)
+            key = self.key(target.slice)
+            with at_span(self.span(target)):
+                self.set_item(obj, key, value)
+        elif isinstance(target, ast.Starred):
+            raise RuntimeProblem("starred assignment target must be in a list or tuple",
+                                 python_type="SyntaxError")
+
+    def _unpack(self, target: ast.Tuple | ast.List, value: Any) -> None:
+        items = pb.materialise(value, "tuple")
+        starred = [i for i, e in enumerate(target.elts) if isinstance(e, ast.Starred)]
+        n = len(target.elts)
         with at_span(self.span(target)):
-            if not isinstance(obj, Tensor):
-                raise ArgumentError(f"only a tensor's .{target.attr} can be set, not that of "
-                                    f"{ns.describe(obj)}")
-            if target.attr == "requires_grad":
-                ns.set_requires_grad(obj, value)
+            if not starred:
+                if len(items) > n:
+                    raise ArgumentError(f"too many values to unpack (expected {n})",
+                                        python_type="ValueError")
+                if len(items) < n:
+                    raise ArgumentError(f"not enough values to unpack (expected {n}, got "
+                                        f"{len(items)})", python_type="ValueError")
+                for elt, item in zip(target.elts, items, strict=True):
+                    self.assign_target(elt, item)
+                return
+            s = starred[0]
+            after = n - s - 1
+            if len(items) < n - 1:
+                raise ArgumentError(f"not enough values to unpack (expected at least {n - 1}, "
+                                    f"got {len(items)})", python_type="ValueError")
+        for elt, item in zip(target.elts[:s], items[:s], strict=True):
+            self.assign_target(elt, item)
+        self.assign_target(target.elts[s].value, items[s:len(items) - after])
+        for elt, item in zip(target.elts[s + 1:], items[len(items) - after:], strict=True):
+            self.assign_target(elt, item)
+
+    def set_attribute(self, obj: Any, attr: str, value: Any) -> None:
+        if not isinstance(obj, Tensor):
+            raise ArgumentError(f"'{type_name(obj)}' object attribute '{attr}' cannot be set in "
+                                "chainrule", python_type="AttributeError")
+        if attr == "requires_grad":
+            ns.set_requires_grad(obj, value)
+        elif attr == "grad":
+            ns.set_grad(obj, value)
+        elif attr == "data" and getattr(autograd_api, "set_data", None) is not None:
+            autograd_api.set_data(obj, value)
+        else:
+            raise ArgumentError(f"a tensor's .{attr} cannot be set in chainrule (only "
+                                ".requires_grad, .grad and .data)",
+                                python_type="AttributeError")
+
+    def set_item(self, obj: Any, key: Any, value: Any) -> None:
+        if isinstance(obj, Tensor):
+            setitem = getattr(autograd_api, "setitem", None)
+            if setitem is None:
+                raise RuntimeProblem("assigning into a tensor (x[i] = ...) is not supported yet")
+            setitem(obj, key, value)
+        elif isinstance(obj, list):
+            if isinstance(key, slice):
+                items = pb.materialise(value)
+                pb.check_items(len(obj) + len(items))
+                obj[key] = items
+                return
+            index = key if isinstance(key, int) else pb.as_index(key)
+            try:
+                obj[index] = value
+            except IndexError:
+                raise RuntimeProblem("list assignment index out of range",
+                                     python_type="IndexError") from None
+        elif isinstance(obj, dict):
+            pb.check_hashable(key)
+            obj[key] = value
+            pb.check_items(len(obj), "dict")
+        else:
+            raise ArgumentError(f"'{type_name(obj)}' object does not support item assignment")
+
+    def s_Delete(self, node: ast.Delete) -> None:  # noqa: N802
+        for target in node.targets:
+            if isinstance(target, ast.Name):
+                self.delete(target.id)
+            elif isinstance(target, ast.Subscript):
+                obj = self.expr(target.value)
+                key = self.key(target.slice)
+                if isinstance(obj, dict):
+                    pb.check_hashable(key)
+                    if key not in obj:
+                        raise RuntimeProblem(short_text(key), python_type="KeyError")
+                    del obj[key]
+                elif isinstance(obj, list):
+                    try:
+                        del obj[key if isinstance(key, slice) else pb.as_index(key)]
+                    except IndexError:
+                        raise RuntimeProblem("list assignment index out of range",
+                                             python_type="IndexError") from None
+                else:
+                    raise ArgumentError(f"'{type_name(obj)}' object doesn't support item "
+                                        "deletion")
             else:
-                ns.set_grad(obj, value)
+                raise ArgumentError("only names and items can be deleted in chainrule")
+
+    def s_Import(self, node: ast.Import) -> None:  # noqa: N802
+        for alias in node.names:
+            name = alias.asname or alias.name.split(".")[0]
+            self.store_import(name, import_target(alias.name if alias.asname else name))
+
+    def s_ImportFrom(self, node: ast.ImportFrom) -> None:  # noqa: N802
+        for alias in node.names:
+            self.store_import(alias.asname or alias.name,
+                              import_target(f"{node.module}.{alias.name}"))
+
+    def store_import(self, name: str, value: Any) -> None:
+        if self.frame is None:
+            self.bind(name, value, "imported")
+        else:
+            self.store(name, value)
 
     def bind(self, name: str, value: Any, how: str) -> None:
         self.env[name] = value
         self.how[name] = how
 
-    # -- expressions
-    def expr(self, node: ast.expr) -> Any:
-        if type(node) is ast.Constant:
-            return self.constant(node)
-        with at_span(self.span(node)):
+    # -- control flow
+    def s_If(self, node: ast.If) -> None:  # noqa: N802
+        self.block(node.body if pb.truth(self.expr(node.test)) else node.orelse)
+
+    def s_For(self, node: ast.For) -> None:  # noqa: N802
+        iterable = self.expr(node.iter)
+        count = _length(iterable)
+        target = self.positions.text(node.target)
+        span = self.span(node)
+        tape = self.tape
+        with at_span(self.span(node.iter)):
+            items = pb.iterate(iterable)
+        k = 0
+        while True:
+            with at_span(self.span(node.iter)):
+                try:
+                    item = next(items)
+                except StopIteration:
+                    break
+            k += 1
+            tape.check_time()
+            label = f"{target} = {short_text(item, 24)}"
+            with in_scope(Scope("loop", label, span, k, count, next(self._scope_ids))):
+                self.assign_target(node.target, item)
+                try:
+                    self.block(node.body)
+                except Break:
+                    return
+                except Continue:
+                    continue
+        self.block(node.orelse)
+
+    def s_While(self, node: ast.While) -> None:  # noqa: N802
+        span = self.span(node)
+        k = 0
+        tape = self.tape
+        while pb.truth(self.expr(node.test)):
+            k += 1
+            tape.check_time()
+            with in_scope(Scope("loop", f"iteration {k}", span, k, None,
+                                next(self._scope_ids))):
+                try:
+                    self.block(node.body)
+                except Break:
+                    return
+                except Continue:
+                    continue
+        self.block(node.orelse)
+
+    def s_Break(self, node: ast.Break) -> None:  # noqa: N802
+        raise Break
+
+    def s_Continue(self, node: ast.Continue) -> None:  # noqa: N802
+        raise Continue
+
+    def s_Return(self, node: ast.Return) -> None:  # noqa: N802
+        raise Return(None if node.value is None else self.expr(node.value))
+
+    def s_Global(self, node: ast.Global) -> None:  # noqa: N802
+        pass   # decided before running (functions.function_scope)
+
+    s_Nonlocal = s_Global  # noqa: N815
+
+    def s_Assert(self, node: ast.Assert) -> None:  # noqa: N802
+        if not pb.truth(self.expr(node.test)):
+            message = "" if node.msg is None else value_text(self.expr(node.msg), 2_000)
+            raise RuntimeProblem(message, python_type="AssertionError")
+
+    def s_Raise(self, node: ast.Raise) -> None:  # noqa: N802
+        if node.exc is None:
+            if not self.handling:
+                raise RuntimeProblem("No active exception to reraise")
+            raise self.handling[-1]
+        error = as_raised(self.expr(node.exc))
+        if node.cause is not None:
+            self.expr(node.cause)
+        raise error
+
+    def s_Try(self, node: ast.Try) -> None:  # noqa: N802
+        try:
             try:
-                return self._dispatch[type(node)](node)
-            except ChainruleError:
-                raise
-            except Exception as e:
-                raise internal(e) from e
+                self.block(node.body)
+            except ChainruleError as e:
+                if not e.catchable or isinstance(e, InternalProblem):
+                    raise
+                handler = self._handler(node, e)
+                if handler is None:
+                    raise
+                self._handle(handler, e)
+            else:
+                self.block(node.orelse)
+        finally:
+            self.block(node.finalbody)
 
-    def constant(self, node: ast.Constant) -> Any:
-        value = node.value
-        if isinstance(value, int) and not isinstance(value, bool):
-            return _fit(value)
-        return value
+    def _handler(self, node: ast.Try, error: ChainruleError) -> ast.ExceptHandler | None:
+        for handler in node.handlers:
+            if handler.type is None:
+                return handler
+            with at_span(self.span(handler.type)):
+                if catches(self.expr(handler.type), error):
+                    return handler
+        return None
 
-    def name(self, node: ast.Name) -> Any:
-        name = node.id
-        if name in self.env:
-            return self.env[name]
-        if name in self._free:
-            return self.free_variable(name)
-        first = self.info.first_binding(name)
-        if first is not None:
-            line, how = first
-            raise NameProblem(f"{name} is used on line {node.lineno} before it is {how} on line "
-                              f"{line}")
-        if name in MODULE_NAMES:
-            raise NameProblem(f"name '{name}' is not defined: add `{MODULE_NAMES[name]}` at the "
-                              "top")
-        raise NameProblem(f"name '{name}' is not defined")
+    def _handle(self, handler: ast.ExceptHandler, error: ChainruleError) -> None:
+        if handler.name:
+            self.store(handler.name, error)
+        self.handling.append(error)
+        try:
+            self.block(handler.body)
+        finally:
+            self.handling.pop()
+            if handler.name:   # Python deletes the name when the handler ends
+                scope = self.frame.vars if self.frame is not None else self.env
+                scope.pop(handler.name, None)
 
+    def s_With(self, node: ast.With) -> None:  # noqa: N802
+        entered: list[GradMode] = []
+        try:
+            for item in node.items:
+                value = self.expr(item.context_expr)
+                with at_span(self.span(item.context_expr)):
+                    mode = _grad_mode(value)
+                    mode.enter()
+                entered.append(mode)
+                if item.optional_vars is not None:
+                    self.assign_target(item.optional_vars, None)
+            self.block(node.body)
+        finally:
+            for mode in reversed(entered):
+                mode.exit()
+
+    # -- functions
+    def s_FunctionDef(self, node: ast.FunctionDef) -> None:  # noqa: N802
+        function = self.make_function(node.name, node)
+        for deco in reversed(node.decorator_list):
+            value = self.expr(deco)
+            with at_span(self.span(deco)):
+                if isinstance(value, ns.Function) and value.name in _GRAD_MODE_FUNCTIONS:
+                    value = ns.call(value, (), {})   # `@torch.no_grad` without parentheses
+                if not isinstance(value, GradMode):
+                    raise RuntimeProblem("only @torch.no_grad(), @torch.enable_grad() and "
+                                         "@torch.inference_mode() can decorate a function in "
+                                         "chainrule")
+            function.modes.insert(0, value)
+        self.store(node.name, function)
+
+    def make_function(self, name: str, node: ast.FunctionDef | ast.Lambda) -> UserFunction:
+        args = node.args
+        defaults = tuple(self.expr(d) for d in args.defaults)
+        kw_defaults = {a.arg: self.expr(d) for a, d in zip(args.kwonlyargs, args.kw_defaults,
+                                                            strict=True) if d is not None}
+        return UserFunction(name, node, self.frame, defaults, kw_defaults, self)
+
+    def call_user(self, function: UserFunction, args: tuple, kwargs: dict,
+                  call: ast.Call | None) -> Any:
+        node = function.node
+        scope = self._function_scopes.get(id(node))
+        if scope is None:
+            scope = self._function_scopes[id(node)] = function_scope(node)
+        bound = bind_arguments(function, args, kwargs)
+        if self.depth >= MAX_CALL_DEPTH:
+            raise RuntimeProblem("maximum recursion depth exceeded",
+                                 python_type="RecursionError")
+        frame = Frame(bound, scope.local, function.closure, scope.globals_declared,
+                      scope.nonlocals_declared)
+        if call is not None:
+            label, span = self.positions.text(call), self.span(call)
+        else:
+            label, span = f"{function.name}(…)", self.span(node)
+        saved = self.frame
+        self.frame = frame
+        self.depth += 1
+        entered: list[GradMode] = []
+        try:
+            for mode in function.modes:
+                mode.enter()
+                entered.append(mode)
+            if len(label) > 60:
+                label = label[:59] + "…"
+            with in_scope(Scope("call", label, span, None, None,
+                                next(self._scope_ids))):
+                if isinstance(node, ast.Lambda):
+                    return self.expr(node.body)
+                try:
+                    self.block(node.body)
+                except Return as r:
+                    return r.value
+                return None
+        finally:
+            for mode in reversed(entered):
+                mode.exit()
+            self.depth -= 1
+            self.frame = saved
+
+    # -- print
+    def _print(self, *values: Any, sep: Any = " ", end: Any = "\n", file: Any = None,
+               flush: Any = False) -> None:
+        sep = " " if sep is None else sep
+        end = "\n" if end is None else end
+        for what, v in (("sep", sep), ("end", end)):
+            if not isinstance(v, str):
+                raise ArgumentError(f"{what} must be None or a string, not {type_name(v)}")
+        room = MAX_STDOUT_CHARS - self.stdout_chars
+        pieces: list[str] = []
+        used = 0
+        for i, v in enumerate(values):
+            text = (sep if i else "") + value_text(v, max(room - used, 0))
+            used += len(text)
+            pieces.append(text)
+            if used > room:
+                break
+        text = "".join(pieces) + end
+        self.stdout_chars += len(text)
+        if self.stdout_chars > MAX_STDOUT_CHARS:
+            raise LimitError(f"the program printed more than {MAX_STDOUT_CHARS:,} characters")
+        self.stdout.append(text)
+
+    # -- free variables of typed expressions
     def free_variable(self, name: str) -> Tensor:
         raw = self.inputs.get(name, 1.0)
         if isinstance(raw, bool) or not fn.is_number(raw):
@@ -251,108 +547,6 @@ class Interpreter:
         self.bind(name, t, "input")
         return t
 
-    def binop(self, node: ast.BinOp) -> Any:
-        left = self.expr(node.left)
-        right = self.expr(node.right)
-        return binary(_SYMBOLS[type(node.op)], left, right)
-
-    def unaryop(self, node: ast.UnaryOp) -> Any:
-        value = self.expr(node.operand)
-        if isinstance(value, Tensor):
-            return fn.neg(value) if isinstance(node.op, ast.USub) else value
-        if not fn.is_number(value):
-            sym = "-" if isinstance(node.op, ast.USub) else "+"
-            raise ArgumentError(f"cannot apply unary {sym} to {ns.describe(value)}")
-        value = _plain(value)
-        return _fit(-value) if isinstance(node.op, ast.USub) else value
-
-    def sequence(self, node: ast.List | ast.Tuple) -> Any:
-        items = [self.expr(e) for e in node.elts]
-        return items if isinstance(node, ast.List) else tuple(items)
-
-    def attribute(self, node: ast.Attribute) -> Any:
-        return ns.get_attribute(self.expr(node.value), node.attr)
-
-    def call(self, node: ast.Call) -> Any:
-        func = node.func
-        if isinstance(func, ast.Name) and func.id not in self.env:
-            if func.id == "print":
-                return self.print_(node)
-            target = ns.BUILTINS.get(func.id) or self.name(func)
-        else:
-            target = self.expr(func)
-        args = tuple(self.expr(a) for a in node.args)
-        kwargs = {kw.arg: self.expr(kw.value) for kw in node.keywords}
-        self.tape.check_time()
-        if not isinstance(target, ns.CALLABLE):
-            shown = func.id if isinstance(func, ast.Name) else ast.unparse(func)
-            raise ArgumentError(f"{shown} is {ns.describe(target)}, not a function")
-        if isinstance(target, ns.BoundMethod) and \
-                target.function is ns.TENSOR_METHODS["backward"]:
-            self.backward_calls += 1
-        return ns.call(target, args, kwargs)
-
-    def print_(self, node: ast.Call) -> None:
-        args = [self.expr(a) for a in node.args]
-        kwargs = {kw.arg: self.expr(kw.value) for kw in node.keywords}
-        self.tape.check_time()
-        ns.bind_call("print", _print_signature, tuple(args), kwargs)
-        sep = " " if kwargs.get("sep") is None else kwargs["sep"]
-        end = "\n" if kwargs.get("end") is None else kwargs["end"]
-        for what, v in (("sep", sep), ("end", end)):
-            if not isinstance(v, str):
-                raise ArgumentError(f"print() {what} must be a string, got {ns.describe(v)}")
-        text = sep.join(value_text(a) for a in args) + end
-        self.stdout_chars += len(text)
-        if self.stdout_chars > MAX_STDOUT_CHARS:
-            raise LimitError(f"the program printed more than {MAX_STDOUT_CHARS:,} characters")
-        self.stdout.append(text)
-
-    def subscript(self, node: ast.Subscript) -> Any:
-        obj = self.expr(node.value)
-        key = self.key(node.slice)
-        if isinstance(obj, Tensor):
-            return fn.index(obj, key)
-        if isinstance(obj, tuple | list):
-            if not isinstance(key, int | slice):
-                raise ArgumentError(f"{ns.describe(obj)} can only be indexed by a whole number "
-                                    "or a slice")
-            if isinstance(key, slice) and key.step == 0:
-                raise ArgumentError("slice step cannot be zero")
-            try:
-                found = obj[key]
-            except IndexError:
-                raise RuntimeProblem(f"index {key} is out of range for {value_text(obj)}") \
-                    from None
-            return ns.Size(found) if isinstance(obj, ns.Size) and isinstance(key, slice) \
-                else found
-        raise ArgumentError(f"{ns.describe(obj)} cannot be indexed")
-
-    def key(self, node: ast.expr) -> Any:
-        if isinstance(node, ast.Tuple):
-            return tuple(self.key_part(p) for p in node.elts)
-        return self.key_part(node)
-
-    def key_part(self, node: ast.expr) -> Any:
-        if isinstance(node, ast.Slice):
-            bounds = [None if b is None else self.index_int(b)
-                      for b in (node.lower, node.upper, node.step)]
-            return slice(*bounds)
-        value = self.expr(node)
-        if isinstance(value, np.integer):
-            value = int(value)
-        return value
-
-    def index_int(self, node: ast.expr) -> int | None:
-        value = self.expr(node)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | np.integer):
-            with at_span(self.span(node)):
-                raise ArgumentError(f"slice bounds must be whole numbers, got "
-                                    f"{ns.describe(value)}")
-        return int(value)
-
     # -- results
     def variables(self) -> dict[str, Any]:
         return {k: v for k, v in self.env.items() if self.how.get(k) != "imported"}
@@ -363,6 +557,27 @@ class Interpreter:
                 return t, span
         return None
 
+    def offered_backward(self) -> str | None:
+        """The name of the last top-level scalar tensor that requires grad (a framework program
+        that never called backward gets the offer to run its backward pass)."""
+        for t, _span in reversed(self.assigned_tensors):
+            if t.requires_grad and t.numel() == 1 and t.name and self.env.get(t.name) is t:
+                return t.name
+        return None
 
-def _print_signature(*values: Any, sep: Any = " ", end: Any = "\n") -> None:
-    """The arguments print() accepts."""
+
+def _grad_mode(value: Any) -> GradMode:
+    if isinstance(value, GradMode):
+        return value
+    raise ArgumentError(f"'{type_name(value)}' object does not support the context manager "
+                        "protocol (chainrule's with blocks take torch.no_grad(), "
+                        "torch.enable_grad(), torch.set_grad_enabled(...) and "
+                        "torch.inference_mode())")
+
+
+def _length(value: Any) -> int | None:
+    if isinstance(value, list | tuple | range | str | dict):
+        return len(value)
+    if isinstance(value, Tensor) and value.data.ndim:
+        return int(value.shape[0])
+    return None

@@ -22,13 +22,15 @@ import pytest
 
 from app.devserver import local_server
 from app.runner import check_shown_numbers, trace_response
-from app.workers import GRACE_SECONDS, WorkerPool
+from app.workers import GRACE_SECONDS, Client, WorkerPool
 from engine.errors import LimitError
 from engine.lang import run_program
 from engine.limits import Limits
 
 ROOT = Path(__file__).resolve().parents[2]
 XSS = "<script>alert(1)</script>"
+BROWSER = Client("token:a-browser", shared=False)
+OTHER_BROWSER = Client("token:another-browser", shared=False)
 
 # A runaway within every other limit: 140 matmuls of 200,000,000 multiply-adds (the flops
 # limit) with small results (under the element limits), then their backward pass: ~8 s of
@@ -63,7 +65,7 @@ RESPONSES = [
     (f"/{XSS}", "GET", None, 404),
     ("/api/trace", "GET", None, 405),
     ("/api/trace", "POST", {"source": "y = x ** 2"}, 200),
-    ("/api/trace", "POST", {"source": "for i in x:\n    pass"}, 400),
+    ("/api/trace", "POST", {"source": "async def f():\n    pass"}, 400),
     ("/api/trace", "POST", {"source": 3}, 422),
     ("/api/trace", "POST", {"source": "#" * 70_000}, 413),
 ]
@@ -326,7 +328,7 @@ def test_a_new_runaway_gives_its_slot_up_to_a_spare_worker():
 
 
 def test_a_runaway_sent_again_waits_in_its_own_lane():
-    """Once a source has run slow, sending it again (many times at once) holds at most one
+    """Once a browser's program has run slow, its next ones (many at once) hold at most one
     of two workers: the other serves everyone else without waiting. Found by bench/load.py:
     with 5% runaways, 64 clients made the two workers run runaways nearly all the time and
     half of the normal requests waited longer than the runaway's own limit."""
@@ -341,14 +343,14 @@ def test_a_runaway_sent_again_waits_in_its_own_lane():
 
     async def scenario() -> None:
         assert json.loads((await pool.run_async(normal, 30))[1])["error"] is None   # warm
-        await pool.run_async(runaway, 30)                       # now known to run slow
+        await pool.run_async(runaway, 30, BROWSER)              # now known to run slow
         async with anyio.create_task_group() as tg:
             for _ in range(3):
-                tg.start_soon(lambda: _collect(pool.run_async(runaway, 30)))
+                tg.start_soon(lambda: _collect(pool.run_async(runaway, 30, BROWSER)))
             await anyio.sleep(0.1)
             for _ in range(5):
                 t0 = time.monotonic()
-                answers.append(await pool.run_async(normal, 30))
+                answers.append(await pool.run_async(normal, 30, OTHER_BROWSER))
                 latencies.append(time.monotonic() - t0)
 
     async def _collect(coro) -> None:
@@ -378,14 +380,14 @@ def test_a_runaway_that_cannot_enter_its_lane_in_time_is_not_run_again():
     answers: list[tuple[float, dict]] = []
 
     async def one(started: float) -> None:
-        outcome = await pool.run_async(runaway, 0.7)
+        outcome = await pool.run_async(runaway, 0.7, BROWSER)
         # None: killed at its time limit (the API answers that with a limit error)
         error = ({"kind": "limit", "message": "time limit (killed)"} if outcome is None
                  else json.loads(outcome[1])["error"])
         answers.append((time.monotonic() - started, error))
 
     async def scenario() -> None:
-        await pool.run_async(runaway, 30)           # now known to run slow
+        await pool.run_async(runaway, 30, BROWSER)  # now known to run slow
         started = time.monotonic()
         async with anyio.create_task_group() as tg:
             for _ in range(4):
@@ -395,9 +397,9 @@ def test_a_runaway_that_cannot_enter_its_lane_in_time_is_not_run_again():
         anyio.run(scenario)
     finally:
         pool.close()
-    busy = [(t, e) for t, e in answers if "not run again" in e["message"]]
+    busy = [(t, e) for t, e in answers if "was not run" in e["message"]]
     ran = [(t, e) for t, e in answers if "time limit" in e["message"]
-           and "not run again" not in e["message"]]
+           and "was not run" not in e["message"]]
     assert len(ran) >= 1 and len(busy) >= 1, answers
     assert all(e["kind"] == "limit" for _, e in answers)
     assert all(0.6 < t < 1.5 for t, _ in busy), busy   # after the wait, not after a run

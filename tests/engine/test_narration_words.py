@@ -25,7 +25,8 @@ def test_forward_and_backward_narration_read_naturally() -> None:
     """x feeds y twice (fan-out), so the backward narration sums two contributions, each a
     5-element gradient; the forward step's result is 5 numbers, too many to print."""
     source = ("import torch\nx = torch.ones(5, requires_grad=True)\ny = x * 2\nz = y * x\n"
-              "m = torch.ones(2, 3, requires_grad=True) * 3\nloss = z.sum() + m.sum()\n")
+              "m = torch.ones(2, 3, requires_grad=True) * 3\nloss = z.sum() + m.sum()\n"
+              "loss.backward()\n")
     trace = trace_program(source)
     assert trace.error is None
     text = " ".join(step["narration"] for step in trace.steps)

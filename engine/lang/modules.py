@@ -1,0 +1,35 @@
+"""The modules a program can import, and the usual imports a pasted snippet may leave out.
+
+    IMPORTABLE      dotted names `import` and `from ... import` accept
+    MODULE_NAMES    name -> (the import line it stands for, the module's path): snippets are
+                    often pasted without their imports, so a program that uses `torch`, `nn`,
+                    `F`, `np` or `math` without importing it gets that import, with a note
+    import_target   the value an import binds: a module table or one of its members
+"""
+
+from __future__ import annotations
+
+from engine import namespace as ns
+from engine.lang.builtins import MATH
+
+IMPORTABLE = ("torch", "torch.nn", "torch.nn.functional", "torch.autograd",
+              "torch.autograd.functional", "numpy", "math")
+MODULE_NAMES: dict[str, tuple[str, str]] = {
+    "torch": ("import torch", "torch"),
+    "nn": ("import torch.nn as nn", "torch.nn"),
+    "F": ("import torch.nn.functional as F", "torch.nn.functional"),
+    "np": ("import numpy as np", "numpy"),
+    "math": ("import math", "math"),
+}
+
+
+def _modules() -> dict[str, ns.Module]:
+    return {**ns.MODULES, "math": MATH}
+
+
+def import_target(path: str) -> object:
+    modules = _modules()
+    if path in modules:
+        return modules[path]
+    module, _, member = path.rpartition(".")
+    return modules[module].members[member]

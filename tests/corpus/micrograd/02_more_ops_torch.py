@@ -1,0 +1,19 @@
+# Source: https://github.com/karpathy/micrograd/blob/c911406e5ace8742e5841a7e0df113ecb5d54685/test/test_engine.py
+# Taken: lines 45-60, the PyTorch half of test_more_ops, dedented by 4 spaces (the function body made top level)
+# Licence: MIT, Copyright (c) 2020 Andrej Karpathy (micrograd LICENSE)
+a = torch.Tensor([-4.0]).double()
+b = torch.Tensor([2.0]).double()
+a.requires_grad = True
+b.requires_grad = True
+c = a + b
+d = a * b + b**3
+c = c + c + 1
+c = c + 1 + c + (-a)
+d = d + d * 2 + (b + a).relu()
+d = d + 3 * d + (b - a).relu()
+e = c - d
+f = e**2
+g = f / 2.0
+g = g + 10.0 / f
+g.backward()
+apt, bpt, gpt = a, b, g

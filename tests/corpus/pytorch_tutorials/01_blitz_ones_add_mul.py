@@ -1,0 +1,25 @@
+# Source: https://github.com/pytorch/tutorials/blob/05f04cb4463d507cc90f891db82d8c2685e14b53/beginner_source/blitz/autograd_tutorial.py
+# Taken: from `import torch` to `print(z, out)`, one contiguous block of the file
+# Licence: BSD-3-Clause, Copyright (c) 2017-2022, Pytorch contributors (pytorch/tutorials LICENSE)
+import torch
+
+###############################################################
+# Create a tensor and set requires_grad=True to track computation with it
+x = torch.ones(2, 2, requires_grad=True)
+print(x)
+
+###############################################################
+# Do an operation of tensor:
+y = x + 2
+print(y)
+
+###############################################################
+# ``y`` was created as a result of an operation, so it has a ``grad_fn``.
+print(y.grad_fn)
+
+###############################################################
+# Do more operations on y
+z = y * y * 3
+out = z.mean()
+
+print(z, out)
