@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from engine.errors import BackwardError, ChainruleError, RuntimeProblem
-from engine.grad_mode import is_grad_enabled
+from engine.grad_mode import INFERENCE_IN_PLACE, inference_depth, is_grad_enabled, is_inference
 from engine.tensor import Record, Tape, Tensor, current_tape
 
 LEAF_IN_PLACE = "a leaf Variable that requires grad is being used in an in-place operation."
@@ -54,9 +54,9 @@ _BACKWARD = re.compile(r"Backward\d*$")   # MulBackward0 -> Mul, as PyTorch's me
 _SAVES_NOTHING = frozenset({"add", "sub", "neg", "sum", "mean", "reshape", "unsqueeze",
                             "squeeze", "transpose", "index", "zero", "fill", "copy",
                             "setitem"})
-_SAVES_OUTPUT = frozenset({"exp", "tanh", "sigmoid", "relu", "sqrt", "reciprocal", "softmax",
+SAVES_OUTPUT = frozenset({"exp", "tanh", "sigmoid", "relu", "sqrt", "reciprocal", "softmax",
                            "log_softmax"})
-_SAVES_FIRST_INPUT = frozenset({"log", "sin", "cos", "abs", "pow", "clamp"})
+SAVES_FIRST_INPUT = frozenset({"log", "sin", "cos", "abs", "pow", "clamp"})
 
 
 class Meta:
@@ -193,9 +193,9 @@ def _saved(rec: Record, t: Tensor) -> bool:
     if name in _SAVES_NOTHING:
         return False
     ins = rec.inputs
-    if name in _SAVES_OUTPUT:
+    if name in SAVES_OUTPUT:
         return rec.output is t
-    if name in _SAVES_FIRST_INPUT:
+    if name in SAVES_FIRST_INPUT:
         return ins[0] is t
     if name in ("mul", "matmul"):   # each input is kept for the other's gradient
         return any(x is t and ins[1 - i].requires_grad for i, x in enumerate(ins))
@@ -250,6 +250,8 @@ def in_place(t: Tensor, run: Callable[[Tensor], Tensor], *, view: bool = False) 
     if t.requires_grad and t.record is None and is_grad_enabled():
         raise RuntimeProblem(VIEW_OF_LEAF_IN_PLACE if view else LEAF_IN_PLACE)
     tape = current_tape()
+    if tape.inference and is_inference(t) and not inference_depth():
+        raise RuntimeProblem(INFERENCE_IN_PLACE)
     consumers = list(_consumers(tape, t))
     # Under no_grad a non-leaf keeps its grad_fn (PyTorch): no new record may take over, so
     # its state is changed where it is, with the version bump that guards saved tensors.

@@ -1070,8 +1070,10 @@ def get_attribute(obj: Any, name: str) -> Any:
             return BoundMethod(TENSOR_METHODS[name], obj)
         raise NameProblem(f"tensors have no attribute or method '{name}' in chainrule"
                           + suggest(name, member_names(obj)))
-    if isinstance(obj, GradFn) and grad_fn_attribute(obj, name) is not None:
-        return grad_fn_attribute(obj, name)
+    if isinstance(obj, GradFn):
+        found = grad_fn_attribute(obj, name)
+        if found is not None:
+            return found
     table = _GRADFN_METHODS if isinstance(obj, GradFn) else (
         _SIZE_METHODS if isinstance(obj, Size) else {})
     if name in table:

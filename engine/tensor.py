@@ -91,6 +91,7 @@ class Tape:
     # changes a tensor in place (engine/inplace.py), and brought up to date from `uses_upto`.
     uses: dict[int, list[Record]] = field(default_factory=dict)
     uses_upto: int = 0
+    inference: list[list] = field(default_factory=list)   # inference_mode() id ranges
 
     def __post_init__(self) -> None:
         self.budget = Budget(self.limits)

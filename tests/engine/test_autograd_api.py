@@ -107,6 +107,11 @@ CASES = {
                                            * m.squeeze(m.unsqueeze(x, 1), 1), 0, 0),
                [0.3, -2.0], [1.2, 2.5]),
     "softmax": (lambda m, x, y: m.mul(m.softmax(m.mul(x, y), 0), x), [0.3, -2.0], [1.2, 2.5]),
+    "cat_stack_clone": (lambda m, x, y: m.mul(m.cat([m.mul(x, x), m.clone(y)], 0),
+                                              m.reshape(m.stack([m.sin(x), y], 0), (4,))),
+                        [0.3, -2.0], [1.2, 2.5]),
+    "where_cumsum": (lambda m, x, y: m.cumsum(m.where(m.gt(x, 0), m.mul(x, x), m.mul(y, x)), 0),
+                     [0.3, -2.0], [1.2, 2.5]),
     "scalar_broadcast": (lambda m, x, y: m.mul(m.sum(x), m.pow(y, 2)), [0.3, -2.0], [1.2, 2.5]),
 }
 

@@ -244,6 +244,59 @@ y.backward()
 print(v, v.grad)
 (v * 2).register_post_accumulate_grad_hook(lambda p: None)
 """,
+    "functional_products": """
+import torch
+def f(t):
+    return t * 2
+def cube(t):
+    return (t ** 3).sum()
+print(torch.autograd.functional.vjp(f, torch.ones(2), v=torch.tensor([1., 3.])))
+print(torch.autograd.functional.vjp(lambda t: (t * t).sum(), torch.ones(2)))
+print(torch.autograd.functional.jvp(f, torch.ones(2), v=torch.tensor([1., 3.])))
+print(torch.autograd.functional.hvp(cube, torch.ones(2), v=torch.tensor([1., 3.])))
+print(torch.autograd.functional.vhp(cube, torch.ones(2), v=torch.tensor([1., 3.])))
+torch.autograd.functional.vjp(f, torch.ones(2))
+""",
+    "saved_tensors": """
+import torch
+x = torch.tensor([0.5, 1.5], requires_grad=True)
+y = x.pow(2)
+print(torch.equal(x, y.grad_fn._saved_self), x is y.grad_fn._saved_self)
+w = x.exp()
+print(torch.equal(w, w.grad_fn._saved_result), w is w.grad_fn._saved_result)
+w.sum().backward()
+w.grad_fn._saved_result
+""",
+    "torch_sin_on_a_leaf": """
+import math
+import torch
+a = torch.linspace(0., 2. * math.pi, steps=5, requires_grad=True)
+b = torch.linspace(0., 1., steps=3)
+torch.sin_(b)
+print(b)
+torch.sin_(a)
+""",
+    "inference_mode_tensors": """
+import torch
+x = torch.ones(1, 2, 3, requires_grad=True)
+with torch.inference_mode():
+    y = x * x
+    z = torch.ones(2)
+    z.add_(1)
+print(y.requires_grad, x._version, z)
+@torch.inference_mode()
+def doubler(t):
+    return t * 2
+out = doubler(x)
+print(out.requires_grad)
+y._version
+""",
+    "inference_tensor_in_place_outside": """
+import torch
+with torch.inference_mode():
+    z = torch.ones(2)
+z.add_(1)
+""",
     "jacobian_hessian": """
 import torch
 from torch.autograd.functional import jacobian, hessian
