@@ -60,6 +60,8 @@ def source_text(lines: list[str], span: tuple[int, int, int, int] | None) -> str
 def tensor_label(t: Tensor, expr: str | None) -> str:
     if t.name:
         return t.name
+    if t.origin == "grad":   # a gradient given to a hook: its span is the backward call's
+        return "grad"
     if t.origin == "constant" and t.data.size == 1:
         return fmt(t.data.reshape(()).item())
     if expr:

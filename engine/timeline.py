@@ -62,6 +62,7 @@ class Timeline:
         self.node_grads: dict[str, np.ndarray] = {}
         self.backward_start: int | None = None
         self._root: Tensor | None = None
+        self._pass_span: Any = None   # the running backward call's span (hooks fire in it)
         self._contribs: dict[str, list[dict]] = {}
         self._values: dict[int, tuple[Any, dict]] = {}
         self.budget = AnswerBudget(None)    # unbounded unless the trace builder sets one
@@ -145,6 +146,7 @@ class Timeline:
             self._backward_error(ev, rid, name)
             return
         seed = ev["seed"]
+        self._pass_span = ev["span"]
         self.node_grads[rid] = seed
         self.add({"phase": "backward", "kind": "seed", "root": rid, "grad": self.v(seed),
                   "implicit_call": ev["implicit"], "gradient_given": ev["gradient_given"],
@@ -229,7 +231,7 @@ class Timeline:
             what = f"gradient {short(given)} → {short(result)}: the new gradient flows on"
         self.add({"phase": "backward", "kind": "hook", "node": nid, "grad": self.v(given),
                   "result": None if result is None else self.v(result),
-                  "span": getattr(t, "span", None), "focus": nid, "lit_nodes": [nid],
+                  "span": self._pass_span, "focus": nid, "lit_nodes": [nid],
                   "lit_edges": [], "formula": None,
                   "narration": f"Hook on {name} fired: {what}."})
 

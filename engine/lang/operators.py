@@ -112,6 +112,8 @@ def _tensor_op(sym: str) -> Callable[[Any, Any], Tensor] | None:
 
 
 def binary(sym: str, a: Any, b: Any) -> Any:
+    if isinstance(a, str) and sym == "%":   # `"%s" % x`, whatever x is
+        return formatting.percent_format(a, b)
     if isinstance(a, Tensor) or isinstance(b, Tensor):
         for x in (a, b):
             if not isinstance(x, Tensor) and not fn.is_number(x):
@@ -127,8 +129,6 @@ def binary(sym: str, a: Any, b: Any) -> Any:
         return number_op(sym, a, b)
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         return _array_op(sym, a, b)
-    if isinstance(a, str) and sym == "%":
-        return formatting.percent_format(a, b)
     return _sequence_op(sym, a, b)
 
 

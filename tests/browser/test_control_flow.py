@@ -162,3 +162,29 @@ def test_in_place_versions_no_grad_and_hooks_are_shown(page, server_url):
     assert page.locator("[data-testid=narration]").text_content() == (
         "Hook on x fired: gradient [6, 6] → [60, 60]: the new gradient flows on.")
     assert "It returned" in page.locator("[data-testid=formula]").text_content()
+
+
+def test_notes_are_shown_and_the_offer_button_runs_backward(page, server_url):
+    source = "x = torch.tensor(2.0, requires_grad=True)\ny = x * x\nprint(y)\n"
+    status, trace = api_trace(server_url, source)
+    assert status == 200 and trace["notes"], trace
+    page.goto(f"{server_url}/?src={quote(source)}")
+    page.wait_for_selector(SETTLED)
+    notes = page.locator("[data-testid=notes]")
+    assert notes.is_visible() and notes.locator("li").all_text_contents() == trace["notes"]
+    page.locator("[data-testid=offer-backward] button").click()
+    page.wait_for_function("() => document.body.dataset.phase === 'backward'")
+    assert page.input_value("[data-testid=source]") == source + "y.backward()\n"
+    # d(x*x)/dx at x = 2 is 4: the page's x node shows it at the end of the pass
+    page.keyboard.press("End")
+    x = next(n["id"] for n in trace["nodes"] if n.get("name") == "x")
+    assert "4" in page.locator(f"[data-node-id={x}]").get_attribute("aria-label")
+
+
+def test_screenshot_of_versions_no_grad_and_hook(new_page, server_url, artifacts):
+    page = new_page(viewport={"width": 1280, "height": 800}, reduced_motion="reduce")
+    _, trace = api_trace(server_url, HOOKED)
+    page.goto(f"{server_url}/?src={quote(HOOKED)}")
+    page.wait_for_selector(SETTLED)
+    seek(page, next(s["index"] for s in trace["steps"] if s["kind"] == "hook"))
+    page.screenshot(path=str(artifacts / "control_flow-hook-1280-light.png"), full_page=True)

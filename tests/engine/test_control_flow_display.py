@@ -178,3 +178,33 @@ def test_a_big_gradient_is_never_null_in_variables():
     small = trace_program("import torch\nx = torch.ones(3, requires_grad=True)\n"
                           "x.sum().backward()\n")
     assert small.to_dict()["variables"]["x"]["grad"] == [1.0, 1.0, 1.0]
+
+
+def test_the_language_reference_renders_from_markdown(tmp_path, monkeypatch):
+    from app import pages
+    doc = tmp_path / "language.md"
+    monkeypatch.setattr(pages, "LANGUAGE_DOC", doc)
+    assert pages.language_html() is None               # not written yet: the page says so (404)
+    doc.write_text("# The language\n\n| a | b |\n|---|---|\n| `x` | <script>1</script> |\n",
+                   encoding="utf-8")
+    html = pages.language_html()
+    assert "<h1>The language</h1>" in html and "<table>" in html and "<code>x</code>" in html
+    assert "<script>" not in html and "&lt;script&gt;" in html     # raw HTML is escaped
+
+
+def test_a_real_program_with_a_loop_a_call_and_no_grad():
+    src = ("import torch\ndef f(x):\n    return x * x + 1\n"
+           "w = torch.tensor(0.5, requires_grad=True)\nx = w\nfor i in range(5):\n"
+           "    x = f(x) * 0.5\nwith torch.no_grad():\n    c = w * 3\ny = x * 2\n")
+    t = trace_program(src).to_dict()
+    TraceResponse.model_validate(t)
+    assert t["error"] is None
+    calls = [g for g in t["groups"] if g["kind"] == "call"]
+    assert [g["label"] for g in calls] == ["f(x)"] * 5
+    assert [g["iteration"]["n"] for g in calls] == [1, 2, 3, 4, 5]
+    body = [s for s in t["steps"] if s["kind"] == "op" and s["span"][0] == 3]
+    assert len(body) == 10                          # x * x and + 1, five times, on line 3
+    assert body[4]["narration"].startswith("In f(x), iteration 3 of 5 (i = 2): Forward: x * x")
+    c = next(n for n in t["nodes"] if n.get("name") == "c")
+    assert c["note"] == "made under torch.no_grad(): no gradient flows back"
+    assert t["offer_backward"]["code"] == "y.backward()" and t["backward_start"] is None

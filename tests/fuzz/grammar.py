@@ -29,7 +29,7 @@ EXAMPLES = {p.stem: p.read_text(encoding="utf-8") for p in sorted(EXAMPLES_DIR.g
 HEADER = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
 TENSORS = ["a", "b", "w"]                # always assigned a float tensor first
 NAMES = TENSORS + ["h", "out", "loss"]   # assigned by generated statements
-FREE = ["x", "y", "u"]                   # never assigned: free variables
+FREE = ["x", "y", "u"]   # free variables of typed expressions; in a torch program: NameError
 
 # ---------------------------------------------------------------- numbers and small pieces
 
@@ -193,7 +193,7 @@ def index() -> st.SearchStrategy[str]:
 
 def expressions() -> st.SearchStrategy[str]:
     leaves = st.one_of(st.sampled_from(TENSORS), st.sampled_from(TENSORS),
-                       st.sampled_from(TENSORS), st.sampled_from(NAMES + FREE), number,
+                       st.sampled_from(TENSORS), st.sampled_from(NAMES), number,
                        creation(), st.sampled_from([f"torch.{v}" for v in TORCH_VALUES]),
                        st.sampled_from(["None", "True", "(2, 3)", "[1.0, 2.0]", "torch.nn",
                                         "F", "a.shape", "a.shape[0]", "a.grad"]))
@@ -264,6 +264,45 @@ def statements() -> st.SearchStrategy[str]:
         st.tuples(name, boolean).map(lambda t: f"{t[0]}.requires_grad = {t[1]}"),
         st.tuples(name, st.one_of(st.just("None"), expr)).map(lambda t: f"{t[0]}.grad = {t[1]}"),
         integer.map(lambda n: f"torch.manual_seed({n})"),
+        control_flow(), control_flow(), control_flow(),
+    )
+
+
+def _indented(lines: list[str]) -> str:
+    return "\n".join("    " + line for stmt in lines for line in stmt.split("\n"))
+
+
+def control_flow() -> st.SearchStrategy[str]:
+    """Language v2: loops, conditions, functions, closures, comprehensions, f-strings,
+    exceptions, grad modes and in-place updates around learner-style statements."""
+    name = st.sampled_from(NAMES)
+    simple = st.tuples(name, learner_expressions()).map(lambda t: f"{t[0]} = {t[1]}")
+    body = st.lists(simple, min_size=1, max_size=3).map(_indented)
+    count = st.sampled_from(["0", "1", "3", "range(2)", "a.shape[0]", "10**9", "-1"])
+    cond = st.sampled_from(["a.sum() > 0", "True", "a", "(a > 0).any()", "not b.requires_grad",
+                            "a.shape[0] == 2 and b.numel() > 1", "len(a.shape) < 2"])
+    tensor = st.sampled_from(TENSORS)
+    return st.one_of(
+        st.tuples(count, body).map(
+            lambda t: f"for i in {t[0] if t[0].startswith(('range', 'a')) else f'range({t[0]})'}"
+                      f":\n{t[1]}"),
+        st.tuples(cond, body, body).map(lambda t: f"if {t[0]}:\n{t[1]}\nelse:\n{t[2]}"),
+        body.map(lambda b: f"with torch.no_grad():\n{b}"),
+        body.map(lambda b: f"try:\n{b}\nexcept RuntimeError as e:\n    print('caught', e)"),
+        st.tuples(name, learner_expressions(), tensor).map(
+            lambda t: f"def f(h, k=2):\n    return {t[1]} * k\n{t[0]} = f({t[2]})"),
+        st.tuples(name, tensor).map(
+            lambda t: f"def scale(s):\n    return lambda v: v * s\n{t[0]} = scale(3)({t[1]})"),
+        st.tuples(name, tensor).map(lambda t: f"{t[0]} = [{t[1]} * k for k in range(3)][-1]"),
+        st.tuples(name, tensor).map(lambda t: f"{t[0]} = sum({t[1]} ** k for k in range(3))"),
+        tensor.map(lambda t: f"print(f'{{{t}}} {{{t}.sum():.3f}} {{{t}.shape}}')"),
+        st.tuples(tensor, st.sampled_from(["+=", "-=", "*="]), learner_expressions()).map(
+            lambda t: f"{t[0]} {t[1]} {t[2]}"),
+        st.tuples(tensor, st.sampled_from(["zero_()", "add_(1)", "mul_(2.0)", "fill_(0.5)"])).map(
+            lambda t: f"with torch.no_grad():\n    {t[0]}.{t[1]}"),
+        st.tuples(name, tensor).map(lambda t: f"{t[0]} = torch.where({t[1]} > 0, {t[1]}, 0.0)"),
+        st.just("n = 0\nwhile n < 3:\n    n += 1\n    if n == 2:\n        break"),
+        st.tuples(name, tensor).map(lambda t: f"{t[0]}, *rest = [{t[1]}, {t[1]} * 2, 3]"),
     )
 
 
@@ -276,10 +315,16 @@ def programs(draw: st.DrawFn) -> str:
     common = draw(shape)
     same = st.one_of(st.just(common), st.just(common), st.just(common), shape)
     prelude = [f"{n} = {draw(float_tensor(same))}" for n in TENSORS]
+    # w needs a gradient, so that a tail's backward (a framework program gets no implicit
+    # one) has something to reach
+    prelude.append("w.requires_grad_(True)")
     body = draw(st.lists(chains(), min_size=1, max_size=3))
     body += draw(st.lists(statements(), min_size=0, max_size=6))
-    tail = draw(st.sampled_from(["", "loss = {}.sum()", "loss = {}.mean()",
-                                 "{}.sum().backward()", "loss = ({}).sum() + a.sum()"]))
+    # (the first option is what the smallest examples get: a backward pass)
+    tail = draw(st.sampled_from(["loss = {}.sum() + w.sum()\nloss.backward()", "",
+                                 "loss = {}.mean()\nloss.backward()", "{}.sum().backward()",
+                                 "loss = ({}).sum() + a.sum()\nloss.backward()",
+                                 "(w * 2).sum().backward()\nloss = {}.sum()"]))
     if tail:
         body.append(tail.format(draw(st.sampled_from(NAMES))))
     return header + "\n".join(prelude + body) + "\n"

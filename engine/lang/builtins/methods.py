@@ -289,6 +289,14 @@ def _array_attribute(obj: np.ndarray, name: str) -> Any:
                       python_type="AttributeError")
 
 
+def member_names(obj: Any) -> list[str]:
+    """The attributes and methods the language gives a Python value (its tables above)."""
+    obj = plain(obj)
+    kind = bool if isinstance(obj, bool) else (tuple if isinstance(obj, ns.Size) else type(obj))
+    values = _VALUE_ATTRIBUTES.get(int if kind is bool else kind, {})
+    return [*_METHODS.get(kind, {}), *values]
+
+
 def get_attribute(obj: Any, name: str) -> Any:
     """`obj.name` for every value: Python values through the tables above, engine objects
     (tensors, modules, grad_fn, sizes) through namespace's. Anything else is Python's
