@@ -64,7 +64,7 @@ class Meta:
     asked to retain its grad (`Tensor.meta`; None for most tensors)."""
 
     __slots__ = ("version", "counter", "storage", "hooks", "post_hooks", "retains_grad", "live",
-                 "node")
+                 "node", "view_of")
 
     def __init__(self) -> None:
         self.version = 0              # this object's state's version (a snapshot keeps its own)
@@ -75,6 +75,7 @@ class Meta:
         self.retains_grad = False
         self.live: Tensor | None = None   # a snapshot of a leaf: where its gradient goes
         self.node: Any = None             # the leaf's AccumulateGrad node (autograd_api)
+        self.view_of: tuple | None = None  # (base, op name, attrs): a view changed in place
 
 
 def meta(t: Tensor) -> Meta:
@@ -249,6 +250,10 @@ def in_place(t: Tensor, run: Callable[[Tensor], Tensor], *, view: bool = False) 
     (a snapshot) and returns the result. Returns `t`, as PyTorch's in-place methods do."""
     if t.requires_grad and t.record is None and is_grad_enabled():
         raise RuntimeProblem(VIEW_OF_LEAF_IN_PLACE if view else LEAF_IN_PLACE)
+    relation = _view_base(t)
+    if relation is not None and relation[0].requires_grad and relation[0].record is None \
+            and is_grad_enabled():
+        raise RuntimeProblem(VIEW_OF_LEAF_IN_PLACE)
     tape = current_tape()
     if tape.inference and is_inference(t) and not inference_depth():
         raise RuntimeProblem(INFERENCE_IN_PLACE)
@@ -283,7 +288,52 @@ def in_place(t: Tensor, run: Callable[[Tensor], Tensor], *, view: bool = False) 
         _become(tape, t, result, data)
     _bump(t)
     _share(tape, t, data)
+    if relation is not None and not relation[0].requires_grad:
+        _write_through(tape, relation, data)
     return t
+
+
+# What reshape(), view(), x[i], x[1:3], transpose() return in PyTorch is a view: changing it in
+# place changes its base. Followed here for bases that need no gradient (data, as in d2l's
+# `X = x.reshape(3, 4); X[1, 2] = 17` changing x), found from the op that made the view.
+_VIEW_OPS = frozenset({"reshape", "unsqueeze", "squeeze", "transpose", "index"})
+
+
+def _view_base(t: Tensor) -> tuple | None:
+    m = t.meta
+    if m is not None and m.view_of is not None:
+        return m.view_of
+    rec = t.record
+    if rec is None or rec.output is not t or rec.op.name not in _VIEW_OPS:
+        return None
+    if rec.op.name == "index":
+        key = rec.attrs.get("key")
+        parts = key if isinstance(key, tuple) else (key,)
+        if not all(p is None or p is Ellipsis or isinstance(p, int | slice) for p in parts):
+            return None   # indexing with tensors or lists copies
+    relation = (rec.inputs[0], rec.op.name, rec.attrs)
+    meta(t).view_of = relation
+    return relation
+
+
+def _write_through(tape: Tape, relation: tuple, data: Any) -> None:
+    base, kind, attrs = relation
+    values = np.asarray(data)
+    if kind == "index":
+        new = np.array(base.data, copy=True)
+        new[attrs["key"]] = values
+    elif kind == "transpose" and values.ndim >= 2:
+        new = np.swapaxes(values, attrs.get("dim0", 0), attrs.get("dim1", 1)).copy()
+    else:
+        new = np.reshape(values, base.shape).copy()
+    new = new.astype(np.asarray(base.data).dtype)
+    if new.ndim == 0 and new.dtype == np.float64:
+        new = new[()]
+    store(base, new, bump=True, tape=tape)   # a view shares its base's version counter
+    _share(tape, base, new)
+    above = _view_base(base)
+    if above is not None and not above[0].requires_grad:
+        _write_through(tape, above, new)
 
 
 def _become(tape: Tape, t: Tensor, result: Tensor, data: Any) -> None:

@@ -297,6 +297,22 @@ with torch.inference_mode():
     z = torch.ones(2)
 z.add_(1)
 """,
+    "views_write_through": """
+import torch
+x = torch.arange(12, dtype=torch.float32)
+X = x.reshape(3, 4)
+X[1, 2] = 17
+X[:2, :] = 12
+print(x)
+row = X[2]
+row.zero_()
+T = X.T
+T[0] = 5.0
+print(X, x)
+a = torch.tensor([1., 2.], requires_grad=True)
+v = a[0]
+v.add_(1)
+""",
     "jacobian_hessian": """
 import torch
 from torch.autograd.functional import jacobian, hessian
