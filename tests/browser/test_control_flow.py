@@ -85,6 +85,33 @@ def test_a_loop_of_calls_is_grouped_narrated_and_highlighted(page, server_url):
     assert page.locator(".backdrop mark.hl").first.text_content() == "x * x"
 
 
+def focus_in_view(page) -> bool:
+    """Whether the current step's node lies inside the graph's visible area."""
+    return page.evaluate("""() => {
+        const n = document.querySelector('[data-testid=graph] [data-focus=true]');
+        const g = document.querySelector('[data-testid=graph] svg').getBoundingClientRect();
+        if (!n) return false;
+        const b = n.getBoundingClientRect();
+        return b.left >= g.left && b.right <= g.right && b.top >= g.top && b.bottom <= g.bottom;
+    }""")
+
+
+def test_a_resize_keeps_the_current_step_in_view(new_page, server_url):
+    # The window (or a phone's address bar) changing height refits the view; the node the
+    # step is about must come back into it, not the program's first statement.
+    page = new_page(viewport={"width": 1280, "height": 800}, reduced_motion="reduce")
+    _, trace = api_trace(server_url, PROGRAM)
+    open_program(page, server_url)
+    seek(page, third_iteration_step(trace))
+    assert focus_in_view(page)
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    page.wait_for_timeout(200)          # the ResizeObserver runs after layout
+    assert focus_in_view(page)
+    page.set_viewport_size({"width": 1100, "height": 760})
+    page.wait_for_timeout(200)
+    assert focus_in_view(page)
+
+
 @pytest.mark.allow_console(r"status of 404")   # only while docs/language.md is not written
 def test_the_language_reference_is_linked(page, server_url):
     open_program(page, server_url)
