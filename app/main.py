@@ -24,7 +24,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pool = WorkerPool(settings.workers, default_memory_bytes()) if settings.workers else None
+        pool = WorkerPool(settings.workers, default_memory_bytes(),
+                          max_jobs=settings.worker_max_jobs,
+                          max_rss_mb=settings.worker_max_rss_mb) if settings.workers else None
         app.state.pool = pool
         try:
             yield

@@ -1,4 +1,5 @@
-"""HTML pages: the player at / and the embeddable player at /embed (options in the query)."""
+"""HTML pages: the player at /, the embeddable player at /embed (options in the query), and the
+language reference at /language (docs/language.md, rendered when asked for)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from app.query import clamped_int
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = Jinja2Templates(directory=str(ROOT / "templates"))
 JS_DIR = ROOT / "static" / "js"
+LANGUAGE_DOC = ROOT / "docs" / "language.md"
 
 router = APIRouter(include_in_schema=False)
 
@@ -62,3 +65,29 @@ async def embed(request: Request) -> HTMLResponse:
     opts = embed_options(dict(request.query_params))
     return TEMPLATES.TemplateResponse(request, "embed.html", {
         "embed": True, "opts": opts, "theme": opts["theme"]})
+
+
+@lru_cache(maxsize=4)
+def _rendered(text: str) -> str:
+    """Markdown to HTML (CommonMark and tables; raw HTML in the file is escaped, not passed)."""
+    from markdown_it import MarkdownIt
+    return MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
+
+
+def language_html() -> str | None:
+    """docs/language.md as HTML, read on each request (a few KB: the page follows the file
+    without a restart); None while the file does not exist."""
+    try:
+        text = LANGUAGE_DOC.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    return _rendered(text)
+
+
+@router.get("/language", response_class=HTMLResponse)
+async def language(request: Request) -> HTMLResponse:
+    theme = request.query_params.get("theme")
+    body = language_html()
+    return TEMPLATES.TemplateResponse(request, "language.html", {
+        "theme": theme if theme in ("light", "dark") else "auto",
+        "content": Markup(body) if body is not None else None}, status_code=200 if body else 404)

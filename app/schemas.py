@@ -51,6 +51,13 @@ class Formula(BaseModel):
     text: str
 
 
+class Iteration(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    label: str = Field(description="The loop variable's binding, e.g. `i = 3`.")
+    n: int | None = Field(description="1-based iteration number.")
+    of: int | None = Field(description="How many iterations the loop has, when known.")
+
+
 class Node(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str
@@ -61,8 +68,12 @@ class Node(BaseModel):
     w: float
     h: float
     span: Span | None = None
-    group: str | None = Field(None, description="Id of the group (top-level statement) that "
-                                                "created the node; see `groups`.")
+    group: str | None = Field(None, description="Id of the group (the user-function call, else "
+                                                "the top-level statement) that created the "
+                                                "node; see `groups`.")
+    iteration: Iteration | None = Field(None, description="The loop iteration that made it.")
+    note: str | None = Field(None, description="Made under torch.no_grad(): a constant to "
+                                               "backward.")
     grad_fn: str | None = None
     # tensor nodes
     name: str | None = None
@@ -96,7 +107,7 @@ class Step(BaseModel):
     model_config = ConfigDict(extra="forbid")
     index: int
     phase: Literal["forward", "backward"]
-    kind: Literal["op", "seed", "edge", "error"]
+    kind: Literal["op", "seed", "edge", "error", "hook"]
     narration: str
     span: Span | None
     focus: str | None
@@ -130,6 +141,8 @@ class Step(BaseModel):
     leaf_grad_before: Value | None = None
     chain: Formula | None = None
     accumulate: Formula | None = None
+    # hook (grad: what the hook received)
+    result: Value | None = Field(None, description="What the hook returned; null: None.")
     # error
     message: str | None = None
     hints: list[str] | None = None
@@ -150,8 +163,11 @@ class ErrorInfo(BaseModel):
 
 class Variable(BaseModel):
     shape: list[int]
-    data: Nested
-    grad: Nested
+    data: Nested = Field(description="The numbers; null above the display limit (see the "
+                                     "variable's node).")
+    grad: Nested | Value = Field(description="null exactly where PyTorch's .grad is None; "
+                                              "above the display limit, a Value (summary, "
+                                              "preview).")
     requires_grad: bool
     node: str | None = None
 
@@ -165,9 +181,14 @@ class Layout(BaseModel):
 
 class Group(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    id: str = Field(description="g{k}: the k-th top-level statement (0-based).")
-    label: str = Field(description="The statement's source text, clipped.")
-    span: Span
+    id: str = Field(description="g{k}: the k-th top-level statement (0-based); c{n}: a call "
+                                "of a user function.")
+    label: str = Field(description="The statement's source text, or the call's (`f(x)`), "
+                                   "clipped.")
+    span: Span | None
+    kind: Literal["statement", "call"] = "statement"
+    iteration: Iteration | None = Field(None, description="A call made in a loop: its "
+                                                          "iteration.")
     tensors: int
     ops: int
     x: float = Field(description="Centre of the box around the group's nodes, px.")
@@ -203,6 +224,15 @@ class Collapsed(BaseModel):
     elapsed_ms: float
     boxes: list[CollapsedBox]
     edges: list[CollapsedEdge] = Field(description="One per pair of boxes that trace edges join.")
+    open: list[str] | None = Field(None, description="Small graphs with user-function calls: "
+                                                     "the call groups, drawn open.")
+
+
+class OfferBackward(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    code: str = Field(description="The line to append, e.g. `y.backward()`.")
+    node: str | None
 
 
 class TraceResponse(BaseModel):
@@ -223,6 +253,10 @@ class TraceResponse(BaseModel):
                                             "each into one box (big graphs).")
     collapsed: Collapsed | None = Field(None, description="Big graphs only: the view of one box "
                                                           "per group that a page draws first.")
+    notes: list[str] = Field(default_factory=list,
+                             description="Things to know about the run (imports assumed).")
+    offer_backward: OfferBackward | None = Field(None, description="A framework program that "
+                                                 "never called backward: the call to offer.")
 
 
 class RefusedResponse(BaseModel):

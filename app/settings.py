@@ -20,6 +20,8 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     max_body_bytes: int = 64_000
     workers: int = 2             # trace worker processes
+    worker_max_jobs: int = 500   # a worker is replaced after this many jobs...
+    worker_max_rss_mb: int = 512  # ...or once its resident memory is over this
     static_max_age: int = 3600
 
     @classmethod
@@ -29,4 +31,6 @@ class Settings:
         return cls(limits=limits,
                    max_body_bytes=int(_env("max_body_bytes", cls.max_body_bytes)),
                    workers=int(_env("workers", cls.workers)),
+                   worker_max_jobs=int(_env("worker_max_jobs", cls.worker_max_jobs)),
+                   worker_max_rss_mb=int(_env("worker_max_rss_mb", cls.worker_max_rss_mb)),
                    static_max_age=int(_env("static_max_age", cls.static_max_age)))

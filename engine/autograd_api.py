@@ -25,12 +25,12 @@ from typing import Any
 
 from engine import backward as bw
 from engine import grad_mode, hooks
-from engine.autograd_functional import hessian, jacobian
+from engine.autograd_functional import hessian, hvp, jacobian, jvp, vhp, vjp
 from engine.errors import ArgumentError, RuntimeProblem
 from engine.grad_fn import node_of
 from engine.inplace import alias, set_data
 from engine.inplace_ops import METHODS as IN_PLACE_METHODS
-from engine.inplace_ops import augmented, setitem
+from engine.inplace_ops import UNARY_IN_PLACE, augmented, setitem
 from engine.tensor import Tensor
 
 __all__ = ["AUTOGRAD", "AUTOGRAD_FUNCTIONAL", "TENSOR_ATTRIBUTES", "TENSOR_METHODS", "TORCH",
@@ -204,6 +204,13 @@ def variable(data: Any, requires_grad: Any = False, volatile: Any = False) -> Te
     return t
 
 
+def version(t: Tensor) -> int:
+    """`x._version`; inference tensors have none (PyTorch's error)."""
+    if grad_mode.is_inference(t):
+        raise RuntimeProblem(grad_mode.INFERENCE_VERSION)
+    return t.version
+
+
 # ---------------------------------------------------------------- the tables
 
 
@@ -213,23 +220,26 @@ TORCH: dict[str, Callable[..., Any]] = {
     "inference_mode": grad_mode.inference_mode,
     "is_grad_enabled": grad_mode.is_grad_enabled,
     "detach": detach,
+    # torch.sin_(x) & co.: the in-place methods, called as functions
+    **{name: IN_PLACE_METHODS[name] for name in (*UNARY_IN_PLACE, "zero_", "fill_")},
 }
 AUTOGRAD: dict[str, Callable[..., Any]] = {
     "grad": autograd_grad, "backward": autograd_backward, "Variable": variable,
 }
 AUTOGRAD_FUNCTIONAL: dict[str, Callable[..., Any]] = {
-    "jacobian": jacobian, "hessian": hessian,
+    "jacobian": jacobian, "hessian": hessian, "vjp": vjp, "jvp": jvp, "vhp": vhp, "hvp": hvp,
 }
 TENSOR_METHODS: dict[str, Callable[..., Any]] = {
     **IN_PLACE_METHODS,
     "detach": detach,
     "backward": tensor_backward,
     "register_hook": hooks.register_hook,
+    "register_post_accumulate_grad_hook": hooks.register_post_accumulate_grad_hook,
     "retain_grad": hooks.retain_grad,
 }
 TENSOR_ATTRIBUTES: dict[str, Callable[[Any], Any]] = {
     "data": data_of,
-    "_version": lambda t: t.version,
+    "_version": version,
     "grad_fn": node_of,
     "retains_grad": hooks.retains_grad,
 }

@@ -138,3 +138,106 @@ def hessian(func: Any, inputs: Any, create_graph: bool = False, strict: bool = F
                         create_graph=True, strict=strict)
 
     return jacobian(gradient, inputs, create_graph=create_graph, strict=strict)
+
+
+# ---------------------------------------------------------------- products
+
+
+def _vector(v: Any, outs: tuple[Tensor, ...], is_tuple: bool, what: str) -> list[Tensor]:
+    if v is None:
+        if len(outs) != 1 or outs[0].numel() != 1:
+            raise RuntimeProblem("The vector v can only be None if the user-provided function "
+                                 "returns a single Tensor with a single element.")
+        return [Tensor(np.ones(outs[0].shape), origin="constant")]
+    _, vs = _as_tuple(v, "v", what)
+    if len(vs) != len(outs) or any(a.shape != b.shape for a, b in zip(vs, outs, strict=False)):
+        raise RuntimeProblem(f"v has invalid size: should be "
+                             f"{[list(o.shape) for o in outs]} but got "
+                             f"{[list(x.shape) for x in vs]}.")
+    return list(vs)
+
+
+def _pack(values: list[Tensor], is_tuple: bool) -> Any:
+    return tuple(values) if is_tuple else values[0]
+
+
+def _result(t: Tensor | None, like: Tensor) -> Tensor:
+    if t is None:
+        return Tensor(np.zeros(like.shape), origin="result")
+    return Tensor(np.array(t.data, dtype=np.float64), origin="result")
+
+
+def vjp(func: Any, inputs: Any, v: Any = None, create_graph: bool = False,
+        strict: bool = False) -> tuple[Any, Any]:
+    """`torch.autograd.functional.vjp`: (func(inputs), vᵀ·J), both detached."""
+    inputs_tuple, ins = _as_tuple(inputs, "inputs", "vjp")
+    ins = tuple(_prepare(t, create_graph) for t in ins)
+    outputs_tuple, outs = _as_tuple(call_user(func, ins),
+                                    "outputs of the user-provided function", "vjp")
+    vs = _vector(v, outs, outputs_tuple, "vjp")
+    used = [(o, s) for o, s in zip(outs, vs, strict=True) if o.requires_grad]
+    grads = bw.grad([o for o, _ in used], list(ins), [s for _, s in used],
+                    create_graph=create_graph, allow_unused=True) if used else (None,) * len(ins)
+    values = [_result(o, o) for o in outs]
+    return _pack(values, outputs_tuple), _pack([_result(g, t) for g, t in zip(grads, ins,
+                                                                          strict=True)],
+                                               inputs_tuple)
+
+
+def jvp(func: Any, inputs: Any, v: Any = None, create_graph: bool = False,
+        strict: bool = False) -> tuple[Any, Any]:
+    """`torch.autograd.functional.jvp`: (func(inputs), J·v), by PyTorch's double-backward
+    trick: the vjp is linear in its seed u, so J·v is the gradient of <vjp(u), v> in u."""
+    inputs_tuple, ins = _as_tuple(inputs, "inputs", "jvp")
+    ins = tuple(_prepare(t, True) for t in ins)
+    if v is None:
+        if len(ins) != 1 or ins[0].numel() != 1:
+            raise RuntimeProblem("The vector v can only be None if the input to the "
+                                 "user-provided function is a single Tensor with a single "
+                                 "element.")
+        vs = [Tensor(np.ones(ins[0].shape), origin="constant")]
+    else:
+        _, vs = _as_tuple(v, "v", "jvp")
+    outputs_tuple, outs = _as_tuple(call_user(func, ins),
+                                    "outputs of the user-provided function", "jvp")
+    seeds = [Tensor(np.zeros(o.shape), requires_grad=True) for o in outs]
+    used = [(o, u) for o, u in zip(outs, seeds, strict=True) if o.requires_grad]
+    if not used:
+        return _pack([_result(o, o) for o in outs], outputs_tuple), \
+            _pack([_result(None, o) for o in outs], outputs_tuple)
+    grads = bw.grad([o for o, _ in used], list(ins), [u for _, u in used], create_graph=True,
+                    allow_unused=True)
+    pairs = [(g, s) for g, s in zip(grads, vs, strict=True) if g is not None and g.requires_grad]
+    back = bw.grad([g for g, _ in pairs], [u for _, u in used], [s for _, s in pairs],
+                   allow_unused=True) if pairs else (None,) * len(used)
+    found = {id(u): g for (_, u), g in zip(used, back, strict=True)}
+    return _pack([_result(o, o) for o in outs], outputs_tuple), \
+        _pack([_result(found.get(id(u)), o) for o, u in zip(outs, seeds, strict=True)],
+              outputs_tuple)
+
+
+def _gradient_function(func: Any, is_tuple: bool) -> Any:
+    def gradient(*args: Tensor) -> Any:
+        out = call_user(func, args)
+        if not isinstance(out, Tensor) or out.numel() != 1:
+            raise RuntimeProblem("The Tensor returned by the function given to hvp should "
+                                 "contain a single element")
+        grads = bw.grad([out], list(args), create_graph=True, allow_unused=True)
+        full = [g if g is not None else Tensor(np.zeros(a.shape), origin="constant")
+                for g, a in zip(grads, args, strict=True)]
+        return tuple(full) if is_tuple else full[0]
+    return gradient
+
+
+def vhp(func: Any, inputs: Any, v: Any = None, create_graph: bool = False,
+        strict: bool = False) -> tuple[Any, Any]:
+    """`torch.autograd.functional.vhp`: (func(inputs), vᵀ·H)."""
+    value = call_user(func, tuple(_as_tuple(inputs, "inputs", "vhp")[1]))
+    _, products = vjp(_gradient_function(func, isinstance(inputs, tuple)), inputs, v)
+    return _result(value, value), products
+
+
+def hvp(func: Any, inputs: Any, v: Any = None, create_graph: bool = False,
+        strict: bool = False) -> tuple[Any, Any]:
+    """`torch.autograd.functional.hvp`: (func(inputs), H·v) — H is symmetric, so vᵀ·H."""
+    return vhp(func, inputs, v, create_graph, strict)

@@ -239,15 +239,15 @@ def _pass(roots: list[Tensor], gradients: list[Any], targets: Sequence[Tensor] |
         seeds = [g if isinstance(g, Tensor) and g.shape == r.shape else
                  Tensor(s, origin="constant") for r, g, s in zip(roots, gradients, seeds,
                                                                  strict=True)]
-    for root, seed in zip(roots, seeds, strict=True):
-        key = root.id
-        pending[key] = seed if key not in pending else pending[key] + seed
-        if root.record is None or not root.requires_grad or \
-                all(rec is not root.record for rec in records):
-            _seed_reaches(root, seed, captured, target_ids)
     saved_mode = grad_mode.is_grad_enabled()
     grad_mode.set_grad_enabled_now(create_graph)   # hooks compute without a graph unless asked
     try:
+        for root, seed in zip(roots, seeds, strict=True):
+            key = root.id
+            pending[key] = seed if key not in pending else pending[key] + seed
+            if root.record is None or not root.requires_grad or \
+                    all(rec is not root.record for rec in records):
+                _seed_reaches(root, seed, captured, target_ids)
         if create_graph:
             from engine.graph_vjps import run_graph
             run_graph(records, pending, expected, captured, target_ids, _complete_leaf)
@@ -281,13 +281,20 @@ def _seed_reaches(root: Tensor, seed: Any, captured: dict[int, Any] | None,
         # is built, and the player shows what backward computed.
         tape.emit({"type": "leaf_seed", "tensor": root, "before": before,
                    "grad": live(root).grad.data})
+        if root.meta is not None and root.meta.post_hooks:
+            from engine.hooks import call_post_hooks
+            call_post_hooks(root)
 
 
 def _complete_leaf(inp: Tensor, total: Any, event: dict) -> None:
     """A leaf's gradient is complete: its hooks, then `.grad` (recorded in the edge event)."""
     total = run_hooks(inp, total)
     event["leaf_before"] = _accumulate_leaf(inp, total)
-    event["leaf_grad"] = live(inp).grad.data
+    leaf = live(inp)
+    event["leaf_grad"] = leaf.grad.data
+    if leaf.meta is not None and leaf.meta.post_hooks:
+        from engine.hooks import call_post_hooks
+        call_post_hooks(leaf)
 
 
 def run_hooks(t: Tensor, grad: Any, retain: bool = True) -> Any:

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from html import escape
 from xml.etree import ElementTree
 
+from engine.bounded_cache import bounded_cache
 from engine.ops import Formula
 
 _PLACEHOLDER = re.compile(r"\$([a-z]+)")
 _SIMPLE = re.compile(r"^[A-Za-z]+\d*$")
 
 
-@lru_cache(maxsize=16384)   # a pure function of the label, asked for ~4x per backward edge
+@bounded_cache(2_000_000)   # a pure function of the label, asked for ~4x per backward edge
 def latex_name(label: str) -> str:
     """A variable name as LaTeX: x → x, w1 → w_{1}, loss_scalar → \\mathrm{loss\\_scalar}."""
     m = re.fullmatch(r"([A-Za-z])(\d+)", label)
@@ -48,7 +48,7 @@ def fill(template: Formula, attrs: dict, names: dict[str, str], latex: bool) -> 
     return _PLACEHOLDER.sub(sub, text)
 
 
-@lru_cache(maxsize=4096)
+@bounded_cache(8_000_000)
 def mathml(latex: str) -> str:
     """LaTeX → MathML; anything that is not well-formed MathML becomes escaped plain text."""
     from latex2mathml.converter import convert

@@ -240,9 +240,29 @@ def _int(x: Any, what: str) -> int:
     return int(x)
 
 
+def _without_ellipsis(key: Any, ndim: int) -> Any:
+    """`x[..., -1]`: the `...` stands for as many full slices as the other parts leave."""
+    parts = key if isinstance(key, tuple) else (key,)
+    if not builtins.any(p is Ellipsis for p in parts):
+        return key
+    if builtins.sum(p is Ellipsis for p in parts) > 1:
+        raise ArgumentError("an index can only have a single ellipsis ('...')")
+    i = next(k for k, p in enumerate(parts) if p is Ellipsis)
+    fill = (slice(None),) * builtins.max(ndim - (len(parts) - 1), 0)
+    out = parts[:i] + fill + parts[i + 1:]
+    return out if len(out) != 1 else out[0]
+
+
 def index(x: Any, key: Any) -> Tensor:
-    """Basic indexing: integers (negative too), slices, and tuples of them."""
+    """Basic indexing: integers (negative too), slices, and tuples of them; and a boolean
+    mask of the tensor's shape (`x[x > 0]`), as PyTorch's IndexBackward0."""
     t = _tensor_arg(x, "index")
+    key = _without_ellipsis(key, t.data.ndim)
+    if isinstance(key, Tensor) and key.data.dtype.kind == "b":
+        if key.shape != t.shape:
+            raise ShapeError(f"The shape of the mask {fmt_shape(key.shape)} does not match the "
+                             f"shape of the indexed tensor {fmt_shape(t.shape)}")
+        return apply(OPS["index"], (t,), key=np.asarray(key.data), grad_fn="IndexBackward0")
     parts = key if isinstance(key, tuple) else (key,)
     if len(parts) > t.data.ndim:
         raise ShapeError(f"too many indices for a tensor of shape {fmt_shape(t.shape)}: "
@@ -257,6 +277,118 @@ def index(x: Any, key: Any) -> Tensor:
         if isinstance(p, slice) and p.step is not None and p.step <= 0:
             raise ArgumentError("slice steps must be positive")
     return apply(OPS["index"], (t,), key=key)
+
+
+# ---------------------------------------------------------------- comparisons and masks
+
+
+def _compare(name: str):
+    def compare(a: Any, b: Any) -> Tensor:
+        return apply(OPS[name], (lift(a), lift(b)))
+    compare.__name__ = name
+    return compare
+
+
+eq, ne, lt, le, gt, ge = (_compare(n) for n in ("eq", "ne", "lt", "le", "gt", "ge"))
+logical_and, logical_or = _compare("logical_and"), _compare("logical_or")
+
+
+def logical_not(a: Any) -> Tensor:
+    return apply(OPS["logical_not"], (lift(a),))
+
+
+def all_of(x: Any) -> Tensor:
+    """`x.all()` (not named `all`: this module uses Python's all())."""
+    return apply(OPS["all"], (_tensor_arg(x, "all"),))
+
+
+def any_of(x: Any) -> Tensor:
+    return apply(OPS["any"], (_tensor_arg(x, "any"),))
+
+
+def where(condition: Any, a: Any, b: Any) -> Tensor:
+    cond = _tensor_arg(condition, "where")
+    return apply(OPS["where"], (cond, lift(a), lift(b)))
+
+
+def to_dtype(x: Tensor, dtype_name: str) -> Tensor:
+    from engine.printing import dtype_of
+    if dtype_of(x) == "float32" and dtype_name == "float64":
+        return apply(OPS["to"], (x,), dtype_name=dtype_name, from_float32=True)
+    return apply(OPS["to"], (x,), dtype_name=dtype_name)
+
+
+# ---------------------------------------------------------------- norms, joins, copies
+
+
+def norm(x: Any, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:
+    t = _tensor_arg(x, "norm")
+    _float_only(t, "norm")
+    return apply(OPS["norm"], (t,), p=2 if p in ("fro", None, 2.0) else p,
+                 dim=_dim_arg(dim), keepdim=bool(keepdim))
+
+
+def _tensors(seq: Any, fn: str) -> tuple[Tensor, ...]:
+    if isinstance(seq, Tensor) or not isinstance(seq, list | tuple):
+        raise ArgumentError(f"{fn}() expects a list or tuple of tensors, got {describe(seq)}")
+    if not seq:
+        raise ArgumentError(f"{fn}() expects a non-empty list of tensors")
+    return tuple(_tensor_arg(t, fn) for t in seq)
+
+
+def cat(tensors: Any, dim: Any = 0) -> Tensor:
+    from engine.ops import variadic
+    ts = _tensors(tensors, "cat")
+    return apply(variadic("cat", len(ts)), ts, dim=_int(dim, "dim"))
+
+
+def stack(tensors: Any, dim: Any = 0) -> Tensor:
+    from engine.ops import variadic
+    ts = _tensors(tensors, "stack")
+    return apply(variadic("stack", len(ts)), ts, dim=_int(dim, "dim"))
+
+
+def cumsum(x: Any, dim: Any) -> Tensor:
+    return apply(OPS["cumsum"], (_tensor_arg(x, "cumsum"),), dim=_int(dim, "dim"))
+
+
+def clone(x: Any) -> Tensor:
+    return apply(OPS["clone"], (_tensor_arg(x, "clone"),))
+
+
+def outer(a: Any, b: Any) -> Tensor:
+    """PyTorch's outer: a as a column times b (its graph: a view, then MulBackward0)."""
+    ta, tb = _tensor_arg(a, "outer"), _tensor_arg(b, "outer")
+    if ta.data.ndim != 1 or tb.data.ndim != 1:
+        raise ShapeError(f"outer: expected 1-D tensors, got shapes {fmt_shape(ta.shape)} and "
+                         f"{fmt_shape(tb.shape)}")
+    return mul(reshape(ta, ta.shape[0], 1), tb)
+
+
+def binary_cross_entropy_with_logits(input: Any, target: Any,  # noqa: A002
+                                     reduction: str = "mean") -> Tensor:
+    x, y = _tensor_arg(input, "binary_cross_entropy_with_logits"), lift(target)
+    return apply(OPS["bce_with_logits"], (x, y), reduction=reduction)
+
+
+def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
+    p, y = _tensor_arg(input, "binary_cross_entropy"), lift(target)
+    return apply(OPS["binary_cross_entropy"], (p, y), reduction=reduction)
+
+
+def linspace(start: Any, end: Any, steps: Any) -> Tensor:
+    n = _int(steps, "steps")
+    if n < 0:
+        raise ArgumentError("linspace(): number of steps must be non-negative")
+    _sized((n,), "linspace")
+    return Tensor(np.linspace(float(start), float(end), n))
+
+
+def eye(n: Any, m: Any = None) -> Tensor:
+    rows = _int(n, "n")
+    cols = rows if m is None else _int(m, "m")
+    _sized((rows, cols), "eye")
+    return Tensor(np.eye(rows, cols))
 
 
 # ---------------------------------------------------------------- softmax and losses
@@ -306,19 +438,31 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:  # noq
 
 
 def _nested_numbers(data: Any) -> bool:
-    if is_number(data):
+    if is_number(data) or isinstance(data, Tensor) and data.numel() == 1:
         return True
     if isinstance(data, list | tuple):
         return all(_nested_numbers(d) for d in data)
     return False
 
 
+def numbers_of(data: Any) -> Any:
+    """Nested lists of numbers, one-element tensors taken by value (PyTorch's torch.tensor of
+    0-d tensors: a new leaf, no gradient through it)."""
+    if isinstance(data, Tensor):
+        return data.data.reshape(()).item()
+    if isinstance(data, list | tuple):
+        return [numbers_of(d) for d in data]
+    return data
+
+
 def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
     if isinstance(data, Tensor):
-        arr = data.data.copy()
+        arr = np.array(data.data, copy=True)
+    elif isinstance(data, np.ndarray) and data.dtype.kind in "biuf":
+        arr = np.array(data, dtype=np.float64 if data.dtype.kind == "f" else None)
     elif _nested_numbers(data):
         try:
-            arr = np.array(data)
+            arr = np.array(numbers_of(data))
         except ValueError:
             raise ArgumentError("torch.tensor() needs a rectangular list: every row the same "
                                 "length") from None
@@ -335,6 +479,8 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
         arr = arr.astype(np.float64)
     if dtype == "long":
         arr = arr.astype(np.int64)
+    if dtype == "bool":
+        arr = arr.astype(bool)
     return Tensor(arr, requires_grad=bool(requires_grad), origin="leaf")
 
 

@@ -12,13 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.inplace import live, meta
+from engine.errors import RuntimeProblem
+from engine.inplace import QUALIFIED_NAMES, live, meta
 from engine.tensor import Record, Tensor
-
-# PyTorch's name() of these nodes is namespaced; their class (and printed) name is not.
-_QUALIFIED = {"CopyBackwards": "torch::autograd::CopyBackwards",
-              "CopySlices": "torch::autograd::CopySlices",
-              "AccumulateGrad": "torch::autograd::AccumulateGrad"}
 
 
 class GradFn:
@@ -35,7 +31,7 @@ class GradFn:
         self.id = None if variable is None else ("AccumulateGrad", variable.id)
 
     def qualified_name(self) -> str:
-        return _QUALIFIED.get(self.name, self.name)
+        return QUALIFIED_NAMES.get(self.name, self.name)
 
     @property
     def next_functions(self) -> tuple[tuple[GradFn | None, int], ...]:
@@ -78,7 +74,30 @@ def attribute(node: GradFn, name: str) -> Any:
         return node.next_functions
     if name == "variable" and node.variable is not None:
         return node.variable
+    if name in _SAVED and node.record is not None:
+        return _saved(node.record, name)
     return None
 
 
-ATTRIBUTES = ("next_functions", "variable")
+def _saved(rec: Record, name: str) -> Any:
+    """`grad_fn._saved_self` / `_saved_other` / `_saved_result`: what the node keeps for
+    backward. A saved input is the tensor itself (`x is y.grad_fn._saved_self`), a saved result
+    a new tensor sharing the output's data, as PyTorch unpacks them."""
+    from engine.inplace import SAVES_FIRST_INPUT, SAVES_OUTPUT, alias, check_saved
+    op = rec.op.name
+    which = {"_saved_self": 0, "_saved_other": 1}.get(name)
+    if which is not None:
+        if not (op in ("mul", "div", "matmul", "pow_tensor") or
+                (which == 0 and op in SAVES_FIRST_INPUT)):
+            return None
+    elif op not in SAVES_OUTPUT and op != "pow_tensor":
+        return None
+    if rec.freed:
+        from engine.backward import SECOND_TIME
+        raise RuntimeProblem(SECOND_TIME)
+    check_saved(rec)
+    return rec.inputs[which] if which is not None else alias(rec.output, share_version=True)
+
+
+_SAVED = ("_saved_self", "_saved_other", "_saved_result")
+ATTRIBUTES = ("next_functions", "variable", *_SAVED)

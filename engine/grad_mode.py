@@ -43,6 +43,8 @@ class GradMode:
     _saved: list[bool] = field(default_factory=list, repr=False)
 
     def enter(self) -> None:
+        if self.name == "inference_mode" and not self.enabled:
+            _inference_ranges_open()
         if self.switched_from is not None and not self._saved:
             # `with torch.set_grad_enabled(b):` — already switched by the call itself.
             self._saved.append(self.switched_from)
@@ -53,6 +55,8 @@ class GradMode:
 
     def exit(self) -> None:
         _enabled.set(self._saved.pop())
+        if self.name == "inference_mode" and not self.enabled:
+            _inference_ranges_close()
 
     def decorator(self) -> GradMode:
         """The mode to enter around each call of a function decorated with this object. A
@@ -82,3 +86,39 @@ def set_grad_enabled(mode: bool) -> GradMode:
 
 def inference_mode(mode: bool = True) -> GradMode:
     return GradMode("inference_mode", not mode)
+
+
+# Inference tensors: those made while an inference_mode() block runs. The tape numbers tensors
+# in order, so the blocks are ranges of tensor ids on the tape (no cost per op).
+INFERENCE_VERSION = "Inference tensors do not track version counter."
+INFERENCE_IN_PLACE = ("Inplace update to inference tensor outside InferenceMode is not allowed."
+                      "You can make a clone to get a normal tensor before doing inplace update."
+                      "See https://github.com/pytorch/rfcs/pull/17 for more details.")
+
+
+def _inference_ranges_open() -> None:
+    from engine.tensor import current_tape
+    tape = current_tape()
+    if tape.keep:
+        tape.inference.append([len(tape.tensors), None])
+
+
+def _inference_ranges_close() -> None:
+    from engine.tensor import current_tape
+    tape = current_tape()
+    for block in reversed(tape.inference):
+        if block[1] is None:
+            block[1] = len(tape.tensors)
+            break
+
+
+def inference_depth() -> bool:
+    """True inside an inference_mode() block."""
+    from engine.tensor import current_tape
+    return any(block[1] is None for block in current_tape().inference)
+
+
+def is_inference(t) -> bool:  # noqa: ANN001 - a Tensor (engine.tensor imports this module)
+    from engine.tensor import current_tape
+    return any(start <= t.id < (end if end is not None else t.id + 1)
+               for start, end in current_tape().inference)

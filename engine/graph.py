@@ -9,10 +9,10 @@ from __future__ import annotations
 import ast
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 
+from engine.bounded_cache import bounded_cache
 from engine.tensor import Record, Tape, Tensor
 from engine.values import fmt
 
@@ -60,6 +60,8 @@ def source_text(lines: list[str], span: tuple[int, int, int, int] | None) -> str
 def tensor_label(t: Tensor, expr: str | None) -> str:
     if t.name:
         return t.name
+    if t.origin == "grad":   # a gradient given to a hook: its span is the backward call's
+        return "grad"
     if t.origin == "constant" and t.data.size == 1:
         return fmt(t.data.reshape(()).item())
     if expr:
@@ -71,13 +73,20 @@ def tensor_label(t: Tensor, expr: str | None) -> str:
 
 def composite_outputs(tape: Tape) -> set[int]:
     """Tensors made by an op whose source span a later op shares (inside cross_entropy...):
-    their source text names the whole call, so they are labelled by their op instead."""
+    their source text names the whole call, so they are labelled by their op instead. The same
+    line run again (a loop's next iteration, another call of a function) is another scope,
+    not a composite."""
     last_with_span: dict[tuple, int] = {}
     for rec in tape.records:
         if rec.span is not None:
-            last_with_span[rec.span] = rec.index
+            last_with_span[rec.span, _scope_key(rec.scope)] = rec.index
     return {rec.output.id for rec in tape.records
-            if rec.span is not None and last_with_span[rec.span] != rec.index}
+            if rec.span is not None
+            and last_with_span[rec.span, _scope_key(rec.scope)] != rec.index}
+
+
+def _scope_key(scope: tuple) -> tuple:
+    return tuple([s.id for s in scope]) if scope else ()
 
 
 def build_graph(tape: Tape, source: str) -> Graph:
@@ -98,6 +107,9 @@ def build_graph(tape: Tape, source: str) -> Graph:
             g.labels[node_id] = _clip(f"{t.record.op.name}({args})")
         else:
             g.labels[node_id] = tensor_label(t, source_text(lines, t.span))
+        version = getattr(t, "version", 0)
+        if version:   # a state before or after an in-place op (engine/inplace.py snapshots)
+            g.labels[node_id] = f"{g.labels[node_id]} (v{version})"
     for rec in tape.records:
         if rec.output.id not in inner:
             text = source_text(lines, rec.span)
@@ -120,7 +132,7 @@ def build_graph(tape: Tape, source: str) -> Graph:
     return g
 
 
-@lru_cache(maxsize=64)
+@bounded_cache(4_000_000)
 def statement_spans(source: str) -> tuple[tuple[int, int, int, int], ...]:
     """Spans of the program's top-level statements, in order (the language has no blocks).
     Remembered per source: a slider move traces the same program again."""
@@ -135,15 +147,27 @@ def statement_spans(source: str) -> tuple[tuple[int, int, int, int], ...]:
 
 
 def _assign_groups(g: Graph, source: str, lines: list[str]) -> None:
-    """Each node's group: the top-level statement that created it (`g{k}` for the k-th
-    statement, 0-based), so a page can collapse a big graph statement by statement. A leaf
-    or free variable belongs to the statement that first made it; ops inside a composite
+    """Each node's group: the innermost user-function call it was made in (`c{id}`, labelled
+    with the call's source text `f(x)`, Scope.id: one group per call), else the top-level
+    statement that created it (`g{k}` for the k-th statement, 0-based), so a page can collapse
+    a big graph statement by statement and show what a call made as one box. A leaf or free
+    variable belongs to the statement that first made it; ops inside a composite
     (cross_entropy) to the call's statement. No span (or outside every statement): None."""
     stmts = statement_spans(source)
     starts = [(s[0], s[1]) for s in stmts]
     made: dict[int, str] = {}
+    calls: dict[int, str] = {}
 
-    def group_of(span: tuple[int, int, int, int] | None) -> str | None:
+    def group_of(span: tuple[int, int, int, int] | None, scope: tuple) -> str | None:
+        call = innermost(scope, "call")
+        if call is not None:
+            gid = calls.get(call.id)
+            if gid is None:
+                gid = calls[call.id] = f"c{call.id}"
+                g.groups.append({"id": gid, "label": _clip(call.label, GROUP_CHARS),
+                                 "span": call.span, "kind": "call",
+                                 **_iteration_of(scope)})
+            return gid
         if span is None:
             return None
         k = bisect_right(starts, (span[0], span[1])) - 1
@@ -152,19 +176,47 @@ def _assign_groups(g: Graph, source: str, lines: list[str]) -> None:
         if k not in made:
             made[k] = f"g{k}"
             text = source_text(lines, stmts[k]) or ""
-            label = text if len(text) <= GROUP_CHARS else text[:GROUP_CHARS - 1] + "…"
-            g.groups.append({"id": made[k], "label": label, "span": stmts[k]})
+            g.groups.append({"id": made[k], "label": _clip(text, GROUP_CHARS), "span": stmts[k],
+                             "kind": "statement"})
         return made[k]
 
     for t in g.tensors:
-        g.node_groups[g.tid(t)] = group_of(t.span)
+        g.node_groups[g.tid(t)] = group_of(t.span, getattr(t, "scope", ()))
     for rec in g.records:
-        g.node_groups[g.op_ids[rec.index]] = group_of(rec.span)
-    g.groups.sort(key=lambda grp: int(grp["id"][1:]))
+        g.node_groups[g.op_ids[rec.index]] = group_of(rec.span, rec.scope)
+    # statements in program order; a call's group right after the statement it was made in
+    g.groups.sort(key=lambda grp: (grp["span"] or (0, 0, 0, 0))[:2] if grp["kind"] == "call"
+                  else stmts[int(grp["id"][1:])][:2])
 
 
-def _clip(text: str) -> str:
-    return text if len(text) <= EXPR_CHARS else text[:EXPR_CHARS - 1] + "…"
+def innermost(scope: tuple, kind: str):
+    """The innermost Scope of `kind` ("call" or "loop") in a scope stack, or None."""
+    for s in reversed(scope):
+        if s.kind == kind:
+            return s
+    return None
+
+
+def _iteration_of(scope: tuple) -> dict:
+    """{"iteration": {"label": "i = 3", "n": 3, "of": 5}} for something made in a loop (its
+    innermost loop), else nothing."""
+    loop = innermost(scope, "loop")
+    if loop is None:
+        return {}
+    return {"iteration": {"label": loop.label, "n": loop.iteration, "of": loop.of}}
+
+
+def iteration_words(scope: tuple) -> str | None:
+    """"iteration 3 of 5 (i = 3)" for the innermost loop of a scope stack, else None."""
+    loop = innermost(scope, "loop")
+    if loop is None or loop.iteration is None:
+        return None
+    count = f"iteration {loop.iteration}" + (f" of {loop.of}" if loop.of else "")
+    return f"{count} ({loop.label})" if loop.label else count
+
+
+def _clip(text: str, chars: int = EXPR_CHARS) -> str:
+    return text if len(text) <= chars else text[:chars - 1] + "…"
 
 
 def dtype_name(arr: np.ndarray) -> str:

@@ -158,7 +158,38 @@ def _clamp_mask(c: Ctx) -> np.ndarray:
     return mask(c)
 
 
+def _where(g: Tensor, rec: Record, i: int) -> Tensor:
+    chosen = np.asarray(rec.inputs[0].data).astype(bool)
+    return fn.mul(g, _const(chosen if i == 1 else ~chosen))
+
+
+def _cumsum(g: Tensor, rec: Record, i: int) -> Tensor:
+    """The reverse cumulative sum along dim: the total minus what came before."""
+    dim = rec.attrs["dim"]
+    if len(g.shape) == 0:
+        return g
+    return fn.add(fn.sub(fn.sum(g, dim=dim, keepdim=True), fn.cumsum(g, dim)), g)
+
+
+def _piece(g: Tensor, rec: Record, i: int) -> Tensor:
+    """cat: input i's slice of the gradient along dim; stack: its index along dim."""
+    ndim = len(g.shape)
+    dim = rec.attrs.get("dim", 0) % ndim
+    if rec.op.name == "stack":
+        key: Any = (*[slice(None)] * dim, i)
+    else:
+        start = sum(inp.shape[dim] for inp in rec.inputs[:i])
+        key = (*[slice(None)] * dim, slice(start, start + rec.inputs[i].shape[dim]))
+    return apply(OPS["index"], (g,), key=key)
+
+
 VJPS: dict[str, Vjp] = {
+    "clone": lambda g, rec, i: g,
+    "to": lambda g, rec, i: g,
+    "where": _where,
+    "cumsum": _cumsum,
+    "cat": _piece,
+    "stack": _piece,
     "add": lambda g, rec, i: g,
     "sub": lambda g, rec, i: g if i == 0 else fn.neg(g),
     "mul": lambda g, rec, i: fn.mul(g, _in(rec, 1 - i)),

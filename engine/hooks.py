@@ -18,34 +18,57 @@ from engine.inplace import meta
 from engine.tensor import Tensor, current_tape
 
 
-class RemovableHandle:
-    """What `register_hook` returns; `handle.remove()` takes the hook off."""
+def _handle(t: Tensor, hooks: list, hook: Any) -> Any:
+    """What `register_hook` returns: PyTorch's RemovableHandle, whose one use is
+    `handle.remove()`. A name table (namespace.Module) so the language reaches `remove` through
+    the tables like any other member."""
+    from engine import namespace as ns
 
-    def __init__(self, tensor: Tensor, hook: Any) -> None:
-        self.tensor, self.hook = tensor, hook
-
-    def remove(self) -> None:
-        hooks = meta(self.tensor).hooks or []
+    def remove() -> None:
         for i, h in enumerate(hooks):
-            if h is self.hook:
+            if h is hook:
                 del hooks[i]
                 break
+    return ns.Module("torch.utils.hooks.RemovableHandle",
+                     {"remove": ns.Function("remove", remove, "method")})
 
-    def __repr__(self) -> str:
-        return "<torch.utils.hooks.RemovableHandle object>"
 
-
-def register_hook(t: Tensor, hook: Any) -> RemovableHandle:
-    if not t.requires_grad:
-        raise RuntimeProblem("cannot register a hook on a tensor that doesn't require gradient")
+def _check_callable(hook: Any) -> None:
     from engine import namespace as ns
     if not callable(hook) and not isinstance(hook, ns.CALLABLE):
         raise ArgumentError(f"register_hook() expects a function, got {type(hook).__name__}")
+
+
+def register_hook(t: Tensor, hook: Any) -> Any:
+    if not t.requires_grad:
+        raise RuntimeProblem("cannot register a hook on a tensor that doesn't require gradient")
+    _check_callable(hook)
     m = meta(t)
     if m.hooks is None:
         m.hooks = []
     m.hooks.append(hook)
-    return RemovableHandle(t, hook)
+    return _handle(t, m.hooks, hook)
+
+
+def register_post_accumulate_grad_hook(t: Tensor, hook: Any) -> Any:
+    """A hook called with the leaf itself once its `.grad` has been accumulated (an optimizer
+    step inside backward, in PyTorch's docstring)."""
+    if not t.requires_grad:
+        raise RuntimeProblem("cannot register a hook on a tensor that doesn't require gradient")
+    if t.record is not None:
+        raise RuntimeProblem("post accumulate grad hooks cannot be registered on non-leaf "
+                             "tensors")
+    _check_callable(hook)
+    m = meta(t)
+    if m.post_hooks is None:
+        m.post_hooks = []
+    m.post_hooks.append(hook)
+    return _handle(t, m.post_hooks, hook)
+
+
+def call_post_hooks(t: Tensor) -> None:
+    for hook in list(t.meta.post_hooks or ()):
+        _call(hook, t)   # what it returns is ignored (the docstring's returns p.add_(...))
 
 
 def retain_grad(t: Tensor) -> None:

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from engine.errors import BackwardError, ChainruleError, RuntimeProblem
-from engine.grad_mode import is_grad_enabled
+from engine.grad_mode import INFERENCE_IN_PLACE, inference_depth, is_grad_enabled, is_inference
 from engine.tensor import Record, Tape, Tensor, current_tape
 
 LEAF_IN_PLACE = "a leaf Variable that requires grad is being used in an in-place operation."
@@ -46,29 +46,36 @@ MODIFIED_HINT = ("Hint: enable anomaly detection to find the operation that fail
 
 # What PyTorch's backward node saves, by op name: the inputs it keeps ("out" for the result).
 # Only a saved tensor changed in place breaks backward (`x + 1` then `x.add_(1)` is fine).
+# PyTorch's name() of these nodes is namespaced; their class (and printed) name is not.
+QUALIFIED_NAMES = {"CopyBackwards": "torch::autograd::CopyBackwards",
+                   "CopySlices": "torch::autograd::CopySlices",
+                   "AccumulateGrad": "torch::autograd::AccumulateGrad"}
 _BACKWARD = re.compile(r"Backward\d*$")   # MulBackward0 -> Mul, as PyTorch's message says
 _SAVES_NOTHING = frozenset({"add", "sub", "neg", "sum", "mean", "reshape", "unsqueeze",
                             "squeeze", "transpose", "index", "zero", "fill", "copy",
                             "setitem"})
-_SAVES_OUTPUT = frozenset({"exp", "tanh", "sigmoid", "relu", "sqrt", "reciprocal", "softmax",
+SAVES_OUTPUT = frozenset({"exp", "tanh", "sigmoid", "relu", "sqrt", "reciprocal", "softmax",
                            "log_softmax"})
-_SAVES_FIRST_INPUT = frozenset({"log", "sin", "cos", "abs", "pow", "clamp"})
+SAVES_FIRST_INPUT = frozenset({"log", "sin", "cos", "abs", "pow", "clamp"})
 
 
 class Meta:
     """Autograd state a tensor needs only once it is aliased, changed in place, hooked or
     asked to retain its grad (`Tensor.meta`; None for most tensors)."""
 
-    __slots__ = ("version", "counter", "storage", "hooks", "retains_grad", "live", "node")
+    __slots__ = ("version", "counter", "storage", "hooks", "post_hooks", "retains_grad", "live",
+                 "node", "view_of")
 
     def __init__(self) -> None:
         self.version = 0              # this object's state's version (a snapshot keeps its own)
         self.counter = [0]            # the version counter, shared with detach() aliases
         self.storage: list[Tensor] | None = None   # tensors sharing the data (x, x.data...)
         self.hooks: list[Callable[[Tensor], Any]] | None = None
+        self.post_hooks: list[Callable[[Tensor], Any]] | None = None   # after .grad is set
         self.retains_grad = False
         self.live: Tensor | None = None   # a snapshot of a leaf: where its gradient goes
         self.node: Any = None             # the leaf's AccumulateGrad node (autograd_api)
+        self.view_of: tuple | None = None  # (base, op name, attrs): a view changed in place
 
 
 def meta(t: Tensor) -> Meta:
@@ -165,11 +172,21 @@ def _install(tape: Tape, t: Tensor, s: Tensor, consumers: list[Record], producer
             tape.uses[s.id] = tape.uses.pop(t.id)
 
 
-def _mark_saved(consumers: list[Record], t: Tensor, desc: str) -> None:
-    """Records that saved `t` for backward remember its version before this change."""
+def _mark_saved(consumers: list[Record], t: Tensor) -> None:
+    """Records that saved `t` for backward remember its version before this change, and how
+    PyTorch's message will name it: a saved output by the node that made it ("output 0 of
+    Sigmoid"), a saved input by the tensor's grad_fn when backward fails (so `t` itself)."""
     for rec in consumers:
         if rec.modified is None and not rec.freed and _saved(rec, t):
-            rec.modified = (meta(t).counter, t.version, desc)
+            named = _describe_output(t, rec) if rec.output is t else t
+            rec.modified = (meta(t).counter, t.version, named)
+
+
+def _describe_output(t: Tensor, rec: Record) -> str:
+    text = f"[torch.{_dtype_word(t)}Tensor {_shape_text(t.shape)}]"
+    if t.requires_grad:
+        text += f", which is output 0 of {_node_name(rec)},"
+    return text
 
 
 def _saved(rec: Record, t: Tensor) -> bool:
@@ -177,9 +194,9 @@ def _saved(rec: Record, t: Tensor) -> bool:
     if name in _SAVES_NOTHING:
         return False
     ins = rec.inputs
-    if name in _SAVES_OUTPUT:
+    if name in SAVES_OUTPUT:
         return rec.output is t
-    if name in _SAVES_FIRST_INPUT:
+    if name in SAVES_FIRST_INPUT:
         return ins[0] is t
     if name in ("mul", "matmul"):   # each input is kept for the other's gradient
         return any(x is t and ins[1 - i].requires_grad for i, x in enumerate(ins))
@@ -189,18 +206,24 @@ def _saved(rec: Record, t: Tensor) -> bool:
     return rec.op.saves and (rec.output is t or any(x is t for x in ins))
 
 
+def _node_name(rec: Record) -> str:
+    name = rec.grad_fn
+    return _BACKWARD.sub("", QUALIFIED_NAMES.get(name, name))
+
+
 def describe(t: Tensor) -> str:
     """How PyTorch names a saved tensor in the modified-by-an-inplace-operation message."""
     text = f"[torch.{_dtype_word(t)}Tensor {_shape_text(t.shape)}]"
     if t.record is not None and t.requires_grad:
-        text += f", which is output 0 of {_BACKWARD.sub('', t.record.grad_fn)},"
+        text += f", which is output 0 of {_node_name(t.record)},"
     return text
 
 
 def check_saved(rec: Record) -> None:
     """Raise PyTorch's error if `rec` saved a tensor that changed in place since."""
     if rec.modified is not None:
-        counter, saved, desc = rec.modified
+        counter, saved, named = rec.modified
+        desc = named if isinstance(named, str) else describe(live(named))
         raise BackwardError(
             "one of the variables needed for gradient computation has been modified by an "
             f"inplace operation: {desc} is at version {counter[0]}; expected version {saved} "
@@ -227,9 +250,14 @@ def in_place(t: Tensor, run: Callable[[Tensor], Tensor], *, view: bool = False) 
     (a snapshot) and returns the result. Returns `t`, as PyTorch's in-place methods do."""
     if t.requires_grad and t.record is None and is_grad_enabled():
         raise RuntimeProblem(VIEW_OF_LEAF_IN_PLACE if view else LEAF_IN_PLACE)
+    relation = _view_base(t)
+    if relation is not None and relation[0].requires_grad and relation[0].record is None \
+            and is_grad_enabled():
+        raise RuntimeProblem(VIEW_OF_LEAF_IN_PLACE)
     tape = current_tape()
+    if tape.inference and is_inference(t) and not inference_depth():
+        raise RuntimeProblem(INFERENCE_IN_PLACE)
     consumers = list(_consumers(tape, t))
-    desc = describe(t)
     # Under no_grad a non-leaf keeps its grad_fn (PyTorch): no new record may take over, so
     # its state is changed where it is, with the version bump that guards saved tensors.
     keep_record = t.record is not None and t.requires_grad and not is_grad_enabled()
@@ -247,7 +275,7 @@ def in_place(t: Tensor, run: Callable[[Tensor], Tensor], *, view: bool = False) 
         del tape.records[n_records:]   # what `run` recorded before failing is not shown
         del tape.events[n_events:]
         raise
-    _mark_saved([*consumers, *([t.record] if t.record is not None else [])], t, desc)
+    _mark_saved([*consumers, *([t.record] if t.record is not None else [])], t)
     data = result.data
     dtype = np.asarray(t.data).dtype
     if np.asarray(data).dtype != dtype:
@@ -260,7 +288,52 @@ def in_place(t: Tensor, run: Callable[[Tensor], Tensor], *, view: bool = False) 
         _become(tape, t, result, data)
     _bump(t)
     _share(tape, t, data)
+    if relation is not None and not relation[0].requires_grad:
+        _write_through(tape, relation, data)
     return t
+
+
+# What reshape(), view(), x[i], x[1:3], transpose() return in PyTorch is a view: changing it in
+# place changes its base. Followed here for bases that need no gradient (data, as in d2l's
+# `X = x.reshape(3, 4); X[1, 2] = 17` changing x), found from the op that made the view.
+_VIEW_OPS = frozenset({"reshape", "unsqueeze", "squeeze", "transpose", "index"})
+
+
+def _view_base(t: Tensor) -> tuple | None:
+    m = t.meta
+    if m is not None and m.view_of is not None:
+        return m.view_of
+    rec = t.record
+    if rec is None or rec.output is not t or rec.op.name not in _VIEW_OPS:
+        return None
+    if rec.op.name == "index":
+        key = rec.attrs.get("key")
+        parts = key if isinstance(key, tuple) else (key,)
+        if not all(p is None or p is Ellipsis or isinstance(p, int | slice) for p in parts):
+            return None   # indexing with tensors or lists copies
+    relation = (rec.inputs[0], rec.op.name, rec.attrs)
+    meta(t).view_of = relation
+    return relation
+
+
+def _write_through(tape: Tape, relation: tuple, data: Any) -> None:
+    base, kind, attrs = relation
+    values = np.asarray(data)
+    if kind == "index":
+        new = np.array(base.data, copy=True)
+        new[attrs["key"]] = values
+    elif kind == "transpose" and values.ndim >= 2:
+        new = np.swapaxes(values, attrs.get("dim0", 0), attrs.get("dim1", 1)).copy()
+    else:
+        new = np.reshape(values, base.shape).copy()
+    new = new.astype(np.asarray(base.data).dtype)
+    if new.ndim == 0 and new.dtype == np.float64:
+        new = new[()]
+    store(base, new, bump=True, tape=tape)   # a view shares its base's version counter
+    _share(tape, base, new)
+    above = _view_base(base)
+    if above is not None and not above[0].requires_grad:
+        _write_through(tape, above, new)
 
 
 def _become(tape: Tape, t: Tensor, result: Tensor, data: Any) -> None:
@@ -308,7 +381,7 @@ def store(t: Tensor, data: Any, *, bump: bool, mark: bool = False,
     tape = tape or current_tape()
     consumers = list(_consumers(tape, t))
     if bump or mark:   # a version change: records that saved t must fail in backward
-        _mark_saved(consumers, t, describe(t))
+        _mark_saved(consumers, t)
     if t.record is None and consumers and all(rec.freed for rec in consumers):
         _install(tape, t, _snapshot(t), consumers, producer=False)
     t.data = data

@@ -11,10 +11,10 @@ import heapq
 import json
 import threading
 import time
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import accumulate, pairwise
 
 Point = tuple[float, float]
 
@@ -113,14 +113,21 @@ def dot_load(nodes: list[LayoutNode], edges: list[LayoutEdge]) -> float:
     src = [index[e.source] for e in edges]
     dst = [index[e.target] for e in edges]
     rank, forward = _ranks(len(nodes), src, dst)
-    width: dict[int, int] = defaultdict(int)
+    if not nodes:
+        return 0.0
+    # Layer widths by a difference array: +1 where an edge's dummies start, -1 after they end
+    # (walking every skipped rank of every edge grew with the square of a deep chain's depth).
+    change = [0] * (max(rank) + 2)
     for r in rank:
-        width[r] += 1
+        change[r] += 1
+        change[r + 1] -= 1
     for s, t, ok in zip(src, dst, forward, strict=True):
-        for r in range(rank[s] + 1, rank[t]) if ok else ():
-            width[r] += 1
-    vertices = sum(width.values())
-    return max(vertices / MAX_DOT_VERTICES, sum(w * w for w in width.values()) / MAX_DOT_WIDTH2)
+        if ok and rank[t] > rank[s] + 1:
+            change[rank[s] + 1] += 1
+            change[rank[t]] -= 1
+    width = list(accumulate(change[:-1]))
+    vertices = sum(width)
+    return max(vertices / MAX_DOT_VERTICES, sum(w * w for w in width) / MAX_DOT_WIDTH2)
 
 
 def dot_keeping_order(nodes: list[LayoutNode], edges: list[LayoutEdge]) -> Layout:
@@ -373,16 +380,33 @@ def _ranks(n: int, src: list[int], dst: list[int]) -> tuple[list[int], list[bool
     return rank, forward
 
 
+def _corners(dummies: list[int], xs: list[float], ys: list[float]) -> list[int]:
+    """Indices of the trunk dummies where its polyline bends (more than 0.5 px off the line
+    through the last kept point and the next dummy); the others add nothing to a route. A trunk
+    shared by many edges is mostly straight: every edge repeating each of its points made the
+    routes grow with the square of the depth."""
+    kept: list[int] = []
+    for k in range(len(dummies)):
+        if kept and k + 1 < len(dummies):
+            a, b, c = dummies[kept[-1]], dummies[k], dummies[k + 1]
+            dx, dy = xs[c] - xs[a], ys[c] - ys[a]
+            off = abs(dy * (xs[b] - xs[a]) - dx * (ys[b] - ys[a]))
+            if off <= 0.5 * max(abs(dx) + abs(dy), 1e-9):
+                continue
+        kept.append(k)
+    return kept
+
+
 def _keep_operand_order(layers: list[list[int]], nodes: list[LayoutNode], dst: list[int],
-                        chains: dict[int, list[int]]) -> None:
+                        before: dict[int, int]) -> None:
     """In place: for each `ordered` node, the vertices its input edges leave the layer before
     it from are put in edge order (in the slots they already hold), so `a - b` enters with `a`
     on top. After the crossing sweeps, which know nothing of operand order."""
     inputs: dict[int, list[int]] = defaultdict(list)   # ordered node -> last vertex per input
     for j, t in enumerate(dst):
-        chain = chains.get(j)
-        if chain is not None and nodes[t].ordered and chain[-2] not in inputs[t]:
-            inputs[t].append(chain[-2])
+        v = before.get(j)
+        if v is not None and nodes[t].ordered and v not in inputs[t]:
+            inputs[t].append(v)
     where = {v: (i, k) for i, layer in enumerate(layers) for k, v in enumerate(layer)}
     for vs in inputs.values():
         if len(vs) < 2:
@@ -406,29 +430,37 @@ def layered_layout(nodes: list[LayoutNode], edges: list[LayoutEdge]) -> Layout:
     dst = [index[e.target] for e in edges]
     rank, forward = _ranks(n, src, dst)
 
-    # Vertices: the real nodes, then one dummy per rank an edge skips.
+    # Vertices: the real nodes, then dummies for the ranks edges skip. The forward edges of one
+    # source share one trunk of dummies (one per rank up to its farthest target), each leaving
+    # it at the rank before its target: a value used on every later line (`x` of a deep chain)
+    # costs one dummy per rank instead of one per rank per use, which made the layered graph,
+    # and so every sweep, grow with the square of the depth (issue 12).
     widths = [node.width for node in nodes]
     heights = [node.height for node in nodes]
     vrank = list(rank)
     up: list[list[int]] = [[] for _ in range(n)]
     down: list[list[int]] = [[] for _ in range(n)]
-    chains: dict[int, list[int]] = {}
+    trunk: dict[int, list[int]] = {}   # source -> its trunk, the source first
+    before: dict[int, int] = {}   # forward edge -> the vertex it enters its target from
     for j, ok in enumerate(forward):
         if not ok:
             continue
-        chain = [src[j]]
-        for r in range(rank[src[j]] + 1, rank[dst[j]]):
-            vrank.append(r)
+        s, t = src[j], dst[j]
+        chain = trunk.setdefault(s, [s])
+        while rank[s] + len(chain) < rank[t]:   # extend the trunk to the rank just before t
+            v = len(vrank)
+            vrank.append(rank[s] + len(chain))
             widths.append(0.0)
             heights.append(0.0)
-            up.append([])
+            up.append([chain[-1]])
             down.append([])
-            chain.append(len(vrank) - 1)
-        chain.append(dst[j])
-        for a, b in zip(chain, chain[1:], strict=False):
-            down[a].append(b)
-            up[b].append(a)
-        chains[j] = chain
+            down[chain[-1]].append(v)
+            chain.append(v)
+        # Trunk links are made once; each edge's last link its own (parallel edges count twice,
+        # as dot counts them).
+        before[j] = chain[rank[t] - rank[s] - 1]
+        down[before[j]].append(t)
+        up[t].append(before[j])
     layers: list[list[int]] = [[] for _ in range(max(vrank) + 1)]
     for v in _dfs_order(n, up):
         layers[vrank[v]].append(v)
@@ -439,7 +471,7 @@ def layered_layout(nodes: list[LayoutNode], edges: list[LayoutEdge]) -> Layout:
 
     # Every candidate gets its operand order fixed before it is counted, so the best one is
     # chosen among drawings that show `a - b` with a on top.
-    _keep_operand_order(layers, nodes, dst, chains)
+    _keep_operand_order(layers, nodes, dst, before)
     best, best_count = [list(layer) for layer in layers], total_crossings(layers)
     for sweep in range(SWEEPS):
         if sweep % 2 == 0:
@@ -450,7 +482,7 @@ def layered_layout(nodes: list[LayoutNode], edges: list[LayoutEdge]) -> Layout:
             for i in range(len(layers) - 2, -1, -1):
                 pos = {v: k for k, v in enumerate(layers[i + 1])}
                 layers[i] = _reorder(layers[i], down, pos)
-        _keep_operand_order(layers, nodes, dst, chains)
+        _keep_operand_order(layers, nodes, dst, before)
         count = total_crossings(layers)
         if count < best_count:
             best, best_count = [list(layer) for layer in layers], count
@@ -497,6 +529,7 @@ def layered_layout(nodes: list[LayoutNode], edges: list[LayoutEdge]) -> Layout:
                 port[j] = (k - (len(group) - 1) / 2) * step
 
     raw_routes: list[list[Point]] = []
+    corners: dict[int, list[int]] = {}   # source -> its trunk's bends
     for j in range(len(edges)):
         s, t = src[j], dst[j]
         if s == t:
@@ -504,8 +537,15 @@ def layered_layout(nodes: list[LayoutNode], edges: list[LayoutEdge]) -> Layout:
             raw_routes.append([(x0, y0 - h), (x0 + 30, y0 - h - 20), (x0 + 30, y0 + h + 20),
                                (x0, y0 + h)])
             continue
-        if j in chains:
-            pts = [(xs[v], ys[v]) for v in chains[j][1:-1]]
+        if j in before:
+            dummies = trunk[s][1:]   # this edge leaves the trunk after dummies[:rank[t]-rank[s]-1]
+            if s not in corners:
+                corners[s] = _corners(dummies, xs, ys)
+            last = rank[t] - rank[s] - 1
+            pts = [(xs[dummies[k]], ys[dummies[k]])
+                   for k in corners[s][:bisect_left(corners[s], last - 1)]]
+            if last:
+                pts.append((xs[dummies[last - 1]], ys[dummies[last - 1]]))
             pts.insert(0, (xs[s] + widths[s] / 2, ys[s] + port[j]))
             pts.append((xs[t] - widths[t] / 2, ys[t] + port[j]))
         else:  # against the flow (a cycle): leave from the side facing the target

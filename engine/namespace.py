@@ -26,7 +26,8 @@ from engine.errors import ArgumentError, LimitError, NameProblem, RuntimeProblem
 from engine.grad_fn import ATTRIBUTES as GRAD_FN_ATTRIBUTES
 from engine.grad_fn import GradFn
 from engine.grad_fn import attribute as grad_fn_attribute
-from engine.printing import size_repr
+from engine.printing import dtype_of as printing_dtype
+from engine.printing import python_list, python_number, size_repr
 from engine.tensor import Tensor, current_tape
 
 # ---------------------------------------------------------------- value kinds
@@ -183,10 +184,11 @@ def _bool(value: Any, what: str) -> bool:
 
 
 def _dtype(value: Any) -> str | None:
+    """The kind a `dtype=` asks for: "float" (float32), "double" (float64), "long", "bool"."""
     if value is None:
         return None
     if isinstance(value, DType):
-        return value.kind
+        return "double" if value.name == "float64" else value.kind
     raise ArgumentError(f"dtype must be a torch dtype such as torch.float32 or torch.long, "
                         f"got {describe(value)}")
 
@@ -206,11 +208,15 @@ def _tensor(value: Any, what: str) -> Tensor:
 def _finish(t: Tensor, dtype: str | None, requires_grad: Any, what: str) -> Tensor:
     """Give a freshly created leaf its dtype and requires_grad (nothing else has seen it yet)."""
     rg = _bool(requires_grad, "requires_grad")
-    if dtype == "long" and t.is_float:   # np.asarray: a 0-d float tensor holds a scalar
+    if dtype == "long" and t.data.dtype.kind != "i":   # np.asarray: 0-d floats are scalars
         t.data = np.asarray(t.data).astype(np.int64)
-    elif dtype == "float" and not t.is_float:
+    elif dtype == "bool" and t.data.dtype.kind != "b":
+        t.data = np.asarray(t.data).astype(bool)
+    elif dtype in ("float", "double") and not t.is_float:
         data = t.data.astype(np.float64)
         t.data = data[()] if data.ndim == 0 else data   # 0-d float: a float64 scalar
+    if dtype == "double":
+        t.dtype_name = "float64"
     if rg and not t.is_float:
         raise ArgumentError(f"{what}(): only floating-point tensors can require gradients")
     t.requires_grad = rg
@@ -268,12 +274,33 @@ def check_result(what: str, a: Any, b: Any, matmul: bool = False) -> None:
 
 
 def _tensor_fn(data: Any, *, dtype: Any = None, requires_grad: Any = False) -> Tensor:
-    return fn.tensor(data, requires_grad=_bool(requires_grad, "requires_grad"),
-                     dtype=_dtype(dtype))
+    kind = _dtype(dtype)
+    if kind is None and isinstance(data, np.ndarray) and data.dtype == np.float64:
+        kind = "double"   # PyTorch keeps NumPy's float64
+    t = fn.tensor(data, requires_grad=False, dtype="float" if kind == "double" else kind)
+    return _finish(t, kind, requires_grad, "tensor")
+
+
+def _capital_tensor(*data: Any) -> Tensor:
+    """`torch.Tensor([1, 2])` / `torch.Tensor(2, 3)`: the legacy constructor, always float32
+    (sizes give uninitialised memory in PyTorch; here zeros)."""
+    if len(data) == 1 and not fn.is_number(data[0]):
+        return _finish(fn.tensor(data[0], dtype="float"), "float", False, "Tensor")
+    _check_sizes("Tensor", data)
+    return _finish(fn.zeros(*data), "float", False, "Tensor")
 
 
 def _float_maker(name: str, make: Callable[..., Tensor]) -> Callable[..., Tensor]:
-    def impl(*size: Any, dtype: Any = None, requires_grad: Any = False) -> Tensor:
+    def impl(*size: Any, out: Any = None, dtype: Any = None, requires_grad: Any = False,
+             **named: Any) -> Tensor:
+        if "size" in named:   # torch.randn(size=(2, 3))
+            if size:
+                raise ArgumentError(f"{name}() got multiple values for argument 'size'")
+            size = (named.pop("size"),)
+        for key in named:
+            raise ArgumentError(f"{name}() got an unexpected keyword argument '{key}'")
+        if out is not None:
+            raise ArgumentError(f"{name}(out=...) is not supported in chainrule")
         kind = _dtype(dtype)
         if kind == "long" and name in ("randn", "rand"):
             raise ArgumentError(f"{name}() makes floating-point numbers; it cannot make a "
@@ -287,7 +314,7 @@ def _float_maker(name: str, make: Callable[..., Tensor]) -> Callable[..., Tensor
 def _like(name: str, make: Callable[..., Tensor]) -> Callable[..., Tensor]:
     def impl(input: Any, *, dtype: Any = None, requires_grad: Any = False) -> Tensor:  # noqa: A002
         t = _tensor(input, name)
-        kind = _dtype(dtype) or ("float" if t.is_float else "long")
+        kind = _dtype(dtype) or _kind_of(t)
         if kind == "long" and name in ("randn_like", "rand_like"):
             raise ArgumentError(f"{name}() makes floating-point numbers; give it a float tensor")
         return _finish(make(*t.shape), kind, requires_grad, name)
@@ -311,7 +338,7 @@ def _arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None,
             raise ArgumentError(f"arange() needs finite numbers, got {v!r}")
     _check_arange(start, end, step)
     kind = _dtype(dtype)
-    if kind == "float" and isinstance(start, int) and not isinstance(start, bool):
+    if kind in ("float", "double") and isinstance(start, int) and not isinstance(start, bool):
         start = float(start)
     return _finish(fn.arange(start, end, step), kind, requires_grad, "arange")
 
@@ -347,12 +374,25 @@ def _max(input: Any, dim: Any = None, keepdim: Any = False) -> Tensor:  # noqa: 
     return fn.max(input)
 
 
-def _sum(input: Any, dim: Any = None, keepdim: Any = False) -> Tensor:  # noqa: A002
-    return fn.sum(input, dim, _bool(keepdim, "keepdim"))
+def _reduction_args(dim: Any, keepdim: Any, axis: Any, keepdims: Any) -> tuple[Any, bool]:
+    """PyTorch takes NumPy's names too: `axis=` for dim, `keepdims=` for keepdim."""
+    if axis is not None:
+        if dim is not None:
+            raise ArgumentError("got both dim and axis: pass one of them")
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
+    return dim, _bool(keepdim, "keepdim")
 
 
-def _mean(input: Any, dim: Any = None, keepdim: Any = False) -> Tensor:  # noqa: A002
-    return fn.mean(input, dim, _bool(keepdim, "keepdim"))
+def _sum(input: Any, dim: Any = None, keepdim: Any = False, *, dtype: Any = None,  # noqa: A002
+         axis: Any = None, keepdims: Any = None) -> Tensor:
+    return fn.sum(input, *_reduction_args(dim, keepdim, axis, keepdims))
+
+
+def _mean(input: Any, dim: Any = None, keepdim: Any = False, *, dtype: Any = None,  # noqa: A002
+          axis: Any = None, keepdims: Any = None) -> Tensor:
+    return fn.mean(input, *_reduction_args(dim, keepdim, axis, keepdims))
 
 
 def _reshape_fn(input: Any, shape: Any) -> Tensor:  # noqa: A002
@@ -381,7 +421,8 @@ def _mm(input: Any, mat2: Any) -> Tensor:  # noqa: A002
 def _dot(input: Any, other: Any) -> Tensor:  # noqa: A002
     a, b = _tensor(input, "dot"), _tensor(other, "dot")
     if a.data.ndim != 1 or b.data.ndim != 1:
-        raise ShapeError(f"dot() needs two 1-D tensors, got shapes {a.shape} and {b.shape}")
+        raise ShapeError(f"1D tensors expected, but got {a.data.ndim}D and {b.data.ndim}D "
+                         "tensors")
     return fn.matmul(a, b)
 
 
@@ -424,12 +465,255 @@ def _mse_loss_checked(input: Any, target: Any, *, reduction: Any = "mean") -> Te
 
 
 def _binary(name: str, op: Callable[[Any, Any], Tensor]) -> Callable[..., Tensor]:
-    def impl(input: Any, other: Any) -> Tensor:  # noqa: A002
+    def impl(input: Any, other: Any, *, out: Any = None) -> Tensor:  # noqa: A002
         _tensor(input, name)
         check_result(f"{name}()", input, other, matmul=name == "matmul")
+        result = op(input, other)
+        return result if out is None else _into(out, result, name)
+    impl.__name__ = name
+    return impl
+
+
+def _into(out: Any, result: Tensor, name: str) -> Tensor:
+    """`out=`: the result written into `out` (PyTorch's in-place copy; no autograd through it,
+    as PyTorch refuses out= where gradients are needed)."""
+    target = _tensor(out, name)
+    if result.requires_grad or target.requires_grad:
+        raise RuntimeProblem(f"{name}(): functions with out=... arguments don't support "
+                             "automatic differentiation, but one of the arguments requires grad.")
+    copy = autograd_api.TENSOR_METHODS.get("copy_")
+    if copy is None or target.shape != result.shape:
+        raise ArgumentError(f"{name}(out=...) needs a tensor of the result's shape "
+                            f"{result.shape}")
+    return copy(target, result)
+
+
+def _norm(input: Any, p: Any = "fro", dim: Any = None, keepdim: Any = False,  # noqa: A002
+          dtype: Any = None) -> Tensor:
+    return fn.norm(_tensor(input, "norm"), p, dim, _bool(keepdim, "keepdim"))
+
+
+def _cat(tensors: Any, dim: Any = 0) -> Tensor:
+    _check_joined("cat", tensors)
+    return fn.cat(tensors, dim)
+
+
+def _stack(tensors: Any, dim: Any = 0) -> Tensor:
+    _check_joined("stack", tensors)
+    return fn.stack(tensors, dim)
+
+
+def _check_joined(name: str, tensors: Any) -> None:
+    """The joined result's size, before NumPy allocates it."""
+    if isinstance(tensors, list | tuple):
+        total = sum(t.numel() for t in tensors if isinstance(t, Tensor))
+        limit = current_tape().limits.max_tensor_elements
+        if total > limit:
+            raise LimitError(f"{name}() would make a tensor of {total:,} elements, over the "
+                             f"limit of {limit:,} elements per tensor")
+
+
+def _mv(input: Any, vec: Any) -> Tensor:  # noqa: A002
+    a, b = _tensor(input, "mv"), _tensor(vec, "mv")
+    if a.data.ndim != 2 or b.data.ndim != 1:
+        raise ShapeError(f"vector + matrix @ vector expected, got {a.data.ndim}, "
+                         f"{a.data.ndim}, {b.data.ndim}")
+    return fn.matmul(a, b)
+
+
+def _bce_with_logits(input: Any, target: Any, weight: Any = None,  # noqa: A002
+                     size_average: Any = None, reduce: Any = None, reduction: Any = "mean",
+                     pos_weight: Any = None) -> Tensor:
+    if weight is not None or pos_weight is not None or size_average is not None \
+            or reduce is not None:
+        raise ArgumentError("binary_cross_entropy_with_logits(): weight, pos_weight, "
+                            "size_average and reduce are not supported in chainrule")
+    return fn.binary_cross_entropy_with_logits(_tensor(input, "binary_cross_entropy_with_logits"),
+                                               _tensor(target, "binary_cross_entropy_with_logits"),
+                                               _reduction(reduction))
+
+
+def _bce(input: Any, target: Any, weight: Any = None, size_average: Any = None,  # noqa: A002
+         reduce: Any = None, reduction: Any = "mean") -> Tensor:
+    if weight is not None or size_average is not None or reduce is not None:
+        raise ArgumentError("binary_cross_entropy(): weight, size_average and reduce are not "
+                            "supported in chainrule")
+    return fn.binary_cross_entropy(_tensor(input, "binary_cross_entropy"),
+                                   _tensor(target, "binary_cross_entropy"), _reduction(reduction))
+
+
+def _linspace(start: Any, end: Any, steps: Any, *, dtype: Any = None,
+              requires_grad: Any = False) -> Tensor:
+    for v in (start, end):
+        if isinstance(v, Tensor):
+            v = v.item()
+        if not fn.is_number(v) or not math.isfinite(float(v)):
+            raise ArgumentError(f"linspace() needs finite numbers, got {describe(v)}")
+    start = start.item() if isinstance(start, Tensor) else start
+    end = end.item() if isinstance(end, Tensor) else end
+    return _finish(fn.linspace(start, end, steps), _dtype(dtype) or "float", requires_grad,
+                   "linspace")
+
+
+def _eye(n: Any, m: Any = None, *, dtype: Any = None, requires_grad: Any = False) -> Tensor:
+    return _finish(fn.eye(n, m), _dtype(dtype) or "float", requires_grad, "eye")
+
+
+def _numpy(self: Tensor) -> np.ndarray:
+    """`t.numpy()`: a NumPy array of the tensor's dtype (a copy here; PyTorch shares memory)."""
+    if self.requires_grad:
+        raise RuntimeProblem("Can't call numpy() on Tensor that requires grad. Use "
+                             "tensor.detach().numpy() instead.")
+    dtype = {"float32": np.float32, "float64": np.float64, "int64": np.int64,
+             "bool": np.bool_}[printing_dtype(self)]
+    return np.array(self.data, dtype=dtype)
+
+
+def _from_numpy(ndarray: Any) -> Tensor:
+    if not isinstance(ndarray, np.ndarray):
+        raise ArgumentError(f"expected np.ndarray (got {describe(ndarray)})")
+    return _numpy_tensor(ndarray)
+
+
+def _numpy_tensor(arr: np.ndarray) -> Tensor:
+    t = Tensor(np.array(arr), origin="leaf")
+    if arr.dtype == np.float64:   # PyTorch keeps NumPy's dtype
+        t.dtype_name = "float64"
+    return t
+
+
+def _np_array(object: Any, dtype: Any = None) -> np.ndarray:  # noqa: A002
+    data = object.data if isinstance(object, Tensor) else object
+    if not (fn.is_number(data) or isinstance(data, list | tuple | np.ndarray)):
+        raise ArgumentError(f"np.array() takes numbers or nested lists of numbers, got "
+                            f"{describe(object)}")
+    arr = np.array(fn.numbers_of(data) if not isinstance(data, np.ndarray) else data,
+                   dtype=_np_dtype(dtype))
+    if arr.dtype.kind not in "biuf":
+        raise ArgumentError("np.array() takes numbers or nested lists of numbers")
+    _check_array(arr)
+    return arr
+
+
+def _np_dtype(dtype: Any) -> Any:
+    if dtype is None:
+        return None
+    if dtype in _NP_DTYPES.values():
+        return dtype
+    raise ArgumentError(f"dtype must be np.float32, np.float64, np.int64 or bool, got "
+                        f"{describe(dtype)}")
+
+
+def _check_array(arr: np.ndarray) -> np.ndarray:
+    limit = current_tape().limits.max_tensor_elements
+    if arr.size > limit:
+        raise LimitError(f"an array of {arr.size:,} elements is over the limit of {limit:,}")
+    return arr
+
+
+def _np_sized(make: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
+    def impl(shape: Any, dtype: Any = None) -> np.ndarray:
+        sizes = tuple(shape) if isinstance(shape, list | tuple) else (shape,)
+        _check_sizes("numpy", sizes)
+        if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in sizes):
+            raise ArgumentError("array sizes must be non-negative whole numbers")
+        return make(sizes, dtype=_np_dtype(dtype))
+    return impl
+
+
+def _np_arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None) -> np.ndarray:
+    _check_arange(start, stop, step)
+    if step == 0:
+        raise ArgumentError("Maximum allowed size exceeded", python_type="ValueError")
+    args = (start,) if stop is None else (start, stop, step)
+    return _check_array(np.arange(*args, dtype=_np_dtype(dtype)))
+
+
+def _np_value(x: Any, what: str) -> Any:
+    if isinstance(x, np.ndarray) or fn.is_number(x):
+        return x
+    if isinstance(x, list | tuple):
+        return _np_array(x)
+    raise ArgumentError(f"np.{what}() takes NumPy arrays, numbers or lists of numbers, got "
+                        f"{describe(x)}")
+
+
+def _np_elementwise(ufunc: Any) -> Callable[..., Any]:
+    def impl(x: Any) -> Any:
+        with np.errstate(all="ignore"):
+            return ufunc(_np_value(x, ufunc.__name__))
+    impl.__name__ = ufunc.__name__
+    return impl
+
+
+def _np_reduce(reduce: Any) -> Callable[..., Any]:
+    def impl(a: Any, axis: Any = None) -> Any:
+        if axis is not None and not isinstance(axis, int):
+            raise ArgumentError("axis must be a whole number")
+        try:
+            return reduce(_np_value(a, reduce.__name__), axis=axis)
+        except (ValueError, np.exceptions.AxisError) as e:
+            raise ArgumentError(str(e), python_type="ValueError") from None
+    impl.__name__ = reduce.__name__
+    return impl
+
+
+def _np_matmul(a: Any, b: Any) -> Any:
+    x, y = _np_value(a, "matmul"), _np_value(b, "matmul")
+    try:
+        return _check_array(np.matmul(x, y))
+    except ValueError as e:
+        raise ArgumentError(str(e).split("\n")[0], python_type="ValueError") from None
+
+
+_NP_DTYPES = {"float32": np.float32, "float64": np.float64, "int64": np.int64,
+              "bool_": np.bool_}
+
+
+def _binary_any(name: str, op: Callable[[Any, Any], Tensor]) -> Callable[..., Tensor]:
+    """A comparison or logical op: a tensor first, the other a tensor or a number."""
+    def impl(input: Any, other: Any) -> Tensor:  # noqa: A002
+        _tensor(input, name)
+        check_result(f"{name}()", input, other)
         return op(input, other)
     impl.__name__ = name
     return impl
+
+
+def _where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002
+    cond = _tensor(condition, "where")
+    for v in (input, other):
+        if not isinstance(v, Tensor) and not fn.is_number(v):
+            raise ArgumentError(f"where() expects tensors or numbers, got {describe(v)}")
+    return fn.where(cond, input, other)
+
+
+def _equal(input: Any, other: Any) -> bool:  # noqa: A002
+    a, b = _tensor(input, "equal"), _tensor(other, "equal")
+    return a.shape == b.shape and bool(np.array_equal(np.asarray(a.data), np.asarray(b.data)))
+
+
+def _close_arrays(a: Tensor, b: Any, rtol: Any, atol: Any, equal_nan: Any) -> np.ndarray:
+    bd = b.data if isinstance(b, Tensor) else b
+    return np.isclose(np.asarray(a.data, dtype=np.float64), np.asarray(bd, dtype=np.float64),
+                      rtol=float(rtol), atol=float(atol), equal_nan=_bool(equal_nan,
+                                                                          "equal_nan"))
+
+
+def _allclose(input: Any, other: Any, rtol: Any = 1e-05, atol: Any = 1e-08,  # noqa: A002
+              equal_nan: Any = False) -> bool:
+    a, b = _tensor(input, "allclose"), _tensor(other, "allclose")
+    try:
+        return bool(np.all(_close_arrays(a, b, rtol, atol, equal_nan)))
+    except ValueError:
+        raise ShapeError(f"The size of tensor a {a.shape} must match the size of tensor b "
+                         f"{b.shape}") from None
+
+
+def _isclose(input: Any, other: Any, rtol: Any = 1e-05, atol: Any = 1e-08,  # noqa: A002
+             equal_nan: Any = False) -> Tensor:
+    a = _tensor(input, "isclose")
+    return Tensor(_close_arrays(a, other, rtol, atol, equal_nan), origin="constant")
 
 
 def _unary(name: str, op: Callable[[Any], Tensor]) -> Callable[..., Tensor]:
@@ -461,7 +745,7 @@ def _item(self: Tensor) -> float | int:
     if self.numel() != 1:
         raise RuntimeProblem(f"a Tensor with {self.numel()} elements cannot be converted to a "
                              "Python number")
-    return self.item()
+    return python_number(self)
 
 
 def _size(self: Tensor, dim: Any = None) -> Size | int:
@@ -494,7 +778,7 @@ def _dim(self: Tensor) -> int:
 
 
 def _tolist(self: Tensor) -> Any:
-    return self.data.tolist()
+    return python_list(self)
 
 
 def _backward(self: Tensor, gradient: Any = None, retain_graph: Any = None) -> None:
@@ -505,19 +789,52 @@ def _backward(self: Tensor, gradient: Any = None, retain_graph: Any = None) -> N
     run_backward(self, gradient, keep)
 
 
+def _kind_of(t: Tensor) -> str:
+    name = printing_dtype(t)
+    return {"float32": "float", "float64": "double", "int64": "long", "bool": "bool"}[name]
+
+
+_KIND_DTYPE = {"float": "float32", "double": "float64", "long": "int64", "bool": "bool"}
+
+
 def _as_kind(self: Tensor, kind: str) -> Tensor:
-    if (kind == "float") == self.is_float:
+    """`.float()`, `.double()`, `.long()`, `.bool()`, `.to(dtype)`: the same tensor when the
+    dtype does not change (as PyTorch), else a copy recorded as ToCopyBackward0."""
+    if _kind_of(self) == kind:
         return self
-    t = Tensor(self.data.astype(np.float64 if kind == "float" else np.int64), origin="leaf")
-    return t
+    return fn.to_dtype(self, _KIND_DTYPE[kind])
 
 
 def _float(self: Tensor) -> Tensor:
     return _as_kind(self, "float")
 
 
+def _double(self: Tensor) -> Tensor:
+    return _as_kind(self, "double")
+
+
 def _long(self: Tensor) -> Tensor:
     return _as_kind(self, "long")
+
+
+def _bool_method(self: Tensor) -> Tensor:
+    return _as_kind(self, "bool")
+
+
+def _to(self: Tensor, *args: Any, dtype: Any = None, **kwargs: Any) -> Tensor:
+    """`.to(torch.float64)` / `.to(dtype=...)`; devices ("cpu") are accepted and change nothing."""
+    for key in kwargs:
+        if key not in ("device", "non_blocking", "copy"):
+            shown = ", ".join(f"{k}={type(v).__name__}" for k, v in kwargs.items())
+            raise ArgumentError(f"to() received an invalid combination of arguments - got "
+                                f"({shown}, ), but expected one of:\n (torch.dtype dtype, "
+                                "bool non_blocking = False, bool copy = False)")
+    for a in args:
+        if isinstance(a, DType):
+            dtype = a
+        elif not (isinstance(a, str) and a.startswith("cpu")):
+            raise ArgumentError(f"to() expects a dtype or 'cpu', got {describe(a)}")
+    return self if dtype is None else _as_kind(self, _dtype(dtype))
 
 
 def set_requires_grad(t: Tensor, value: Any) -> None:
@@ -602,18 +919,30 @@ _SHARED = {
     "transpose": lambda input, dim0, dim1: fn.transpose(_tensor(input, "transpose"), dim0, dim1),
     "t": lambda input: fn.t(_tensor(input, "t")),
     "detach": _detach, "numel": _numel,
+    "norm": _norm, "clone": lambda input: fn.clone(_tensor(input, "clone")), "mv": _mv,
+    "cumsum": lambda input, dim=None, *, dtype=None, axis=None: fn.cumsum(
+        _tensor(input, "cumsum"), _reduction_args(dim, False, axis, None)[0]),
+    "outer": lambda input, vec2: fn.outer(_tensor(input, "outer"), _tensor(vec2, "outer")),
+    **{name: _binary_any(name, getattr(fn, name))
+       for name in ("eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or")},
+    "logical_not": lambda input: fn.logical_not(_tensor(input, "logical_not")),
+    "all": lambda input: fn.all_of(_tensor(input, "all")),
+    "any": lambda input: fn.any_of(_tensor(input, "any")),
 }
 
 FUNCTIONAL = Module("torch.nn.functional", _functions(
     relu=_ELEMENTWISE["relu"], sigmoid=_ELEMENTWISE["sigmoid"], tanh=_ELEMENTWISE["tanh"],
     softmax=_softmax_opt, log_softmax=_log_softmax_opt, cross_entropy=_cross_entropy,
-    mse_loss=_mse_loss_checked, nll_loss=_nll_loss))
+    mse_loss=_mse_loss_checked, nll_loss=_nll_loss,
+    binary_cross_entropy_with_logits=_bce_with_logits, binary_cross_entropy=_bce))
 
 NN = Module("torch.nn", {
     **_functions("class",
                  CrossEntropyLoss=_loss_class("CrossEntropyLoss", _cross_entropy),
                  MSELoss=_loss_class("MSELoss", _mse_loss_checked),
                  NLLLoss=_loss_class("NLLLoss", _nll_loss),
+                 BCELoss=_loss_class("BCELoss", _bce),
+                 BCEWithLogitsLoss=_loss_class("BCEWithLogitsLoss", _bce_with_logits),
                  ReLU=_activation_class("ReLU", fn.relu),
                  Sigmoid=_activation_class("Sigmoid", fn.sigmoid),
                  Tanh=_activation_class("Tanh", fn.tanh),
@@ -627,6 +956,7 @@ _DTYPES = {
     "float64": DType("float64", "float"), "double": DType("float64", "float"),
     "int64": DType("int64", "long"), "long": DType("int64", "long"),
     "int32": DType("int32", "long"), "int": DType("int32", "long"),
+    "bool": DType("bool", "bool"),
 }
 
 TORCH = Module("torch", {
@@ -637,9 +967,17 @@ TORCH = Module("torch", {
         zeros_like=_like("zeros_like", fn.zeros), ones_like=_like("ones_like", fn.ones),
         randn_like=_like("randn_like", fn.randn), rand_like=_like("rand_like", fn.rand),
         randint=_randint, arange=_arange, manual_seed=_manual_seed,
+        where=_where, equal=_equal, allclose=_allclose, isclose=_isclose,
+        cat=_cat, concat=_cat, stack=_stack, linspace=_linspace, eye=_eye,
+        from_numpy=_from_numpy,
+        Tensor=_capital_tensor, FloatTensor=_capital_tensor,
         reshape=_reshape_fn, softmax=_softmax_req, log_softmax=_log_softmax_req,
         **_SHARED),
     **_functions(**autograd_api.TORCH),
+    # torch.sin_(x) & co: the in-place methods as torch functions, where PyTorch has them
+    **_functions(**{name: autograd_api.TENSOR_METHODS[name] for name in (
+        "zero_", "sin_", "cos_", "exp_", "log_", "sqrt_", "abs_", "neg_", "tanh_", "sigmoid_",
+        "relu_") if name in autograd_api.TENSOR_METHODS}),
     **_DTYPES,
     "pi": math.pi, "e": math.e,
     "nn": NN,
@@ -650,7 +988,16 @@ TORCH = Module("torch", {
     }),
 })
 
-NUMPY = Module("numpy", {"pi": math.pi, "e": math.e})
+NUMPY = Module("numpy", {
+    "pi": math.pi, "e": math.e, "inf": math.inf, "nan": math.nan,
+    **_functions(array=_np_array, asarray=_np_array, arange=_np_arange,
+                 ones=_np_sized(np.ones), zeros=_np_sized(np.zeros),
+                 **{name: _np_elementwise(getattr(np, name)) for name in (
+                     "abs", "sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "square")},
+                 mean=_np_reduce(np.mean), sum=_np_reduce(np.sum), max=_np_reduce(np.max),
+                 min=_np_reduce(np.min), matmul=_np_matmul, dot=_np_matmul),
+    **_NP_DTYPES,
+})
 
 MODULES: dict[str, Module] = {m.path: m for m in (
     TORCH, NN, FUNCTIONAL, NUMPY, TORCH.members["autograd"],
@@ -662,8 +1009,10 @@ TENSOR_METHODS: dict[str, Function] = {**_functions(
     numel=lambda self: self.numel(),
     reshape=_reshape_method, view=_view_method,
     softmax=_softmax_req, log_softmax=_log_softmax_req,
-    item=_item, size=_size, dim=_dim, tolist=_tolist, backward=_backward,
-    float=_float, double=_float, long=_long, requires_grad_=_requires_grad_,
+    item=_item, size=_size, dim=_dim, tolist=_tolist, backward=_backward, numpy=_numpy,
+    equal=_equal, allclose=_allclose, isclose=_isclose,
+    float=_float, double=_double, long=_long, bool=_bool_method, to=_to,
+    requires_grad_=_requires_grad_,
 ), **_functions("method", **autograd_api.TENSOR_METHODS)}   # autograd's win (detach, backward)
 
 TENSOR_ATTRIBUTES: dict[str, Callable[[Tensor], Any]] = {
@@ -674,7 +1023,7 @@ TENSOR_ATTRIBUTES: dict[str, Callable[[Tensor], Any]] = {
     "is_leaf": lambda t: t.is_leaf,
     "grad_fn": lambda t: None if t.grad_fn is None else GradFn(t.grad_fn),
     "data": fn.detach,
-    "dtype": lambda t: _DTYPES["float32"] if t.is_float else _DTYPES["int64"],
+    "dtype": lambda t: _DTYPES[printing_dtype(t)],
     "ndim": lambda t: int(t.data.ndim),
     **autograd_api.TENSOR_ATTRIBUTES,
 }
@@ -721,8 +1070,10 @@ def get_attribute(obj: Any, name: str) -> Any:
             return BoundMethod(TENSOR_METHODS[name], obj)
         raise NameProblem(f"tensors have no attribute or method '{name}' in chainrule"
                           + suggest(name, member_names(obj)))
-    if isinstance(obj, GradFn) and grad_fn_attribute(obj, name) is not None:
-        return grad_fn_attribute(obj, name)
+    if isinstance(obj, GradFn):
+        found = grad_fn_attribute(obj, name)
+        if found is not None:
+            return found
     table = _GRADFN_METHODS if isinstance(obj, GradFn) else (
         _SIZE_METHODS if isinstance(obj, Size) else {})
     if name in table:

@@ -359,6 +359,8 @@ def _key_text(key: Any) -> str:
 
 
 def _part_text(p: Any) -> str:
+    if isinstance(p, np.ndarray):
+        return "mask"
     if isinstance(p, slice):
         start = "" if p.start is None else str(p.start)
         text = start + ":" + ("" if p.stop is None else str(p.stop))
@@ -372,6 +374,8 @@ def _full_slice(p: Any, size: int) -> bool:
 
 
 def _index_grad_fn(shapes: tuple, attrs: dict) -> str:
+    if "grad_fn" in attrs:   # a boolean mask: IndexBackward0
+        return attrs["grad_fn"]
     key = attrs["key"]
     if not isinstance(key, tuple):
         return "SelectBackward0" if isinstance(key, int | np.integer) else "SliceBackward0"
@@ -503,6 +507,195 @@ def _check_mse(a: np.ndarray, b: np.ndarray, reduction: str = "mean") -> None:
         raise ArgumentError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
+# ---------------------------------------------------------------- comparisons, masks, dtypes
+
+
+def _compare(name: str, grad_fn: str, fwd: Callable, symbol: str) -> Op:
+    """`a < b` & co: a bool tensor, no gradient to either side (PyTorch records no grad_fn)."""
+    return Op(name, grad_fn, fwd, (None, None), saves=False, symbol=symbol,
+              check=_check_broadcast, commutative=symbol in ("==", "≠"))
+
+
+def _where_grad(which: int) -> Callable[[np.ndarray, Ctx], np.ndarray]:
+    def vjp(g: np.ndarray, c: Ctx) -> np.ndarray:
+        cond = c.inputs[0].astype(bool)
+        return np.where(cond if which == 1 else ~cond, g, 0.0)
+    return vjp
+
+
+def _check_where(cond: np.ndarray, a: np.ndarray, b: np.ndarray, **_: Any) -> None:
+    if cond.dtype.kind != "b":
+        raise ArgumentError("where expected condition to be a boolean tensor, but got a tensor "
+                            "with dtype " + ("Float" if cond.dtype.kind == "f" else "Long"))
+    broadcast_shape(broadcast_shape(cond.shape, a.shape), b.shape)
+
+
+def _to_fwd(a: np.ndarray, **attrs: Any) -> np.ndarray:
+    kind = attrs["dtype_name"]
+    if attrs.get("from_float32") and a.dtype.kind == "f":   # the float32 numbers it holds
+        a = a.astype(np.float32).astype(np.float64)
+    if kind == "bool":
+        return a.astype(bool)
+    if kind == "int64":
+        return np.trunc(a).astype(np.int64) if a.dtype.kind == "f" else a.astype(np.int64)
+    if kind == "float32":   # stored as float64, holding float32's values
+        return a.astype(np.float32).astype(np.float64)
+    return a.astype(np.float64)
+
+
+# ---------------------------------------------------------------- norms, joins, copies
+
+
+def _norm_fwd(a: np.ndarray, p: Any = 2, dim: Any = None, keepdim: bool = False) -> np.ndarray:
+    axis = _axis(dim, a.ndim)
+    if p == 1:
+        return np.sum(np.abs(a), axis=axis, keepdims=keepdim)
+    if p in (float("inf"), "inf"):
+        return np.max(np.abs(a), axis=axis, keepdims=keepdim, initial=0.0)
+    return np.sqrt(np.sum(a * a, axis=axis, keepdims=keepdim))
+
+
+def _norm_vjp(g: np.ndarray, c: Ctx) -> np.ndarray:
+    p, dim, keepdim = c.attrs.get("p", 2), c.attrs.get("dim"), c.attrs.get("keepdim", False)
+    g = _expand_reduced(np.asarray(g), c.a.shape, dim, keepdim)
+    if p == 1:
+        return g * np.sign(c.a)
+    norm = _expand_reduced(np.asarray(c.out), c.a.shape, dim, keepdim)
+    if p in (float("inf"), "inf"):   # ties share the gradient, as PyTorch's max does
+        hit = (np.abs(c.a) == norm).astype(np.float64)
+        count = _expand_reduced(np.sum(hit, axis=_axis(dim, c.a.ndim), keepdims=keepdim),
+                                c.a.shape, dim, keepdim)
+        return g * np.sign(c.a) * hit / count
+    with np.errstate(all="ignore"):   # a zero vector: PyTorch's subgradient 0
+        return np.where(norm == 0, 0.0, g * c.a / norm)
+
+
+def _check_norm(a: np.ndarray, p: Any = 2, dim: Any = None, **_: Any) -> None:
+    if p not in (1, 2, "fro", float("inf"), "inf"):
+        raise ArgumentError(f"norm(p={p!r}) is not supported in chainrule: p is 1, 2, 'fro' or "
+                            "inf")
+    _check_dims(a, dim)
+
+
+def _cumsum_vjp(g: np.ndarray, c: Ctx) -> np.ndarray:
+    if c.a.ndim == 0:
+        return g
+    d = c.attrs["dim"] % c.a.ndim
+    return np.flip(np.cumsum(np.flip(g, d), axis=d), d)
+
+
+def _cat_fwd(*arrays: np.ndarray, dim: int = 0) -> np.ndarray:
+    return np.concatenate(arrays, axis=dim)
+
+
+def _cat_rule(i: int) -> Rule:
+    def vjp(g: np.ndarray, c: Ctx) -> np.ndarray:
+        dim = c.attrs.get("dim", 0) % c.inputs[0].ndim
+        start = sum(x.shape[dim] for x in c.inputs[:i])
+        index = [slice(None)] * g.ndim
+        index[dim] = slice(start, start + c.inputs[i].shape[dim])
+        return g[tuple(index)]
+    return Rule(vjp=vjp, latex=_G + r"	ext{, the rows of }$a", text="grad($out), the part of $a")
+
+
+def _check_cat(*arrays: np.ndarray, dim: int = 0) -> None:
+    first = arrays[0]
+    if first.ndim == 0:
+        raise ShapeError("zero-dimensional tensor (at position 0) cannot be concatenated")
+    if not -first.ndim <= dim < first.ndim:
+        raise ArgumentError(f"Dimension out of range (expected to be in range of "
+                            f"[{-first.ndim}, {first.ndim - 1}], but got {dim})")
+    d = dim % first.ndim
+    for k, x in enumerate(arrays[1:], start=1):
+        if x.ndim != first.ndim or any(x.shape[j] != first.shape[j]
+                                       for j in range(first.ndim) if j != d):
+            raise ShapeError(f"Sizes of tensors must match except in dimension {d}. Expected "
+                             f"size {first.shape} but got size {x.shape} for tensor number {k} "
+                             "in the list.")
+
+
+def _stack_fwd(*arrays: np.ndarray, dim: int = 0) -> np.ndarray:
+    return np.stack(arrays, axis=dim)
+
+
+def _stack_rule(i: int) -> Rule:
+    def vjp(g: np.ndarray, c: Ctx) -> np.ndarray:
+        return np.take(g, i, axis=c.attrs.get("dim", 0) % g.ndim)
+    return Rule(vjp=vjp, latex=_G + r"	ext{, slice of }$a", text="grad($out), the slice of $a")
+
+
+def _check_stack(*arrays: np.ndarray, dim: int = 0) -> None:
+    first = arrays[0]
+    for k, x in enumerate(arrays[1:], start=1):
+        if x.shape != first.shape:
+            raise ShapeError(f"stack expects each tensor to be equal size, but got "
+                             f"{list(first.shape)} at entry 0 and {list(x.shape)} at entry {k}")
+    if not -(first.ndim + 1) <= dim <= first.ndim:
+        raise ArgumentError(f"Dimension out of range (expected to be in range of "
+                            f"[{-(first.ndim + 1)}, {first.ndim}], but got {dim})")
+
+
+_VARIADIC: dict[tuple[str, int], Op] = {}
+
+
+def variadic(name: str, n: int) -> Op:
+    """The row of `cat` or `stack` for n inputs (one rule per input, the op table's contract)."""
+    op = _VARIADIC.get((name, n))
+    if op is None:
+        base = OPS[name]
+        make = _cat_rule if name == "cat" else _stack_rule
+        op = _VARIADIC[(name, n)] = Op(base.name, base.grad_fn, base.forward,
+                                       tuple(make(i) for i in range(n)), saves=False,
+                                       symbol=base.symbol, check=base.check)
+    return op
+
+
+def _bce_logits_terms(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.maximum(x, 0) - x * y + np.log1p(np.exp(-np.abs(x)))
+
+
+def _reduce(losses: np.ndarray, reduction: str) -> np.ndarray:
+    if reduction == "none":
+        return losses
+    return np.asarray(np.mean(losses) if reduction == "mean" else np.sum(losses))
+
+
+def _loss_count(c: Ctx) -> int:
+    if c.attrs.get("reduction", "mean") != "mean":
+        return 1
+    return int(np.prod(np.broadcast_shapes(c.a.shape, c.b.shape), dtype=np.int64))
+
+
+def _bce_logits_local(c: Ctx) -> np.ndarray:
+    return (1.0 / (1.0 + np.exp(-c.a)) - c.b) / _loss_count(c)
+
+
+def _bce_fwd(p: np.ndarray, y: np.ndarray, reduction: str = "mean") -> np.ndarray:
+    # PyTorch clamps each log at -100, so p = 0 or 1 gives a finite loss
+    losses = -(y * np.maximum(np.log(p), -100.0) + (1 - y) * np.maximum(np.log1p(-p), -100.0))
+    return _reduce(losses, reduction)
+
+
+def _bce_local(c: Ctx) -> np.ndarray:
+    p, y = c.a, c.b
+    return (p - y) / np.maximum(p * (1 - p), 1e-12) / _loss_count(c)
+
+
+def _check_bce(p: np.ndarray, y: np.ndarray, reduction: str = "mean") -> None:
+    if p.shape != y.shape:
+        raise ShapeError(f"Using a target size ({fmt_shape(y.shape)}) that is different to the "
+                         f"input size ({fmt_shape(p.shape)}) is deprecated. Please ensure they "
+                         "have the same size.")
+    if np.any((p < 0) | (p > 1)):
+        raise ArgumentError("all elements of input should be between 0 and 1")
+
+
+def _check_same_shape(x: np.ndarray, y: np.ndarray, **_: Any) -> None:
+    if x.shape != y.shape:
+        raise ShapeError(f"Target size ({fmt_shape(y.shape)}) must be the same as input size "
+                         f"({fmt_shape(x.shape)})")
+
+
 # ---------------------------------------------------------------- the table
 
 _G = "\\bar{$out}"   # LaTeX for the upstream gradient of the output
@@ -593,7 +786,7 @@ OPS: dict[str, Op] = {op.name: op for op in [
         Rule(vjp=lambda g, c: _transpose_fwd(g, c.attrs.get("dim0", 0), c.attrs.get("dim1", 1)),
              latex=_G + r"^{\top}", text="grad($out) transposed back"),
     ), saves=False, symbol="transpose", check=_check_transpose),
-    Op("index", _index_grad_fn, lambda a, key: a[key], (
+    Op("index", _index_grad_fn, lambda a, key, **_: a[key], (
         Rule(vjp=_index_vjp, latex=r"\bar{$out}\text{ placed at }[$where]\text{, 0 elsewhere}",
              text="grad($out) placed at [$where], 0 elsewhere"),
     ), saves=False, symbol="[ ]", extras=lambda c: {"where": _key_text(c.attrs["key"])}),
@@ -614,6 +807,56 @@ OPS: dict[str, Op] = {op.name: op for op in [
     ), saves=True, symbol="nll_loss", check=_check_nll,
        extras=lambda c: {"n": _picked(c.a, c.b)[1] if c.attrs.get("reduction", "mean") == "mean"
                          else 1}),
+    _compare("eq", "EqBackward0", np.equal, "=="),
+    _compare("ne", "NeBackward0", np.not_equal, "≠"),
+    _compare("lt", "LtBackward0", np.less, "<"),
+    _compare("le", "LeBackward0", np.less_equal, "≤"),
+    _compare("gt", "GtBackward0", np.greater, ">"),
+    _compare("ge", "GeBackward0", np.greater_equal, "≥"),
+    _compare("logical_and", "LogicalAndBackward0",
+             lambda a, b: np.logical_and(a, b), "and"),
+    _compare("logical_or", "LogicalOrBackward0", lambda a, b: np.logical_or(a, b), "or"),
+    Op("logical_not", "LogicalNotBackward0", lambda a: np.logical_not(a), (None,),
+       saves=False, symbol="not"),
+    Op("all", "AllBackward0", lambda a: np.asarray(np.all(a)), (None,), saves=False,
+       symbol="all"),
+    Op("any", "AnyBackward0", lambda a: np.asarray(np.any(a)), (None,), saves=False,
+       symbol="any"),
+    Op("where", "WhereBackward0", lambda cond, a, b: np.where(cond.astype(bool), a, b), (
+        None,
+        Rule(vjp=_where_grad(1), latex=r"[\,\text{cond}\,]", text="1 where cond, else 0"),
+        Rule(vjp=_where_grad(2), latex=r"[\,\lnot\text{cond}\,]",
+             text="1 where not cond, else 0"),
+    ), saves=True, symbol="where", check=_check_where),
+    Op("to", "ToCopyBackward0", _to_fwd, (
+        Rule(vjp=lambda g, c: g, local=_ones_like_out, times_local=True, latex="1", text="1"),
+    ), saves=False, symbol="to"),
+    Op("cumsum", "CumsumBackward0", lambda a, dim: np.cumsum(a, axis=dim % max(a.ndim, 1))
+       if a.ndim else np.asarray(a), (
+           Rule(vjp=_cumsum_vjp, latex=r"\textstyle\sum_{j \ge i} " + _G + "_j",
+                text="sum of grad($out) from each position to the end (along dim $dim)"),
+       ), saves=False, symbol="cumsum", check=_check_dims),
+    Op("norm", "LinalgVectorNormBackward0", _norm_fwd, (
+        Rule(vjp=_norm_vjp, latex=r"\frac{$a}{\lVert $a \rVert}", text="$a / norm($a)"),
+    ), saves=True, symbol="norm", check=_check_norm),
+    Op("cat", "CatBackward0", _cat_fwd, (_cat_rule(0), _cat_rule(1)), saves=False,
+       symbol="cat", check=_check_cat),
+    Op("stack", "StackBackward0", _stack_fwd, (_stack_rule(0), _stack_rule(1)), saves=False,
+       symbol="stack", check=_check_stack),
+    _unary("clone", "CloneBackward0", np.copy, _ones_like_out, "1", "1", saves=False),
+    Op("bce_with_logits", "BinaryCrossEntropyWithLogitsBackward0",
+       lambda x, y, reduction="mean": _reduce(_bce_logits_terms(x, y), reduction), (
+           Rule(vjp=lambda g, c: g * _bce_logits_local(c), local=_bce_logits_local,
+                times_local=True, latex=r"\frac{\sigma($a) - $b}{$n}",
+                text="(σ($a) - $b)/$n"),
+           None,
+       ), saves=True, symbol="bce", check=_check_same_shape,
+       extras=lambda c: {"n": _loss_count(c)}),
+    Op("binary_cross_entropy", "BinaryCrossEntropyBackward0", _bce_fwd, (
+        Rule(vjp=lambda g, c: g * _bce_local(c), local=_bce_local, times_local=True,
+             latex=r"\frac{$a - $b}{$a(1-$a)\,$n}", text="($a - $b)/($a·(1 - $a)·$n)"),
+        None,
+    ), saves=True, symbol="bce", check=_check_bce, extras=lambda c: {"n": _loss_count(c)}),
     Op("mse_loss", "MseLossBackward0", _mse_fwd, (
         Rule(vjp=lambda g, c: g * _mse_local(1.0)(c), local=_mse_local(1.0), times_local=True,
              latex=r"\frac{2($a - $b)}{$n}", text="2·($a - $b)/$n"),

@@ -91,6 +91,7 @@ class Tape:
     # changes a tensor in place (engine/inplace.py), and brought up to date from `uses_upto`.
     uses: dict[int, list[Record]] = field(default_factory=dict)
     uses_upto: int = 0
+    inference: list[list] = field(default_factory=list)   # inference_mode() id ranges
 
     def __post_init__(self) -> None:
         self.budget = Budget(self.limits)
@@ -215,7 +216,7 @@ class Tensor:
     """A NumPy array (float64, or int64 for class indices) with autograd bookkeeping."""
 
     __slots__ = ("data", "requires_grad", "grad", "record", "id", "name", "origin", "span",
-                 "scope", "meta",
+                 "scope", "dtype_name", "meta",
                  "__weakref__")
 
     def __init__(self, data: Any, requires_grad: bool = False, record: Record | None = None,
@@ -228,8 +229,10 @@ class Tensor:
             arr = data if type(data) is np.ndarray else np.asarray(data)
             if arr.dtype is _F64:
                 pass
-            elif arr.dtype.kind in "iub":
+            elif arr.dtype.kind in "iu":
                 arr = arr.astype(np.int64, copy=False)
+            elif arr.dtype.kind == "b":
+                pass   # bool tensors: comparisons and masks
             elif arr.dtype != np.float64:
                 arr = arr.astype(np.float64)
             if requires_grad and arr.dtype.kind != "f":
@@ -249,6 +252,9 @@ class Tensor:
         tape = current_tape()
         self.span: Span | None = tape.span
         self.scope = tape.scope
+        # PyTorch's dtype where it differs from what the data says (float data is float32
+        # unless made float64: engine/printing.py dtype_of); None: read it off the data.
+        self.dtype_name: str | None = None
         self.id = tape.register(self)
 
     # -- what PyTorch exposes
@@ -368,9 +374,19 @@ def apply(op: Op, inputs: tuple[Tensor, ...], **attrs: Any) -> Tensor:
         result.data, result.requires_grad, result.grad, result.record = out, requires, None, None
         result.name, result.origin, result.span = None, "result", tape.span
         result.scope, result.meta = tape.scope, None
+        result.dtype_name = None
         result.id = tape.register(result)
     else:
         result = Tensor(out, requires_grad=requires and out.dtype.kind == "f", origin="result")
+    if out.dtype is _F64:   # float64 if asked for, or if a float64 tensor took part
+        wanted = attrs.get("dtype_name")
+        if wanted is not None:
+            result.dtype_name = wanted
+        else:
+            for t in inputs:
+                if t.dtype_name == "float64":
+                    result.dtype_name = "float64"
+                    break
     rec = Record(next(_record_counter), op, inputs, result, attrs, tape.span, scope=tape.scope)
     result.record = rec
     tape.add_record(rec)

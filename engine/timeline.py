@@ -7,15 +7,15 @@ source span, the numbers, the formulas (LaTeX, MathML, plain text) and one sente
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
+from engine.bounded_cache import bounded_cache
 from engine.broadcast import fmt_shape
 from engine.formula import MATHML_NS, fill, formula, latex_name, mathml
 from engine.formula import partial as _partial
-from engine.graph import Graph
+from engine.graph import Graph, iteration_words
 from engine.limits import AnswerBudget
 from engine.tensor import Record, Tensor
 from engine.values import fmt, shape_words, short, value
@@ -30,7 +30,17 @@ NON_SCALAR_HINTS = [
 
 
 # ∂num/∂den in LaTeX: a pure function of two labels, asked for three times per backward edge.
-partial = lru_cache(maxsize=8192)(_partial)
+partial = bounded_cache(4_000_000)(_partial)
+
+
+NO_GRAD_NOTE = "made under torch.no_grad(): no gradient flows back"
+
+
+def made_without_grad(rec: Record) -> bool:
+    """An op whose output does not require grad although an input does: it ran with grad
+    disabled (torch.no_grad(), inference_mode, a @torch.no_grad() function)."""
+    return not rec.output.requires_grad and any(t.requires_grad for t in rec.inputs) and \
+        rec.output.data.dtype.kind == "f"
 
 
 def tname(label: str) -> str:
@@ -52,6 +62,7 @@ class Timeline:
         self.node_grads: dict[str, np.ndarray] = {}
         self.backward_start: int | None = None
         self._root: Tensor | None = None
+        self._pass_span: Any = None   # the running backward call's span (hooks fire in it)
         self._contribs: dict[str, list[dict]] = {}
         self._values: dict[int, tuple[Any, dict]] = {}
         self.budget = AnswerBudget(None)    # unbounded unless the trace builder sets one
@@ -86,7 +97,8 @@ class Timeline:
                   "output": out_id, "value": self.v(rec.output.data),
                   "span": rec.span, "focus": out_id,
                   "lit_nodes": [*in_ids, op_id, out_id], "lit_edges": edges,
-                  "formula": None, "narration": self._forward_sentence(rec)})
+                  "formula": None,
+                  "narration": self._where(rec, self._forward_sentence(rec))})
 
     def _forward_sentence(self, rec: Record) -> str:
         out = rec.output
@@ -94,8 +106,31 @@ class Timeline:
         what = self.g.expressions.get(rec.index) or f"{rec.op.name}({args})"
         result = short(out.data)
         if out.name and out.name != what:
-            return f"Forward: {out.name} = {what} gives {result}."
-        return f"Forward: {what} gives {result}."
+            sentence = f"Forward: {out.name} = {what} gives {result}."
+        else:
+            sentence = f"Forward: {what} gives {result}."
+        if made_without_grad(rec):
+            sentence += f" {NO_GRAD_NOTE}."
+        return sentence
+
+    def _where(self, rec: Record, sentence: str) -> str:
+        """The sentence, after where in the control flow the op ran: "In f(x), iteration 3 of
+        5 (i = 3): …" (innermost call and loop), unchanged outside calls and loops."""
+        scope = rec.scope
+        if not scope:
+            return sentence
+        parts = []
+        for s in reversed(scope):
+            if s.kind == "call":
+                parts.append(f"in {s.label}")
+                break
+        words = iteration_words(scope)
+        if words:
+            parts.append(words)
+        if not parts:
+            return sentence
+        lead = ", ".join(parts)
+        return f"{lead[0].upper()}{lead[1:]}: {sentence}"
 
     # ------------------------------------------------------------ backward
 
@@ -111,6 +146,7 @@ class Timeline:
             self._backward_error(ev, rid, name)
             return
         seed = ev["seed"]
+        self._pass_span = ev["span"]
         self.node_grads[rid] = seed
         self.add({"phase": "backward", "kind": "seed", "root": rid, "grad": self.v(seed),
                   "implicit_call": ev["implicit"], "gradient_given": ev["gradient_given"],
@@ -177,8 +213,27 @@ class Timeline:
         step["formula"], step["chain"] = self._edge_formulas(rec, i, ev)
         if ev["expected"] > 1 and not self._scalar_parts(to_id):
             step["accumulate"] = self._sum_formula(inp)
-        step["narration"] = self._edge_sentence(rec, i, ev)
+        step["narration"] = self._where(rec, self._edge_sentence(rec, i, ev))
         self.add(step)
+
+    def hook(self, ev: dict) -> None:
+        """A hook registered on a tensor ran during backward: what it received, what it gave
+        back (None: the gradient flows on unchanged)."""
+        t: Tensor = ev["tensor"]
+        nid = self.g.tensor_ids.get(t.id)
+        if nid is None:
+            return
+        name = self.g.label(t)
+        given, result = ev["grad"], ev.get("result")
+        if result is None:
+            what = f"gradient {short(given)}, returned None: the gradient flows on unchanged"
+        else:
+            what = f"gradient {short(given)} → {short(result)}: the new gradient flows on"
+        self.add({"phase": "backward", "kind": "hook", "node": nid, "grad": self.v(given),
+                  "result": None if result is None else self.v(result),
+                  "span": self._pass_span, "focus": nid, "lit_nodes": [nid],
+                  "lit_edges": [], "formula": None,
+                  "narration": f"Hook on {name} fired: {what}."})
 
     def _names(self, rec: Record) -> dict[str, str]:
         names = {"out": self.g.label(rec.output)}
@@ -322,7 +377,7 @@ def built(latex: str, parts: list, text: str) -> dict:
     return {"latex": latex, "mathml": _ROW + "".join(rows) + _END, "text": text}
 
 
-@lru_cache(maxsize=16384)
+@bounded_cache(8_000_000)
 def _row(latex: str) -> str | None:
     """The inside of the top-level row of `latex`'s MathML; None if it has none."""
     m = mathml(latex)
@@ -334,7 +389,7 @@ _ONE_LINE = re.compile(r"\S+(?: \S+)*")   # no leading, trailing or non-space wh
 _PAREN = '<mo stretchy="false">&#x{:05X};</mo>'
 
 
-@lru_cache(maxsize=16384)
+@bounded_cache(8_000_000)
 def _name_row(label: str) -> str | None:
     """`_row(latex_name(label))`, written directly for a compound label, (\\text{…}): most
     names of a big program are source text (`0.28*h1_11`), each new one costing ~0.15 ms of

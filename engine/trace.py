@@ -15,14 +15,15 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
+from engine.bounded_cache import bounded_cache
 from engine.errors import BackwardError, ChainruleError
-from engine.graph import Graph, build_graph, dtype_name
+from engine.graph import Graph, build_graph, dtype_name, innermost
 from engine.groups import COLLAPSE_ABOVE, lay_out_grouped
 from engine.layout import LayoutEdge, LayoutNode, layout_graph, layout_node
 from engine.limits import AnswerBudget, Limits
 from engine.node_size import op_size, tensor_size
 from engine.tensor import Tensor
-from engine.timeline import Timeline
+from engine.timeline import NO_GRAD_NOTE, Timeline, made_without_grad
 from engine.values import flags, value
 
 FORMAT_VERSION = 1
@@ -43,6 +44,8 @@ class Trace:
     backward_start: int | None = None
     groups: list[dict] = field(default_factory=list)
     collapsed: dict | None = None     # big graphs: the view drawn first (engine/groups.py)
+    notes: list[str] = field(default_factory=list)     # e.g. imports chainrule assumed
+    offer_backward: dict | None = None   # a program that never called backward: what to offer
 
     def to_dict(self) -> dict:
         return {"version": FORMAT_VERSION, "source": self.source, "nodes": self.nodes,
@@ -50,7 +53,8 @@ class Trace:
                 "variables": self.variables, "inputs": self.inputs, "stdout": self.stdout,
                 "error": self.error, "implicit_backward": self.implicit_backward,
                 "backward_start": self.backward_start, "groups": self.groups,
-                "collapsed": self.collapsed}
+                "collapsed": self.collapsed, "notes": self.notes,
+                "offer_backward": self.offer_backward}
 
     def _repr_html_(self) -> str:
         from chainrule.notebook import trace_html
@@ -111,14 +115,48 @@ def _build_trace(source: str, result: Any, limits: Limits) -> Trace:
                   implicit_backward=result.implicit_backward, backward_start=tl.backward_start)
     trace.nodes = _nodes(graph, tl, limits.max_display_elements)
     trace.edges = graph.edges
+    calls = [grp["id"] for grp in graph.groups if grp["kind"] == "call"]
     if len(trace.nodes) > COLLAPSE_ABOVE:
         trace.layout, trace.collapsed = lay_out_grouped(trace.nodes, trace.edges, graph.groups,
                                                         _placed_group)
+    elif calls:
+        _lay_out_calls(trace, graph, calls)
     else:
         _apply_layout(trace)
     trace.groups = _groups(graph, trace.nodes)
     trace.variables = _variables(result.variables, graph, limits.max_display_elements)
+    trace.notes = list(getattr(result, "notes", None) or [])
+    trace.offer_backward = _offer(getattr(result, "offer_backward", None), result, graph)
     return trace
+
+
+def _lay_out_calls(trace: Trace, graph: Graph, calls: list[str]) -> None:
+    """A small graph with user-function calls: each call's nodes laid out in a frame titled
+    with the call (`f(x)`), open, collapsible as a big graph's groups are; the rest of the
+    graph as usual. Statement groups stay on the nodes (`group`) only for the call frames'
+    sake: here a node outside every call is drawn on its own."""
+    keep = set(calls)
+    saved = {}
+    for n in trace.nodes:
+        if n.get("group") is not None and n["group"] not in keep:
+            saved[n["id"]] = n["group"]
+            n["group"] = None
+    trace.layout, trace.collapsed = lay_out_grouped(
+        trace.nodes, trace.edges, [g for g in graph.groups if g["id"] in keep], _placed_group)
+    trace.collapsed["open"] = calls
+    for n in trace.nodes:
+        if n["id"] in saved:
+            n["group"] = saved[n["id"]]
+
+
+def _offer(name: str | None, result: Any, graph: Graph) -> dict | None:
+    """What the page offers for a framework program that never called backward: the line to
+    append (`y.backward()`) and the node it starts from."""
+    if not name:
+        return None
+    t = result.variables.get(name)
+    node = graph.tensor_ids.get(t.id) if isinstance(t, Tensor) else None
+    return {"name": name, "code": f"{name}.backward()", "node": node}
 
 
 def _play_events(tl: Timeline, events: list[dict]) -> None:
@@ -134,6 +172,8 @@ def _play_events(tl: Timeline, events: list[dict]) -> None:
             tl.edge(ev)
         elif kind == "leaf_seed":
             tl.node_grads[tl.g.tid(ev["tensor"])] = ev["grad"]
+        elif kind == "hook":
+            tl.hook(ev)
 
 
 def _error(tl: Timeline, graph: Graph, err: ChainruleError | None) -> dict | None:
@@ -175,18 +215,32 @@ def _nodes(graph: Graph, tl: Timeline, limit: int) -> list[dict]:
                       "grad_fn": t.grad_fn, "value": tl.v(t.data),
                       "grad": None if grad is None else tl.v(grad),
                       "span": t.span, "group": graph.node_groups.get(nid),
-                      "flags": flags(t.data, grad), "w": w, "h": h})
+                      "flags": flags(t.data, grad), "w": w, "h": h,
+                      **_control(getattr(t, "scope", ()), t.record)})
     for rec in graph.records:
         oid = graph.op_ids[rec.index]
         w, h = _op_size(rec.op.name)
         nodes.append({"id": oid, "kind": "op", "op": rec.op.name, "label": rec.op.name,
                       "symbol": rec.op.symbol, "grad_fn": rec.grad_fn,
                       "attrs": _plain_attrs(rec.attrs), "span": rec.span,
-                      "group": graph.node_groups.get(oid), "w": w, "h": h})
+                      "group": graph.node_groups.get(oid), "w": w, "h": h,
+                      **_control(rec.scope, rec if made_without_grad(rec) else None)})
     return nodes
 
 
-@lru_cache(maxsize=8192)
+def _control(scope: tuple, rec: Any) -> dict:
+    """Where control flow made a node: its loop iteration (`{"label": "i = 3", "n": 3, "of":
+    5}`), and a note when it was made under no_grad (a constant to backward)."""
+    out: dict[str, Any] = {}
+    loop = innermost(scope, "loop")
+    if loop is not None:
+        out["iteration"] = {"label": loop.label, "n": loop.iteration, "of": loop.of}
+    if rec is not None and made_without_grad(rec):
+        out["note"] = NO_GRAD_NOTE
+    return out
+
+
+@bounded_cache(2_000_000)
 def _tensor_size(label: str, shape: tuple[int, ...], with_grad: bool) -> tuple[float, float]:
     """node_size.tensor_size, remembered: a label measured once (text metrics per character)."""
     return tensor_size(label, list(shape), with_grad)
@@ -312,7 +366,15 @@ def _variables(variables: dict[str, Any], graph: Graph, limit: int) -> dict[str,
         if not isinstance(val, Tensor):
             continue
         out[name] = {"shape": list(val.shape), "data": value(val.data, limit)["data"],
-                     "grad": None if val.grad is None else value(val.grad.data, limit)["data"],
+                     "grad": None if val.grad is None else _shown(val.grad.data, limit),
                      "requires_grad": val.requires_grad,
                      "node": graph.tensor_ids.get(val.id)}
     return out
+
+
+def _shown(arr: Any, limit: int) -> Any:
+    """A variable's grad: the numbers up to the display limit, above it the Value (shape,
+    summary, preview; its `data` null), so a big gradient is never mistaken for a `.grad`
+    that is None. (`data` stays null above the limit: the variable's node holds its Value.)"""
+    v = value(arr, limit)
+    return v if v["data"] is None else v["data"]

@@ -6,10 +6,11 @@ The size checks run before any recursive walk: `ast.parse` itself is guarded (de
 it raise RecursionError/MemoryError), then one iterative pass counts nodes and depth; only after
 the depth is known to be small does the recursive whitelist walk run.
 
-What is refused here is refused for every program: names and attributes starting with an
-underscore (the only road to Python's internals), classes, generators, async code, `match`,
-star-imports and imports outside the tables. Everything else in the language (docs/language.md)
-is decided when it runs, with Python's and PyTorch's errors.
+What is refused here is refused for every program: names and attributes starting with two
+underscores (the road to Python's internals, `__class__`; other names resolve only through the
+program's own scopes and attributes only through the language's tables), classes,
+generators, async code, `match`, star-imports and imports outside the tables. Everything else
+in the language (docs/language.md) is decided when it runs, with Python's and PyTorch's errors.
 """
 
 from __future__ import annotations
@@ -335,8 +336,8 @@ class _Walker:
             self.name_ok(target)
             self.bound(target.id, stmt.lineno, "assigned", top)
         elif isinstance(target, ast.Attribute):
-            if target.attr.startswith("_"):
-                raise self.refuse(target, _not_part(f"attributes starting with an underscore "
+            if target.attr.startswith("__"):
+                raise self.refuse(target, _not_part(f"attributes starting with two underscores "
                                                     f"(.{target.attr})"))
             self.expr(target.value)
         elif isinstance(target, ast.Subscript):
@@ -384,8 +385,8 @@ class _Walker:
 
     def name_ok(self, node: ast.AST, name: str | None = None) -> None:
         name = name if name is not None else node.id
-        if name.startswith("_") and name != "_":   # `for _ in range(3)` is harmless
-            raise self.refuse(node, _not_part(f"names starting with an underscore ({name})"))
+        if name.startswith("__"):
+            raise self.refuse(node, _not_part(f"names starting with two underscores ({name})"))
 
     # -- expressions
     def expr(self, node: ast.expr) -> None:
@@ -406,9 +407,9 @@ class _Walker:
         elif kind is ast.BinOp and type(node.op) in _REFUSED_BINOPS:
             raise self.refuse(node, _not_part(_REFUSED_BINOPS[type(node.op)], False))
         elif kind is ast.Attribute:
-            if node.attr.startswith("_"):
-                raise self.refuse(node, _not_part(f"attributes starting with an underscore "
-                                                  f"(.{node.attr})"))
+            if node.attr.startswith("__"):   # Python's internals (`__class__`) start so;
+                raise self.refuse(node, _not_part(f"attributes starting with two underscores "
+                                                  f"(.{node.attr})"))   # others: the tables
             if _dotted(node) is not None:
                 self.chains.append(node)
             self.expr(node.value)

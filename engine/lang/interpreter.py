@@ -512,6 +512,9 @@ class Interpreter(Expressions):
     # -- print
     def _print(self, *values: Any, sep: Any = " ", end: Any = "\n", file: Any = None,
                flush: Any = False) -> None:
+        if file is not None:
+            raise ArgumentError("print(file=...) is not supported in chainrule: output goes to "
+                                "the Printed panel")
         sep = " " if sep is None else sep
         end = "\n" if end is None else end
         for what, v in (("sep", sep), ("end", end)):

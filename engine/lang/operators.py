@@ -112,6 +112,8 @@ def _tensor_op(sym: str) -> Callable[[Any, Any], Tensor] | None:
 
 
 def binary(sym: str, a: Any, b: Any) -> Any:
+    if isinstance(a, str) and sym == "%":   # `"%s" % x`, whatever x is
+        return formatting.percent_format(a, b)
     if isinstance(a, Tensor) or isinstance(b, Tensor):
         for x in (a, b):
             if not isinstance(x, Tensor) and not fn.is_number(x):
@@ -125,9 +127,36 @@ def binary(sym: str, a: Any, b: Any) -> Any:
         return op(a, b)
     if fn.is_number(a) and fn.is_number(b) and sym != "@":
         return number_op(sym, a, b)
-    if isinstance(a, str) and sym == "%":
-        return formatting.percent_format(a, b)
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return _array_op(sym, a, b)
     return _sequence_op(sym, a, b)
+
+
+_ARRAY_OPS: dict[str, Callable[[Any, Any], Any]] = {
+    "+": np.add, "-": np.subtract, "*": np.multiply, "/": np.true_divide, "**": np.power,
+    "@": np.matmul, "//": np.floor_divide, "%": np.mod}
+
+
+def _array_op(sym: str, a: Any, b: Any) -> Any:
+    """NumPy arrays (np.array, t.numpy()) with numbers or arrays, as NumPy computes."""
+    for x in (a, b):
+        if not (isinstance(x, np.ndarray) or fn.is_number(x)):
+            raise _unsupported(sym, a, b)
+    op = _ARRAY_OPS.get(sym)
+    if op is None:
+        raise _unsupported(sym, a, b)
+    shapes = [np.shape(x) for x in (a, b)]
+    try:
+        n = math.prod(np.broadcast_shapes(*shapes)) if sym != "@" else 0
+    except ValueError:
+        raise ArgumentError(f"operands could not be broadcast together with shapes "
+                            f"{shapes[0]} {shapes[1]}", python_type="ValueError") from None
+    check_items(n, "array")
+    with np.errstate(all="ignore"):
+        try:
+            return op(a, b)
+        except (ValueError, TypeError) as e:
+            raise ArgumentError(str(e).split("\n")[0], python_type="ValueError") from None
 
 
 def _sequence_op(sym: str, a: Any, b: Any) -> Any:

@@ -38,7 +38,7 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
     trace = t;
     big = t.collapsed ? bigState(t) : null;
     draw();
-    if (zoom) zoom.setAnchor(big ? firstBox() : null);
+    if (zoom) zoom.setAnchor(big && !big.calls ? firstBox() : null);
     refresh(t);
   }
 
@@ -59,10 +59,10 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
     } else {
       drawBig(frameLayer, edgeLayer, nodeLayer, labelLayer);
     }
-    svg.toggleAttribute("data-big", !!big);
+    svg.toggleAttribute("data-big", !!big && !big.calls);
     placeEdgeLabels();
     tools.sync();
-    if (big) minimap.draw(drawnBoxes(), size);   // small graphs keep it hidden: no redraw
+    if (big && !big.calls) minimap.draw(drawnBoxes(), size);   // small graphs keep it hidden
   }
 
   // ------------------------------------------------------------------ big graphs
@@ -76,9 +76,11 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
       members.get(n.group).push(n);
     }
     const routes = new Map(t.collapsed.edges.map((e) => [`${e.source}>${e.target}`, e.route]));
-    const prev = big && big.trace && big.trace.source === t.source ? big.open : new Set();
+    // a small graph with user-function calls comes with its call frames open (collapsed.open)
+    const first = new Set(t.collapsed.open || []);
+    const prev = big && big.trace && big.trace.source === t.source ? big.open : first;
     return { trace: t, groups, members, routes, boxes: t.collapsed.boxes, open: prev,
-      views: new Map(), pos: new Map() };
+      views: new Map(), pos: new Map(), calls: !!t.collapsed.open };
   }
 
   function drawBig(frameLayer, edgeLayer, nodeLayer, labelLayer) {
@@ -180,7 +182,7 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
     el("rect", { class: "box", width: w, height: h, rx: 8 }, box);
     el("rect", { class: "box-stack", x: 4, y: h, width: w - 8, height: 3, rx: 1.5 }, box);
     const label = el("text", { class: "g-label", x: 14, y: 20 }, box);
-    label.textContent = g.label;
+    label.textContent = groupTitle(g);
     view.status = el("text", { class: "g-status", x: 14, y: 39 }, box);
     const count = el("text", { class: "g-count", x: w - 10, y: 39, "text-anchor": "end" }, box);
     count.textContent = `${members.length} nodes ▸`;
@@ -191,7 +193,7 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
       ft.textContent = "⚠ NaN/inf";
       el("title", {}, flag).textContent = `${bad} node${bad > 1 ? "s" : ""} inside hold NaN or inf`;
     }
-    view.aria = `statement ${g.label}: ${members.length} nodes, collapsed` +
+    view.aria = `${groupKind(g)} ${groupTitle(g)}: ${members.length} nodes, collapsed` +
       (bad ? `, ${bad} holding NaN or inf` : "") + ". Enter expands it.";
     box.setAttribute("aria-label", view.aria);
     wireToggle(box, g.id);
@@ -200,16 +202,26 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
 
   function buildFrame(g, x, y, w, h, layer) {
     const frame = el("g", { class: "group-frame", "data-group-id": g.id,
+      "data-group-kind": g.kind || "statement",
       transform: `translate(${x - w / 2},${y - h / 2})` }, layer);
     el("rect", { class: "frame", width: w, height: h, rx: 10 }, frame);
     const head = el("g", { class: "group-toggle", tabindex: 0, role: "button",
       "aria-expanded": "true", "data-group-id": g.id,
-      "aria-label": `statement ${g.label}, expanded. Enter collapses it.` }, frame);
+      "aria-label": `${groupKind(g)} ${groupTitle(g)}, expanded. Enter collapses it.` }, frame);
     el("rect", { class: "frame-head", width: w, height: FRAME_TITLE, rx: 10 }, head);
     const title = el("text", { class: "g-label", x: 12, y: 17 }, head);
-    title.textContent = `▾ ${g.label}`;
+    title.textContent = `▾ ${groupTitle(g)}`;
     wireToggle(head, g.id);
     return { kind: "frame", id: g.id, g: frame, st: {}, box: { x: x - w / 2, y: y - h / 2, w, h } };
+  }
+
+  /** A group's title: a call's source text, with its loop iteration (`f(x) · i = 3`). */
+  function groupTitle(g) {
+    return g.iteration ? `${g.label} · ${g.iteration.label}` : g.label;
+  }
+
+  function groupKind(g) {
+    return g.kind === "call" ? "call" : "statement";
   }
 
   function wireToggle(target, gid) {
@@ -412,7 +424,10 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
       "text-anchor": "end" }, g);
     shape.textContent = shapeText(n.shape);
     const title = el("title", {}, g);
-    title.textContent = n.expr && n.name ? `${n.name} = ${n.expr}` : (n.expr || n.label);
+    title.textContent = (n.expr && n.name ? `${n.name} = ${n.expr}` : (n.expr || n.label)) +
+      (n.iteration ? ` — loop ${iterationText(n.iteration)}` : "") +
+      (n.note ? ` — ${n.note}` : "");
+    if (n.note) g.setAttribute("data-no-grad", "true");
     const top = M.PAD_Y + M.LINE;
     el("line", { class: "rule", x1: 1, x2: n.w - 1, y1: top - 0.5, y2: top - 0.5 }, g);
     const probe = blockLayout(n.shape);
@@ -432,6 +447,16 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
     const badge = el("text", { class: "paths-badge", x: n.w, y: -5, "text-anchor": "end" }, g);
     const warn = el("text", { class: "error-badge", x: 0, y: -5 }, g);
     warn.textContent = "⚠ fails here";
+    // in a loop outside any call frame: the iteration on the node (a call's frame title has it)
+    if (n.iteration && !(big && big.calls && n.group && big.open.has(n.group))) {
+      const it = el("text", { class: "iter-badge", x: n.w, y: n.h + 13, "text-anchor": "end" }, g);
+      it.textContent = n.iteration.label;
+    }
+    if (n.note) {
+      const c = el("text", { class: "const-badge", x: 0, y: n.h + 13 }, g);
+      c.textContent = "no_grad: constant";
+      el("title", {}, c).textContent = n.note;
+    }
     if (n.flags && n.flags.length) flagBadge(n, g);
     const view = { g, node: n, kind: "tensor", value, grad, badge, lastGrad: undefined };
     for (const [block, which] of [[value, "value"], [grad, "grad"]]) {
@@ -631,8 +656,8 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
     });
     host.appendChild(bar);
     function sync() {
-      bar.hidden = !big;
-      minimap.setEnabled(!!big);
+      bar.hidden = !big || big.calls;      // call frames: each toggles from its own title
+      minimap.setEnabled(!!big && !big.calls);
       mapButton.textContent = minimap.hidden ? "Show overview" : "Hide overview";
       mapButton.setAttribute("aria-pressed", minimap.hidden ? "false" : "true");
     }
@@ -663,7 +688,9 @@ export function localLabel(step) {
 
 function tensorAria(n) {
   const what = n.name ? n.name : n.expr || n.label;
-  return `tensor ${what}, shape ${shapeText(n.shape)}, value ${valueText(n.value, n.dtype === "int")}`;
+  return `tensor ${what}, shape ${shapeText(n.shape)}, value ${valueText(n.value, n.dtype === "int")}` +
+    (n.iteration ? `, made in loop ${iterationText(n.iteration)}` : "") +
+    (n.note ? `, ${n.note}` : "");
 }
 
 function setAttr(node, name, value) {
@@ -684,4 +711,10 @@ export function routePath(route) {
     d += ` C${p(route[k])} ${p(route[k + 1])} ${p(route[k + 2])}`;
   }
   return d;
+}
+
+/** "iteration 3 of 5 (i = 3)" */
+function iterationText(it) {
+  const count = it.n ? `iteration ${it.n}${it.of ? ` of ${it.of}` : ""}` : "";
+  return [count, it.label ? `(${it.label})` : ""].filter(Boolean).join(" ");
 }

@@ -38,6 +38,7 @@ const viewer = createViewer(document, {
   editor, inputs,
   initial: { examples: [], exampleId: null, inputs: {}, seed: 0, runId: 0, source: "" },
   onFrame: (s, f) => { if (parent) parent.announce(s, f); },
+  onOfferBackward: acceptBackward,
 });
 const { store } = viewer;
 
@@ -98,6 +99,22 @@ async function runProgram(source = editor ? editor.value : store.get().source,
   store.set({ status: "loading", runId: s.runId + 1, source,
     inputs: given || (sameProgram ? s.inputs : {}), seed: seed === null ? s.seed : seed });
   await request(source, store.get().inputs, startStep);
+}
+
+/** The offered backward pass: the line `y.backward()` is added to the program (the learner
+ *  sees it in the editor) and the program runs again, from the start of that backward. */
+function acceptBackward(offer) {
+  const s = store.get();
+  const base = s.trace ? s.trace.source : (editor ? editor.value : s.source);
+  const source = `${base.replace(/\s*$/, "")}\n${offer.code}\n`;
+  if (editor) editor.value = source;
+  store.set({ source });
+  return runProgram(source, { startStep: -1 }).then(() => {
+    const t = store.get().trace;
+    if (t && t.backward_start !== null && t.backward_start !== undefined) {
+      store.set({ step: t.backward_start });
+    }
+  });
 }
 
 let inFlight = false;

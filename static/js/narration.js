@@ -86,6 +86,11 @@ export function createNarration(root) {
           `was ${shortText(step.leaf_grad_before)}, now ${shortText(step.leaf_grad)}`)));
       }
     }
+    if (step.kind === "hook") {
+      rows.push(row("The hook received", textBlock(valueText(step.grad))));
+      rows.push(row("It returned", textBlock(step.result ? valueText(step.result)
+        : "None: the gradient flows on unchanged")));
+    }
     const usesBar = [step.formula, step.chain].some((f) => f && /\\bar\b/.test(f.latex || ""));
     if (usesBar) {
       const note = document.createElement("p");

@@ -56,6 +56,9 @@ export function frame(trace, index, prep = prepare(trace)) {
       grads.set(s.to, { value: s.grad, count: s.count, expected: s.expected,
         complete: s.complete, pass, step: k });
       locals.set(s.edge, s);
+    } else if (s.kind === "hook" && s.result) {
+      // a hook that returns a tensor replaces the gradient that flows on from its node
+      grads.set(s.node, { value: s.result, count: 1, expected: 1, complete: true, pass, step: k });
     }
   }
   const phase = step ? step.phase : "start";

@@ -17,7 +17,7 @@ const BASE_MS = 1100;     // one step at 1× speed
  * `initial` (extra store fields), `onFrame(state, frame)` (called after each frame renders).
  */
 export function createViewer(root, { editor = null, inputs = null, initial = {},
-  onFrame = null } = {}) {
+  onFrame = null, onOfferBackward = null } = {}) {
   const $ = (sel) => root.querySelector(sel);
   const reduceMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
   const store = createStore({
@@ -34,6 +34,11 @@ export function createViewer(root, { editor = null, inputs = null, initial = {},
   const errorBox = $("[data-testid=error]");
   const stdoutBox = $("[data-role=stdout]");
   const emptyBox = $("[data-role=empty]");
+  const notesBox = $("[data-role=notes]");
+  const offerBox = $("[data-testid=offer-backward]");
+  if (offerBox) {
+    offerBox.querySelector("button").addEventListener("click", () => offerBackward());
+  }
   let prep = null;
   let playTimer = 0;
   let playToken = 0;
@@ -57,6 +62,7 @@ export function createViewer(root, { editor = null, inputs = null, initial = {},
       if (inputs) inputs.render({});
       renderError(errorBox, null);
       if (stdoutBox) { stdoutBox.hidden = true; stdoutBox.querySelector("pre").textContent = ""; }
+      showNotes(null);
       return;
     }
     if (emptyBox) emptyBox.hidden = t.nodes.length > 0;
@@ -70,6 +76,39 @@ export function createViewer(root, { editor = null, inputs = null, initial = {},
       stdoutBox.querySelector("pre").textContent = t.stdout || "";
     }
     document.body.dataset.nodes = String(t.nodes.length);
+    showNotes(t);
+  }
+
+  /** The trace's notes (imports assumed…) and, for a program that never called backward,
+   *  the offer to run it (only where a server can re-run the program). */
+  function showNotes(t) {
+    if (notesBox) {
+      const notes = (t && t.notes) || [];
+      notesBox.hidden = !notes.length;
+      notesBox.replaceChildren(...notes.map((text) => {
+        const li = document.createElement("li");
+        li.textContent = text;
+        return li;
+      }));
+    }
+    if (offerBox) {
+      const offer = offered(t);
+      offerBox.hidden = !offer;
+      if (offer) offerBox.querySelector("code").textContent = offer.code;
+    }
+  }
+
+  function offered(t) {
+    if (!t || !onOfferBackward || !t.offer_backward || backwardStart(t) !== null) return null;
+    return t.offer_backward;
+  }
+
+  function offerBackward() {
+    const offer = offered(store.get().trace);
+    if (!offer) return false;
+    pause();
+    onOfferBackward(offer);
+    return true;
   }
 
   function renderFrame(s, stepChanged) {
@@ -113,7 +152,8 @@ export function createViewer(root, { editor = null, inputs = null, initial = {},
       case "to-backward": {
         pause();
         const b = t ? backwardStart(t) : null;
-        return b === null ? undefined : go(b);
+        if (b === null) { offerBackward(); return undefined; }
+        return go(b);
       }
       case "seek": pause(); return go(arg);
       case "speed": store.set({ speed: arg }); if (s.playing) schedule(playToken); return undefined;

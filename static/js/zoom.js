@@ -22,6 +22,7 @@ export function createZoom(svg, viewport, { reducedMotion = () => false } = {}) 
   let pinch = null;
   let far = null;
   let anchor = null;        // where a readable (not whole) fit starts: set by the graph
+  let shown = null;         // the last box ensureVisible brought into view (the current step)
   const listeners = [];
 
   function apply() {
@@ -79,6 +80,7 @@ export function createZoom(svg, viewport, { reducedMotion = () => false } = {}) 
   function fit(size = content, { readable = false } = {}) {
     content = size;
     touched = false;
+    shown = null;
     const r = rect();
     if (!r.width || !r.height || !size.width || !size.height) return;
     const pad = Math.min(32, r.width * 0.05);
@@ -100,8 +102,9 @@ export function createZoom(svg, viewport, { reducedMotion = () => false } = {}) 
 
   /** Pan (never zoom) so `group` (a box in layout px: the step's lit nodes) is in view, else at
    *  least `focus`; nothing moves when it already is. Animated unless reduced motion. */
-  function ensureVisible(focus, group = focus) {
+  function ensureVisible(focus, group = focus, { instant = false } = {}) {
     if (!focus) return;
+    shown = { focus, group };
     const r = rect();
     const margin = 16;
     const inView = (b) => {
@@ -114,12 +117,13 @@ export function createZoom(svg, viewport, { reducedMotion = () => false } = {}) 
     const fits = group && group.w * t.k <= r.width - 2 * margin &&
       group.h * t.k <= r.height - 2 * margin;
     const b = fits ? group : focus;
-    moveTo({ ...t, x: r.width / 2 - (b.x + b.w / 2) * t.k, y: r.height / 2 - (b.y + b.h / 2) * t.k });
+    moveTo({ ...t, x: r.width / 2 - (b.x + b.w / 2) * t.k, y: r.height / 2 - (b.y + b.h / 2) * t.k },
+      instant);
   }
 
-  function moveTo(target) {
+  function moveTo(target, instant = false) {
     cancelAnimationFrame(anim);
-    if (reducedMotion()) { t = target; apply(); return; }
+    if (instant || reducedMotion()) { t = target; apply(); return; }
     const from = { ...t };
     const start = performance.now();
     const step = (now) => {
@@ -179,7 +183,14 @@ export function createZoom(svg, viewport, { reducedMotion = () => false } = {}) 
   }
 
   if (typeof ResizeObserver !== "undefined") {
-    new ResizeObserver(() => { if (!touched) fit(content, { readable: fitMode }); }).observe(svg);
+    // A resize refits the view, then brings the current step back into it: the window, a
+    // phone's address bar or the banner above changing height must not lose the step's node.
+    new ResizeObserver(() => {
+      if (touched) return;
+      const keep = shown;
+      fit(content, { readable: fitMode });
+      if (keep) ensureVisible(keep.focus, keep.group, { instant: true });
+    }).observe(svg);
   }
 
   apply();

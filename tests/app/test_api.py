@@ -89,7 +89,7 @@ def test_seed_makes_random_tensors_reproducible(client):
 
 @pytest.mark.parametrize("source,line,col", [
     ("x = (1 +\n", 1, None),
-    ("y = 2\nfor i in range(3):\n    y = y * 2\n", 2, 1),
+    ("y = 2\nasync def f():\n    pass\n", 2, 1),     # was a for loop: the language has them now
     ("import os\n", 1, 1),
     ("z = x.__class__\n", 1, None),
 ])

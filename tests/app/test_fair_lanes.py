@@ -89,8 +89,10 @@ def test_ten_runaways_differing_by_a_comment_do_not_hold_up_a_normal_request():
 
     _with_pool(scenario)
     # behind at most the runaways already running, one per worker: under one runaway's limit
-    # (1 s + grace); the first waits for the spill (0.5 s), the others not at all
-    assert max(waits) < LIMITS.max_seconds, waits
+    # and grace (queued behind the ten, as by source hash before: 5 s and more); the first
+    # waits for the spill (0.5 s), the others hardly at all. On a quiet machine the first
+    # waited 0.09 s with the 2 s default; at load average 11, 2.0 s once.
+    assert max(waits) < LIMITS.max_seconds + GRACE_SECONDS, waits
     assert sorted(waits)[len(waits) // 2] < 0.5, waits
     assert len(answers) == 10
 

@@ -65,7 +65,7 @@ RESPONSES = [
     (f"/{XSS}", "GET", None, 404),
     ("/api/trace", "GET", None, 405),
     ("/api/trace", "POST", {"source": "y = x ** 2"}, 200),
-    ("/api/trace", "POST", {"source": "for i in x:\n    pass"}, 400),
+    ("/api/trace", "POST", {"source": "async def f():\n    pass"}, 400),
     ("/api/trace", "POST", {"source": 3}, 422),
     ("/api/trace", "POST", {"source": "#" * 70_000}, 413),
 ]

@@ -11,9 +11,11 @@ import torch
 from engine import autograd_api as api
 from engine import backward as bw
 from engine import functional as F
+from engine import namespace as ns
 from engine.autograd_functional import hessian, jacobian
 from engine.errors import ChainruleError
 from engine.graph import build_graph
+from engine.limits import Limits
 from engine.ops import Op, Rule
 from engine.tensor import Tape, Tensor, apply, recording
 
@@ -82,7 +84,7 @@ def message(fn) -> str:
 
 @pytest.fixture
 def tape():
-    with recording(Tape()) as t:
+    with recording(Tape(limits=Limits(max_seconds=120))) as t:
         yield t
 
 
@@ -105,6 +107,11 @@ CASES = {
                                            * m.squeeze(m.unsqueeze(x, 1), 1), 0, 0),
                [0.3, -2.0], [1.2, 2.5]),
     "softmax": (lambda m, x, y: m.mul(m.softmax(m.mul(x, y), 0), x), [0.3, -2.0], [1.2, 2.5]),
+    "cat_stack_clone": (lambda m, x, y: m.mul(m.cat([m.mul(x, x), m.clone(y)], 0),
+                                              m.reshape(m.stack([m.sin(x), y], 0), (4,))),
+                        [0.3, -2.0], [1.2, 2.5]),
+    "where_cumsum": (lambda m, x, y: m.cumsum(m.where(m.gt(x, 0), m.mul(x, x), m.mul(y, x)), 0),
+                     [0.3, -2.0], [1.2, 2.5]),
     "scalar_broadcast": (lambda m, x, y: m.mul(m.sum(x), m.pow(y, 2)), [0.3, -2.0], [1.2, 2.5]),
 }
 
@@ -320,7 +327,7 @@ def test_hook_errors(tape):
 def test_hook_handle_remove(tape):
     x = leaf([1.0, 2.0])
     handle = api.TENSOR_METHODS["register_hook"](x, UserFunction(lambda g: F.mul(g, 0)))
-    handle.remove()
+    ns.call(ns.get_attribute(handle, "remove"), (), {})
     bw.backward(F.sum(F.mul(x, 2)))
     assert x.grad.data.tolist() == [2.0, 2.0]
 

@@ -13,6 +13,7 @@ from engine import grad_mode
 from engine.backward import backward
 from engine.errors import ChainruleError
 from engine.graph import build_graph
+from engine.limits import Limits
 from engine.tensor import Tape, Tensor, recording
 
 
@@ -39,7 +40,7 @@ def close(ours: Tensor | None, theirs: torch.Tensor | None) -> None:
 
 @pytest.fixture
 def tape():
-    with recording(Tape()) as t:
+    with recording(Tape(limits=Limits(max_seconds=120))) as t:
         yield t
 
 
@@ -414,7 +415,7 @@ def test_set_grad_enabled_as_decorator_undoes_its_switch(tape):
 def test_a_run_starts_with_grad_enabled():
     grad_mode.set_grad_enabled_now(False)
     try:
-        with recording(Tape()):
+        with recording(Tape(limits=Limits(max_seconds=120))):
             assert grad_mode.is_grad_enabled()
         assert not grad_mode.is_grad_enabled()
     finally:

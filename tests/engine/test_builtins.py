@@ -24,6 +24,7 @@ from engine.lang.builtins import (
     del_item,
     get_attribute,
     get_item,
+    is_exception_class,
     iterate,
     length_hint,
     set_item,
@@ -156,6 +157,11 @@ def test_types_print_and_compare_as_python() -> None:
     assert call("isinstance", True, b["int"]) and not call("isinstance", 1, b["bool"])
     assert call("isinstance", 1.0, (b["int"], b["float"]))
     assert call("isinstance", t, call("type", t))
+    torch_tensor = ns.TORCH.members.get("Tensor")
+    if torch_tensor is not None:
+        assert call("isinstance", t, torch_tensor) and not call("isinstance", 1.0, torch_tensor)
+        assert compare("==", call("type", t), torch_tensor)
+        assert compare("is", call("type", t), torch_tensor)
     tensor_marker = ns.Function("Tensor", lambda: None, "class")   # however torch.Tensor is named
     assert call("isinstance", t, tensor_marker) and not call("isinstance", 1.0, tensor_marker)
 
@@ -378,7 +384,20 @@ def test_containers_and_strings_are_capped() -> None:
         start = time.perf_counter()
         with pytest.raises(LimitError):
             f()
-        assert time.perf_counter() - start < 2.0
+        # A lazy source is refused after its millionth item (~0.5 s alone, more under load);
+        # the others before building anything.
+        assert time.perf_counter() - start < 10.0
+
+
+def test_str_of_a_huge_value_is_refused_without_building_it() -> None:
+    start = time.perf_counter()
+    with pytest.raises(LimitError, match="str\\(\\) of this value would be longer than the limit"):
+        call("str", list(range(10 ** 6)))
+    assert time.perf_counter() - start < 2.0
+    numbers = [float(v % 7) for v in range(10 ** 6)]
+    start = time.perf_counter()
+    assert call("sorted", numbers, reverse=True) == sorted(numbers, reverse=True)
+    assert time.perf_counter() - start < 2.0   # plain numbers sort at C speed (0.1 s alone)
 
 
 def test_long_loops_in_builtins_stop_at_the_time_limit() -> None:
@@ -405,6 +424,14 @@ def test_caught_exceptions_are_instances_of_their_python_classes() -> None:
                  "ValueError", "LookupError"):
         assert call("isinstance", error, marker(name)) == isinstance(
             ZeroDivisionError("division by zero"), getattr(builtins, name))
+    names = ("Exception", "BaseException", "RuntimeError", "ValueError", "TypeError",
+             "IndexError", "KeyError", "ZeroDivisionError", "AssertionError", "NameError",
+             "AttributeError", "ArithmeticError", "LookupError", "NotImplementedError",
+             "StopIteration", "RecursionError", "OverflowError", "UnboundLocalError")
+    for raised in names:
+        for handler in names:
+            assert is_exception_class(raised, handler) == issubclass(
+                getattr(builtins, raised), getattr(builtins, handler)), (raised, handler)
     assert value_repr(call("type", error)) == "<class 'ZeroDivisionError'>"
     assert get_attribute(error, "args") == ZeroDivisionError("division by zero").args
     assert outcome(get_attribute, error, "grad") == outcome(

@@ -21,9 +21,11 @@ from engine.printing import tensor_repr
 from engine.tensor import Tensor
 from tests.torch_oracle import (
     MATH,
+    assert_same_printout,
     assert_variables_match,
     float64_torch,  # noqa: F401 - an autouse fixture
     implicit_root_name,
+    printout_in_torch,
     run_in_torch,
 )
 
@@ -43,7 +45,7 @@ def run_ok(source: str, **kw) -> ProgramResult:
 def assert_matches_torch(source: str, **kw) -> ProgramResult:
     result = run_ok(source, **kw)
     theirs = run_in_torch(textwrap.dedent(source), result)
-    assert result.stdout == theirs.stdout
+    assert_same_printout(result.stdout, printout_in_torch(textwrap.dedent(source), result))
     assert_variables_match(result.variables, theirs.env)
     return result
 

@@ -76,10 +76,10 @@ CONSTRUCTS = [
     ("y = torch.nn.Linear(2, 3)\n", "torch.nn.Linear", 4, 5),
     ("y = torch.nn.functinal.relu(x)\n", "did you mean torch.nn.functional", 4, 5),
     ("y = open('/etc/passwd')\n", "open is a Python built-in that is not part", 4, 5),
-    ("y = f'{x.__class__}'\n", "underscore", 4, 8),
-    ("def f(a, _b):\n    return a\n", "underscore", 4, 10),
-    ("y = [_z for _z in x]\n", "underscore", 4, 13),
-    ("try:\n    pass\nexcept Exception as _e:\n    pass\n", "underscore", 6, 1),
+    ("y = f'{x.__class__}'\n", "underscores", 4, 8),
+    ("def f(a, __b):\n    return a\n", "underscores", 4, 10),
+    ("y = [__z for __z in x]\n", "underscores", 4, 14),
+    ("try:\n    pass\nexcept Exception as __e:\n    pass\n", "underscores", 6, 1),
 ]
 
 
@@ -130,10 +130,9 @@ ESCAPES = [
     "print(open)",
     "y = torch.nn.functional.__dict__",
     "y = torch.tensor.__call__",
-    "_x = 1",
-    "import torch as _t",
+    "__x = 1",
+    "import torch as __t",
     "from torch import nn as __n",
-    "y = x._data",
     "y = torch.ones(2).__reduce__()",
     "import importlib",
     "import sys",
@@ -154,13 +153,14 @@ def test_escape_attempts_are_refused_before_running(body: str, ran: list[str]) -
     "y = x.grad_fn",
     "y = torch.exp.impl",
     "y = torch.float32.is_floating_point",
-    "y = x.numpy()",
     "def f():\n    pass\ny = f.node",
     "y = print.impl",
     "y = len.impl",
+    "y = x._data",
+    "y = x._backward_hooks",
+    "_ = x * 2\ny = _._saved_self",
     "g = lambda: 1\ny = g.runner",
     "try:\n    x()\nexcept Exception as e:\n    y = e.message",
-    "y = x.data.numpy()",
 ])
 def test_attributes_outside_the_tables_stop_at_run_time_without_access(body: str) -> None:
     """Attributes of values (not of imported modules) are looked up in the tables when the

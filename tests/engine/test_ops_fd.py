@@ -31,6 +31,13 @@ ANY = "any"            # standard normal
 POS = "positive"       # in [0.5, 2]: log, sqrt, fractional powers
 AWAY = "away"          # |x| in [0.5, 2] with random sign: kinks (relu, abs) and divisors
 CLASSES = "classes"    # int64 class indices in [0, C) where C is the last dim of input 0
+MASK = "mask"          # bool: where's condition, logical ops
+UNIT = "unit"          # a target in [0, 1] (binary cross-entropy); never differentiated
+UNIT_OPEN = "open"     # a probability in [0.1, 0.9]
+# Ops with no gradient at all (bool results): their forward is checked against NumPy's, and
+# every rule is None.
+NO_GRADIENT = {"eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_not",
+               "all", "any"}
 
 
 @dataclass(frozen=True)
@@ -134,6 +141,28 @@ SAMPLES: dict[str, list[Sample]] = {
     "mse_loss": [Sample(pair, {"reduction": r})
                  for pair in ((SCALAR, SCALAR), (VEC, VEC), (MAT, MAT), ((2, 3), (3,)))
                  for r in ("mean", "sum", "none")],
+    **{name: binary() for name in ("eq", "ne", "lt", "le", "gt", "ge")},
+    **{name: binary(MASK, MASK) for name in ("logical_and", "logical_or")},
+    **{name: unary(MASK) for name in ("logical_not", "all", "any")},
+    "where": [Sample((MAT, MAT, MAT), domains=(MASK,)), Sample((MAT, VEC[:0] + (3,), ()),
+                                                              domains=(MASK,)),
+              Sample(((2, 1), (1, 3), (2, 3)), domains=(MASK,))],
+    "to": [Sample((s,), {"dtype_name": "float64"}) for s in UNARY_SHAPES],
+    "norm": [Sample((s,), {"p": p}) for s in (VEC, MAT) for p in (2, 1)]
+            + [Sample((CUBE,), {"p": 2, "dim": d, "keepdim": k})
+               for d in (0, (1, 2), -1) for k in (False, True)]
+            + [Sample((MAT,), {"p": 1, "dim": 1})],
+    "cat": [Sample(((2, 3), (2, 3)), {"dim": d}) for d in (0, 1, -1)]
+           + [Sample(((1, 3), (4, 3)), {"dim": 0})],
+    "stack": [Sample((VEC, VEC), {"dim": d}) for d in (0, 1, -1)]
+             + [Sample((MAT, MAT), {"dim": 2})],
+    "clone": unary(),
+    "cumsum": [Sample((s,), {"dim": d}) for s, d in ((VEC, 0), (MAT, 1), (MAT, -2), (CUBE, 2),
+                                                     (SCALAR, 0))],
+    "bce_with_logits": [Sample((s, s), {"reduction": r}, (ANY, UNIT))
+                        for s in (VEC, MAT) for r in ("mean", "sum", "none")],
+    "binary_cross_entropy": [Sample((s, s), {"reduction": r}, (UNIT_OPEN, UNIT))
+                             for s in (VEC, MAT) for r in ("mean", "sum", "none")],
 }
 
 
@@ -150,6 +179,11 @@ def draw(rng: np.random.Generator, sample: Sample) -> tuple[np.ndarray, ...]:
             arrays.append(rng.uniform(0.5, 2.0, shape))
         elif dom == AWAY:
             arrays.append(rng.uniform(0.5, 2.0, shape) * rng.choice([-1.0, 1.0], shape))
+        elif dom in (UNIT, UNIT_OPEN):
+            arrays.append(rng.uniform(0.0, 1.0, shape) if dom == UNIT
+                          else rng.uniform(0.1, 0.9, shape))
+        elif dom == MASK:
+            arrays.append(rng.random(shape) > 0.5)
         elif dom == CLASSES:
             arrays.append(rng.integers(0, sample.shapes[0][-1], shape, dtype=np.int64))
         else:
@@ -158,7 +192,8 @@ def draw(rng: np.random.Generator, sample: Sample) -> tuple[np.ndarray, ...]:
 
 
 CASES = [pytest.param(name, k, id=f"{name}-{k}-{s.shapes}-{s.attrs}")
-         for name, samples in SAMPLES.items() for k, s in enumerate(samples)]
+         for name, samples in SAMPLES.items() if name not in NO_GRADIENT
+         for k, s in enumerate(samples)]
 
 
 def numeric_grad(f: Any, arrays: tuple[np.ndarray, ...], i: int) -> np.ndarray:
@@ -203,7 +238,23 @@ def test_none_rules_are_integer_inputs(name):
     """A rule is None exactly where the sampled input holds class indices."""
     for sample in SAMPLES.get(name, []):
         for i, rule in enumerate(OPS[name].rules):
-            assert (rule is None) == (sample.domain(i) == CLASSES), (name, i)
+            assert (rule is None) == (sample.domain(i) in (CLASSES, MASK, UNIT)
+                                      or name in NO_GRADIENT), (name, i)
+
+
+@pytest.mark.parametrize("name", sorted(NO_GRADIENT))
+def test_ops_without_gradient_compute_numpys_answer(name):
+    """Comparisons and logical ops: the NumPy function of the same name is the oracle."""
+    oracle = {"all": np.all, "any": np.any, "eq": np.equal, "ne": np.not_equal,
+              "lt": np.less, "le": np.less_equal, "gt": np.greater,
+              "ge": np.greater_equal}.get(name) or getattr(np, name)
+    rng = np.random.default_rng(3)
+    for sample in SAMPLES[name]:
+        arrays = draw(rng, sample)
+        with recording(Tape()):
+            out = apply(OPS[name], tuple(Tensor(a) for a in arrays), **sample.attrs)
+        assert out.data.dtype == np.bool_ and not out.requires_grad and out.grad_fn is None
+        np.testing.assert_array_equal(out.data, oracle(*arrays))
 
 
 @pytest.mark.parametrize(("name", "k"), CASES)

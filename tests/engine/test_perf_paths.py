@@ -132,7 +132,7 @@ def test_filled_is_np_full(shape, value):
 
 @pytest.mark.parametrize(("data", "dtype"), [
     (np.array([1.0, 2.0]), np.float64), (np.float64(2.0), np.float64), (2.5, np.float64),
-    (np.array([1, 2], dtype=np.int32), np.int64), (np.array([True]), np.int64),
+    (np.array([1, 2], dtype=np.int32), np.int64), (np.array([True]), np.bool_),
     (np.array([1.0], dtype=np.float32), np.float64), (np.array([1.0], dtype=">f8"), np.float64),
     ([1, 2], np.int64), (np.array(3, dtype=np.uint8), np.int64)])
 def test_tensor_dtypes(data, dtype):

@@ -8,8 +8,6 @@ and sometimes not (dims of 10**9, sizes of 10**12, 1e308, wrong types, unknown k
 that generated programs both run deep into the engine and probe its edges.
 
     programs()           whole programs: imports, a few tensors, then random statements
-                         (language v2 too: loops, if, def, lambda, comprehensions, f-strings,
-                         %-formatting, try/except, with torch.no_grad(), +=, item assignment)
     inputs()             free-variable values (finite, some extreme)
     mutated_examples()   the gallery's examples with tokens deleted/duplicated/swapped/replaced
                          and random characters inserted
@@ -31,7 +29,7 @@ EXAMPLES = {p.stem: p.read_text(encoding="utf-8") for p in sorted(EXAMPLES_DIR.g
 HEADER = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
 TENSORS = ["a", "b", "w"]                # always assigned a float tensor first
 NAMES = TENSORS + ["h", "out", "loss"]   # assigned by generated statements
-FREE = ["x", "y", "u"]                   # never assigned: free variables
+FREE = ["x", "y", "u"]   # free variables of typed expressions; in a torch program: NameError
 
 # ---------------------------------------------------------------- numbers and small pieces
 
@@ -180,8 +178,7 @@ def calls(expr: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
                 if "Loss" in n else f"nn.{n}({a})({x})"))
 
     return st.one_of(prefixed("torch.", TORCH_FUNCTIONS), prefixed("F.", F_FUNCTIONS),
-                     prefixed("torch.", BUILTINS), method(METHODS), method(METHODS),
-                     module(NN_CLASSES))
+                     prefixed("", BUILTINS), method(METHODS), method(METHODS), module(NN_CLASSES))
 
 
 def index() -> st.SearchStrategy[str]:
@@ -196,7 +193,7 @@ def index() -> st.SearchStrategy[str]:
 
 def expressions() -> st.SearchStrategy[str]:
     leaves = st.one_of(st.sampled_from(TENSORS), st.sampled_from(TENSORS),
-                       st.sampled_from(TENSORS), st.sampled_from(NAMES + FREE), number,
+                       st.sampled_from(TENSORS), st.sampled_from(NAMES), number,
                        creation(), st.sampled_from([f"torch.{v}" for v in TORCH_VALUES]),
                        st.sampled_from(["None", "True", "(2, 3)", "[1.0, 2.0]", "torch.nn",
                                         "F", "a.shape", "a.shape[0]", "a.grad"]))
@@ -250,7 +247,7 @@ def _apply(expr: str, templates: list[str]) -> str:
     return expr
 
 
-def plain_statements() -> st.SearchStrategy[str]:
+def statements() -> st.SearchStrategy[str]:
     expr = expressions()
     name = st.sampled_from(NAMES)
     learner = st.tuples(name, learner_expressions()).map(lambda t: f"{t[0]} = {t[1]}")
@@ -267,130 +264,67 @@ def plain_statements() -> st.SearchStrategy[str]:
         st.tuples(name, boolean).map(lambda t: f"{t[0]}.requires_grad = {t[1]}"),
         st.tuples(name, st.one_of(st.just("None"), expr)).map(lambda t: f"{t[0]}.grad = {t[1]}"),
         integer.map(lambda n: f"torch.manual_seed({n})"),
+        control_flow(), control_flow(), control_flow(),
     )
 
 
-def statements(control: bool = True) -> st.SearchStrategy[str]:
-    """One statement in three uses language v2's control flow (control_flow)."""
-    if not control:
-        return plain_statements()
-    return st.integers(0, 2).flatmap(
-        lambda k: control_flow(expressions(), st.sampled_from(NAMES)) if k == 0 else
-        plain_statements())
+def _indented(lines: list[str]) -> str:
+    return "\n".join("    " + line for stmt in lines for line in stmt.split("\n"))
 
 
-def _indent(block: str) -> str:
-    return "\n".join("    " + line for line in block.split("\n"))
-
-
-def control_flow(expr: st.SearchStrategy[str], name: st.SearchStrategy[str]
-                 ) -> st.SearchStrategy[str]:
-    """Language v2: loops, conditions, functions, lambdas, comprehensions, f-strings,
-    try/except, grad modes, augmented and item assignment, comparisons and unpacking."""
-    learner = learner_expressions()
-    simple = st.one_of(st.tuples(name, learner).map(lambda t: f"{t[0]} = {t[1]}"),
-                       st.tuples(name, expr).map(lambda t: f"{t[0]} = {t[1]}"))
-    iterable = st.one_of(st.integers(-1, 4).map(lambda n: f"range({n})"),
-                         st.sampled_from(["a", "[a, b]", "zip([a, b], [w, w])", "enumerate(a)",
-                                          "a.shape", "[]", "'ab'", "{1: a}",
-                                          "(t * 2 for t in [a, b])", "None", "1.5"]))
-    compare = st.tuples(st.sampled_from(NAMES + ["i", "1", "0.5", "a.sum()", "None", "'s'"]),
-                        st.sampled_from(["==", "!=", "<", "<=", ">", ">=", "is", "is not",
-                                         "in", "not in"]),
-                        st.sampled_from(NAMES + ["1", "2.0", "[1, 2]", "None", "(a, b)"])).map(
-        " ".join)
-    condition = st.one_of(compare, boolean, st.sampled_from(NAMES),
-                          st.tuples(compare, st.sampled_from(["and", "or"]), compare).map(
-                              " ".join), compare.map(lambda c: f"not ({c})"))
-    body = st.lists(st.one_of(simple, simple, st.sampled_from(
-        ["break", "continue", "pass", "h = h * 2 if i else h", "print(i)", "h = i"])),
-        min_size=1, max_size=3).map("\n".join)
-    misc = st.sampled_from(["l = [a, b]\nl[0] = w\nl += [1]\ndel l[0]", "a, b = b, a",
-                         "(h, out), i = (a, b), 1", "h, *rest = [a, b, w]", "h, out = a",
-                         "d = {'k': a}\nd['k'] += 1\nh = d['k']", "assert a is not None, 'a'",
-                         "assert False, f'{a}'", "raise ValueError('bad')",
-                         "x = 1\ndel x", "h = a if a.sum() > 0 else b",
-                         "def f():\n    global h\n    h = b\nf()",
-                         "def f():\n    c = 0\n    def g():\n        nonlocal c\n"
-                         "        c += 1\n        return c\n    return g\nh = f()()",
-                         "print(*[a, b], sep=', ', end='!\\n')",
-                         "h = sorted([3, 1, 2], key=lambda v: -v)",
-                         "h = (a > 0) & (b < 1)", "h = a == b", "h = 7 // 2 % 3",
-                         "h = [0] * 10**9", "h = 'ab' * 10**9", "h = {1, 2} | {3}",
-                          "h = a if (a is None or b is not None) and not w is None else b"])
-    structured = st.one_of(
-        st.tuples(iterable, body).map(lambda t: f"h = a\nfor i in {t[0]}:\n{_indent(t[1])}"),
-        st.tuples(iterable, body).map(
-            lambda t: f"h = a\nfor i in {t[0]}:\n{_indent(t[1])}\nelse:\n    h = -h"),
-        st.tuples(condition, body, body).map(
-            lambda t: f"i = 1\nh = a\nif {t[0]}:\n{_indent(t[1])}\nelif i:\n    pass\n"
-                      f"else:\n{_indent(t[2])}"),
-        st.tuples(st.integers(0, 5), body).map(
-            lambda t: f"i = 0\nh = a\nwhile i < {t[0]}:\n    i += 1\n{_indent(t[1])}"),
-        st.tuples(learner, st.sampled_from(["a", "b, 2.0", "w", "a, k=b", "*[a]",
-                                            "**{'t': a}", "", "a, b, w"])).map(
-            lambda t: f"def f(t, k=1.0):\n    i = 0\n    h = t\n    return "
-                      f"{t[0].replace('h', 't')}\nout = f({t[1]})"),
-        st.just("def f(n):\n    return n if n < 1 else f(n - 1) * a\nout = f(3)"),
-        st.just("def f(n):\n    return f(n + 1)\nout = f(0)"),
-        st.just("def f():\n    global h\n    h = b\n    assert h is b\nf()"),
-        st.just("def f():\n    c = a\n    def g():\n        nonlocal c\n        c = c * 2\n"
-                "        return c\n    return g\nh = f()()"),
-        st.tuples(learner).map(lambda t: f"g = lambda t: {t[0].replace('h', 't')}\n"
-                                         "out = g(a)"),
-        st.tuples(iterable, learner).map(
-            lambda t: f"h = [{t[1].replace('h', 'i')} for i in {t[0]} if i is not None]"),
-        st.tuples(iterable).map(lambda t: f"d = {{i: i for i in {t[0]}}}"),
-        st.tuples(iterable).map(lambda t: f"h = sum(i * 2 for i in {t[0]})"),
-        st.tuples(expr, st.sampled_from(["", ":.3f", ":>8", "!r", "=", ":{i}", ":.{10**9}f",
-                                         ":e", ":d"])).map(
-            lambda t: f"i = 3\nprint(f'value {{{t[0]}{t[1]}}} done')"),
-        st.tuples(st.sampled_from(["%d", "%.2f", "%s", "%r", "%(k)s", "%x", "%c"]), expr).map(
-            lambda t: f"print('{t[0]}' % ({t[1]},))"),
-        st.tuples(simple, st.sampled_from(["RuntimeError", "Exception", "(TypeError, "
-                                           "ValueError)", "ZeroDivisionError", "KeyError"]),
-                  st.sampled_from(["print(e)", "print(e.args)", "raise", "h = a",
-                                   "print(repr(e))"])).map(
-            lambda t: f"try:\n    {t[0]}\nexcept {t[1]} as e:\n    {t[2]}\nelse:\n    pass\n"
-                      "finally:\n    i = 0"),
-        st.tuples(st.sampled_from(["torch.no_grad()", "torch.enable_grad()",
-                                   "torch.inference_mode()", "torch.set_grad_enabled(False)",
-                                   "torch.no_grad(), torch.enable_grad()", "a", "None"]),
-                  body).map(lambda t: f"i = 0\nh = a\nwith {t[0]}:\n{_indent(t[1])}"),
-        st.tuples(body).map(lambda t: f"@torch.no_grad()\ndef f(t):\n    i = 0\n    h = t\n"
-                                      f"{_indent(t[0])}\n    return h\nout = f(a)"),
-        st.tuples(name, st.sampled_from(["+=", "-=", "*=", "/=", "**=", "//=", "%=", "@="]),
-                  expr).map(lambda t: f"{t[0]} {t[1]} {t[2]}"),
-        st.tuples(st.sampled_from(["w.data", "a.grad", "w", "h"]),
-                  st.sampled_from(["-=", "+=", "*="]), learner).map(
-            lambda t: f"h = a\n{t[0]} {t[1]} 0.1 * ({t[2]})"),
-        st.tuples(index(), expr).map(lambda t: f"h = a.detach().clone()\nh[{t[0]}] = {t[1]}"),
+def control_flow() -> st.SearchStrategy[str]:
+    """Language v2: loops, conditions, functions, closures, comprehensions, f-strings,
+    exceptions, grad modes and in-place updates around learner-style statements."""
+    name = st.sampled_from(NAMES)
+    simple = st.tuples(name, learner_expressions()).map(lambda t: f"{t[0]} = {t[1]}")
+    body = st.lists(simple, min_size=1, max_size=3).map(_indented)
+    count = st.sampled_from(["0", "1", "3", "range(2)", "a.shape[0]", "10**9", "-1"])
+    cond = st.sampled_from(["a.sum() > 0", "True", "a", "(a > 0).any()", "not b.requires_grad",
+                            "a.shape[0] == 2 and b.numel() > 1", "len(a.shape) < 2"])
+    tensor = st.sampled_from(TENSORS)
+    return st.one_of(
+        st.tuples(count, body).map(
+            lambda t: f"for i in {t[0] if t[0].startswith(('range', 'a')) else f'range({t[0]})'}"
+                      f":\n{t[1]}"),
+        st.tuples(cond, body, body).map(lambda t: f"if {t[0]}:\n{t[1]}\nelse:\n{t[2]}"),
+        body.map(lambda b: f"with torch.no_grad():\n{b}"),
+        body.map(lambda b: f"try:\n{b}\nexcept RuntimeError as e:\n    print('caught', e)"),
+        st.tuples(name, learner_expressions(), tensor).map(
+            lambda t: f"def f(h, k=2):\n    return {t[1]} * k\n{t[0]} = f({t[2]})"),
+        st.tuples(name, tensor).map(
+            lambda t: f"def scale(s):\n    return lambda v: v * s\n{t[0]} = scale(3)({t[1]})"),
+        st.tuples(name, tensor).map(lambda t: f"{t[0]} = [{t[1]} * k for k in range(3)][-1]"),
+        st.tuples(name, tensor).map(lambda t: f"{t[0]} = sum({t[1]} ** k for k in range(3))"),
+        tensor.map(lambda t: f"print(f'{{{t}}} {{{t}.sum():.3f}} {{{t}.shape}}')"),
+        st.tuples(tensor, st.sampled_from(["+=", "-=", "*="]), learner_expressions()).map(
+            lambda t: f"{t[0]} {t[1]} {t[2]}"),
+        st.tuples(tensor, st.sampled_from(["zero_()", "add_(1)", "mul_(2.0)", "fill_(0.5)"])).map(
+            lambda t: f"with torch.no_grad():\n    {t[0]}.{t[1]}"),
+        st.tuples(name, tensor).map(lambda t: f"{t[0]} = torch.where({t[1]} > 0, {t[1]}, 0.0)"),
+        st.just("n = 0\nwhile n < 3:\n    n += 1\n    if n == 2:\n        break"),
+        st.tuples(name, tensor).map(lambda t: f"{t[0]}, *rest = [{t[1]}, {t[1]} * 2, 3]"),
     )
-    # Hypothesis draws one_of branches about evenly: one in three statements is a small
-    # idiom from `misc` (unpacking, del, global/nonlocal, assert, starred print...).
-    return st.integers(0, 2).flatmap(lambda k: misc if k == 0 else structured)
 
 
 @st.composite
-def programs(draw: st.DrawFn, control: bool = True) -> str:
+def programs(draw: st.DrawFn) -> str:
     """Imports; a, b and w assigned float tensors (mostly of one shape, so that they combine);
-    then one to six random statements (with `control`, some are loops, functions, try...)."""
+    then one to six random statements."""
     header = draw(st.sampled_from([HEADER, "import torch\nfrom torch import nn\n"
                                    "from torch.nn import functional as F\n"]))
     common = draw(shape)
     same = st.one_of(st.just(common), st.just(common), st.just(common), shape)
     prelude = [f"{n} = {draw(float_tensor(same))}" for n in TENSORS]
-    # A torch program has no free variables (language v2: an unassigned name is a NameError),
-    # so the names statements read are assigned first.
-    prelude += ["x = torch.tensor(0.5, requires_grad=True)", "h = a", "out = b", "loss = w"]
+    # w needs a gradient, so that a tail's backward (a framework program gets no implicit
+    # one) has something to reach
+    prelude.append("w.requires_grad_(True)")
     body = draw(st.lists(chains(), min_size=1, max_size=3))
-    body += draw(st.lists(statements(control), min_size=0, max_size=6))
-    # A torch program runs backward only when it asks (language v2: no implicit backward).
-    tail = draw(st.sampled_from(["", "loss = {}.sum()", "loss = {}.mean()\nloss.backward()",
-                                 "{}.sum().backward()", "loss = ({}).sum() + a.sum()\n"
-                                 "loss.backward()", "{}.mean().backward()",
-                                 "loss = {}.sum()\nloss.backward()", "{}.sum().backward()",
-                                 "a.sum().backward()", "(a * w).sum().backward()"]))
+    body += draw(st.lists(statements(), min_size=0, max_size=6))
+    # (the first option is what the smallest examples get: a backward pass)
+    tail = draw(st.sampled_from(["loss = {}.sum() + w.sum()\nloss.backward()", "",
+                                 "loss = {}.mean()\nloss.backward()", "{}.sum().backward()",
+                                 "loss = ({}).sum() + a.sum()\nloss.backward()",
+                                 "(w * 2).sum().backward()\nloss = {}.sum()"]))
     if tail:
         body.append(tail.format(draw(st.sampled_from(NAMES))))
     return header + "\n".join(prelude + body) + "\n"

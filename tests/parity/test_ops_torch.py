@@ -64,10 +64,21 @@ TORCH = SimpleNamespace(
     tensor=_tensor, zeros=_sized(torch.zeros), ones=_sized(torch.ones),
     randn=_sized(torch.randn), rand=_sized(torch.rand), randint=torch.randint,
     arange=torch.arange, manual_seed=lambda n: None,
+    eq=torch.eq, ne=torch.ne, lt=torch.lt, le=torch.le, gt=torch.gt, ge=torch.ge,
+    logical_and=torch.logical_and, logical_or=torch.logical_or,
+    logical_not=torch.logical_not, all_of=torch.all, any_of=torch.any, where=torch.where,
+    to_dtype=lambda x, name: x.to(getattr(torch, name)),
+    norm=lambda x, p="fro", dim=None, keepdim=False: torch.norm(x, p, dim, keepdim),
+    cat=torch.cat, stack=torch.stack, clone=torch.clone, outer=torch.outer, cumsum=torch.cumsum,
+    binary_cross_entropy_with_logits=TF.binary_cross_entropy_with_logits,
+    binary_cross_entropy=TF.binary_cross_entropy,
+    linspace=lambda a, b, n: torch.linspace(a, b, n, dtype=DT),
+    eye=lambda n, m=None: torch.eye(n, n if m is None else m, dtype=DT),
 )
 
 # Helpers of engine.functional that are not PyTorch functions.
-NOT_TORCH = {"is_number", "lift", "describe", "div_operator"}   # div_operator: Python's `/`
+# div_operator: Python's `/`; numbers_of: torch.tensor's reading of nested lists
+NOT_TORCH = {"is_number", "lift", "describe", "div_operator", "numbers_of"}
 
 
 # ---------------------------------------------------------------- cases
@@ -117,6 +128,8 @@ def ints(*values: Any) -> np.ndarray:
 
 WITH_ZERO = np.array([[-1.5, 0.0, 2.0], [0.0, 0.5, -0.25]])
 TIES_1D = np.array([1.0, 3.0, 3.0, 2.0])
+MASK_A = np.array([[True, False, True], [False, False, True]])
+MASK_B = np.array([[True, True, False], [False, True, True]])
 TIES_2D = np.array([[4.0, 1.0, 4.0], [4.0, -2.0, 0.0]])
 
 CASES: list[Case] = [
@@ -272,6 +285,40 @@ CASES: list[Case] = [
     Case("int-plus-float", lambda m, i, a: i + a, (ints(1, 2, 3), rn(2, 3))),
     Case("int-pow-2", lambda m, i: i ** 2, (ints(1, -2, 3),)),
     Case("index-by-int-rows", lambda m, a: m.index(a, -1) + m.index(a, 0), (rn(3, 2),)),
+    # comparisons and masks: bool tensors, no gradient; where and masks pass gradients
+    *[Case(f"{name}-broadcast", lambda m, a, b, name=name: getattr(m, name)(a, b),
+           (WITH_ZERO, np.array([0.0, 0.5, 2.0]))) for name in ("eq", "ne", "lt", "le", "gt",
+                                                               "ge")],
+    Case("gt-number", lambda m, a: m.gt(a, 0), (WITH_ZERO,)),
+    *[Case(name, lambda m, a, b, name=name: getattr(m, name)(a, b), (MASK_A, MASK_B))
+      for name in ("logical_and", "logical_or")],
+    Case("logical_not", lambda m, a: m.logical_not(a), (MASK_A,)),
+    Case("all", lambda m, a: m.all_of(a), (MASK_A,)),
+    Case("any", lambda m, a: m.any_of(a), (MASK_A,)),
+    Case("where", lambda m, c, a, b: m.where(c, a, b), (MASK_A, rn(2, 3), rn(3))),
+    Case("where-of-comparison", lambda m, a: m.where(m.gt(a, 0), a, a * 3), (WITH_ZERO,)),
+    Case("index-by-mask", lambda m, a: m.index(a, m.gt(a, 0)), (WITH_ZERO,)),
+    Case("to-int64", lambda m, a: m.to_dtype(a, "int64"), (np.array([-1.5, 0.25, 2.75]),)),
+    # norms, joins, copies, binary cross-entropy
+    Case("norm", lambda m, a: m.norm(a), (rn(2, 3),)),
+    Case("norm-p1-dim", lambda m, a: m.norm(a, 1, 1), (rn(2, 3),)),
+    Case("norm-dim-keepdim", lambda m, a: m.norm(a, 2, (0, 2), True), (rn(2, 3, 4),)),
+    Case("norm-of-zero", lambda m, a: m.norm(a * 0), (rn(3),)),
+    Case("cat-rows", lambda m, a, b: m.cat([a, b]), (rn(1, 3), rn(2, 3))),
+    Case("cat-columns-three", lambda m, a, b: m.cat((a, b, a), dim=1), (rn(2, 1), rn(2, 3))),
+    Case("stack", lambda m, a, b: m.stack([a, b], dim=1), (rn(2, 3), rn(2, 3))),
+    Case("clone", lambda m, a: m.clone(a) * 2, (rn(3),)),
+    Case("cumsum", lambda m, a: m.cumsum(a, 1), (rn(2, 4),)),
+    Case("cumsum-first-dim", lambda m, a: m.cumsum(a, 0), (rn(3, 2),)),
+    Case("outer", lambda m, a, b: m.outer(a, b), (rn(3), rn(4)),
+         one_node="our outer shows the column view (ViewBackward0) before the product"),
+    *[Case(f"bce_with_logits-{r}",
+           lambda m, x, y, r=r: m.binary_cross_entropy_with_logits(x, y, reduction=r),
+           (rn(2, 3), Const(RNG.uniform(0, 1, (2, 3))))) for r in ("mean", "sum", "none")],
+    *[Case(f"binary_cross_entropy-{r}",
+           lambda m, x, y, r=r: m.binary_cross_entropy(x, y, reduction=r),
+           (RNG.uniform(0.1, 0.9, (4,)), Const(RNG.uniform(0, 1, (4,)))))
+      for r in ("mean", "sum", "none")],
 ]
 
 CASE_PARAMS = [pytest.param(c, id=c.id) for c in CASES]
@@ -292,6 +339,8 @@ def _torch_leaf(x: Any) -> torch.Tensor:
     arr = np.array(x)
     if arr.dtype.kind == "f":
         return torch.tensor(arr, dtype=DT, requires_grad=True)
+    if arr.dtype.kind == "b":
+        return torch.tensor(arr)
     return torch.tensor(arr, dtype=torch.int64)
 
 
@@ -318,6 +367,8 @@ def ours_graph(t: Tensor) -> Counter:
 def assert_close(ours: np.ndarray, theirs: torch.Tensor, what: str) -> None:
     expected = theirs.detach().numpy()
     assert ours.shape == expected.shape, f"{what}: shape {ours.shape} vs {expected.shape}"
+    assert (np.asarray(ours).dtype.kind == "b") == (expected.dtype.kind == "b"), what
+    ours, expected = np.asarray(ours, dtype=np.float64), expected.astype(np.float64)
     np.testing.assert_allclose(ours, expected, rtol=1e-9, atol=1e-12, err_msg=what)
 
 
@@ -389,6 +440,9 @@ CREATION = [
     ("arange", lambda m: m.arange(5)),
     ("arange-step", lambda m: m.arange(1, 7, 2)),
     ("arange-float", lambda m: m.arange(0.0, 1.0, 0.25)),
+    ("linspace", lambda m: m.linspace(-1.0, 2.0, 7)),
+    ("eye", lambda m: m.eye(3)),
+    ("eye-rectangular", lambda m: m.eye(2, 4)),
 ]
 RANDOM = [
     ("randn", lambda m: m.randn(2, 3)),

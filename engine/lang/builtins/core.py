@@ -132,6 +132,10 @@ def iterate(value: Any) -> Iterator[Any]:
         return value
     if isinstance(value, Tensor):
         return _rows(value)
+    if isinstance(value, np.ndarray):   # np.array(...): by its first axis, as NumPy
+        if value.ndim == 0:
+            raise type_error("iteration over a 0-d array")
+        return iter(list(value))
     raise type_error(f"'{type_name(value)}' object is not iterable")
 
 
@@ -286,7 +290,10 @@ def canonical_class(name: str) -> str:
 
 
 def is_class(value: Any) -> bool:
-    return isinstance(value, ns.Function) and value.kind == "class"
+    """A class marker (`int`, `nn.MSELoss`); `torch.Tensor` is one whatever its table kind
+    (it is also the legacy constructor, `torch.Tensor(2, 3)`)."""
+    return isinstance(value, ns.Function) and (
+        value.kind == "class" or value is ns.TORCH.members.get("Tensor"))
 
 
 def same(a: Any, b: Any) -> bool:

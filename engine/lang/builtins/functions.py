@@ -23,14 +23,12 @@ from engine.lang.builtins.core import (
     as_index,
     call_value,
     canonical_class,
-    check_chars,
     check_hashable,
     check_items,
     compare,
     exception_message,
     guarded,
     is_class,
-    is_number,
     is_view,
     iterate,
     materialise,
@@ -100,14 +98,17 @@ def _bool(x: Any = False) -> bool:
 
 
 def _str(object: Any = "") -> str:  # noqa: A002 - Python's parameter name
-    text = value_text(object, MAX_CHARS)
-    check_chars(len(text))
-    return text
+    return _bounded_text(value_text(object, MAX_CHARS), "str")
 
 
 def _repr(obj: Any) -> str:
-    text = value_repr(obj, MAX_CHARS)
-    check_chars(len(text))
+    return _bounded_text(value_repr(obj, MAX_CHARS), "repr")
+
+
+def _bounded_text(text: str, name: str) -> str:
+    if len(text) > MAX_CHARS:   # value_text stopped building one character past the limit
+        raise LimitError(f"{name}() of this value would be longer than the limit of "
+                         f"{MAX_CHARS:,} characters per string")
     return text
 
 
@@ -271,7 +272,11 @@ def sort_list(items: list, key: Any = None, reverse: Any = False) -> None:
     if backwards is None:
         raise type_error(f"'{type_name(reverse)}' object cannot be interpreted as an integer")
     keys = items if key is None else [call_value(key, item) for item in timed(iter(items))]
-    if all(is_number(k) for k in keys) or all(isinstance(k, str) for k in keys):
+    kinds = set(map(type, keys))
+    if kinds <= {int, float, bool} or kinds == {str}:   # Python's own order, at C speed
+        if key is None:
+            items.sort(reverse=backwards)
+            return
         order = sorted(range(len(items)), key=keys.__getitem__, reverse=backwards)
     else:
         wrapped = [_SortKey(k) for k in keys]
@@ -464,7 +469,8 @@ _EXCEPTION_PARENTS = {
     "RuntimeError", "ArithmeticError": "Exception", "LookupError": "Exception",
     "RuntimeError": "Exception", "TypeError": "Exception", "ValueError": "Exception",
     "NameError": "Exception", "AttributeError": "Exception", "AssertionError": "Exception",
-    "Exception": "BaseException",
+    "RecursionError": "RuntimeError", "UnboundLocalError": "NameError",
+    "StopIteration": "Exception", "Exception": "BaseException",
 }
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from engine import namespace as ns
 from engine.errors import ArgumentError, NameProblem
 from engine.lang import formatting
@@ -259,6 +261,42 @@ _METHODS: dict[type, dict[str, ns.Function]] = {
 }
 
 
+def _array_reshape(self: np.ndarray, *shape: Any) -> np.ndarray:
+    if len(shape) == 1 and isinstance(shape[0], tuple | list):
+        shape = tuple(shape[0])
+    try:
+        return self.reshape(tuple(as_index(n) for n in shape))
+    except ValueError as e:
+        raise ArgumentError(str(e), python_type="ValueError") from None
+
+
+_ARRAY_METHODS = _methods(reshape=_array_reshape, tolist=lambda self, /: self.tolist(),
+                          sum=lambda self, /, axis=None: np.sum(self, axis=axis),
+                          mean=lambda self, /, axis=None: np.mean(self, axis=axis),
+                          copy=lambda self, /: self.copy(),
+                          dot=lambda self, b, /: np.dot(self, b))
+_ARRAY_VALUES = {"shape": lambda a: tuple(a.shape), "ndim": lambda a: a.ndim,
+                 "size": lambda a: a.size, "T": lambda a: a.T}
+
+
+def _array_attribute(obj: np.ndarray, name: str) -> Any:
+    """NumPy arrays (np.array, t.numpy()): a few of their methods and attributes."""
+    if name in _ARRAY_METHODS:
+        return ns.BoundMethod(_ARRAY_METHODS[name], obj)
+    if name in _ARRAY_VALUES:
+        return _ARRAY_VALUES[name](obj)
+    raise NameProblem(f"'numpy.ndarray' object has no attribute '{name}' in chainrule",
+                      python_type="AttributeError")
+
+
+def member_names(obj: Any) -> list[str]:
+    """The attributes and methods the language gives a Python value (its tables above)."""
+    obj = plain(obj)
+    kind = bool if isinstance(obj, bool) else (tuple if isinstance(obj, ns.Size) else type(obj))
+    values = _VALUE_ATTRIBUTES.get(int if kind is bool else kind, {})
+    return [*_METHODS.get(kind, {}), *values]
+
+
 def get_attribute(obj: Any, name: str) -> Any:
     """`obj.name` for every value: Python values through the tables above, engine objects
     (tensors, modules, grad_fn, sizes) through namespace's. Anything else is Python's
@@ -277,6 +315,11 @@ def get_attribute(obj: Any, name: str) -> Any:
         return ns.get_attribute(obj, name)
     if name == "args" and exception_message(obj) is not None:
         return (exception_message(obj),)
+    if isinstance(obj, np.ndarray):
+        return _array_attribute(obj, name)
+    own = getattr(type(obj), "language_methods", None)   # engine objects' own, as a table
+    if isinstance(own, dict) and name in own:
+        return ns.BoundMethod(ns.Function(name, own[name], "method"), obj)
     raise NameProblem(f"'{type_name(obj)}' object has no attribute '{name}'",
                       python_type="AttributeError")
 
