@@ -234,16 +234,7 @@ class Interpreter(Expressions):
         if not isinstance(obj, Tensor):
             raise ArgumentError(f"'{type_name(obj)}' object attribute '{attr}' cannot be set in "
                                 "chainrule", python_type="AttributeError")
-        if attr == "requires_grad":
-            ns.set_requires_grad(obj, value)
-        elif attr == "grad":
-            ns.set_grad(obj, value)
-        elif attr == "data" and getattr(autograd_api, "set_data", None) is not None:
-            autograd_api.set_data(obj, value)
-        else:
-            raise ArgumentError(f"a tensor's .{attr} cannot be set in chainrule (only "
-                                ".requires_grad, .grad and .data)",
-                                python_type="AttributeError")
+        autograd_api.set_attribute(obj, attr, value)   # with PyTorch's checks and words
 
     def set_item(self, obj: Any, key: Any, value: Any) -> None:
         if isinstance(obj, Tensor):
