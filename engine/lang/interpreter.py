@@ -24,7 +24,7 @@ import numpy as np
 from engine import autograd_api
 from engine import functional as fn
 from engine import namespace as ns
-from engine.errors import ArgumentError, ChainruleError, LimitError, RuntimeProblem
+from engine.errors import ArgumentError, ChainruleError, LimitError, NameProblem, RuntimeProblem
 from engine.grad_mode import GradMode
 from engine.lang import builtins as pb
 from engine.lang.check import Checked
@@ -466,8 +466,9 @@ class Interpreter(Expressions):
             scope = self._function_scopes[id(node)] = function_scope(node)
         bound = bind_arguments(function, args, kwargs)
         if self.depth >= MAX_CALL_DEPTH:
-            raise RuntimeProblem("maximum recursion depth exceeded",
-                                 python_type="RecursionError")
+            # A limit, never caught by the program's own `except` (Python's RecursionError
+            # is a RuntimeError a program could catch; the limit protecting the server is not).
+            raise LimitError("maximum recursion depth exceeded", python_type="RecursionError")
         frame = Frame(bound, scope.local, function.closure, scope.globals_declared,
                       scope.nonlocals_declared)
         if call is not None:
@@ -510,6 +511,9 @@ class Interpreter(Expressions):
         for what, v in (("sep", sep), ("end", end)):
             if not isinstance(v, str):
                 raise ArgumentError(f"{what} must be None or a string, not {type_name(v)}")
+        if file is not None:   # no value of the language has a write() method
+            raise NameProblem(f"'{type_name(file)}' object has no attribute 'write'",
+                              python_type="AttributeError")
         room = MAX_STDOUT_CHARS - self.stdout_chars
         pieces: list[str] = []
         used = 0
