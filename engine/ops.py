@@ -98,9 +98,23 @@ class Op:
 # ---------------------------------------------------------------- helpers
 
 
+def _check_result_size(shape: tuple[int, ...], what: str) -> None:
+    """Every op whose result can be larger than its inputs (broadcasting, matmul) refuses an
+    oversized result here, in its row's check, before NumPy allocates it: no function that
+    reaches the op can skip it (`torch.ones(20000, 0).mm(torch.ones(0, 20000))` is 400
+    million zeros from two empty inputs)."""
+    from engine.tensor import current_tape  # engine.tensor imports this module
+    n = int(np.prod(shape, dtype=np.float64))
+    limit = current_tape().limits.max_tensor_elements
+    if n > limit:
+        from engine.errors import LimitError
+        raise LimitError(f"{what} would make a tensor of shape {tuple(shape)} with {n:,} "
+                         f"elements, over the limit of {limit:,} elements per tensor")
+
+
 def _check_broadcast(a: np.ndarray, b: np.ndarray, **_: Any) -> None:
     if a.shape != b.shape:   # equal shapes always broadcast (and are the common case)
-        broadcast_shape(a.shape, b.shape)
+        _check_result_size(broadcast_shape(a.shape, b.shape), "this operation")
 
 
 def _expand_reduced(g: np.ndarray, shape: tuple[int, ...], dim: Any, keepdim: bool) -> np.ndarray:
@@ -268,14 +282,18 @@ def _check_matmul(a: np.ndarray, b: np.ndarray, **_: Any) -> None:
     if inner_a != inner_b:
         raise ShapeError(f"cannot multiply shapes {fmt_shape(a.shape)} and {fmt_shape(b.shape)}: "
                          f"inner sizes {inner_a} and {inner_b} differ")
+    batch: tuple[int, ...] = ()
     if a.ndim > 2 or b.ndim > 2:
         batch_a, batch_b = a.shape[:-2], b.shape[:-2] if b.ndim > 1 else ()
         try:
-            broadcast_shape(batch_a, batch_b)
+            batch = tuple(broadcast_shape(batch_a, batch_b))
         except ShapeError:
             raise ShapeError(f"cannot multiply shapes {fmt_shape(a.shape)} and "
                              f"{fmt_shape(b.shape)}: batch dimensions {fmt_shape(batch_a)} and "
                              f"{fmt_shape(batch_b)} do not broadcast") from None
+    rows = (a.shape[-2],) if a.ndim >= 2 else ()
+    cols = (b.shape[-1],) if b.ndim >= 2 else ()
+    _check_result_size(batch + rows + cols, "this matrix product")
 
 
 def _matmul_grad(g: np.ndarray, a: np.ndarray, b: np.ndarray, which: int) -> np.ndarray:
@@ -527,7 +545,8 @@ def _check_where(cond: np.ndarray, a: np.ndarray, b: np.ndarray, **_: Any) -> No
     if cond.dtype.kind != "b":
         raise ArgumentError("where expected condition to be a boolean tensor, but got a tensor "
                             "with dtype " + ("Float" if cond.dtype.kind == "f" else "Long"))
-    broadcast_shape(broadcast_shape(cond.shape, a.shape), b.shape)
+    _check_result_size(broadcast_shape(broadcast_shape(cond.shape, a.shape), b.shape),
+                       "torch.where")
 
 
 def _to_fwd(a: np.ndarray, **attrs: Any) -> np.ndarray:

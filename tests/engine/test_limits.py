@@ -253,3 +253,19 @@ def test_limit_errors_are_limit_errors():
         with recording(Tape(limits=Limits(max_tensor_elements=3))):
             from engine import functional as fn
             fn.ones(2, 2)
+
+
+@pytest.mark.parametrize("body", [
+    "c = torch.mm(a, b)", "c = a.mm(b)", "c = a @ b", "c = torch.matmul(a, b)",
+    "c = torch.ones(3, 20000, 0) @ torch.ones(3, 0, 20000)",          # batched
+    "c = torch.ones(20000, 1, 0) @ torch.ones(1, 0, 20000)",          # batch from broadcasting
+    "c = torch.ones(20000, 1) + torch.ones(20000)",                   # broadcasting
+    "c = torch.where(torch.ones(20000, 1) > 0, torch.ones(20000), 0.0)",
+])
+def test_an_oversized_result_is_refused_by_its_op_before_it_is_made(body):
+    """Issue 11, class 4: `torch.mm` with an inner dimension of 0 filled 800 MB before the
+    element limit stopped it. The op table's check refuses every such result up front, for
+    every function that reaches the op."""
+    r = run("a = torch.ones(20000, 0)\nb = torch.ones(0, 20000)\n" + body)
+    assert r.error is not None and r.error.kind == "limit", r.error
+    assert "over the limit" in r.error.message
