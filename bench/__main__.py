@@ -3,8 +3,9 @@
 Each row's ratio is ours over its anchor, both measured in this run: micrograd and PyTorch for
 the engine, dot's default settings for the layout, the in-process call for the server's
 latency, the /api/trace fetch (or a 60 Hz frame) for the page. Sections of bench/README.md
-written here: intro, summary, engine, api, browser, big-graphs; the layout section belongs to
-`python -m bench.layout_bench` and the load section to bench/load.py, both left as they are.
+written here: intro, summary, engine, scaling (bench/scaling.py), api, browser, big-graphs;
+the layout section belongs to `python -m bench.layout_bench` and the load section to
+bench/load.py, both left as they are.
 
 Options: --quick (fewer runs, for trying the harness), --no-browser, --no-server.
 """
@@ -22,7 +23,7 @@ import time
 from pathlib import Path
 
 import bench  # noqa: F401 - one BLAS/OpenMP thread, before NumPy loads
-from bench import api_bench, browser_bench, engine_bench, healthz
+from bench import api_bench, browser_bench, engine_bench, healthz, scaling
 from bench.readme import write_section
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -446,6 +447,9 @@ def main(argv: list[str] | None = None) -> int:
     rows += lay_rows
     col_rows, col = collapse_rows(COLLAPSE_SIZES)
     rows += col_rows
+    scaled = scaling.run(scaling.SIZES[:3] if args.quick else scaling.SIZES)
+    if not args.no_write:
+        write_section("scaling", scaling.section(scaled))
     api_r, api = api_rows(args.quick, not args.no_server)
     rows += api_r
     if not args.no_server:     # bench/healthz.py: /healthz p99 under exports and runaways

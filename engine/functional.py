@@ -348,6 +348,21 @@ def stack(tensors: Any, dim: Any = 0) -> Tensor:
     return apply(variadic("stack", len(ts)), ts, dim=_int(dim, "dim"))
 
 
+def clamp(x: Any, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+    for bound in (min, max):
+        if bound is not None and not is_number(bound):
+            raise ArgumentError(f"clamp() takes numbers as min and max here, got "
+                                f"{describe(bound)}")
+    return apply(OPS["clamp"], (_tensor_arg(x, "clamp"),), min=min, max=max)
+
+
+def full(shape: tuple[int, ...], fill_value: Any) -> Tensor:
+    if not is_number(fill_value):
+        raise ArgumentError(f"full() needs a number to fill with, got {describe(fill_value)}")
+    shape = _sized(_shape_args((shape,), "full"), "full")
+    return Tensor(np.full(shape, fill_value))
+
+
 def cumsum(x: Any, dim: Any) -> Tensor:
     return apply(OPS["cumsum"], (_tensor_arg(x, "cumsum"),), dim=_int(dim, "dim"))
 

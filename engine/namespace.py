@@ -555,6 +555,23 @@ def _linspace(start: Any, end: Any, steps: Any, *, dtype: Any = None,
                    "linspace")
 
 
+def _full(size: Any, fill_value: Any, *, dtype: Any = None, requires_grad: Any = False
+          ) -> Tensor:
+    sizes = tuple(size) if isinstance(size, list | tuple) else (size,)
+    _check_sizes("full", sizes)
+    t = fn.full(sizes, fill_value)
+    kind = _dtype(dtype) or ("bool" if isinstance(fill_value, bool) else
+                             "long" if isinstance(fill_value, int) else "float")
+    return _finish(t, kind, requires_grad, "full")
+
+
+def _full_like(input: Any, fill_value: Any, *, dtype: Any = None,  # noqa: A002
+               requires_grad: Any = False) -> Tensor:
+    t = _tensor(input, "full_like")
+    return _finish(fn.full(t.shape, fill_value), _dtype(dtype) or _kind_of(t), requires_grad,
+                   "full_like")
+
+
 def _eye(n: Any, m: Any = None, *, dtype: Any = None, requires_grad: Any = False) -> Tensor:
     return _finish(fn.eye(n, m), _dtype(dtype) or "float", requires_grad, "eye")
 
@@ -920,6 +937,8 @@ _SHARED = {
     "t": lambda input: fn.t(_tensor(input, "t")),
     "detach": _detach, "numel": _numel,
     "norm": _norm, "clone": lambda input: fn.clone(_tensor(input, "clone")), "mv": _mv,
+    "clamp": lambda input, min=None, max=None: fn.clamp(_tensor(input, "clamp"), min, max),
+    "clip": lambda input, min=None, max=None: fn.clamp(_tensor(input, "clip"), min, max),
     "cumsum": lambda input, dim=None, *, dtype=None, axis=None: fn.cumsum(
         _tensor(input, "cumsum"), _reduction_args(dim, False, axis, None)[0]),
     "outer": lambda input, vec2: fn.outer(_tensor(input, "outer"), _tensor(vec2, "outer")),
@@ -969,6 +988,7 @@ TORCH = Module("torch", {
         randint=_randint, arange=_arange, manual_seed=_manual_seed,
         where=_where, equal=_equal, allclose=_allclose, isclose=_isclose,
         cat=_cat, concat=_cat, stack=_stack, linspace=_linspace, eye=_eye,
+        full=_full, full_like=_full_like,
         from_numpy=_from_numpy,
         Tensor=_capital_tensor, FloatTensor=_capital_tensor,
         reshape=_reshape_fn, softmax=_softmax_req, log_softmax=_log_softmax_req,

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -577,6 +577,31 @@ def _check_norm(a: np.ndarray, p: Any = 2, dim: Any = None, **_: Any) -> None:
     _check_dims(a, dim)
 
 
+def _clamp_fwd(a: np.ndarray, min: Any = None, max: Any = None) -> np.ndarray:  # noqa: A002
+    out = a
+    if min is not None:
+        out = np.maximum(out, min)
+    if max is not None:
+        out = np.minimum(out, max)
+    return np.array(out, dtype=a.dtype) if out is a else out
+
+
+def _clamp_local(c: Ctx) -> np.ndarray:
+    # PyTorch passes the gradient where min <= a <= max (bounds included)
+    lo, hi = c.attrs.get("min"), c.attrs.get("max")
+    keep = np.ones(np.shape(c.a), dtype=bool)
+    if lo is not None:
+        keep &= c.a >= lo
+    if hi is not None:
+        keep &= c.a <= hi
+    return keep.astype(np.float64)
+
+
+def _check_clamp(a: np.ndarray, min: Any = None, max: Any = None) -> None:  # noqa: A002
+    if min is None and max is None:
+        raise ArgumentError("torch.clamp: At least one of 'min' or 'max' must not be None")
+
+
 def _cumsum_vjp(g: np.ndarray, c: Ctx) -> np.ndarray:
     if c.a.ndim == 0:
         return g
@@ -831,6 +856,9 @@ OPS: dict[str, Op] = {op.name: op for op in [
     Op("to", "ToCopyBackward0", _to_fwd, (
         Rule(vjp=lambda g, c: g, local=_ones_like_out, times_local=True, latex="1", text="1"),
     ), saves=False, symbol="to"),
+    replace(_unary("clamp", "ClampBackward1", _clamp_fwd, _clamp_local,
+                   r"[\,\min \le $a \le \max\,]", "1 where min ≤ $a ≤ max, else 0"),
+            check=_check_clamp),
     Op("cumsum", "CumsumBackward0", lambda a, dim: np.cumsum(a, axis=dim % max(a.ndim, 1))
        if a.ndim else np.asarray(a), (
            Rule(vjp=_cumsum_vjp, latex=r"\textstyle\sum_{j \ge i} " + _G + "_j",

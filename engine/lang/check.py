@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from engine import namespace as ns
 from engine.errors import RefusedError, SyntaxProblem
+from engine.lang.functions import function_scope
 from engine.lang.modules import IMPORTABLE, MODULE_NAMES, import_target
 from engine.limits import Limits
 from engine.tensor import Span
@@ -208,6 +209,7 @@ class _Walker:
         self.module_level_stored: set[str] = set()
         self.loops = 0          # enclosing loops in the current function (or top level)
         self.functions = 0      # enclosing function definitions
+        self.enclosing: list[frozenset[str]] = []   # their local names, for `nonlocal`
 
     def refuse(self, node: ast.AST, message: str) -> RefusedError:
         span = self.positions.span(node) or (1, 1, 1, 1)
@@ -236,6 +238,11 @@ class _Walker:
         if kind is ast.Nonlocal and not self.functions:
             raise self.refuse(node, "syntax error: nonlocal declaration not allowed at module "
                               "level")
+        if kind is ast.Nonlocal:
+            for name in node.names:   # Python's compiler: the name must be an outer local
+                if not any(name in scope for scope in self.enclosing[:-1]):
+                    raise self.refuse(node, f"syntax error: no binding for nonlocal '{name}' "
+                                      "found")
         if kind in (ast.For, ast.While):
             self.loop(node, top)
         elif kind is ast.Import:
@@ -284,15 +291,28 @@ class _Walker:
         self.name_ok(node, node.name)
         self.bound(node.name, node.lineno, "defined", top=True)
         for deco in node.decorator_list:
-            self.expr(deco)
+            self.decorator(deco)
         self.arguments(node.args)
         if node.returns is not None:
             self.expr(node.returns)
         saved, self.loops = self.loops, 0
         self.functions += 1
+        self.enclosing.append(function_scope(node).local)
         self.block(node.body, top=False)
+        self.enclosing.pop()
         self.functions -= 1
         self.loops = saved
+
+    def decorator(self, node: ast.expr) -> None:
+        """Only grad modes decorate (`@torch.no_grad()`): anything else would run the
+        program's own code around a function, which is refused before running."""
+        func = node.func if isinstance(node, ast.Call) else node
+        dotted = _dotted(func)
+        if dotted is None or dotted[-1] not in GRAD_MODE_DECORATORS:
+            raise self.refuse(node, "decorators other than @torch.no_grad(), "
+                              "@torch.enable_grad(), @torch.inference_mode() and "
+                              "@torch.set_grad_enabled(...) are not supported")
+        self.expr(node)
 
     def arguments(self, args: ast.arguments) -> None:
         for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs,
@@ -500,14 +520,16 @@ _KNOWN_GLOBALS = _known_globals()
 _PYTHON_ONLY = frozenset(dir(builtins)) - _KNOWN_GLOBALS
 
 
+GRAD_MODE_DECORATORS = ("no_grad", "enable_grad", "inference_mode", "set_grad_enabled")
+
+
 def _not_importable(name: str, shown: str | None = None) -> str:
     root = name.split(".")[0]
     what = shown or f"import {name}"
     if root == "torch":
-        return (_not_part(what, False) + ": chainrule runs torch, torch.nn, torch.nn.functional,"
-                " torch.autograd and torch.autograd.functional (optimizers and the rest are not "
-                "supported yet)")
-    return _not_part(what, False) + ": only torch (and its nn, nn.functional, autograd), " \
+        return (f"{what} is not supported yet: chainrule runs torch, torch.nn, "
+                "torch.nn.functional, torch.autograd and torch.autograd.functional")
+    return f"{what} is not supported yet: only torch (and its nn, nn.functional, autograd), " \
         "numpy and math can be imported"
 
 

@@ -24,7 +24,7 @@ import numpy as np
 from engine import autograd_api
 from engine import functional as fn
 from engine import namespace as ns
-from engine.errors import ArgumentError, ChainruleError, LimitError, RuntimeProblem
+from engine.errors import ArgumentError, ChainruleError, LimitError, NameProblem, RuntimeProblem
 from engine.grad_mode import GradMode
 from engine.lang import builtins as pb
 from engine.lang.check import Checked
@@ -234,16 +234,7 @@ class Interpreter(Expressions):
         if not isinstance(obj, Tensor):
             raise ArgumentError(f"'{type_name(obj)}' object attribute '{attr}' cannot be set in "
                                 "chainrule", python_type="AttributeError")
-        if attr == "requires_grad":
-            ns.set_requires_grad(obj, value)
-        elif attr == "grad":
-            ns.set_grad(obj, value)
-        elif attr == "data" and getattr(autograd_api, "set_data", None) is not None:
-            autograd_api.set_data(obj, value)
-        else:
-            raise ArgumentError(f"a tensor's .{attr} cannot be set in chainrule (only "
-                                ".requires_grad, .grad and .data)",
-                                python_type="AttributeError")
+        autograd_api.set_attribute(obj, attr, value)   # with PyTorch's checks and words
 
     def set_item(self, obj: Any, key: Any, value: Any) -> None:
         if isinstance(obj, Tensor):
@@ -475,8 +466,9 @@ class Interpreter(Expressions):
             scope = self._function_scopes[id(node)] = function_scope(node)
         bound = bind_arguments(function, args, kwargs)
         if self.depth >= MAX_CALL_DEPTH:
-            raise RuntimeProblem("maximum recursion depth exceeded",
-                                 python_type="RecursionError")
+            # A limit, never caught by the program's own `except` (Python's RecursionError
+            # is a RuntimeError a program could catch; the limit protecting the server is not).
+            raise LimitError("maximum recursion depth exceeded", python_type="RecursionError")
         frame = Frame(bound, scope.local, function.closure, scope.globals_declared,
                       scope.nonlocals_declared)
         if call is not None:
@@ -519,6 +511,9 @@ class Interpreter(Expressions):
         for what, v in (("sep", sep), ("end", end)):
             if not isinstance(v, str):
                 raise ArgumentError(f"{what} must be None or a string, not {type_name(v)}")
+        if file is not None:   # no value of the language has a write() method
+            raise NameProblem(f"'{type_name(file)}' object has no attribute 'write'",
+                              python_type="AttributeError")
         room = MAX_STDOUT_CHARS - self.stdout_chars
         pieces: list[str] = []
         used = 0

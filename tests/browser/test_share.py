@@ -50,11 +50,14 @@ def test_permalink_opens_at_step_5_with_the_same_view_as_stepping_there(page, se
 
 
 def test_permalink_carries_inputs_and_seed(page, server_url):
-    source = "import torch\ny = torch.randn(3).sum() * x"   # the seed decides the numbers
-    open_link(page, server_url, ProgramState(source=source, inputs={"x": 2.5}, seed=7, step=-1))
+    # inputs: a typed expression's free variable (a torch program has none: NameError)
+    open_link(page, server_url, ProgramState(source="y = sin(x) * 3", inputs={"x": 2.5},
+                                             seed=7, step=-1))
     assert page.input_value("[data-testid=inputs] input[type=number]") == "2.5"
+    source = "import torch\ny = torch.randn(3).sum() * 2.5"   # the seed decides the numbers
+    open_link(page, server_url, ProgramState(source=source, inputs={}, seed=7, step=-1))
     with_seed_7 = page.evaluate("document.querySelector('[data-testid=graph]').textContent")
-    open_link(page, server_url, ProgramState(source=source, inputs={"x": 2.5}, seed=8, step=-1))
+    open_link(page, server_url, ProgramState(source=source, inputs={}, seed=8, step=-1))
     with_seed_8 = page.evaluate("document.querySelector('[data-testid=graph]').textContent")
     assert with_seed_7 != with_seed_8
 

@@ -157,6 +157,8 @@ SAMPLES: dict[str, list[Sample]] = {
     "stack": [Sample((VEC, VEC), {"dim": d}) for d in (0, 1, -1)]
              + [Sample((MAT, MAT), {"dim": 2})],
     "clone": unary(),
+    "clamp": [Sample((s,), {"min": lo, "max": hi}, (AWAY,))
+              for s in (VEC, MAT) for lo, hi in ((-0.9, 0.9), (0.0, None), (None, 0.3))],
     "cumsum": [Sample((s,), {"dim": d}) for s, d in ((VEC, 0), (MAT, 1), (MAT, -2), (CUBE, 2),
                                                      (SCALAR, 0))],
     "bce_with_logits": [Sample((s, s), {"reduction": r}, (ANY, UNIT))

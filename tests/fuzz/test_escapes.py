@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 from engine import namespace as ns
-from engine.lang.builtins.methods import member_names as language_member_names
 from engine.lang import run_program
+from engine.lang.builtins.methods import member_names as language_member_names
 from engine.tensor import Tensor
 
 _spec = importlib.util.spec_from_file_location(

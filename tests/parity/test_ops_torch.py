@@ -70,6 +70,7 @@ TORCH = SimpleNamespace(
     to_dtype=lambda x, name: x.to(getattr(torch, name)),
     norm=lambda x, p="fro", dim=None, keepdim=False: torch.norm(x, p, dim, keepdim),
     cat=torch.cat, stack=torch.stack, clone=torch.clone, outer=torch.outer, cumsum=torch.cumsum,
+    clamp=torch.clamp, full=lambda shape, v: torch.full(shape, v, dtype=DT),
     binary_cross_entropy_with_logits=TF.binary_cross_entropy_with_logits,
     binary_cross_entropy=TF.binary_cross_entropy,
     linspace=lambda a, b, n: torch.linspace(a, b, n, dtype=DT),
@@ -309,6 +310,8 @@ CASES: list[Case] = [
     Case("stack", lambda m, a, b: m.stack([a, b], dim=1), (rn(2, 3), rn(2, 3))),
     Case("clone", lambda m, a: m.clone(a) * 2, (rn(3),)),
     Case("cumsum", lambda m, a: m.cumsum(a, 1), (rn(2, 4),)),
+    Case("clamp", lambda m, a: m.clamp(a, -0.5, 0.5), (np.array([-1.0, -0.5, 0.2, 0.5, 2.0]),)),
+    Case("clamp-min", lambda m, a: m.clamp(a, min=0.0), (rn(2, 3),)),
     Case("cumsum-first-dim", lambda m, a: m.cumsum(a, 0), (rn(3, 2),)),
     Case("outer", lambda m, a, b: m.outer(a, b), (rn(3), rn(4)),
          one_node="our outer shows the column view (ViewBackward0) before the product"),
@@ -442,6 +445,7 @@ CREATION = [
     ("arange-float", lambda m: m.arange(0.0, 1.0, 0.25)),
     ("linspace", lambda m: m.linspace(-1.0, 2.0, 7)),
     ("eye", lambda m: m.eye(3)),
+    ("full", lambda m: m.full((2, 3), 1.5)),
     ("eye-rectangular", lambda m: m.eye(2, 4)),
 ]
 RANDOM = [
