@@ -212,7 +212,9 @@ def iteration_words(scope: tuple) -> str | None:
     if loop is None or loop.iteration is None:
         return None
     count = f"iteration {loop.iteration}" + (f" of {loop.of}" if loop.of else "")
-    return f"{count} ({loop.label})" if loop.label else count
+    # a while loop's label is its count already ("iteration 2"): say it once
+    said = not loop.label or loop.label.startswith("iteration")
+    return count if said else f"{count} ({loop.label})"
 
 
 def _clip(text: str, chars: int = EXPR_CHARS) -> str:

@@ -208,3 +208,18 @@ def test_a_real_program_with_a_loop_a_call_and_no_grad():
     c = next(n for n in t["nodes"] if n.get("name") == "c")
     assert c["note"] == "made under torch.no_grad(): no gradient flows back"
     assert t["offer_backward"]["code"] == "y.backward()" and t["backward_start"] is None
+
+
+def test_a_while_loop_says_its_iteration_once():
+    # A while loop has no count ahead (`of` is None) and its label is "iteration k" itself: the
+    # narration says "iteration 2", not "iteration 2 (iteration 2)".
+    src = ("import torch\ndef f(t):\n    return t * 3\nx = torch.tensor(1.0, requires_grad=True)\n"
+           "k = 0\nwhile k < 2:\n    x = f(x)\n    k += 1\nx.backward()\n")
+    t = trace_program(src).to_dict()
+    assert t["error"] is None, t["error"]
+    muls = [s for s in t["steps"] if s["phase"] == "forward" and "t * 3" in s["narration"]]
+    assert [s["narration"].split(": Forward")[0] for s in muls] == [
+        "In f(x), iteration 1", "In f(x), iteration 2"]
+    # 1 → 3 → 9 (x * 3 twice)
+    assert "gives 9" in muls[1]["narration"]
+    assert not any("(iteration" in s["narration"] for s in t["steps"])
