@@ -117,7 +117,10 @@ def pow(a: Any, p: Any) -> Tensor:  # noqa: A001 - the name learners type
 
 
 def matmul(a: Any, b: Any) -> Tensor:
-    ta, tb = _tensor_arg(a, "matmul"), _tensor_arg(b, "matmul")
+    return _matmul(_tensor_arg(a, "matmul"), _tensor_arg(b, "matmul"))
+
+
+def _matmul(ta: Tensor, tb: Tensor, **attrs: Any) -> Tensor:
     OPS["matmul"].check(ta.data, tb.data)
     batch = np.broadcast_shapes(ta.shape[:-2], tb.shape[:-2])
     rows = ta.shape[-2] if ta.data.ndim > 1 else 1
@@ -126,7 +129,7 @@ def matmul(a: Any, b: Any) -> Tensor:
     limit = current_tape().limits.max_matmul_flops
     if flops > limit:
         raise LimitError(f"this matmul needs {flops:,} multiply-adds, over the limit of {limit:,}")
-    return apply(OPS["matmul"], (ta, tb))
+    return apply(OPS["matmul"], (ta, tb), **attrs)
 
 
 def _unary(name: str):
@@ -361,6 +364,38 @@ def full(shape: tuple[int, ...], fill_value: Any) -> Tensor:
         raise ArgumentError(f"full() needs a number to fill with, got {describe(fill_value)}")
     shape = _sized(_shape_args((shape,), "full"), "full")
     return Tensor(np.full(shape, fill_value))
+
+
+def _activation(name: str):
+    def activation(x: Any, **attrs: Any) -> Tensor:
+        t = _tensor_arg(x, name)
+        _float_only(t, name)
+        return apply(OPS[name], (t,), **attrs)
+    activation.__name__ = name
+    return activation
+
+
+log1p, expm1, silu, gelu, softplus, leaky_relu = (
+    _activation(n) for n in ("log1p", "expm1", "silu", "gelu", "softplus", "leaky_relu"))
+
+
+def bmm(a: Any, b: Any) -> Tensor:
+    ta, tb = _tensor_arg(a, "bmm"), _tensor_arg(b, "bmm")
+    if ta.data.ndim != 3 or tb.data.ndim != 3:
+        raise ShapeError("batch1 must be a 3D tensor" if ta.data.ndim != 3
+                         else "batch2 must be a 3D tensor")
+    if ta.shape[0] != tb.shape[0]:
+        raise ShapeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                         f"[{ta.shape[0]}, {ta.shape[2]}] but got: [{tb.shape[0]}, "
+                         f"{tb.shape[1]}].")
+    return _matmul(ta, tb, grad_fn="BmmBackward0")
+
+
+def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:  # noqa: A002
+    """F.linear: input @ weight.T (+ bias), as the composition learners write by hand."""
+    x, w = _tensor_arg(input, "linear"), _tensor_arg(weight, "linear")
+    out = matmul(x, t(w) if w.data.ndim == 2 else w)
+    return out if bias is None else add(out, _tensor_arg(bias, "linear"))
 
 
 def cumsum(x: Any, dim: Any) -> Tensor:

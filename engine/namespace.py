@@ -555,6 +555,21 @@ def _linspace(start: Any, end: Any, steps: Any, *, dtype: Any = None,
                    "linspace")
 
 
+def _gelu(input: Any, approximate: Any = "none") -> Tensor:  # noqa: A002
+    if approximate not in ("none", "tanh"):
+        raise ArgumentError(f"approximate argument must be either none or tanh., got "
+                            f"{describe(approximate)}")
+    return fn.gelu(_tensor(input, "gelu"), approximate=approximate)
+
+
+def _softplus(input: Any, beta: Any = 1.0, threshold: Any = 20.0) -> Tensor:  # noqa: A002
+    return fn.softplus(_tensor(input, "softplus"), beta=float(beta), threshold=float(threshold))
+
+
+def _leaky_relu(input: Any, negative_slope: Any = 0.01, inplace: Any = False) -> Tensor:  # noqa: A002
+    return fn.leaky_relu(_tensor(input, "leaky_relu"), negative_slope=float(negative_slope))
+
+
 def _full(size: Any, fill_value: Any, *, dtype: Any = None, requires_grad: Any = False
           ) -> Tensor:
     sizes = tuple(size) if isinstance(size, list | tuple) else (size,)
@@ -937,6 +952,8 @@ _SHARED = {
     "t": lambda input: fn.t(_tensor(input, "t")),
     "detach": _detach, "numel": _numel,
     "norm": _norm, "clone": lambda input: fn.clone(_tensor(input, "clone")), "mv": _mv,
+    "log1p": _unary("log1p", fn.log1p), "expm1": _unary("expm1", fn.expm1),
+    "bmm": lambda input, mat2: fn.bmm(_tensor(input, "bmm"), _tensor(mat2, "bmm")),
     "clamp": lambda input, min=None, max=None: fn.clamp(_tensor(input, "clamp"), min, max),
     "clip": lambda input, min=None, max=None: fn.clamp(_tensor(input, "clip"), min, max),
     "cumsum": lambda input, dim=None, *, dtype=None, axis=None: fn.cumsum(
@@ -953,7 +970,10 @@ FUNCTIONAL = Module("torch.nn.functional", _functions(
     relu=_ELEMENTWISE["relu"], sigmoid=_ELEMENTWISE["sigmoid"], tanh=_ELEMENTWISE["tanh"],
     softmax=_softmax_opt, log_softmax=_log_softmax_opt, cross_entropy=_cross_entropy,
     mse_loss=_mse_loss_checked, nll_loss=_nll_loss,
-    binary_cross_entropy_with_logits=_bce_with_logits, binary_cross_entropy=_bce))
+    binary_cross_entropy_with_logits=_bce_with_logits, binary_cross_entropy=_bce,
+    silu=_unary("silu", fn.silu), gelu=_gelu, softplus=_softplus, leaky_relu=_leaky_relu,
+    linear=lambda input, weight, bias=None: fn.linear(_tensor(input, "linear"),
+                                                      _tensor(weight, "linear"), bias)))
 
 NN = Module("torch.nn", {
     **_functions("class",
@@ -963,6 +983,10 @@ NN = Module("torch.nn", {
                  BCELoss=_loss_class("BCELoss", _bce),
                  BCEWithLogitsLoss=_loss_class("BCEWithLogitsLoss", _bce_with_logits),
                  ReLU=_activation_class("ReLU", fn.relu),
+                 SiLU=_activation_class("SiLU", fn.silu),
+                 GELU=_activation_class("GELU", fn.gelu),
+                 Softplus=_activation_class("Softplus", fn.softplus),
+                 LeakyReLU=_activation_class("LeakyReLU", fn.leaky_relu),
                  Sigmoid=_activation_class("Sigmoid", fn.sigmoid),
                  Tanh=_activation_class("Tanh", fn.tanh),
                  Softmax=_softmax_class("Softmax", fn.softmax),

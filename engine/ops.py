@@ -30,6 +30,7 @@ Derived operations (`cross_entropy`, `x - y` with a number) are compositions in
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -313,6 +314,8 @@ def _matmul_grad(g: np.ndarray, a: np.ndarray, b: np.ndarray, which: int) -> np.
 
 
 def _matmul_grad_fn(shapes: tuple[tuple[int, ...], ...], attrs: dict) -> str:
+    if "grad_fn" in attrs:   # torch.bmm
+        return attrs["grad_fn"]
     na, nb = len(shapes[0]), len(shapes[1])
     if na == 1 and nb == 1:
         return "DotBackward0"
@@ -621,6 +624,47 @@ def _check_clamp(a: np.ndarray, min: Any = None, max: Any = None) -> None:  # no
         raise ArgumentError("torch.clamp: At least one of 'min' or 'max' must not be None")
 
 
+_erf = np.frompyfunc(math.erf, 1, 1)   # NumPy has no erf; tensors here are small
+
+
+def _sigmoid(a: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+def _gelu_fwd(a: np.ndarray, approximate: str = "none") -> np.ndarray:
+    if approximate == "tanh":
+        return 0.5 * a * (1.0 + np.tanh(math.sqrt(2 / math.pi) * (a + 0.044715 * a ** 3)))
+    return 0.5 * a * (1.0 + np.asarray(_erf(np.asarray(a) / math.sqrt(2)), dtype=np.float64))
+
+
+def _gelu_local(c: Ctx) -> np.ndarray:
+    a = np.asarray(c.a)
+    if c.attrs.get("approximate", "none") == "tanh":
+        k = math.sqrt(2 / math.pi)
+        inner = k * (a + 0.044715 * a ** 3)
+        t = np.tanh(inner)
+        return 0.5 * (1 + t) + 0.5 * a * (1 - t * t) * k * (1 + 3 * 0.044715 * a * a)
+    cdf = 0.5 * (1.0 + np.asarray(_erf(a / math.sqrt(2)), dtype=np.float64))
+    return cdf + a * np.exp(-0.5 * a * a) / math.sqrt(2 * math.pi)
+
+
+def _softplus_fwd(a: np.ndarray, beta: float = 1.0, threshold: float = 20.0) -> np.ndarray:
+    ba = beta * a
+    with np.errstate(over="ignore"):
+        return np.where(ba > threshold, a, np.log1p(np.exp(np.minimum(ba, threshold))) / beta)
+
+
+def _softplus_local(c: Ctx) -> np.ndarray:
+    beta, threshold = c.attrs.get("beta", 1.0), c.attrs.get("threshold", 20.0)
+    ba = beta * np.asarray(c.a)
+    return np.where(ba > threshold, 1.0, _sigmoid(ba))
+
+
+def _silu_local(c: Ctx) -> np.ndarray:
+    s = _sigmoid(np.asarray(c.a))
+    return s * (1.0 + c.a * (1.0 - s))
+
+
 def _cumsum_vjp(g: np.ndarray, c: Ctx) -> np.ndarray:
     if c.a.ndim == 0:
         return g
@@ -789,7 +833,7 @@ OPS: dict[str, Op] = {op.name: op for op in [
            r"\frac{1}{2\sqrt{$a}}", "1/(2·sqrt($a))"),
     _unary("abs", "AbsBackward0", np.abs, lambda c: np.sign(c.a).astype(np.float64),
            r"\operatorname{sign}($a)", "sign($a)"),
-    Op("matmul", _matmul_grad_fn, np.matmul, (
+    Op("matmul", _matmul_grad_fn, lambda a, b, **_: np.matmul(a, b), (
         Rule(vjp=lambda g, c: _matmul_grad(g, c.a, c.b, 0),
              latex=_G + r"\,$b^{\top}", text="grad($out) @ $b.T"),
         Rule(vjp=lambda g, c: _matmul_grad(g, c.a, c.b, 1),
@@ -878,6 +922,19 @@ OPS: dict[str, Op] = {op.name: op for op in [
     replace(_unary("clamp", "ClampBackward1", _clamp_fwd, _clamp_local,
                    r"[\,\min \le $a \le \max\,]", "1 where min ≤ $a ≤ max, else 0"),
             check=_check_clamp),
+    _unary("log1p", "Log1PBackward0", np.log1p, lambda c: 1.0 / (1.0 + c.a),
+           r"\frac{1}{1 + $a}", "1/(1 + $a)"),
+    _unary("expm1", "Expm1Backward0", np.expm1, lambda c: c.out + 1.0, r"e^{$a}", "exp($a)"),
+    _unary("silu", "SiluBackward0", lambda a: a * _sigmoid(a), _silu_local,
+           r"\sigma($a)\,(1 + $a(1-\sigma($a)))", "σ($a)·(1 + $a·(1 - σ($a)))"),
+    _unary("gelu", "GeluBackward0", _gelu_fwd, _gelu_local,
+           r"\Phi($a) + $a\,\varphi($a)", "Φ($a) + $a·φ($a)"),
+    _unary("softplus", "SoftplusBackward0", _softplus_fwd, _softplus_local,
+           r"\sigma(\beta $a)", "σ(β·$a)"),
+    _unary("leaky_relu", "LeakyReluBackward0",
+           lambda a, negative_slope=0.01: np.where(a > 0, a, a * negative_slope),
+           lambda c: np.where(np.asarray(c.a) > 0, 1.0, c.attrs.get("negative_slope", 0.01)),
+           r"[\,$a > 0\,] + \alpha\,[\,$a \le 0\,]", "1 if $a > 0 else slope"),
     Op("cumsum", "CumsumBackward0", lambda a, dim: np.cumsum(a, axis=dim % max(a.ndim, 1))
        if a.ndim else np.asarray(a), (
            Rule(vjp=_cumsum_vjp, latex=r"\textstyle\sum_{j \ge i} " + _G + "_j",

@@ -107,7 +107,8 @@ SAMPLES: dict[str, list[Sample]] = {
     "relu": unary(AWAY),
     "sqrt": unary(POS),
     "abs": unary(AWAY),
-    "matmul": [Sample(p) for p in (
+    "matmul": [Sample(((2, 3, 4), (2, 4, 5)), {"grad_fn": "BmmBackward0"})]
+              + [Sample(p) for p in (
         ((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 4)), ((2, 3), (3, 4)),
         ((2, 2, 3), (2, 3, 4)), ((2, 2, 3), (3, 4)), ((2, 2, 3), (3,)), ((3,), (2, 3, 4)),
         ((2, 3), (2, 3, 4)), ((1, 2, 3), (2, 3, 4)), ((2, 1, 2, 3), (3, 3, 4)))],
@@ -157,6 +158,9 @@ SAMPLES: dict[str, list[Sample]] = {
     "stack": [Sample((VEC, VEC), {"dim": d}) for d in (0, 1, -1)]
              + [Sample((MAT, MAT), {"dim": 2})],
     "clone": unary(),
+    "log1p": unary(POS), "expm1": unary(), "silu": unary(), "softplus": unary(),
+    "gelu": unary() + [Sample((s,), {"approximate": "tanh"}) for s in UNARY_SHAPES],
+    "leaky_relu": unary(AWAY) + [Sample((VEC,), {"negative_slope": 0.2}, (AWAY,))],
     "clamp": [Sample((s,), {"min": lo, "max": hi}, (AWAY,))
               for s in (VEC, MAT) for lo, hi in ((-0.9, 0.9), (0.0, None), (None, 0.3))],
     "cumsum": [Sample((s,), {"dim": d}) for s, d in ((VEC, 0), (MAT, 1), (MAT, -2), (CUBE, 2),
