@@ -327,14 +327,9 @@ class Interpreter(Expressions):
             k += 1
             tape.check_time()
             label = f"{target} = {short_text(item, 24)}"
-            with in_scope(Scope("loop", label, span, k, count, next(self._scope_ids))):
-                self.assign_target(node.target, item)
-                try:
-                    self.block(node.body)
-                except Break:
-                    return
-                except Continue:
-                    continue
+            scope = Scope("loop", label, span, k, count, next(self._scope_ids))
+            if not self._iteration(scope, node.body, node.target, item):
+                return
         self.block(node.orelse)
 
     def s_While(self, node: ast.While) -> None:  # noqa: N802
@@ -344,15 +339,24 @@ class Interpreter(Expressions):
         while pb.truth(self.expr(node.test)):
             k += 1
             tape.check_time()
-            with in_scope(Scope("loop", f"iteration {k}", span, k, None,
-                                next(self._scope_ids))):
-                try:
-                    self.block(node.body)
-                except Break:
-                    return
-                except Continue:
-                    continue
+            scope = Scope("loop", f"iteration {k}", span, k, None, next(self._scope_ids))
+            if not self._iteration(scope, node.body):
+                return
         self.block(node.orelse)
+
+    def _iteration(self, scope: Scope, body: list[ast.stmt], target: ast.expr | None = None,
+                   item: Any = None) -> bool:
+        """One pass of a loop's body in its scope; False when the body breaks out."""
+        with in_scope(scope):
+            if target is not None:
+                self.assign_target(target, item)
+            try:
+                self.block(body)
+            except Break:
+                return False
+            except Continue:
+                pass
+        return True
 
     def s_Break(self, node: ast.Break) -> None:  # noqa: N802
         raise Break
