@@ -398,6 +398,26 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:  # noqa: A002
     return out if bias is None else add(out, _tensor_arg(bias, "linear"))
 
 
+def var(x: Any, dim: Any = None, correction: int = 1, keepdim: bool = False,
+        root: bool = False) -> Tensor:
+    """var() and, with root, std(): PyTorch's Bessel correction by default (N - 1)."""
+    t = _tensor_arg(x, "std" if root else "var")
+    _float_only(t, "std" if root else "var")
+    return apply(OPS["var"], (t,), dim=_dim_arg(dim), correction=int(correction),
+                 keepdim=bool(keepdim), root=root)
+
+
+def argmax(x: Any, dim: Any = None, keepdim: bool = False, least: bool = False) -> Tensor:
+    """argmax() and, with least, argmin(): int64 indices, no gradient."""
+    t = _tensor_arg(x, "argmin" if least else "argmax")
+    if dim is not None:
+        dim = _int(dim, "dim")
+    if t.numel() == 0:
+        raise ArgumentError(f"{'argmin' if least else 'argmax'}(): Expected reduction dim to be "
+                            "specified for input.numel() == 0.")
+    return apply(OPS["argmax"], (t,), dim=dim, keepdim=bool(keepdim), least=least)
+
+
 def cumsum(x: Any, dim: Any) -> Tensor:
     return apply(OPS["cumsum"], (_tensor_arg(x, "cumsum"),), dim=_int(dim, "dim"))
 

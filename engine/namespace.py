@@ -555,6 +555,16 @@ def _linspace(start: Any, end: Any, steps: Any, *, dtype: Any = None,
                    "linspace")
 
 
+def _var(input: Any, dim: Any, unbiased: Any, keepdim: Any, correction: Any,  # noqa: A002
+         root: bool) -> Tensor:
+    """var/std(input, dim, unbiased, keepdim, *, correction): `unbiased=False` is correction
+    0; PyTorch's default is 1 (N - 1)."""
+    if correction is None:
+        correction = 1 if _bool(unbiased, "unbiased") else 0
+    return fn.var(_tensor(input, "std" if root else "var"), dim, correction,
+                  _bool(keepdim, "keepdim"), root)
+
+
 def _gelu(input: Any, approximate: Any = "none") -> Tensor:  # noqa: A002
     if approximate not in ("none", "tanh"):
         raise ArgumentError(f"approximate argument must be either none or tanh., got "
@@ -953,6 +963,14 @@ _SHARED = {
     "detach": _detach, "numel": _numel,
     "norm": _norm, "clone": lambda input: fn.clone(_tensor(input, "clone")), "mv": _mv,
     "log1p": _unary("log1p", fn.log1p), "expm1": _unary("expm1", fn.expm1),
+    "var": lambda input, dim=None, unbiased=True, keepdim=False, *, correction=None:
+        _var(input, dim, unbiased, keepdim, correction, False),
+    "std": lambda input, dim=None, unbiased=True, keepdim=False, *, correction=None:
+        _var(input, dim, unbiased, keepdim, correction, True),
+    "argmax": lambda input, dim=None, keepdim=False: fn.argmax(_tensor(input, "argmax"), dim,
+                                                               _bool(keepdim, "keepdim")),
+    "argmin": lambda input, dim=None, keepdim=False: fn.argmax(
+        _tensor(input, "argmin"), dim, _bool(keepdim, "keepdim"), least=True),
     "bmm": lambda input, mat2: fn.bmm(_tensor(input, "bmm"), _tensor(mat2, "bmm")),
     "clamp": lambda input, min=None, max=None: fn.clamp(_tensor(input, "clamp"), min, max),
     "clip": lambda input, min=None, max=None: fn.clamp(_tensor(input, "clip"), min, max),

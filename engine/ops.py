@@ -665,6 +665,25 @@ def _silu_local(c: Ctx) -> np.ndarray:
     return s * (1.0 + c.a * (1.0 - s))
 
 
+def _var_fwd(a: np.ndarray, dim: Any = None, correction: int = 1, keepdim: bool = False,
+             root: bool = False) -> np.ndarray:
+    axis = _axis(dim, a.ndim)
+    out = np.var(a, axis=axis, ddof=correction, keepdims=keepdim)
+    return np.sqrt(out) if root else out
+
+
+def _var_vjp(g: np.ndarray, c: Ctx) -> np.ndarray:
+    dim, keepdim = c.attrs.get("dim"), c.attrs.get("keepdim", False)
+    n = _count(c.a.shape, dim) - c.attrs.get("correction", 1)
+    mean = np.mean(c.a, axis=_axis(dim, c.a.ndim), keepdims=True)
+    g = _expand_reduced(np.asarray(g), c.a.shape, dim, keepdim)
+    with np.errstate(all="ignore"):
+        if c.attrs.get("root"):
+            std = _expand_reduced(np.asarray(c.out), c.a.shape, dim, keepdim)
+            return g * (c.a - mean) / (n * std)
+        return g * 2.0 * (c.a - mean) / n
+
+
 def _cumsum_vjp(g: np.ndarray, c: Ctx) -> np.ndarray:
     if c.a.ndim == 0:
         return g
@@ -935,6 +954,15 @@ OPS: dict[str, Op] = {op.name: op for op in [
            lambda a, negative_slope=0.01: np.where(a > 0, a, a * negative_slope),
            lambda c: np.where(np.asarray(c.a) > 0, 1.0, c.attrs.get("negative_slope", 0.01)),
            r"[\,$a > 0\,] + \alpha\,[\,$a \le 0\,]", "1 if $a > 0 else slope"),
+    Op("var", lambda shapes, at: "StdBackward0" if at.get("root") else "VarBackward0",
+       _var_fwd, (
+           Rule(vjp=_var_vjp, latex=r"\frac{2($a - \bar{$a})}{N - c}",
+                text="2·($a - mean($a))/(N - correction), over std for std()"),
+       ), saves=True, symbol="var", check=_check_dims),
+    Op("argmax", "ArgmaxBackward0", lambda a, dim=None, keepdim=False, least=False:
+       (np.argmin if least else np.argmax)(a, axis=dim, keepdims=keepdim if dim is not None
+                                           else False), (None,), saves=False,
+       symbol="argmax", check=_check_dims),
     Op("cumsum", "CumsumBackward0", lambda a, dim: np.cumsum(a, axis=dim % max(a.ndim, 1))
        if a.ndim else np.asarray(a), (
            Rule(vjp=_cumsum_vjp, latex=r"\textstyle\sum_{j \ge i} " + _G + "_j",

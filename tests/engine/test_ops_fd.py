@@ -37,7 +37,7 @@ UNIT_OPEN = "open"     # a probability in [0.1, 0.9]
 # Ops with no gradient at all (bool results): their forward is checked against NumPy's, and
 # every rule is None.
 NO_GRADIENT = {"eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_not",
-               "all", "any"}
+               "all", "any", "argmax"}
 
 
 @dataclass(frozen=True)
@@ -145,6 +145,8 @@ SAMPLES: dict[str, list[Sample]] = {
     **{name: binary() for name in ("eq", "ne", "lt", "le", "gt", "ge")},
     **{name: binary(MASK, MASK) for name in ("logical_and", "logical_or")},
     **{name: unary(MASK) for name in ("logical_not", "all", "any")},
+    "argmax": [Sample((MAT,), {"dim": d, "keepdim": k, "least": m})
+               for d in (None, 0, 1) for k in (False, True) for m in (False, True)],
     "where": [Sample((MAT, MAT, MAT), domains=(MASK,)), Sample((MAT, VEC[:0] + (3,), ()),
                                                               domains=(MASK,)),
               Sample(((2, 1), (1, 3), (2, 3)), domains=(MASK,))],
@@ -158,6 +160,9 @@ SAMPLES: dict[str, list[Sample]] = {
     "stack": [Sample((VEC, VEC), {"dim": d}) for d in (0, 1, -1)]
              + [Sample((MAT, MAT), {"dim": 2})],
     "clone": unary(),
+    "var": [Sample((s,), {"dim": d, "correction": c, "keepdim": k, "root": r})
+            for s, d in ((VEC, None), (MAT, 1), (CUBE, (0, 2))) for c in (1, 0)
+            for k in (False, True) for r in (False, True)],
     "log1p": unary(POS), "expm1": unary(), "silu": unary(), "softplus": unary(),
     "gelu": unary() + [Sample((s,), {"approximate": "tanh"}) for s in UNARY_SHAPES],
     "leaky_relu": unary(AWAY) + [Sample((VEC,), {"negative_slope": 0.2}, (AWAY,))],
@@ -252,6 +257,9 @@ def test_none_rules_are_integer_inputs(name):
 def test_ops_without_gradient_compute_numpys_answer(name):
     """Comparisons and logical ops: the NumPy function of the same name is the oracle."""
     oracle = {"all": np.all, "any": np.any, "eq": np.equal, "ne": np.not_equal,
+              "argmax": lambda a, dim=None, keepdim=False, least=False:
+                  (np.argmin if least else np.argmax)(a, axis=dim,
+                                                       keepdims=keepdim and dim is not None),
               "lt": np.less, "le": np.less_equal, "gt": np.greater,
               "ge": np.greater_equal}.get(name) or getattr(np, name)
     rng = np.random.default_rng(3)
@@ -259,8 +267,9 @@ def test_ops_without_gradient_compute_numpys_answer(name):
         arrays = draw(rng, sample)
         with recording(Tape()):
             out = apply(OPS[name], tuple(Tensor(a) for a in arrays), **sample.attrs)
-        assert out.data.dtype == np.bool_ and not out.requires_grad and out.grad_fn is None
-        np.testing.assert_array_equal(out.data, oracle(*arrays))
+        assert out.data.dtype == (np.int64 if name == "argmax" else np.bool_)
+        assert not out.requires_grad and out.grad_fn is None
+        np.testing.assert_array_equal(out.data, oracle(*arrays, **sample.attrs))
 
 
 @pytest.mark.parametrize(("name", "k"), CASES)

@@ -70,6 +70,10 @@ TORCH = SimpleNamespace(
     to_dtype=lambda x, name: x.to(getattr(torch, name)),
     norm=lambda x, p="fro", dim=None, keepdim=False: torch.norm(x, p, dim, keepdim),
     cat=torch.cat, stack=torch.stack, clone=torch.clone, outer=torch.outer, cumsum=torch.cumsum,
+    var=lambda x, dim=None, correction=1, keepdim=False, root=False:
+        (torch.std if root else torch.var)(x, dim, correction=correction, keepdim=keepdim),
+    argmax=lambda x, dim=None, keepdim=False, least=False:
+        (torch.argmin if least else torch.argmax)(x, dim, keepdim),
     clamp=torch.clamp, log1p=torch.log1p, expm1=torch.expm1, bmm=torch.bmm,
     silu=lambda x: TF.silu(x), softplus=lambda x, **k: TF.softplus(x, **k),
     gelu=lambda x, **k: TF.gelu(x, **k), leaky_relu=lambda x, **k: TF.leaky_relu(x, **k),
@@ -316,6 +320,12 @@ CASES: list[Case] = [
     Case("clamp", lambda m, a: m.clamp(a, -0.5, 0.5), (np.array([-1.0, -0.5, 0.2, 0.5, 2.0]),)),
     Case("clamp-min", lambda m, a: m.clamp(a, min=0.0), (rn(2, 3),)),
     Case("log1p", lambda m, a: m.log1p(a), (pos(3),)),
+    Case("var", lambda m, a: m.var(a), (rn(2, 3),)),
+    Case("var-dim-biased", lambda m, a: m.var(a, 1, 0, True), (rn(2, 3),)),
+    Case("std", lambda m, a: m.var(a, root=True), (rn(4),)),
+    Case("std-dim", lambda m, a: m.var(a, 0, root=True), (rn(3, 2),)),
+    Case("argmax", lambda m, a: m.argmax(a), (rn(2, 3),)),
+    Case("argmin-dim", lambda m, a: m.argmax(a, 1, True, least=True), (rn(2, 3),)),
     Case("expm1", lambda m, a: m.expm1(a), (rn(3),)),
     Case("silu", lambda m, a: m.silu(a), (rn(2, 3),)),
     Case("gelu", lambda m, a: m.gelu(a), (rn(2, 3),)),
