@@ -10,7 +10,7 @@ from __future__ import annotations
 import builtins
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -179,11 +179,93 @@ def mean(x: Any, dim: Any = None, keepdim: bool = False) -> Tensor:
     return apply(OPS["mean"], (t,), dim=_dim_arg(dim), keepdim=bool(keepdim))
 
 
-def max(x: Any) -> Tensor:  # noqa: A001
-    t = _tensor_arg(x, "max")
-    if t.numel() == 0:
-        raise ArgumentError("max() of an empty tensor has no value")
-    return apply(OPS["max"], (t,))
+class ReturnTypes(tuple):
+    """`x.max(dim)`: PyTorch's `torch.return_types.max(values=..., indices=...)`, a named
+    tuple: it unpacks (`v, i = x.max(1)`), indexes, and has `.values` and `.indices`."""
+
+    def __new__(cls, kind: str, values: Tensor, indices: Tensor) -> ReturnTypes:
+        self = super().__new__(cls, (values, indices))
+        self.kind = kind   # "max" or "min": PyTorch's type name
+        return self
+
+    @property
+    def python_type_name(self) -> str:
+        return self.kind
+
+    @property
+    def values(self) -> Tensor:
+        return self[0]
+
+    @property
+    def indices(self) -> Tensor:
+        return self[1]
+
+    # read by the language's attribute lookup (engine/lang/builtins/methods.py)
+    language_attributes: ClassVar[dict] = {"values": lambda r: r[0], "indices": lambda r: r[1]}
+
+    def __repr__(self) -> str:
+        from engine.printing import value_repr
+        return (f"torch.return_types.{self.kind}(\nvalues={value_repr(self[0])},\n"
+                f"indices={value_repr(self[1])})")
+
+    __str__ = __repr__
+
+
+def _extreme(x: Any, dim: Any, keepdim: Any, name: str) -> Tensor | ReturnTypes:
+    t = _tensor_arg(x, name)
+    if dim is None:
+        return apply(OPS[name], (t,))
+    d = _int(dim, "dim")
+    values = apply(OPS[name], (t,), dim=d, keepdim=bool(keepdim))
+    pick = np.argmin if name == "min" else np.argmax
+    idx = pick(t.data) if t.data.ndim == 0 else pick(t.data, axis=d % t.data.ndim,
+                                                      keepdims=bool(keepdim))
+    return ReturnTypes(name, values, Tensor(np.asarray(idx, dtype=np.int64), origin="constant"))
+
+
+def max(x: Any, dim: Any = None, keepdim: bool = False) -> Tensor | ReturnTypes:  # noqa: A001
+    """max() over everything (MaxBackward1), or over `dim`: values and indices (MaxBackward0)."""
+    return _extreme(x, dim, keepdim, "max")
+
+
+def min(x: Any, dim: Any = None, keepdim: bool = False) -> Tensor | ReturnTypes:  # noqa: A001
+    return _extreme(x, dim, keepdim, "min")
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    return apply(OPS["maximum"], (_tensor_arg(a, "maximum"), _tensor_arg(b, "maximum")))
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    return apply(OPS["minimum"], (_tensor_arg(a, "minimum"), _tensor_arg(b, "minimum")))
+
+
+def prod(x: Any, dim: Any = None, keepdim: bool = False) -> Tensor:
+    t = _tensor_arg(x, "prod")
+    d = None if dim is None else _int(dim, "dim")
+    return apply(OPS["prod"], (t,), dim=d, keepdim=bool(keepdim))
+
+
+def unbind(x: Any, dim: Any = 0) -> tuple[Tensor, ...]:
+    """PyTorch's unbind: one UnbindBackward0 output per slice (here one record each); Python
+    iterates a tensor this way."""
+    t = _tensor_arg(x, "unbind")
+    d = _int(dim, "dim")
+    OPS["unbind"].check(t.data, dim=d, index=0)
+    return tuple(apply(OPS["unbind"], (t,), dim=d, index=i)
+                 for i in range(t.shape[d % t.data.ndim]))
+
+
+def floor_divide(a: Any, b: Any) -> Tensor:
+    """`a // b` on tensors. No gradient (PyTorch's floor_divide has no derivative)."""
+    return apply(OPS["floor_divide"], (lift(a), lift(b)))
+
+
+def remainder(a: Any, b: Any) -> Tensor:
+    """`a % b` on tensors: Python's sign rule (the result has the divisor's sign)."""
+    if is_number(b):   # remainder(Tensor, Scalar): PyTorch's RemainderBackward0
+        return apply(OPS["remainder"], (lift(a), lift(b)), grad_fn="RemainderBackward0")
+    return apply(OPS["remainder"], (lift(a), lift(b)))
 
 
 # ---------------------------------------------------------------- shapes
@@ -294,6 +376,7 @@ def _compare(name: str):
 
 eq, ne, lt, le, gt, ge = (_compare(n) for n in ("eq", "ne", "lt", "le", "gt", "ge"))
 logical_and, logical_or = _compare("logical_and"), _compare("logical_or")
+logical_xor = _compare("logical_xor")
 
 
 def logical_not(a: Any) -> Tensor:
@@ -362,7 +445,7 @@ def clamp(x: Any, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
 def full(shape: tuple[int, ...], fill_value: Any) -> Tensor:
     if not is_number(fill_value):
         raise ArgumentError(f"full() needs a number to fill with, got {describe(fill_value)}")
-    shape = _sized(_shape_args((shape,), "full"), "full")
+    shape = sized(_shape_args((shape,), "full"), "full")
     return Tensor(np.full(shape, fill_value))
 
 
@@ -377,6 +460,21 @@ def _activation(name: str):
 
 log1p, expm1, silu, gelu, softplus, leaky_relu = (
     _activation(n) for n in ("log1p", "expm1", "silu", "gelu", "softplus", "leaky_relu"))
+hardtanh = _activation("hardtanh")
+
+
+def relu6(x: Any) -> Tensor:
+    """F.relu6 is PyTorch's hardtanh(x, 0, 6): its node is HardtanhBackward0."""
+    return hardtanh(x, min_val=0.0, max_val=6.0)
+
+
+def l1_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
+    """F.l1_loss, as PyTorch records it: abs(input - target), then mean or sum."""
+    a, b = _tensor_arg(input, "l1_loss"), _tensor_arg(target, "l1_loss")
+    losses = abs(sub(a, b))
+    if reduction == "none":
+        return losses
+    return mean(losses) if reduction == "mean" else sum(losses)
 
 
 def bmm(a: Any, b: Any) -> Tensor:
@@ -435,29 +533,48 @@ def outer(a: Any, b: Any) -> Tensor:
     return mul(reshape(ta, ta.shape[0], 1), tb)
 
 
+def _weight_attrs(x: Tensor, **weights: Any) -> dict:
+    """Loss weights as attrs (constants: no gradient reaches them), broadcast-checked."""
+    from engine.broadcast import broadcast_shape
+    out = {}
+    for name, w in weights.items():
+        if w is None:
+            continue
+        wt = _tensor_arg(w, name)
+        if broadcast_shape(wt.shape, x.shape) != tuple(x.shape):
+            raise ShapeError(f"{name} of shape {fmt_shape(wt.shape)} does not broadcast to the "
+                             f"input's shape {fmt_shape(x.shape)}")
+        out[name] = np.asarray(wt.data, dtype=np.float64)
+    return out
+
+
 def binary_cross_entropy_with_logits(input: Any, target: Any,  # noqa: A002
-                                     reduction: str = "mean") -> Tensor:
+                                     reduction: str = "mean", weight: Any = None,
+                                     pos_weight: Any = None) -> Tensor:
     x, y = _tensor_arg(input, "binary_cross_entropy_with_logits"), lift(target)
-    return apply(OPS["bce_with_logits"], (x, y), reduction=reduction)
+    return apply(OPS["bce_with_logits"], (x, y), reduction=reduction,
+                 **_weight_attrs(x, weight=weight, pos_weight=pos_weight))
 
 
-def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
+def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean",  # noqa: A002
+                         weight: Any = None) -> Tensor:
     p, y = _tensor_arg(input, "binary_cross_entropy"), lift(target)
-    return apply(OPS["binary_cross_entropy"], (p, y), reduction=reduction)
+    return apply(OPS["binary_cross_entropy"], (p, y), reduction=reduction,
+                 **_weight_attrs(p, weight=weight))
 
 
 def linspace(start: Any, end: Any, steps: Any) -> Tensor:
     n = _int(steps, "steps")
     if n < 0:
         raise ArgumentError("linspace(): number of steps must be non-negative")
-    _sized((n,), "linspace")
+    sized((n,), "linspace")
     return Tensor(np.linspace(float(start), float(end), n))
 
 
 def eye(n: Any, m: Any = None) -> Tensor:
     rows = _int(n, "n")
     cols = rows if m is None else _int(m, "m")
-    _sized((rows, cols), "eye")
+    sized((rows, cols), "eye")
     return Tensor(np.eye(rows, cols))
 
 
@@ -554,14 +671,22 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
     return Tensor(arr, requires_grad=bool(requires_grad), origin="leaf")
 
 
-def _sized(shape: tuple[int, ...], fn: str) -> tuple[int, ...]:
+def sized(shape: tuple[int, ...], fn: str) -> tuple[int, ...]:
+    """The one check of a new tensor's sizes, before anything is allocated: at most
+    `max_tensor_dims` dimensions, none negative, and no more elements than the per-tensor
+    limit, counted in every dimension alone too (zeros(0, 10**18, 10**18) holds no element,
+    but NumPy cannot even describe it)."""
+    limits = current_tape().limits
+    if len(shape) > limits.max_tensor_dims:
+        raise LimitError(f"{fn}() was given {len(shape)} dimensions; a tensor can have at "
+                         f"most {limits.max_tensor_dims}")
     if any(n < 0 for n in shape):
         raise ArgumentError(f"{fn}() sizes must be non-negative, got {list(shape)}")
-    limit = current_tape().limits.max_tensor_elements
+    limit = limits.max_tensor_elements
     total = 1
     for n in shape:
         total *= n
-        if total > limit:
+        if total > limit or n > limit:
             raise LimitError(f"{fn}{shape} would hold more than {limit:,} elements, "
                              "over the limit per tensor")
     return shape
@@ -572,22 +697,22 @@ def _rng() -> np.random.Generator:
 
 
 def randn(*size: Any, requires_grad: bool = False) -> Tensor:
-    shape = _sized(_shape_args(size, "randn"), "randn")
+    shape = sized(_shape_args(size, "randn"), "randn")
     return Tensor(_rng().standard_normal(shape), requires_grad=bool(requires_grad))
 
 
 def rand(*size: Any, requires_grad: bool = False) -> Tensor:
-    shape = _sized(_shape_args(size, "rand"), "rand")
+    shape = sized(_shape_args(size, "rand"), "rand")
     return Tensor(_rng().random(shape), requires_grad=bool(requires_grad))
 
 
 def zeros(*size: Any, requires_grad: bool = False) -> Tensor:
-    shape = _sized(_shape_args(size, "zeros"), "zeros")
+    shape = sized(_shape_args(size, "zeros"), "zeros")
     return Tensor(np.zeros(shape), requires_grad=bool(requires_grad))
 
 
 def ones(*size: Any, requires_grad: bool = False) -> Tensor:
-    shape = _sized(_shape_args(size, "ones"), "ones")
+    shape = sized(_shape_args(size, "ones"), "ones")
     return Tensor(np.ones(shape), requires_grad=bool(requires_grad))
 
 
@@ -599,7 +724,7 @@ def randint(low: Any, high: Any = None, size: Any = None) -> Tensor:
     lo, hi = _int(low, "low"), _int(high, "high")
     if hi <= lo:
         raise ArgumentError(f"randint() needs low < high, got low={lo}, high={hi}")
-    shape = _sized(_shape_args((size,), "randint"), "randint")
+    shape = sized(_shape_args((size,), "randint"), "randint")
     return Tensor(_rng().integers(lo, hi, size=shape, dtype=np.int64))
 
 
@@ -612,7 +737,7 @@ def arange(start: Any, end: Any = None, step: Any = 1) -> Tensor:
     if step == 0:
         raise ArgumentError("arange() step must not be zero")
     count = math.ceil((end - start) / step)
-    _sized((builtins.max(count, 0),), "arange")
+    sized((builtins.max(count, 0),), "arange")
     return Tensor(np.arange(start, end, step))
 
 

@@ -27,7 +27,7 @@ from engine.grad_fn import ATTRIBUTES as GRAD_FN_ATTRIBUTES
 from engine.grad_fn import GradFn
 from engine.grad_fn import attribute as grad_fn_attribute
 from engine.printing import dtype_of as printing_dtype
-from engine.printing import python_list, python_number, size_repr
+from engine.printing import python_list, python_number, size_repr, type_name
 from engine.tensor import Tensor, current_tape
 
 # ---------------------------------------------------------------- value kinds
@@ -223,53 +223,6 @@ def _finish(t: Tensor, dtype: str | None, requires_grad: Any, what: str) -> Tens
     return t
 
 
-# ---------------------------------------------------------------- sizes a tensor may have
-
-MAX_DIMS = 64   # NumPy's limit; beyond it NumPy raises ValueError
-
-
-def _check_sizes(name: str, sizes: tuple) -> None:
-    """Refuse sizes no tensor here can have, before NumPy is asked: more than 64 dimensions,
-    or one dimension over the per-tensor element limit (also when another is 0: NumPy cannot
-    even describe zeros(0, 10**18, 10**18)). Sizes that are not whole numbers are left to the
-    creation function's own message."""
-    if len(sizes) == 1 and isinstance(sizes[0], tuple | list):
-        sizes = tuple(sizes[0])
-    if not all(isinstance(n, int) and not isinstance(n, bool) for n in sizes):
-        return
-    if len(sizes) > MAX_DIMS:
-        raise LimitError(f"{name}() was given {len(sizes)} dimensions; a tensor can have at "
-                         f"most {MAX_DIMS}")
-    limit = current_tape().limits.max_tensor_elements
-    for n in sizes:
-        if n > limit:
-            raise LimitError(f"{name}(): a dimension of {n:,} is over the limit of {limit:,} "
-                             "elements per tensor")
-
-
-def check_result(what: str, a: Any, b: Any, matmul: bool = False) -> None:
-    """Refuse an op whose broadcast result would be over the per-tensor element limit before
-    NumPy allocates it: torch.ones(1000, 1, 1000) + torch.ones(1, 1000, 1) would be 8 GB, and
-    a batched matmul under the flops limit can still produce 200,000,000 elements. Shapes that
-    do not broadcast are left to the op's own message."""
-    shapes = [x.shape if isinstance(x, Tensor) else () for x in (a, b)]
-    try:
-        if matmul:
-            sa, sb = shapes
-            if len(sa) < 2 or len(sb) < 2:
-                return   # a 1-D operand: the result is no bigger than the other operand
-            out = (*np.broadcast_shapes(sa[:-2], sb[:-2]), sa[-2], sb[-1])
-        else:
-            out = np.broadcast_shapes(*shapes)
-    except ValueError:
-        return
-    n = math.prod(out)
-    limit = current_tape().limits.max_tensor_elements
-    if n > limit:
-        raise LimitError(f"{what} would make a tensor of shape {tuple(out)} with {n:,} "
-                         f"elements, over the limit of {limit:,} elements per tensor")
-
-
 # ---------------------------------------------------------------- creation
 
 
@@ -286,7 +239,6 @@ def _capital_tensor(*data: Any) -> Tensor:
     (sizes give uninitialised memory in PyTorch; here zeros)."""
     if len(data) == 1 and not fn.is_number(data[0]):
         return _finish(fn.tensor(data[0], dtype="float"), "float", False, "Tensor")
-    _check_sizes("Tensor", data)
     return _finish(fn.zeros(*data), "float", False, "Tensor")
 
 
@@ -305,7 +257,6 @@ def _float_maker(name: str, make: Callable[..., Tensor]) -> Callable[..., Tensor
         if kind == "long" and name in ("randn", "rand"):
             raise ArgumentError(f"{name}() makes floating-point numbers; it cannot make a "
                                 "torch.long tensor")
-        _check_sizes(name, size)
         return _finish(make(*size), kind, requires_grad, name)
     impl.__name__ = name
     return impl
@@ -326,8 +277,6 @@ def _randint(low: Any, high: Any = None, size: Any = None, *, dtype: Any = None,
              requires_grad: Any = False) -> Tensor:
     if size is None and isinstance(high, tuple | list):   # torch.randint(high, size)
         low, high, size = 0, low, high
-    if isinstance(size, tuple | list):
-        _check_sizes("randint", tuple(size))
     return _finish(fn.randint(low, high, size), _dtype(dtype), requires_grad, "randint")
 
 
@@ -367,11 +316,51 @@ def _manual_seed(seed: Any) -> None:
 # ---------------------------------------------------------------- math, reductions, shapes
 
 
-def _max(input: Any, dim: Any = None, keepdim: Any = False) -> Tensor:  # noqa: A002
-    if dim is not None:
-        raise ArgumentError("max(dim) returns values and indices in PyTorch; chainrule supports "
-                            "only the maximum over all elements: x.max()")
-    return fn.max(input)
+def _extreme(name: str) -> Callable[..., Any]:
+    """max/min(input), max/min(input, dim, keepdim) -> (values, indices), and
+    max/min(input, other) -> maximum/minimum, PyTorch's three overloads."""
+    def impl(input: Any, dim: Any = None, keepdim: Any = False) -> Any:  # noqa: A002
+        t = _tensor(input, name)
+        if isinstance(dim, Tensor):
+            return (fn.minimum if name == "min" else fn.maximum)(t, dim)
+        if dim is None and keepdim is not False:
+            raise ArgumentError(f"{name}() received an invalid combination of arguments - got "
+                                "(keepdim=bool, ), but expected one of:\n * ()\n * (Tensor "
+                                "other)\n * (int dim, bool keepdim = False)")
+        if dim is not None and (isinstance(dim, bool) or not isinstance(dim, int)):
+            raise ArgumentError(f"{name}() received an invalid combination of arguments - got "
+                                f"(dim={type(dim).__name__}, ), but expected one of:\n * ()\n"
+                                " * (Tensor other)\n * (int dim, bool keepdim = False)")
+        return (fn.min if name == "min" else fn.max)(t, dim, _bool(keepdim, "keepdim"))
+    impl.__name__ = name
+    return impl
+
+
+def _pairwise(name: str) -> Callable[..., Tensor]:
+    """torch.maximum/minimum: two tensors (PyTorch takes no number here)."""
+    def impl(input: Any, other: Any) -> Tensor:  # noqa: A002
+        a = _tensor(input, name)
+        if not isinstance(other, Tensor):
+            raise ArgumentError(f"{name}(): argument 'other' (position 2) must be Tensor, not "
+                                f"{type_name(other)}")
+        return getattr(fn, name)(a, other)
+    impl.__name__ = name
+    return impl
+
+
+def _prod(input: Any, dim: Any = None, keepdim: Any = False, *,  # noqa: A002
+          dtype: Any = None) -> Tensor:
+    if dim is not None and (isinstance(dim, bool) or not isinstance(dim, int)):
+        raise ArgumentError(f"prod() received an invalid combination of arguments - got "
+                            f"(Tensor, {type(dim).__name__}), but expected one of:\n * (Tensor "
+                            "input, *, torch.dtype dtype = None)\n * (Tensor input, int dim, "
+                            "bool keepdim = False, *, torch.dtype dtype = None, Tensor out = "
+                            "None)")
+    return fn.prod(_tensor(input, "prod"), dim, _bool(keepdim, "keepdim"))
+
+
+def _unbind(input: Any, dim: Any = 0) -> tuple[Tensor, ...]:  # noqa: A002
+    return fn.unbind(_tensor(input, "unbind"), dim)
 
 
 def _reduction_args(dim: Any, keepdim: Any, axis: Any, keepdims: Any) -> tuple[Any, bool]:
@@ -454,24 +443,31 @@ def _mse_loss(input: Any, target: Any, *, reduction: Any = "mean") -> Tensor:  #
 
 def _nll_loss(input: Any, target: Any, *, reduction: Any = "mean") -> Tensor:  # noqa: A002
     lp, tg = _tensor(input, "nll_loss"), _tensor(target, "nll_loss")
-    from engine.ops import OPS
-    OPS["nll_loss"].check(lp.data, tg.data, reduction=_reduction(reduction))
-    return fn.nll_loss(lp, tg, reduction)
-
-
-def _mse_loss_checked(input: Any, target: Any, *, reduction: Any = "mean") -> Tensor:  # noqa: A002
-    check_result("mse_loss()", input, target)
-    return _mse_loss(input, target, reduction=reduction)
+    return fn.nll_loss(lp, tg, _reduction(reduction))
 
 
 def _binary(name: str, op: Callable[[Any, Any], Tensor]) -> Callable[..., Tensor]:
     def impl(input: Any, other: Any, *, out: Any = None) -> Tensor:  # noqa: A002
+        if fn.is_number(input) and isinstance(other, Tensor) and name != "matmul":
+            input = fn.lift(input)   # noqa: A001 - torch.div(3, x): one DivBackward0 node
         _tensor(input, name)
-        check_result(f"{name}()", input, other, matmul=name == "matmul")
         result = op(input, other)
         return result if out is None else _into(out, result, name)
     impl.__name__ = name
     return impl
+
+
+def _div(input: Any, other: Any, *, rounding_mode: Any = None,  # noqa: A002
+         out: Any = None) -> Tensor:
+    if rounding_mode == "floor":
+        return _binary("div", fn.floor_divide)(input, other, out=out)
+    if rounding_mode is not None:
+        if rounding_mode == "trunc":
+            raise ArgumentError("div(rounding_mode='trunc') is not supported in chainrule; "
+                                "rounding_mode='floor' is")
+        raise ArgumentError(f"div expected rounding_mode to be one of None, 'trunc', or "
+                            f"'floor' but found '{rounding_mode}'", python_type="RuntimeError")
+    return _binary("div", fn.div)(input, other, out=out)
 
 
 def _into(out: Any, result: Tensor, name: str) -> Tensor:
@@ -494,23 +490,11 @@ def _norm(input: Any, p: Any = "fro", dim: Any = None, keepdim: Any = False,  # 
 
 
 def _cat(tensors: Any, dim: Any = 0) -> Tensor:
-    _check_joined("cat", tensors)
     return fn.cat(tensors, dim)
 
 
 def _stack(tensors: Any, dim: Any = 0) -> Tensor:
-    _check_joined("stack", tensors)
     return fn.stack(tensors, dim)
-
-
-def _check_joined(name: str, tensors: Any) -> None:
-    """The joined result's size, before NumPy allocates it."""
-    if isinstance(tensors, list | tuple):
-        total = sum(t.numel() for t in tensors if isinstance(t, Tensor))
-        limit = current_tape().limits.max_tensor_elements
-        if total > limit:
-            raise LimitError(f"{name}() would make a tensor of {total:,} elements, over the "
-                             f"limit of {limit:,} elements per tensor")
 
 
 def _mv(input: Any, vec: Any) -> Tensor:  # noqa: A002
@@ -524,22 +508,32 @@ def _mv(input: Any, vec: Any) -> Tensor:  # noqa: A002
 def _bce_with_logits(input: Any, target: Any, weight: Any = None,  # noqa: A002
                      size_average: Any = None, reduce: Any = None, reduction: Any = "mean",
                      pos_weight: Any = None) -> Tensor:
-    if weight is not None or pos_weight is not None or size_average is not None \
-            or reduce is not None:
-        raise ArgumentError("binary_cross_entropy_with_logits(): weight, pos_weight, "
-                            "size_average and reduce are not supported in chainrule")
-    return fn.binary_cross_entropy_with_logits(_tensor(input, "binary_cross_entropy_with_logits"),
-                                               _tensor(target, "binary_cross_entropy_with_logits"),
-                                               _reduction(reduction))
+    if size_average is not None or reduce is not None:
+        raise ArgumentError("binary_cross_entropy_with_logits(): size_average and reduce are "
+                            "deprecated and not supported in chainrule; use reduction=")
+    return fn.binary_cross_entropy_with_logits(
+        _tensor(input, "binary_cross_entropy_with_logits"),
+        _tensor(target, "binary_cross_entropy_with_logits"), _reduction(reduction),
+        weight=_weight(weight, "weight"), pos_weight=_weight(pos_weight, "pos_weight"))
 
 
 def _bce(input: Any, target: Any, weight: Any = None, size_average: Any = None,  # noqa: A002
          reduce: Any = None, reduction: Any = "mean") -> Tensor:
-    if weight is not None or size_average is not None or reduce is not None:
-        raise ArgumentError("binary_cross_entropy(): weight, size_average and reduce are not "
-                            "supported in chainrule")
+    if size_average is not None or reduce is not None:
+        raise ArgumentError("binary_cross_entropy(): size_average and reduce are deprecated "
+                            "and not supported in chainrule; use reduction=")
     return fn.binary_cross_entropy(_tensor(input, "binary_cross_entropy"),
-                                   _tensor(target, "binary_cross_entropy"), _reduction(reduction))
+                                   _tensor(target, "binary_cross_entropy"), _reduction(reduction),
+                                   weight=_weight(weight, "weight"))
+
+
+def _weight(value: Any, what: str) -> Tensor | None:
+    """A loss's weight tensor (a constant here: no gradient reaches it)."""
+    if value is None:
+        return None
+    if not isinstance(value, Tensor):
+        raise ArgumentError(f"{what} must be a tensor, got {describe(value)}")
+    return value
 
 
 def _linspace(start: Any, end: Any, steps: Any, *, dtype: Any = None,
@@ -580,10 +574,77 @@ def _leaky_relu(input: Any, negative_slope: Any = 0.01, inplace: Any = False) ->
     return fn.leaky_relu(_tensor(input, "leaky_relu"), negative_slope=float(negative_slope))
 
 
+def _hardtanh(input: Any, min_val: Any = -1.0, max_val: Any = 1.0,  # noqa: A002
+              inplace: Any = False) -> Tensor:
+    return fn.hardtanh(_tensor(input, "hardtanh"), min_val=_number(min_val, "min_val"),
+                       max_val=_number(max_val, "max_val"))
+
+
+def _relu6(input: Any, inplace: Any = False) -> Tensor:  # noqa: A002
+    return fn.relu6(_tensor(input, "relu6"))
+
+
+def _l1_loss(input: Any, target: Any, size_average: Any = None, reduce: Any = None,  # noqa: A002
+             reduction: Any = "mean") -> Tensor:
+    if size_average is not None or reduce is not None:
+        raise ArgumentError("l1_loss(): size_average and reduce are deprecated and not "
+                            "supported in chainrule; use reduction=")
+    return fn.l1_loss(_tensor(input, "l1_loss"), _tensor(target, "l1_loss"),
+                      _reduction(reduction))
+
+
+def _number(value: Any, what: str) -> float:
+    if isinstance(value, Tensor) and value.numel() == 1:
+        value = value.item()
+    if not fn.is_number(value) or isinstance(value, bool):
+        raise ArgumentError(f"{what} must be a number, got {describe(value)}")
+    return float(value)
+
+
+# nn activation modules: their constructor arguments and PyTorch's repr of them
+
+
+def _relu_class(inplace: Any = False) -> NNModule:
+    return NNModule("ReLU", _unary("ReLU", fn.relu), "inplace=True" if inplace else "")
+
+
+def _relu6_class(inplace: Any = False) -> NNModule:
+    return NNModule("ReLU6", _unary("ReLU6", fn.relu6), "inplace=True" if inplace else "")
+
+
+def _silu_class(inplace: Any = False) -> NNModule:
+    return NNModule("SiLU", _unary("SiLU", fn.silu), "inplace=True" if inplace else "")
+
+
+def _hardtanh_class(min_val: Any = -1.0, max_val: Any = 1.0, inplace: Any = False) -> NNModule:
+    lo, hi = _number(min_val, "min_val"), _number(max_val, "max_val")
+    return NNModule("Hardtanh", lambda input: _hardtanh(input, lo, hi),  # noqa: A002
+                    f"min_val={lo!r}, max_val={hi!r}")
+
+
+def _gelu_class(approximate: Any = "none") -> NNModule:
+    if approximate not in ("none", "tanh"):
+        raise ArgumentError(f"approximate argument must be either none or tanh., got "
+                            f"{describe(approximate)}")
+    return NNModule("GELU", lambda input: _gelu(input, approximate),  # noqa: A002
+                    f"approximate={approximate!r}")
+
+
+def _softplus_class(beta: Any = 1.0, threshold: Any = 20.0) -> NNModule:
+    b, t = _number(beta, "beta"), _number(threshold, "threshold")
+    return NNModule("Softplus", lambda input: _softplus(input, b, t),  # noqa: A002
+                    f"beta={beta!r}, threshold={threshold!r}")
+
+
+def _leaky_relu_class(negative_slope: Any = 0.01, inplace: Any = False) -> NNModule:
+    slope = _number(negative_slope, "negative_slope")
+    shown = f"negative_slope={negative_slope!r}" + (", inplace=True" if inplace else "")
+    return NNModule("LeakyReLU", lambda input: _leaky_relu(input, slope), shown)  # noqa: A002
+
+
 def _full(size: Any, fill_value: Any, *, dtype: Any = None, requires_grad: Any = False
           ) -> Tensor:
     sizes = tuple(size) if isinstance(size, list | tuple) else (size,)
-    _check_sizes("full", sizes)
     t = fn.full(sizes, fill_value)
     kind = _dtype(dtype) or ("bool" if isinstance(fill_value, bool) else
                              "long" if isinstance(fill_value, int) else "float")
@@ -656,9 +717,9 @@ def _check_array(arr: np.ndarray) -> np.ndarray:
 def _np_sized(make: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
     def impl(shape: Any, dtype: Any = None) -> np.ndarray:
         sizes = tuple(shape) if isinstance(shape, list | tuple) else (shape,)
-        _check_sizes("numpy", sizes)
         if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in sizes):
             raise ArgumentError("array sizes must be non-negative whole numbers")
+        fn.sized(sizes, make.__name__)
         return make(sizes, dtype=_np_dtype(dtype))
     return impl
 
@@ -716,7 +777,6 @@ def _binary_any(name: str, op: Callable[[Any, Any], Tensor]) -> Callable[..., Te
     """A comparison or logical op: a tensor first, the other a tensor or a number."""
     def impl(input: Any, other: Any) -> Tensor:  # noqa: A002
         _tensor(input, name)
-        check_result(f"{name}()", input, other)
         return op(input, other)
     impl.__name__ = name
     return impl
@@ -768,7 +828,6 @@ def _unary(name: str, op: Callable[[Any], Tensor]) -> Callable[..., Tensor]:
 def _pow(input: Any, exponent: Any) -> Tensor:  # noqa: A002
     if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):
         raise ArgumentError("pow() expects a tensor base or exponent")
-    check_result("pow()", input, exponent)
     return fn.pow(input, exponent)
 
 
@@ -797,9 +856,10 @@ def _size(self: Tensor, dim: Any = None) -> Size | int:
 
 
 def _unsqueeze(t: Tensor, dim: Any) -> Tensor:
-    if t.data.ndim >= MAX_DIMS:
+    dims = current_tape().limits.max_tensor_dims
+    if t.data.ndim >= dims:
         raise LimitError(f"unsqueeze() would give a tensor of {t.data.ndim + 1} dimensions; a "
-                         f"tensor can have at most {MAX_DIMS}")
+                         f"tensor can have at most {dims}")
     return fn.unsqueeze(t, dim)
 
 
@@ -879,6 +939,23 @@ def _to(self: Tensor, *args: Any, dtype: Any = None, **kwargs: Any) -> Tensor:
     return self if dtype is None else _as_kind(self, _dtype(dtype))
 
 
+_TYPE_NAMES = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor",
+               "int64": "torch.LongTensor", "bool": "torch.BoolTensor"}
+
+
+def _type(self: Tensor, dtype: Any = None, non_blocking: Any = False) -> Any:
+    """`x.type()`: PyTorch's legacy type name ('torch.FloatTensor'); `x.type(torch.float64)`
+    or `x.type('torch.DoubleTensor')` converts like `.to()`."""
+    if dtype is None:
+        return _TYPE_NAMES[printing_dtype(self)]
+    if isinstance(dtype, str):
+        named = {v: k for k, v in _TYPE_NAMES.items()}.get(dtype)
+        if named is None:
+            raise ArgumentError(f"invalid type: '{dtype}'", python_type="ValueError")
+        dtype = _DTYPES[named]
+    return _as_kind(self, _dtype(dtype))
+
+
 def set_requires_grad(t: Tensor, value: Any) -> None:
     """`x.requires_grad = True` / `x.requires_grad_()`: leaves only, floats only (PyTorch)."""
     value = _bool(value, "requires_grad")
@@ -921,6 +998,21 @@ def _loss_class(cls: str, loss: Callable[..., Tensor]) -> Callable[..., NNModule
     return make
 
 
+def _bce_class(weight: Any = None, size_average: Any = None, reduce: Any = None,
+               reduction: Any = "mean") -> NNModule:
+    r, w = _reduction(reduction), _weight(weight, "weight")
+    return NNModule("BCELoss", lambda input, target: _bce(  # noqa: A002
+        input, target, w, size_average, reduce, r))
+
+
+def _bce_logits_class(weight: Any = None, size_average: Any = None, reduce: Any = None,
+                      reduction: Any = "mean", pos_weight: Any = None) -> NNModule:
+    r, w, pw = _reduction(reduction), _weight(weight, "weight"), _weight(pos_weight,
+                                                                         "pos_weight")
+    return NNModule("BCEWithLogitsLoss", lambda input, target: _bce_with_logits(  # noqa: A002
+        input, target, w, size_average, reduce, r, pw))
+
+
 def _activation_class(cls: str, op: Callable[[Any], Tensor]) -> Callable[..., NNModule]:
     def make() -> NNModule:
         def forward(input: Any) -> Tensor:  # noqa: A002
@@ -949,11 +1041,14 @@ def _functions(kind: str = "function", **impls: Callable[..., Any]) -> dict[str,
 _ELEMENTWISE = {name: _unary(name, getattr(fn, name))
                 for name in ("exp", "log", "sin", "cos", "tanh", "sigmoid", "relu", "sqrt",
                              "abs")}
-_ARITH = {name: _binary(name, getattr(fn, name)) for name in ("add", "sub", "mul", "div")}
+_ARITH = {**{name: _binary(name, getattr(fn, name)) for name in ("add", "sub", "mul")},
+          "div": _div}
 _SHARED = {
     **_ELEMENTWISE, **_ARITH,
     "neg": _unary("neg", fn.neg), "pow": _pow,
-    "sum": _sum, "mean": _mean, "max": _max,
+    "sum": _sum, "mean": _mean, "max": _extreme("max"), "min": _extreme("min"),
+    "maximum": _pairwise("maximum"), "minimum": _pairwise("minimum"), "prod": _prod,
+    "unbind": _unbind,
     "matmul": _binary("matmul", lambda a, b: fn.matmul(a, _tensor(b, "matmul"))),
     "mm": _mm, "dot": _dot,
     "unsqueeze": lambda input, dim: _unsqueeze(_tensor(input, "unsqueeze"), dim),
@@ -978,7 +1073,8 @@ _SHARED = {
         _tensor(input, "cumsum"), _reduction_args(dim, False, axis, None)[0]),
     "outer": lambda input, vec2: fn.outer(_tensor(input, "outer"), _tensor(vec2, "outer")),
     **{name: _binary_any(name, getattr(fn, name))
-       for name in ("eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or")},
+       for name in ("eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or",
+                    "logical_xor", "floor_divide", "remainder")},
     "logical_not": lambda input: fn.logical_not(_tensor(input, "logical_not")),
     "all": lambda input: fn.all_of(_tensor(input, "all")),
     "any": lambda input: fn.any_of(_tensor(input, "any")),
@@ -987,24 +1083,23 @@ _SHARED = {
 FUNCTIONAL = Module("torch.nn.functional", _functions(
     relu=_ELEMENTWISE["relu"], sigmoid=_ELEMENTWISE["sigmoid"], tanh=_ELEMENTWISE["tanh"],
     softmax=_softmax_opt, log_softmax=_log_softmax_opt, cross_entropy=_cross_entropy,
-    mse_loss=_mse_loss_checked, nll_loss=_nll_loss,
+    mse_loss=_mse_loss, nll_loss=_nll_loss,
     binary_cross_entropy_with_logits=_bce_with_logits, binary_cross_entropy=_bce,
     silu=_unary("silu", fn.silu), gelu=_gelu, softplus=_softplus, leaky_relu=_leaky_relu,
+    hardtanh=_hardtanh, relu6=_relu6, l1_loss=_l1_loss,
     linear=lambda input, weight, bias=None: fn.linear(_tensor(input, "linear"),
                                                       _tensor(weight, "linear"), bias)))
 
 NN = Module("torch.nn", {
     **_functions("class",
                  CrossEntropyLoss=_loss_class("CrossEntropyLoss", _cross_entropy),
-                 MSELoss=_loss_class("MSELoss", _mse_loss_checked),
+                 MSELoss=_loss_class("MSELoss", _mse_loss),
                  NLLLoss=_loss_class("NLLLoss", _nll_loss),
-                 BCELoss=_loss_class("BCELoss", _bce),
-                 BCEWithLogitsLoss=_loss_class("BCEWithLogitsLoss", _bce_with_logits),
-                 ReLU=_activation_class("ReLU", fn.relu),
-                 SiLU=_activation_class("SiLU", fn.silu),
-                 GELU=_activation_class("GELU", fn.gelu),
-                 Softplus=_activation_class("Softplus", fn.softplus),
-                 LeakyReLU=_activation_class("LeakyReLU", fn.leaky_relu),
+                 BCELoss=_bce_class, BCEWithLogitsLoss=_bce_logits_class,
+                 L1Loss=_loss_class("L1Loss", _l1_loss),
+                 ReLU=_relu_class, ReLU6=_relu6_class, Hardtanh=_hardtanh_class,
+                 SiLU=_silu_class, GELU=_gelu_class, Softplus=_softplus_class,
+                 LeakyReLU=_leaky_relu_class,
                  Sigmoid=_activation_class("Sigmoid", fn.sigmoid),
                  Tanh=_activation_class("Tanh", fn.tanh),
                  Softmax=_softmax_class("Softmax", fn.softmax),
@@ -1073,7 +1168,7 @@ TENSOR_METHODS: dict[str, Function] = {**_functions(
     softmax=_softmax_req, log_softmax=_log_softmax_req,
     item=_item, size=_size, dim=_dim, tolist=_tolist, backward=_backward, numpy=_numpy,
     equal=_equal, allclose=_allclose, isclose=_isclose,
-    float=_float, double=_double, long=_long, bool=_bool_method, to=_to,
+    float=_float, double=_double, long=_long, bool=_bool_method, to=_to, type=_type,
     requires_grad_=_requires_grad_,
 ), **_functions("method", **autograd_api.TENSOR_METHODS)}   # autograd's win (detach, backward)
 

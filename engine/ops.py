@@ -523,7 +523,7 @@ def _mse_local(sign: float) -> Callable[[Ctx], np.ndarray]:
 
 
 def _check_mse(a: np.ndarray, b: np.ndarray, reduction: str = "mean") -> None:
-    broadcast_shape(a.shape, b.shape)
+    _check_broadcast(a, b)
     if reduction not in ("mean", "sum", "none"):
         raise ArgumentError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
@@ -702,7 +702,7 @@ def _cat_rule(i: int) -> Rule:
         index = [slice(None)] * g.ndim
         index[dim] = slice(start, start + c.inputs[i].shape[dim])
         return g[tuple(index)]
-    return Rule(vjp=vjp, latex=_G + r"	ext{, the rows of }$a", text="grad($out), the part of $a")
+    return Rule(vjp=vjp, latex=_G + r"\text{, the rows of }$a", text="grad($out), the part of $a")
 
 
 def _check_cat(*arrays: np.ndarray, dim: int = 0) -> None:
@@ -719,6 +719,9 @@ def _check_cat(*arrays: np.ndarray, dim: int = 0) -> None:
             raise ShapeError(f"Sizes of tensors must match except in dimension {d}. Expected "
                              f"size {first.shape} but got size {x.shape} for tensor number {k} "
                              "in the list.")
+    joined = list(first.shape)
+    joined[d] = sum(x.shape[d] for x in arrays)
+    _check_result_size(tuple(joined), "cat()")
 
 
 def _stack_fwd(*arrays: np.ndarray, dim: int = 0) -> np.ndarray:
@@ -728,7 +731,7 @@ def _stack_fwd(*arrays: np.ndarray, dim: int = 0) -> np.ndarray:
 def _stack_rule(i: int) -> Rule:
     def vjp(g: np.ndarray, c: Ctx) -> np.ndarray:
         return np.take(g, i, axis=c.attrs.get("dim", 0) % g.ndim)
-    return Rule(vjp=vjp, latex=_G + r"	ext{, slice of }$a", text="grad($out), the slice of $a")
+    return Rule(vjp=vjp, latex=_G + r"\text{, slice of }$a", text="grad($out), the slice of $a")
 
 
 def _check_stack(*arrays: np.ndarray, dim: int = 0) -> None:
@@ -740,6 +743,7 @@ def _check_stack(*arrays: np.ndarray, dim: int = 0) -> None:
     if not -(first.ndim + 1) <= dim <= first.ndim:
         raise ArgumentError(f"Dimension out of range (expected to be in range of "
                             f"[{-(first.ndim + 1)}, {first.ndim}], but got {dim})")
+    _check_result_size((len(arrays), *first.shape), "stack()")
 
 
 _VARIADIC: dict[tuple[str, int], Op] = {}
@@ -757,8 +761,17 @@ def variadic(name: str, n: int) -> Op:
     return op
 
 
-def _bce_logits_terms(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    return np.maximum(x, 0) - x * y + np.log1p(np.exp(-np.abs(x)))
+def _bce_logits_terms(x: np.ndarray, y: np.ndarray, pos_weight: Any = None) -> np.ndarray:
+    # log(1 + e^-|x|) + max(-x, 0) is softplus(-x) without overflow; pos_weight scales the
+    # positive term (PyTorch's formula): (1 - y)·x + (1 + (pw - 1)·y)·softplus(-x)
+    softplus_neg = np.log1p(np.exp(-np.abs(x))) + np.maximum(-x, 0)
+    if pos_weight is None:
+        return (1 - y) * x + softplus_neg
+    return (1 - y) * x + (1 + (pos_weight - 1) * y) * softplus_neg
+
+
+def _weighted(losses: np.ndarray, weight: Any) -> np.ndarray:
+    return losses if weight is None else losses * weight
 
 
 def _reduce(losses: np.ndarray, reduction: str) -> np.ndarray:
@@ -774,21 +787,40 @@ def _loss_count(c: Ctx) -> int:
 
 
 def _bce_logits_local(c: Ctx) -> np.ndarray:
-    return (1.0 / (1.0 + np.exp(-c.a)) - c.b) / _loss_count(c)
+    pw = c.attrs.get("pos_weight")
+    s = 1.0 / (1.0 + np.exp(-c.a))
+    local = s - c.b if pw is None else (1 + (pw - 1) * c.b) * s - pw * c.b
+    return _weighted(local, c.attrs.get("weight")) / _loss_count(c)
 
 
-def _bce_fwd(p: np.ndarray, y: np.ndarray, reduction: str = "mean") -> np.ndarray:
+def _bce_logits_formula(latex: bool) -> Callable[[dict], str]:
+    def formula(at: dict) -> str:
+        w = at.get("weight") is not None
+        if at.get("pos_weight") is not None:
+            core = (r"(1 + (p - 1)$b)\,\sigma($a) - p\,$b" if latex
+                    else "(1 + (p - 1)·$b)·σ($a) - p·$b")
+        else:
+            core = r"\sigma($a) - $b" if latex else "σ($a) - $b"
+        if latex:
+            return rf"\frac{{{'w(' if w else ''}{core}{')' if w else ''}}}{{$n}}"
+        return f"{'w·(' if w else '('}{core})/$n"
+    return formula
+
+
+def _bce_fwd(p: np.ndarray, y: np.ndarray, reduction: str = "mean",
+             weight: Any = None) -> np.ndarray:
     # PyTorch clamps each log at -100, so p = 0 or 1 gives a finite loss
     losses = -(y * np.maximum(np.log(p), -100.0) + (1 - y) * np.maximum(np.log1p(-p), -100.0))
-    return _reduce(losses, reduction)
+    return _reduce(_weighted(losses, weight), reduction)
 
 
 def _bce_local(c: Ctx) -> np.ndarray:
     p, y = c.a, c.b
-    return (p - y) / np.maximum(p * (1 - p), 1e-12) / _loss_count(c)
+    local = (p - y) / np.maximum(p * (1 - p), 1e-12)
+    return _weighted(local, c.attrs.get("weight")) / _loss_count(c)
 
 
-def _check_bce(p: np.ndarray, y: np.ndarray, reduction: str = "mean") -> None:
+def _check_bce(p: np.ndarray, y: np.ndarray, reduction: str = "mean", **_: Any) -> None:
     if p.shape != y.shape:
         raise ShapeError(f"Using a target size ({fmt_shape(y.shape)}) that is different to the "
                          f"input size ({fmt_shape(p.shape)}) is deprecated. Please ensure they "
@@ -801,6 +833,173 @@ def _check_same_shape(x: np.ndarray, y: np.ndarray, **_: Any) -> None:
     if x.shape != y.shape:
         raise ShapeError(f"Target size ({fmt_shape(y.shape)}) must be the same as input size "
                          f"({fmt_shape(x.shape)})")
+
+
+
+# ---------------------------------------------------------------- extremes, products, rows
+
+
+def _extreme_fwd(least: bool) -> Callable[..., np.ndarray]:
+    """max()/min() over everything, or over one dim (the values; the indices are argmax's)."""
+    pick = np.min if least else np.max
+
+    def fwd(a: np.ndarray, dim: Any = None, keepdim: bool = False) -> np.ndarray:
+        if dim is None or a.ndim == 0:
+            return pick(a)
+        return pick(a, axis=dim % a.ndim, keepdims=keepdim)
+    return fwd
+
+
+def _extreme_mask(least: bool) -> Callable[[Ctx], np.ndarray]:
+    def mask(c: Ctx) -> np.ndarray:
+        if c.attrs.get("dim") is None or c.a.ndim == 0:
+            return _max_mask(c)   # over everything: ties share the gradient
+        # over a dim: the gradient goes to the index max(dim) returned (the first extreme)
+        axis = c.attrs["dim"] % c.a.ndim
+        where = (np.argmin if least else np.argmax)(c.a, axis=axis, keepdims=True)
+        out = np.zeros(c.a.shape, dtype=np.float64)
+        np.put_along_axis(out, where, 1.0, axis=axis)
+        return out
+    return mask
+
+
+def _extreme(name: str, least: bool) -> Op:
+    mask = _extreme_mask(least)
+    stem = "Min" if least else "Max"
+
+    def vjp(g: np.ndarray, c: Ctx) -> np.ndarray:
+        dim = c.attrs.get("dim")
+        if dim is not None and c.a.ndim:
+            g = _expand_reduced(np.asarray(g), c.a.shape, dim % c.a.ndim,
+                                c.attrs.get("keepdim", False))
+        return g * mask(c)
+    word = "min" if least else "max"
+    return Op(name, lambda shapes, at: f"{stem}Backward{1 if at.get('dim') is None else 0}",
+              _extreme_fwd(least), (
+                  Rule(vjp=vjp, local=mask,
+                       latex=rf"[\,$a_i = \{word} $a\,]",
+                       text=f"1 where $a_i is the {word}, else 0 (ties share it)"),
+              ), saves=True, symbol=word, check=_check_extreme(word))
+
+
+def _check_one_dim(a: np.ndarray, dim: Any) -> None:
+    """One dim, in PyTorch's words (a 0-d tensor takes 0 and -1)."""
+    if dim is None:
+        return
+    nd = max(a.ndim, 1)
+    if not -nd <= dim < nd:
+        raise ArgumentError(f"Dimension out of range (expected to be in range of [{-nd}, "
+                            f"{nd - 1}], but got {dim})", python_type="IndexError")
+
+
+def _check_extreme(word: str) -> Callable[..., None]:
+    def check(a: np.ndarray, dim: Any = None, keepdim: bool = False) -> None:
+        if dim is None:
+            if a.size == 0:
+                raise ArgumentError(f"{word}(): Expected reduction dim to be specified for "
+                                    "input.numel() == 0. Specify the reduction dim with the "
+                                    "'dim' argument.", python_type="RuntimeError")
+            return
+        _check_one_dim(a, dim)
+        if a.ndim and a.shape[dim % a.ndim] == 0:
+            raise ArgumentError(f"{word}(): Expected reduction dim {dim % a.ndim} to have "
+                                "non-zero size.", python_type="IndexError")
+    return check
+
+
+def _pairwise(least: bool) -> tuple[Callable[[Ctx], np.ndarray], Callable[[Ctx], np.ndarray]]:
+    """maximum/minimum: the gradient goes to the larger (smaller) side, halved at ties, as
+    PyTorch's derivatives.yaml writes it."""
+    def side(which: int) -> Callable[[Ctx], np.ndarray]:
+        def local(c: Ctx) -> np.ndarray:
+            mine, other = (c.a, c.b) if which == 0 else (c.b, c.a)
+            loses = mine > other if least else mine < other
+            out = np.where(mine == other, 0.5, np.where(loses, 0.0, 1.0))
+            return np.broadcast_to(out, np.broadcast_shapes(np.shape(c.a), np.shape(c.b)))
+        return local
+    return side(0), side(1)
+
+
+def _others_product(a: np.ndarray, axis: int) -> np.ndarray:
+    """For each element, the product of the others along `axis` (exclusive prefix times
+    exclusive suffix products): exact with zeros, where out / a is not."""
+    x = np.moveaxis(np.asarray(a, dtype=np.float64), axis, -1)
+    ones = np.ones(x.shape[:-1] + (1,))
+    left = np.cumprod(np.concatenate([ones, x[..., :-1]], axis=-1), axis=-1)
+    right = np.flip(np.cumprod(np.concatenate([ones, np.flip(x, -1)[..., :-1]], axis=-1),
+                               axis=-1), -1)
+    return np.moveaxis(left * right, -1, axis)
+
+
+def _prod_fwd(a: np.ndarray, dim: Any = None, keepdim: bool = False) -> np.ndarray:
+    if dim is None or a.ndim == 0:
+        return np.prod(a)
+    return np.prod(a, axis=dim % a.ndim, keepdims=keepdim)
+
+
+def _prod_local(c: Ctx) -> np.ndarray:
+    if c.a.ndim == 0:
+        return _filled((), 1.0)
+    dim = c.attrs.get("dim")
+    if dim is None:
+        return _others_product(c.a.reshape(-1), 0).reshape(c.a.shape)
+    return _others_product(c.a, dim % c.a.ndim)
+
+
+def _prod_vjp(g: np.ndarray, c: Ctx) -> np.ndarray:
+    dim = c.attrs.get("dim")
+    if dim is not None and c.a.ndim:
+        g = _expand_reduced(np.asarray(g), c.a.shape, dim % c.a.ndim,
+                            c.attrs.get("keepdim", False))
+    return g * _prod_local(c)
+
+
+def _check_prod(a: np.ndarray, dim: Any = None, keepdim: bool = False) -> None:
+    _check_one_dim(a, dim)
+
+
+def _check_unbind(a: np.ndarray, dim: int, index: int) -> None:
+    if a.ndim == 0:
+        raise ArgumentError(f"Dimension specified as {dim} but tensor has no dimensions",
+                            python_type="IndexError")
+    _check_one_dim(a, dim)
+
+
+def _unbind_fwd(a: np.ndarray, dim: int, index: int) -> np.ndarray:
+    return np.take(a, index, axis=dim % a.ndim)
+
+
+def _unbind_vjp(g: np.ndarray, c: Ctx) -> np.ndarray:
+    grad = np.zeros(c.a.shape, dtype=np.float64)
+    index = [slice(None)] * c.a.ndim
+    index[c.attrs["dim"] % c.a.ndim] = c.attrs["index"]
+    grad[tuple(index)] = g
+    return grad
+
+
+def _check_divisor(a: np.ndarray, b: np.ndarray, **_: Any) -> None:
+    """Integer `//` and `%` by zero: PyTorch raises (NumPy would give 0 and a warning)."""
+    _check_broadcast(a, b)
+    if a.dtype.kind in "iub" and b.dtype.kind in "iub" and np.any(b == 0):
+        from engine.errors import RuntimeProblem
+        raise RuntimeProblem("ZeroDivisionError")
+
+
+def _remainder_b(c: Ctx) -> np.ndarray:
+    # d(a - b·floor(a/b))/db = -floor(a/b) (PyTorch's remainder.Tensor formula)
+    with np.errstate(all="ignore"):
+        return -np.floor_divide(np.asarray(c.a, dtype=np.float64), c.b)
+
+
+def _hardtanh_local(c: Ctx) -> np.ndarray:
+    # PyTorch passes the gradient strictly inside (min_val, max_val)
+    lo, hi = c.attrs.get("min_val", -1.0), c.attrs.get("max_val", 1.0)
+    return ((c.a > lo) & (c.a < hi)).astype(np.float64)
+
+
+def _check_hardtanh(a: np.ndarray, min_val: float = -1.0, max_val: float = 1.0) -> None:
+    if min_val > max_val:
+        raise ArgumentError("min_val cannot be greater than max_val", python_type="ValueError")
 
 
 # ---------------------------------------------------------------- the table
@@ -871,11 +1070,36 @@ OPS: dict[str, Op] = {op.name: op for op in [
              latex=r"\frac{1}{$n}", text="1/$n"),
     ), saves=False, symbol="mean", check=_check_dims,
        extras=lambda c: {"n": _count(c.a.shape, c.attrs.get("dim"))}),
-    Op("max", "MaxBackward1", lambda a: np.max(a), (
-        Rule(vjp=lambda g, c: g * _max_mask(c), local=_max_mask, times_local=True,
-             latex=r"\frac{[\,$a_i = \max $a\,]}{\#\text{ties}}",
-             text="1/#ties where $a_i is the max, else 0"),
-    ), saves=True, symbol="max"),
+    _extreme("max", least=False),
+    _extreme("min", least=True),
+    _elementwise_binary("maximum", "MaximumBackward0", np.maximum, "max",
+                        (_pairwise(False)[0], r"[\,$a > $b\,]", "1 where $a > $b (½ at ties)"),
+                        (_pairwise(False)[1], r"[\,$b > $a\,]", "1 where $b > $a (½ at ties)"),
+                        saves=True, commutative=True),
+    _elementwise_binary("minimum", "MinimumBackward0", np.minimum, "min",
+                        (_pairwise(True)[0], r"[\,$a < $b\,]", "1 where $a < $b (½ at ties)"),
+                        (_pairwise(True)[1], r"[\,$b < $a\,]", "1 where $b < $a (½ at ties)"),
+                        saves=True, commutative=True),
+    Op("prod", _reduction_grad_fn("Prod"), _prod_fwd, (
+        Rule(vjp=_prod_vjp, local=_prod_local, latex=r"\textstyle\prod_{j \ne i} $a_j",
+             text="the product of the other elements"),
+    ), saves=True, symbol="prod", check=_check_prod),
+    Op("unbind", "UnbindBackward0", _unbind_fwd, (
+        Rule(vjp=_unbind_vjp, latex=_G + r"\text{ placed at }[$index]\text{, 0 elsewhere}",
+             text="grad($out) placed at row $index (along dim $dim), 0 elsewhere"),
+    ), saves=False, symbol="unbind", check=_check_unbind),
+    # PyTorch records floor_divide with a node it names NotImplemented: no derivative
+    Op("floor_divide", "NotImplemented", np.floor_divide, (None, None), saves=False,
+       symbol="//", check=_check_divisor),
+    replace(_elementwise_binary(
+        "remainder", _named("RemainderBackward1"), lambda a, b, **_: np.remainder(a, b), "%",
+        (_ones_like_out, "1", "1"),
+        (_remainder_b, r"-\lfloor $a / $b \rfloor", "-floor($a / $b)"), saves=True),
+        check=_check_divisor),
+    replace(_unary("hardtanh", "HardtanhBackward0",
+                   lambda a, min_val=-1.0, max_val=1.0: np.clip(a, min_val, max_val),
+                   _hardtanh_local, r"[\,\text{min} < $a < \text{max}\,]",
+                   "1 where min < $a < max, else 0"), check=_check_hardtanh),
     Op("reshape", "ViewBackward0", _reshape_fwd, (
         Rule(vjp=_reshape_back, latex=_G + r"\text{ reshaped to }$a\text{'s shape}",
              text="grad($out) reshaped to the shape of $a"),
@@ -923,6 +1147,7 @@ OPS: dict[str, Op] = {op.name: op for op in [
     _compare("logical_and", "LogicalAndBackward0",
              lambda a, b: np.logical_and(a, b), "and"),
     _compare("logical_or", "LogicalOrBackward0", lambda a, b: np.logical_or(a, b), "or"),
+    _compare("logical_xor", "LogicalXorBackward0", lambda a, b: np.logical_xor(a, b), "xor"),
     Op("logical_not", "LogicalNotBackward0", lambda a: np.logical_not(a), (None,),
        saves=False, symbol="not"),
     Op("all", "AllBackward0", lambda a: np.asarray(np.all(a)), (None,), saves=False,
@@ -977,16 +1202,20 @@ OPS: dict[str, Op] = {op.name: op for op in [
        symbol="stack", check=_check_stack),
     _unary("clone", "CloneBackward0", np.copy, _ones_like_out, "1", "1", saves=False),
     Op("bce_with_logits", "BinaryCrossEntropyWithLogitsBackward0",
-       lambda x, y, reduction="mean": _reduce(_bce_logits_terms(x, y), reduction), (
+       lambda x, y, reduction="mean", weight=None, pos_weight=None: _reduce(
+           _weighted(_bce_logits_terms(x, y, pos_weight), weight), reduction), (
            Rule(vjp=lambda g, c: g * _bce_logits_local(c), local=_bce_logits_local,
-                times_local=True, latex=r"\frac{\sigma($a) - $b}{$n}",
-                text="(σ($a) - $b)/$n"),
+                times_local=True, latex=_bce_logits_formula(True),
+                text=_bce_logits_formula(False)),
            None,
        ), saves=True, symbol="bce", check=_check_same_shape,
        extras=lambda c: {"n": _loss_count(c)}),
     Op("binary_cross_entropy", "BinaryCrossEntropyBackward0", _bce_fwd, (
         Rule(vjp=lambda g, c: g * _bce_local(c), local=_bce_local, times_local=True,
-             latex=r"\frac{$a - $b}{$a(1-$a)\,$n}", text="($a - $b)/($a·(1 - $a)·$n)"),
+             latex=lambda at: (r"\frac{w($a - $b)}{$a(1-$a)\,$n}" if at.get("weight")
+                               is not None else r"\frac{$a - $b}{$a(1-$a)\,$n}"),
+             text=lambda at: ("w·" if at.get("weight") is not None else "")
+             + "($a - $b)/($a·(1 - $a)·$n)"),
         None,
     ), saves=True, symbol="bce", check=_check_bce, extras=lambda c: {"n": _loss_count(c)}),
     Op("mse_loss", "MseLossBackward0", _mse_fwd, (

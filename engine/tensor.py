@@ -344,6 +344,17 @@ def _f() -> Any:
 _functional: Any = None
 
 
+def _float64_wins(t: Tensor, inputs: tuple[Tensor, ...]) -> str | None:
+    """PyTorch's promotion: a 0-d float64 tensor does not widen a float32 tensor that has
+    dimensions (`torch.tensor(1., dtype=torch.float64) + torch.ones(2)` is float32)."""
+    if t.data.ndim:
+        return "float64"
+    for u in inputs:
+        if u.data.ndim and u.data.dtype.kind == "f" and u.dtype_name != "float64":
+            return None
+    return "float64"
+
+
 def apply(op: Op, inputs: tuple[Tensor, ...], **attrs: Any) -> Tensor:
     """Run `op` forward on `inputs` and record it on the active tape."""
     tape = _active.get() or current_tape()
@@ -385,7 +396,7 @@ def apply(op: Op, inputs: tuple[Tensor, ...], **attrs: Any) -> Tensor:
         else:
             for t in inputs:
                 if t.dtype_name == "float64":
-                    result.dtype_name = "float64"
+                    result.dtype_name = _float64_wins(t, inputs)
                     break
     rec = Record(next(_record_counter), op, inputs, result, attrs, tape.span, scope=tape.scope)
     result.record = rec

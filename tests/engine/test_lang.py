@@ -620,7 +620,7 @@ def test_loss_object_is_reusable() -> None:
     ("torch.nn.CrossEntropyLoss(reduction='avg')", "reduction must be 'mean', 'sum' or 'none'"),
     ("x.item()", "a Tensor with 2 elements cannot be converted to a Python number"),
     ("x(1)", "'Tensor' object is not callable"),
-    ("x.max(0)", "max(dim)"),
+    ("x.max(1)", "Dimension out of range (expected to be in range of [-1, 0], but got 1)"),
     ("F.mse_loss(2.0, x)", "mse_loss() expects a tensor, got the number 2.0"),
     ("F.softmax(-1.5, dim=0)", "softmax() expects a tensor, got the number -1.5"),
     ("torch.matmul(x, 2)", "matmul() expects a tensor, got the number 2"),

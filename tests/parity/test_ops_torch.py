@@ -82,11 +82,16 @@ TORCH = SimpleNamespace(
     binary_cross_entropy=TF.binary_cross_entropy,
     linspace=lambda a, b, n: torch.linspace(a, b, n, dtype=DT),
     eye=lambda n, m=None: torch.eye(n, n if m is None else m, dtype=DT),
+    min=torch.min, maximum=torch.maximum, minimum=torch.minimum, prod=torch.prod,
+    unbind=torch.unbind, floor_divide=torch.floor_divide, remainder=torch.remainder,
+    hardtanh=lambda x, **k: TF.hardtanh(x, **k), relu6=TF.relu6, l1_loss=TF.l1_loss,
+    logical_xor=torch.logical_xor,
 )
 
 # Helpers of engine.functional that are not PyTorch functions.
-# div_operator: Python's `/`; numbers_of: torch.tensor's reading of nested lists
-NOT_TORCH = {"is_number", "lift", "describe", "div_operator", "numbers_of"}
+# div_operator: Python's `/`; numbers_of: torch.tensor's reading of nested lists; sized:
+# the size check of every creation function
+NOT_TORCH = {"is_number", "lift", "describe", "div_operator", "numbers_of", "sized"}
 
 
 # ---------------------------------------------------------------- cases
@@ -342,6 +347,53 @@ CASES: list[Case] = [
     *[Case(f"bce_with_logits-{r}",
            lambda m, x, y, r=r: m.binary_cross_entropy_with_logits(x, y, reduction=r),
            (rn(2, 3), Const(RNG.uniform(0, 1, (2, 3))))) for r in ("mean", "sum", "none")],
+    # max/min over a dim: values (MaxBackward0) and int64 indices; maximum/minimum (ties halve)
+    *[Case(f"{fn}-dim{d}-keep{k}", lambda m, a, fn=fn, d=d, k=k: getattr(m, fn)(a, d, k)[0],
+           (rn(2, 3, 4),)) for fn in ("max", "min") for d in (0, 1, -1) for k in (False, True)],
+    Case("max-dim-values", lambda m, a: m.max(a, dim=1).values * 2, (rn(3, 4),)),
+    Case("min-dim-indices", lambda m, a: m.min(a, 0).indices, (rn(3, 4),)),
+    Case("max-dim-indices-keep", lambda m, a: m.max(a, 1, True).indices, (rn(3, 4),)),
+    Case("max-dim-ties", lambda m, a: m.max(a, 1)[0], (TIES_2D,)),
+    Case("max-0d-dim", lambda m, a: m.max(a, 0)[0], (rn(),)),
+    Case("min", lambda m, a: m.min(a), (rn(2, 3),)),
+    Case("min-ties", lambda m, a: m.min(a), (np.array([2.0, 1.0, 1.0, 3.0]),)),
+    *[Case(f"{fn}-ties", lambda m, a, b, fn=fn: getattr(m, fn)(a, b),
+           (np.array([1.0, 2.0, 3.0]), np.array([3.0, 2.0, 1.0]))) for fn in ("maximum",
+                                                                             "minimum")],
+    *[Case(f"{fn}-broadcast", lambda m, a, b, fn=fn: getattr(m, fn)(a, b), (rn(2, 3), rn(3)))
+      for fn in ("maximum", "minimum")],
+    # prod: exact with zeros (one zero, two zeros in a slice)
+    Case("prod", lambda m, a: m.prod(a), (rn(2, 3),)),
+    Case("prod-one-zero", lambda m, a: m.prod(a), (np.array([2.0, 0.0, -1.5, 3.0]),)),
+    Case("prod-two-zeros", lambda m, a: m.prod(a), (np.array([2.0, 0.0, 0.0, 3.0]),)),
+    *[Case(f"prod-dim{d}-keep{k}", lambda m, a, d=d, k=k: m.prod(a, d, k),
+           (np.array([[1.5, 0.0, 3.0], [2.0, -1.0, 0.5]]),)) for d in (0, 1, -1)
+      for k in (False, True)],
+    # unbind: one UnbindBackward0 node in torch for all slices; ours records one per slice
+    Case("unbind-one", lambda m, a: m.unbind(a, 1)[1] * 2, (rn(2, 3),)),
+    Case("unbind-all", lambda m, a: m.stack(list(m.unbind(a)), 1), (rn(3, 2),),
+         one_node="torch's unbind is one node with three outputs; ours is one node per slice"),
+    # // and %: floor_divide has no derivative (torch: a NotImplemented node)
+    Case("floor_divide", lambda m, a: m.floor_divide(a, 2), (Const([5.0, -7.0, 3.5]),)),
+    Case("floor_divide-int", lambda m, a: m.floor_divide(a, 2), (ints(5, -7, 3),)),
+    Case("remainder-number", lambda m, a: m.remainder(a, 2), (rn(2, 3) * 3,)),
+    Case("remainder-tensor", lambda m, a, b: m.remainder(a, b), (rn(2, 3) * 3, away(3))),
+    Case("remainder-int", lambda m, a: m.remainder(a, -2), (ints(5, -7, 3),)),
+    Case("hardtanh", lambda m, a: m.hardtanh(a), (np.array([-2.0, -1.0, -0.5, 0.0, 1.0, 1.5]),)),
+    Case("hardtanh-bounds", lambda m, a: m.hardtanh(a, min_val=-0.5, max_val=2.0), (rn(2, 3),)),
+    Case("relu6", lambda m, a: m.relu6(a), (np.array([-1.0, 0.0, 3.0, 6.0, 7.0]),)),
+    *[Case(f"l1_loss-{r}", lambda m, a, b, r=r: m.l1_loss(a, b, reduction=r),
+           (rn(2, 3), rn(2, 3))) for r in ("mean", "sum", "none")],
+    Case("logical_xor", lambda m, a, b: m.logical_xor(a, b), (MASK_A, MASK_B)),
+    Case("bce_with_logits-weights", lambda m, x, y: m.binary_cross_entropy_with_logits(
+        x, y, weight=m.tensor([[2.0], [0.5]]), pos_weight=m.tensor([3.0, 1.0, 0.25])),
+         (rn(2, 3), Const(RNG.uniform(0, 1, (2, 3))))),
+    Case("bce_with_logits-pos_weight-sum", lambda m, x, y: m.binary_cross_entropy_with_logits(
+        x, y, reduction="sum", pos_weight=m.tensor([3.0, 1.0, 0.25])),
+         (rn(2, 3), Const(RNG.uniform(0, 1, (2, 3))))),
+    Case("binary_cross_entropy-weight", lambda m, x, y: m.binary_cross_entropy(
+        x, y, weight=m.tensor([0.5, 2.0, 1.0, 3.0])),
+         (RNG.uniform(0.1, 0.9, (4,)), Const(RNG.uniform(0, 1, (4,))))),
     *[Case(f"binary_cross_entropy-{r}",
            lambda m, x, y, r=r: m.binary_cross_entropy(x, y, reduction=r),
            (RNG.uniform(0.1, 0.9, (4,)), Const(RNG.uniform(0, 1, (4,)))))

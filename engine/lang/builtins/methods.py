@@ -320,6 +320,9 @@ def get_attribute(obj: Any, name: str) -> Any:
     own = getattr(type(obj), "language_methods", None)   # engine objects' own, as a table
     if isinstance(own, dict) and name in own:
         return ns.BoundMethod(ns.Function(name, own[name], "method"), obj)
+    own = getattr(type(obj), "language_attributes", None)   # e.g. x.max(1).values
+    if isinstance(own, dict) and name in own:
+        return own[name](obj)
     raise NameProblem(f"'{type_name(obj)}' object has no attribute '{name}'",
                       python_type="AttributeError")
 
