@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import builtins
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -254,6 +254,14 @@ def unbind(x: Any, dim: Any = 0) -> tuple[Tensor, ...]:
     OPS["unbind"].check(t.data, dim=d, index=0)
     return tuple(apply(OPS["unbind"], (t,), dim=d, index=i)
                  for i in range(t.shape[d % t.data.ndim]))
+
+
+def rows(x: Tensor) -> Iterator[Tensor]:
+    """`for row in x`: unbind(0)'s slices one at a time, as the loop asks for them (each
+    recorded inside its own iteration; a loop that breaks early records no more)."""
+    OPS["unbind"].check(x.data, dim=0, index=0)
+    for i in range(x.shape[0]):
+        yield apply(OPS["unbind"], (x,), dim=0, index=i)
 
 
 def floor_divide(a: Any, b: Any) -> Tensor:

@@ -85,7 +85,7 @@ TORCH = SimpleNamespace(
     min=torch.min, maximum=torch.maximum, minimum=torch.minimum, prod=torch.prod,
     unbind=torch.unbind, floor_divide=torch.floor_divide, remainder=torch.remainder,
     hardtanh=lambda x, **k: TF.hardtanh(x, **k), relu6=TF.relu6, l1_loss=TF.l1_loss,
-    logical_xor=torch.logical_xor,
+    logical_xor=torch.logical_xor, rows=iter,
 )
 
 # Helpers of engine.functional that are not PyTorch functions.
@@ -371,6 +371,7 @@ CASES: list[Case] = [
       for k in (False, True)],
     # unbind: one UnbindBackward0 node in torch for all slices; ours records one per slice
     Case("unbind-one", lambda m, a: m.unbind(a, 1)[1] * 2, (rn(2, 3),)),
+    Case("rows", lambda m, a: [r * k for k, r in enumerate(m.rows(a))][2], (rn(3, 2),)),
     Case("unbind-all", lambda m, a: m.stack(list(m.unbind(a)), 1), (rn(3, 2),),
          one_node="torch's unbind is one node with three outputs; ours is one node per slice"),
     # // and %: floor_divide has no derivative (torch: a NotImplemented node)

@@ -115,10 +115,7 @@ def _rows(t: Tensor) -> Iterator[Tensor]:
     """A tensor iterates over its first dimension, as PyTorch's `unbind(0)`."""
     if t.data.ndim == 0:
         raise type_error("iteration over a 0-d tensor")
-    unbind = getattr(fn, "unbind", None)
-    if unbind is not None:
-        return iter(unbind(t))
-    return (fn.index(t, i) for i in range(t.shape[0]))
+    return fn.rows(t)   # unbind(0)'s slices, made as the loop reaches them
 
 
 def iterate(value: Any) -> Iterator[Any]:
