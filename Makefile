@@ -7,7 +7,7 @@ PORT ?= 8000
 .PHONY: run test install install-test chromium lint bench fuzz-long
 
 run: install
-	$(PY) -m app.cli serve --host $(HOST) --port $(PORT)
+	$(PY) -m chainrule.app.cli serve --host $(HOST) --port $(PORT)
 
 install:
 	$(PIP) install -q -e .

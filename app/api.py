@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import math
 
+from chainrule.app.clients import client_of
+from chainrule.app.gallery import examples
+from chainrule.app.runner import dumps, limit_response, trace_response
+from chainrule.app.schemas import Example, Health, RefusedResponse, TraceRequest, TraceResponse
+from chainrule.app.workers import GRACE_SECONDS
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
-
-from app.clients import client_of
-from app.gallery import examples
-from app.runner import dumps, limit_response, trace_response
-from app.schemas import Example, Health, RefusedResponse, TraceRequest, TraceResponse
-from app.workers import GRACE_SECONDS
 
 RENDER_SECONDS = 2.0      # an export's drawing, after its program and trace
 
@@ -61,7 +60,7 @@ async def run_export(request: Request, job: tuple) -> tuple[int, bytes, str]:
     """(status, body, "svg" | "html" | "json") for an export job (app/export_job.py): the
     program and its drawing in a worker process, or in a thread without a pool — never in
     the event loop. The drawing gets RENDER_SECONDS on top of the trace's time."""
-    from app.export_job import export_outcome, render_answer
+    from chainrule.app.export_job import export_outcome, render_answer
 
     settings = request.app.state.settings
     pool = request.app.state.pool
@@ -90,5 +89,5 @@ async def list_examples() -> list[dict]:
 
 @router.get("/healthz", tags=["ops"], response_model=Health)
 async def healthz() -> dict:
-    from app import __version__
+    from chainrule.app import __version__
     return {"status": "ok", "version": __version__}

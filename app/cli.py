@@ -22,9 +22,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
         import uvicorn
-
-        from app.server import uvicorn_options
-        uvicorn.run("app.main:app", host=args.host, port=args.port, workers=args.workers,
+        from chainrule.app.server import uvicorn_options
+        uvicorn.run("chainrule.app.main:app", host=args.host, port=args.port, workers=args.workers,
                     log_level="info", **uvicorn_options())
         return 0
     return export(args)
@@ -114,11 +113,11 @@ def _read_source(name: str) -> tuple[str, str | None]:
 
 def _render(kind: str, data: dict, args: argparse.Namespace) -> str | None:
     if kind == "html":
-        from app.standalone import build_html
+        from chainrule.app.standalone import build_html
         step = -1 if args.step is None else args.step
         return build_html(data, step=step, theme=args.theme, title=_title(args.snippet))
     try:
-        from app.svg_export import render_svg
+        from chainrule.app.svg_export import render_svg
     except ImportError:
         print("chainrule: SVG export is not available in this installation", file=sys.stderr)
         return None

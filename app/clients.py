@@ -17,9 +17,8 @@ import hmac
 import os
 import secrets
 
+from chainrule.app.workers import Client
 from starlette.requests import HTTPConnection
-
-from app.workers import Client
 
 COOKIE = "chainrule_client"
 MAX_AGE = 365 * 24 * 3600

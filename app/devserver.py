@@ -20,7 +20,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVE = ("app.cli", "serve")   # `python -m app.cli serve`, what a teacher runs
+SERVE = ("chainrule.app.cli", "serve")   # `python -m app.cli serve`, what a teacher runs
 
 
 def free_port() -> int:

@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 import logging
 
-from app.runner import dumps, trace_outcome
-from engine.limits import Limits
+from chainrule.app.runner import dumps, trace_outcome
+from chainrule.engine.limits import Limits
 
 log = logging.getLogger("chainrule.exports")
 KINDS = ("svg", "html")
@@ -51,9 +51,9 @@ def render_answer(trace_json: bytes, kind: str, step: int, theme: str,
 
 def _draw(trace: dict, kind: str, step: int, theme: str) -> bytes:
     if kind == "html":
-        from app.standalone import build_html
+        from chainrule.app.standalone import build_html
         return build_html(trace, step=step, theme=theme).encode("utf-8")
-    from app.svg_export import render_svg
+    from chainrule.app.svg_export import render_svg
     return render_svg(trace, step=step, theme=theme).encode("utf-8")
 
 
@@ -61,8 +61,8 @@ def _cut_for_html(trace: dict, over: int, limits: Limits) -> dict:
     """The trace with its last steps dropped so that the player fits the maximum: inside a
     <script> element the JSON's `<`, `>` and `&` take six bytes each (app/standalone.py), so
     a trace of 15.9 MB made a 22.9 MB player. The error says the steps stop there."""
-    from app.standalone import json_for_script
-    from engine.limits import AnswerBudget
+    from chainrule.app.standalone import json_for_script
+    from chainrule.engine.limits import AnswerBudget
 
     steps = list(trace.get("steps") or [])
     over += 2_000        # the longer error

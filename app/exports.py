@@ -11,14 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Annotated, Literal
 
+from chainrule.app.api import run_export
+from chainrule.app.gallery import examples
+from chainrule.app.permalink import PermalinkError, ProgramState, decode
+from chainrule.app.query import MAX_PARAM_CHARS, BadQuery, json_inputs
+from chainrule.app.runner import dumps
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-
-from app.api import run_export
-from app.gallery import examples
-from app.permalink import PermalinkError, ProgramState, decode
-from app.query import MAX_PARAM_CHARS, BadQuery, json_inputs
-from app.runner import dumps
 
 router = APIRouter(tags=["export"])
 Theme = Literal["auto", "light", "dark"]

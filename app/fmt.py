@@ -11,8 +11,11 @@ import math
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
-from engine import values
-from engine.node_size import CELL_CHARS, shape_text  # blocks.js M.CELL_CHARS; format.js shapeText
+from chainrule.engine import values
+from chainrule.engine.node_size import (  # blocks.js M.CELL_CHARS; format.js shapeText
+    CELL_CHARS,
+    shape_text,
+)
 
 Number = float | int | str
 

@@ -6,14 +6,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from chainrule.app import __version__, api, exports, pages
+from chainrule.app.security import HardeningMiddleware
+from chainrule.app.settings import Settings
+from chainrule.app.workers import WorkerPool, default_memory_bytes
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
-
-from app import __version__, api, exports, pages
-from app.security import HardeningMiddleware
-from app.settings import Settings
-from app.workers import WorkerPool, default_memory_bytes
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 GZIP_MIN_BYTES = 1024

@@ -6,12 +6,11 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from chainrule.app.query import clamped_int
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
-
-from app.query import clamped_int
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = Jinja2Templates(directory=str(ROOT / "templates"))
@@ -46,7 +45,7 @@ def embed_options(query: dict[str, str]) -> dict[str, str | int | None]:
 def preloaded_modules() -> tuple[str, ...]:
     """main.js and everything it imports, so the page can ask for all of them at once
     (`<link rel=modulepreload>`) instead of discovering them one import level at a time."""
-    from app.bundle import module_order
+    from chainrule.app.bundle import module_order
     return tuple(p.relative_to(JS_DIR).as_posix() for p in module_order(JS_DIR / "main.js"))
 
 

@@ -12,11 +12,11 @@ import json
 import logging
 import time
 
-from engine.errors import ChainruleError, LimitError, RefusedError
-from engine.lang import run_program
-from engine.limits import AnswerBudget, Limits
-from engine.trace import Trace, build_trace
-from engine.values import PREVIEW_ELEMENTS
+from chainrule.engine.errors import ChainruleError, LimitError, RefusedError
+from chainrule.engine.lang import run_program
+from chainrule.engine.limits import AnswerBudget, Limits
+from chainrule.engine.trace import Trace, build_trace
+from chainrule.engine.values import PREVIEW_ELEMENTS
 
 log = logging.getLogger("chainrule.runner")
 MAX_MESSAGE_CHARS = 2_000    # of an error message in an answer

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 import logging
 
+from chainrule.app.clients import COOKIE, cookie_header, verified
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from app.clients import COOKIE, cookie_header, verified
 
 log = logging.getLogger("chainrule.http")
 

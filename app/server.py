@@ -23,9 +23,8 @@ import time
 from dataclasses import dataclass
 
 import h11
+from chainrule.app.security import security_headers
 from uvicorn.protocols.http.h11_impl import H11Protocol
-
-from app.security import security_headers
 
 HEAD_BYTES = 128_000     # request line and headers (uvicorn's default, 16 KiB, cut permalinks)
 LINGER_SECONDS = 2.0
@@ -58,7 +57,8 @@ LIMITS = ServerLimits.from_env()
 
 def uvicorn_options() -> dict:
     """What `chainrule serve` passes to uvicorn.run for this protocol."""
-    return {"http": "app.server:GuardedH11Protocol", "h11_max_incomplete_event_size": HEAD_BYTES}
+    return {"http": "chainrule.app.server:GuardedH11Protocol",
+            "h11_max_incomplete_event_size": HEAD_BYTES}
 
 
 class GuardedH11Protocol(H11Protocol):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, fields
 
-from engine.limits import Limits
+from chainrule.engine.limits import Limits
 
 
 def _env(name: str, default: float | int) -> float | int:

@@ -15,12 +15,11 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from chainrule.app import __version__
+from chainrule.app.bundle import bundle, strip_js
+from chainrule.app.frame import clamp_step
+from chainrule.app.runner import dumps
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-
-from app import __version__
-from app.bundle import bundle, strip_js
-from app.frame import clamp_step
-from app.runner import dumps
 
 ROOT = Path(__file__).resolve().parent.parent
 JS_DIR = ROOT / "static" / "js"

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from app.fmt import (
+from chainrule.app.fmt import (
     cell_text,
     local_label,
     numel,
@@ -30,8 +30,8 @@ from app.fmt import (
     value_numbers,
     value_text,
 )
-from app.frame import Frame, contributions_at, frame
-from engine import node_size as ns
+from chainrule.app.frame import Frame, contributions_at, frame
+from chainrule.engine import node_size as ns
 
 CSS = Path(__file__).resolve().parent.parent / "static" / "css" / "app.css"
 UI_FONT = ("Inter, 'Segoe UI', system-ui, -apple-system, Roboto, 'Helvetica Neue', Arial, "

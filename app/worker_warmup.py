@@ -5,8 +5,8 @@ and every worker starts warm — also a spare spawned while a request is waiting
 
 from __future__ import annotations
 
-from app.runner import trace_response
-from engine.limits import Limits
+from chainrule.app.runner import trace_response
+from chainrule.engine.limits import Limits
 
 for source in ("y = x ** 2", "import torch\nx = torch.tensor([1.0, 2.0], requires_grad=True)\n"
                "y = (x * x).sum()\n"):

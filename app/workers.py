@@ -26,8 +26,7 @@ from typing import Any
 
 import anyio
 import anyio.to_thread
-
-from engine.limits import Limits
+from chainrule.engine.limits import Limits
 
 GRACE_SECONDS = 1.5       # layout and serialisation after the program's own time limit
 SUSPECTS = 4096           # clients remembered as suspects, least recent dropped
@@ -36,8 +35,9 @@ MAX_JOBS = 500            # a worker is recycled after this many jobs...
 MAX_RSS_MB = 512          # ...or once its resident memory is over this
 SPILL_AFTER = 0.5         # s: a job still running then leaves its slot to a spare worker
 SPILLED_NICE = 10         # CPU priority of a repeated runaway (0 normal, 19 lowest)
-PRELOAD = ["engine.trace", "engine.lang", "engine.layout", "app.runner", "numpy",
-           "app.export_job", "app.svg_export", "app.standalone", "app.worker_warmup"]
+PRELOAD = ["chainrule.engine.trace", "chainrule.engine.lang", "chainrule.engine.layout",
+           "chainrule.app.runner", "numpy", "chainrule.app.export_job", "chainrule.app.svg_export",
+           "chainrule.app.standalone", "chainrule.app.worker_warmup"]
 
 
 def _worker_main(conn: Connection, memory_bytes: int, max_jobs: int = MAX_JOBS,
@@ -72,10 +72,10 @@ def run_job(job: tuple) -> tuple[tuple, bool]:
     """(answer, whether the program used up its time limit) for a trace job (source, inputs,
     seed, limits) or an export job (the same and kind, step, theme: app/export_job.py)."""
     if len(job) == 4:
-        from app.runner import trace_outcome
+        from chainrule.app.runner import trace_outcome
         *answer, timed_out = trace_outcome(*job)
         return tuple(answer), timed_out
-    from app.export_job import export_outcome
+    from chainrule.app.export_job import export_outcome
     return export_outcome(*job)
 
 
@@ -98,12 +98,12 @@ def resident_mb() -> float:
 
 
 def memory_error_response(limits: Limits) -> tuple[int, bytes]:
-    from app.runner import limit_response
+    from chainrule.app.runner import limit_response
     return limit_response("the program needed more memory than this server allows", limits)
 
 
 def internal_error_response(e: Exception, limits: Limits) -> tuple[int, bytes]:
-    from app.runner import internal_response
+    from chainrule.app.runner import internal_response
     return internal_response(e, limits)
 
 
@@ -376,7 +376,7 @@ class WorkerPool:
             await self._slow_lane.acquire()
             entered = True
         if not entered:
-            from app.runner import limit_response
+            from chainrule.app.runner import limit_response
             return limit_response("your last program ran past the time limit a moment ago and "
                                   "the server is still busy with it, so this one was not run: "
                                   "try again in a few seconds", job[3], source=job[0])

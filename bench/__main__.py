@@ -80,8 +80,14 @@ def engine_rows(runs: int) -> tuple[list[dict], dict]:
 
 
 def layout_rows(sizes: tuple[int, ...], quick: bool) -> tuple[list[dict], list[dict]]:
+    from chainrule.engine.layout import (
+        DOT_DEFAULT_ATTRS,
+        dot_keeping_order,
+        dot_layout,
+        layout_graph,
+    )
+
     from bench.layout_bench import count_crossings, mlp_of_size
-    from engine.layout import DOT_DEFAULT_ATTRS, dot_keeping_order, dot_layout, layout_graph
 
     rows, details = [], []
     for size in sizes:
@@ -121,10 +127,11 @@ def layout_rows(sizes: tuple[int, ...], quick: bool) -> tuple[list[dict], list[d
 def collapse_rows(sizes: tuple[int, ...]) -> tuple[list[dict], list[dict]]:
     """What a big trace really lays out (engine/groups.py): one box per statement group for the
     view the page opens, and a sublayout per group for expanding; against the whole graph."""
+    from chainrule.engine import trace as trace_module
+    from chainrule.engine.layout import LayoutEdge, LayoutNode, layout_graph
+    from chainrule.engine.trace import trace_program
+
     from bench.programs import program_of_size
-    from engine import trace as trace_module
-    from engine.layout import LayoutEdge, LayoutNode, layout_graph
-    from engine.trace import trace_program
 
     rows, details = [], []
     for size in sizes:

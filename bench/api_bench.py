@@ -19,12 +19,13 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from app.devserver import local_server
-from app.gallery import examples
-from app.runner import trace_response
+from chainrule.app.devserver import local_server
+from chainrule.app.gallery import examples
+from chainrule.app.runner import trace_response
+from chainrule.engine.limits import Limits
+from chainrule.engine.trace import _layouts, trace_program
+
 from bench.programs import program_of_size
-from engine.limits import Limits
-from engine.trace import _layouts, trace_program
 
 ROOT = Path(__file__).resolve().parent.parent
 BIG_NODES = 3000

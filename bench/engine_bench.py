@@ -19,11 +19,10 @@ import time
 from collections.abc import Callable
 
 import numpy as np
-
-from engine import functional as F
-from engine.backward import backward
-from engine.limits import Limits
-from engine.tensor import Tape, Tensor, recording
+from chainrule.engine import functional as F
+from chainrule.engine.backward import backward
+from chainrule.engine.limits import Limits
+from chainrule.engine.tensor import Tape, Tensor, recording
 
 NIN, SIZES = 12, [16, 16, 1]          # 12*16*2+16 + 16*16*2+16 + 16*2 = 960 ops
 BATCH, IN, HIDDEN, CLASSES = 64, 128, 256, 10

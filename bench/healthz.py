@@ -15,8 +15,8 @@ import threading
 import time
 
 import httpx
+from chainrule.app.devserver import local_server
 
-from app.devserver import local_server
 from bench.readme import write_section
 
 GOAL_P99_MS = 50.0

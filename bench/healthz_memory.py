@@ -16,10 +16,11 @@ import random
 import string
 import time
 
-from app.runner import trace_response
-from app.workers import resident_mb
+from chainrule.app.runner import trace_response
+from chainrule.app.workers import resident_mb
+from chainrule.engine.limits import Limits
+
 from bench.readme import write_section
-from engine.limits import Limits
 
 WARM = 1_000
 SAMPLE_EVERY = 500

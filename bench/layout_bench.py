@@ -16,8 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-
-from engine.layout import (
+from chainrule.engine.layout import (
     DOT_DEFAULT_ATTRS,
     DOT_GRAPH_ATTRS,
     Layout,
@@ -30,7 +29,7 @@ from engine.layout import (
     layout_graph,
     layout_node,
 )
-from engine.ops import OPS
+from chainrule.engine.ops import OPS
 
 SIZES = (50, 200, 1000, 3000)
 TENSOR = (120.0, 44.0)  # px, a value box
@@ -205,7 +204,7 @@ def _quiet(fn: Callable[[], Layout]) -> Layout:
 
 def program_graph(source: str) -> Graph:
     """A traced program's graph as layout_graph gets it (op nodes ordered unless commutative)."""
-    from engine.trace import trace_program
+    from chainrule.engine.trace import trace_program
 
     t = trace_program(source).to_dict()
     return ([layout_node(n) for n in t["nodes"]],

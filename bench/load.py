@@ -34,8 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-
-from app.devserver import local_server
+from chainrule.app.devserver import local_server
 
 ROOT = Path(__file__).resolve().parents[1]
 README = Path(__file__).with_name("README.md")

@@ -16,11 +16,12 @@ import math
 import time
 from dataclasses import replace
 
+from chainrule.app.runner import trace_response
+from chainrule.engine.limits import Limits
+
 import bench  # noqa: F401 - one BLAS/OpenMP thread, before NumPy loads
-from app.runner import trace_response
 from bench.programs import program_of_size, reused_values_program
 from bench.readme import write_section
-from engine.limits import Limits
 
 SIZES = (250, 500, 1000, 2000, 4000)
 # Raised so the shapes are measured, not refused; the time limit stays far above any run here.

@@ -11,12 +11,12 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.runner import dumps, trace_response
-from app.standalone import build_html
-from engine.limits import Limits
+from chainrule.app.runner import dumps, trace_response
+from chainrule.app.standalone import build_html
+from chainrule.engine.limits import Limits
 
 if TYPE_CHECKING:
-    from engine.trace import Trace
+    from chainrule.engine.trace import Trace
 
 DEFAULT_HEIGHT = 520
 

@@ -23,15 +23,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from engine import backward as bw
-from engine import grad_mode, hooks
-from engine.autograd_functional import hessian, hvp, jacobian, jvp, vhp, vjp
-from engine.errors import ArgumentError, RuntimeProblem
-from engine.grad_fn import node_of
-from engine.inplace import alias, set_data
-from engine.inplace_ops import METHODS as IN_PLACE_METHODS
-from engine.inplace_ops import UNARY_IN_PLACE, augmented, setitem
-from engine.tensor import Tensor
+from chainrule.engine import backward as bw
+from chainrule.engine import grad_mode, hooks
+from chainrule.engine.autograd_functional import hessian, hvp, jacobian, jvp, vhp, vjp
+from chainrule.engine.errors import ArgumentError, RuntimeProblem
+from chainrule.engine.grad_fn import node_of
+from chainrule.engine.inplace import alias, set_data
+from chainrule.engine.inplace_ops import METHODS as IN_PLACE_METHODS
+from chainrule.engine.inplace_ops import UNARY_IN_PLACE, augmented, setitem
+from chainrule.engine.tensor import Tensor
 
 __all__ = ["AUTOGRAD", "AUTOGRAD_FUNCTIONAL", "TENSOR_ATTRIBUTES", "TENSOR_METHODS", "TORCH",
            "augmented", "set_attribute", "setitem"]

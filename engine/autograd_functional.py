@@ -13,12 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
-from engine import backward as bw
-from engine import functional as fn
-from engine.errors import ArgumentError, RuntimeProblem
-from engine.inplace import alias
-from engine.tensor import Tensor
+from chainrule.engine import backward as bw
+from chainrule.engine import functional as fn
+from chainrule.engine.errors import ArgumentError, RuntimeProblem
+from chainrule.engine.inplace import alias
+from chainrule.engine.tensor import Tensor
 
 MAX_JACOBIAN_ELEMENTS = 10_000   # output elements x input elements: one backward pass per row
 
@@ -41,7 +40,7 @@ def call_user(func: Any, args: tuple) -> Any:
     """Call a user function (lang's objects are plain callables) or a table function."""
     if getattr(func, "user_function", False):
         return func(*args)
-    from engine import namespace as ns
+    from chainrule.engine import namespace as ns
     if isinstance(func, ns.CALLABLE):
         return ns.call(func, args, {})
     if callable(func) and getattr(func, "__module__", None) == __name__:

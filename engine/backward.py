@@ -21,13 +21,12 @@ from time import monotonic
 from typing import Any
 
 import numpy as np
-
-from engine import grad_mode
-from engine.broadcast import fmt_shape, reduced_axes, unbroadcast
-from engine.errors import BackwardError
-from engine.inplace import check_saved, live, store
-from engine.ops import Ctx
-from engine.tensor import Record, Tensor, apply, current_tape
+from chainrule.engine import grad_mode
+from chainrule.engine.broadcast import fmt_shape, reduced_axes, unbroadcast
+from chainrule.engine.errors import BackwardError
+from chainrule.engine.inplace import check_saved, live, store
+from chainrule.engine.ops import Ctx
+from chainrule.engine.tensor import Record, Tensor, apply, current_tape
 
 NOT_SCALAR = "grad can be implicitly created only for scalar outputs"
 NO_GRAD = "element 0 of tensors does not require grad and does not have a grad_fn"
@@ -130,7 +129,7 @@ def _accumulate_leaf(t: Tensor, total: Any) -> np.ndarray | None:
     grad = t.grad
     if isinstance(total, Tensor):
         # Building a graph: PyTorch's .grad is then a copy with grad_fn CopyBackwards.
-        from engine.inplace_ops import ROWS
+        from chainrule.engine.inplace_ops import ROWS
         new = total if grad is None else _f().add(grad, total)
         t.grad = apply(ROWS["copy"], (Tensor(np.zeros(t.shape), origin="constant"), new))
         return None if grad is None else grad.data
@@ -145,7 +144,7 @@ def _accumulate_leaf(t: Tensor, total: Any) -> np.ndarray | None:
 
 
 def _f() -> Any:
-    from engine import functional
+    from chainrule.engine import functional
     return functional
 
 
@@ -249,7 +248,7 @@ def _pass(roots: list[Tensor], gradients: list[Any], targets: Sequence[Tensor] |
                     all(rec is not root.record for rec in records):
                 _seed_reaches(root, seed, captured, target_ids)
         if create_graph:
-            from engine.graph_vjps import run_graph
+            from chainrule.engine.graph_vjps import run_graph
             run_graph(records, pending, expected, captured, target_ids, _complete_leaf)
         else:
             _run(records, pending, expected, captured, target_ids)
@@ -282,7 +281,7 @@ def _seed_reaches(root: Tensor, seed: Any, captured: dict[int, Any] | None,
         tape.emit({"type": "leaf_seed", "tensor": root, "before": before,
                    "grad": live(root).grad.data})
         if root.meta is not None and root.meta.post_hooks:
-            from engine.hooks import call_post_hooks
+            from chainrule.engine.hooks import call_post_hooks
             call_post_hooks(root)
 
 
@@ -293,7 +292,7 @@ def _complete_leaf(inp: Tensor, total: Any, event: dict) -> None:
     leaf = live(inp)
     event["leaf_grad"] = leaf.grad.data
     if leaf.meta is not None and leaf.meta.post_hooks:
-        from engine.hooks import call_post_hooks
+        from chainrule.engine.hooks import call_post_hooks
         call_post_hooks(leaf)
 
 
@@ -304,7 +303,7 @@ def run_hooks(t: Tensor, grad: Any, retain: bool = True) -> Any:
     m = owner.meta
     if m is None or (not m.hooks and not (retain and m.retains_grad)):
         return grad
-    from engine.hooks import call_hooks
+    from chainrule.engine.hooks import call_hooks
     return call_hooks(owner, grad, retain)
 
 

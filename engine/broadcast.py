@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-
-from engine.errors import ShapeError
+from chainrule.engine.errors import ShapeError
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

@@ -6,8 +6,8 @@ import re
 from html import escape
 from xml.etree import ElementTree
 
-from engine.bounded_cache import bounded_cache
-from engine.ops import Formula
+from chainrule.engine.bounded_cache import bounded_cache
+from chainrule.engine.ops import Formula
 
 _PLACEHOLDER = re.compile(r"\$([a-z]+)")
 _SIMPLE = re.compile(r"^[A-Za-z]+\d*$")

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.errors import RuntimeProblem
-from engine.inplace import QUALIFIED_NAMES, live, meta
-from engine.tensor import Record, Tensor
+from chainrule.engine.errors import RuntimeProblem
+from chainrule.engine.inplace import QUALIFIED_NAMES, live, meta
+from chainrule.engine.tensor import Record, Tensor
 
 
 class GradFn:
@@ -83,7 +83,7 @@ def _saved(rec: Record, name: str) -> Any:
     """`grad_fn._saved_self` / `_saved_other` / `_saved_result`: what the node keeps for
     backward. A saved input is the tensor itself (`x is y.grad_fn._saved_self`), a saved result
     a new tensor sharing the output's data, as PyTorch unpacks them."""
-    from engine.inplace import SAVES_FIRST_INPUT, SAVES_OUTPUT, alias, check_saved
+    from chainrule.engine.inplace import SAVES_FIRST_INPUT, SAVES_OUTPUT, alias, check_saved
     op = rec.op.name
     which = {"_saved_self": 0, "_saved_other": 1}.get(name)
     if which is not None:
@@ -93,7 +93,7 @@ def _saved(rec: Record, name: str) -> Any:
     elif op not in SAVES_OUTPUT and op != "pow_tensor":
         return None
     if rec.freed:
-        from engine.backward import SECOND_TIME
+        from chainrule.engine.backward import SECOND_TIME
         raise RuntimeProblem(SECOND_TIME)
     check_saved(rec)
     return rec.inputs[which] if which is not None else alias(rec.output, share_version=True)

@@ -97,14 +97,14 @@ INFERENCE_IN_PLACE = ("Inplace update to inference tensor outside InferenceMode 
 
 
 def _inference_ranges_open() -> None:
-    from engine.tensor import current_tape
+    from chainrule.engine.tensor import current_tape
     tape = current_tape()
     if tape.keep:
         tape.inference.append([len(tape.tensors), None])
 
 
 def _inference_ranges_close() -> None:
-    from engine.tensor import current_tape
+    from chainrule.engine.tensor import current_tape
     tape = current_tape()
     for block in reversed(tape.inference):
         if block[1] is None:
@@ -114,11 +114,11 @@ def _inference_ranges_close() -> None:
 
 def inference_depth() -> bool:
     """True inside an inference_mode() block."""
-    from engine.tensor import current_tape
+    from chainrule.engine.tensor import current_tape
     return any(block[1] is None for block in current_tape().inference)
 
 
 def is_inference(t) -> bool:  # noqa: ANN001 - a Tensor (engine.tensor imports this module)
-    from engine.tensor import current_tape
+    from chainrule.engine.tensor import current_tape
     return any(start <= t.id < (end if end is not None else t.id + 1)
                for start, end in current_tape().inference)

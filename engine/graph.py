@@ -11,10 +11,9 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 
 import numpy as np
-
-from engine.bounded_cache import bounded_cache
-from engine.tensor import Record, Tape, Tensor
-from engine.values import fmt
+from chainrule.engine.bounded_cache import bounded_cache
+from chainrule.engine.tensor import Record, Tape, Tensor
+from chainrule.engine.values import fmt
 
 EXPR_CHARS = 24
 GROUP_CHARS = 60
@@ -136,7 +135,7 @@ def build_graph(tape: Tape, source: str) -> Graph:
 def statement_spans(source: str) -> tuple[tuple[int, int, int, int], ...]:
     """Spans of the program's top-level statements, in order (the language has no blocks).
     Remembered per source: a slider move traces the same program again."""
-    from engine.lang.check import Positions
+    from chainrule.engine.lang.check import Positions
 
     try:
         tree = ast.parse(source)

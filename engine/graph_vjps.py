@@ -17,11 +17,10 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-
-from engine import functional as fn
-from engine.errors import RuntimeProblem
-from engine.ops import OPS, Ctx, _count, _max_mask, _picked
-from engine.tensor import Record, Tensor, apply, current_tape
+from chainrule.engine import functional as fn
+from chainrule.engine.errors import RuntimeProblem
+from chainrule.engine.ops import OPS, Ctx, _count, _max_mask, _picked
+from chainrule.engine.tensor import Record, Tensor, apply, current_tape
 
 Vjp = Callable[[Tensor, Record, int], Tensor]
 
@@ -77,13 +76,13 @@ def _matmul(g: Tensor, rec: Record, i: int) -> Tensor:
 
 
 def _index_scatter(g: Tensor, rec: Record, i: int) -> Tensor:
-    from engine.inplace_ops import ROWS
+    from chainrule.engine.inplace_ops import ROWS
     return apply(ROWS["setitem"], (_const(np.zeros(_in(rec, 0).shape)), g),
                  key=rec.attrs["key"])
 
 
 def _setitem(g: Tensor, rec: Record, i: int) -> Tensor:
-    from engine.inplace_ops import ROWS
+    from chainrule.engine.inplace_ops import ROWS
     key = rec.attrs["key"]
     if i == 0:
         return apply(ROWS["setitem"], (g, _const(0.0)), key=key)
@@ -154,7 +153,7 @@ def _relu_mask(c: Ctx) -> np.ndarray:
 
 
 def _clamp_mask(c: Ctx) -> np.ndarray:
-    from engine.inplace_ops import _clamp_mask as mask
+    from chainrule.engine.inplace_ops import _clamp_mask as mask
     return mask(c)
 
 
@@ -242,8 +241,8 @@ def run_graph(records: list[Record], pending: dict[int, Tensor], expected: dict[
               captured: dict[int, Any] | None, target_ids: set[int] | None,
               complete_leaf: Callable[[Tensor, Any, dict], None]) -> None:
     """`engine.backward._run` on Tensors: every gradient is computed with recorded ops."""
-    from engine.backward import _capture, run_hooks
-    from engine.broadcast import reduced_axes
+    from chainrule.engine.backward import _capture, run_hooks
+    from chainrule.engine.broadcast import reduced_axes
 
     tape = current_tape()
     received: dict[int, int] = {}

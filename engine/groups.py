@@ -23,8 +23,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from engine.layout import LayoutEdge, LayoutNode, layout_node
-from engine.text_metrics import text_width
+from chainrule.engine.layout import LayoutEdge, LayoutNode, layout_node
+from chainrule.engine.text_metrics import text_width
 
 COLLAPSE_ABOVE = 500     # nodes: a bigger trace opens collapsed (bench/README.md, Big graphs)
 BOX_H = 52.0             # a collapsed group: statement text, then "k of n done" / latest value

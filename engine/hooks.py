@@ -12,17 +12,16 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
-from engine.errors import ArgumentError, RuntimeProblem
-from engine.inplace import meta
-from engine.tensor import Tensor, current_tape
+from chainrule.engine.errors import ArgumentError, RuntimeProblem
+from chainrule.engine.inplace import meta
+from chainrule.engine.tensor import Tensor, current_tape
 
 
 def _handle(t: Tensor, hooks: list, hook: Any) -> Any:
     """What `register_hook` returns: PyTorch's RemovableHandle, whose one use is
     `handle.remove()`. A name table (namespace.Module) so the language reaches `remove` through
     the tables like any other member."""
-    from engine import namespace as ns
+    from chainrule.engine import namespace as ns
 
     def remove() -> None:
         for i, h in enumerate(hooks):
@@ -34,7 +33,7 @@ def _handle(t: Tensor, hooks: list, hook: Any) -> Any:
 
 
 def _check_callable(hook: Any) -> None:
-    from engine import namespace as ns
+    from chainrule.engine import namespace as ns
     if not callable(hook) and not isinstance(hook, ns.CALLABLE):
         raise ArgumentError(f"register_hook() expects a function, got {type(hook).__name__}")
 
@@ -85,7 +84,7 @@ def retains_grad(t: Tensor) -> bool:
 def _call(hook: Any, grad: Tensor) -> Any:
     if getattr(hook, "user_function", False):
         return hook(grad)
-    from engine import namespace as ns  # a builtin given as the hook (print)
+    from chainrule.engine import namespace as ns  # a builtin given as the hook (print)
     if isinstance(hook, ns.CALLABLE):
         return ns.call(hook, (grad,), {})
     return hook(grad)

@@ -33,10 +33,14 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-
-from engine.errors import BackwardError, ChainruleError, RuntimeProblem
-from engine.grad_mode import INFERENCE_IN_PLACE, inference_depth, is_grad_enabled, is_inference
-from engine.tensor import Record, Tape, Tensor, current_tape
+from chainrule.engine.errors import BackwardError, ChainruleError, RuntimeProblem
+from chainrule.engine.grad_mode import (
+    INFERENCE_IN_PLACE,
+    inference_depth,
+    is_grad_enabled,
+    is_inference,
+)
+from chainrule.engine.tensor import Record, Tape, Tensor, current_tape
 
 LEAF_IN_PLACE = "a leaf Variable that requires grad is being used in an in-place operation."
 VIEW_OF_LEAF_IN_PLACE = ("a view of a leaf Variable that requires grad is being used in an "

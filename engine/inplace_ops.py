@@ -12,13 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
-from engine import functional as fn
-from engine.broadcast import fmt_shape
-from engine.errors import ArgumentError, RuntimeProblem
-from engine.inplace import in_place
-from engine.ops import Ctx, Op, Rule
-from engine.tensor import Tensor, apply
+from chainrule.engine import functional as fn
+from chainrule.engine.broadcast import fmt_shape
+from chainrule.engine.errors import ArgumentError, RuntimeProblem
+from chainrule.engine.inplace import in_place
+from chainrule.engine.ops import Ctx, Op, Rule
+from chainrule.engine.tensor import Tensor, apply
 
 
 def _zeros(c: Ctx) -> np.ndarray:

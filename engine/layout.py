@@ -79,7 +79,7 @@ def layout_node(node: dict) -> LayoutNode:
     """A trace node (engine/trace.py: id, kind, op, w, h) as the layout sees it: only the op
     nodes of non-commutative ops keep their inputs in order (`a - b`: a above b); for `a * b`
     dot may swap them if that crosses fewer edges."""
-    from engine.ops import OPS  # deferred: the layout itself knows nothing of ops
+    from chainrule.engine.ops import OPS  # deferred: the layout itself knows nothing of ops
 
     op = OPS.get(node.get("op", "")) if node.get("kind") == "op" else None
     return LayoutNode(node["id"], node["w"], node["h"],

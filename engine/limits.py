@@ -72,7 +72,7 @@ class AnswerBudget:
         """The error the trace reports: the program's own, unless the steps were cut."""
         if not self.exceeded:
             return program_error
-        from engine.errors import LimitError
+        from chainrule.engine.errors import LimitError
         return LimitError(
             f"the answer would be over {limits.max_answer_bytes / 1e6:g} MB, the limit: the "
             "steps stop here (the graph is complete). Fewer operations, smaller tensors, or "

@@ -18,17 +18,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-
-from engine import autograd_api
-from engine import functional as fn
-from engine.backward import backward as run_backward
-from engine.errors import ArgumentError, LimitError, NameProblem, RuntimeProblem, ShapeError
-from engine.grad_fn import ATTRIBUTES as GRAD_FN_ATTRIBUTES
-from engine.grad_fn import GradFn
-from engine.grad_fn import attribute as grad_fn_attribute
-from engine.printing import dtype_of as printing_dtype
-from engine.printing import python_list, python_number, size_repr, type_name
-from engine.tensor import Tensor, current_tape
+from chainrule.engine import autograd_api
+from chainrule.engine import functional as fn
+from chainrule.engine.backward import backward as run_backward
+from chainrule.engine.errors import (
+    ArgumentError,
+    LimitError,
+    NameProblem,
+    RuntimeProblem,
+    ShapeError,
+)
+from chainrule.engine.grad_fn import ATTRIBUTES as GRAD_FN_ATTRIBUTES
+from chainrule.engine.grad_fn import GradFn
+from chainrule.engine.grad_fn import attribute as grad_fn_attribute
+from chainrule.engine.printing import dtype_of as printing_dtype
+from chainrule.engine.printing import python_list, python_number, size_repr, type_name
+from chainrule.engine.tensor import Tensor, current_tape
 
 # ---------------------------------------------------------------- value kinds
 

@@ -12,7 +12,7 @@ static/js/blocks.js holds the same constants (M); change both together.
 
 from __future__ import annotations
 
-from engine.text_metrics import text_width
+from chainrule.engine.text_metrics import text_width
 
 FONT_PX = 12.0
 LINE_PX = 16.0

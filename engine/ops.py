@@ -37,9 +37,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 import numpy as np
-
-from engine.broadcast import broadcast_shape, fmt_shape
-from engine.errors import ArgumentError, ShapeError
+from chainrule.engine.broadcast import broadcast_shape, fmt_shape
+from chainrule.engine.errors import ArgumentError, ShapeError
 
 Formula = str | Callable[[dict], str]
 # Forward of the four arithmetic ops is Python's operator: on arrays it is the same ufunc as
@@ -104,11 +103,11 @@ def _check_result_size(shape: tuple[int, ...], what: str) -> None:
     oversized result here, in its row's check, before NumPy allocates it: no function that
     reaches the op can skip it (`torch.ones(20000, 0).mm(torch.ones(0, 20000))` is 400
     million zeros from two empty inputs)."""
-    from engine.tensor import current_tape  # engine.tensor imports this module
+    from chainrule.engine.tensor import current_tape  # engine.tensor imports this module
     n = int(np.prod(shape, dtype=np.float64))
     limit = current_tape().limits.max_tensor_elements
     if n > limit:
-        from engine.errors import LimitError
+        from chainrule.engine.errors import LimitError
         raise LimitError(f"{what} would make a tensor of shape {tuple(shape)} with {n:,} "
                          f"elements, over the limit of {limit:,} elements per tensor")
 
@@ -300,7 +299,7 @@ def _check_matmul(a: np.ndarray, b: np.ndarray, **_: Any) -> None:
 def _matmul_grad(g: np.ndarray, a: np.ndarray, b: np.ndarray, which: int) -> np.ndarray:
     """The gradient of a @ b for input `which` (0: a, 1: b), NumPy's 1-D promotion rules
     undone. One input at a time: each rule pays for its own matmul only."""
-    from engine.broadcast import unbroadcast
+    from chainrule.engine.broadcast import unbroadcast
 
     if a.ndim == 1 and b.ndim == 1:
         return g * b if which == 0 else g * a
@@ -981,7 +980,7 @@ def _check_divisor(a: np.ndarray, b: np.ndarray, **_: Any) -> None:
     """Integer `//` and `%` by zero: PyTorch raises (NumPy would give 0 and a warning)."""
     _check_broadcast(a, b)
     if a.dtype.kind in "iub" and b.dtype.kind in "iub" and np.any(b == 0):
-        from engine.errors import RuntimeProblem
+        from chainrule.engine.errors import RuntimeProblem
         raise RuntimeProblem("ZeroDivisionError")
 
 

@@ -259,8 +259,8 @@ def _engine() -> tuple[Any, Any]:
     """engine.namespace and the Tensor class, imported on first use (both import this)."""
     global _ENGINE
     if _ENGINE is None:
-        from engine import namespace
-        from engine.tensor import Tensor
+        from chainrule.engine import namespace
+        from chainrule.engine.tensor import Tensor
         _ENGINE = (namespace, Tensor)
     return _ENGINE
 

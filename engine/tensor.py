@@ -17,11 +17,10 @@ from time import monotonic as _monotonic
 from typing import Any
 
 import numpy as np
-
-from engine.errors import ChainruleError, LimitError
-from engine.grad_mode import _enabled as _grad_enabled
-from engine.limits import Budget, Limits
-from engine.ops import Ctx, Op
+from chainrule.engine.errors import ChainruleError, LimitError
+from chainrule.engine.grad_mode import _enabled as _grad_enabled
+from chainrule.engine.limits import Budget, Limits
+from chainrule.engine.ops import Ctx, Op
 
 Span = tuple[int, int, int, int]   # line, col, end_line, end_col (1-based columns)
 
@@ -290,7 +289,7 @@ class Tensor:
         return self.data.reshape(()).item()
 
     def __repr__(self) -> str:
-        from engine.printing import tensor_repr
+        from chainrule.engine.printing import tensor_repr
         return tensor_repr(self)
 
     # -- operators, so tests and notebooks can write x * y directly
@@ -336,7 +335,7 @@ def _f() -> Any:
     an import statement per operator costs as much as the op's own arithmetic."""
     global _functional
     if _functional is None:
-        from engine import functional
+        from chainrule.engine import functional
         _functional = functional
     return _functional
 

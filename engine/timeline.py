@@ -10,15 +10,14 @@ import re
 from typing import Any
 
 import numpy as np
-
-from engine.bounded_cache import bounded_cache
-from engine.broadcast import fmt_shape
-from engine.formula import MATHML_NS, fill, formula, latex_name, mathml
-from engine.formula import partial as _partial
-from engine.graph import Graph, iteration_words
-from engine.limits import AnswerBudget
-from engine.tensor import Record, Tensor
-from engine.values import fmt, shape_words, short, value
+from chainrule.engine.bounded_cache import bounded_cache
+from chainrule.engine.broadcast import fmt_shape
+from chainrule.engine.formula import MATHML_NS, fill, formula, latex_name, mathml
+from chainrule.engine.formula import partial as _partial
+from chainrule.engine.graph import Graph, iteration_words
+from chainrule.engine.limits import AnswerBudget
+from chainrule.engine.tensor import Record, Tensor
+from chainrule.engine.values import fmt, shape_words, short, value
 
 NON_SCALAR_HINTS = [
     "Reduce the output to one number first, e.g. {n}.sum().backward() or {n}.mean().backward().",

@@ -15,16 +15,16 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
-from engine.bounded_cache import bounded_cache
-from engine.errors import BackwardError, ChainruleError
-from engine.graph import Graph, build_graph, dtype_name, innermost
-from engine.groups import COLLAPSE_ABOVE, lay_out_grouped
-from engine.layout import LayoutEdge, LayoutNode, layout_graph, layout_node
-from engine.limits import AnswerBudget, Limits
-from engine.node_size import op_size, tensor_size
-from engine.tensor import Tensor
-from engine.timeline import NO_GRAD_NOTE, Timeline, made_without_grad
-from engine.values import flags, value
+from chainrule.engine.bounded_cache import bounded_cache
+from chainrule.engine.errors import BackwardError, ChainruleError
+from chainrule.engine.graph import Graph, build_graph, dtype_name, innermost
+from chainrule.engine.groups import COLLAPSE_ABOVE, lay_out_grouped
+from chainrule.engine.layout import LayoutEdge, LayoutNode, layout_graph, layout_node
+from chainrule.engine.limits import AnswerBudget, Limits
+from chainrule.engine.node_size import op_size, tensor_size
+from chainrule.engine.tensor import Tensor
+from chainrule.engine.timeline import NO_GRAD_NOTE, Timeline, made_without_grad
+from chainrule.engine.values import flags, value
 
 FORMAT_VERSION = 1
 
@@ -64,7 +64,7 @@ class Trace:
 def trace_program(source: str, inputs: dict[str, float] | None = None, seed: int = 0,
                   limits: Limits | None = None) -> Trace:
     """Run `source` and build its Trace. Raises RefusedError for programs refused up front."""
-    from engine.lang import run_program
+    from chainrule.engine.lang import run_program
 
     limits = limits or Limits()
     result = run_program(source, inputs=inputs, seed=seed, limits=limits)

@@ -18,10 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 import torch
-
-from engine.lang import ProgramResult
-from engine.namespace import GradFn, NNModule
-from engine.tensor import Tensor
+from chainrule.engine.lang import ProgramResult
+from chainrule.engine.namespace import GradFn, NNModule
+from chainrule.engine.tensor import Tensor
 
 # The bare functions of the language (`sin(x)` in an expression program).
 MATH = {name: getattr(torch, name) for name in

@@ -30,13 +30,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-
-from engine.backward import backward
-from engine.errors import ArgumentError, ChainruleError, RefusedError
-from engine.lang.check import Positions, RefusedLimit, check_source
-from engine.lang.interpreter import InternalProblem, Interpreter, internal
-from engine.limits import Limits
-from engine.tensor import Tape, at_span, recording
+from chainrule.engine.backward import backward
+from chainrule.engine.errors import ArgumentError, ChainruleError, RefusedError
+from chainrule.engine.lang.check import Positions, RefusedLimit, check_source
+from chainrule.engine.lang.interpreter import InternalProblem, Interpreter, internal
+from chainrule.engine.limits import Limits
+from chainrule.engine.tensor import Tape, at_span, recording
 
 __all__ = ["InternalProblem", "Positions", "ProgramResult", "RefusedLimit", "check_program",
            "run_program"]

@@ -20,12 +20,12 @@ import builtins
 import re
 from dataclasses import dataclass, field
 
-from engine import namespace as ns
-from engine.errors import RefusedError, SyntaxProblem
-from engine.lang.functions import function_scope
-from engine.lang.modules import IMPORTABLE, MODULE_NAMES, import_target
-from engine.limits import Limits
-from engine.tensor import Span
+from chainrule.engine import namespace as ns
+from chainrule.engine.errors import RefusedError, SyntaxProblem
+from chainrule.engine.lang.functions import function_scope
+from chainrule.engine.lang.modules import IMPORTABLE, MODULE_NAMES, import_target
+from chainrule.engine.limits import Limits
+from chainrule.engine.tensor import Span
 
 # Names whose use makes a program a framework program (design.md, "Two kinds of program").
 FRAMEWORK_NAMES = frozenset({"torch", "nn", "F", "np", "numpy", "Variable", "autograd"})
@@ -509,8 +509,8 @@ class _Walker:
 
 
 def _known_globals() -> frozenset[str]:
-    from engine.lang.builtins import PYTHON_BUILTINS
-    from engine.lang.exceptions import EXCEPTION_CLASSES
+    from chainrule.engine.lang.builtins import PYTHON_BUILTINS
+    from chainrule.engine.lang.exceptions import EXCEPTION_CLASSES
     return frozenset({*PYTHON_BUILTINS, *ns.BUILTINS, *EXCEPTION_CLASSES, "print", "None",
                       "True", "False"})
 

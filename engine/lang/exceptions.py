@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine import namespace as ns
-from engine.errors import ChainruleError, RuntimeProblem
-from engine.lang.builtins import is_exception_class
-from engine.printing import value_text
+from chainrule.engine import namespace as ns
+from chainrule.engine.errors import ChainruleError, RuntimeProblem
+from chainrule.engine.lang.builtins import is_exception_class
+from chainrule.engine.printing import value_text
 
 NAMES = ("Exception", "BaseException", "RuntimeError", "ValueError", "TypeError", "IndexError",
          "KeyError", "ZeroDivisionError", "AssertionError", "NameError", "AttributeError",

@@ -15,17 +15,16 @@ import difflib
 from typing import Any
 
 import numpy as np
-
-from engine import functional as fn
-from engine import namespace as ns
-from engine.errors import ArgumentError, ChainruleError, NameProblem, RuntimeProblem
-from engine.lang import builtins as pb
-from engine.lang import formatting
-from engine.lang.exceptions import EXCEPTION_CLASSES, Signal
-from engine.lang.functions import Frame, UserFunction, comprehension_locals
-from engine.lang.operators import SYMBOLS, binary, fit, unary
-from engine.printing import type_name, value_repr
-from engine.tensor import Tensor, at_span
+from chainrule.engine import functional as fn
+from chainrule.engine import namespace as ns
+from chainrule.engine.errors import ArgumentError, ChainruleError, NameProblem, RuntimeProblem
+from chainrule.engine.lang import builtins as pb
+from chainrule.engine.lang import formatting
+from chainrule.engine.lang.exceptions import EXCEPTION_CLASSES, Signal
+from chainrule.engine.lang.functions import Frame, UserFunction, comprehension_locals
+from chainrule.engine.lang.operators import SYMBOLS, binary, fit, unary
+from chainrule.engine.printing import type_name, value_repr
+from chainrule.engine.tensor import Tensor, at_span
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
@@ -55,7 +54,7 @@ class Expressions:
             except (ChainruleError, Signal):
                 raise
             except Exception as e:
-                from engine.lang.interpreter import internal
+                from chainrule.engine.lang.interpreter import internal
                 raise internal(e) from e
 
     def constant(self, node: ast.Constant) -> Any:

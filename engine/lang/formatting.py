@@ -14,10 +14,9 @@ import string
 from typing import Any
 
 import numpy as np
-
-from engine.errors import ArgumentError, LimitError
-from engine.printing import python_number, short_text, type_name, value_repr, value_text
-from engine.tensor import Tensor
+from chainrule.engine.errors import ArgumentError, LimitError
+from chainrule.engine.printing import python_number, short_text, type_name, value_repr, value_text
+from chainrule.engine.tensor import Tensor
 
 MAX_WIDTH = 1_000          # largest width or precision in a format spec
 MAX_CHARS = 1_000_000      # longest formatted string (as engine/lang/builtins)
@@ -128,7 +127,7 @@ def _format_fields(fmt: str, args: tuple, kwargs: dict, state: dict, depth: int)
 
 
 def _field_value(field: str, args: tuple, kwargs: dict, state: dict) -> Any:
-    from engine.lang.builtins import get_attribute
+    from chainrule.engine.lang.builtins import get_attribute
 
     try:
         first, rest = _string.formatter_field_name_split(field)
@@ -162,7 +161,7 @@ def _field_value(field: str, args: tuple, kwargs: dict, state: dict) -> Any:
 
 def _item(value: Any, key: int | str) -> Any:
     """`{0[key]}`: an int key indexes lists, tuples and tensors; any key looks up a dict."""
-    from engine import functional as fn
+    from chainrule.engine import functional as fn
 
     if isinstance(value, dict):
         if key not in value:
@@ -264,7 +263,7 @@ def _star(value: Any) -> int:
 
 def _convert_one(pattern: str, code: str, value: Any, index: int) -> str:
     """One `%` conversion, by Python's own `%` on a plain number or on the value's text."""
-    from engine.lang.builtins import as_index
+    from chainrule.engine.lang.builtins import as_index
 
     value = _plain(value)
     if code in "sra":

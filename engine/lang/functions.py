@@ -14,8 +14,8 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.errors import ArgumentError
-from engine.printing import fake_address
+from chainrule.engine.errors import ArgumentError
+from chainrule.engine.printing import fake_address
 
 
 @dataclass(eq=False)

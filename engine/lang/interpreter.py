@@ -20,21 +20,26 @@ import math
 from typing import Any
 
 import numpy as np
-
-from engine import autograd_api
-from engine import functional as fn
-from engine import namespace as ns
-from engine.errors import ArgumentError, ChainruleError, LimitError, NameProblem, RuntimeProblem
-from engine.grad_mode import GradMode
-from engine.lang import builtins as pb
-from engine.lang.check import Checked
-from engine.lang.exceptions import Break, Continue, Return, as_raised, catches
-from engine.lang.expressions import Expressions
-from engine.lang.functions import Frame, UserFunction, bind_arguments, function_scope
-from engine.lang.modules import MODULE_NAMES, import_target
-from engine.lang.operators import SYMBOLS, binary
-from engine.printing import short_text, type_name, value_text
-from engine.tensor import Scope, Span, Tape, Tensor, at_span, in_scope
+from chainrule.engine import autograd_api
+from chainrule.engine import functional as fn
+from chainrule.engine import namespace as ns
+from chainrule.engine.errors import (
+    ArgumentError,
+    ChainruleError,
+    LimitError,
+    NameProblem,
+    RuntimeProblem,
+)
+from chainrule.engine.grad_mode import GradMode
+from chainrule.engine.lang import builtins as pb
+from chainrule.engine.lang.check import Checked
+from chainrule.engine.lang.exceptions import Break, Continue, Return, as_raised, catches
+from chainrule.engine.lang.expressions import Expressions
+from chainrule.engine.lang.functions import Frame, UserFunction, bind_arguments, function_scope
+from chainrule.engine.lang.modules import MODULE_NAMES, import_target
+from chainrule.engine.lang.operators import SYMBOLS, binary
+from chainrule.engine.printing import short_text, type_name, value_text
+from chainrule.engine.tensor import Scope, Span, Tape, Tensor, at_span, in_scope
 
 log = logging.getLogger("chainrule.lang")
 

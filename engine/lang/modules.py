@@ -9,8 +9,8 @@
 
 from __future__ import annotations
 
-from engine import namespace as ns
-from engine.lang.builtins import MATH
+from chainrule.engine import namespace as ns
+from chainrule.engine.lang.builtins import MATH
 
 IMPORTABLE = ("torch", "torch.nn", "torch.nn.functional", "torch.autograd",
               "torch.autograd.functional", "numpy", "math")

@@ -16,14 +16,13 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-
-from engine import functional as fn
-from engine import namespace as ns
-from engine.errors import ArgumentError, RuntimeProblem
-from engine.lang import formatting
-from engine.lang.builtins import check_chars, check_items
-from engine.printing import type_name
-from engine.tensor import Tensor
+from chainrule.engine import functional as fn
+from chainrule.engine import namespace as ns
+from chainrule.engine.errors import ArgumentError, RuntimeProblem
+from chainrule.engine.lang import formatting
+from chainrule.engine.lang.builtins import check_chars, check_items
+from chainrule.engine.printing import type_name
+from chainrule.engine.tensor import Tensor
 
 INT_LIMIT = 2 ** 63
 

@@ -1,9 +1,8 @@
 import pytest
+from chainrule.app.main import create_app
+from chainrule.app.settings import Settings
+from chainrule.engine.limits import Limits
 from fastapi.testclient import TestClient
-
-from app.main import create_app
-from app.settings import Settings
-from engine.limits import Limits
 
 
 @pytest.fixture(scope="module")

@@ -14,10 +14,9 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from app.runner import MAX_MESSAGE_CHARS, clip_message, trace_response
-from engine.errors import RuntimeProblem
-from engine.limits import AnswerBudget, Limits
+from chainrule.app.runner import MAX_MESSAGE_CHARS, clip_message, trace_response
+from chainrule.engine.errors import RuntimeProblem
+from chainrule.engine.limits import AnswerBudget, Limits
 
 # The time limit is not what these tests are about: on a shared machine at load average 11 the
 # 2 s default stopped the 25-backward program before its answer grew.

@@ -3,9 +3,8 @@
 from pathlib import Path
 
 import pytest
-
-from app.gallery import EXAMPLES_DIR, GALLERY
-from app.schemas import RefusedResponse, TraceResponse
+from chainrule.app.gallery import EXAMPLES_DIR, GALLERY
+from chainrule.app.schemas import RefusedResponse, TraceResponse
 
 SHARED_EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "examples"
 SEED = ["01_seed_batch_cross_entropy", "02_seed_single_cross_entropy", "03_seed_square"]

@@ -12,9 +12,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from app.bundle import BundleError, bundle, strip_js
-from app.standalone import ENTRY, JS_DIR
+from chainrule.app.bundle import BundleError, bundle, strip_js
+from chainrule.app.standalone import ENTRY, JS_DIR
 
 NODE = shutil.which("node")
 needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed")

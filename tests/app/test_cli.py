@@ -11,8 +11,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-
-from app.gallery import EXAMPLES_DIR
+from chainrule.app.gallery import EXAMPLES_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = EXAMPLES_DIR / "03_seed_square.py"
@@ -20,7 +19,7 @@ DATA = re.compile(r'id="chainrule-trace" data-step="(-?\d+)">(.*?)</script', re.
 
 
 def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "app.cli", "export", *args], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "chainrule.app.cli", "export", *args], cwd=ROOT,
                           input=stdin, capture_output=True, text=True, timeout=60)
 
 
@@ -68,7 +67,7 @@ def test_a_missing_file_exits_1(tmp_path):
 
 
 def test_export_svg(tmp_path):
-    if importlib.util.find_spec("app.svg_export") is None:
+    if importlib.util.find_spec("chainrule.app.svg_export") is None:
         pytest.skip("app/svg_export.py is not in the tree yet")
     out = tmp_path / "square.svg"
     done = cli(str(EXAMPLE), "-o", str(out))

@@ -4,9 +4,8 @@ import gzip
 import json
 
 import pytest
-
-from app.gallery import EXAMPLES_DIR
-from app.main import GZIP_MIN_BYTES
+from chainrule.app.gallery import EXAMPLES_DIR
+from chainrule.app.main import GZIP_MIN_BYTES
 
 NEURON = (EXAMPLES_DIR / "05_neuron.py").read_text()
 

@@ -7,11 +7,10 @@ import json
 
 import numpy as np
 import pytest
-
-from app.frame import contributions_at
-from app.gallery import EXAMPLES_DIR, GALLERY
-from app.runner import trace_response
-from engine.limits import Limits
+from chainrule.app.frame import contributions_at
+from chainrule.app.gallery import EXAMPLES_DIR, GALLERY
+from chainrule.app.runner import trace_response
+from chainrule.engine.limits import Limits
 
 
 def traced(source: str) -> dict:

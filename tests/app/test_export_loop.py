@@ -14,10 +14,9 @@ import time
 
 import httpx
 import pytest
-
-from app.devserver import local_server
-from app.export_job import export_outcome
-from engine.limits import Limits
+from chainrule.app.devserver import local_server
+from chainrule.app.export_job import export_outcome
+from chainrule.engine.limits import Limits
 
 EXPORT = ("import torch\ny = torch.randn(8, 8, requires_grad=True)\n"
           + "".join("y = y" + ".sin()" * 25 + "\n" for _ in range(19))

@@ -15,10 +15,10 @@ import time
 from html import unescape
 
 import pytest
+from chainrule.app.gallery import EXAMPLES_DIR
+from chainrule.app.permalink import ProgramState, encode
+from chainrule.app.standalone import build_html
 
-from app.gallery import EXAMPLES_DIR
-from app.permalink import ProgramState, encode
-from app.standalone import build_html
 from chainrule import trace
 
 SEED_1 = "01_seed_batch_cross_entropy"

@@ -16,14 +16,14 @@ import time
 
 import anyio
 import pytest
+from chainrule.app.clients import COOKIE, client_of, new_token, verified
+from chainrule.app.main import create_app
+from chainrule.app.runner import trace_outcome
+from chainrule.app.settings import Settings
+from chainrule.app.workers import GRACE_SECONDS, Client, WorkerPool
+from chainrule.engine.limits import Limits
 from fastapi.testclient import TestClient
 
-from app.clients import COOKIE, client_of, new_token, verified
-from app.main import create_app
-from app.runner import trace_outcome
-from app.settings import Settings
-from app.workers import GRACE_SECONDS, Client, WorkerPool
-from engine.limits import Limits
 from tests.app.test_hardening import RUNAWAY
 
 LIMITS = Limits(max_seconds=1.0)

@@ -19,13 +19,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-
-from app.devserver import local_server
-from app.runner import check_shown_numbers, trace_response
-from app.workers import GRACE_SECONDS, Client, WorkerPool
-from engine.errors import LimitError
-from engine.lang import run_program
-from engine.limits import Limits
+from chainrule.app.devserver import local_server
+from chainrule.app.runner import check_shown_numbers, trace_response
+from chainrule.app.workers import GRACE_SECONDS, Client, WorkerPool
+from chainrule.engine.errors import LimitError
+from chainrule.engine.lang import run_program
+from chainrule.engine.limits import Limits
 
 ROOT = Path(__file__).resolve().parents[2]
 XSS = "<script>alert(1)</script>"
@@ -207,7 +206,7 @@ def test_engine_refuses_non_finite_inputs_itself():
 def test_trace_response_never_raises(monkeypatch):
     """An engine bug while building the trace is a 200 with kind "internal", never an
     exception that would take the worker process down with it."""
-    import app.runner as runner
+    import chainrule.app.runner as runner
 
     def broken(*args, **kwargs):
         raise ValueError("boom")

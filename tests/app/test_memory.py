@@ -13,13 +13,13 @@ import random
 import threading
 
 import pytest
+from chainrule.app.runner import trace_response
+from chainrule.app.workers import WorkerPool
+from chainrule.engine import formula, graph, timeline, trace
+from chainrule.engine.bounded_cache import bounded_cache, size_of
+from chainrule.engine.limits import Limits
 
-from app.runner import trace_response
-from app.workers import WorkerPool
 from bench.healthz_memory import fresh_program
-from engine import formula, graph, timeline, trace
-from engine.bounded_cache import bounded_cache, size_of
-from engine.limits import Limits
 
 LABEL_CACHES = [formula.latex_name, formula.mathml, timeline.partial, timeline._row,
                 timeline._name_row, graph.statement_spans, trace._tensor_size]

@@ -9,10 +9,9 @@ import base64
 import zlib
 
 import pytest
+from chainrule.app.main import create_app
+from chainrule.app.settings import Settings
 from fastapi.testclient import TestClient
-
-from app.main import create_app
-from app.settings import Settings
 
 SECURITY = ("content-security-policy", "x-content-type-options", "referrer-policy")
 

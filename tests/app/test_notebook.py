@@ -10,11 +10,11 @@ import json
 from html.parser import HTMLParser
 
 import pytest
+from chainrule.app.runner import trace_response
+from chainrule.engine.limits import Limits
+from chainrule.engine.trace import trace_program
 
-from app.runner import trace_response
 from chainrule import RefusedProgram, show, trace
-from engine.limits import Limits
-from engine.trace import trace_program
 
 
 class Frames(HTMLParser):

@@ -16,10 +16,9 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-
-from app.devserver import local_server
-from app.query import MAX_PARAM_CHARS
-from app.server import HEAD_BYTES
+from chainrule.app.devserver import local_server
+from chainrule.app.query import MAX_PARAM_CHARS
+from chainrule.app.server import HEAD_BYTES
 
 REQUEST_SECONDS = 1.0
 MAX_CONNECTIONS = 40

@@ -7,12 +7,11 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-
-from app.fmt import cell_text, fmt, local_label
-from app.frame import clamp_step, frame
-from app.gallery import GALLERY, examples
-from app.svg_export import CSS, palettes, render_svg
-from engine.trace import trace_program
+from chainrule.app.fmt import cell_text, fmt, local_label
+from chainrule.app.frame import clamp_step, frame
+from chainrule.app.gallery import GALLERY, examples
+from chainrule.app.svg_export import CSS, palettes, render_svg
+from chainrule.engine.trace import trace_program
 
 SVG = "{http://www.w3.org/2000/svg}"
 HOSTILE = "<script>alert(1)</script> & ]]> \"q\" 'a' <!-- x -->"

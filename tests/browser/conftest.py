@@ -19,8 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-
-from app.devserver import local_server
+from chainrule.app.devserver import local_server
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -40,7 +39,8 @@ def server_url():
     log = ARTIFACTS / "server.log"
     log.write_bytes(b"")    # this session's log only
     with local_server(log=log, ready_within=40,
-                      module=("uvicorn", "app.main:app", "--log-level", "warning")) as url:
+                      module=("uvicorn", "chainrule.app.main:app",
+                              "--log-level", "warning")) as url:
         yield url
 
 

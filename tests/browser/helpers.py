@@ -8,7 +8,7 @@ import re
 import urllib.error
 import urllib.request
 
-from app.gallery import EXAMPLES_DIR
+from chainrule.app.gallery import EXAMPLES_DIR
 
 SETTLED = "body[data-state=ready], body[data-state=error]"
 NUMBER = re.compile(r"-?(?:\d+\.?\d*(?:e[+-]?\d+)?|inf|nan)")

@@ -13,8 +13,8 @@ import urllib.parse
 import urllib.request
 
 import pytest
+from chainrule.app.devserver import local_server
 
-from app.devserver import local_server
 from bench.api_bench import BIG_LIMITS
 from bench.programs import program_of_size
 from tests.browser.conftest import ARTIFACTS
@@ -32,7 +32,8 @@ def server_url():
     log.write_bytes(b"")    # this module's log only
     env = {f"CHAINRULE_{k.upper()}": str(v) for k, v in BIG_LIMITS.items()}
     with local_server(env, log=log, ready_within=40,
-                      module=("uvicorn", "app.main:app", "--log-level", "warning")) as url:
+                      module=("uvicorn", "chainrule.app.main:app",
+                              "--log-level", "warning")) as url:
         yield url
 
 

@@ -13,8 +13,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from chainrule.app.permalink import ProgramState, decode, encode
 
-from app.permalink import ProgramState, decode, encode
 from tests.browser.helpers import SETTLED, api_trace, source_of
 
 NEURON = "05_neuron"

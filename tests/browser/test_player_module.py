@@ -116,10 +116,10 @@ def test_contributions_at_matches_the_python_twin(blank, stem):
     """player.js contributionsAt and app/frame.py contributions_at pick the same earlier steps."""
     import json
 
-    from app.frame import contributions_at
-    from app.gallery import EXAMPLES_DIR
-    from app.runner import trace_response
-    from engine.limits import Limits
+    from chainrule.app.frame import contributions_at
+    from chainrule.app.gallery import EXAMPLES_DIR
+    from chainrule.app.runner import trace_response
+    from chainrule.engine.limits import Limits
 
     status, body = trace_response((EXAMPLES_DIR / f"{stem}.py").read_text(), None, 0, Limits())
     assert status == 200
@@ -139,8 +139,7 @@ def test_summary_of_a_one_number_value_is_what_numpy_reduces_it_to(blank):
     """One-number Values travel without `summary`; format.js summaryOf rebuilds it, and it must
     equal engine.values.summary, which runs NumPy's reductions on the array."""
     import numpy as np
-
-    from engine.values import summary, value
+    from chainrule.engine.values import summary, value
 
     arrays = [np.asarray(0.5), np.asarray(-0.0), np.asarray(3), np.asarray(np.nan),
               np.asarray(-np.inf), np.array([2.5]), np.array([[7]])]

@@ -4,8 +4,8 @@ light at 1280 px and dark at 390 px; each must render its whole graph without a 
 from __future__ import annotations
 
 import pytest
+from chainrule.app.gallery import GALLERY
 
-from app.gallery import GALLERY
 from tests.browser.helpers import open_example
 
 pytestmark = pytest.mark.browser

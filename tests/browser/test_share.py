@@ -12,8 +12,8 @@ import xml.etree.ElementTree as ET
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from chainrule.app.permalink import ProgramState, decode, encode
 
-from app.permalink import ProgramState, decode, encode
 from tests.browser.helpers import SETTLED, open_example, source_of, step
 
 NEURON = "05_neuron"

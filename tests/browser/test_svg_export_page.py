@@ -10,8 +10,8 @@ import urllib.request
 import xml.etree.ElementTree as ET
 
 import pytest
+from chainrule.app.fmt import cell_text, fmt, short_text, value_text
 
-from app.fmt import cell_text, fmt, short_text, value_text
 from tests.browser.helpers import api_trace, open_example, source_of, step
 
 pytestmark = pytest.mark.browser

@@ -15,9 +15,8 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
+from chainrule.app.permalink import ProgramState, encode
 from helpers import SETTLED, api_trace, seek, source_of
-
-from app.permalink import ProgramState, encode
 
 PAYLOADS = {
     "img-onerror": "<img src=x onerror=window.__pwn=1>",

@@ -66,8 +66,8 @@ def run_torch(paths: list[Path]) -> dict[str, dict]:
 def run_chainrule(source: str) -> dict:
     """One snippet through chainrule as the page runs it: stdout, error and variables, or why it
     was refused. A refusal and an engine exception are outcomes here, never test errors."""
-    from engine.errors import RefusedError
-    from engine.trace import trace_program
+    from chainrule.engine.errors import RefusedError
+    from chainrule.engine.trace import trace_program
 
     try:
         trace = trace_program(source)

@@ -7,17 +7,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-
-from engine import autograd_api as api
-from engine import backward as bw
-from engine import functional as F
-from engine import namespace as ns
-from engine.autograd_functional import hessian, jacobian
-from engine.errors import ChainruleError
-from engine.graph import build_graph
-from engine.limits import Limits
-from engine.ops import Op, Rule
-from engine.tensor import Tape, Tensor, apply, recording
+from chainrule.engine import autograd_api as api
+from chainrule.engine import backward as bw
+from chainrule.engine import functional as F
+from chainrule.engine import namespace as ns
+from chainrule.engine.autograd_functional import hessian, jacobian
+from chainrule.engine.errors import ChainruleError
+from chainrule.engine.graph import build_graph
+from chainrule.engine.limits import Limits
+from chainrule.engine.ops import Op, Rule
+from chainrule.engine.tensor import Tape, Tensor, apply, recording
 
 
 class UserFunction:

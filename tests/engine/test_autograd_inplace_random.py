@@ -10,15 +10,14 @@ import random
 import numpy as np
 import pytest
 import torch
-
-from engine import autograd_api as api
-from engine import functional as F
-from engine import grad_mode
-from engine.backward import backward
-from engine.errors import ChainruleError
-from engine.graph import build_graph
-from engine.limits import Limits
-from engine.tensor import Tape, Tensor, recording
+from chainrule.engine import autograd_api as api
+from chainrule.engine import functional as F
+from chainrule.engine import grad_mode
+from chainrule.engine.backward import backward
+from chainrule.engine.errors import ChainruleError
+from chainrule.engine.graph import build_graph
+from chainrule.engine.limits import Limits
+from chainrule.engine.tensor import Tape, Tensor, recording
 
 M = api.TENSOR_METHODS
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from engine import functional as F
-from engine.backward import backward, reachable_records
-from engine.errors import BackwardError
-from engine.limits import Limits
-from engine.tensor import Tape, Tensor, recording
+from chainrule.engine import functional as F
+from chainrule.engine.backward import backward, reachable_records
+from chainrule.engine.errors import BackwardError
+from chainrule.engine.limits import Limits
+from chainrule.engine.tensor import Tape, Tensor, recording
 
 
 def leaf(value, name: str | None = None) -> Tensor:

@@ -11,13 +11,10 @@ import time
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
-from engine import functional
-from engine import namespace as ns
-from engine.errors import ArgumentError, ChainruleError, LimitError
-from engine.lang.builtins import (
+from chainrule.engine import functional
+from chainrule.engine import namespace as ns
+from chainrule.engine.errors import ArgumentError, ChainruleError, LimitError
+from chainrule.engine.lang.builtins import (
     MATH,
     PYTHON_BUILTINS,
     compare,
@@ -31,9 +28,11 @@ from engine.lang.builtins import (
     truth,
     unpack,
 )
-from engine.limits import Limits
-from engine.printing import value_repr
-from engine.tensor import Tape, Tensor, recording
+from chainrule.engine.limits import Limits
+from chainrule.engine.printing import value_repr
+from chainrule.engine.tensor import Tape, Tensor, recording
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 SYMBOLS = ["==", "!=", "<", "<=", ">", ">=", "is", "is not", "in", "not in"]
 PY_OPS = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
@@ -442,7 +441,7 @@ def test_caught_exceptions_are_instances_of_their_python_classes() -> None:
 
 
 def _method_names(table: str) -> list[str]:
-    from engine.lang.builtins import methods
+    from chainrule.engine.lang.builtins import methods
     return sorted(getattr(methods, f"_{table}_METHODS"))
 
 

@@ -9,14 +9,13 @@ expression being evaluated (engine/tensor.py).
 from __future__ import annotations
 
 import numpy as np
-
-from app.schemas import TraceResponse
-from engine import functional as F
-from engine.grad_mode import GradMode
-from engine.lang import ProgramResult
-from engine.limits import Limits
-from engine.tensor import Scope, Tape, Tensor, at_span, in_scope, recording
-from engine.trace import build_trace, trace_program
+from chainrule.app.schemas import TraceResponse
+from chainrule.engine import functional as F
+from chainrule.engine.grad_mode import GradMode
+from chainrule.engine.lang import ProgramResult
+from chainrule.engine.limits import Limits
+from chainrule.engine.tensor import Scope, Tape, Tensor, at_span, in_scope, recording
+from chainrule.engine.trace import build_trace, trace_program
 
 # def f(x):
 #     return x * x
@@ -47,7 +46,7 @@ def loop_trace(backward: bool = True) -> dict:
                     y = sq + 1
         y.name = "y"
         if backward:
-            from engine.backward import backward as run_backward
+            from chainrule.engine.backward import backward as run_backward
             run_backward(y)
     result = ProgramResult(tape=tape, variables={"x": x, "y": y})
     return build_trace(LOOP, result, Limits()).to_dict()
@@ -133,7 +132,7 @@ def test_a_hook_shows_where_it_fires():
         x.name = "x"
         y = F.mul(x, x)
         y.name = "y"
-        from engine.backward import backward as run_backward
+        from chainrule.engine.backward import backward as run_backward
         run_backward(y)
         # what autograd emits where a hook on x ran: it got 4 (2x at x = 2) and returned 8
         tape.emit({"type": "hook", "tensor": x, "grad": np.float64(4.0),
@@ -181,7 +180,7 @@ def test_a_big_gradient_is_never_null_in_variables():
 
 
 def test_the_language_reference_renders_from_markdown(tmp_path, monkeypatch):
-    from app import pages
+    from chainrule.app import pages
     doc = tmp_path / "language.md"
     monkeypatch.setattr(pages, "LANGUAGE_DOC", doc)
     assert pages.language_html() is None               # not written yet: the page says so (404)

@@ -9,13 +9,12 @@ import time
 import numpy as np
 import pytest
 import torch
+from chainrule.engine import namespace as ns
+from chainrule.engine.errors import ChainruleError, LimitError
+from chainrule.engine.lang.formatting import format_value, percent_format, str_format
+from chainrule.engine.tensor import Tensor
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from engine import namespace as ns
-from engine.errors import ChainruleError, LimitError
-from engine.lang.formatting import format_value, percent_format, str_format
-from engine.tensor import Tensor
 
 
 def outcome(f, *args):

@@ -4,9 +4,8 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
-
-from engine.formula import MATHML_NS, MATHML_TAGS, latex_name, mathml
-from engine.trace import trace_program
+from chainrule.engine.formula import MATHML_NS, MATHML_TAGS, latex_name, mathml
+from chainrule.engine.trace import trace_program
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "app" / "examples").glob("*.py"))
 

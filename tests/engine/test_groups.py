@@ -5,10 +5,10 @@ from __future__ import annotations
 import random
 
 import pytest
+from chainrule.engine.groups import COLLAPSE_ABOVE, FRAME_TITLE, Box, arrange, frame_size
+from chainrule.engine.trace import trace_program
 
 from bench.programs import program_of_size
-from engine.groups import COLLAPSE_ABOVE, FRAME_TITLE, Box, arrange, frame_size
-from engine.trace import trace_program
 
 
 def overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
@@ -77,7 +77,7 @@ def test_all_expanded_layout_keeps_nodes_apart_and_inside_their_groups(big):
 
 
 def test_the_trace_validates_against_the_schema(big):
-    from app.schemas import TraceResponse
+    from chainrule.app.schemas import TraceResponse
     TraceResponse.model_validate(big)
 
 

@@ -11,14 +11,14 @@ import textwrap
 import numpy as np
 import pytest
 import torch
+from chainrule.engine import functional
+from chainrule.engine.errors import ChainruleError, RefusedError
+from chainrule.engine.lang import ProgramResult, check_program, run_program
+from chainrule.engine.limits import Limits
+from chainrule.engine.namespace import Size
+from chainrule.engine.printing import tensor_repr
+from chainrule.engine.tensor import Tensor
 
-from engine import functional
-from engine.errors import ChainruleError, RefusedError
-from engine.lang import ProgramResult, check_program, run_program
-from engine.limits import Limits
-from engine.namespace import Size
-from engine.printing import tensor_repr
-from engine.tensor import Tensor
 from tests.torch_oracle import (
     MATH,
     assert_same_printout,
@@ -770,7 +770,7 @@ def test_big_tensor_limit() -> None:
 
 
 def test_printing_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    import engine.lang.interpreter as interp
+    import chainrule.engine.lang.interpreter as interp
     monkeypatch.setattr(interp, "MAX_STDOUT_CHARS", 50)
     r = run("import torch\nx = torch.ones(20)\nprint(x)\nprint(x)\n")
     assert r.error.kind == "limit" and r.error.line == 3
@@ -778,7 +778,7 @@ def test_printing_limit(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_engine_bug_becomes_an_internal_error_with_its_line(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    import engine.namespace as ns
+    import chainrule.engine.namespace as ns
 
     def broken(t):
         raise ValueError("boom")
@@ -797,7 +797,7 @@ def test_run_program_raises_only_refusals() -> None:
 
 
 def test_checker_bug_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
-    import engine.lang.check as check
+    import chainrule.engine.lang.check as check
 
     def broken(self):
         raise KeyError("boom")

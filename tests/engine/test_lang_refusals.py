@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import textwrap
 
+import chainrule.engine.lang.interpreter as interpreter
 import pytest
+from chainrule.engine.errors import RefusedError, SyntaxProblem
+from chainrule.engine.lang import check_program, run_program
+from chainrule.engine.limits import Limits
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-import engine.lang.interpreter as interpreter
-from engine.errors import RefusedError, SyntaxProblem
-from engine.lang import check_program, run_program
-from engine.limits import Limits
 
 
 @pytest.fixture

@@ -13,9 +13,8 @@ import textwrap
 
 import pytest
 import torch
-
-from engine.lang import run_program
-from engine.tensor import Tensor
+from chainrule.engine.lang import run_program
+from chainrule.engine.tensor import Tensor
 
 ADDRESS = re.compile(r"0x[0-9a-f]+")
 
@@ -231,14 +230,14 @@ def test_recursion_is_bounded_with_pythons_error() -> None:
 
 
 def test_an_endless_loop_stops_at_the_time_limit() -> None:
-    from engine.limits import Limits
+    from chainrule.engine.limits import Limits
     r = run_program("while True:\n    pass\n", limits=Limits(max_seconds=0.3))
     assert r.error.kind == "limit" and "time limit" in r.error.message
     assert r.error.line == 1   # the loop that ran too long
 
 
 def test_try_never_swallows_a_limit() -> None:
-    from engine.limits import Limits
+    from chainrule.engine.limits import Limits
     r = run_program("try:\n    while True:\n        pass\nexcept Exception:\n    print('x')\n"
                     "except:\n    print('y')\n", limits=Limits(max_seconds=0.3))
     assert r.error.kind == "limit" and r.stdout == ""

@@ -5,9 +5,8 @@ from __future__ import annotations
 import random
 
 import pytest
-
-from engine.layout import Layout, LayoutEdge, LayoutNode, layered_layout, layout_graph
-from engine.text_metrics import CHAR_WIDTH_EM, text_width
+from chainrule.engine.layout import Layout, LayoutEdge, LayoutNode, layered_layout, layout_graph
+from chainrule.engine.text_metrics import CHAR_WIDTH_EM, text_width
 
 TENSOR, OP = (120.0, 44.0), (44.0, 28.0)
 ENGINES = {"dot": 1500, "layered": 0}
@@ -210,15 +209,15 @@ def test_text_width() -> None:
 
 
 def traced_graph(source: str) -> tuple[list[LayoutNode], list[LayoutEdge], list[dict]]:
-    from engine.layout import layout_node
-    from engine.trace import trace_program
+    from chainrule.engine.layout import layout_node
+    from chainrule.engine.trace import trace_program
     t = trace_program(source).to_dict()
     return ([layout_node(n) for n in t["nodes"]],
             [LayoutEdge(e["id"], e["source"], e["target"]) for e in t["edges"]], t["nodes"])
 
 
 def test_dot_load_counts_virtual_nodes_and_layer_widths() -> None:
-    from engine.layout import MAX_DOT_VERTICES, MAX_DOT_WIDTH2, dot_load
+    from chainrule.engine.layout import MAX_DOT_VERTICES, MAX_DOT_WIDTH2, dot_load
     # a -> b -> c -> d and a -> d: layers 0..3, the long edge skips layers 1 and 2 (two
     # virtual nodes); e -> d puts e as late as d allows (layer 2): 5 + 2 = 7 vertices, layer
     # widths 1, 2 (b + virtual), 3 (c, e, virtual), 1: squares 1 + 4 + 9 + 1 = 15.
@@ -231,9 +230,10 @@ def test_dot_load_counts_virtual_nodes_and_layer_widths() -> None:
 def test_a_dense_program_is_laid_out_by_the_fallback_an_mlp_by_dot() -> None:
     """The choice, not the time (bench/README.md has the times): a program reusing values many
     lines later has thousands of virtual nodes for ~250 real ones; an MLP of the same size few."""
+    from chainrule.engine.layout import dot_load
+    from chainrule.engine.trace import trace_program
+
     from bench.programs import program_of_size, reused_values_program
-    from engine.layout import dot_load
-    from engine.trace import trace_program
     dense = reused_values_program()
     nodes, edges, _ = traced_graph(dense)
     assert len(nodes) < 500 and dot_load(nodes, edges) > 1.0
@@ -248,7 +248,7 @@ def test_a_dense_program_is_laid_out_by_the_fallback_an_mlp_by_dot() -> None:
 
 
 def test_only_non_commutative_ops_keep_their_operand_order() -> None:
-    from engine.layout import layout_node
+    from chainrule.engine.layout import layout_node
     op = {"kind": "op", "w": 44.0, "h": 28.0}
     assert not layout_node({**op, "id": "m", "op": "mul"}).ordered
     assert not layout_node({**op, "id": "a", "op": "add"}).ordered
@@ -258,7 +258,7 @@ def test_only_non_commutative_ops_keep_their_operand_order() -> None:
 
 
 def test_inputs_in_order_sees_a_swapped_pair() -> None:
-    from engine.layout import Layout, inputs_in_order
+    from chainrule.engine.layout import Layout, inputs_in_order
     nodes = [LayoutNode("a", *TENSOR), LayoutNode("b", *TENSOR), LayoutNode("s", *OP)]
     edges = [LayoutEdge("0", "a", "s"), LayoutEdge("1", "b", "s")]
     top = Layout(300, 200, {"a": (60, 30), "b": (60, 120), "s": (250, 75)}, {}, "dot", 0)

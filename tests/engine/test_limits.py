@@ -14,12 +14,11 @@ import resource
 import time
 
 import pytest
-
-from app.runner import trace_response
-from app.settings import Settings
-from engine.errors import LimitError, RefusedError
-from engine.lang import check_program, run_program
-from engine.limits import Limits
+from chainrule.app.runner import trace_response
+from chainrule.app.settings import Settings
+from chainrule.engine.errors import LimitError, RefusedError
+from chainrule.engine.lang import check_program, run_program
+from chainrule.engine.limits import Limits
 
 HEADER = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
 
@@ -249,9 +248,9 @@ def test_the_readme_documents_every_limit_with_its_default():
 
 def test_limit_errors_are_limit_errors():
     with pytest.raises(LimitError):
-        from engine.tensor import Tape, recording
+        from chainrule.engine.tensor import Tape, recording
         with recording(Tape(limits=Limits(max_tensor_elements=3))):
-            from engine import functional as fn
+            from chainrule.engine import functional as fn
             fn.ones(2, 2)
 
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 import json
 
 import pytest
+from chainrule.app.runner import trace_response
+from chainrule.engine.formula import latex_name
+from chainrule.engine.timeline import _name_row, _row
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.runner import trace_response
 from bench.api_bench import big_limits
 from bench.programs import program_of_size
-from engine.formula import latex_name
-from engine.timeline import _name_row, _row
 
 ODD = ["a & b", "x<y", "a  b", "α+β", "f(x)", "a\tb", "1e-5*x", "'q'", '"q"', "x [0]", "-x",
        "%$#", " x", "x ", "a\nb", "x.grad", "0.63*x1 + 0.08*x2 + 0.9…", "h1_11", "x1", "w",

@@ -6,9 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
-
-from engine.trace import trace_program
-from engine.values import shape_words
+from chainrule.engine.trace import trace_program
+from chainrule.engine.values import shape_words
 
 
 @pytest.mark.parametrize("shape, words", [

@@ -13,11 +13,10 @@ import math
 import numpy as np
 import pytest
 import torch
-
-from app.runner import trace_response
-from app.schemas import TraceResponse
-from engine.limits import Limits
-from engine.trace import trace_program
+from chainrule.app.runner import trace_response
+from chainrule.app.schemas import TraceResponse
+from chainrule.engine.limits import Limits
+from chainrule.engine.trace import trace_program
 
 HEADER = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
 

@@ -16,11 +16,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-
-from engine import functional as F
-from engine.backward import backward
-from engine.ops import OPS, Ctx
-from engine.tensor import Tape, Tensor, apply, recording
+from chainrule.engine import functional as F
+from chainrule.engine.backward import backward
+from chainrule.engine.ops import OPS, Ctx
+from chainrule.engine.tensor import Tape, Tensor, apply, recording
 
 EPS = 1e-6
 RTOL = 1e-5

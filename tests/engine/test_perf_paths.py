@@ -13,13 +13,13 @@ import warnings
 
 import numpy as np
 import pytest
+from chainrule.engine import functional as F
+from chainrule.engine.backward import backward
+from chainrule.engine.broadcast import reduced_axes, unbroadcast
+from chainrule.engine.limits import Limits
+from chainrule.engine.ops import OPS, _filled
+from chainrule.engine.tensor import Tape, Tensor, apply, recording
 
-from engine import functional as F
-from engine.backward import backward
-from engine.broadcast import reduced_axes, unbroadcast
-from engine.limits import Limits
-from engine.ops import OPS, _filled
-from engine.tensor import Tape, Tensor, apply, recording
 from tests.engine.test_ops_fd import CASES, SAMPLES, draw
 
 
@@ -180,7 +180,7 @@ def test_matmul_rules_give_each_input_its_own_gradient(sa, sb):
 
 def _old_value(arr, limit=64):
     """engine.values.value before its fast paths (np.min/np.max/np.mean, isfinite twice)."""
-    from engine.values import PREVIEW_ELEMENTS, number
+    from chainrule.engine.values import PREVIEW_ELEMENTS, number
 
     def listed(a):
         if a.dtype.kind == "f" and not np.isfinite(a).all():
@@ -226,7 +226,7 @@ def _value_cases():
 def test_value_is_unchanged(arr, limit):
     import json
 
-    from engine.values import value
+    from chainrule.engine.values import value
     got, want = value(arr, limit), _old_value(arr, limit)
     if "summary" not in got:
         # Only a one-number Value drops its summary, and only because the number says it all:
@@ -250,8 +250,8 @@ def test_value_is_unchanged(arr, limit):
 def test_dumps_means_what_json_dumps_means():
     import json
 
-    from app.runner import dumps
-    from engine.trace import trace_program
+    from chainrule.app.runner import dumps
+    from chainrule.engine.trace import trace_program
     obj = {"floats": [1e-05, 1e16, -0.0, 0.1, 5e-324, 1.7976931348623157e308, 2.5],
            "ints": [0, -1, 2**62], "text": "∂y/∂x = 2·x — ok \u2028 </script>", "none": None,
            "span": (1, 2, 3, 4), "nested": {"a": [[1.0, 2.0], [3.0, 4.0]]}, "flag": True}
@@ -264,7 +264,7 @@ def test_dumps_means_what_json_dumps_means():
 def test_dumps_falls_back_to_json_for_what_orjson_refuses():
     import json
 
-    from app.runner import dumps
+    from chainrule.app.runner import dumps
     big = {"n": 2**70, "k": {1: "int key"}}
     assert json.loads(dumps(big)) == {"n": 2**70, "k": {"1": "int key"}}
     with pytest.raises(ValueError):
@@ -275,7 +275,7 @@ def test_dumps_falls_back_to_json_for_what_orjson_refuses():
 
 
 def test_same_graph_other_numbers_reuses_the_layout(monkeypatch):
-    import engine.trace as tr
+    import chainrule.engine.trace as tr
 
     calls = []
     real = tr.layout_graph
@@ -297,7 +297,7 @@ def test_same_graph_other_numbers_reuses_the_layout(monkeypatch):
 
 
 def test_layout_cache_is_bounded(monkeypatch):
-    import engine.trace as tr
+    import chainrule.engine.trace as tr
 
     monkeypatch.setattr(tr, "_layouts", type(tr._layouts)())
     for k in range(tr.LAYOUT_CACHE_SIZE + 3):
@@ -306,12 +306,12 @@ def test_layout_cache_is_bounded(monkeypatch):
 
 
 def test_cached_layout_matches_a_fresh_one():
-    from engine.layout import layout_graph
-    from engine.trace import trace_program
+    from chainrule.engine.layout import layout_graph
+    from chainrule.engine.trace import trace_program
     src = "import torch\na = torch.randn(3, requires_grad=True)\ny = (a * a).sum() + a.mean()\n"
     t = trace_program(src)
     t2 = trace_program(src).to_dict()
-    from engine.layout import LayoutEdge, LayoutNode
+    from chainrule.engine.layout import LayoutEdge, LayoutNode
     lay = layout_graph([LayoutNode(n["id"], n["w"], n["h"]) for n in t2["nodes"]],
                        [LayoutEdge(e["id"], e["source"], e["target"]) for e in t2["edges"]])
     for n in t.to_dict()["nodes"]:
@@ -333,7 +333,8 @@ def _formulas(obj):
 
 
 def _corpus():
-    from app.gallery import examples
+    from chainrule.app.gallery import examples
+
     from bench.programs import scalar_mlp
     out = [ex["source"] for ex in examples()]
     out.append(scalar_mlp(2, [3, 3, 1])[0])
@@ -346,16 +347,16 @@ def _corpus():
 
 @pytest.mark.parametrize("source", _corpus(), ids=lambda s: s.splitlines()[-1][:30])
 def test_numbered_formulas_are_what_converting_the_whole_gives(source):
-    from engine.formula import mathml
-    from engine.trace import trace_program
+    from chainrule.engine.formula import mathml
+    from chainrule.engine.trace import trace_program
     for f in _formulas(trace_program(source).to_dict()["steps"]):
         assert f["mathml"] == mathml.__wrapped__(f["latex"]), f["latex"]
 
 
 def test_numbered_tails_of_many_numbers_are_what_converting_the_whole_gives():
-    from engine.formula import mathml
-    from engine.timeline import numbered
-    from engine.values import fmt
+    from chainrule.engine.formula import mathml
+    from chainrule.engine.timeline import numbered
+    from chainrule.engine.values import fmt
     rng = np.random.default_rng(4)
     xs = np.concatenate([rng.standard_normal(150) * 10.0 ** rng.integers(-9, 9, 150),
                          [0.0, -0.0, 1.0, -1.0, 10.0, 100.0, 0.5, np.nan, np.inf, -np.inf,
@@ -372,8 +373,8 @@ def test_numbered_tails_of_many_numbers_are_what_converting_the_whole_gives():
 
 
 def test_numbered_falls_back_to_the_whole_formula():
-    from engine.formula import formula
-    from engine.timeline import numbered
+    from chainrule.engine.formula import formula
+    from chainrule.engine.timeline import numbered
     head, tail = r"\frac{a}{", r"b} = 4"     # not a formula on its own: converted whole
     assert numbered(head, tail, "t") == formula(head + tail, "t")
     assert numbered("x", " = 4", "x = 4") == formula("x = 4", "x = 4")
@@ -383,7 +384,7 @@ def test_numbered_falls_back_to_the_whole_formula():
 
 
 def test_every_node_belongs_to_the_statement_that_made_it():
-    from engine.trace import trace_program
+    from chainrule.engine.trace import trace_program
     src = ("import torch\n"
            "x = torch.tensor(2.0, requires_grad=True)\n"
            "\n"
@@ -416,7 +417,7 @@ def test_every_node_belongs_to_the_statement_that_made_it():
 
 
 def test_groups_of_a_composite_and_of_a_failing_program():
-    from engine.trace import trace_program
+    from chainrule.engine.trace import trace_program
     t = trace_program("import torch\nlogits = torch.randn(3, 4, requires_grad=True)\n"
                       "loss = torch.nn.functional.cross_entropy(logits, torch.tensor([0, 1, 2]))\n"
                       "bad = logits @ logits\n").to_dict()
@@ -430,7 +431,7 @@ def test_groups_of_a_composite_and_of_a_failing_program():
 
 
 def test_statement_spans_count_characters_not_bytes():
-    from engine.graph import statement_spans
+    from chainrule.engine.graph import statement_spans
     assert statement_spans("import torch\nμ = 1.0  # é\nν = μ * 2\n") == \
         ((1, 1, 1, 13), (2, 1, 2, 8), (3, 1, 3, 10))
     assert statement_spans("x = (\n") == ()
@@ -443,7 +444,7 @@ def test_statement_spans_count_characters_not_bytes():
     (np.asarray(3), None), (None, np.array([[np.inf]])), (np.array([]),),
     (np.array([np.inf, 1.0]), np.asarray(np.nan)), (np.asarray(np.inf), np.array([np.inf]))])
 def test_flags_are_unchanged(arrays):
-    from engine.values import flags
+    from chainrule.engine.values import flags
 
     def old(*arrs):
         found = []
@@ -462,10 +463,10 @@ def test_flags_are_unchanged(arrays):
 
 
 def test_remembered_sizes_and_partials_are_the_functions_themselves():
-    from engine.formula import partial as plain_partial
-    from engine.node_size import op_size, tensor_size
-    from engine.timeline import partial
-    from engine.trace import _op_size, _tensor_size
+    from chainrule.engine.formula import partial as plain_partial
+    from chainrule.engine.node_size import op_size, tensor_size
+    from chainrule.engine.timeline import partial
+    from chainrule.engine.trace import _op_size, _tensor_size
     for label, shape, g in (("x", (), True), ("loss_vector", (10,), False), ("W", (3, 5), True),
                             ("a very long label indeed", (40, 40), True)):
         assert _tensor_size(label, shape, g) == tensor_size(label, list(shape), g)
@@ -479,7 +480,7 @@ def test_remembered_sizes_and_partials_are_the_functions_themselves():
 def test_the_collector_is_off_while_a_trace_is_built_and_back_on_after(monkeypatch):
     import gc
 
-    import engine.trace as tr
+    import chainrule.engine.trace as tr
     seen = []
     real = tr._nodes
     monkeypatch.setattr(tr, "_nodes", lambda *a: seen.append(gc.isenabled()) or real(*a))
@@ -496,7 +497,7 @@ def test_nested_and_concurrent_pauses_restore_the_collector_once():
     import gc
     import threading
 
-    from engine.trace import gc_paused
+    from chainrule.engine.trace import gc_paused
     with gc_paused():
         with gc_paused():
             assert not gc.isenabled()
@@ -530,7 +531,7 @@ def test_a_released_tape_is_freed_without_the_cyclic_collector():
     import gc
     import weakref
 
-    from engine.lang import run_program
+    from chainrule.engine.lang import run_program
     gc.disable()
     try:
         result = run_program("import torch\nx = torch.tensor([1.0, 2.0], requires_grad=True)\n"
@@ -550,9 +551,9 @@ def test_a_released_tape_is_freed_without_the_cyclic_collector():
 def test_traces_are_the_same_with_release():
     import json
 
-    from app.runner import trace_response
-    from engine.limits import Limits
-    from engine.trace import trace_program
+    from chainrule.app.runner import trace_response
+    from chainrule.engine.limits import Limits
+    from chainrule.engine.trace import trace_program
     src = "import torch\nx = torch.tensor([1.0, -2.0], requires_grad=True)\ny = (x * x).sum()\n"
     a = trace_program(src).to_dict()
     b = json.loads(trace_response(src, None, 0, Limits())[1])
@@ -579,7 +580,7 @@ def test_a_0d_float_tensor_holds_a_float64_scalar():
         assert type(t.data) is np.float64 and t.shape == () and t.item() == 2.5
     assert type(Tensor(3).data) is np.ndarray            # integers stay 0-d int64 arrays
     assert type(Tensor(np.array([2.5])).data) is np.ndarray
-    from engine.lang import run_program  # dtype= converts either way
+    from chainrule.engine.lang import run_program  # dtype= converts either way
     got = run_program("import torch\na = torch.tensor(2.5, dtype=torch.long)\n"
                       "b = torch.tensor(3, dtype=torch.float32)\n").variables
     assert type(got["a"].data) is np.ndarray and got["a"].data.dtype == np.int64

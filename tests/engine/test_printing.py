@@ -10,14 +10,10 @@ import time
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
-
-from engine import functional
-from engine import namespace as ns
-from engine.errors import RuntimeProblem
-from engine.printing import (
+from chainrule.engine import functional
+from chainrule.engine import namespace as ns
+from chainrule.engine.errors import RuntimeProblem
+from chainrule.engine.printing import (
     python_list,
     python_number,
     short_text,
@@ -25,7 +21,10 @@ from engine.printing import (
     value_repr,
     value_text,
 )
-from engine.tensor import Tape, Tensor, recording
+from chainrule.engine.tensor import Tape, Tensor, recording
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": torch.int64,
                 "bool": torch.bool}

@@ -11,9 +11,9 @@ import dataclasses
 import json
 from dataclasses import replace
 
-from engine.lang import run_program
-from engine.limits import Limits
-from engine.trace import build_trace
+from chainrule.engine.lang import run_program
+from chainrule.engine.limits import Limits
+from chainrule.engine.trace import build_trace
 
 LIMITS = replace(Limits(), max_ops=10_000, max_ast_nodes=100_000, max_seconds=120.0)
 

@@ -19,9 +19,8 @@ import inspect
 import re
 from pathlib import Path
 
+from chainrule.engine import namespace as ns
 from hypothesis import strategies as st
-
-from engine import namespace as ns
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "app" / "examples"
 EXAMPLES = {p.stem: p.read_text(encoding="utf-8") for p in sorted(EXAMPLES_DIR.glob("*.py"))}

@@ -10,13 +10,13 @@ import json
 import os
 import time
 
-from app.runner import check_shown_numbers
-from app.schemas import RefusedResponse, TraceResponse
-from app.workers import GRACE_SECONDS
-from engine.errors import LimitError, RefusedError
-from engine.lang import run_program
-from engine.limits import Limits
-from engine.trace import build_trace
+from chainrule.app.runner import check_shown_numbers
+from chainrule.app.schemas import RefusedResponse, TraceResponse
+from chainrule.app.workers import GRACE_SECONDS
+from chainrule.engine.errors import LimitError, RefusedError
+from chainrule.engine.lang import run_program
+from chainrule.engine.limits import Limits
+from chainrule.engine.trace import build_trace
 
 TOTAL = int(os.environ.get("CHAINRULE_FUZZ_EXAMPLES", "240"))
 LIMITS = Limits()

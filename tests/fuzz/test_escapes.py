@@ -15,11 +15,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from engine import namespace as ns
-from engine.lang import run_program
-from engine.lang.builtins.methods import member_names as language_member_names
-from engine.tensor import Tensor
+from chainrule.engine import namespace as ns
+from chainrule.engine.lang import run_program
+from chainrule.engine.lang.builtins.methods import member_names as language_member_names
+from chainrule.engine.tensor import Tensor
 
 _spec = importlib.util.spec_from_file_location(
     "lang_refusals", Path(__file__).resolve().parents[1] / "engine" / "test_lang_refusals.py")

@@ -12,12 +12,11 @@ Budget: a fifth of CHAINRULE_FUZZ_EXAMPLES per operation.
 from __future__ import annotations
 
 import schemathesis
+from chainrule.app.main import create_app
+from chainrule.app.settings import Settings
 from hypothesis import HealthCheck, settings
 from invariants import budget
 from schemathesis import checks
-
-from app.main import create_app
-from app.settings import Settings
 
 app = create_app(Settings(workers=0))
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)

@@ -14,9 +14,9 @@ import io
 import re
 
 import pytest
+from chainrule.engine.errors import RefusedError
+from chainrule.engine.lang import run_program
 
-from engine.errors import RefusedError
-from engine.lang import run_program
 from tests.torch_oracle import assert_same_printout
 
 ADDRESS = re.compile(r"object at 0x[0-9a-f]+")

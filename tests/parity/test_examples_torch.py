@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from chainrule.engine.lang import ProgramResult, run_program
+from chainrule.engine.tensor import Tensor
 
-from engine.lang import ProgramResult, run_program
-from engine.tensor import Tensor
 from tests.torch_oracle import (
     TorchRun,
     assert_variables_match,

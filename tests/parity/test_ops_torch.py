@@ -21,12 +21,11 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
-
-from engine import functional as F
-from engine.backward import backward, reachable_records
-from engine.errors import ArgumentError, BackwardError, ChainruleError, ShapeError
-from engine.ops import OPS
-from engine.tensor import Tape, Tensor, recording
+from chainrule.engine import functional as F
+from chainrule.engine.backward import backward, reachable_records
+from chainrule.engine.errors import ArgumentError, BackwardError, ChainruleError, ShapeError
+from chainrule.engine.ops import OPS
+from chainrule.engine.tensor import Tape, Tensor, recording
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 

@@ -15,7 +15,7 @@ user functions (`key=`, `map`), which the interpreter made and which run under i
   math_module.py  MATH, the `math` module
 """
 
-from engine.lang.builtins.core import (
+from chainrule.engine.lang.builtins.core import (
     INT_LIMIT,
     MAX_CHARS,
     MAX_ITEMS,
@@ -35,10 +35,10 @@ from engine.lang.builtins.core import (
     truth,
     unpack,
 )
-from engine.lang.builtins.functions import PYTHON_BUILTINS, is_exception_class, sort_list
-from engine.lang.builtins.indexing import del_item, get_item, set_item
-from engine.lang.builtins.math_module import MATH
-from engine.lang.builtins.methods import get_attribute
+from chainrule.engine.lang.builtins.functions import PYTHON_BUILTINS, is_exception_class, sort_list
+from chainrule.engine.lang.builtins.indexing import del_item, get_item, set_item
+from chainrule.engine.lang.builtins.math_module import MATH
+from chainrule.engine.lang.builtins.methods import get_attribute
 
 __all__ = [
     "INT_LIMIT", "MATH", "MAX_CHARS", "MAX_ITEMS", "PYTHON_BUILTINS", "LazyIterator", "as_index",

@@ -14,12 +14,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
-
-from engine import functional as fn
-from engine import namespace as ns
-from engine.errors import ArgumentError, LimitError, RuntimeProblem
-from engine.printing import python_number, short_text, type_name
-from engine.tensor import Tensor, current_tape
+from chainrule.engine import functional as fn
+from chainrule.engine import namespace as ns
+from chainrule.engine.errors import ArgumentError, LimitError, RuntimeProblem
+from chainrule.engine.printing import python_number, short_text, type_name
+from chainrule.engine.tensor import Tensor, current_tape
 
 MAX_ITEMS = 1_000_000      # items in one list, tuple, dict or set a builtin builds
 MAX_CHARS = 1_000_000      # characters in one string a builtin builds
@@ -99,7 +98,7 @@ class LazyIterator:
         return next(self._items)
 
     def __repr__(self) -> str:
-        from engine.printing import fake_address
+        from chainrule.engine.printing import fake_address
         return f"<{self.python_type_name} object at {fake_address(self.python_type_name)}>"
 
 

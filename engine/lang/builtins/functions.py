@@ -8,12 +8,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
-
-from engine import functional as fn
-from engine import namespace as ns
-from engine.errors import ArgumentError, LimitError, RuntimeProblem
-from engine.lang import formatting
-from engine.lang.builtins.core import (
+from chainrule.engine import functional as fn
+from chainrule.engine import namespace as ns
+from chainrule.engine.errors import ArgumentError, LimitError, RuntimeProblem
+from chainrule.engine.lang import formatting
+from chainrule.engine.lang.builtins.core import (
     INT_LIMIT,
     MAX_CHARS,
     MISSING,
@@ -40,8 +39,8 @@ from engine.lang.builtins.core import (
     type_error,
     value_error,
 )
-from engine.printing import short_text, type_name, value_repr, value_text
-from engine.tensor import Tensor, current_tape
+from chainrule.engine.printing import short_text, type_name, value_repr, value_text
+from chainrule.engine.tensor import Tensor, current_tape
 
 
 def _int(x: Any = 0, base: Any = MISSING) -> int:

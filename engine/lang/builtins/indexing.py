@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine import functional as fn
-from engine import namespace as ns
-from engine.errors import ArgumentError, RuntimeProblem
-from engine.lang.builtins.core import (
+from chainrule.engine import functional as fn
+from chainrule.engine import namespace as ns
+from chainrule.engine.errors import ArgumentError, RuntimeProblem
+from chainrule.engine.lang.builtins.core import (
     as_index,
     check_hashable,
     check_items,
@@ -19,8 +19,8 @@ from engine.lang.builtins.core import (
     type_error,
     value_error,
 )
-from engine.printing import type_name
-from engine.tensor import Tensor
+from chainrule.engine.printing import type_name
+from chainrule.engine.tensor import Tensor
 
 # ---------------------------------------------------------------- indexing
 
@@ -86,7 +86,7 @@ def set_item(obj: Any, key: Any, value: Any) -> None:
     """`obj[key] = value` for lists and dicts (tensors: autograd_api.setitem, PyTorch's
     rules); Python's errors for the rest."""
     if isinstance(obj, Tensor):
-        from engine import autograd_api
+        from chainrule.engine import autograd_api
         setitem = getattr(autograd_api, "setitem", None)
         if setitem is None:
             raise RuntimeProblem("assigning into a tensor is not available in chainrule yet")

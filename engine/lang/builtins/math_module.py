@@ -7,9 +7,9 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from engine import namespace as ns
-from engine.errors import LimitError
-from engine.lang.builtins.core import (
+from chainrule.engine import namespace as ns
+from chainrule.engine.errors import LimitError
+from chainrule.engine.lang.builtins.core import (
     MISSING,
     as_index,
     fit_int,

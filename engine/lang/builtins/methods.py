@@ -7,11 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-
-from engine import namespace as ns
-from engine.errors import ArgumentError, NameProblem
-from engine.lang import formatting
-from engine.lang.builtins.core import (
+from chainrule.engine import namespace as ns
+from chainrule.engine.errors import ArgumentError, NameProblem
+from chainrule.engine.lang import formatting
+from chainrule.engine.lang.builtins.core import (
     INT_LIMIT,
     MISSING,
     TICK,
@@ -29,12 +28,12 @@ from engine.lang.builtins.core import (
     type_error,
     value_error,
 )
-from engine.lang.builtins.functions import (
+from chainrule.engine.lang.builtins.functions import (
     dict_update,
     sort_list,
 )
-from engine.printing import short_text, type_name
-from engine.tensor import Tensor, current_tape
+from chainrule.engine.printing import short_text, type_name
+from chainrule.engine.tensor import Tensor, current_tape
 
 # ---------------------------------------------------------------- methods of Python values
 
