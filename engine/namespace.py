@@ -1165,6 +1165,15 @@ MODULES: dict[str, Module] = {m.path: m for m in (
     TORCH, NN, FUNCTIONAL, NUMPY, TORCH.members["autograd"],
     TORCH.members["autograd"].members["functional"])}
 
+
+def _register_nn() -> None:
+    """nn.Module, nn.Linear, torch.optim, autograd.Function... (engine/nn/tables.py)."""
+    from chainrule.engine.nn.tables import register
+    register(Module, TORCH, MODULES)
+
+
+_register_nn()
+
 TENSOR_METHODS: dict[str, Function] = {**_functions(
     "method",
     **{name: impl for name, impl in _SHARED.items() if name not in ("numel",)},

@@ -346,7 +346,7 @@ def _write(out: _Text, value: Any, as_str: bool, active: set[int]) -> None:
     if isinstance(value, str):
         out.add(value if as_str else repr(value))
     elif isinstance(value, Tensor):
-        out.add(tensor_repr(value))
+        out.add(tensor_repr(value) if type(value) is Tensor else repr(value))  # nn.Parameter
     elif isinstance(value, bool | np.bool_) or value is None:
         out.add(str(bool(value)) if value is not None else "None")
     elif isinstance(value, int | np.integer):

@@ -13,7 +13,7 @@ from chainrule.engine import namespace as ns
 from chainrule.engine.lang.builtins import MATH
 
 IMPORTABLE = ("torch", "torch.nn", "torch.nn.functional", "torch.autograd",
-              "torch.autograd.functional", "numpy", "math")
+              "torch.autograd.functional", "torch.optim", "numpy", "math")
 MODULE_NAMES: dict[str, tuple[str, str]] = {
     "torch": ("import torch", "torch"),
     "nn": ("import torch.nn as nn", "torch.nn"),

@@ -316,6 +316,9 @@ def get_attribute(obj: Any, name: str) -> Any:
         return (exception_message(obj),)
     if isinstance(obj, np.ndarray):
         return _array_attribute(obj, name)
+    own = getattr(type(obj), "language_getattr", None)   # classes, modules (engine/nn)
+    if own is not None:
+        return own(obj, name)
     own = getattr(type(obj), "language_methods", None)   # engine objects' own, as a table
     if isinstance(own, dict) and name in own:
         return ns.BoundMethod(ns.Function(name, own[name], "method"), obj)
