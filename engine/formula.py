@@ -75,6 +75,11 @@ MATH_ROW_OPEN, MATH_ROW_CLOSE = f'<math xmlns="{MATHML_NS}"><mrow>', "</mrow></m
 
 _CHAR_REF = re.compile(r"&#x([0-9A-Fa-f]+);")
 _KEPT_AS_REF = frozenset('<>&"\'')
+# \\mathrm{loss\\_2}: latex2mathml writes a row of one-letter upright identifiers and numbers
+# (~25 bytes a character); an identifier of several characters is upright already: one <mi>.
+_UPRIGHT_WORD = re.compile(
+    r'<mrow>((?:<mi mathvariant="normal">[A-Za-z_]</mi>|<mn>\d+</mn>){2,})</mrow>')
+_WORD_CHAR = re.compile(r">([^<]+)<")
 # Not the top-level row: engine/timeline.py assembles formulas from top-level rows.
 _LONE_TOKEN = re.compile(r'(?<!MathML">)<mrow>(<(mi|mn)>[^<]*</\2>)</mrow>')
 
@@ -83,7 +88,6 @@ _SUBSCRIPTED = re.compile(r"([A-Za-z])_\{(\d+)\}")                  # latex_name
 _ROMAN = re.compile(r"\\mathrm\{((?:[A-Za-z0-9]|\\_)+)\}")              # latex_name("loss_2")
 # latex2mathml reads digits followed by a TeX unit (`2cc`, `1em`) as one dimension token.
 _DIMENSION = re.compile(r"\d(?:in|mm|cm|pt|em|ex|pc|bp|dd|cc|sp|mu)")
-_ROMAN_PART = re.compile(r"\d+|\\_|[A-Za-z]")
 _NUMBER = re.compile(r"(-?)(\d+(?:\.\d+)?)(?:e([+-]?)(\d+))?")              # what fmt() writes
 
 
@@ -98,13 +102,9 @@ def direct(latex: str) -> str | None:
     elif (m := _SUBSCRIPTED.fullmatch(latex)) is not None:
         inner = f"<msub><mi>{m.group(1)}</mi><mn>{m.group(2)}</mn></msub>"
     elif (m := _ROMAN.fullmatch(latex)) is not None and not _DIMENSION.search(latex):
-        parts = []
-        for tok in _ROMAN_PART.findall(m.group(1)):
-            if tok[0].isdigit():
-                parts.append(f"<mn>{tok}</mn>")
-            else:
-                parts.append(f'<mi mathvariant="normal">{tok[-1]}</mi>')
-        inner = "<mrow>" + "".join(parts) + "</mrow>"
+        name = m.group(1).replace("\\_", "_")
+        inner = f"<mi>{name}</mi>" if len(name) > 1 else \
+            f'<mrow><mi mathvariant="normal">{name}</mi></mrow>'
     elif (m := _NUMBER.fullmatch(latex)) is not None:
         sign, digits, exp_sign, exp = m.groups()
         inner = ("<mo>−</mo>" if sign else "") + f"<mn>{digits}</mn>"
@@ -127,10 +127,17 @@ def compact(markup: str) -> str:
     (`&#x02202;`, 9 bytes) is the character itself (∂, 3 bytes in UTF-8; markup characters
     and invisible ones stay references); an <mrow> around one <mi> or <mn> is that element
     (MathML: a one-element row is equivalent to its element; operators keep their rows, whose
-    position decides an operator's spacing; the top-level row stays)."""
+    position decides an operator's spacing; the top-level row stays); `\\mathrm{h1\\_2}`'s row
+    of one-character upright identifiers and numbers is one identifier, <mi>h1_2</mi> (an
+    <mi> of several characters is drawn upright)."""
     markup = markup.replace(' display="inline"', "", 1)
     markup = _CHAR_REF.sub(_char, markup)
+    markup = _UPRIGHT_WORD.sub(_one_identifier, markup)
     return _LONE_TOKEN.sub(r"\1", markup)
+
+
+def _one_identifier(m: re.Match) -> str:
+    return "<mi>" + "".join(_WORD_CHAR.findall(m.group(1))) + "</mi>"
 
 
 MATHML_TAGS = frozenset({

@@ -370,6 +370,8 @@ def _reorder(layer: list[int], neighbours: list[list[int]], pos: dict[int, int])
 
 def _pack(desired: list[float], gaps: list[float]) -> list[float]:
     """Closest positions (least squares) to `desired` keeping consecutive minimum gaps (PAV)."""
+    if len(desired) == 1:   # a deep chain's layers
+        return [desired[0]]
     offsets = [0.0]
     for g in gaps:
         offsets.append(offsets[-1] + g)
@@ -495,22 +497,29 @@ def layered_layout(nodes: list[LayoutNode], edges: list[LayoutEdge]) -> Layout:
         layers[vrank[v]].append(v)
 
     # Order within layers: alternate down/up barycenter sweeps, keep the best seen.
+    # Two layers cross only if each has two vertices (edges sharing an end never cross): a
+    # deep chain's 10,000 one-vertex layers are skipped.
     def total_crossings(ls: list[list[int]]) -> int:
-        return sum(_crossings(a, b, down) for a, b in zip(ls, ls[1:], strict=False))
+        return sum(_crossings(a, b, down) for a, b in zip(ls, ls[1:], strict=False)
+                   if len(a) > 1 and len(b) > 1)
 
     # Every candidate gets its operand order fixed before it is counted, so the best one is
     # chosen among drawings that show `a - b` with a on top.
     _keep_operand_order(layers, nodes, dst, before)
     best, best_count = [list(layer) for layer in layers], total_crossings(layers)
     for sweep in range(SWEEPS):
+        if best_count == 0:   # nothing left to improve: the best is kept whatever comes
+            break
         if sweep % 2 == 0:
             for i in range(1, len(layers)):
-                pos = {v: k for k, v in enumerate(layers[i - 1])}
-                layers[i] = _reorder(layers[i], up, pos)
+                if len(layers[i]) > 1:
+                    pos = {v: k for k, v in enumerate(layers[i - 1])}
+                    layers[i] = _reorder(layers[i], up, pos)
         else:
             for i in range(len(layers) - 2, -1, -1):
-                pos = {v: k for k, v in enumerate(layers[i + 1])}
-                layers[i] = _reorder(layers[i], down, pos)
+                if len(layers[i]) > 1:
+                    pos = {v: k for k, v in enumerate(layers[i + 1])}
+                    layers[i] = _reorder(layers[i], down, pos)
         _keep_operand_order(layers, nodes, dst, before)
         count = total_crossings(layers)
         if count < best_count:
