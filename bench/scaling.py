@@ -32,8 +32,10 @@ SIZES = (250, 500, 1000, 2000, 4000)
 CHAIN_GOAL_NODES = 2400   # issue 12: a 2,400-node chain in ≤ 1 s and ≤ 2 KB per node
 
 
-def limits(raised: bool):   # noqa: ANN201 - Limits, imported in the measuring process only
+def limits(raised: bool | str):   # noqa: ANN201 - Limits, imported in the measuring process
     from chainrule.engine.limits import Limits
+    if raised == "time":
+        return replace(Limits(), max_seconds=60.0)
     if not raised:
         return Limits()
     # Raised so the shapes are measured, not refused; the time limit far above any run here.
@@ -94,11 +96,15 @@ loss.backward()
 
 
 SHAPES = {"chain": chain_of_size, "wide MLP": program_of_size, "random DAG": dag_of_size}
-AT_THE_LIMIT = {"5,000 sin in a loop + backward": (sin_loop, 5000),
-                "torch MLP 8-44-44-1 in loops + backward": (torch_mlp, 44)}
+# name: (program, its argument, the time limit raised?). The program's time limit is wall
+# clock: on a loaded machine it stops programs that the same machine runs in well under 2 s of
+# CPU, so each is also measured with only that limit raised.
+AT_THE_LIMIT = {"5,000 sin in a loop + backward": (sin_loop, 5000, False),
+                "torch MLP 8-44-44-1 in loops + backward": (torch_mlp, 44, False),
+                "the same MLP, time limit 60 s": (torch_mlp, 44, True)}
 
 
-def measure_here(source: str, inputs: dict, raised: bool) -> dict:
+def measure_here(source: str, inputs: dict, raised: bool | str) -> dict:
     from chainrule.app.runner import trace_response
     lim = limits(raised)
     trace_response("y = x * 2", None, 0, lim)   # imports and the first layout: not measured
@@ -106,7 +112,7 @@ def measure_here(source: str, inputs: dict, raised: bool) -> dict:
     status, body = trace_response(source, inputs or None, 0, lim)
     cpu, wall = time.process_time() - c0, time.perf_counter() - t0
     trace = json.loads(body)
-    if raised and (status != 200 or trace.get("error")):
+    if raised is True and (status != 200 or trace.get("error")):
         raise RuntimeError(f"trace failed ({status}): {str(trace.get('error'))[:300]}")
     err = trace.get("error")
     return {"nodes": len(trace.get("nodes") or []), "edges": len(trace.get("edges") or []),
@@ -128,8 +134,8 @@ def _one(kind: str, name: str, size: int) -> None:
     if kind == "shape":
         print(json.dumps(measure_here(*SHAPES[name](size), raised=True)))
     else:
-        make, arg = AT_THE_LIMIT[name]
-        print(json.dumps(measure_here(*make(arg), raised=False)))
+        make, arg, more_time = AT_THE_LIMIT[name]
+        print(json.dumps(measure_here(*make(arg), raised="time" if more_time else False)))
 
 
 def exponent(xs: list[float], ys: list[float]) -> float:
@@ -209,8 +215,8 @@ def section(results: dict) -> str:
               f"{g['nodes']:,} nodes, {g['cpu']:.2f} s CPU ({g['seconds']:.2f} s wall), "
               f"{per_node:,.0f} B per node, {g['gzip'] / 1e6:.2f} MB gzipped — "
               + ", ".join(f"{goal} {'met' if ok else '**not met**'}" for goal, ok in met) + ".",
-              "", "At the default limits (`max_ops` 5,000 since issue 12; 2 s for the program, "
-              "1.5 s grace for the trace, 16 MB per answer):", "",
+              "", "At the default limits (`max_ops` 5,000 since issue 12; 2 s of wall clock for "
+              "the program, 1.5 s grace for the trace, 16 MB per answer):", "",
               "| program | ops | nodes | steps | CPU | wall | JSON | gzip | error |",
               "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for name, r in results["limit"].items():
