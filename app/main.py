@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from chainrule.app import __version__, api, exports, pages
 from chainrule.app.security import HardeningMiddleware
@@ -14,7 +13,9 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+from chainrule.resources import static_dir
+
+STATIC_DIR = static_dir()
 GZIP_MIN_BYTES = 1024
 
 

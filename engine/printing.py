@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 from chainrule.engine import dialects
+from chainrule.engine.tensor import Tensor
 
 PRECISION = 4
 LINEWIDTH = 80
@@ -257,11 +258,11 @@ _ENGINE: tuple[Any, Any] | None = None
 
 
 def _engine() -> tuple[Any, Any]:
-    """engine.namespace and the Tensor class, imported on first use (both import this)."""
+    """engine.namespace (imported on first use: it builds on this module, yet what it defines,
+    torch.Size, dtypes, grad_fns, prints here) and the Tensor class."""
     global _ENGINE
     if _ENGINE is None:
         from chainrule.engine import namespace
-        from chainrule.engine.tensor import Tensor
         _ENGINE = (namespace, Tensor)
     return _ENGINE
 
