@@ -341,7 +341,9 @@ class Interpreter(Expressions):
             label = f"{target} = {short_text(item, 24)}"
             scope = Scope("loop", label, span, k, count, next(self._scope_ids))
             if not self._iteration(scope, node.body, node.target, item, memory):
+                self._loop_done(memory)
                 return
+        self._loop_done(memory)
         self.block(node.orelse)
 
     def s_While(self, node: ast.While) -> None:  # noqa: N802
@@ -354,8 +356,12 @@ class Interpreter(Expressions):
             tape.check_time()
             scope = Scope("loop", f"iteration {k}", span, k, None, next(self._scope_ids))
             if not self._iteration(scope, node.body, memory=memory):
-                return
-        self.block(node.orelse)
+                break
+        else:
+            self._loop_done(memory)
+            self.block(node.orelse)
+            return
+        self._loop_done(memory)
 
     def _iteration(self, scope: Scope, body: list[ast.stmt], target: ast.expr | None = None,
                    item: Any = None, memory: LoopMemory | None = None) -> bool:
@@ -374,6 +380,11 @@ class Interpreter(Expressions):
         if memory is not None:
             memory.after(scope)
         return True
+
+    @staticmethod
+    def _loop_done(memory: LoopMemory | None) -> None:
+        if memory is not None:
+            memory.finish()
 
     def _loop_memory(self) -> LoopMemory | None:
         """A top-level loop forgets what its finished iterations no longer reach

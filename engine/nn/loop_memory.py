@@ -15,10 +15,12 @@ since the first one that the program can no longer reach are forgotten:
 - the budget's op and element counts go down by what was forgotten: the op limit counts what
   is shown; the time limit still counts all the work.
 
-Each forgotten iteration leaves one small `iteration` event on the tape (the loop's span,
-its number, and the program's scalar tensors by name: the loss), the per-iteration summary a
-loss chart needs. A graph the program keeps alive (`losses.append(loss)`) is kept, as PyTorch
-keeps it in memory, and counts against the limits.
+Every iteration after the first leaves one small `iteration` event on the tape (the loop's
+span, its number, and the program's scalar tensors by name: the loss), the per-iteration
+summary a loss chart needs. A pass runs once the records since the first iteration doubled,
+or before the next iteration could reach the op or element limit, and when the loop ends: its
+cost stays linear in the loop's work. A graph the program keeps alive (`losses.append(loss)`)
+is kept, as PyTorch keeps it in memory, and counts against the limits.
 
 The tape numbers tensors by their position in `tape.tensors` (engine/inplace.py relies on it):
 the kept tensors after the boundary are renumbered in order, so that stays true.
@@ -30,6 +32,7 @@ from typing import Any
 
 from chainrule.engine.tensor import Record, Scope, Tape, Tensor
 
+_MIN_NEW = 200   # records a loop may add before the first forgetting pass
 _ATOMS = (int, float, str, bool, type(None), complex, bytes, range)
 # Events that name a record or tensor, and which field does.
 _RECORD_EVENTS = ("forward", "edge")
@@ -44,9 +47,13 @@ class LoopMemory:
         self.boundary: tuple[int, int, int] | None = None   # tensors, records, events lengths
         self.first_record = 0   # Record.index from which records may be forgotten
         self.iteration_events = 0   # len(tape.events) when the current iteration started
+        self.kept = 0           # records kept after the boundary by the last pass
+        self.started = (0, 0)   # the budget's ops and elements when the iteration started
 
     def before(self) -> None:
+        budget = self.tape.budget
         self.iteration_events = len(self.tape.events)
+        self.started = (budget.ops, budget.elements)
 
     def after(self, scope: Scope) -> None:
         tape = self.tape
@@ -56,9 +63,24 @@ class LoopMemory:
             self.boundary = (len(tape.tensors), len(tape.records), len(tape.events))
             self.first_record = _next_index(tape)
             return
-        self.forget(scope)
+        tape.emit(self.summary(scope))
+        # A pass costs what it walks (the kept graph and the new records): passes wait until
+        # the records since the boundary doubled, so a graph the program keeps growing
+        # (`y = y.sin()` in a loop) costs linear time in all, not quadratic.
+        budget, limits = tape.budget, tape.limits
+        ops, elements = budget.ops - self.started[0], budget.elements - self.started[1]
+        if len(tape.records) - self.boundary[1] > 2 * self.kept + _MIN_NEW or \
+                budget.ops + 2 * ops > limits.max_ops or \
+                budget.elements + 2 * elements > limits.max_total_elements:
+            self.forget()
 
-    def forget(self, scope: Scope) -> None:
+    def finish(self) -> None:
+        """The loop ended (or broke out): forget what the last iterations left."""
+        if self.boundary is not None and self.tape.keep:
+            self.iteration_events = len(self.tape.events)
+            self.forget()
+
+    def forget(self) -> None:
         tape = self.tape
         n_tensors, n_records, n_events = self.boundary
         if len(tape.records) == n_records and len(tape.tensors) == n_tensors:
@@ -84,15 +106,19 @@ class LoopMemory:
         forgotten = [t for t in tensors if id(t) not in keep_tensors]
         tape.budget.ops -= len(records) - len(kept_records)
         tape.budget.elements -= sum(t.data.size for t in forgotten)
-        summary = self.summary(scope)
+        self.kept = len(kept_records)
+        # Iteration summaries move before the boundary: later passes need not read them again.
+        summaries = [e for e in tape.events[n_events:] if e["type"] == "iteration"]
         events = [e for i, e in enumerate(tape.events[n_events:], n_events)
-                  if _kept_event(e, keep_records, keep_tensors, i >= self.iteration_events)]
+                  if e["type"] != "iteration" and
+                  _kept_event(e, keep_records, keep_tensors, i >= self.iteration_events)]
         del tape.records[n_records:]
         tape.records.extend(kept_records)
         del tape.events[n_events:]
+        tape.events.extend(summaries)
         tape.events.extend(events)
-        tape.events.insert(n_events, summary)
-        self.boundary = (n_tensors, n_records, n_events + 1)
+        n_events += len(summaries)
+        self.boundary = (n_tensors, n_records, n_events)
         del tape.tensors[n_tensors:]
         for position, t in enumerate(kept_tensors, n_tensors):
             t.id = position
@@ -123,8 +149,6 @@ def _kept_event(event: dict, records: set[int], tensors: set[int], current: bool
     field = _TENSOR_EVENTS.get(kind)
     if field is not None:
         return id(event[field]) in tensors
-    if kind == "iteration":
-        return True
     return current   # optimizer steps & co: the latest iteration's only
 
 

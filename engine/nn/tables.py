@@ -58,8 +58,79 @@ OPTIM_CLASSES: dict[str, Any] = {
     for name, cls in optim.OPTIMIZERS.items()}
 
 
+class Device:
+    """`torch.device("cpu")`: chainrule computes on the CPU only."""
+
+    python_type_name = "device"
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    def __repr__(self) -> str:
+        return f"device(type='{self.kind}')"
+
+
+def _device(type: Any, index: Any = None) -> Device:  # noqa: A002 - PyTorch's name
+    from chainrule.engine.errors import ArgumentError
+    text = str(type)
+    if not text.startswith("cpu") and text.split(":")[0] not in ("cuda", "mps", "xpu"):
+        raise ArgumentError(f"Expected one of cpu, cuda, mps, xpu device type at start of "
+                            f"device string: {text}", python_type="RuntimeError")
+    return Device(text.split(":")[0])
+
+
+def _set_default_device(device: Any) -> None:
+    from chainrule.engine.errors import ArgumentError
+    kind = device.kind if isinstance(device, Device) else str(device)
+    if kind.split(":")[0] != "cpu":
+        raise ArgumentError(f"chainrule computes on the CPU; set_default_device({kind!r}) "
+                            "is not available", python_type="RuntimeError")
+
+
+def _not_available() -> bool:
+    return False
+
+
+def _on_device(function: Any) -> Any:
+    """A creation function that also takes PyTorch's `device=` (the CPU only)."""
+    import inspect
+
+    from chainrule.engine.namespace import Function
+    impl = function.impl
+    sig = inspect.signature(impl)
+    if "device" in sig.parameters or not any(
+            p.kind is p.KEYWORD_ONLY or p.kind is p.POSITIONAL_OR_KEYWORD
+            for p in sig.parameters.values()):
+        return function
+
+    def with_device(*args: Any, device: Any = None, **kwargs: Any) -> Any:
+        if device is not None:
+            _set_default_device(device)   # refuses anything but the CPU
+        return impl(*args, **kwargs)
+    params = list(sig.parameters.values())
+    extra = inspect.Parameter("device", inspect.Parameter.KEYWORD_ONLY, default=None)
+    var_kw = [p for p in params if p.kind is p.VAR_KEYWORD]
+    params = [p for p in params if p.kind is not p.VAR_KEYWORD] + [extra] + var_kw
+    with_device.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
+    return Function(function.name, with_device, function.kind)
+
+
+_CREATION = ("tensor", "zeros", "ones", "full", "linspace", "arange", "randn", "rand",
+             "randint", "eye", "zeros_like", "ones_like", "full_like", "randn_like",
+             "rand_like", "empty")
+
+
 def register(module_type: type, torch: Any, modules: dict[str, Any]) -> None:
-    """Add nn's classes to torch.nn, torch.optim to torch, Function to torch.autograd."""
+    """Add nn's classes to torch.nn, torch.optim to torch, Function to torch.autograd, and
+    the device functions tutorials start with (`torch.cuda.is_available()`: False)."""
+    from chainrule.engine.namespace import Function
+    torch.members["device"] = Function("device", _device, "class")
+    torch.members["set_default_device"] = Function("set_default_device", _set_default_device)
+    torch.members["cuda"] = module_type("torch.cuda", {
+        "is_available": Function("is_available", _not_available)})
+    for name in _CREATION:
+        if isinstance(torch.members.get(name), Function):
+            torch.members[name] = _on_device(torch.members[name])
     nn = torch.members["nn"]
     nn.members.update(NN_CLASSES)
     optim_module = module_type("torch.optim", dict(OPTIM_CLASSES))
