@@ -9,8 +9,8 @@ value of the framework's kinds (shape, values, micrograd's grad) within rtol 1e-
 from __future__ import annotations
 
 import hashlib
-import math
 import json
+import math
 import os
 import subprocess
 import sys
