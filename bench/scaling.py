@@ -178,7 +178,7 @@ NOTE = ("Before (issue 12's table): 1,201 -> 2,401 chain nodes took 3.1 -> 11.9 
         "written compactly (engine/formula.compact: ~6% of the bytes), the timeline's check "
         "for tensor contributions kept up to date instead of rescanning every earlier "
         "contribution (quadratic in a shared input's fan-in), dot given graphs of at most "
-        "1,000 vertices. The layered layout (engine/layout.py): longest-path layers, one trunk "
+        "1,200 vertices. The layered layout (engine/layout.py): longest-path layers, one trunk "
         "of dummies per source, 8 barycenter sweeps (each a sort per layer) with a crossing "
         "count per sweep by binary insertion, or a Fenwick tree above 2,048 edges between two "
         "layers: O(E log E) per sweep over the layered graph's E edges, a bounded number of "
