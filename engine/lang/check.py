@@ -29,7 +29,8 @@ from chainrule.engine.limits import Limits
 from chainrule.engine.tensor import Span
 
 # Names whose use makes a program a framework program (design.md, "Two kinds of program").
-FRAMEWORK_NAMES = frozenset({"torch", "nn", "F", "np", "numpy", "Variable", "autograd", "tf"})
+FRAMEWORK_NAMES = frozenset({"torch", "nn", "F", "np", "numpy", "Variable", "autograd", "tf",
+                             "jax", "jnp"})
 
 _REFUSED_STATEMENTS = {
     ast.AsyncFor: "async for loops", ast.AsyncWith: "async with blocks",

@@ -11,7 +11,7 @@ Its bases are other user classes, `object`, or engine classes (engine/nn/tables.
 No metaclasses, no class decorators, no class keywords; dunder attributes stay unreadable
 (check.py), except `super().__init__` and `Base.__init__(self)`. Method names may be dunders
 (`__init__`, `__call__`, `__repr__`...). Every object here talks to the interpreter through
-the `language_getattr` / `language_setattr` / `language_call` hooks.
+the `language_getattr` / `language_setattr` / `program_call` hooks.
 """
 
 from __future__ import annotations
@@ -133,12 +133,12 @@ class BoundUserMethod:
     def __init__(self, function: Any, self_value: Any) -> None:
         self.function, self.self_value = function, self_value
 
-    def language_call(self, interp: Any, args: tuple, kwargs: dict, node: Any) -> Any:
+    def program_call(self, interp: Any, args: tuple, kwargs: dict, node: Any) -> Any:
         f = self.function
         return f.runner.call_user(f, (self.self_value, *args), kwargs, node)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.language_call(None, args, kwargs, None)
+        return self.program_call(None, args, kwargs, None)
 
     def __repr__(self) -> str:
         return f"<bound method {self.function.name} of {_short_repr(self.self_value)}>"
@@ -191,7 +191,7 @@ class UserClass:
     def language_setattr(self, name: str, value: Any) -> None:
         self.namespace[name] = value
 
-    def language_call(self, interp: Any, args: tuple, kwargs: dict, node: Any) -> Any:
+    def program_call(self, interp: Any, args: tuple, kwargs: dict, node: Any) -> Any:
         if self.is_module:
             obj = self.instance_class.__new__(self.instance_class)
             obj._attrs = {}
@@ -206,7 +206,7 @@ class UserClass:
                 raise ArgumentError(f"__init__() should return None, not "
                                     f"'{type_name(result)}'", python_type="TypeError")
         elif self.engine_base is not None:
-            EngineInit(self.engine_base, obj).language_call(interp, args, kwargs, node)
+            EngineInit(self.engine_base, obj).program_call(interp, args, kwargs, node)
         elif args or kwargs:
             raise ArgumentError(f"{self.name}() takes no arguments", python_type="TypeError")
         return obj
@@ -264,12 +264,12 @@ class Instance:
     def language_setattr(self, name: str, value: Any) -> None:
         self.attrs[name] = value
 
-    def language_call(self, interp: Any, args: tuple, kwargs: dict, node: Any) -> Any:
+    def program_call(self, interp: Any, args: tuple, kwargs: dict, node: Any) -> Any:
         found = self.user_class.find("__call__")
         if found is None:
             raise ArgumentError(f"'{self.user_class.name}' object is not callable",
                                 python_type="TypeError")
-        return _bind(found[1], self).language_call(interp, args, kwargs, node)
+        return _bind(found[1], self).program_call(interp, args, kwargs, node)
 
     def __repr__(self) -> str:
         return _user_text(self, "__repr__") or \
@@ -331,11 +331,11 @@ class UserModule:
         text = _bind(found[1], self)()
         return text if isinstance(text, str) else str(text)
 
-    def language_call(self, interp: Any, args: tuple, kwargs: dict, node: Any) -> Any:
+    def program_call(self, interp: Any, args: tuple, kwargs: dict, node: Any) -> Any:
         found = self.user_class.find("forward")
         if found is None:
-            return super().language_call(interp, args, kwargs, node)   # type: ignore[misc]
-        return _bind(found[1], self).language_call(interp, args, kwargs, node)
+            return super().program_call(interp, args, kwargs, node)   # type: ignore[misc]
+        return _bind(found[1], self).program_call(interp, args, kwargs, node)
 
 
 _module_classes: dict[type, type] = {}
@@ -357,7 +357,7 @@ class EngineInit:
     def __init__(self, base: EngineClass, obj: Any) -> None:
         self.base, self.obj = base, obj
 
-    def language_call(self, interp: Any, args: tuple, kwargs: dict, node: Any) -> Any:
+    def program_call(self, interp: Any, args: tuple, kwargs: dict, node: Any) -> Any:
         obj = self.obj
         if obj is None:   # nn.Module.__init__(self): the object comes first
             if not args:
@@ -377,7 +377,7 @@ class EngineInit:
         return None
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.language_call(None, args, kwargs, None)
+        return self.program_call(None, args, kwargs, None)
 
 
 class Super:
@@ -424,7 +424,7 @@ def _engine_member(base: EngineClass, obj: Any, name: str) -> Any:
 class ObjectInit:
     python_type_name = "method-wrapper"
 
-    def language_call(self, interp: Any, args: tuple, kwargs: dict, node: Any) -> Any:
+    def program_call(self, interp: Any, args: tuple, kwargs: dict, node: Any) -> Any:
         if args or kwargs:
             raise ArgumentError("object.__init__() takes exactly one argument (the instance "
                                 "to initialize)", python_type="TypeError")
@@ -439,7 +439,7 @@ class FunctionApply:
     def __init__(self, user_class: UserClass) -> None:
         self.user_class = user_class
 
-    def language_call(self, interp: Any, args: tuple, kwargs: dict, node: Any) -> Any:
+    def program_call(self, interp: Any, args: tuple, kwargs: dict, node: Any) -> Any:
         cls = self.user_class
         forward, backward = cls.find("forward"), cls.find("backward")
         if forward is None or backward is None:
@@ -458,7 +458,7 @@ class FunctionApply:
         return apply_function(cls.name, run_forward, run_backward, args, kwargs)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.language_call(None, args, kwargs, None)
+        return self.program_call(None, args, kwargs, None)
 
 
 def _static(value: Any) -> Any:
@@ -479,7 +479,7 @@ class SuperBuiltin:
 
     python_type_name = "type"
 
-    def language_call(self, interp: Any, args: tuple, kwargs: dict, node: Any) -> Any:
+    def program_call(self, interp: Any, args: tuple, kwargs: dict, node: Any) -> Any:
         if kwargs:
             raise ArgumentError("super() takes no keyword arguments", python_type="TypeError")
         if len(args) == 2:
@@ -512,7 +512,7 @@ class DecoratorBuiltin:
     def __init__(self, kind: type[StaticMethod]) -> None:
         self.kind = kind
 
-    def language_call(self, interp: Any, args: tuple, kwargs: dict, node: Any) -> Any:
+    def program_call(self, interp: Any, args: tuple, kwargs: dict, node: Any) -> Any:
         if len(args) != 1 or kwargs:
             raise ArgumentError(f"{self.kind.python_type_name} expected 1 argument, got "
                                 f"{len(args)}", python_type="TypeError")

@@ -202,7 +202,7 @@ class Expressions:
     def call_value(self, target: Any, args: tuple, kwargs: dict, node: ast.Call | None) -> Any:
         if getattr(target, "user_function", False) and isinstance(target, UserFunction):
             return self.call_user(target, args, kwargs, node)
-        own = getattr(type(target), "language_call", None)   # classes, modules (engine/nn)
+        own = getattr(type(target), "program_call", None)   # classes, modules (engine/nn)
         if own is not None:
             return own(target, self, args, kwargs, node)
         if isinstance(target, ns.CALLABLE):
@@ -211,6 +211,9 @@ class Expressions:
             return ns.call(target, args, kwargs)
         if getattr(target, "user_function", False):
             return target(*args, **kwargs)
+        own = getattr(type(target), "language_call", None)
+        if own is not None:   # micrograd's Neuron/Layer/MLP objects: `n(x)`
+            return own(target, *args, **kwargs)
         raise ArgumentError(f"'{type_name(target)}' object is not callable")
 
     def _is_backward(self, target: Any) -> bool:

@@ -23,6 +23,7 @@ import numpy as np
 from chainrule.engine import autograd_api
 from chainrule.engine import functional as fn
 from chainrule.engine import namespace as ns
+from chainrule.engine.dialects import micrograd
 from chainrule.engine.errors import (
     ArgumentError,
     ChainruleError,
@@ -100,6 +101,8 @@ class Interpreter(Expressions):
         return self.positions.span(node)
 
     def _assume_imports(self) -> None:
+        if self.info.dialect == "micrograd":   # the notebooks' draw_dot(root): "show this"
+            self.bind("draw_dot", ns.Function("draw_dot", micrograd.draw_dot), "imported")
         for name in self.info.assumed:
             line, path = MODULE_NAMES[name]
             self.bind(name, import_target(path), "imported")
@@ -181,6 +184,8 @@ class Interpreter(Expressions):
 
     def _augmented(self, old: Any, sym: str, value: Any) -> Any:
         """`old <sym>= value`: in place for tensors (PyTorch's add_ & co) and lists, as Python."""
+        if isinstance(old, Tensor) and hasattr(type(old), "language_binary"):
+            return binary(sym, old, value)   # micrograd's Value: `c += x` is `c = c + x`
         if isinstance(old, Tensor):
             augmented = getattr(autograd_api, "augmented", None)
             if augmented is None:
@@ -240,6 +245,10 @@ class Interpreter(Expressions):
     def set_attribute(self, obj: Any, attr: str, value: Any) -> None:
         own = getattr(type(obj), "language_setattr", None)   # classes, modules (engine/nn)
         if own is not None:
+            own(obj, attr, value)
+            return
+        own = getattr(type(obj), "language_set_attribute", None)
+        if own is not None:   # a dialect's value (micrograd's `p.data -= lr * p.grad`)
             own(obj, attr, value)
             return
         if not isinstance(obj, Tensor):

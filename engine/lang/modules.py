@@ -10,12 +10,12 @@
 from __future__ import annotations
 
 from chainrule.engine import namespace as ns
-from chainrule.engine.dialects import tensorflow
+from chainrule.engine.dialects import jax, micrograd, tensorflow
 from chainrule.engine.lang.builtins import MATH
 
 IMPORTABLE = ("torch", "torch.nn", "torch.nn.functional", "torch.autograd",
-              "torch.autograd.functional", "torch.optim", "numpy", "math",
-              *tensorflow.MODULES)
+              "torch.autograd.functional", "torch.optim", "numpy", "math", *tensorflow.MODULES,
+              *jax.MODULES, *micrograd.MODULES)
 MODULE_NAMES: dict[str, tuple[str, str]] = {
     "torch": ("import torch", "torch"),
     "nn": ("import torch.nn as nn", "torch.nn"),
@@ -23,16 +23,20 @@ MODULE_NAMES: dict[str, tuple[str, str]] = {
     "np": ("import numpy as np", "numpy"),
     "math": ("import math", "math"),
     "tf": ("import tensorflow as tf", "tensorflow"),
+    "jax": ("import jax", "jax"),
+    "jnp": ("import jax.numpy as jnp", "jax.numpy"),
 }
 
 
 def _modules() -> dict[str, ns.Module]:
-    return {**ns.MODULES, "math": MATH, **tensorflow.MODULES}
+    return {**ns.MODULES, "math": MATH, **tensorflow.MODULES, **jax.MODULES,
+            **micrograd.MODULES}
 
 
 def dialect_of(path: str) -> str | None:
     """The dialect an import speaks (issue 15): "tensorflow", or None for PyTorch & co."""
-    return "tensorflow" if path.split(".")[0] == "tensorflow" else None
+    root = path.split(".")[0]
+    return root if root in ("tensorflow", "jax", "micrograd") else None
 
 
 def import_target(path: str) -> object:

@@ -4,7 +4,7 @@ its children depth first without repeats, `model(x)` calls `forward`, `print(mod
 PyTorch's text (`Module.__repr__`: `extra_repr()` then one indented `(name): child` line each).
 
 The language reaches a module through three hooks the interpreter looks for on any object:
-`language_getattr(name)`, `language_setattr(name, value)` and `language_call(interp, args,
+`language_getattr(name)`, `language_setattr(name, value)` and `program_call(interp, args,
 kwargs, node)`; `language_getitem(key)` where a module has items (Sequential).
 """
 
@@ -214,7 +214,7 @@ class Module:
         else:   # a plain attribute (allowed before `super().__init__()` too, as PyTorch)
             self._attrs[name] = value
 
-    def language_call(self, interp: Any, args: tuple, kwargs: dict, node: Any) -> Any:
+    def program_call(self, interp: Any, args: tuple, kwargs: dict, node: Any) -> Any:
         if interp is None:
             return self(*args, **kwargs)
         return interp_call(interp, self, node, lambda: self(*args, **kwargs))
@@ -258,12 +258,12 @@ class BoundModuleMethod:
     def __init__(self, owner: Any, name: str, impl: Callable[..., Any]) -> None:
         self.owner, self.name, self.impl = owner, name, impl
 
-    def language_call(self, interp: Any, args: tuple, kwargs: dict, node: Any) -> Any:
+    def program_call(self, interp: Any, args: tuple, kwargs: dict, node: Any) -> Any:
         from chainrule.engine.namespace import bind_call
         return bind_call(self.name, self.impl, (self.owner, *args), kwargs, skip_self=True)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.language_call(None, args, kwargs, None)
+        return self.program_call(None, args, kwargs, None)
 
     def __repr__(self) -> str:
         from chainrule.engine.printing import fake_address

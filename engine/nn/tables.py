@@ -25,12 +25,12 @@ class EngineClass:
         self.python_class = python_class
         self.make = make or python_class
 
-    def language_call(self, interp: Any, args: tuple, kwargs: dict, node: Any) -> Any:
+    def program_call(self, interp: Any, args: tuple, kwargs: dict, node: Any) -> Any:
         from chainrule.engine.namespace import bind_call
         return bind_call(self.name, self.make, args, kwargs)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.language_call(None, args, kwargs, None)
+        return self.program_call(None, args, kwargs, None)
 
     def __repr__(self) -> str:
         return f"<class '{self.qualname}'>"
