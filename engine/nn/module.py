@@ -23,6 +23,7 @@ class Parameter(Tensor):
     module registers when it is assigned to one of its attributes."""
 
     __slots__ = ()
+    plain_tensor = True   # a tensor in every way but its repr (not a dialect's value class)
 
     def __repr__(self) -> str:
         from chainrule.engine.printing import tensor_repr
