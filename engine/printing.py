@@ -15,6 +15,7 @@ import zlib
 from typing import Any
 
 import numpy as np
+from chainrule.engine.tensor import Tensor
 
 PRECISION = 4
 LINEWIDTH = 80
@@ -256,11 +257,11 @@ _ENGINE: tuple[Any, Any] | None = None
 
 
 def _engine() -> tuple[Any, Any]:
-    """engine.namespace and the Tensor class, imported on first use (both import this)."""
+    """engine.namespace (imported on first use: it builds on this module, yet what it defines,
+    torch.Size, dtypes, grad_fns, prints here) and the Tensor class."""
     global _ENGINE
     if _ENGINE is None:
         from chainrule.engine import namespace
-        from chainrule.engine.tensor import Tensor
         _ENGINE = (namespace, Tensor)
     return _ENGINE
 
