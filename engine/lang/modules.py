@@ -12,8 +12,19 @@ from __future__ import annotations
 from chainrule.engine import namespace as ns
 from chainrule.engine.lang.builtins import MATH
 
-IMPORTABLE = ("torch", "torch.nn", "torch.nn.functional", "torch.autograd",
-              "torch.autograd.functional", "numpy", "math")
+
+class _Importable:
+    """The dotted names `import` accepts: every module table (namespace.MODULES, which
+    `namespace.register` can extend) and `math`; looked up when asked, never copied."""
+
+    def __contains__(self, name: object) -> bool:
+        return name == "math" or name in ns.MODULES
+
+    def __iter__(self):
+        return iter([*ns.MODULES, "math"])
+
+
+IMPORTABLE = _Importable()
 MODULE_NAMES: dict[str, tuple[str, str]] = {
     "torch": ("import torch", "torch"),
     "nn": ("import torch.nn as nn", "torch.nn"),
