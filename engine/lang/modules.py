@@ -10,18 +10,20 @@
 from __future__ import annotations
 
 from chainrule.engine import namespace as ns
+from chainrule.engine.dialects import jax, tensorflow
 from chainrule.engine.lang.builtins import MATH
 
 
 class _Importable:
     """The dotted names `import` accepts: every module table (namespace.MODULES, which
-    `namespace.register` can extend) and `math`; looked up when asked, never copied."""
+    `namespace.register` can extend), `math` and the dialects' modules; looked up when asked,
+    never copied."""
 
     def __contains__(self, name: object) -> bool:
-        return name == "math" or name in ns.MODULES
+        return name in ("math", *tensorflow.MODULES, *jax.MODULES) or name in ns.MODULES
 
     def __iter__(self):
-        return iter([*ns.MODULES, "math"])
+        return iter([*ns.MODULES, "math", *tensorflow.MODULES, *jax.MODULES])
 
 
 IMPORTABLE = _Importable()
@@ -31,11 +33,20 @@ MODULE_NAMES: dict[str, tuple[str, str]] = {
     "F": ("import torch.nn.functional as F", "torch.nn.functional"),
     "np": ("import numpy as np", "numpy"),
     "math": ("import math", "math"),
+    "tf": ("import tensorflow as tf", "tensorflow"),
+    "jax": ("import jax", "jax"),
+    "jnp": ("import jax.numpy as jnp", "jax.numpy"),
 }
 
 
 def _modules() -> dict[str, ns.Module]:
-    return {**ns.MODULES, "math": MATH}
+    return {**ns.MODULES, "math": MATH, **tensorflow.MODULES, **jax.MODULES}
+
+
+def dialect_of(path: str) -> str | None:
+    """The dialect an import speaks (issue 15): "tensorflow", or None for PyTorch & co."""
+    root = path.split(".")[0]
+    return root if root in ("tensorflow", "jax") else None
 
 
 def import_target(path: str) -> object:
