@@ -10,8 +10,12 @@
 from __future__ import annotations
 
 from chainrule.engine import namespace as ns
-from chainrule.engine.dialects import jax, tensorflow
+from chainrule.engine.dialects import jax, micrograd, tensorflow
 from chainrule.engine.lang.builtins import MATH
+
+
+def _dialect_modules() -> tuple[str, ...]:
+    return ("math", *tensorflow.MODULES, *jax.MODULES, *micrograd.MODULES)
 
 
 class _Importable:
@@ -20,10 +24,10 @@ class _Importable:
     never copied."""
 
     def __contains__(self, name: object) -> bool:
-        return name in ("math", *tensorflow.MODULES, *jax.MODULES) or name in ns.MODULES
+        return name in ns.MODULES or name in _dialect_modules()
 
     def __iter__(self):
-        return iter([*ns.MODULES, "math", *tensorflow.MODULES, *jax.MODULES])
+        return iter([*ns.MODULES, *_dialect_modules()])
 
 
 IMPORTABLE = _Importable()
@@ -40,13 +44,14 @@ MODULE_NAMES: dict[str, tuple[str, str]] = {
 
 
 def _modules() -> dict[str, ns.Module]:
-    return {**ns.MODULES, "math": MATH, **tensorflow.MODULES, **jax.MODULES}
+    return {**ns.MODULES, "math": MATH, **tensorflow.MODULES, **jax.MODULES,
+            **micrograd.MODULES}
 
 
 def dialect_of(path: str) -> str | None:
     """The dialect an import speaks (issue 15): "tensorflow", or None for PyTorch & co."""
     root = path.split(".")[0]
-    return root if root in ("tensorflow", "jax") else None
+    return root if root in ("tensorflow", "jax", "micrograd") else None
 
 
 def import_target(path: str) -> object:
