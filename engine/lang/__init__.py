@@ -62,7 +62,8 @@ def check_program(source: str, limits: Limits) -> ast.Module:
 
 
 def run_program(source: str, inputs: dict[str, float] | None = None, seed: int = 0,
-                limits: Limits | None = None) -> ProgramResult:
+                limits: Limits | None = None, tape: Tape | None = None) -> ProgramResult:
+    """`tape`: the tape to record on (engine/fd_check.py passes one that moves a leaf)."""
     limits = limits if limits is not None else Limits()
     try:
         checked = check_source(source, limits)
@@ -70,7 +71,7 @@ def run_program(source: str, inputs: dict[str, float] | None = None, seed: int =
         raise
     except Exception as e:  # a bug in the checker: report it, never raise it
         return ProgramResult(tape=Tape(limits=limits), error=internal(e))
-    tape = Tape(limits=limits)
+    tape = tape if tape is not None else Tape(limits=limits)
     result = ProgramResult(tape=tape)
     try:
         tape.rng = np.random.default_rng(_seed(seed))
