@@ -58,6 +58,35 @@ class Iteration(BaseModel):
     of: int | None = Field(description="How many iterations the loop has, when known.")
 
 
+class Block(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["scalar", "table", "thumb"] = Field(
+        description="One line, a table of cells, or a heat map of cells.")
+    rows: int | None = Field(None, description="table / thumb: rows of cells.")
+    cols: int | None = None
+    w: float = Field(description="px")
+    h: float
+
+
+class Shown(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    cells: list[str] = Field(description="The block's cell texts (none for a heat map).")
+    text: str = Field(description="The whole Value as one line of text.")
+
+
+Row = tuple[str, str | dict[str, str] | None]
+ROW_DOC = ("Caption rows: [kind, body], the label in `display.rows[kind]`; body: text, "
+           "{\"math\": field} (this step's formula of that name), {\"node\": id} (that node's "
+           "`text`), {\"sum\": total} (the chips of the edge steps that reached `to` so far), "
+           "or null (the label is a note).")
+
+
+class Display(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    start: str = Field(description="The sentence shown before the first step.")
+    rows: dict[str, str] = Field(description="Caption row kind → its label.")
+
+
 class Node(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str
@@ -86,6 +115,10 @@ class Node(BaseModel):
     value: Value | None = None
     grad: Value | None = None
     flags: list[Literal["nan", "inf"]] | None = None
+    block: Block | None = Field(None, description="How the value and gradient are drawn.")
+    cells: list[str] | None = Field(None, description="The value block's cell texts.")
+    text: str = Field(description="Tensor: its value as one line of text; op: the caption's "
+                                  "Operation row.")
     # op nodes
     op: str | None = None
     symbol: str | None = None
@@ -147,6 +180,15 @@ class Step(BaseModel):
     message: str | None = None
     hints: list[str] | None = None
     node: str | None = None
+    # display list (engine/display.py)
+    rows: list[Row] = Field(description=ROW_DOC)
+    shown: Shown | None = Field(None, description="seed, edge, hook with a result: the "
+                                                  "gradient this step brings to its node.")
+    label: str | None = Field(None, description="edge: the edge's label from now on (×4, "
+                                                "×local, VJP).")
+    chip: str | None = Field(None, description="edge with expected > 1: its contribution, "
+                                               "short.")
+    note: str | None = Field(None, description="edge completing a named leaf: x.grad = 4.")
 
 
 class ErrorInfo(BaseModel):
@@ -257,6 +299,7 @@ class TraceResponse(BaseModel):
                              description="Things to know about the run (imports assumed).")
     offer_backward: OfferBackward | None = Field(None, description="A framework program that "
                                                  "never called backward: the call to offer.")
+    display: Display = Field(description="Texts every step's display list refers to.")
 
 
 class RefusedResponse(BaseModel):

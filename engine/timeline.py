@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 from chainrule.engine.bounded_cache import bounded_cache
 from chainrule.engine.broadcast import fmt_shape
+from chainrule.engine.display import StepTexts
 from chainrule.engine.formula import MATHML_NS, fill, formula, latex_name, mathml
 from chainrule.engine.formula import partial as _partial
 from chainrule.engine.graph import Graph, iteration_words
@@ -65,6 +66,7 @@ class Timeline:
         self._contribs: dict[str, list[dict]] = {}
         self._values: dict[int, tuple[Any, dict]] = {}
         self.budget = AnswerBudget(None)    # unbounded unless the trace builder sets one
+        self.texts = StepTexts(graph, self.v)   # each step's display list (engine/display.py)
 
     def v(self, arr: Any) -> dict:
         """`value(arr)`, once per array: a backward edge's total is the next op's upstream and
@@ -79,6 +81,7 @@ class Timeline:
         return out
 
     def add(self, step: dict) -> None:
+        self.texts.write(step)
         if not self.budget.charge(step):    # harden: the answer's size (engine/limits.py)
             return
         step["index"] = len(self.steps)
