@@ -21,14 +21,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
 from chainrule.app.frame import Frame, contribution_steps, frame
 from chainrule.engine import node_size as ns
 from chainrule.engine.display import value_numbers
 from chainrule.engine.node_size import shape_text
 
-CSS = Path(__file__).resolve().parent.parent / "static" / "css" / "app.css"
+from chainrule.resources import static_dir
+
+CSS = static_dir() / "css" / "app.css"
 UI_FONT = ("Inter, 'Segoe UI', system-ui, -apple-system, Roboto, 'Helvetica Neue', Arial, "
            "'Noto Sans', 'DejaVu Sans', sans-serif")
 MONO_FONT = "ui-monospace, 'DejaVu Sans Mono', Menlo, Consolas, 'Liberation Mono', monospace"

@@ -58,9 +58,8 @@ class Trace:
                 "collapsed": self.collapsed, "notes": self.notes,
                 "offer_backward": self.offer_backward, "display": self.display}
 
-    def _repr_html_(self) -> str:
-        from chainrule.notebook import trace_html
-        return trace_html(self)
+    # In a notebook a Trace displays as the player: chainrule/__init__.py registers that with
+    # IPython by this class's name; the engine itself knows nothing of HTML or the web app.
 
 
 def trace_program(source: str, inputs: dict[str, float] | None = None, seed: int = 0,

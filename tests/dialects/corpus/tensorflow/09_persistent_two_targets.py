@@ -1,0 +1,10 @@
+# Source: https://github.com/tensorflow/docs/blob/7c3650212740204359d4ceae481abc79345541be/site/en/guide/autodiff.ipynb
+# Taken: code cell 42; the notebook's imports (numpy as np, tensorflow as tf) are assumed
+# Licence: Apache License 2.0 (the notebook's header cell)
+x = tf.Variable(2.0)
+with tf.GradientTape(persistent=True) as tape:
+  y0 = x**2
+  y1 = 1 / x
+
+print(tape.gradient(y0, x).numpy())
+print(tape.gradient(y1, x).numpy())
