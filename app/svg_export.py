@@ -24,7 +24,7 @@ from functools import lru_cache
 
 from chainrule.app.frame import Frame, contribution_steps, frame
 from chainrule.engine import node_size as ns
-from chainrule.engine.display import value_numbers
+from chainrule.engine.display import block_size, line_of, value_numbers
 from chainrule.engine.node_size import shape_text
 
 from chainrule.resources import static_dir
@@ -357,7 +357,7 @@ def draw_tensor(out: Out, trace: dict, n: dict, f: Frame, budget: Budget) -> Non
     error = f.error_node == nid
     out.push("g", {"data-node-id": nid, "data-kind": "tensor", "data-shown": str(shown).lower(),
                    "data-lit": "true" if lit else None,
-                   "data-grad": shown_grad["text"] if shown_grad else None,
+                   "data-grad": line_of(shown_grad) if shown_grad else None,
                    "transform": f"translate({_num(n.get('x', 0) - w / 2)},"
                                 f"{_num(n.get('y', 0) - h / 2)})",
                    "opacity": None if shown else (0.75 if error else 0.36)}, cls="node tensor")
@@ -389,14 +389,15 @@ def draw_tensor(out: Out, trace: dict, n: dict, f: Frame, budget: Budget) -> Non
     out.add("line", {"x1": 1, "x2": w - 1, "y1": top - 0.5, "y2": top - 0.5}, "rule")
     lay = n["block"]
     inner = w - 2 * ns.PAD_X - GUTTER
-    bx = ns.PAD_X + GUTTER + max(0.0, (inner - lay["w"]) / 2)
+    lay_w, lay_h = block_size(lay)
+    bx = ns.PAD_X + GUTTER + max(0.0, (inner - lay_w) / 2)
     if shown:          # the page hides a pending node's numbers (visibility: hidden)
         draw_block(out, lay, bx, top, "val", n.get("cells") or [], n.get("value"), budget)
     if n.get("requires_grad"):
-        gy = top + lay["h"] + ns.GRAD_GAP
+        gy = top + lay_h + ns.GRAD_GAP
         if gr and shown:
             out.add("rect", {"x": 1, "y": gy - ns.GRAD_GAP / 2, "width": w - 2,
-                             "height": lay["h"] + ns.GRAD_GAP / 2 + ns.PAD_Y - 1, "rx": 5},
+                             "height": lay_h + ns.GRAD_GAP / 2 + ns.PAD_Y - 1, "rx": 5},
                     "band", cls="grad-band")
         if shown:
             nab = {"x": bx - GUTTER, "y": gy + ns.LINE_PX - 4, "font-weight": 700}
@@ -554,7 +555,13 @@ def caption(trace: dict, f: Frame) -> Caption:
     labels = display.get("rows") or {}
     nodes = {n["id"]: n for n in trace.get("nodes") or []}
     cap = Caption(counter, phase, step.get("narration") or "", step.get("note") or "")
-    for kind, body in step.get("rows") or []:
+    bodies = display.get("bodies") or {}
+    rows = step.get("rows")
+    if rows is None:
+        rows = (display.get("default_rows") or {}).get(step.get("kind"), [])
+    for entry in rows:
+        # a row is its kind alone (its body in display.bodies) or [kind, body]
+        kind, body = (entry, bodies.get(entry)) if isinstance(entry, str) else entry
         label = labels.get(kind, "")
         if body is None:
             cap.notes.append(label)
@@ -562,8 +569,14 @@ def caption(trace: dict, f: Frame) -> Caption:
             cap.rows.append((label, body))
         elif "math" in body:
             cap.rows.append((label, _formula(step.get(body["math"]))))
+        elif "op" in body:
+            op = nodes.get(step.get(body["op"]))
+            forms = display.get("operation") or {}
+            form = forms.get("recorded" if op and op.get("grad_fn") else "plain", "{op}")
+            cap.rows.append((label, form.format(op=op.get("op"), grad_fn=op.get("grad_fn"))
+                             if op else ""))
         elif "node" in body:
-            cap.rows.append((label, (nodes.get(body["node"]) or {}).get("text", "")))
+            cap.rows.append((label, line_of(nodes.get(step.get(body["node"])))))
         elif "sum" in body:
             cap.rows.append((label, _sum_text(trace, step, body["sum"])))
     if step.get("kind") == "error":

@@ -46,9 +46,56 @@ ROW_LABELS = {
 }
 
 
+# a row written as its kind alone has this body: the step's formula field `math`, or the text of
+# the node whose id is in the step's field `node`
+ROW_BODIES = {
+    "op": {"op": "op"},           # the op node named by the step's field: `operation` filled in
+    "result": {"node": "output"},
+    "seed": {"math": "formula"},
+    "rule": {"math": "formula"},
+    "local": {"math": "formula"},
+    "chain": {"math": "chain"},
+    "running": {"math": "accumulate"},
+}
+
+
+# an op node's Operation row: its fields filled in, "recorded" when it has a grad_fn
+OPERATION = {"plain": "{op}", "recorded": "{op}, recorded for backward as {grad_fn}"}
+# a step whose rows are these (most of them) leaves `rows` out
+DEFAULT_ROWS = {"op": ["op", "result"], "edge": ["local", "chain"]}
+
+
 def legend() -> dict:
-    """What a trace carries once for every step: the start's sentence and the rows' labels."""
-    return {"start": START, "rows": ROW_LABELS}
+    """What a trace carries once for every step: the start's sentence, the rows' labels, the
+    bodies of rows written as their kind alone, the rows of a step without `rows`, the
+    Operation row's text, and the blocks' geometry."""
+    return {"start": START, "rows": ROW_LABELS, "bodies": ROW_BODIES,
+            "default_rows": DEFAULT_ROWS, "operation": OPERATION, "blocks": BLOCKS}
+
+
+def operation_text(node: dict) -> str:
+    """An op node's Operation row."""
+    return OPERATION["recorded" if node.get("grad_fn") else "plain"].format(
+        op=node.get("op"), grad_fn=node.get("grad_fn"))
+
+
+def line_of(x: dict | None) -> str:
+    """The one-line text of a tensor node's value or of a step's `shown` gradient (`with_text`
+    leaves it out when it is the one cell)."""
+    if not x:
+        return ""
+    if "text" in x:
+        return x["text"]
+    return x["cells"][0] if x.get("cells") else ""
+
+
+def with_text(out: dict, cells: list[str], text: str) -> dict:
+    """`out` with its cells and, unless it is the one cell, its one-line text (a scalar's text
+    is its cell: most nodes and steps of a scalar graph would write the number twice)."""
+    out["cells"] = cells
+    if len(cells) != 1 or cells[0] != text:
+        out["text"] = text
+    return out
 
 
 # ------------------------------------------------------------------------------ numbers as text
@@ -169,6 +216,8 @@ def local_label(local: dict | None) -> str:
     local derivatives, `VJP` where the Jacobian is not diagonal (the formula says how)."""
     if not local:
         return "VJP"
+    if type(local["data"]) is float:
+        return "×" + values.fmt(local["data"])
     u = uniform(local)
     return f"×{fmt(u)}" if u is not None else "×local"
 
@@ -177,14 +226,13 @@ def local_label(local: dict | None) -> str:
 
 def block(shape: list[int]) -> dict:
     """How a tensor's value (and gradient) block is drawn: `scalar` (one line), `table` (rows ×
-    cols cells) or `thumb` (a heat map of rows × cols cells); w and h in px."""
+    cols cells) or `thumb` (a heat map of rows × cols cells); its size is `block_size`."""
     if len(shape) == 0 or (len(shape) == 1 and shape[0] == 1):
-        return {"kind": "scalar", "w": round(11 * CHAR, 1), "h": ns.LINE_PX}
+        return {"kind": "scalar"}
     table = ns.table_shape(shape)
     if table is not None:
         rows, cols = table
-        return {"kind": "table", "rows": rows, "cols": cols,
-                "w": round(cols * (ns.CELL_CHARS + 1) * CHAR, 1), "h": rows * ns.LINE_PX}
+        return {"kind": "table", "rows": rows, "cols": cols}
     n = math.prod(shape)
     if len(shape) >= 2:
         cols = shape[-1]
@@ -192,10 +240,23 @@ def block(shape: list[int]) -> dict:
         cols = max(1, min(n, math.ceil(math.sqrt(n * ns.THUMB_W / ns.THUMB_H))))
     cols = max(1, min(cols, MAX_CELLS))
     rows = max(1, min(math.ceil(n / cols), MAX_CELLS // cols))
-    return {"kind": "thumb", "rows": rows, "cols": cols, "w": ns.THUMB_W, "h": ns.THUMB_H}
+    return {"kind": "thumb", "rows": rows, "cols": cols}
 
 
 CHAR = 0.6 * ns.FONT_PX        # the monospace advance the boxes were sized with
+# blocks' geometry, px (sent once per trace): a scalar's line, a table cell, the heat map
+BLOCKS = {"scalar_w": round(11 * CHAR, 1), "line": ns.LINE_PX,
+          "cell_w": round((ns.CELL_CHARS + 1) * CHAR, 1), "thumb_w": ns.THUMB_W,
+          "thumb_h": ns.THUMB_H}
+
+
+def block_size(blk: dict) -> tuple[float, float]:
+    """Width and height of a block, px (static/js/blocks.js `blockSize`)."""
+    if blk["kind"] == "scalar":
+        return BLOCKS["scalar_w"], BLOCKS["line"]
+    if blk["kind"] == "table":
+        return blk["cols"] * BLOCKS["cell_w"], blk["rows"] * BLOCKS["line"]
+    return BLOCKS["thumb_w"], BLOCKS["thumb_h"]
 MAX_CELLS = 1024               # heat-map cells per block
 
 
@@ -210,17 +271,13 @@ def cells(value: dict | None, blk: dict, is_int: bool = False) -> list[str]:
 # ---------------------------------------------------------------------------- the trace's list
 
 def decorate_nodes(nodes: list[dict]) -> None:
-    """Write each node's display list: a tensor's block, cells and text; an op's caption text."""
+    """Write each tensor node's display list: its block, cells and text."""
     for n in nodes:
         if n["kind"] == "tensor":
             blk = block(n["shape"])
             is_int = n["dtype"] == "int"
             n["block"] = blk
-            n["cells"] = cells(n["value"], blk, is_int)
-            n["text"] = value_text(n["value"], is_int)
-        else:
-            n["text"] = (f"{n['op']}, recorded for backward as {n['grad_fn']}" if n["grad_fn"]
-                         else n["op"])
+            with_text(n, cells(n["value"], blk, is_int), value_text(n["value"], is_int))
 
 
 class StepTexts:
@@ -251,17 +308,17 @@ class StepTexts:
 
     def write(self, s: dict) -> None:
         kind = s["kind"]
-        rows: list[list] = []
+        rows: list = []
         if kind == "op":
             t = self.tensor(s["output"])
             same = t is not None and self.value_of(t.data) is s["value"]
-            rows.append(["op", {"node": s["op"]}])
-            rows.append(["result", {"node": s["output"]} if same else value_text(s["value"])])
+            rows.append("op")
+            rows.append("result" if same else ["result", value_text(s["value"])])
         elif kind == "seed":
             s["shown"] = self._shown(s["grad"], s["root"])
-            rows.append(["seed", {"math": "formula"}])
+            rows.append("seed")
             if s["gradient_given"]:
-                rows.append(["given", s["shown"]["text"]])
+                rows.append(["given", value_text(s["grad"])])
             else:
                 name = self.g.labels.get(s["root"], "the output")
                 rows.append(["why1", f"{name} has numel = {s['numel']}: one number, and a "
@@ -274,25 +331,34 @@ class StepTexts:
             rows.append(["received", value_text(s["grad"])])
             rows.append(["returned", value_text(s["result"]) if s.get("result") is not None
                          else "None: the gradient flows on unchanged"])
-        if any(_BAR.search((f or {}).get("latex", "")) for f in (s.get("formula"),
-                                                                s.get("chain"))):
+        if self._uses_bar(s.get("formula")) or self._uses_bar(s.get("chain")):
             rows.append(["bar", None])
-        s["rows"] = rows
+        if rows != DEFAULT_ROWS.get(kind, []):
+            s["rows"] = rows
+
+    @staticmethod
+    def _uses_bar(f: dict | None) -> bool:
+        return f is not None and "\\bar" in f["latex"] and _BAR.search(f["latex"]) is not None
 
     def _shown(self, value: dict, nid: str) -> dict:
         """A gradient as a backward step shows it at its node: block cells and one line."""
+        x = value["data"]
+        if type(x) is float:           # one number (most steps of a scalar graph): fast path
+            text = values.fmt(x)
+            cell = text if len(text) <= ns.CELL_CHARS else cell_text(x)
+            return {"cells": [cell]} if cell == text else {"cells": [cell], "text": text}
         blk = self.block(nid)
-        return {"cells": cells(value, blk) if blk else [], "text": value_text(value)}
+        return with_text({}, cells(value, blk) if blk else [], value_text(value))
 
-    def _edge(self, s: dict, rows: list[list]) -> None:
+    def _edge(self, s: dict, rows: list) -> None:
         s["shown"] = self._shown(s["grad"], s["to"])
         s["label"] = local_label(s.get("local"))
         formula, chain = s.get("formula"), s.get("chain")
         if chain and formula and chain.get("latex") == formula.get("latex"):
-            rows.append(["rule", {"math": "formula"}])
+            rows.append("rule")
         else:
-            rows.append(["local", {"math": "formula"}])
-            rows.append(["chain", {"math": "chain"}])
+            rows.append("local")
+            rows.append("chain")
         if s.get("reduced_axes"):
             axes = ", ".join(str(a) for a in s["reduced_axes"])
             rows.append(["broadcast", f"summed over dim {axes} to match the input's shape"])
@@ -302,7 +368,7 @@ class StepTexts:
                                    ("" if s["complete"] else " so far")}])
         # the chips already show a sum of single numbers: its formula only for tensors
         if s.get("accumulate") and math.prod(s["contribution"]["shape"]) > 1:
-            rows.append(["running", {"math": "accumulate"}])
+            rows.append("running")
         if s.get("leaf_grad_before"):
             rows.append(["leafgrad", f"was {short_text(s['leaf_grad_before'])}, "
                                      f"now {short_text(s.get('leaf_grad'))}"])

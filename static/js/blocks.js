@@ -9,6 +9,21 @@ export const M = {
   TABLE_COLS: 6, THUMB_W: 96, THUMB_H: 40, GUTTER_CHARS: 2, GRAD_GAP: 4,
 };
 
+/** Width and height of a node's block (node.block) from the trace's block geometry
+ *  (trace.display.blocks; engine/display.py `block_size`). */
+export function blockSize(block, geo) {
+  if (block.kind === "scalar") return [geo.scalar_w, geo.line];
+  if (block.kind === "table") return [block.cols * geo.cell_w, block.rows * geo.line];
+  return [geo.thumb_w, geo.thumb_h];
+}
+
+/** The one line of text of a tensor node's value or of a step's `shown` gradient: `text`, which
+ *  the trace leaves out when it is the block's one cell (docs/trace-format.md). */
+export function lineOf(x) {
+  if (!x) return "";
+  return x.text !== undefined ? x.text : (x.cells && x.cells.length ? x.cells[0] : "");
+}
+
 export function el(tag, attrs = {}, parent = null) {
   const node = document.createElementNS(NS, tag);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));

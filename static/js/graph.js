@@ -5,7 +5,7 @@
 // opens into its members on click or Enter (groups.js places it). Per step only attributes that
 // changed are written: every view remembers what it last wrote (`st`), so a step on a 3,000-node
 // graph touches the handful of nodes it lights, not all of them.
-import { M, el, makeBlock } from "./blocks.js";
+import { M, blockSize, el, lineOf, makeBlock } from "./blocks.js";
 import { shapeText } from "./format.js";
 import { FRAME_PAD, FRAME_TITLE, arrange, cubic, frameSize } from "./groups.js";
 import { createMinimap } from "./minimap.js";
@@ -151,7 +151,7 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
 
   function textOf(id) {
     const n = nodeById(id);
-    return n ? n.text : "";
+    return n ? lineOf(n) : "";
   }
 
   function nodeById(id) {
@@ -436,14 +436,15 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
     const top = M.PAD_Y + M.LINE;
     el("line", { class: "rule", x1: 1, x2: n.w - 1, y1: top - 0.5, y2: top - 0.5 }, g);
     const inner = n.w - 2 * M.PAD_X - GUTTER;
-    const bx = M.PAD_X + GUTTER + Math.max(0, (inner - n.block.w) / 2);
+    const [blockW, blockH] = blockSize(n.block, trace.display.blocks);
+    const bx = M.PAD_X + GUTTER + Math.max(0, (inner - blockW) / 2);
     const value = makeBlock(g, n.block, bx, top, "val");
     let grad = null;
     let gradY = 0;
     if (n.requires_grad) {
-      gradY = top + value.layout.h + M.GRAD_GAP;
+      gradY = top + blockH + M.GRAD_GAP;
       el("rect", { class: "grad-band", x: 1, y: gradY - M.GRAD_GAP / 2, width: n.w - 2,
-        height: value.layout.h + M.GRAD_GAP / 2 + M.PAD_Y - 1, rx: 5 }, g);
+        height: blockH + M.GRAD_GAP / 2 + M.PAD_Y - 1, rx: 5 }, g);
       const nabla = el("text", { class: "nabla", x: bx - GUTTER, y: gradY + M.LINE - 4 }, g);
       nabla.textContent = "∇";
       grad = makeBlock(g, n.block, bx, gradY, "grad");
@@ -545,9 +546,9 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
       // the step that brought this gradient carries its texts (player.frame: gr.step)
       const shown = gr ? trace.steps[gr.step].shown : null;
       if (v.grad) v.grad.set(shown ? shown.cells : null, key);
-      put(v, v.g, "data-grad", shown ? shown.text : null);
+      put(v, v.g, "data-grad", shown ? lineOf(shown) : null);
       v.g.setAttribute("aria-label", tensorAria(v.node) +
-        (shown ? `, gradient ${shown.text}` : ""));
+        (shown ? `, gradient ${lineOf(shown)}` : ""));
     }
     const partial = gr && !gr.complete;
     put(v, v.g, "data-partial", partial ? "true" : null);
@@ -608,7 +609,7 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
     if (focus && f.step) {
       const s = f.step;
       if (s.phase === "forward" && s.value) status = `= ${textOf(s.output)}`;
-      else if (s.shown) status = `∇ ${s.shown.text}`;
+      else if (s.shown) status = `∇ ${lineOf(s.shown)}`;
     }
     if (v.st.status !== status) {
       v.st.status = status;
@@ -686,7 +687,7 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
 
 function tensorAria(n) {
   const what = n.name ? n.name : n.expr || n.label;
-  return `tensor ${what}, shape ${shapeText(n.shape)}, value ${n.text}` +
+  return `tensor ${what}, shape ${shapeText(n.shape)}, value ${lineOf(n)}` +
     (n.iteration ? `, made in loop ${iterationText(n.iteration)}` : "") +
     (n.note ? `, ${n.note}` : "");
 }

@@ -1,5 +1,6 @@
 // The narration panel (one plain sentence per step, mirrored into an aria-live region), the
 // formula panel beside it (local derivative, chain-rule product, sum of paths), and the error box.
+import { lineOf } from "./blocks.js";
 import { mathFromString } from "./mathml.js";
 
 /** The chips of the edge steps that reached edge step `index`'s node so far in its pass, oldest
@@ -61,7 +62,10 @@ export function createNarration(root) {
     }
     const labels = trace.display.rows;
     const rows = [];
-    for (const [kind, body] of step.rows || []) {
+    const entries = step.rows || trace.display.default_rows[step.kind] || [];
+    for (const entry of entries) {
+      // a row is its kind alone (its body in display.bodies) or [kind, body]
+      const [kind, body] = typeof entry === "string" ? [entry, trace.display.bodies[entry]] : entry;
       if (body === null) {
         const note = document.createElement("p");
         note.className = "f-note";
@@ -71,9 +75,13 @@ export function createNarration(root) {
         rows.push(row(labels[kind], textBlock(body)));
       } else if (body.math) {
         rows.push(row(labels[kind], math(step[body.math])));
+      } else if (body.op) {
+        const n = trace.nodes.find((m) => m.id === step[body.op]);
+        rows.push(row(labels[kind], textBlock(n ? operationText(n, trace.display.operation)
+          : "")));
       } else if (body.node) {
-        const n = trace.nodes.find((m) => m.id === body.node);
-        rows.push(row(labels[kind], textBlock(n ? n.text : "")));
+        const n = trace.nodes.find((m) => m.id === step[body.node]);
+        rows.push(row(labels[kind], textBlock(lineOf(n))));
       } else if (body.sum !== undefined) {
         rows.push(row(labels[kind], sumBlock(step, trace, body.sum)));
       }
@@ -83,6 +91,12 @@ export function createNarration(root) {
   }
 
   return { show };
+}
+
+/** An op node's Operation row: the trace's template for it, its fields filled in. */
+function operationText(n, templates) {
+  const t = templates[n.grad_fn ? "recorded" : "plain"];
+  return t.replace("{op}", n.op).replace("{grad_fn}", n.grad_fn);
 }
 
 function row(label, body) {
