@@ -35,6 +35,7 @@ from chainrule.engine.errors import ArgumentError, ChainruleError, RefusedError
 from chainrule.engine.lang.check import Positions, RefusedLimit, check_source
 from chainrule.engine.lang.interpreter import InternalProblem, Interpreter, internal
 from chainrule.engine.limits import Limits
+from chainrule.engine.random.state import ProgramRandom
 from chainrule.engine.tensor import Tape, at_span, recording
 
 __all__ = ["InternalProblem", "Positions", "ProgramResult", "RefusedLimit", "check_program",
@@ -72,7 +73,7 @@ def run_program(source: str, inputs: dict[str, float] | None = None, seed: int =
     tape = Tape(limits=limits)
     result = ProgramResult(tape=tape)
     try:
-        tape.rng = np.random.default_rng(_seed(seed))
+        tape.rng = ProgramRandom(_seed(seed))
         interp = Interpreter(checked, tape, dict(inputs or {}))
         result.framework = checked.info.framework
         with recording(tape):
