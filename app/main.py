@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from chainrule.app import __version__, api, exports, pages
 from chainrule.app.security import HardeningMiddleware
 from chainrule.app.settings import Settings
+from chainrule.app.trace_cache import TraceCache
 from chainrule.app.workers import WorkerPool, default_memory_bytes
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+from chainrule.resources import static_dir
+
+STATIC_DIR = static_dir()
 GZIP_MIN_BYTES = 1024
 
 
@@ -39,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                               "its forward and backward pass.")
     app.state.settings = settings
     app.state.pool = None
+    app.state.trace_cache = TraceCache(settings.trace_cache_bytes)
     app.add_middleware(HardeningMiddleware, max_body_bytes=settings.max_body_bytes)
     # Outermost (added last): compresses what the hardening layer answers too, its 413s and
     # headers included; the body cap there counts request bytes, which gzip never touches.

@@ -4,7 +4,6 @@ language reference at /language (docs/language.md, rendered when asked for)."""
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 from chainrule.app.query import clamped_int
 from fastapi import APIRouter, Request
@@ -12,10 +11,11 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES = Jinja2Templates(directory=str(ROOT / "templates"))
-JS_DIR = ROOT / "static" / "js"
-LANGUAGE_DOC = ROOT / "docs" / "language.md"
+from chainrule.resources import doc_path, static_dir, templates_dir
+
+TEMPLATES = Jinja2Templates(directory=str(templates_dir()))
+JS_DIR = static_dir() / "js"
+LANGUAGE_DOC = doc_path("language.md")
 
 router = APIRouter(include_in_schema=False)
 

@@ -44,7 +44,8 @@ class HardeningMiddleware:
             await self.app(scope, receive, send)
             return
         extra = security_headers(scope["path"])
-        if not scope["path"].startswith("/static/") and needs_token(scope):
+        if not scope["path"].startswith("/static/") and not shared_answer(scope) \
+                and needs_token(scope):
             extra = [*extra, (b"set-cookie", cookie_header(scope.get("scheme") == "https"))]
 
         async def send_with_headers(message: Message) -> None:
@@ -131,6 +132,15 @@ class HardeningMiddleware:
                                 (b"content-length", str(len(body)).encode()),
                                 (b"connection", b"close")]})
         await send({"type": "http.response.body", "body": body})
+
+
+def shared_answer(scope: Scope) -> bool:
+    """A cacheable trace GET (app/api.py): one answer for every client, so it carries no
+    Set-Cookie (a shared cache would hand one client's token to all; nginx would not cache it)."""
+    path = scope["path"]
+    return scope.get("method") in ("GET", "HEAD") and (
+        path.startswith("/api/trace/")
+        or (path.startswith("/api/examples/") and path.endswith("/trace")))
 
 
 def needs_token(scope: Scope) -> bool:

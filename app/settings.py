@@ -23,6 +23,7 @@ class Settings:
     worker_max_jobs: int = 500   # a worker is replaced after this many jobs...
     worker_max_rss_mb: int = 512  # ...or once its resident memory is over this
     static_max_age: int = 3600
+    trace_cache_bytes: int = 64 * 2**20   # kept answers of the cacheable GETs (app/trace_cache)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -33,4 +34,5 @@ class Settings:
                    workers=int(_env("workers", cls.workers)),
                    worker_max_jobs=int(_env("worker_max_jobs", cls.worker_max_jobs)),
                    worker_max_rss_mb=int(_env("worker_max_rss_mb", cls.worker_max_rss_mb)),
-                   static_max_age=int(_env("static_max_age", cls.static_max_age)))
+                   static_max_age=int(_env("static_max_age", cls.static_max_age)),
+                   trace_cache_bytes=int(_env("trace_cache_bytes", cls.trace_cache_bytes)))

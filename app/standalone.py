@@ -13,7 +13,6 @@ import base64
 import hashlib
 import re
 from functools import lru_cache
-from pathlib import Path
 
 from chainrule.app import __version__
 from chainrule.app.bundle import bundle, strip_js
@@ -21,14 +20,15 @@ from chainrule.app.frame import clamp_step
 from chainrule.app.runner import dumps
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-ROOT = Path(__file__).resolve().parent.parent
-JS_DIR = ROOT / "static" / "js"
-CSS_PATH = ROOT / "static" / "css" / "app.css"
+from chainrule.resources import static_dir, templates_dir
+
+JS_DIR = static_dir() / "js"
+CSS_PATH = static_dir() / "css" / "app.css"
 ENTRY = JS_DIR / "standalone.js"
 THEMES = ("auto", "light", "dark")
 LAYOUTS = ("page", "compact")
 
-_ENV = Environment(loader=FileSystemLoader(str(ROOT / "templates")),
+_ENV = Environment(loader=FileSystemLoader(str(templates_dir())),
                    autoescape=select_autoescape(["html"]), keep_trailing_newline=True)
 
 

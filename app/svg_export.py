@@ -19,7 +19,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
 from chainrule.app.fmt import (
     cell_text,
@@ -33,7 +32,9 @@ from chainrule.app.fmt import (
 from chainrule.app.frame import Frame, contributions_at, frame
 from chainrule.engine import node_size as ns
 
-CSS = Path(__file__).resolve().parent.parent / "static" / "css" / "app.css"
+from chainrule.resources import static_dir
+
+CSS = static_dir() / "css" / "app.css"
 UI_FONT = ("Inter, 'Segoe UI', system-ui, -apple-system, Roboto, 'Helvetica Neue', Arial, "
            "'Noto Sans', 'DejaVu Sans', sans-serif")
 MONO_FONT = "ui-monospace, 'DejaVu Sans Mono', Menlo, Consolas, 'Liberation Mono', monospace"

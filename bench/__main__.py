@@ -310,7 +310,13 @@ op forward ~1.7 µs of Tensor, Record, tape event and limit checks, per backward
 the event the timeline reads (12 entries: upstream, local, product, contribution, running
 total, counts) and a `.grad` Tensor per leaf, against micrograd's ~1.5 µs per op forward and
 backward together with no bookkeeping. ≤ 2× would need those events built lazily (only for
-the steps a trace actually shows), which the timeline does not allow today."""
+the steps a trace actually shows), which the timeline does not allow today.
+
+Then (issue 12; CPU time from here on, `time.process_time`, since the shared machine's load
+average of 10-18 made wall-clock medians measure the neighbours): `apply` builds a scalar
+result's dtype and Record without keyword arguments (a scalar mul 2.54 → 2.31 µs, micrograd's
+0.85 µs) and a leaf's first gradient without hooks or aliases becomes its `.grad` directly
+(~30% of this benchmark's backward went to the general path): ~4.5× micrograd."""
 
 
 def _api_section(api: dict) -> str:
@@ -321,8 +327,8 @@ def _api_section(api: dict) -> str:
              "sequential POSTs on one keep-alive connection. Cold: the layout cache defeated "
              "(emptied in-process; a unique extra constant statement per request to the "
              "server); warm: the same program again, as after a slider move. The "
-             f"{api_bench.BIG_NODES}-node program records ~1,150 ops, over the public "
-             f"`max_ops`, so its rows run with {api_bench.BIG_LIMITS}.", "",
+             f"{api_bench.BIG_NODES}-node program records ~1,150 ops; its rows run with "
+             f"{api_bench.BIG_LIMITS}.", "",
              "| program | nodes | KiB | trace_program cold p50 | trace_response cold p50 / p99 "
              "| warm p50 | server cold p50 / p99 | server warm p50 |",
              "|---|---:|---:|---:|---:|---:|---:|---:|"]

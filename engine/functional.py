@@ -13,9 +13,10 @@ from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
-from chainrule.engine.broadcast import fmt_shape
+from chainrule.engine.broadcast import broadcast_shape, fmt_shape
 from chainrule.engine.errors import ArgumentError, LimitError, ShapeError
-from chainrule.engine.ops import OPS
+from chainrule.engine.ops import OPS, variadic
+from chainrule.engine.printing import dtype_of, value_repr
 from chainrule.engine.random import state as rstate
 from chainrule.engine.random import torch_sampling as sampling
 from chainrule.engine.tensor import Tensor, apply, current_tape
@@ -205,7 +206,6 @@ class ReturnTypes(tuple):
     language_attributes: ClassVar[dict] = {"values": lambda r: r[0], "indices": lambda r: r[1]}
 
     def __repr__(self) -> str:
-        from chainrule.engine.printing import value_repr
         return (f"torch.return_types.{self.kind}(\nvalues={value_repr(self[0])},\n"
                 f"indices={value_repr(self[1])})")
 
@@ -407,7 +407,6 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
 
 
 def to_dtype(x: Tensor, dtype_name: str) -> Tensor:
-    from chainrule.engine.printing import dtype_of
     if dtype_of(x) == "float32" and dtype_name == "float64":
         return apply(OPS["to"], (x,), dtype_name=dtype_name, from_float32=True)
     return apply(OPS["to"], (x,), dtype_name=dtype_name)
@@ -432,13 +431,11 @@ def _tensors(seq: Any, fn: str) -> tuple[Tensor, ...]:
 
 
 def cat(tensors: Any, dim: Any = 0) -> Tensor:
-    from chainrule.engine.ops import variadic
     ts = _tensors(tensors, "cat")
     return apply(variadic("cat", len(ts)), ts, dim=_int(dim, "dim"))
 
 
 def stack(tensors: Any, dim: Any = 0) -> Tensor:
-    from chainrule.engine.ops import variadic
     ts = _tensors(tensors, "stack")
     return apply(variadic("stack", len(ts)), ts, dim=_int(dim, "dim"))
 
@@ -544,7 +541,6 @@ def outer(a: Any, b: Any) -> Tensor:
 
 def _weight_attrs(x: Tensor, **weights: Any) -> dict:
     """Loss weights as attrs (constants: no gradient reaches them), broadcast-checked."""
-    from chainrule.engine.broadcast import broadcast_shape
     out = {}
     for name, w in weights.items():
         if w is None:

@@ -15,6 +15,8 @@ import zlib
 from typing import Any
 
 import numpy as np
+from chainrule.engine import dialects
+from chainrule.engine.tensor import Tensor
 
 PRECISION = 4
 LINEWIDTH = 80
@@ -256,11 +258,11 @@ _ENGINE: tuple[Any, Any] | None = None
 
 
 def _engine() -> tuple[Any, Any]:
-    """engine.namespace and the Tensor class, imported on first use (both import this)."""
+    """engine.namespace (imported on first use: it builds on this module, yet what it defines,
+    torch.Size, dtypes, grad_fns, prints here) and the Tensor class."""
     global _ENGINE
     if _ENGINE is None:
         from chainrule.engine import namespace
-        from chainrule.engine.tensor import Tensor
         _ENGINE = (namespace, Tensor)
     return _ENGINE
 
@@ -345,12 +347,17 @@ def _write(out: _Text, value: Any, as_str: bool, active: set[int]) -> None:
     ns, Tensor = _engine()   # noqa: N806 - the class
     if isinstance(value, str):
         out.add(value if as_str else repr(value))
+    elif isinstance(value, Tensor) and hasattr(type(value), "language_text"):
+        out.add(value.language_text(as_str))   # micrograd's Value(data=..., grad=...)
     elif isinstance(value, Tensor):
-        out.add(tensor_repr(value))
+        hooks = dialects.hooks()
+        out.add(tensor_repr(value) if hooks is None else hooks.tensor_text(value, as_str))
     elif isinstance(value, bool | np.bool_) or value is None:
         out.add(str(bool(value)) if value is not None else "None")
     elif isinstance(value, int | np.integer):
         out.add(str(int(value)))
+    elif isinstance(value, np.float32):   # `t.numpy()` of a float32 scalar: NumPy's text
+        out.add(str(value) if as_str else f"np.float32({value})")
     elif isinstance(value, float | np.floating):
         out.add(repr(float(value)))
     elif type(value) in (list, tuple, dict, set, frozenset):

@@ -23,6 +23,7 @@ import numpy as np
 from chainrule.engine import autograd_api
 from chainrule.engine import functional as fn
 from chainrule.engine import namespace as ns
+from chainrule.engine.dialects import micrograd
 from chainrule.engine.errors import (
     ArgumentError,
     ChainruleError,
@@ -98,6 +99,8 @@ class Interpreter(Expressions):
         return self.positions.span(node)
 
     def _assume_imports(self) -> None:
+        if self.info.dialect == "micrograd":   # the notebooks' draw_dot(root): "show this"
+            self.bind("draw_dot", ns.Function("draw_dot", micrograd.draw_dot), "imported")
         for name in self.info.assumed:
             line, path = MODULE_NAMES[name]
             self.bind(name, import_target(path), "imported")
@@ -179,6 +182,8 @@ class Interpreter(Expressions):
 
     def _augmented(self, old: Any, sym: str, value: Any) -> Any:
         """`old <sym>= value`: in place for tensors (PyTorch's add_ & co) and lists, as Python."""
+        if isinstance(old, Tensor) and hasattr(type(old), "language_binary"):
+            return binary(sym, old, value)   # micrograd's Value: `c += x` is `c = c + x`
         if isinstance(old, Tensor):
             augmented = getattr(autograd_api, "augmented", None)
             if augmented is None:
@@ -236,6 +241,10 @@ class Interpreter(Expressions):
             self.assign_target(elt, item)
 
     def set_attribute(self, obj: Any, attr: str, value: Any) -> None:
+        own = getattr(type(obj), "language_set_attribute", None)
+        if own is not None:   # a dialect's value (micrograd's `p.data -= lr * p.grad`)
+            own(obj, attr, value)
+            return
         if not isinstance(obj, Tensor):
             raise ArgumentError(f"'{type_name(obj)}' object attribute '{attr}' cannot be set in "
                                 "chainrule", python_type="AttributeError")
@@ -430,16 +439,16 @@ class Interpreter(Expressions):
                 scope.pop(handler.name, None)
 
     def s_With(self, node: ast.With) -> None:  # noqa: N802
-        entered: list[GradMode] = []
+        entered: list[Any] = []
         try:
             for item in node.items:
                 value = self.expr(item.context_expr)
                 with at_span(self.span(item.context_expr)):
-                    mode = _grad_mode(value)
-                    mode.enter()
+                    mode = _context(value)
+                    bound = mode.enter()   # a grad mode binds None, as PyTorch's do
                 entered.append(mode)
                 if item.optional_vars is not None:
-                    self.assign_target(item.optional_vars, None)
+                    self.assign_target(item.optional_vars, bound)
             self.block(node.body)
         finally:
             for mode in reversed(entered):
@@ -567,14 +576,17 @@ class Interpreter(Expressions):
     def offered_backward(self) -> str | None:
         """The name of the last top-level scalar tensor that requires grad (a framework program
         that never called backward gets the offer to run its backward pass)."""
+        if self.info.dialect != "torch":   # a tape or grad() is that framework's backward
+            return None
         for t, _span in reversed(self.assigned_tensors):
             if t.requires_grad and t.numel() == 1 and t.name and self.env.get(t.name) is t:
                 return t.name
         return None
 
 
-def _grad_mode(value: Any) -> GradMode:
-    if isinstance(value, GradMode):
+def _context(value: Any) -> Any:
+    """What a `with` enters: a grad mode, or a dialect's context (a TensorFlow tape)."""
+    if isinstance(value, GradMode) or getattr(type(value), "language_context", False):
         return value
     raise ArgumentError(f"'{type_name(value)}' object does not support the context manager "
                         "protocol (chainrule's with blocks take torch.no_grad(), "

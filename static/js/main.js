@@ -20,14 +20,15 @@ const options = {
 // Actions a locked embed still allows from its own buttons and keys ("step only", "none").
 const LOCKED = {
   all: null,
-  step: new Set(["step-forward", "step-back", "zoom-in", "zoom-out", "fit", "pan"]),
-  none: new Set(["zoom-in", "zoom-out", "fit", "pan"]),
+  step: new Set(["step-forward", "step-back", "zoom-in", "zoom-out", "fit", "pan", "present"]),
+  none: new Set(["zoom-in", "zoom-out", "fit", "pan", "present"]),
 };
 
 const trace = traceClient();
 const editorRoot = $("[data-role=editor]");
 const editor = editorRoot ? createEditor(editorRoot, {
-  onRun: () => runProgram(),
+  // Ctrl+Enter runs and hands the keyboard to the graph, so → and Space step and play at once
+  onRun: () => { runProgram(); document.getElementById("graph")?.focus({ preventScroll: true }); },
   onInput: (text) => viewer.store.set({ source: text }),
   readOnly: editorRoot.dataset.readonly === "true",
 }) : null;
@@ -91,14 +92,14 @@ function pickInputs(traceInputs, set) {
 
 /** Run a program from the start. `startStep` opens at that step once the trace arrives. */
 async function runProgram(source = editor ? editor.value : store.get().source,
-  { inputs: given = null, seed = null, startStep = -1 } = {}) {
+  { inputs: given = null, seed = null, startStep = -1, named = null } = {}) {
   viewer.pause();
   const s = store.get();
   showExample(s.examples.find((e) => e.source === source) || null);
   const sameProgram = s.trace && s.trace.source === source;
   store.set({ status: "loading", runId: s.runId + 1, source,
     inputs: given || (sameProgram ? s.inputs : {}), seed: seed === null ? s.seed : seed });
-  await request(source, store.get().inputs, startStep);
+  await request(source, store.get().inputs, startStep, named);
 }
 
 /** The offered backward pass: the line `y.backward()` is added to the program (the learner
@@ -141,11 +142,12 @@ async function retrace() {
   }
 }
 
-/** `startStep` null keeps the current step (a slider moved); a number opens there. */
-async function request(source, inputValues, startStep) {
+/** `startStep` null keeps the current step (a slider moved); a number opens there. `named`
+ *  ({code} or {example}, api.js) fetches a program a URL names through its cacheable GET. */
+async function request(source, inputValues, startStep, named = null) {
   const runId = store.get().runId;
   store.set({ status: "loading" });
-  const r = await trace(source, inputValues, store.get().seed);
+  const r = await trace(source, inputValues, store.get().seed, named);
   if (r.stale || store.get().runId !== runId) return;
   if (r.status === 200 && r.body && Array.isArray(r.body.nodes)) {
     const t = r.body;
@@ -192,6 +194,7 @@ async function boot() {
   store.set({ examples });
   window.addEventListener("hashchange", () => { if (codeFromHash(location.hash)) openLink(); });
   const params = new URLSearchParams(location.search);
+  if (params.get("present") === "1" || body.dataset.present === "1") viewer.act("present", true);
   if (codeFromHash(location.hash)) return openLink();
   const src = params.get("src");
   const step = params.get("step") !== null ? Number(params.get("step")) : options.startStep;
@@ -225,21 +228,22 @@ async function loadExamples() {
 
 /** Open the program the URL's `#p=` code carries (a damaged link says so, in the error box). */
 async function openLink() {
+  const code = codeFromHash(location.hash);
   let state;
   try {
-    state = await decodeState(codeFromHash(location.hash));
+    state = await decodeState(code);
   } catch (err) {
     store.set({ trace: null, status: "error",
       refused: { kind: "link", message: err.message, line: null, col: null } });
     return;
   }
   if (options.startStep !== null) state.step = options.startStep;
-  await loadState(state);
+  await loadState(state, { code });
 }
 
-async function loadState({ source, inputs: given, seed, step }) {
+async function loadState({ source, inputs: given, seed, step }, named = null) {
   if (editor) editor.value = source;
-  await runProgram(source, { inputs: given, seed, startStep: step });
+  await runProgram(source, { inputs: given, seed, startStep: step, named });
   if (embedded && options.autoplay && store.get().trace) viewer.act("play");
 }
 
@@ -274,7 +278,7 @@ async function chooseExample(id, remember = true, startStep = -1) {
     url.hash = "";
     history.replaceState(null, "", url);
   }
-  await loadState({ source: ex.source, inputs: {}, seed: 0, step: startStep });
+  await loadState({ source: ex.source, inputs: {}, seed: 0, step: startStep }, { example: id });
 }
 
 /** The embed's preferred height: its content, with the graph at a height that suits it. */

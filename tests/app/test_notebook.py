@@ -1,20 +1,25 @@
-"""The Python package: chainrule.trace / export_html / show, and Trace._repr_html_.
+"""The Python package: chainrule.trace / export_html / show, and a Trace in IPython.
 
 What the iframe shows is checked in Chromium (tests/browser/test_standalone.py); here: the
-srcdoc attribute holds exactly the standalone document, refusals render instead of raising.
+srcdoc attribute holds exactly the standalone document, refusals render instead of raising, and
+an engine Trace displays in IPython as its player.
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from chainrule.app.runner import trace_response
 from chainrule.engine.limits import Limits
-from chainrule.engine.trace import trace_program
 
 from chainrule import RefusedProgram, show, trace
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class Frames(HTMLParser):
@@ -70,14 +75,33 @@ def test_a_refused_program_shows_its_message_instead_of_raising():
     assert "<script>" not in out
 
 
-def test_trace_repr_html_is_the_player_for_that_trace():
-    t = trace_program("x = torch.tensor(2.0, requires_grad=True)\ny = x * x\ny.backward()")
-    frames = iframes(t._repr_html_())
+# In a fresh interpreter: the shell starts first (as in Jupyter), then the user imports only the
+# engine; chainrule's own import registers the display, and the notebook view loads on display.
+IPYTHON_DISPLAY = """
+import json, sys
+from IPython.core.interactiveshell import InteractiveShell
+shell = InteractiveShell.instance()
+from chainrule.engine.trace import trace_program
+t = trace_program("x = torch.tensor(2.0, requires_grad=True)\\ny = x * x\\ny.backward()")
+before = sorted(m for m in sys.modules if m.startswith(("chainrule.notebook", "chainrule.app")))
+data, _ = shell.display_formatter.format(t)
+print(json.dumps({"before": before, "html": data.get("text/html"),
+                  "nodes": json.loads(json.dumps(t.to_dict()))["nodes"]}))
+"""
+
+
+def test_a_trace_displays_in_ipython_as_the_player_for_that_trace():
+    out = subprocess.run([sys.executable, "-c", IPYTHON_DISPLAY], capture_output=True,
+                         text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    got = json.loads(out.stdout.splitlines()[-1])
+    assert got["before"] == []          # tracing loaded neither the web app nor the notebook view
+    frames = iframes(got["html"])
     assert len(frames) == 1
     holder = '<script type="application/json" id="chainrule-trace" data-step="-1">'
     doc = frames[0]["srcdoc"]
     raw = doc[doc.index(holder) + len(holder):doc.index("</script>", doc.index(holder))]
-    assert json.loads(raw)["nodes"] == json.loads(json.dumps(t.to_dict()))["nodes"]
+    assert json.loads(raw)["nodes"] == got["nodes"]
 
 
 def test_several_players_are_independent_documents():

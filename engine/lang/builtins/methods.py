@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from chainrule.engine import dialects
 from chainrule.engine import namespace as ns
 from chainrule.engine.errors import ArgumentError, NameProblem
 from chainrule.engine.lang import formatting
@@ -310,6 +311,17 @@ def get_attribute(obj: Any, name: str) -> Any:
     values = _VALUE_ATTRIBUTES.get(int if kind is bool else kind)
     if values is not None and name in values:
         return values[name](obj)
+    if isinstance(obj, Tensor) and type(obj) is not Tensor:   # a dialect's value class
+        own = getattr(type(obj), "language_methods", {})
+        if name in own:
+            return ns.BoundMethod(ns.Function(name, own[name], "method"), obj)
+        own = getattr(type(obj), "language_attributes", {})
+        if name in own:
+            return own[name](obj)
+        raise NameProblem(f"'{type(obj).__name__}' object has no attribute '{name}'",
+                          python_type="AttributeError")
+    if isinstance(obj, Tensor) and (hooks := dialects.hooks()) is not None:
+        return hooks.tensor_attribute(obj, name)   # a TensorFlow tensor's own attributes
     if isinstance(obj, Tensor | ns.Module | ns.GradFn | ns.Size | ns.NNModule):
         return ns.get_attribute(obj, name)
     if name == "args" and exception_message(obj) is not None:

@@ -1,0 +1,373 @@
+"""A class of 300 opening one link: an open-loop load test on loopback (issue 12, part 4).
+
+    python -m bench.load_class [--users 300] [--seconds 10] [--readme] [--no-proxy]
+
+A teacher's permalink (the free-variables example with x moved, so it is a link and not the
+gallery's own example) is opened by `users` students whose arrival times are spread at random
+over `seconds` (open loop: a student arrives on time however slow the server is). Each one
+does what the page does (static/js/main.js):
+
+1. opens the page (`GET /`, a fresh browser: no cookie, nothing cached), then its stylesheet,
+   icon and scripts (every `<link rel=modulepreload>` and main.js), six connections at a time;
+2. `GET /api/examples` (which names the build), then `GET /api/trace/<code>?build=…`;
+3. steps through the trace for 1–3 s (the player: no server work);
+4. drags a slider: three `POST /api/trace` re-traces with new values of x, one after another.
+
+Two setups, in one run: one replica (`chainrule serve`, two trace workers) directly, and
+docs/deployment.md's nginx configuration in front of two replicas (one trace worker each, so
+both setups have two). Reported per setup: errors (transport errors, any unexpected status, a
+trace without nodes), p50/p99 of the cached trace GET, of the page with its assets, and of the
+slider's re-traces, and how the trace GETs were served (nginx's X-Cache-Status).
+
+The client is a small HTTP/1.1 client on asyncio streams (keep-alive, content-length and
+chunked bodies): httpx spent more CPU than the servers it measured, on the same two cores.
+`--readme` writes the table between `<!-- load-class:start -->` and `<!-- load-class:end -->`
+in bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import gzip
+import json
+import os
+import platform
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from chainrule.app.devserver import free_port, local_server
+from chainrule.app.gallery import examples
+from chainrule.app.permalink import ProgramState, encode
+
+from bench.readme import write_section
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = "04_free_variables"
+CONNECTIONS = 6            # a browser's connections per origin over HTTP/1.1
+SLIDER_MOVES = 3
+STEP_SECONDS = (1.0, 3.0)  # time spent stepping through the trace, no requests
+
+
+# ---------------------------------------------------------------- a small HTTP/1.1 client
+
+
+class Connection:
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, method: str, path: str, headers: dict[str, str],
+                      body: bytes = b"") -> tuple[int, dict[str, str], bytes]:
+        for attempt in range(2):   # a kept-alive connection the server closed: reconnect once
+            fresh = self.writer is None
+            if fresh:
+                self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+            try:
+                return await self._exchange(method, path, headers, body)
+            except (ConnectionError, asyncio.IncompleteReadError):
+                self.close()
+                if fresh or attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _exchange(self, method: str, path: str, headers: dict[str, str],
+                        body: bytes) -> tuple[int, dict[str, str], bytes]:
+        assert self.reader is not None and self.writer is not None
+        head = [f"{method} {path} HTTP/1.1", f"host: {self.host}:{self.port}",
+                f"content-length: {len(body)}", *(f"{k}: {v}" for k, v in headers.items())]
+        self.writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+        await self.writer.drain()
+        status_line = await self.reader.readuntil(b"\r\n")
+        status = int(status_line.split()[1])
+        got: dict[str, str] = {}
+        while (line := await self.reader.readuntil(b"\r\n")) != b"\r\n":
+            name, _, value = line.decode("latin-1").partition(":")
+            name = name.strip().lower()
+            got[name] = f"{got[name]}, {value.strip()}" if name in got else value.strip()
+        if status in (204, 304) or method == "HEAD":
+            data = b""
+        elif "content-length" in got:
+            data = await self.reader.readexactly(int(got["content-length"]))
+        elif "chunked" in got.get("transfer-encoding", ""):
+            parts = []
+            while size := int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16):
+                parts.append(await self.reader.readexactly(size + 2))
+            await self.reader.readuntil(b"\r\n")
+            data = b"".join(p[:-2] for p in parts)
+        else:
+            data = await self.reader.read()
+            self.close()
+        if "close" in got.get("connection", "").lower():
+            self.close()
+        return status, got, data
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
+class Browser:
+    """One student's browser: a cookie jar and up to CONNECTIONS kept-alive connections."""
+
+    def __init__(self, host: str, port: int, sent: Counter) -> None:
+        self.idle = [Connection(host, port) for _ in range(CONNECTIONS)]
+        self.free = asyncio.Semaphore(CONNECTIONS)
+        self.cookie: str | None = None
+        self.sent = sent
+
+    async def fetch(self, method: str, path: str, body: bytes = b"",
+                    headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+        headers = {"accept-encoding": "gzip, deflate, br", **(headers or {})}
+        if self.cookie:
+            headers["cookie"] = self.cookie
+        self.sent["requests"] += 1
+        async with self.free:
+            conn = self.idle.pop()
+            try:
+                status, got, data = await conn.request(method, path, headers, body)
+            finally:
+                self.idle.append(conn)
+        if "set-cookie" in got:
+            self.cookie = got["set-cookie"].split(";", 1)[0]
+        if got.get("content-encoding") == "gzip":
+            data = gzip.decompress(data)
+        return status, got, data
+
+    def close(self) -> None:
+        for c in self.idle:
+            c.close()
+
+
+# ---------------------------------------------------------------- one student
+
+
+@dataclass
+class Timing:
+    what: str            # "page", "trace", "slider"
+    seconds: float
+    problem: str | None = None
+    cache: str | None = None    # X-Cache-Status of a trace GET, when a proxy answered
+
+
+@dataclass
+class Run:
+    setup: str
+    users: int
+    seconds: float
+    timings: list[Timing] = field(default_factory=list)
+    sent: Counter = field(default_factory=Counter)
+    wall: float = 0.0
+
+    def of(self, what: str) -> list[float]:
+        return [t.seconds for t in self.timings if t.what == what and t.problem is None]
+
+    def errors(self) -> list[Timing]:
+        return [t for t in self.timings if t.problem is not None]
+
+
+def assets_of(page: bytes) -> list[str]:
+    """What the page makes a browser fetch: stylesheets, icons, module scripts."""
+    html = page.decode("utf-8", "replace")
+    return sorted(set(re.findall(r'(?:href|src)="(/static/[^"]+)"', html)))
+
+
+async def student(host: str, port: int, code: str, source: str, x: float, run: Run,
+                  rng: random.Random) -> None:
+    browser = Browser(host, port, run.sent)
+    try:
+        started = time.perf_counter()
+        status, _, page = await browser.fetch("GET", "/")
+        problem = None if status == 200 else f"page: HTTP {status}"
+        if problem is None:
+            answers = await asyncio.gather(*(browser.fetch("GET", a) for a in assets_of(page)))
+            bad = [s for s, _, _ in answers if s != 200]
+            problem = f"assets: HTTP {bad}" if bad else None
+        run.timings.append(Timing("page", time.perf_counter() - started, problem))
+
+        status, headers, _ = await browser.fetch("GET", "/api/examples")
+        build = headers.get("x-chainrule-build", "")
+        started = time.perf_counter()
+        status, headers, body = await browser.fetch(
+            "GET", f"/api/trace/{code}?build={build}", headers={"accept": "application/json"})
+        problem = trace_problem(status, headers, body)
+        run.timings.append(Timing("trace", time.perf_counter() - started, problem,
+                                  headers.get("x-cache-status")))
+
+        await asyncio.sleep(rng.uniform(*STEP_SECONDS))      # stepping: the player only
+
+        for _ in range(SLIDER_MOVES):
+            x = round(x + rng.uniform(-0.5, 0.5), 2)
+            payload = json.dumps({"source": source, "inputs": {"x": x}}).encode()
+            started = time.perf_counter()
+            status, headers, body = await browser.fetch(
+                "POST", "/api/trace", payload, {"content-type": "application/json"})
+            run.timings.append(Timing("slider", time.perf_counter() - started,
+                                      trace_problem(status, headers, body)))
+    except (OSError, asyncio.IncompleteReadError, ValueError) as e:
+        run.timings.append(Timing("transport", 0.0, f"{type(e).__name__}: {e}"))
+    finally:
+        browser.close()
+
+
+def trace_problem(status: int, headers: dict[str, str], body: bytes) -> str | None:
+    if status != 200:
+        return f"trace: HTTP {status}"
+    try:
+        trace = json.loads(body)
+    except ValueError as e:
+        return f"trace: unreadable ({e})"
+    if not trace.get("nodes") or trace.get("error") is not None:
+        return f"trace: no graph, or an error ({trace.get('error')})"
+    return None
+
+
+async def class_arrives(url: str, setup: str, users: int, seconds: float, seed: int) -> Run:
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    source = next(e["source"] for e in examples() if e["id"] == EXAMPLE)
+    x = 1.5
+    code = encode(ProgramState(source=source, inputs={"x": x}))
+    rng = random.Random(seed)
+    arrivals = sorted(rng.uniform(0, seconds) for _ in range(users))
+    run = Run(setup, users, seconds)
+    started = time.perf_counter()
+
+    async def arrive(at: float, i: int) -> None:
+        await asyncio.sleep(max(0.0, started + at - time.perf_counter()))
+        await student(host, int(port), code, source, x, run, random.Random(seed * 7919 + i))
+
+    await asyncio.gather(*(arrive(at, i) for i, at in enumerate(arrivals)))
+    run.wall = time.perf_counter() - started
+    return run
+
+
+# ---------------------------------------------------------------- the setups
+
+
+@contextlib.contextmanager
+def behind_nginx(replicas: list[str]):
+    """docs/deployment.md's nginx block (as tests/app/test_reverse_proxy.py runs it) in front
+    of `replicas`; yields its URL."""
+    from tests.app.test_reverse_proxy import find_nginx, nginx_conf, wait_for
+    nginx = find_nginx()
+    if nginx is None:
+        raise RuntimeError("nginx is not installed (make nginx)")
+    with tempfile.TemporaryDirectory(prefix="chainrule-nginx-") as tmp_dir:
+        tmp = Path(tmp_dir)
+        port = free_port()
+        conf = tmp / "nginx.conf"
+        conf.write_text(nginx_conf(port, [int(u.rsplit(":", 1)[1]) for u in replicas],
+                                   tmp / "cache", tmp))
+        proc = subprocess.Popen([nginx, "-p", str(tmp), "-e", str(tmp / "error.log"),
+                                 "-c", str(conf)], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        try:
+            wait_for(f"http://127.0.0.1:{port}", proc)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+def run_setups(users: int, seconds: float, seed: int, proxy: bool) -> list[Run]:
+    runs = []
+    with local_server({"CHAINRULE_WORKERS": "2"}) as url:
+        print(f"load_class: {users} users over {seconds:g} s, one replica", file=sys.stderr)
+        runs.append(asyncio.run(class_arrives(url, "one replica, direct", users, seconds, seed)))
+    if proxy:
+        env = {"CHAINRULE_WORKERS": "1", "CHAINRULE_CLIENT_SECRET": os.urandom(16).hex()}
+        with local_server(env) as a, local_server(env) as b, behind_nginx([a, b]) as url:
+            print(f"load_class: {users} users over {seconds:g} s, nginx + two replicas",
+                  file=sys.stderr)
+            runs.append(asyncio.run(class_arrives(url, "nginx + two replicas", users, seconds,
+                                                  seed)))
+    return runs
+
+
+# ---------------------------------------------------------------- the report
+
+
+def pct(values: list[float], q: float) -> float:
+    """Nearest-rank percentile."""
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    return s[min(len(s) - 1, max(0, -(-len(s) * q // 100) - 1))]
+
+
+def ms(x: float) -> str:
+    return f"{x * 1000:.0f} ms" if x >= 0.1 else f"{x * 1000:.1f} ms"
+
+
+def table(runs: list[Run]) -> str:
+    lines = ["| setup | users | requests | errors | cached trace GET p50 / p99 / max | "
+             "page + assets p50 / p99 | slider re-trace (POST) p50 / p99 | trace GETs served |",
+             "|---|---:|---:|---:|---|---|---|---|"]
+    for run in runs:
+        trace, page, slider = run.of("trace"), run.of("page"), run.of("slider")
+        served = Counter(t.cache or "replica" for t in run.timings if t.what == "trace")
+        lines.append(
+            f"| {run.setup} | {run.users} in {run.seconds:g} s | {run.sent['requests']} | "
+            f"{len(run.errors())} | {ms(pct(trace, 50))} / **{ms(pct(trace, 99))}** / "
+            f"{ms(max(trace, default=float('nan')))} | {ms(pct(page, 50))} / "
+            f"{ms(pct(page, 99))} | {ms(pct(slider, 50))} / **{ms(pct(slider, 99))}** | "
+            + ", ".join(f"{k} {v}" for k, v in sorted(served.items())) + " |")
+    return "\n".join(lines)
+
+
+ASSET_COUNT = [0]    # the page's assets, counted once before the run (for the README)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.load_class",
+                                 description=__doc__.split("\n")[0])
+    ap.add_argument("--users", type=int, default=300)
+    ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--no-proxy", action="store_true", help="only the direct setup")
+    ap.add_argument("--readme", action="store_true", help="write the table to bench/README.md")
+    args = ap.parse_args(argv)
+    from chainrule.app.main import create_app
+    from chainrule.app.settings import Settings
+    from fastapi.testclient import TestClient
+    with TestClient(create_app(Settings(workers=0))) as c:
+        ASSET_COUNT[0] = len(assets_of(c.get("/").content))
+    runs = run_setups(args.users, args.seconds, args.seed, not args.no_proxy)
+    text = table(runs)
+    print(text)
+    for run in runs:
+        for t in run.errors()[:10]:
+            print(f"error ({run.setup}): {t.what}: {t.problem}", file=sys.stderr)
+    if args.readme:
+        load = os.getloadavg()[0]
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                                capture_output=True, text=True).stdout.strip()
+        write_section("load-class", f"""## A class of 300 on one link
+
+`python -m bench.load_class --readme` (one run: both setups), commit {commit}, Python
+{platform.python_version()}, {os.cpu_count()} CPUs shared with other jobs (load average
+{load:.1f} at the end), the load generator on the same machine. {args.users} students arrive at
+random over {args.seconds:g} s (open loop) and each opens the teacher's permalink (the page,
+its {ASSET_COUNT[0]} assets, `/api/examples`, then `GET /api/trace/<code>?build=…`), steps
+for 1–3 s without server work, then moves a slider: {SLIDER_MOVES} `POST /api/trace`
+re-traces in a row. "Page + assets" is the page and all its files, six connections at a time.
+Goal: 0 errors, cached trace p99 ≤ 100 ms; the re-trace p99 is stated, not a goal (a POST is
+traced every time; see docs/deployment.md).
+
+{text}
+""")
+    return 1 if any(run.errors() for run in runs) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
