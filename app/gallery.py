@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
-EXAMPLES_DIR = Path(__file__).parent / "examples"
+from chainrule.resources import examples_dir
+
+EXAMPLES_DIR = examples_dir()
 
 # (file stem, title, one-line summary, tags)
 GALLERY: list[tuple[str, str, str, list[str]]] = [

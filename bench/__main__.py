@@ -321,8 +321,8 @@ def _api_section(api: dict) -> str:
              "sequential POSTs on one keep-alive connection. Cold: the layout cache defeated "
              "(emptied in-process; a unique extra constant statement per request to the "
              "server); warm: the same program again, as after a slider move. The "
-             f"{api_bench.BIG_NODES}-node program records ~1,150 ops, over the public "
-             f"`max_ops`, so its rows run with {api_bench.BIG_LIMITS}.", "",
+             f"{api_bench.BIG_NODES}-node program records ~1,150 ops; its rows run with "
+             f"{api_bench.BIG_LIMITS}.", "",
              "| program | nodes | KiB | trace_program cold p50 | trace_response cold p50 / p99 "
              "| warm p50 | server cold p50 / p99 | server warm p50 |",
              "|---|---:|---:|---:|---:|---:|---:|---:|"]

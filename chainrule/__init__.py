@@ -12,8 +12,9 @@ importing chainrule registers that with the running shell by the class's name, s
 engine nor the notebook view is imported until a Trace is shown (the engine knows no HTML).
 
 Everything lives under this one name. Installed, setuptools' package-dir mapping puts the rooms
-(`engine`, `app`, `static`, `templates`) inside this package; in a checkout they sit beside this
-folder, so the package's path reaches them there (same import names both ways).
+(`engine`, `app`, `static`, `templates`, `docs`) inside this package; in a checkout they sit
+beside this folder, so the package's path reaches them there (same import names both ways;
+chainrule/resources.py finds the folders that hold no Python the same way).
 """
 
 from __future__ import annotations

@@ -287,6 +287,16 @@ def _seed_reaches(root: Tensor, seed: Any, captured: dict[int, Any] | None,
 
 def _complete_leaf(inp: Tensor, total: Any, event: dict) -> None:
     """A leaf's gradient is complete: its hooks, then `.grad` (recorded in the edge event)."""
+    if inp.meta is None and inp.grad is None and not isinstance(total, Tensor):
+        # Most leaves (a scalar MLP's weights: one per op): no hooks, no alias, no .grad yet,
+        # so `.grad` is a new tensor holding the total — what the general path below does,
+        # without its four calls (~30% of the scalar benchmark's backward).
+        grad = inp.grad = Tensor(total, origin="grad")
+        if inp.name:
+            grad.name = f"{inp.name}.grad"
+        event["leaf_before"] = None
+        event["leaf_grad"] = grad.data
+        return
     total = run_hooks(inp, total)
     event["leaf_before"] = _accumulate_leaf(inp, total)
     leaf = live(inp)

@@ -40,9 +40,11 @@ DOT_DEFAULT_ATTRS: dict[str, str] = {
     k: DOT_GRAPH_ATTRS[k] for k in ("rankdir", "nodesep", "ranksep", "splines")
 }
 
-# dot_load: above 2,000 vertices (nodes + virtual nodes) or a sum of squared layer widths of
-# 200,000, dot took ~0.2 s or more here (seconds on denser graphs); the fallback takes over.
-MAX_DOT_VERTICES = 2000
+# dot_load: above 1,000 vertices (nodes + virtual nodes) or a sum of squared layer widths of
+# 200,000, dot takes ~0.2 s or more here (seconds on denser graphs); the fallback takes over.
+# (2,000 until issue 12: one 1,496-node layer of a 44-neuron MLP, load 0.75 then, took
+# 0.47-0.56 s of CPU in dot against 0.03 s layered; with 5,000 ops a trace has several.)
+MAX_DOT_VERTICES = 1000
 MAX_DOT_WIDTH2 = 200_000
 SWEEPS = 8  # barycenter sweeps of the fallback (alternating down/up)
 _DOT_LOCK = threading.Lock()  # Graphviz keeps global state: one layout at a time per process
@@ -309,10 +311,17 @@ def _dfs_order(n: int, up: list[list[int]]) -> list[int]:
     return order
 
 
+# Above this many edges between two layers the crossing count switches from sorted-list
+# insertion (fast in C, but each insertion moves up to this many entries) to a Fenwick tree.
+INSERTION_MAX = 2048
+
+
 def _crossings(upper: list[int], lower: list[int], down: list[list[int]]) -> int:
-    """Crossings between two adjacent layers (inversion count over edges sorted by upper end).
-    Inversions by binary search into the sorted prefix: list.insert moves memory in C, several
-    times faster here than a Fenwick tree walked in Python (dense graphs: ~100 ranks x 9)."""
+    """Crossings between two adjacent layers (inversion count over edges sorted by upper end),
+    O(E log E) for E edges between them. Inversions by binary search into the sorted prefix:
+    list.insert moves memory in C, several times faster here than a Fenwick tree walked in
+    Python (dense graphs: ~100 ranks x 9), while E stays under INSERTION_MAX, where each
+    insertion's move is bounded; above it, the Fenwick tree (O(log V) per edge)."""
     pos = {v: i for i, v in enumerate(lower)}
     seq: list[int] = []
     for v in upper:
@@ -321,12 +330,31 @@ def _crossings(upper: list[int], lower: list[int], down: list[list[int]]) -> int
             seq.append(pos[below[0]])
         elif below:
             seq.extend(sorted([pos[w] for w in below]))
+    if len(seq) > INSERTION_MAX:
+        return _crossings_fenwick(seq, len(lower))
     count = 0
     seen: list[int] = []
     for k, p in enumerate(seq):
         i = bisect_right(seen, p)   # earlier entries <= p; the others cross this edge
         count += k - i
         seen.insert(i, p)
+    return count
+
+
+def _crossings_fenwick(seq: list[int], size: int) -> int:
+    """Pairs k < l with seq[k] > seq[l], positions in [0, size)."""
+    tree = [0] * (size + 1)
+    count = 0
+    for k, p in enumerate(seq):
+        i, at_most = p + 1, 0   # earlier entries <= p
+        while i > 0:
+            at_most += tree[i]
+            i &= i - 1
+        count += k - at_most
+        i = p + 1
+        while i <= size:
+            tree[i] += 1
+            i += i & -i
     return count
 
 
@@ -342,6 +370,8 @@ def _reorder(layer: list[int], neighbours: list[list[int]], pos: dict[int, int])
 
 def _pack(desired: list[float], gaps: list[float]) -> list[float]:
     """Closest positions (least squares) to `desired` keeping consecutive minimum gaps (PAV)."""
+    if len(desired) == 1:   # a deep chain's layers
+        return [desired[0]]
     offsets = [0.0]
     for g in gaps:
         offsets.append(offsets[-1] + g)
@@ -402,15 +432,16 @@ def _keep_operand_order(layers: list[list[int]], nodes: list[LayoutNode], dst: l
     """In place: for each `ordered` node, the vertices its input edges leave the layer before
     it from are put in edge order (in the slots they already hold), so `a - b` enters with `a`
     on top. After the crossing sweeps, which know nothing of operand order."""
-    inputs: dict[int, list[int]] = defaultdict(list)   # ordered node -> last vertex per input
-    for j, t in enumerate(dst):
+    inputs: dict[int, dict[int, None]] = defaultdict(dict)   # ordered node -> last vertex
+    for j, t in enumerate(dst):                                # per input, in edge order
         v = before.get(j)
-        if v is not None and nodes[t].ordered and v not in inputs[t]:
-            inputs[t].append(v)
+        if v is not None and nodes[t].ordered:
+            inputs[t].setdefault(v, None)   # a dict: `not in` a list was quadratic in fan-in
     where = {v: (i, k) for i, layer in enumerate(layers) for k, v in enumerate(layer)}
-    for vs in inputs.values():
-        if len(vs) < 2:
+    for ordered in inputs.values():
+        if len(ordered) < 2:
             continue
+        vs = list(ordered)
         layer = layers[where[vs[0]][0]]
         slots = sorted(where[v][1] for v in vs)
         for k, v in zip(slots, vs, strict=True):
@@ -466,22 +497,29 @@ def layered_layout(nodes: list[LayoutNode], edges: list[LayoutEdge]) -> Layout:
         layers[vrank[v]].append(v)
 
     # Order within layers: alternate down/up barycenter sweeps, keep the best seen.
+    # Two layers cross only if each has two vertices (edges sharing an end never cross): a
+    # deep chain's 10,000 one-vertex layers are skipped.
     def total_crossings(ls: list[list[int]]) -> int:
-        return sum(_crossings(a, b, down) for a, b in zip(ls, ls[1:], strict=False))
+        return sum(_crossings(a, b, down) for a, b in zip(ls, ls[1:], strict=False)
+                   if len(a) > 1 and len(b) > 1)
 
     # Every candidate gets its operand order fixed before it is counted, so the best one is
     # chosen among drawings that show `a - b` with a on top.
     _keep_operand_order(layers, nodes, dst, before)
     best, best_count = [list(layer) for layer in layers], total_crossings(layers)
     for sweep in range(SWEEPS):
+        if best_count == 0:   # nothing left to improve: the best is kept whatever comes
+            break
         if sweep % 2 == 0:
             for i in range(1, len(layers)):
-                pos = {v: k for k, v in enumerate(layers[i - 1])}
-                layers[i] = _reorder(layers[i], up, pos)
+                if len(layers[i]) > 1:
+                    pos = {v: k for k, v in enumerate(layers[i - 1])}
+                    layers[i] = _reorder(layers[i], up, pos)
         else:
             for i in range(len(layers) - 2, -1, -1):
-                pos = {v: k for k, v in enumerate(layers[i + 1])}
-                layers[i] = _reorder(layers[i], down, pos)
+                if len(layers[i]) > 1:
+                    pos = {v: k for k, v in enumerate(layers[i + 1])}
+                    layers[i] = _reorder(layers[i], down, pos)
         _keep_operand_order(layers, nodes, dst, before)
         count = total_crossings(layers)
         if count < best_count:

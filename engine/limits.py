@@ -13,7 +13,7 @@ class Limits:
     max_source_chars: int = 20_000
     max_ast_nodes: int = 5_000
     max_ast_depth: int = 60
-    max_ops: int = 500                 # recorded ops (forward) per program
+    max_ops: int = 5_000               # recorded ops (forward) per program
     max_tensor_elements: int = 1_000_000   # elements in one tensor
     max_tensor_dims: int = 32              # dimensions of one tensor (NumPy broadcasting: 32)
     max_total_elements: int = 8_000_000    # elements created over the whole program

@@ -15,6 +15,7 @@ import zlib
 from typing import Any
 
 import numpy as np
+from chainrule.engine import dialects
 from chainrule.engine.tensor import Tensor
 
 PRECISION = 4
@@ -347,11 +348,14 @@ def _write(out: _Text, value: Any, as_str: bool, active: set[int]) -> None:
     if isinstance(value, str):
         out.add(value if as_str else repr(value))
     elif isinstance(value, Tensor):
-        out.add(tensor_repr(value))
+        hooks = dialects.hooks()
+        out.add(tensor_repr(value) if hooks is None else hooks.tensor_text(value, as_str))
     elif isinstance(value, bool | np.bool_) or value is None:
         out.add(str(bool(value)) if value is not None else "None")
     elif isinstance(value, int | np.integer):
         out.add(str(int(value)))
+    elif isinstance(value, np.float32):   # `t.numpy()` of a float32 scalar: NumPy's text
+        out.add(str(value) if as_str else f"np.float32({value})")
     elif isinstance(value, float | np.floating):
         out.add(repr(float(value)))
     elif type(value) in (list, tuple, dict, set, frozenset):

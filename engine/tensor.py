@@ -379,25 +379,25 @@ def apply(op: Op, inputs: tuple[Tensor, ...], **attrs: Any) -> Tensor:
         if t.requires_grad:
             requires = _grad_enabled.get()   # under no_grad: a result with no grad_fn
             break
+    span, scope = tape.span, tape.scope
     if out.dtype is _F64:   # what Tensor(out, requires, origin="result") does, minus its checks
         result = object.__new__(Tensor)
         result.data, result.requires_grad, result.grad, result.record = out, requires, None, None
-        result.name, result.origin, result.span = None, "result", tape.span
-        result.scope, result.meta = tape.scope, None
-        result.dtype_name = None
+        result.name, result.origin, result.span, result.scope = None, "result", span, scope
+        result.meta = None
+        # float64 if asked for, or if a float64 tensor took part
+        wanted = attrs.get("dtype_name") if attrs else None
+        if wanted is None:
+            for t in inputs:
+                if t.dtype_name == "float64":
+                    wanted = _float64_wins(t, inputs)
+                    break
+        result.dtype_name = wanted
         result.id = tape.register(result)
     else:
         result = Tensor(out, requires_grad=requires and out.dtype.kind == "f", origin="result")
-    if out.dtype is _F64:   # float64 if asked for, or if a float64 tensor took part
-        wanted = attrs.get("dtype_name")
-        if wanted is not None:
-            result.dtype_name = wanted
-        else:
-            for t in inputs:
-                if t.dtype_name == "float64":
-                    result.dtype_name = _float64_wins(t, inputs)
-                    break
-    rec = Record(next(_record_counter), op, inputs, result, attrs, tape.span, scope=tape.scope)
+    # Positional: a keyword argument costs a scalar op ~0.1 µs more.
+    rec = Record(next(_record_counter), op, inputs, result, attrs, span, False, scope)
     result.record = rec
     tape.add_record(rec)
     return result

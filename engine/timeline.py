@@ -12,7 +12,14 @@ from typing import Any
 import numpy as np
 from chainrule.engine.bounded_cache import bounded_cache
 from chainrule.engine.broadcast import fmt_shape
-from chainrule.engine.formula import MATHML_NS, fill, formula, latex_name, mathml
+from chainrule.engine.formula import (
+    MATH_ROW_CLOSE,
+    MATH_ROW_OPEN,
+    fill,
+    formula,
+    latex_name,
+    mathml,
+)
 from chainrule.engine.formula import partial as _partial
 from chainrule.engine.graph import Graph, iteration_words
 from chainrule.engine.limits import AnswerBudget
@@ -63,6 +70,7 @@ class Timeline:
         self._root: Tensor | None = None
         self._pass_span: Any = None   # the running backward call's span (hooks fire in it)
         self._contribs: dict[str, list[dict]] = {}
+        self._tensor_parts: set[str] = set()   # nodes with a contribution that is not a number
         self._values: dict[int, tuple[Any, dict]] = {}
         self.budget = AnswerBudget(None)    # unbounded unless the trace builder sets one
 
@@ -139,6 +147,7 @@ class Timeline:
             self.backward_start = len(self.steps)
         self._root = root
         self._contribs = {}
+        self._tensor_parts = set()
         rid = self.g.tid(root)
         name = self.g.label(root)
         if ev["error"]:
@@ -194,6 +203,8 @@ class Timeline:
         edge_id = g.input_edges[(rec.index, i)]
         contribs = self._contribs.setdefault(to_id, [])
         contribs.append(self.v(ev["contribution"]))
+        if contribs[-1]["data"] is None or isinstance(contribs[-1]["data"], list):
+            self._tensor_parts.add(to_id)
         if ev["complete"]:
             self.node_grads[to_id] = ev["total"]
         step = {"phase": "backward", "kind": "edge", "op": op_id, "from": from_id, "to": to_id,
@@ -297,9 +308,10 @@ class Timeline:
         """Every contribution so far is one number. Then the steps hold the whole sum already
         (each edge step's `contribution`, the page's chips) and no `accumulate` formula is
         sent: one listing every term so far on each step was quadratic in fan-in (0.7 MB of
-        the 3,000-node trace) and the page never showed it for numbers."""
-        return all(p["data"] is not None and not isinstance(p["data"], list)
-                   for p in self._contribs[to_id])
+        the 3,000-node trace) and the page never showed it for numbers. Kept up to date as
+        contributions arrive: checking them all again on each edge was quadratic in fan-in
+        (an 800-line chain's shared `x`: 320,000 checks)."""
+        return to_id not in self._tensor_parts
 
     def _sum_formula(self, inp: Tensor) -> dict:
         """∂L/∂x = Σ c_k: the running sum of tensor contributions, k of them so far."""
@@ -341,8 +353,7 @@ class Timeline:
                   "formula": None, "narration": f"The program stops here: {err.message}"})
 
 
-_ROW = f'<math xmlns="{MATHML_NS}" display="inline"><mrow>'
-_END = "</mrow></math>"
+_ROW, _END = MATH_ROW_OPEN, MATH_ROW_CLOSE   # formula.compact: MathML as mathml() writes it
 _DECIMAL = re.compile(r"(-?)(\d+(?:\.\d+)?)")   # what fmt() writes for most numbers
 
 
@@ -357,7 +368,7 @@ def built(latex: str, parts: list, text: str) -> dict:
     formulas differ, by names or numbers); the parts repeat (names, rules, operators) and are
     converted once. latex2mathml lays out a top-level row element by element, so the row of the
     whole is the parts' rows in order: ∂a/∂b is an <mfrac> of ∂ and each name's row, a plain
-    decimal an <mn> (after <mo>&#x02212;</mo> when negative), as latex2mathml writes them.
+    decimal an <mn> (after <mo>−</mo> when negative), as latex2mathml writes them.
     tests/engine/test_perf_paths.py compares with converting the whole, formula by formula.
     A part that does not convert to a row on its own makes the whole formula convert whole."""
     rows = []
@@ -367,7 +378,7 @@ def built(latex: str, parts: list, text: str) -> dict:
         elif part[0] == _D:
             a, b = _name_row(part[1]), _name_row(part[2])
             row = None if a is None or b is None else \
-                f"<mfrac><mrow><mo>&#x02202;</mo>{a}</mrow><mrow><mo>&#x02202;</mo>{b}</mrow></mfrac>"
+                f"<mfrac><mrow><mo>∂</mo>{a}</mrow><mrow><mo>∂</mo>{b}</mrow></mfrac>"
         else:
             row = _tail_row(part[1])
         if row is None:
@@ -385,7 +396,7 @@ def _row(latex: str) -> str | None:
 
 _TEXT_OPEN, _TEXT_CLOSE = "(\\text{", "})"
 _ONE_LINE = re.compile(r"\S+(?: \S+)*")   # no leading, trailing or non-space whitespace
-_PAREN = '<mo stretchy="false">&#x{:05X};</mo>'
+_PAREN = '<mo stretchy="false">{}</mo>'
 
 
 @bounded_cache(8_000_000)
@@ -400,8 +411,8 @@ def _name_row(label: str) -> str | None:
     if name.startswith(_TEXT_OPEN) and name.endswith(_TEXT_CLOSE):
         inner = name[len(_TEXT_OPEN):-len(_TEXT_CLOSE)]
         if inner.isprintable() and _ONE_LINE.fullmatch(inner):   # no control characters
-            return (_PAREN.format(0x28) + "<mtext>" + inner.replace(" ", "&#x000A0;")
-                    + "</mtext>" + _PAREN.format(0x29))
+            return (_PAREN.format("(") + "<mtext>" + inner.replace(" ", "\xa0")
+                    + "</mtext>" + _PAREN.format(")"))
     return _row(name)
 
 
@@ -415,7 +426,7 @@ def _tail_row(tail: str) -> str | None:
     for token in tail.split():
         m = _DECIMAL.fullmatch(token)
         if m is not None:
-            parts.append(f"{'<mo>&#x02212;</mo>' if m.group(1) else ''}<mn>{m.group(2)}</mn>")
+            parts.append(f"{'<mo>−</mo>' if m.group(1) else ''}<mn>{m.group(2)}</mn>")
             continue
         row = _row(token)
         if row is None:

@@ -1,6 +1,7 @@
 """The installed form: build the wheel, install it in a fresh virtualenv outside the checkout,
 and use it the way a teacher would: `chainrule serve` (page, assets, examples, the language
-reference, a trace) and `chainrule.show()` / `export_html` in Python.
+reference, a trace), `chainrule export` (an SVG) and `chainrule.show()` / `export_html` in
+Python; and `pip install -e .` (what `make install` runs) in a scratch virtualenv.
 
 The virtualenv reaches the machine's third-party packages (NumPy, FastAPI, …) through one
 `.pth` line naming their directory, a path only, so no `.pth` hook found there runs (an
@@ -165,6 +166,16 @@ def test_show_and_export_html_run_from_the_installed_package(venv, tmp_path):
     assert "<style>" in doc and "<script>" in doc
     assert '"source":"y = x ** 2\\ny.backward()"' in doc
     assert str(ROOT) not in doc
+
+
+def test_chainrule_export_draws_an_svg_from_the_installed_package(venv, tmp_path):
+    out = tmp_path / "step.svg"
+    run([str(venv / "bin" / "chainrule"), "export", "-", "-o", str(out), "--step", "2"],
+        cwd=tmp_path, stdin=PROGRAM)
+    svg = out.read_text(encoding="utf-8")
+    assert svg.lstrip().startswith(("<svg", "<?xml")) and "</svg>" in svg
+    # the page's stylesheet was read: its dark colours came along for theme=auto
+    assert "prefers-color-scheme: dark" in svg
 
 
 @contextlib.contextmanager

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from chainrule.engine import dialects
 from chainrule.engine.backward import backward
 from chainrule.engine.errors import ArgumentError, ChainruleError, RefusedError
 from chainrule.engine.lang.check import Positions, RefusedLimit, check_source
@@ -75,7 +76,7 @@ def run_program(source: str, inputs: dict[str, float] | None = None, seed: int =
         tape.rng = np.random.default_rng(_seed(seed))
         interp = Interpreter(checked, tape, dict(inputs or {}))
         result.framework = checked.info.framework
-        with recording(tape):
+        with recording(tape), dialects.speaking(checked.info.dialect):
             error = interp.run()
             if error is None and interp.backward_calls == 0:
                 if checked.info.framework:

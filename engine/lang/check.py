@@ -23,12 +23,13 @@ from dataclasses import dataclass, field
 from chainrule.engine import namespace as ns
 from chainrule.engine.errors import RefusedError, SyntaxProblem
 from chainrule.engine.lang.functions import function_scope
-from chainrule.engine.lang.modules import IMPORTABLE, MODULE_NAMES, import_target
+from chainrule.engine.lang.modules import IMPORTABLE, MODULE_NAMES, dialect_of, import_target
 from chainrule.engine.limits import Limits
 from chainrule.engine.tensor import Span
 
 # Names whose use makes a program a framework program (design.md, "Two kinds of program").
-FRAMEWORK_NAMES = frozenset({"torch", "nn", "F", "np", "numpy", "Variable", "autograd"})
+FRAMEWORK_NAMES = frozenset({"torch", "nn", "F", "np", "numpy", "Variable", "autograd", "tf",
+                             "jax", "jnp"})
 
 _REFUSED_STATEMENTS = {
     ast.AsyncFor: "async for loops", ast.AsyncWith: "async with blocks",
@@ -115,6 +116,7 @@ class StaticInfo:
     free: list[str] = field(default_factory=list)    # free variables, first appearance order
     framework: bool = False                          # uses torch & co (not a typed expression)
     assumed: list[str] = field(default_factory=list)   # module names used but never imported
+    dialect: str = "torch"                           # the framework's way it is written in
 
     def first_binding(self, name: str) -> tuple[int, str] | None:
         found = self.bindings.get(name)
@@ -362,6 +364,9 @@ class _Walker:
             self.info.import_targets.setdefault(name, set()).add(path)
             if name in FRAMEWORK_NAMES or path.split(".")[0] in ("torch", "numpy"):
                 self.info.framework = True
+            if dialect_of(alias.name):
+                self.info.framework = True
+                self.info.dialect = dialect_of(alias.name)
 
     def import_from(self, node: ast.ImportFrom) -> None:
         module = node.module or ""
@@ -371,6 +376,9 @@ class _Walker:
         members = import_target(module).members
         if module.split(".")[0] in ("torch", "numpy"):
             self.info.framework = True
+        if dialect_of(module):
+            self.info.framework = True
+            self.info.dialect = dialect_of(module)
         for alias in node.names:
             if alias.name == "*":
                 raise self.refuse(node, _not_part(f"from {module} import *", False)
@@ -474,6 +482,7 @@ class _Walker:
             if name in MODULE_NAMES:
                 info.assumed.append(name)
                 info.framework = info.framework or name != "math"
+                info.dialect = dialect_of(MODULE_NAMES[name][1]) or info.dialect
             elif not info.framework and name not in _KNOWN_GLOBALS:
                 info.free.append(name)
         if not info.framework:   # a typed expression: its calls must be to known functions

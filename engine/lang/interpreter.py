@@ -430,16 +430,16 @@ class Interpreter(Expressions):
                 scope.pop(handler.name, None)
 
     def s_With(self, node: ast.With) -> None:  # noqa: N802
-        entered: list[GradMode] = []
+        entered: list[Any] = []
         try:
             for item in node.items:
                 value = self.expr(item.context_expr)
                 with at_span(self.span(item.context_expr)):
-                    mode = _grad_mode(value)
-                    mode.enter()
+                    mode = _context(value)
+                    bound = mode.enter()   # a grad mode binds None, as PyTorch's do
                 entered.append(mode)
                 if item.optional_vars is not None:
-                    self.assign_target(item.optional_vars, None)
+                    self.assign_target(item.optional_vars, bound)
             self.block(node.body)
         finally:
             for mode in reversed(entered):
@@ -567,14 +567,17 @@ class Interpreter(Expressions):
     def offered_backward(self) -> str | None:
         """The name of the last top-level scalar tensor that requires grad (a framework program
         that never called backward gets the offer to run its backward pass)."""
+        if self.info.dialect != "torch":   # a tape or grad() is that framework's backward
+            return None
         for t, _span in reversed(self.assigned_tensors):
             if t.requires_grad and t.numel() == 1 and t.name and self.env.get(t.name) is t:
                 return t.name
         return None
 
 
-def _grad_mode(value: Any) -> GradMode:
-    if isinstance(value, GradMode):
+def _context(value: Any) -> Any:
+    """What a `with` enters: a grad mode, or a dialect's context (a TensorFlow tape)."""
+    if isinstance(value, GradMode) or getattr(type(value), "language_context", False):
         return value
     raise ArgumentError(f"'{type_name(value)}' object does not support the context manager "
                         "protocol (chainrule's with blocks take torch.no_grad(), "

@@ -10,21 +10,31 @@
 from __future__ import annotations
 
 from chainrule.engine import namespace as ns
+from chainrule.engine.dialects import jax, tensorflow
 from chainrule.engine.lang.builtins import MATH
 
 IMPORTABLE = ("torch", "torch.nn", "torch.nn.functional", "torch.autograd",
-              "torch.autograd.functional", "numpy", "math")
+              "torch.autograd.functional", "numpy", "math", *tensorflow.MODULES, *jax.MODULES)
 MODULE_NAMES: dict[str, tuple[str, str]] = {
     "torch": ("import torch", "torch"),
     "nn": ("import torch.nn as nn", "torch.nn"),
     "F": ("import torch.nn.functional as F", "torch.nn.functional"),
     "np": ("import numpy as np", "numpy"),
     "math": ("import math", "math"),
+    "tf": ("import tensorflow as tf", "tensorflow"),
+    "jax": ("import jax", "jax"),
+    "jnp": ("import jax.numpy as jnp", "jax.numpy"),
 }
 
 
 def _modules() -> dict[str, ns.Module]:
-    return {**ns.MODULES, "math": MATH}
+    return {**ns.MODULES, "math": MATH, **tensorflow.MODULES, **jax.MODULES}
+
+
+def dialect_of(path: str) -> str | None:
+    """The dialect an import speaks (issue 15): "tensorflow", or None for PyTorch & co."""
+    root = path.split(".")[0]
+    return root if root in ("tensorflow", "jax") else None
 
 
 def import_target(path: str) -> object:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from chainrule.engine import dialects
 from chainrule.engine import functional as fn
 from chainrule.engine import namespace as ns
 from chainrule.engine.errors import ArgumentError, RuntimeProblem
@@ -113,6 +114,8 @@ def _tensor_op(sym: str) -> Callable[[Any, Any], Tensor] | None:
 def binary(sym: str, a: Any, b: Any) -> Any:
     if isinstance(a, str) and sym == "%":   # `"%s" % x`, whatever x is
         return formatting.percent_format(a, b)
+    if (isinstance(a, Tensor) or isinstance(b, Tensor)) and (hooks := dialects.hooks()):
+        a, b = hooks.operand(a), hooks.operand(b)   # TensorFlow converts `x @ [[1., 2.]]`
     if isinstance(a, Tensor) or isinstance(b, Tensor):
         for x in (a, b):
             if not isinstance(x, Tensor) and not fn.is_number(x):

@@ -132,7 +132,8 @@ function xAt(i, n, w) {
   return THUMB / 2 + ((i + 1) / span) * (w - THUMB);
 }
 
-/** Global keys: ←/→ step, space play/pause, Home/End, +/-/0 zoom, Shift+arrows pan. */
+/** Global keys: ←/→ step, space play/pause, Home/End, +/-/0 zoom, Shift+arrows pan,
+ *  P presenter mode (Esc leaves it). */
 export function bindKeys(target, act) {
   target.addEventListener("keydown", (ev) => {
     if (ev.defaultPrevented || ev.altKey || ev.ctrlKey || ev.metaKey) return;
@@ -163,6 +164,12 @@ export function bindKeys(target, act) {
       return;
     }
     if (ev.key === "b" || ev.key === "B") { act("to-backward"); ev.preventDefault(); return; }
+    if (ev.key === "p" || ev.key === "P") { act("present"); ev.preventDefault(); return; }
+    if (ev.key === "Escape" && document.body.hasAttribute("data-presenter") &&
+        !(t.closest && t.closest("dialog"))) {
+      act("present", false);
+      return;
+    }
     const a = keys[ev.key];
     if (!a) return;
     ev.preventDefault();

@@ -20,14 +20,15 @@ const options = {
 // Actions a locked embed still allows from its own buttons and keys ("step only", "none").
 const LOCKED = {
   all: null,
-  step: new Set(["step-forward", "step-back", "zoom-in", "zoom-out", "fit", "pan"]),
-  none: new Set(["zoom-in", "zoom-out", "fit", "pan"]),
+  step: new Set(["step-forward", "step-back", "zoom-in", "zoom-out", "fit", "pan", "present"]),
+  none: new Set(["zoom-in", "zoom-out", "fit", "pan", "present"]),
 };
 
 const trace = traceClient();
 const editorRoot = $("[data-role=editor]");
 const editor = editorRoot ? createEditor(editorRoot, {
-  onRun: () => runProgram(),
+  // Ctrl+Enter runs and hands the keyboard to the graph, so → and Space step and play at once
+  onRun: () => { runProgram(); document.getElementById("graph")?.focus({ preventScroll: true }); },
   onInput: (text) => viewer.store.set({ source: text }),
   readOnly: editorRoot.dataset.readonly === "true",
 }) : null;
@@ -193,6 +194,7 @@ async function boot() {
   store.set({ examples });
   window.addEventListener("hashchange", () => { if (codeFromHash(location.hash)) openLink(); });
   const params = new URLSearchParams(location.search);
+  if (params.get("present") === "1" || body.dataset.present === "1") viewer.act("present", true);
   if (codeFromHash(location.hash)) return openLink();
   const src = params.get("src");
   const step = params.get("step") !== null ? Number(params.get("step")) : options.startStep;

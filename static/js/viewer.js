@@ -10,6 +10,7 @@ import { createStore } from "./state.js";
 import { createZoom } from "./zoom.js";
 
 const BASE_MS = 1100;     // one step at 1× speed
+const PRESENTER_K = 1.5;  // presenter mode reads the graph at this scale (a projector's far row)
 
 /**
  * Build the player inside `root` (the document, or any element holding _player.html's parts).
@@ -40,6 +41,7 @@ export function createViewer(root, { editor = null, inputs = null, initial = {},
     offerBox.querySelector("button").addEventListener("click", () => offerBackward());
   }
   let prep = null;
+  let output = null;      // the node the camera keeps in view: the backward's root, else the last
   let playTimer = 0;
   let playToken = 0;
 
@@ -50,7 +52,7 @@ export function createViewer(root, { editor = null, inputs = null, initial = {},
       if (editor) editor.setError(s.refused || (s.trace && s.trace.error) || null, !!s.refused);
     }
     if (s.trace !== p.trace || s.step !== p.step || s.playing !== p.playing || s.speed !== p.speed) {
-      renderFrame(s, s.step !== p.step);
+      renderFrame(s, s.step !== p.step || s.trace !== p.trace);
     }
   });
 
@@ -68,6 +70,7 @@ export function createViewer(root, { editor = null, inputs = null, initial = {},
     if (emptyBox) emptyBox.hidden = t.nodes.length > 0;
     const rebuilt = graph.load(t);
     prep = prepare(t);
+    output = outputOf(t);
     if (rebuilt) zoom.fit(graph.size, { readable: true });   // big graphs: the collapsed view
     if (inputs) inputs.render(t.inputs);
     renderError(errorBox, t.error);
@@ -121,8 +124,31 @@ export function createViewer(root, { editor = null, inputs = null, initial = {},
     if (editor) editor.highlight(f.step ? f.step.span : null);
     document.body.dataset.step = String(f.index);
     document.body.dataset.phase = f.phase;
-    if (stepChanged && f.focus) zoom.ensureVisible(graph.nodeBox(f.focus), union([...f.lit]));
+    if (stepChanged && f.focus) {
+      zoom.ensureVisible(graph.nodeBox(f.focus), union([...f.lit, f.focus]),
+        { keep: output ? graph.nodeBox(output) : null });
+    }
     if (onFrame) onFrame(s, f);
+  }
+
+  /** The program's output: the root of its (first) backward pass, else the last op's result. */
+  function outputOf(t) {
+    const seed = t.steps.find((st) => st.kind === "seed");
+    if (seed) return seed.root;
+    for (let k = t.steps.length - 1; k >= 0; k--) {
+      if (t.steps[k].kind === "op" && t.steps[k].output) return t.steps[k].output;
+    }
+    return null;
+  }
+
+  /** Presenter mode: large type, the graph and the narration only, driven from the keyboard. */
+  function setPresenter(on) {
+    const body = document.body;
+    if (on === body.hasAttribute("data-presenter")) return;
+    body.toggleAttribute("data-presenter", on);
+    const b = $("[data-testid=present]");
+    if (b) b.setAttribute("aria-pressed", on ? "true" : "false");
+    zoom.setReadingScale(on ? PRESENTER_K : 1);
   }
 
   function union(ids) {
@@ -161,6 +187,8 @@ export function createViewer(root, { editor = null, inputs = null, initial = {},
       case "zoom-out": return zoom.zoomBy(0.8);
       case "fit": return zoom.fit(graph.size);
       case "pan": return zoom.panBy(arg[0], arg[1]);
+      case "present": return setPresenter(arg === undefined
+        ? !document.body.hasAttribute("data-presenter") : !!arg);
       default: return undefined;
     }
   }
@@ -195,7 +223,8 @@ export function createViewer(root, { editor = null, inputs = null, initial = {},
   /** Wire the keyboard (through `keyAct`, which may refuse some actions) and the zoom buttons. */
   function bind(keyTarget = document, keyAct = act) {
     bindKeys(keyTarget, keyAct);
-    for (const [id, a] of [["fit", "fit"], ["zoom-in", "zoom-in"], ["zoom-out", "zoom-out"]]) {
+    for (const [id, a] of [["fit", "fit"], ["zoom-in", "zoom-in"], ["zoom-out", "zoom-out"],
+      ["present", "present"]]) {
       const b = $(`[data-testid=${id}]`);
       if (b) b.addEventListener("click", () => act(a));
     }

@@ -1,16 +1,28 @@
 // Pan and zoom of the graph's viewport group: mouse wheel, drag, touch pinch (pointer events),
 // and a small API the keyboard handler calls (+/-/0, Shift+arrows).
 //
-// Level of detail: below LOD_BELOW on screen the svg gets the class `lod-far` and the CSS hides
-// numbers, small labels and decorations (12 px text is < 5 px there: unreadable, yet each glyph
-// costs paint on every pan frame). One class on the root, toggled only when the scale crosses
-// the threshold: no per-node work.
+// Semantic zoom: no text of the graph is ever drawn below MIN_TEXT px on screen. The graph's
+// texts are 11 px (shapes, badges, edge labels) and 12 px (names, numbers) in layout units, so
+// the svg gets one class per tier and the CSS shows less instead of shrinking it:
+//   k ≥ 1          everything
+//   lod-small      k < 1: the 11 px texts hide (the lit edge's factor stays: it is 12 px)
+//   lod-names      k < 11/12: names only, drawn at MIN_TEXT px on screen (--zk), no numbers
+//   lod-far        k < LOD_BELOW: no text at all, no decorations (each glyph costs paint on
+//                  every pan frame of a big graph)
+// One class on the root, toggled only when the scale crosses a threshold: no per-node work.
+//
+// The camera: a drawing that fits at a readable scale is shown whole; a bigger one is shown at
+// the reading scale (1, or more in presenter mode) and the camera follows each step's nodes,
+// keeping the output in view when it fits beside them, zooming out only when the step's own
+// nodes would not fit.
 
 const MIN_K = 0.08;
 const MAX_K = 6;
-const READABLE_BELOW = 0.5;   // a fit this small is unreadable (a wide graph on a phone) …
-const READABLE = 0.8;         // … so start at this scale instead, at the graph's inputs
+export const MIN_TEXT = 11;
+const SMALL_TEXT = 11;        // px in layout units: the smallest text class of the graph
+const NAME_TEXT = 12;         // px: names and numbers
 export const LOD_BELOW = 0.45;
+const STEP_MIN_K = 0.3;       // the camera never zooms out further than this by itself
 
 export function createZoom(svg, viewport, { reducedMotion = () => false } = {}) {
   let t = { x: 0, y: 0, k: 1 };
@@ -23,6 +35,10 @@ export function createZoom(svg, viewport, { reducedMotion = () => false } = {}) 
   let far = null;
   let anchor = null;        // where a readable (not whole) fit starts: set by the graph
   let shown = null;         // the last box ensureVisible brought into view (the current step)
+  let readK = 1;            // the camera's reading scale (presenter mode: larger)
+  let autoK = 1;            // the scale the last automatic fit chose
+  let tier = null;
+  let zk = null;
   const listeners = [];
 
   function apply() {
@@ -32,6 +48,22 @@ export function createZoom(svg, viewport, { reducedMotion = () => false } = {}) 
     if (nowFar !== far) {
       far = nowFar;
       svg.classList.toggle("lod-far", far);
+    }
+    const nowTier = nowFar ? "far" : t.k * NAME_TEXT < MIN_TEXT ? "names"
+      : t.k * SMALL_TEXT < MIN_TEXT ? "small" : "all";
+    if (nowTier !== tier) {
+      tier = nowTier;
+      svg.classList.toggle("lod-small", tier !== "all");
+      svg.classList.toggle("lod-names", tier === "names" || tier === "far");
+      svg.setAttribute("data-lod", tier);
+    }
+    // names at MIN_TEXT px on screen: their layout size grows as the view shrinks (rounded up,
+    // so a name is never drawn a hair under MIN_TEXT; written only when it changes)
+    const nowZk = tier === "names" ? Math.floor(t.k * 100) / 100 : null;
+    if (nowZk !== zk) {
+      zk = nowZk;
+      if (zk === null) svg.style.removeProperty("--zk");
+      else svg.style.setProperty("--zk", String(Math.max(zk, 0.01)));
     }
     for (const fn of listeners) fn(t, content);
   }
@@ -74,9 +106,10 @@ export function createZoom(svg, viewport, { reducedMotion = () => false } = {}) 
     apply();
   }
 
-  /** Fit the whole drawing (width × height in layout px) into the view, at most 1.75×.
-   *  readable: when the fit would be tiny, start at READABLE× at the inputs instead (the player
-   *  pans to each step's node); the fit button always shows the whole drawing. */
+  /** Fit the whole drawing (width × height in layout px) into the view, at most 1.75× (the
+   *  reading scale × 1.75 in presenter mode). readable: when the fit would put text under
+   *  MIN_TEXT, start at the reading scale instead, at the inputs (the player moves the camera
+   *  to each step's nodes); the fit button always shows the whole drawing. */
   function fit(size = content, { readable = false } = {}) {
     content = size;
     touched = false;
@@ -84,10 +117,11 @@ export function createZoom(svg, viewport, { reducedMotion = () => false } = {}) 
     const r = rect();
     if (!r.width || !r.height || !size.width || !size.height) return;
     const pad = Math.min(32, r.width * 0.05);
-    let k = Math.max(MIN_K, Math.min(1.75, (r.width - 2 * pad) / size.width,
+    let k = Math.max(MIN_K, Math.min(1.75 * readK, (r.width - 2 * pad) / size.width,
       (r.height - 2 * pad) / size.height));
-    const small = readable && k < READABLE_BELOW;
-    if (small) k = READABLE;
+    const small = readable && k < readK;
+    if (small) k = readK;
+    autoK = readable ? k : autoK;
     cancelAnimationFrame(anim);
     let x = size.width * k <= r.width - 2 * pad ? (r.width - size.width * k) / 2 : pad;
     let y = size.height * k <= r.height - 2 * pad ? (r.height - size.height * k) / 2 : pad;
@@ -100,25 +134,44 @@ export function createZoom(svg, viewport, { reducedMotion = () => false } = {}) 
     apply();
   }
 
-  /** Pan (never zoom) so `group` (a box in layout px: the step's lit nodes) is in view, else at
-   *  least `focus`; nothing moves when it already is. Animated unless reduced motion. */
-  function ensureVisible(focus, group = focus, { instant = false } = {}) {
+  /** Bring `group` (a box in layout px: the step's nodes) into view, with `keep` (the output)
+   *  too when both fit at the scale; zoom out only when the group alone would not fit at the
+   *  current scale (and back in, up to the automatic scale, when the user has not zoomed).
+   *  Nothing moves when the boxes are already in view. Animated unless reduced motion. */
+  function ensureVisible(focus, group = focus, { instant = false, keep = null } = {}) {
     if (!focus) return;
-    shown = { focus, group };
+    shown = { focus, group, keep };
     const r = rect();
-    const margin = 16;
-    const inView = (b) => {
-      const x0 = b.x * t.k + t.x;
-      const y0 = b.y * t.k + t.y;
-      return x0 >= margin && y0 >= margin && x0 + b.w * t.k <= r.width - margin &&
-        y0 + b.h * t.k <= r.height - margin;
+    if (!r.width || !r.height) return;
+    const margin = Math.min(16, r.width * 0.04);
+    const want = group || focus;
+    const room = (b) => Math.min((r.width - 2 * margin) / Math.max(b.w, 1),
+      (r.height - 2 * margin) / Math.max(b.h, 1));
+    const base = touched ? t.k : autoK;
+    const k = Math.min(base, Math.max(STEP_MIN_K, room(want)));
+    const inView = (b, at) => {
+      const x0 = b.x * at.k + at.x;
+      const y0 = b.y * at.k + at.y;
+      return x0 >= margin - 0.5 && y0 >= margin - 0.5 && x0 + b.w * at.k <= r.width - margin + 0.5 &&
+        y0 + b.h * at.k <= r.height - margin + 0.5;
     };
-    if (inView(group || focus)) return;
-    const fits = group && group.w * t.k <= r.width - 2 * margin &&
-      group.h * t.k <= r.height - 2 * margin;
-    const b = fits ? group : focus;
-    moveTo({ ...t, x: r.width / 2 - (b.x + b.w / 2) * t.k, y: r.height / 2 - (b.y + b.h / 2) * t.k },
-      instant);
+    const both = keep ? unite(want, keep) : want;
+    const target = keep && room(both) >= k ? both : want;
+    const same = Math.abs(k - t.k) < 1e-3;
+    if (same && inView(target, t)) return;
+    // the smallest pan that brings the target in, centring it along an axis it is out on
+    const x = !same || target.x * k + t.x < margin || (target.x + target.w) * k + t.x > r.width - margin
+      ? r.width / 2 - (target.x + target.w / 2) * k : t.x;
+    const y = !same || target.y * k + t.y < margin || (target.y + target.h) * k + t.y > r.height - margin
+      ? r.height / 2 - (target.y + target.h / 2) * k : t.y;
+    moveTo({ k, x, y }, instant);
+  }
+
+  function unite(a, b) {
+    const x0 = Math.min(a.x, b.x);
+    const y0 = Math.min(a.y, b.y);
+    return { x: x0, y: y0, w: Math.max(a.x + a.w, b.x + b.w) - x0,
+      h: Math.max(a.y + a.h, b.y + b.h) - y0 };
   }
 
   function moveTo(target, instant = false) {
@@ -189,12 +242,21 @@ export function createZoom(svg, viewport, { reducedMotion = () => false } = {}) 
       if (touched) return;
       const keep = shown;
       fit(content, { readable: fitMode });
-      if (keep) ensureVisible(keep.focus, keep.group, { instant: true });
+      if (keep) ensureVisible(keep.focus, keep.group, { instant: true, keep: keep.keep });
     }).observe(svg);
   }
 
   apply();
-  return { fit, zoomBy, panBy, ensureVisible, setContent, centerOn,
+  /** The scale the camera reads at (1; presenter mode: larger); refits an untouched view. */
+  function setReadingScale(k) {
+    if (k === readK) return;
+    readK = k;
+    const keep = shown;
+    fit(content, { readable: true });
+    if (keep) ensureVisible(keep.focus, keep.group, { instant: true, keep: keep.keep });
+  }
+
+  return { fit, zoomBy, panBy, ensureVisible, setContent, centerOn, setReadingScale,
     onChange(fn) { listeners.push(fn); },
     setAnchor(box) { anchor = box; },
     get size() { const r = rect(); return { width: r.width, height: r.height }; },

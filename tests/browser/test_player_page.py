@@ -335,9 +335,13 @@ def test_phone_width_stacks_and_keeps_targets_large(new_page, server_url):
                     has_touch=True, is_mobile=True)
     open_example(page, server_url, "14_sigmoid_free")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    editor = page.locator("[data-role=editor]").bounding_box()
+    # one column: the graph and the step's explanation first (both on the first screen,
+    # issue 14), the program after them
     graph = page.locator("[data-testid=graph]").bounding_box()
-    assert editor["y"] + editor["height"] <= graph["y"]
+    narration = page.locator("[data-role=narration-panel]").bounding_box()
+    editor = page.locator("[data-role=editor]").bounding_box()
+    assert graph["y"] + graph["height"] <= narration["y"]
+    assert narration["y"] + narration["height"] <= min(editor["y"], 844)
     for tid in ["play", "step-forward", "step-back", "to-start", "to-end", "to-backward", "fit",
                 "run", "examples", "speed", "scrubber", "input-x"]:
         box = page.locator(f"[data-testid={tid}]").bounding_box()

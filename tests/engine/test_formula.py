@@ -39,3 +39,45 @@ def test_every_formula_of_every_example_is_mathml(path):
                     step[key]["mathml"], f"LaTeX leaked as text in step {step['index']}"
                 seen += 1
     assert seen > 0 or trace["backward_start"] is None or steps[-1]["kind"] == "error"
+
+
+def _names_and_numbers() -> list[str]:
+    """LaTeX of generated names (as latex_name writes them) and numbers (as fmt writes them)."""
+    import random
+
+    from chainrule.engine.values import fmt
+
+    rng = random.Random(12)
+    alphabet = "abcxyzWXY_0123456789"
+    out = []
+    for _ in range(400):
+        first = rng.choice("abwxyzLWX_")
+        out.append(latex_name(first + "".join(rng.choice(alphabet)
+                                              for _ in range(rng.randrange(0, 8)))))
+    for _ in range(400):
+        x = rng.choice([-1, 1]) * rng.random() * 10.0 ** rng.randrange(-320, 308)
+        out.append(fmt(x))
+    out += [fmt(v) for v in (0.0, -0.0, 1.0, 1e5, 1e-5, 123456789.0, float("inf"),
+                             float("-inf"), float("nan"), 5e-324)]
+    out += ["x", "w_{12}", r"\mathrm{loss\_scalar}", r"\mathrm{h1\_11}", "6.453e-101", "1e+05"]
+    return out
+
+
+def test_names_and_numbers_written_directly_are_what_latex2mathml_gives():
+    from chainrule.engine.formula import converted, direct
+
+    written = 0
+    for latex in _names_and_numbers():
+        got = direct(latex)
+        if got is not None:
+            assert got == converted(latex), latex
+            written += 1
+    assert written > 700     # nearly all of them take the direct path (inf, nan do not)
+
+
+def test_anything_else_is_converted():
+    from chainrule.engine.formula import direct
+
+    for latex in [r"\frac{a}{b}", "x^{2}", "x_{1}^{2}", r"(\text{a b})", "1.", "e5", "x y",
+                  r"\mathrm{a b}", "-", "", "ab", "x_{a}"]:
+        assert direct(latex) is None, latex

@@ -303,3 +303,34 @@ def test_the_fallback_brings_a_minus_b_in_with_a_on_top() -> None:
         first, second = [e for e in edges if e.target == op_id]
         assert layout.routes[first.id][-4][1] < layout.routes[second.id][-4][1], op_id
     check_invariants(nodes, edges, layout)
+
+
+def brute_crossings(upper: list[int], lower: list[int], down: list[list[int]]) -> int:
+    """Pairs of edges (u1→l1, u2→l2) with u1 before u2 and l1 after l2: the definition."""
+    at_up = {v: i for i, v in enumerate(upper)}
+    at_low = {v: i for i, v in enumerate(lower)}
+    es = [(at_up[u], at_low[w]) for u in upper for w in down[u]]
+    return sum(1 for a in es for b in es if a[0] < b[0] and a[1] > b[1])
+
+
+@pytest.mark.parametrize("edges_between", [40, 3000])   # the insertion path, the Fenwick path
+def test_crossings_between_two_layers_are_the_crossing_pairs(edges_between: int) -> None:
+    from chainrule.engine import layout
+
+    rng = random.Random(edges_between)
+    upper, lower = list(range(60)), list(range(60, 110))
+    down: list[list[int]] = [[] for _ in range(110)]
+    for _ in range(edges_between):
+        down[rng.choice(upper)].append(rng.choice(lower))
+    assert (edges_between > layout.INSERTION_MAX) == (edges_between == 3000)
+    assert layout._crossings(upper, lower, down) == brute_crossings(upper, lower, down)
+
+
+def test_the_fenwick_count_is_the_inversion_count() -> None:
+    from chainrule.engine.layout import _crossings_fenwick
+
+    rng = random.Random(3)
+    seq = [rng.randrange(30) for _ in range(400)]
+    inversions = sum(1 for k in range(len(seq)) for m in range(k + 1, len(seq))
+                     if seq[k] > seq[m])
+    assert _crossings_fenwick(seq, 30) == inversions

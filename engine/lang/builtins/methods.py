@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from chainrule.engine import dialects
 from chainrule.engine import namespace as ns
 from chainrule.engine.errors import ArgumentError, NameProblem
 from chainrule.engine.lang import formatting
@@ -310,6 +311,8 @@ def get_attribute(obj: Any, name: str) -> Any:
     values = _VALUE_ATTRIBUTES.get(int if kind is bool else kind)
     if values is not None and name in values:
         return values[name](obj)
+    if isinstance(obj, Tensor) and (hooks := dialects.hooks()) is not None:
+        return hooks.tensor_attribute(obj, name)   # a TensorFlow tensor's own attributes
     if isinstance(obj, Tensor | ns.Module | ns.GradFn | ns.Size | ns.NNModule):
         return ns.get_attribute(obj, name)
     if name == "args" and exception_message(obj) is not None:

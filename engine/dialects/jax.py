@@ -1,0 +1,677 @@
+"""JAX's way of writing backprop, as tables over chainrule's engine (issue 15).
+
+    import jax, jax.numpy as jnp
+    jax.grad(jnp.tanh)(2.0)                 # 0.070650816
+    jax.grad(lambda x: x * jnp.ones(3))(2.)   # TypeError: Gradient only defined for
+                                            # scalar-output functions. Output had shape: (3,).
+
+JAX differentiates functions, not tapes: `grad(f)(x)` calls `f` on fresh leaves for the
+differentiated arguments (`argnums`, pytrees of lists, tuples and dicts), with grad on only
+while a transformation runs (outside, as in JAX, operations just compute), and runs the engine's
+reverse pass from f's output, which must be a float scalar of shape () (JAX's words otherwise).
+A transformation inside another (`grad(grad(f))`, `jacfwd(jacrev(f))`) builds its gradient
+differentiably (create_graph), so the outer one differentiates through it. `jacrev`/`jacfwd`
+give the same numbers (one reverse pass per output element here; the forward-mode picture is
+the display's job), `vjp` a pull-back function, `jvp` the Jacobian times the tangent, `jit` is
+the function itself. `jax.random` draws from the request's seed (not JAX's threefry numbers).
+Arrays print as JAX prints them: NumPy's float32 text, `Array(..., dtype=float32)` as repr.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from chainrule.engine import backward as bw
+from chainrule.engine import dialects
+from chainrule.engine import functional as fn
+from chainrule.engine import namespace as ns
+from chainrule.engine.errors import ArgumentError, NameProblem, RuntimeProblem
+from chainrule.engine.grad_mode import GradMode, set_grad_enabled_now
+from chainrule.engine.tensor import Tensor
+
+NOT_SCALAR = "Gradient only defined for scalar-output functions. Output had shape: {}."
+
+# ---------------------------------------------------------------- arrays
+
+
+def _shown(t: Tensor) -> np.ndarray:
+    arr = np.asarray(t.data)
+    if arr.dtype.kind == "f":
+        return arr.astype(np.float64 if t.dtype_name == "float64" else np.float32)
+    if arr.dtype.kind in "iu":
+        return arr.astype(np.int32)
+    return arr
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+
+
+def tensor_text(t: Tensor, as_str: bool) -> str:
+    arr = _shown(t)
+    if as_str:
+        return str(arr[()]) if arr.ndim == 0 else str(arr)
+    text = repr(arr)   # "array([...], dtype=float32)": JAX's repr is NumPy's, capitalised
+    if "dtype=" not in text:
+        text = text[:-1] + f", dtype={arr.dtype})"
+    return "A" + text[1:]
+
+
+def array(object: Any, dtype: Any = None, copy: Any = True) -> Tensor:  # noqa: A002
+    if isinstance(object, Tensor):
+        t = Tensor(np.array(object.data, copy=True))
+        t.dtype_name = object.dtype_name
+    else:
+        t = fn.tensor(object)
+    return _with_dtype(t, dtype)
+
+
+def _with_dtype(t: Tensor, dtype: Any) -> Tensor:
+    if dtype is None:
+        return t
+    name = getattr(dtype, "name", None)
+    if name is None:
+        raise ArgumentError(f"dtype must be a jnp dtype such as jnp.float32, got "
+                            f"{fn.describe(dtype)}")
+    if name.startswith("float") and not t.is_float:
+        t.data = np.asarray(t.data, dtype=np.float64)
+    elif name.startswith("int") and t.is_float:
+        t.data = np.trunc(np.asarray(t.data)).astype(np.int64)
+    return t
+
+
+@dataclass(frozen=True)
+class DType:
+    name: str
+
+    def __repr__(self) -> str:
+        return f"<class 'jax.numpy.{self.name}'>"
+
+
+def _lift(x: Any) -> Tensor:
+    """JAX's conversion of Python numbers and nested lists: float32 and int32 arrays."""
+    return x if isinstance(x, Tensor) else fn.tensor(x)
+
+
+def _shape_of(shape: Any) -> tuple[int, ...]:
+    dims = (shape,) if fn.is_number(shape) else tuple(shape)
+    return fn.sized(tuple(int(d) for d in dims), "array")
+
+
+def _filled(value: float) -> Callable[..., Tensor]:
+    def impl(shape: Any, dtype: Any = None) -> Tensor:
+        return _with_dtype(Tensor(np.full(_shape_of(shape), value)), dtype)
+    return impl
+
+
+def _reduction(op: Callable[..., Any]) -> Callable[..., Tensor]:
+    def impl(a: Any, axis: Any = None, keepdims: Any = False) -> Tensor:
+        t = _lift(a)
+        if isinstance(axis, tuple | list):
+            for d in sorted((int(d) % max(np.ndim(t.data), 1) for d in axis), reverse=True):
+                t = _first(op(t, d, bool(keepdims)))
+            return t
+        return _first(op(t, axis, bool(keepdims)))
+    return impl
+
+
+def _first(result: Any) -> Tensor:
+    return result if isinstance(result, Tensor) else result[0]
+
+
+def _unary(op: Callable[[Any], Tensor]) -> Callable[..., Tensor]:
+    def impl(x: Any) -> Tensor:
+        return op(_lift(x))
+    return impl
+
+
+def _binary(op: Callable[[Any, Any], Tensor]) -> Callable[..., Tensor]:
+    def impl(x1: Any, x2: Any) -> Tensor:
+        return op(_lift(x1), _lift(x2))
+    return impl
+
+
+def _dot(a: Any, b: Any) -> Tensor:
+    return fn.matmul(_lift(a), _lift(b))
+
+
+def _vdot(a: Any, b: Any) -> Tensor:
+    return fn.sum(fn.mul(fn.reshape(_lift(a), -1), fn.reshape(_lift(b), -1)))
+
+
+def _reshape(a: Any, shape: Any = None, order: Any = "C", newshape: Any = None) -> Tensor:
+    dims = shape if shape is not None else newshape
+    dims = (dims,) if fn.is_number(dims) else tuple(dims)
+    return fn.reshape(_lift(a), *[int(d) for d in dims])
+
+
+def _transpose(a: Any, axes: Any = None) -> Tensor:
+    t = _lift(a)
+    if axes is None:
+        axes = tuple(reversed(range(np.ndim(t.data))))
+    return _permute(t, tuple(int(d) for d in axes))
+
+
+def _permute(t: Tensor, axes: tuple[int, ...]) -> Tensor:
+    """A permutation as a product of transpositions (the ops the engine has)."""
+    order = list(range(len(axes)))
+    for i, want in enumerate(axes):
+        j = order.index(want)
+        if j != i:
+            t = fn.transpose(t, i, j)
+            order[i], order[j] = order[j], order[i]
+    return t
+
+
+def _allclose(a: Any, b: Any, rtol: Any = 1e-05, atol: Any = 1e-08,
+              equal_nan: Any = False) -> Tensor:
+    x, y = np.asarray(_lift(a).data, dtype=np.float64), np.asarray(_lift(b).data,
+                                                                    dtype=np.float64)
+    return Tensor(np.asarray(bool(np.allclose(x, y, float(rtol), float(atol),
+                                              bool(equal_nan)))))
+
+
+def _vstack(tup: Any) -> Tensor:
+    rows = [_lift(x) for x in tup]
+    rows = [fn.reshape(r, 1, -1) if np.ndim(r.data) < 2 else r for r in rows]
+    return fn.cat(rows, 0)
+
+
+def _arange(start: Any, stop: Any = None, step: Any = None, dtype: Any = None) -> Tensor:
+    if stop is None:
+        start, stop = 0, start
+    step = 1 if step is None else step
+    values = np.arange(start, stop, step)
+    fn.sized(values.shape, "arange")
+    return _with_dtype(Tensor(values), dtype)
+
+
+def _linspace(start: Any, stop: Any, num: Any = 50) -> Tensor:
+    return fn.linspace(float(start), float(stop), num)
+
+
+def _where(condition: Any, x: Any = None, y: Any = None) -> Tensor:
+    return fn.where(_lift(condition), _lift(x), _lift(y))
+
+
+# ---------------------------------------------------------------- transformations
+
+_depth = [0]   # transformations running now: inside one, gradients stay differentiable
+
+
+def _invoke(f: Any, args: tuple, kwargs: dict | None = None) -> Any:
+    kwargs = kwargs or {}
+    if isinstance(f, ns.CALLABLE):
+        return ns.call(f, args, kwargs)
+    if getattr(f, "user_function", False):
+        return f(*args, **kwargs)
+    raise ArgumentError(f"Expected a callable value, got {fn.describe(f)}",
+                        python_type="TypeError")
+
+
+def _leaves(value: Any) -> list[Any]:
+    """JAX's tree_leaves: lists and tuples in order, dicts by sorted key, None dropped."""
+    if isinstance(value, list | tuple):
+        return [x for item in value for x in _leaves(item)]
+    if isinstance(value, dict):
+        return [x for key in sorted(value) for x in _leaves(value[key])]
+    return [] if value is None else [value]
+
+
+def _rebuild(structure: Any, leaves: list[Any]) -> Any:
+    items = iter(leaves)
+
+    def build(s: Any) -> Any:
+        if isinstance(s, list | tuple):
+            return type(s)(build(x) for x in s)
+        if isinstance(s, dict):
+            return {k: build(s[k]) for k in sorted(s)}
+        return None if s is None else next(items)
+    return build(structure)
+
+
+def _input(x: Any, what: str) -> Tensor:
+    """A differentiated argument as a leaf: a tensor an outer transformation differentiates
+    stays itself (so the outer one sees through), anything else becomes a fresh leaf."""
+    t = _lift(x)
+    if not t.is_float:
+        raise ArgumentError(f"{what} requires real- or complex-valued inputs (input dtype that "
+                            f"is a sub-dtype of np.inexact), but got int32. If you want to use "
+                            f"Boolean- or integer-valued inputs, use vjp or set allow_int to "
+                            f"True.", python_type="TypeError")
+    if t.requires_grad:
+        return t
+    leaf = Tensor(np.array(t.data, copy=True), requires_grad=True)
+    leaf.dtype_name = t.dtype_name
+    return leaf
+
+
+def _argnums(argnums: Any, n: int) -> tuple[tuple[int, ...], bool]:
+    many = isinstance(argnums, tuple | list)
+    nums = tuple(int(a) for a in argnums) if many else (int(argnums),)
+    for a in nums:
+        if not -n <= a < n:
+            raise ArgumentError(f"differentiating with respect to argnums={argnums} requires at "
+                                f"least {max(nums) + 1} positional arguments to be passed by "
+                                f"the caller, but got only {n} positional arguments.",
+                                python_type="TypeError")
+    return nums, many
+
+
+class _Running:
+    """Grad on while a transformation runs the program's function."""
+
+    def __enter__(self) -> None:
+        self.mode = GradMode("jax", True)
+        self.mode.enter()
+        _depth[0] += 1
+
+    def __exit__(self, *exc: Any) -> None:
+        _depth[0] -= 1
+        self.mode.exit()
+
+
+def _prepare(args: tuple, argnums: Any, what: str
+             ) -> tuple[list[Any], tuple[int, ...], bool, list[list[Tensor]]]:
+    nums, many = _argnums(argnums, len(args))
+    call_args = list(args)
+    inputs: list[list[Tensor]] = []
+    for a in nums:
+        leaves = [_input(x, what) for x in _leaves(args[a])]
+        call_args[a] = _rebuild(args[a], leaves)
+        inputs.append(leaves)
+    return call_args, nums, many, inputs
+
+
+def _gradients(out: Tensor, inputs: list[list[Tensor]], seed: Tensor | None = None
+               ) -> list[list[Tensor]]:
+    flat = [t for group in inputs for t in group]
+    nested = _depth[0] > 0
+    grads: tuple[Any, ...] = (None,) * len(flat)
+    if out.requires_grad and flat:
+        wanted = [t for t in flat if t.requires_grad]
+        found = bw.grad([out], wanted, [seed], retain_graph=True, create_graph=nested,
+                        allow_unused=True)
+        by_id = {id(t): g for t, g in zip(wanted, found, strict=True)}
+        grads = tuple(by_id.get(id(t)) for t in flat)
+    result, i = [], 0
+    for group in inputs:
+        row = []
+        for t in group:
+            g = grads[i]
+            i += 1
+            if g is None:
+                g = Tensor(np.zeros(np.shape(t.data)))
+            elif not nested:
+                g = fn.detach(g)
+            row.append(g)
+        result.append(row)
+    return result
+
+
+def _scalar(out: Any, what: str) -> Tensor:
+    if not isinstance(out, Tensor):
+        out = _lift(out)
+    shape = tuple(np.shape(out.data))
+    if shape != ():
+        raise ArgumentError(NOT_SCALAR.format(_shape_text(shape)), python_type="TypeError")
+    if not out.is_float:
+        raise ArgumentError(f"{what} requires real-valued outputs (output dtype that is a "
+                            f"sub-dtype of np.floating), but got int32. For holomorphic "
+                            f"differentiation, pass holomorphic=True. For differentiation of "
+                            f"non-holomorphic functions involving complex outputs, use "
+                            f"jax.vjp directly.", python_type="TypeError")
+    return out
+
+
+def _pack(args: tuple, nums: tuple[int, ...], many: bool, grads: list[list[Tensor]]) -> Any:
+    packed = [_rebuild(args[a], g) for a, g in zip(nums, grads, strict=True)]
+    return tuple(packed) if many else packed[0]
+
+
+@dataclass(eq=False)
+class Transformed:
+    """What `jax.grad(f)` and friends return: a function of the same arguments."""
+
+    kind: str
+    f: Any
+    argnums: Any = 0
+    has_aux: bool = False
+    user_function = True
+
+    @property
+    def name(self) -> str:
+        return f"{self.kind}({getattr(self.f, 'name', 'f')})"
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return {"grad": self._grad, "value_and_grad": self._value_and_grad,
+                "jacrev": self._jacobian, "jacfwd": self._jacobian,
+                "jit": self._jit}[self.kind](args, kwargs)
+
+    def _run(self, args: tuple, kwargs: dict) -> tuple[Any, ...]:
+        call_args, nums, many, inputs = _prepare(args, self.argnums, self.kind)
+        with _Running():
+            out = _invoke(self.f, tuple(call_args), kwargs)
+            aux = None
+            if self.has_aux:
+                if not isinstance(out, tuple | list) or len(out) != 2:
+                    raise ArgumentError("has_aux=True requires the function to return a pair "
+                                        "(output, auxiliary data)", python_type="TypeError")
+                out, aux = out
+            return out, aux, nums, many, inputs
+
+    def _grad(self, args: tuple, kwargs: dict) -> Any:
+        out, aux, nums, many, inputs = self._run(args, kwargs)
+        with _Running():
+            grads = _gradients(_scalar(out, "grad"), inputs)
+        result = _pack(args, nums, many, grads)
+        return (result, aux) if self.has_aux else result
+
+    def _value_and_grad(self, args: tuple, kwargs: dict) -> Any:
+        out, aux, nums, many, inputs = self._run(args, kwargs)
+        with _Running():
+            grads = _gradients(_scalar(out, "value_and_grad"), inputs)
+        value = out if _depth[0] else fn.detach(out)
+        result = _pack(args, nums, many, grads)
+        return ((value, aux), result) if self.has_aux else (value, result)
+
+    def _jacobian(self, args: tuple, kwargs: dict) -> Any:
+        out, aux, nums, many, inputs = self._run(args, kwargs)
+        out = _lift(out)
+        with _Running():
+            result = _pack(args, nums, many, _jacobian_rows(out, inputs))
+        return (result, aux) if self.has_aux else result
+
+    def _jit(self, args: tuple, kwargs: dict) -> Any:
+        return _invoke(self.f, args, kwargs)
+
+
+def _jacobian_rows(out: Tensor, inputs: list[list[Tensor]]) -> list[list[Tensor]]:
+    """d out / d input for every input leaf, shaped out.shape + input.shape: one reverse pass
+    per element of out, the rows stacked with the engine's own ops (so an outer
+    transformation differentiates through them)."""
+    shape = tuple(np.shape(out.data))
+    n = int(np.prod(shape, dtype=np.int64))
+    flat_out = fn.reshape(out, -1) if shape else out
+    per_row: list[list[list[Tensor]]] = []
+    for i in range(n):
+        element = flat_out if not shape else fn.index(flat_out, i)
+        per_row.append(_gradients(element, inputs))
+    result = []
+    for g, group in enumerate(inputs):
+        row = []
+        for k, t in enumerate(group):
+            pieces = [per_row[i][g][k] for i in range(n)]
+            stacked = fn.stack(pieces, 0) if pieces else Tensor(np.zeros((0,) + t.shape))
+            row.append(fn.reshape(stacked, *(shape + tuple(np.shape(t.data)))))
+        result.append(row)
+    return result
+
+
+def _transform(kind: str) -> Callable[..., Transformed]:
+    def impl(fun: Any, argnums: Any = 0, has_aux: Any = False, holomorphic: Any = False,
+             allow_int: Any = False, reduce_axes: Any = ()) -> Transformed:
+        return Transformed(kind, fun, argnums, bool(has_aux))
+    return impl
+
+
+def _jit(fun: Any, *args: Any, **kwargs: Any) -> Transformed:
+    return Transformed("jit", fun)
+
+
+def _hessian(fun: Any, argnums: Any = 0, has_aux: Any = False,
+             holomorphic: Any = False) -> Transformed:
+    return Transformed("jacfwd", Transformed("jacrev", fun, argnums, bool(has_aux)), argnums,
+                       bool(has_aux))
+
+
+@dataclass(eq=False)
+class Pullback:
+    """The function `jax.vjp` returns: cotangent -> gradients, one per primal."""
+
+    out: Tensor
+    inputs: list[list[Tensor]]
+    primals: tuple
+    user_function = True
+    name = "vjp_fun"
+
+    def __call__(self, cotangent: Any) -> tuple:
+        seed = _lift(cotangent)
+        if tuple(np.shape(seed.data)) != tuple(np.shape(self.out.data)):
+            raise ArgumentError(f"unexpected JAX type (e.g. shape/dtype) for argument tangent "
+                                f"input. Expected {_shape_text(tuple(np.shape(self.out.data)))}"
+                                f", got {_shape_text(tuple(np.shape(seed.data)))}.",
+                                python_type="ValueError")
+        with _Running():
+            grads = _gradients(self.out, self.inputs, seed)
+        return tuple(_rebuild(p, g) for p, g in zip(self.primals, grads, strict=True))
+
+
+def _vjp(fun: Any, *primals: Any, has_aux: Any = False) -> tuple:
+    call_args, _, _, inputs = _prepare(primals, tuple(range(len(primals))), "vjp")
+    with _Running():
+        out = _lift(_invoke(fun, tuple(call_args)))
+    value = out if _depth[0] else fn.detach(out)
+    return value, Pullback(out, inputs, primals)
+
+
+def _jvp(fun: Any, primals: Any, tangents: Any, has_aux: Any = False) -> tuple:
+    if not isinstance(primals, tuple | list) or not isinstance(tangents, tuple | list):
+        raise ArgumentError("primal and tangent arguments to jax.jvp must be tuples or lists; "
+                            f"found {type(primals).__name__} and {type(tangents).__name__}.",
+                            python_type="TypeError")
+    call_args, _, _, inputs = _prepare(tuple(primals), tuple(range(len(primals))), "jvp")
+    with _Running():
+        out = _lift(_invoke(fun, tuple(call_args)))
+        rows = _jacobian_rows(out, inputs)
+        total: Tensor | None = None
+        tangent_leaves = [_lift(x) for x in _leaves(list(tangents))]
+        flat_rows = [r for group in rows for r in group]
+        for jac, tangent in zip(flat_rows, tangent_leaves, strict=True):
+            k = int(np.size(tangent.data))
+            part = fn.matmul(fn.reshape(jac, -1, k), fn.reshape(tangent, k))
+            total = part if total is None else fn.add(total, part)
+        result = fn.reshape(total, *np.shape(out.data)) if total is not None else \
+            Tensor(np.zeros(np.shape(out.data)))
+    if not _depth[0]:
+        out, result = fn.detach(out), fn.detach(result)
+    return out, result
+
+
+@dataclass(eq=False)
+class Mapped:
+    """What `jax.vmap(f, in_axes)` returns: f over the leading axis of the mapped arguments,
+    one call per slice (each call shown as itself), the results stacked."""
+
+    f: Any
+    in_axes: Any = 0
+    user_function = True
+    name = "vmap"
+
+    def __call__(self, *args: Any) -> Any:
+        axes = self.in_axes if isinstance(self.in_axes, tuple | list) else \
+            (self.in_axes,) * len(args)
+        if len(axes) != len(args) or any(a not in (0, None) for a in axes):
+            raise RuntimeProblem("chainrule's jax.vmap maps over axis 0 (in_axes=0 or None "
+                                 "per argument)")
+        sizes = {int(np.shape(_lift(a).data)[0]) for a, ax in zip(args, axes, strict=True)
+                 if ax == 0}
+        if len(sizes) != 1:
+            raise ArgumentError("vmap got inconsistent sizes for the array axes to be mapped",
+                                python_type="ValueError")
+        results = []
+        for i in range(sizes.pop()):
+            sliced = tuple(fn.index(_lift(a), i) if ax == 0 else a
+                           for a, ax in zip(args, axes, strict=True))
+            results.append(_invoke(self.f, sliced))
+        if results and isinstance(results[0], tuple):
+            return tuple(fn.stack([_lift(r[k]) for r in results], 0)
+                         for k in range(len(results[0])))
+        return fn.stack([_lift(r) for r in results], 0)
+
+
+def _vmap(fun: Any, in_axes: Any = 0, out_axes: Any = 0, axis_name: Any = None) -> Mapped:
+    if out_axes != 0:
+        raise RuntimeProblem("chainrule's jax.vmap stacks results on axis 0 (out_axes=0)")
+    return Mapped(fun, in_axes)
+
+
+@dataclass(eq=False)
+class _Summed:
+    """f's output summed: the scalar check_grads differentiates."""
+
+    f: Any
+    user_function = True
+    name = "check_grads"
+
+    def __call__(self, *xs: Any) -> Tensor:
+        return fn.sum(_lift(_invoke(self.f, xs)))
+
+
+def _check_grads(f: Any, args: Any, order: Any, modes: Any = ("fwd", "rev"),
+                 atol: Any = None, rtol: Any = None, eps: Any = None) -> None:
+    """jax.test_util.check_grads, first order: the gradient of f's output (summed) against
+    central differences in each argument, as JAX checks (raises AssertionError if apart)."""
+    args = tuple(args)
+    h = 1e-3 if eps is None else float(eps)
+    for a in range(len(args)):
+        grads = Transformed("grad", _Summed(f), a)(*args)
+        base = _lift(args[a])
+        flat = np.asarray(base.data, dtype=np.float64).reshape(-1)
+        got = np.asarray(grads.data, dtype=np.float64).reshape(-1)
+        for i in range(flat.size):
+            shifted = []
+            for sign in (1.0, -1.0):
+                x = flat.copy()
+                x[i] += sign * h
+                moved = list(args)
+                moved[a] = Tensor(x.reshape(np.shape(base.data)))
+                shifted.append(float(np.sum(_lift(_invoke(f, tuple(moved))).data)))
+            estimate = (shifted[0] - shifted[1]) / (2 * h)
+            if not np.isclose(estimate, got[i], rtol=1e-2, atol=1e-2):
+                raise RuntimeProblem(f"Not equal to tolerance rtol=0.01, atol=0.01: gradient "
+                                     f"{got[i]}, numerical {estimate}",
+                                     python_type="AssertionError")
+
+
+# ---------------------------------------------------------------- jax.random (our seed)
+
+
+@dataclass(frozen=True, eq=False)
+class Key:
+    seed: int
+
+    def __repr__(self) -> str:
+        return f"Array((), dtype=key<fry>) overlaying:\n[0 {self.seed}]"
+
+
+def _key(seed: Any, impl: Any = None) -> Key:
+    return Key(int(seed))
+
+
+def _split(key: Any, num: Any = 2) -> tuple[Key, ...]:
+    return tuple(Key(key.seed * 1000003 + i + 1) for i in range(int(num)))
+
+
+def _normal(key: Any, shape: Any = (), dtype: Any = None) -> Tensor:
+    return Tensor(fn.randn(*_shape_of(shape)).data)
+
+
+def _uniform(key: Any, shape: Any = (), dtype: Any = None, minval: Any = 0.0,
+             maxval: Any = 1.0) -> Tensor:
+    u = fn.rand(*_shape_of(shape)).data
+    return Tensor(float(minval) + (float(maxval) - float(minval)) * u)
+
+
+# ---------------------------------------------------------------- array attributes
+
+
+TENSOR_METHODS: dict[str, Callable[..., Any]] = {
+    "reshape": lambda self, *shape: _reshape(self, shape[0] if len(shape) == 1 else shape),
+    "sum": lambda self, axis=None, keepdims=False: _reduction(fn.sum)(self, axis, keepdims),
+    "mean": lambda self, axis=None, keepdims=False: _reduction(fn.mean)(self, axis, keepdims),
+    "item": lambda self: _shown(self)[()].item() if np.size(self.data) == 1 else
+    fn.describe(self),
+    "tolist": lambda self: _shown(self).tolist(),
+    "transpose": lambda self, *axes: _transpose(self, axes or None),
+}
+TENSOR_ATTRIBUTES: dict[str, Callable[[Tensor], Any]] = {
+    "shape": lambda t: tuple(np.shape(t.data)),
+    "ndim": lambda t: int(np.ndim(t.data)),
+    "size": lambda t: int(np.size(t.data)),
+    "dtype": lambda t: DType(str(_shown(t).dtype)),
+    "T": lambda t: _transpose(t),
+}
+
+
+def tensor_attribute(t: Tensor, name: str) -> Any:
+    method = TENSOR_METHODS.get(name)
+    if method is not None:
+        return ns.BoundMethod(ns.Function(name, method, "method"), t)
+    attribute = TENSOR_ATTRIBUTES.get(name)
+    if attribute is not None:
+        return attribute(t)
+    raise NameProblem(f"'ArrayImpl' object has no attribute '{name}'",
+                      python_type="AttributeError")
+
+
+def _start() -> None:
+    _depth[0] = 0
+    set_grad_enabled_now(False)   # outside a transformation operations just compute
+
+
+# ---------------------------------------------------------------- the module tables
+
+
+def _f(name: str, impl: Callable[..., Any], kind: str = "function") -> ns.Function:
+    return ns.Function(name, impl, kind)
+
+
+def _table(prefix: str, items: dict[str, Callable[..., Any]]) -> dict[str, ns.Function]:
+    return {k: _f(f"{prefix}.{k}", v) for k, v in items.items()}
+
+
+FLOAT32, INT32 = DType("float32"), DType("int32")
+NUMPY = ns.Module("jax.numpy", {
+    **_table("jnp", {
+        "array": array, "asarray": array, "zeros": _filled(0.0), "ones": _filled(1.0),
+        "eye": lambda N, M=None, dtype=None: fn.eye(N, M), "arange": _arange,
+        "linspace": _linspace,
+        "sin": _unary(fn.sin), "cos": _unary(fn.cos), "tanh": _unary(fn.tanh),
+        "exp": _unary(fn.exp), "log": _unary(fn.log), "sqrt": _unary(fn.sqrt),
+        "abs": _unary(fn.abs), "square": lambda x: fn.pow(_lift(x), 2),
+        "log1p": lambda x: fn.log(fn.add(_lift(x), 1.0)),
+        "add": _binary(fn.add), "subtract": _binary(fn.sub), "multiply": _binary(fn.mul),
+        "divide": _binary(fn.div), "power": _binary(fn.pow),
+        "maximum": _binary(fn.maximum), "minimum": _binary(fn.minimum),
+        "dot": _dot, "matmul": _dot, "vdot": _vdot,
+        "sum": _reduction(fn.sum), "mean": _reduction(fn.mean),
+        "max": _reduction(fn.max), "min": _reduction(fn.min),
+        "reshape": _reshape, "transpose": _transpose, "where": _where,
+        "allclose": _allclose, "vstack": _vstack,
+        "stack": lambda arrays, axis=0: fn.stack([_lift(a) for a in arrays], axis),
+    }),
+    "pi": float(np.pi), "e": float(np.e), "inf": float("inf"), "nan": float("nan"),
+    "float32": FLOAT32, "int32": INT32,
+})
+RANDOM = ns.Module("jax.random", _table("jax.random", {
+    "key": _key, "PRNGKey": _key, "split": _split, "normal": _normal, "uniform": _uniform,
+}))
+TEST_UTIL = ns.Module("jax.test_util", _table("jax.test_util", {"check_grads": _check_grads}))
+JAX = ns.Module("jax", {
+    **_table("jax", {
+        "grad": _transform("grad"), "value_and_grad": _transform("value_and_grad"),
+        "jacrev": _transform("jacrev"), "jacfwd": _transform("jacfwd"),
+        "jacobian": _transform("jacrev"), "hessian": _hessian, "jit": _jit,
+        "vjp": _vjp, "jvp": _jvp, "vmap": _vmap,
+    }),
+    "numpy": NUMPY, "random": RANDOM, "test_util": TEST_UTIL,
+})
+MODULES = {"jax": JAX, "jax.numpy": NUMPY, "jax.random": RANDOM, "jax.test_util": TEST_UTIL}
+
+dialects.register("jax", dialects.Hooks(tensor_text=tensor_text,
+                                        tensor_attribute=tensor_attribute,
+                                        operand=lambda value: value, start=_start))
