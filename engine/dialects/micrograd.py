@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 from chainrule.engine import backward as bw
+from chainrule.engine import dialects
 from chainrule.engine import functional as fn
 from chainrule.engine import namespace as ns
 from chainrule.engine.errors import ArgumentError, NameProblem
@@ -161,9 +162,12 @@ def _nodes(root: Value) -> list[Tensor]:
 def backward(self: Value) -> None:
     """micrograd's `backward()`: the root's grad set to 1, every other node's increased by
     d root / d node (one reverse pass of the engine, seeded with 1.0)."""
+    dialects.note("micrograd's backward() always seeds the output's grad with 1.0: every Value "
+                  "is a scalar, so PyTorch's rule that grad can be implicitly created only for "
+                  "scalar outputs never comes up.")
     nodes = _nodes(self)
     if nodes:
-        grads = bw.grad([self], nodes, [Tensor(np.float64(1.0))], retain_graph=True,
+        grads = bw.grad([self], nodes, [None], retain_graph=True,
                         allow_unused=True)
         for node, g in zip(nodes, grads, strict=True):
             if g is not None:
