@@ -48,7 +48,7 @@ def uniform(gen: CPUGenerator, n: int, low: float = 0.0, high: float = 1.0,
         return _uniform01_double(gen, n) * (high - low) + low
     lo, hi = _F32(low), _F32(high)
     x = _uniform01_float(gen, n)
-    return (x * (hi - lo) + lo).astype(np.float64)
+    return cephes_float.fma(x, hi - lo, lo).astype(np.float64)   # the wheel fuses x*(to-from)+from
 
 
 # ---------------------------------------------------------------- normal

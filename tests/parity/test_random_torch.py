@@ -88,3 +88,22 @@ def test_randint(seed: int, low: int, high: int, shape: tuple) -> None:
     torch.manual_seed(seed)
     _same(env["a"], torch.randint(low, high, shape))
     _same(env["b"], torch.randint(high, (3,)))
+
+
+@pytest.mark.parametrize("seed", range(0, 60, 3))
+@pytest.mark.parametrize("sizes", [(4, 3), (1, 1), (10, 7), (100, 20), (3, 5, False)])
+def test_linear_default_initialisation(seed: int, sizes: tuple) -> None:
+    """nn.Linear(in, out) after manual_seed: weight then bias, PyTorch's float32 values
+    (built on shapes through engine.random.nn_init.linear_init, which nn.Linear calls)."""
+    from chainrule.engine.random.nn_init import linear_init
+    from chainrule.engine.random.torch_generator import CPUGenerator
+    fan_in, fan_out, *rest = sizes
+    bias = rest[0] if rest else True
+    weight, b = linear_init(fan_in, fan_out, bias, CPUGenerator(seed))
+    torch.manual_seed(seed)
+    layer = torch.nn.Linear(fan_in, fan_out, bias=bias)
+    assert np.array_equal(weight.astype(np.float32), layer.weight.detach().numpy())
+    if bias:
+        assert np.array_equal(b.astype(np.float32), layer.bias.detach().numpy())
+    else:
+        assert b is None and layer.bias is None
