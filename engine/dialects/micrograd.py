@@ -17,7 +17,6 @@ scalar — and, as micrograd's does, sets the root's grad to 1 and adds into eve
 
 from __future__ import annotations
 
-import random as python_random
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,7 +29,8 @@ from chainrule.engine import functional as fn
 from chainrule.engine import namespace as ns
 from chainrule.engine.errors import ArgumentError, NameProblem
 from chainrule.engine.grad_mode import GradMode
-from chainrule.engine.tensor import Tensor, current_tape
+from chainrule.engine.python_random import generator as python_generator
+from chainrule.engine.tensor import Tensor
 
 _OP_TEXT = {"add": "+", "mul": "*", "relu": "ReLU", "tanh": "tanh", "exp": "exp"}
 
@@ -56,16 +56,21 @@ class Value(Tensor):
                             python_type="TypeError")
 
     def language_text(self, as_str: bool) -> str:
-        return f"Value(data={_py(self.data)!r}, grad={_grad_text(self)})"
+        return f"Value(data={_data(self)!r}, grad={_grad_text(self)})"
 
 
 _grads: weakref.WeakKeyDictionary[Tensor, Any] = weakref.WeakKeyDictionary()
 _labels: weakref.WeakKeyDictionary[Tensor, str] = weakref.WeakKeyDictionary()
 _given_ops: weakref.WeakKeyDictionary[Tensor, str] = weakref.WeakKeyDictionary()
+_int_data: weakref.WeakSet[Tensor] = weakref.WeakSet()   # Value(0): micrograd keeps the int
 
 
 def _py(data: Any) -> float:
     return float(np.asarray(data))
+
+
+def _data(v: Tensor) -> int | float:
+    return int(np.asarray(v.data)) if v in _int_data else _py(v.data)
 
 
 def _grad_text(v: Tensor) -> str:
@@ -86,6 +91,8 @@ def make_value(data: Any, _children: Any = (), _op: Any = "", label: Any = "") -
         raise ArgumentError(f"Value() takes a number, got {fn.describe(data)}",
                             python_type="TypeError")
     v = _value(Tensor(np.float64(data), requires_grad=True))
+    if isinstance(data, int):
+        _int_data.add(v)
     if label:
         _labels[v] = str(label)
     if _op:
@@ -203,6 +210,10 @@ def _set_data(v: Value, value: Any) -> None:
     if isinstance(value, bool) or not fn.is_number(value):
         raise ArgumentError(f"Value.data must be a number here, got {fn.describe(value)}")
     v.data = np.float64(value)
+    if isinstance(value, int):
+        _int_data.add(v)
+    else:
+        _int_data.discard(v)
 
 
 def _set_grad(v: Value, value: Any) -> None:
@@ -217,7 +228,7 @@ Value.language_methods = {
 }
 Value.language_grad = staticmethod(lambda v: float(_grads.get(v, 0)))
 Value.language_attributes = {
-    "data": lambda v: _py(v.data),
+    "data": _data,
     "grad": lambda v: _grads.get(v, 0),
     "_prev": _prev,
     "_op": _op,
@@ -243,16 +254,6 @@ Value.language_set_attribute = staticmethod(set_attribute)
 # ---------------------------------------------------------------- micrograd.nn
 
 
-def _python_random() -> python_random.Random:
-    """The program's Python `random` generator (seeded by `random.seed` or the request)."""
-    tape = current_tape()
-    generator = getattr(tape, "python_random", None)
-    if generator is None:
-        generator = python_random.Random(0)
-        tape.python_random = generator
-    return generator
-
-
 @dataclass(eq=False)
 class Neuron:
     w: list[Value]
@@ -275,7 +276,7 @@ class Neuron:
 def _neuron(nin: Any, nonlin: Any = True) -> Neuron:
     n = int(nin)
     fn.sized((n,), "Neuron")
-    rng = _python_random()
+    rng = python_generator()
     return Neuron([make_value(rng.uniform(-1, 1)) for _ in range(n)], make_value(0),
                   bool(nonlin))
 

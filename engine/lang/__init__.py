@@ -75,6 +75,7 @@ def run_program(source: str, inputs: dict[str, float] | None = None, seed: int =
     result = ProgramResult(tape=tape)
     try:
         tape.rng = ProgramRandom(_seed(seed))
+        tape.request_seed = _seed(seed)   # Python's `random`, unseeded (engine/python_random)
         interp = Interpreter(checked, tape, dict(inputs or {}))
         result.framework = checked.info.framework
         with recording(tape), dialects.speaking(checked.info.dialect):
