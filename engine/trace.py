@@ -367,8 +367,11 @@ def _variables(variables: dict[str, Any], graph: Graph, limit: int) -> dict[str,
     for name, val in variables.items():
         if not isinstance(val, Tensor):
             continue
+        own_grad = getattr(type(val), "language_grad", None)   # micrograd: every node's
+        grad = own_grad(val) if own_grad is not None else \
+            None if val.grad is None else _shown(val.grad.data, limit)
         out[name] = {"shape": list(val.shape), "data": value(val.data, limit)["data"],
-                     "grad": None if val.grad is None else _shown(val.grad.data, limit),
+                     "grad": grad,
                      "requires_grad": val.requires_grad,
                      "node": graph.tensor_ids.get(val.id)}
     return out

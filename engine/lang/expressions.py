@@ -206,6 +206,9 @@ class Expressions:
             return ns.call(target, args, kwargs)
         if getattr(target, "user_function", False):
             return target(*args, **kwargs)
+        own = getattr(type(target), "language_call", None)
+        if own is not None:   # micrograd's Neuron/Layer/MLP objects: `n(x)`
+            return own(target, *args, **kwargs)
         raise ArgumentError(f"'{type_name(target)}' object is not callable")
 
     def _is_backward(self, target: Any) -> bool:

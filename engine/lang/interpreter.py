@@ -23,6 +23,7 @@ import numpy as np
 from chainrule.engine import autograd_api
 from chainrule.engine import functional as fn
 from chainrule.engine import namespace as ns
+from chainrule.engine.dialects import micrograd
 from chainrule.engine.errors import (
     ArgumentError,
     ChainruleError,
@@ -98,6 +99,8 @@ class Interpreter(Expressions):
         return self.positions.span(node)
 
     def _assume_imports(self) -> None:
+        if self.info.dialect == "micrograd":   # the notebooks' draw_dot(root): "show this"
+            self.bind("draw_dot", ns.Function("draw_dot", micrograd.draw_dot), "imported")
         for name in self.info.assumed:
             line, path = MODULE_NAMES[name]
             self.bind(name, import_target(path), "imported")
@@ -179,6 +182,8 @@ class Interpreter(Expressions):
 
     def _augmented(self, old: Any, sym: str, value: Any) -> Any:
         """`old <sym>= value`: in place for tensors (PyTorch's add_ & co) and lists, as Python."""
+        if isinstance(old, Tensor) and hasattr(type(old), "language_binary"):
+            return binary(sym, old, value)   # micrograd's Value: `c += x` is `c = c + x`
         if isinstance(old, Tensor):
             augmented = getattr(autograd_api, "augmented", None)
             if augmented is None:
@@ -236,6 +241,10 @@ class Interpreter(Expressions):
             self.assign_target(elt, item)
 
     def set_attribute(self, obj: Any, attr: str, value: Any) -> None:
+        own = getattr(type(obj), "language_set_attribute", None)
+        if own is not None:   # a dialect's value (micrograd's `p.data -= lr * p.grad`)
+            own(obj, attr, value)
+            return
         if not isinstance(obj, Tensor):
             raise ArgumentError(f"'{type_name(obj)}' object attribute '{attr}' cannot be set in "
                                 "chainrule", python_type="AttributeError")

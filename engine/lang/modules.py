@@ -10,17 +10,20 @@
 from __future__ import annotations
 
 from chainrule.engine import namespace as ns
-from chainrule.engine.dialects import jax, tensorflow
+from chainrule.engine.dialects import jax, micrograd, tensorflow
 from chainrule.engine.lang.builtins import MATH
+from chainrule.engine.lang.builtins.random_module import RANDOM
 
 IMPORTABLE = ("torch", "torch.nn", "torch.nn.functional", "torch.autograd",
-              "torch.autograd.functional", "numpy", "math", *tensorflow.MODULES, *jax.MODULES)
+              "torch.autograd.functional", "numpy", "math", "random", *tensorflow.MODULES,
+              *jax.MODULES, *micrograd.MODULES)
 MODULE_NAMES: dict[str, tuple[str, str]] = {
     "torch": ("import torch", "torch"),
     "nn": ("import torch.nn as nn", "torch.nn"),
     "F": ("import torch.nn.functional as F", "torch.nn.functional"),
     "np": ("import numpy as np", "numpy"),
     "math": ("import math", "math"),
+    "random": ("import random", "random"),
     "tf": ("import tensorflow as tf", "tensorflow"),
     "jax": ("import jax", "jax"),
     "jnp": ("import jax.numpy as jnp", "jax.numpy"),
@@ -28,13 +31,14 @@ MODULE_NAMES: dict[str, tuple[str, str]] = {
 
 
 def _modules() -> dict[str, ns.Module]:
-    return {**ns.MODULES, "math": MATH, **tensorflow.MODULES, **jax.MODULES}
+    return {**ns.MODULES, "math": MATH, "random": RANDOM, **tensorflow.MODULES, **jax.MODULES,
+            **micrograd.MODULES}
 
 
 def dialect_of(path: str) -> str | None:
     """The dialect an import speaks (issue 15): "tensorflow", or None for PyTorch & co."""
     root = path.split(".")[0]
-    return root if root in ("tensorflow", "jax") else None
+    return root if root in ("tensorflow", "jax", "micrograd") else None
 
 
 def import_target(path: str) -> object:

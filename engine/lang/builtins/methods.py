@@ -311,6 +311,15 @@ def get_attribute(obj: Any, name: str) -> Any:
     values = _VALUE_ATTRIBUTES.get(int if kind is bool else kind)
     if values is not None and name in values:
         return values[name](obj)
+    if isinstance(obj, Tensor) and type(obj) is not Tensor:   # a dialect's value class
+        own = getattr(type(obj), "language_methods", {})
+        if name in own:
+            return ns.BoundMethod(ns.Function(name, own[name], "method"), obj)
+        own = getattr(type(obj), "language_attributes", {})
+        if name in own:
+            return own[name](obj)
+        raise NameProblem(f"'{type(obj).__name__}' object has no attribute '{name}'",
+                          python_type="AttributeError")
     if isinstance(obj, Tensor) and (hooks := dialects.hooks()) is not None:
         return hooks.tensor_attribute(obj, name)   # a TensorFlow tensor's own attributes
     if isinstance(obj, Tensor | ns.Module | ns.GradFn | ns.Size | ns.NNModule):
