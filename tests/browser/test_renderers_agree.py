@@ -206,7 +206,8 @@ def test_the_comparison_can_fail(page, server_url):
             elif change == "label":
                 s["label"] = s["label"] + "?"
             else:
-                s["rows"] = s["rows"][:-1]
+                rows = s.get("rows") or t["display"]["default_rows"][s["kind"]]
+                s["rows"] = rows[:-1]
             assert differences(shown, python_view(t, k)), (change, k)
         # the Python frame one step behind disagrees with the player's
         assert page.evaluate(PLAYER_FRAME, [trace, k]) != python_frame(trace, k - 1)
