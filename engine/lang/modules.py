@@ -12,16 +12,18 @@ from __future__ import annotations
 from chainrule.engine import namespace as ns
 from chainrule.engine.dialects import jax, micrograd, tensorflow
 from chainrule.engine.lang.builtins import MATH
+from chainrule.engine.lang.builtins.random_module import RANDOM
 
 IMPORTABLE = ("torch", "torch.nn", "torch.nn.functional", "torch.autograd",
-              "torch.autograd.functional", "numpy", "math", *tensorflow.MODULES, *jax.MODULES,
-              *micrograd.MODULES)
+              "torch.autograd.functional", "numpy", "math", "random", *tensorflow.MODULES,
+              *jax.MODULES, *micrograd.MODULES)
 MODULE_NAMES: dict[str, tuple[str, str]] = {
     "torch": ("import torch", "torch"),
     "nn": ("import torch.nn as nn", "torch.nn"),
     "F": ("import torch.nn.functional as F", "torch.nn.functional"),
     "np": ("import numpy as np", "numpy"),
     "math": ("import math", "math"),
+    "random": ("import random", "random"),
     "tf": ("import tensorflow as tf", "tensorflow"),
     "jax": ("import jax", "jax"),
     "jnp": ("import jax.numpy as jnp", "jax.numpy"),
@@ -29,7 +31,7 @@ MODULE_NAMES: dict[str, tuple[str, str]] = {
 
 
 def _modules() -> dict[str, ns.Module]:
-    return {**ns.MODULES, "math": MATH, **tensorflow.MODULES, **jax.MODULES,
+    return {**ns.MODULES, "math": MATH, "random": RANDOM, **tensorflow.MODULES, **jax.MODULES,
             **micrograd.MODULES}
 
 
