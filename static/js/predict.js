@@ -2,7 +2,20 @@
 // for one-element tensors, a choice among candidates for bigger ones), then shows the step and
 // says whether the guess was right; a score at the end. The viewer asks `gate(from, to)` before
 // moving forward (viewer.js), so no step's answer is on screen before the question.
-import { fmt, numel, shapeText, valueNumbers, valueText } from "./format.js";
+import { fmt, numel, shapeText, summaryOf, valueNumbers } from "./format.js";
+
+// The candidates are made here (not in the trace), so they are written here: nested lists of
+// numbers with format.js's fmt, or a too-big value by its shape and summary.
+function valueText(value, isInt = false) {
+  if (!value) return "";
+  const data = value.data;
+  if (data === null || data === undefined) {
+    const s = summaryOf(value);
+    return `${shapeText(value.shape)} mean ${fmt(s.mean)} min ${fmt(s.min)} max ${fmt(s.max)}`;
+  }
+  const walk = (d) => (Array.isArray(d) ? "[" + d.map(walk).join(", ") + "]" : fmt(d, isInt));
+  return walk(data);
+}
 
 const REL_TOL = 0.01;    // a guess within 1% (or 0.001) of the gradient is right
 const ABS_TOL = 1e-3;
