@@ -482,7 +482,7 @@ class _Walker:
                                   "chainrule's language")
             if name in MODULE_NAMES:
                 info.assumed.append(name)
-                info.framework = info.framework or name != "math"
+                info.framework = info.framework or name not in ("math", "random")
                 info.dialect = dialect_of(MODULE_NAMES[name][1]) or info.dialect
             elif not info.framework and name not in _KNOWN_GLOBALS:
                 info.free.append(name)

@@ -12,16 +12,33 @@ from __future__ import annotations
 from chainrule.engine import namespace as ns
 from chainrule.engine.dialects import jax, micrograd, tensorflow
 from chainrule.engine.lang.builtins import MATH
+from chainrule.engine.lang.builtins.random_module import RANDOM
 
-IMPORTABLE = ("torch", "torch.nn", "torch.nn.functional", "torch.autograd",
-              "torch.autograd.functional", "torch.optim", "numpy", "math", *tensorflow.MODULES,
-              *jax.MODULES, *micrograd.MODULES)
+
+def _dialect_modules() -> tuple[str, ...]:
+    return ("math", "random", *tensorflow.MODULES, *jax.MODULES, *micrograd.MODULES)
+
+
+class _Importable:
+    """The dotted names `import` accepts: every module table (namespace.MODULES, which
+    `namespace.register` can extend), `math` and the dialects' modules; looked up when asked,
+    never copied."""
+
+    def __contains__(self, name: object) -> bool:
+        return name in ns.MODULES or name in _dialect_modules()
+
+    def __iter__(self):
+        return iter([*ns.MODULES, *_dialect_modules()])
+
+
+IMPORTABLE = _Importable()
 MODULE_NAMES: dict[str, tuple[str, str]] = {
     "torch": ("import torch", "torch"),
     "nn": ("import torch.nn as nn", "torch.nn"),
     "F": ("import torch.nn.functional as F", "torch.nn.functional"),
     "np": ("import numpy as np", "numpy"),
     "math": ("import math", "math"),
+    "random": ("import random", "random"),
     "tf": ("import tensorflow as tf", "tensorflow"),
     "jax": ("import jax", "jax"),
     "jnp": ("import jax.numpy as jnp", "jax.numpy"),
@@ -29,7 +46,7 @@ MODULE_NAMES: dict[str, tuple[str, str]] = {
 
 
 def _modules() -> dict[str, ns.Module]:
-    return {**ns.MODULES, "math": MATH, **tensorflow.MODULES, **jax.MODULES,
+    return {**ns.MODULES, "math": MATH, "random": RANDOM, **tensorflow.MODULES, **jax.MODULES,
             **micrograd.MODULES}
 
 

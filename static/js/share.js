@@ -1,6 +1,7 @@
 // Share, Embed and Export dialogs: a permalink to this view, an <iframe> snippet with the embed's
 // options, and downloads (standalone HTML, SVG of this step, PNG at 2×). All links are built from
 // one permalink code (permalink.js); the embed's option names are app/pages.py's EMBED_OPTIONS.
+import { warmTrace } from "./api.js";
 import { encodeState } from "./permalink.js";
 
 const EMBED_DEFAULTS = { editor: "hide", inputs: "show", controls: "all", theme: "auto",
@@ -57,8 +58,10 @@ export function createSharing(doc, { getState }) {
   async function fillShare() {
     const withStep = dialogs.share.querySelector("[data-role=with-step]").checked;
     const url = new URL(base);
-    url.hash = `p=${await codeFor(withStep)}`;
+    const code = await codeFor(withStep);
+    url.hash = `p=${code}`;
     q("share-link").value = url.href;
+    warmTrace({ code });     // the class that opens this link finds its trace cached
   }
 
   async function openEmbed() {
@@ -76,6 +79,7 @@ export function createSharing(doc, { getState }) {
       autoplay: form.elements.autoplay.checked ? "1" : "0",
     };
     const code = await codeFor(form.elements.step.checked);
+    warmTrace({ code });
     q("embed-snippet").value = embedSnippet(base, code, opts, getState(),
       form.elements.autosize.checked);
   }

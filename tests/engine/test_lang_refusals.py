@@ -62,7 +62,7 @@ CONSTRUCTS = [
     ("y = 1j\n", "complex", 4, 5),
     ("import os\n", "import os", 4, 1),
     ("import torch.utils.data\n", "import torch.utils.data is not supported yet", 4, 1),
-    ("import random\n", "import random is not supported yet", 4, 1),
+    ("import sys\n", "import sys is not supported yet", 4, 1),
     ("def f():\n    nonlocal q\n", "no binding for nonlocal 'q' found", 5, 5),
     ("def f():\n    def g():\n        nonlocal h\n", "no binding for nonlocal 'h'", 6, 9),
     ("@staticmethod\ndef f():\n    pass\n", "decorators other than @torch.no_grad()", 4, 2),
