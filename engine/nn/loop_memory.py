@@ -49,6 +49,7 @@ class LoopMemory:
         self.iteration_events = 0   # len(tape.events) when the current iteration started
         self.kept = 0           # records kept after the boundary by the last pass
         self.started = (0, 0)   # the budget's ops and elements when the iteration started
+        self.passes = 0         # forgetting passes run so far
 
     def before(self) -> None:
         budget = self.tape.budget
@@ -75,13 +76,19 @@ class LoopMemory:
             self.forget()
 
     def finish(self) -> None:
-        """The loop ended (or broke out): forget what the last iterations left."""
-        if self.boundary is not None and self.tape.keep:
-            self.iteration_events = len(self.tape.events)
-            self.forget()
+        """The loop ended (or broke out): forget what the last iterations left, unless the
+        loop was short (no pass ran and it made few records): a three-step loop stays whole,
+        so every state of its leaves can be shown and checked."""
+        if self.boundary is None or not self.tape.keep:
+            return
+        if self.passes == 0 and len(self.tape.records) - self.boundary[1] <= _MIN_NEW:
+            return
+        self.iteration_events = len(self.tape.events)
+        self.forget()
 
     def forget(self) -> None:
         tape = self.tape
+        self.passes += 1
         n_tensors, n_records, n_events = self.boundary
         if len(tape.records) == n_records and len(tape.tensors) == n_tensors:
             return

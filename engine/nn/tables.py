@@ -92,27 +92,32 @@ def _not_available() -> bool:
 
 
 def _on_device(function: Any) -> Any:
-    """A creation function that also takes PyTorch's `device=` (the CPU only)."""
-    import inspect
+    """A creation function that also takes PyTorch's `device=` (the CPU only): its signature
+    gains a keyword-only `device` that is checked and dropped before the function runs."""
+    import dataclasses
 
     from chainrule.engine.namespace import Function
-    impl = function.impl
-    sig = inspect.signature(impl)
-    if "device" in sig.parameters or not any(
-            p.kind is p.KEYWORD_ONLY or p.kind is p.POSITIONAL_OR_KEYWORD
-            for p in sig.parameters.values()):
+    from chainrule.engine.signature import Param
+    sig = function.signature
+    if sig is None or "device" in sig.names():
         return function
+    inner = getattr(function.impl, "__wrapped__", function.impl)
 
     def with_device(*args: Any, device: Any = None, **kwargs: Any) -> Any:
         if device is not None:
             _set_default_device(device)   # refuses anything but the CPU
-        return impl(*args, **kwargs)
-    params = list(sig.parameters.values())
-    extra = inspect.Parameter("device", inspect.Parameter.KEYWORD_ONLY, default=None)
-    var_kw = [p for p in params if p.kind is p.VAR_KEYWORD]
-    params = [p for p in params if p.kind is not p.VAR_KEYWORD] + [extra] + var_kw
-    with_device.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
-    return Function(function.name, with_device, function.kind)
+        return inner(*args, **kwargs)
+    params = [p for p in sig.params if not p.keywords]
+    params.append(Param("device", "Any", None, keyword_only=True))
+    params += [p for p in sig.params if p.keywords]
+    signed = dataclasses.replace(sig, params=tuple(params))
+
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        return signed.call(with_device, args, kwargs)
+    checked.__signature__ = signed.python_signature()  # type: ignore[attr-defined]
+    checked.__name__ = function.name
+    checked.__wrapped__ = with_device  # type: ignore[attr-defined]
+    return Function(function.name, checked, function.kind, signed)
 
 
 _CREATION = ("tensor", "zeros", "ones", "full", "linspace", "arange", "randn", "rand",

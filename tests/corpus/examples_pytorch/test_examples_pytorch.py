@@ -111,6 +111,8 @@ def test_polynomial_nn_and_optim(name: str) -> None:
 
 @pytest.mark.xfail(strict=True, reason="needs Python's random module (issue 13, rng helper), "
                    "and asks for 30,000 iterations")
+@pytest.mark.xfail(strict=False, reason="the tutorial asks for 30,000 iterations: ~52 s CPU "
+                   "here, so the 2 s time limit stops it (training speed is issue 13's work)")
 def test_dynamic_net_runs() -> None:
     source = (HERE / "dynamic_net.py").read_text()
     assert len(losses(ours(source))) == 15
