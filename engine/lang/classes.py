@@ -29,8 +29,9 @@ from chainrule.engine.printing import fake_address, type_name
 from chainrule.engine.tensor import at_span
 
 # Names of Python's class machinery the language has (check.py knows them, the interpreter
-# resolves them through CLASS_BUILTINS below).
-CLASS_NAMES = ("super", "staticmethod", "classmethod")
+# resolves them through CLASS_BUILTINS below), and the micrograd lecture's draw_dot(root),
+# which a program with its own `class Value` calls to show the graph.
+CLASS_NAMES = ("super", "staticmethod", "classmethod", "draw_dot")
 # Method names that may be dunders: the ones Python calls for you, which a class may define.
 DUNDER_METHODS = frozenset({
     "__init__", "__call__", "__repr__", "__str__", "__len__", "__getitem__", "__setitem__",
@@ -271,12 +272,61 @@ class Instance:
                                 python_type="TypeError")
         return _bind(found[1], self).program_call(interp, args, kwargs, node)
 
+    # Python calls these for `a + b`, `-a` (engine/lang/operators.py asks the operand's type)
+    language_binary = staticmethod(lambda sym, a, b: operator_method(sym, a, b))
+    language_unary = staticmethod(lambda sym, a: unary_method(sym, a))
+
     def __repr__(self) -> str:
         return _user_text(self, "__repr__") or \
             f"<__main__.{self.user_class.name} object at {fake_address(id(self) % 65536)}>"
 
     def __str__(self) -> str:
         return _user_text(self, "__str__") or repr(self)
+
+
+# The operator methods of `a <sym> b`, as Python looks them up: a's method, then b's reflected one.
+OPERATOR_METHODS = {"+": ("__add__", "__radd__"), "-": ("__sub__", "__rsub__"),
+                    "*": ("__mul__", "__rmul__"), "/": ("__truediv__", "__rtruediv__"),
+                    "//": ("__floordiv__", "__rfloordiv__"), "%": ("__mod__", "__rmod__"),
+                    "**": ("__pow__", "__rpow__"), "@": ("__matmul__", "__rmatmul__")}
+UNARY_METHODS = {"-": "__neg__", "+": "__pos__"}
+
+
+def _own_method(obj: Any, name: str) -> Any:
+    if not isinstance(obj, Instance):
+        return None
+    found = obj.user_class.find(name)
+    return None if found is None else _bind(found[1], obj)
+
+
+def operator_method(sym: str, a: Any, b: Any) -> Any:
+    """`a <sym> b` with a user object on either side: `a.__add__(b)`, else `b.__radd__(a)`
+    (Python tries the right operand's reflected method first when its class derives from the
+    left's). Objects without the method give Python's TypeError."""
+    forward, reflected = OPERATOR_METHODS.get(sym, (None, None))
+    calls: list[tuple[Any, Any]] = []
+    if forward is not None:
+        left = _own_method(a, forward)
+        same = isinstance(a, Instance) and isinstance(b, Instance) and \
+            a.user_class is b.user_class
+        right = None if same else _own_method(b, reflected)
+        subclass = isinstance(a, Instance) and isinstance(b, Instance) and \
+            a.user_class in b.user_class.mro[1:]
+        calls = [(right, a), (left, b)] if subclass else [(left, b), (right, a)]
+    for method, other in calls:
+        if method is not None:
+            return method(other)
+    shown = "** or pow()" if sym == "**" else sym
+    raise ArgumentError(f"unsupported operand type(s) for {shown}: '{type_name(a)}' and "
+                        f"'{type_name(b)}'", python_type="TypeError")
+
+
+def unary_method(sym: str, a: Any) -> Any:
+    method = _own_method(a, UNARY_METHODS.get(sym, ""))
+    if method is None:
+        raise ArgumentError(f"bad operand type for unary {sym}: '{type_name(a)}'",
+                            python_type="TypeError")
+    return method()
 
 
 def _user_text(obj: Any, method: str) -> str | None:
@@ -522,9 +572,28 @@ class DecoratorBuiltin:
         return f"<class '{self.kind.python_type_name}'>"
 
 
+class DrawDot:
+    """The lecture's `draw_dot(root)` (it draws with graphviz): in chainrule the page draws the
+    graph, so it means "show this" and returns None (the notebook shows an SVG)."""
+
+    python_type_name = "function"
+
+    def program_call(self, interp: Any, args: tuple, kwargs: dict, node: Any) -> Any:
+        if len(args) != 1 or set(kwargs) - {"format", "rankdir"}:
+            raise ArgumentError("draw_dot() takes the root of the graph (and format=, "
+                                "rankdir=)", python_type="TypeError")
+        from chainrule.engine.dialects import own_engine
+        own_engine.show(args[0])
+        return None
+
+    def __repr__(self) -> str:
+        return "<function draw_dot>"
+
+
 CLASS_BUILTINS: dict[str, Any] = {"super": SuperBuiltin(),
                                   "staticmethod": DecoratorBuiltin(StaticMethod),
-                                  "classmethod": DecoratorBuiltin(ClassMethod)}
+                                  "classmethod": DecoratorBuiltin(ClassMethod),
+                                  "draw_dot": DrawDot()}
 
 
 # ---------------------------------------------------------------- running a class statement

@@ -437,6 +437,10 @@ def add(a: Any, b: Any) -> Any:
     """`a + b` for `sum()`: tensors through engine.functional (recorded), numbers, and
     sequences of one kind."""
     a, b = plain(a), plain(b)
+    for x in (a, b):   # a value with its own `+` (a program's class with __add__)
+        own = getattr(type(x), "language_binary", None)
+        if own is not None:
+            return own("+", a, b)
     if isinstance(a, Tensor) or isinstance(b, Tensor):
         return fn.add(a, b)
     if is_number(a) and is_number(b):

@@ -500,13 +500,23 @@ def _type(object: Any, /) -> ns.Function:  # noqa: A002 - Python's parameter nam
 def _flatten_classes(classinfo: Any) -> list[ns.Function]:
     if isinstance(classinfo, tuple) and not isinstance(classinfo, ns.Size):
         return [c for item in classinfo for c in _flatten_classes(item)]
-    if is_class(classinfo):
+    if is_class(classinfo) or _user_class(classinfo):
         return [classinfo]
     raise type_error("isinstance() arg 2 must be a type, a tuple of types, or a union")
 
 
+def _user_class(value: Any) -> bool:
+    """A class the program defined (engine/lang/classes.UserClass)."""
+    return isinstance(getattr(value, "mro", None), list) and hasattr(value, "namespace")
+
+
 def _isinstance(obj: Any, classinfo: Any, /) -> bool:
     for cls in _flatten_classes(classinfo):
+        if _user_class(cls):
+            own = getattr(obj, "user_class", None)
+            if own is not None and cls in own.mro:
+                return True
+            continue
         name = canonical_class(cls.name)
         check = _INSTANCE_OF.get(name)
         if check is not None:

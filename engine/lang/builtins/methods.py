@@ -247,6 +247,37 @@ _INT_METHODS = _methods(bit_length=lambda self, /: int(self).bit_length(),
 _FLOAT_METHODS = _methods(is_integer=lambda self, /: self.is_integer(),
                           conjugate=lambda self, /: self)
 
+def _set_add(self: set, element: Any, /) -> None:
+    check_hashable(element)
+    if element not in self:
+        check_items(len(self) + 1)
+    self.add(element)
+
+
+def _set_remove(self: set, element: Any, /) -> None:
+    check_hashable(element)
+    if element not in self:
+        raise key_error(element)
+    self.remove(element)
+
+
+def _set_update(self: set, *others: Any) -> None:
+    for other in others:
+        for element in materialise(other):
+            _set_add(self, element)
+
+
+def _set_pop(self: set, /) -> Any:
+    if not self:
+        raise key_error("pop from an empty set")
+    return self.pop()
+
+
+_SET_METHODS = _methods(
+    add=_set_add, remove=_set_remove, update=_set_update, pop=_set_pop,
+    discard=lambda self, element, /: (check_hashable(element), self.discard(element))[1],
+    copy=lambda self, /: set(self), clear=lambda self, /: self.clear())
+
 # Attributes that are values, not methods (`x.real`).
 _VALUE_ATTRIBUTES: dict[type, dict[str, Callable[[Any], Any]]] = {
     int: {"real": int, "imag": lambda v: 0, "numerator": int, "denominator": lambda v: 1},
@@ -256,7 +287,7 @@ _VALUE_ATTRIBUTES: dict[type, dict[str, Callable[[Any], Any]]] = {
 
 _METHODS: dict[type, dict[str, ns.Function]] = {
     list: _LIST_METHODS, tuple: _TUPLE_METHODS, range: _RANGE_METHODS, dict: _DICT_METHODS,
-    str: _STR_METHODS,
+    str: _STR_METHODS, set: _SET_METHODS,
     int: _INT_METHODS, bool: _INT_METHODS, float: _FLOAT_METHODS,
 }
 
