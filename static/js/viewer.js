@@ -120,6 +120,7 @@ export function createViewer(root, { editor = null, inputs = null, initial = {},
       : frame({ nodes: [], edges: [], steps: [], error: null }, -1);
     graph.update(f);
     narration.show(t, f);
+    if (errorBox && t && t.error) errorBox.hidden = !errorReached(t, f.index);
     controls.render({ trace: t, frame: f, playing: s.playing, speed: s.speed });
     if (editor) editor.highlight(f.step ? f.step.span : null);
     document.body.dataset.step = String(f.index);
@@ -129,6 +130,13 @@ export function createViewer(root, { editor = null, inputs = null, initial = {},
         { keep: output ? graph.nodeBox(output) : null });
     }
     if (onFrame) onFrame(s, f);
+  }
+
+  /** A runtime error shows from the step that fails (the timeline's error step), not before;
+   *  a trace without an error step (it failed before any op ran) shows it at once. */
+  function errorReached(t, index) {
+    const at = t.steps.findIndex((st) => st.kind === "error");
+    return at < 0 || index >= at;
   }
 
   /** The program's output: the root of its (first) backward pass, else the last op's result. */
