@@ -64,6 +64,8 @@ def _plan(roots: Sequence[Tensor], targets: set[int] | None
         if index in seen:
             continue
         seen[index] = rec
+        if rec.op.no_derivative:   # PyTorch's NotImplemented node raises when reached
+            raise BackwardError(rec.op.no_derivative)
         # One rule per input (the op table's contract); zip(strict=True) costs ~0.4 µs a call.
         for inp, rule in zip(rec.inputs, rec.op.rules):  # noqa: B905
             if rule is not None and inp.requires_grad:

@@ -17,6 +17,8 @@ from chainrule.engine.broadcast import broadcast_shape, fmt_shape
 from chainrule.engine.errors import ArgumentError, LimitError, ShapeError
 from chainrule.engine.ops import OPS, variadic
 from chainrule.engine.printing import dtype_of, value_repr
+from chainrule.engine.random import state as rstate
+from chainrule.engine.random import torch_sampling as sampling
 from chainrule.engine.tensor import Tensor, apply, current_tape
 
 Number = int | float | bool
@@ -268,6 +270,24 @@ def floor_divide(a: Any, b: Any) -> Tensor:
     return apply(OPS["floor_divide"], (lift(a), lift(b)))
 
 
+def fmod(a: Any, b: Any) -> Tensor:
+    """torch.fmod: C's remainder (the result has the dividend's sign)."""
+    if is_number(b):   # fmod(Tensor, Scalar): FmodBackward0
+        return apply(OPS["fmod"], (lift(a), lift(b)), grad_fn="FmodBackward0")
+    return apply(OPS["fmod"], (lift(a), lift(b)))
+
+
+def div_rounding(a: Any, b: Any, mode: str) -> Tensor:
+    """div(rounding_mode='trunc' or 'floor'): the quotient rounded toward zero or down
+    (DivBackward2, gradient 0)."""
+    return apply(OPS["div_rounding"], (lift(a), lift(b)), mode=mode)
+
+
+def bitwise_xor(a: Any, b: Any) -> Tensor:
+    """`a ^ b` on bool or integer tensors (PyTorch refuses floats)."""
+    return apply(OPS["bitwise_xor"], (lift(a), lift(b)))
+
+
 def remainder(a: Any, b: Any) -> Tensor:
     """`a % b` on tensors: Python's sign rule (the result has the divisor's sign)."""
     if is_number(b):   # remainder(Tensor, Scalar): PyTorch's RemainderBackward0
@@ -439,11 +459,21 @@ def stack(tensors: Any, dim: Any = 0) -> Tensor:
 
 
 def clamp(x: Any, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+    """clamp/clip with number bounds (ClampBackward1) or tensor bounds (ClampBackward0, whose
+    bounds get gradients too)."""
+    t = _tensor_arg(x, "clamp")
     for bound in (min, max):
-        if bound is not None and not is_number(bound):
-            raise ArgumentError(f"clamp() takes numbers as min and max here, got "
+        if bound is not None and not is_number(bound) and not isinstance(bound, Tensor):
+            raise ArgumentError(f"clamp() takes numbers or tensors as min and max, got "
                                 f"{describe(bound)}")
-    return apply(OPS["clamp"], (_tensor_arg(x, "clamp"),), min=min, max=max)
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        from chainrule.engine.ops import clamp_tensor
+        if min is not None and max is not None:
+            return apply(clamp_tensor("both"), (t, lift(min), lift(max)), which="both")
+        which = "min" if min is not None else "max"
+        return apply(clamp_tensor(which), (t, lift(min if min is not None else max)),
+                     which=which)
+    return apply(OPS["clamp"], (t,), min=min, max=max)
 
 
 def full(shape: tuple[int, ...], fill_value: Any) -> Tensor:
@@ -695,18 +725,16 @@ def sized(shape: tuple[int, ...], fn: str) -> tuple[int, ...]:
     return shape
 
 
-def _rng() -> np.random.Generator:
-    return current_tape().rng
-
-
 def randn(*size: Any, requires_grad: bool = False) -> Tensor:
     shape = sized(_shape_args(size, "randn"), "randn")
-    return Tensor(_rng().standard_normal(shape), requires_grad=bool(requires_grad))
+    data = sampling.normal(rstate.default_generator(), math.prod(shape)).reshape(shape)
+    return Tensor(data, requires_grad=bool(requires_grad))
 
 
 def rand(*size: Any, requires_grad: bool = False) -> Tensor:
     shape = sized(_shape_args(size, "rand"), "rand")
-    return Tensor(_rng().random(shape), requires_grad=bool(requires_grad))
+    data = sampling.uniform(rstate.default_generator(), math.prod(shape)).reshape(shape)
+    return Tensor(data, requires_grad=bool(requires_grad))
 
 
 def zeros(*size: Any, requires_grad: bool = False) -> Tensor:
@@ -728,7 +756,8 @@ def randint(low: Any, high: Any = None, size: Any = None) -> Tensor:
     if hi <= lo:
         raise ArgumentError(f"randint() needs low < high, got low={lo}, high={hi}")
     shape = sized(_shape_args((size,), "randint"), "randint")
-    return Tensor(_rng().integers(lo, hi, size=shape, dtype=np.int64))
+    data = sampling.randint(rstate.default_generator(), math.prod(shape), lo, hi)
+    return Tensor(data.reshape(shape))
 
 
 def arange(start: Any, end: Any = None, step: Any = 1) -> Tensor:
@@ -745,7 +774,7 @@ def arange(start: Any, end: Any = None, step: Any = 1) -> Tensor:
 
 
 def manual_seed(seed: Any) -> None:
-    current_tape().rng = np.random.default_rng(_int(seed, "seed") & 0xFFFFFFFFFFFFFFFF)
+    rstate.default_generator().manual_seed(_int(seed, "seed"))
 
 
 def detach(x: Tensor) -> Tensor:

@@ -40,11 +40,12 @@ DOT_DEFAULT_ATTRS: dict[str, str] = {
     k: DOT_GRAPH_ATTRS[k] for k in ("rankdir", "nodesep", "ranksep", "splines")
 }
 
-# dot_load: above 1,000 vertices (nodes + virtual nodes) or a sum of squared layer widths of
+# dot_load: above 1,200 vertices (nodes + virtual nodes) or a sum of squared layer widths of
 # 200,000, dot takes ~0.2 s or more here (seconds on denser graphs); the fallback takes over.
 # (2,000 until issue 12: one 1,496-node layer of a 44-neuron MLP, load 0.75 then, took
-# 0.47-0.56 s of CPU in dot against 0.03 s layered; with 5,000 ops a trace has several.)
-MAX_DOT_VERTICES = 1000
+# 0.47-0.56 s of CPU in dot against 0.03 s layered; with 5,000 ops a trace has several. The
+# benchmark's 452-node MLP, 43 ms in dot and fewer crossings than layered, stays under it.)
+MAX_DOT_VERTICES = 1200
 MAX_DOT_WIDTH2 = 200_000
 SWEEPS = 8  # barycenter sweeps of the fallback (alternating down/up)
 _DOT_LOCK = threading.Lock()  # Graphviz keeps global state: one layout at a time per process

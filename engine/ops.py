@@ -20,6 +20,8 @@ Each `Op` entry holds
 - `saves`     whether PyTorch saves tensors for backward: only then does a second backward
               without `retain_graph=True` fail ("Trying to backward through the graph a second
               time");
+- `no_derivative` PyTorch's error when backward reaches the node of an op it cannot
+              differentiate (floor_divide records a node, NotImplemented, that raises);
 - `commutative` whether swapping the inputs changes nothing (add, mul): the layout may then
               draw them in either order, elsewhere it keeps the first input on top.
 
@@ -90,6 +92,9 @@ class Op:
     # f(a, b) == f(b, a): the drawing may put either input on top (fewer edge crossings);
     # for the others (a - b, a / b, a @ b...) the layout keeps a above b.
     commutative: bool = False
+    # PyTorch's error when backward reaches this op's node (its derivative is not
+    # implemented: floor_divide); "" for every op that has one.
+    no_derivative: str = ""
 
     def grad_fn_name(self, shapes: tuple[tuple[int, ...], ...], attrs: dict) -> str:
         return self.grad_fn if isinstance(self.grad_fn, str) else self.grad_fn(shapes, attrs)
@@ -990,6 +995,105 @@ def _remainder_b(c: Ctx) -> np.ndarray:
         return -np.floor_divide(np.asarray(c.a, dtype=np.float64), c.b)
 
 
+def _fmod_b(c: Ctx) -> np.ndarray:
+    # d(a - b·trunc(a/b))/db = -trunc(a/b) (PyTorch's fmod.Tensor formula)
+    with np.errstate(all="ignore"):
+        return -np.trunc(np.asarray(c.a, dtype=np.float64) / c.b)
+
+
+def _rounded_div(a: np.ndarray, b: np.ndarray, mode: str = "trunc", **_: Any) -> np.ndarray:
+    """div(rounding_mode='trunc' or 'floor'): the quotient rounded toward zero or down;
+    integers stay integers."""
+    if mode == "floor":
+        return np.floor_divide(a, b)
+    if a.dtype.kind in "iub" and b.dtype.kind in "iub":
+        q = np.abs(a) // np.abs(b)
+        return np.where((a < 0) != (b < 0), -q, q).astype(np.int64)
+    with np.errstate(all="ignore"):
+        return np.trunc(np.true_divide(a, b))
+
+
+def _zeros_b(c: Ctx) -> np.ndarray:
+    return np.zeros(np.shape(c.b), dtype=np.float64)
+
+
+def _clamp_tensor_fwd(a: np.ndarray, *bounds: np.ndarray, which: str = "both") -> np.ndarray:
+    lo, hi = _bounds(bounds, which)
+    out = a
+    if lo is not None:
+        out = np.maximum(out, lo)
+    if hi is not None:
+        out = np.minimum(out, hi)
+    return out
+
+
+def _bounds(bounds: tuple, which: str) -> tuple[Any, Any]:
+    if which == "both":
+        return bounds[0], bounds[1]
+    return (bounds[0], None) if which == "min" else (None, bounds[0])
+
+
+def _clamp_tensor_rule(i: int) -> Rule:
+    """ClampBackward0 (tensor bounds): the input passes where min <= a <= max, the lower
+    bound where a < min, the upper where a > max (PyTorch's clamp.Tensor formulas)."""
+    def local(c: Ctx) -> np.ndarray:
+        which = c.attrs.get("which", "both")
+        lo, hi = _bounds(c.inputs[1:], which)
+        a = c.a
+        shape = np.broadcast_shapes(*(np.shape(x) for x in c.inputs))
+        if i == 0:
+            keep = np.ones(shape, dtype=bool)
+            if lo is not None:
+                keep = keep & (a >= lo)
+            if hi is not None:
+                keep = keep & (a <= hi)
+        elif i == 1 and which != "max":
+            keep = np.broadcast_to(a < lo, shape)
+            if hi is not None:
+                keep = keep & (lo <= hi)   # min above max: the result is max
+        else:
+            keep = np.broadcast_to(a > hi, shape)
+            if lo is not None:
+                keep = keep | (lo > hi)
+        return keep.astype(np.float64)
+    texts = ((r"[\,\min \le $a \le \max\,]", "1 where min ≤ $a ≤ max, else 0"),
+             (r"[\,$a < \min\,]", "1 where $a < min, else 0"),
+             (r"[\,\max($a, \min) > \max\,]", "1 where max($a, min) > max, else 0"))
+    return Rule(vjp=_times(local), latex=texts[i][0], text=texts[i][1], local=local,
+                times_local=True)
+
+
+def _check_clamp_tensor(a: np.ndarray, *bounds: np.ndarray, which: str = "both") -> None:
+    shape = a.shape
+    for b in bounds:
+        shape = broadcast_shape(shape, b.shape)
+    _check_result_size(shape, "this clamp")
+
+
+_CLAMP_TENSOR: dict[str, Op] = {}
+
+
+def clamp_tensor(which: str) -> Op:
+    """The clamp row for tensor bounds: `which` is "both", "min" or "max" (its inputs: the
+    tensor, then the bounds given)."""
+    op = _CLAMP_TENSOR.get(which)
+    if op is None:
+        base = OPS["clamp_tensor"]
+        rules = base.rules if which == "both" else (base.rules[0],
+                                                    base.rules[1 if which == "min" else 2])
+        op = _CLAMP_TENSOR[which] = replace(base, rules=rules)
+    return op
+
+
+def _check_bitwise(a: np.ndarray, b: np.ndarray, **_: Any) -> None:
+    for x in (a, b):
+        if x.dtype.kind == "f":
+            from chainrule.engine.errors import RuntimeProblem
+            raise RuntimeProblem('"bitwise_xor_cpu" not implemented for \'Float\'',
+                                 python_type="NotImplementedError")
+    _check_broadcast(a, b)
+
+
 def _hardtanh_local(c: Ctx) -> np.ndarray:
     # PyTorch passes the gradient strictly inside (min_val, max_val)
     lo, hi = c.attrs.get("min_val", -1.0), c.attrs.get("max_val", 1.0)
@@ -1089,12 +1193,29 @@ OPS: dict[str, Op] = {op.name: op for op in [
     ), saves=False, symbol="unbind", check=_check_unbind),
     # PyTorch records floor_divide with a node it names NotImplemented: no derivative
     Op("floor_divide", "NotImplemented", np.floor_divide, (None, None), saves=False,
-       symbol="//", check=_check_divisor),
+       symbol="//", check=_check_divisor,
+       no_derivative="derivative for aten::floor_divide is not implemented"),
     replace(_elementwise_binary(
         "remainder", _named("RemainderBackward1"), lambda a, b, **_: np.remainder(a, b), "%",
         (_ones_like_out, "1", "1"),
         (_remainder_b, r"-\lfloor $a / $b \rfloor", "-floor($a / $b)"), saves=True),
         check=_check_divisor),
+    replace(_elementwise_binary(
+        "fmod", _named("FmodBackward1"), lambda a, b, **_: np.fmod(a, b), "fmod",
+        (_ones_like_out, "1", "1"),
+        (_fmod_b, r"-\operatorname{trunc}($a / $b)", "-trunc($a / $b)"), saves=True),
+        check=_check_divisor),
+    # div(rounding_mode='trunc' | 'floor'): PyTorch's DivBackward2, whose gradient is 0 almost
+    # everywhere (unlike `//`, floor_divide, which has no derivative at all)
+    replace(_elementwise_binary(
+        "div_rounding", "DivBackward2", _rounded_div, "÷",
+        (lambda c: np.zeros(np.shape(c.a), dtype=np.float64), "0", "0"),
+        (_zeros_b, "0", "0"), saves=True), check=_check_divisor),
+    Op("clamp_tensor", "ClampBackward0", _clamp_tensor_fwd,
+       tuple(_clamp_tensor_rule(i) for i in range(3)), saves=True, symbol="clamp",
+       check=_check_clamp_tensor),
+    replace(_compare("bitwise_xor", "BitwiseXorBackward0", np.bitwise_xor, "^"),
+            check=_check_bitwise, commutative=True),
     replace(_unary("hardtanh", "HardtanhBackward0",
                    lambda a, min_val=-1.0, max_val=1.0: np.clip(a, min_val, max_val),
                    _hardtanh_local, r"[\,\text{min} < $a < \text{max}\,]",

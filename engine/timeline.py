@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 from chainrule.engine.bounded_cache import bounded_cache
 from chainrule.engine.broadcast import fmt_shape
+from chainrule.engine.display import StepTexts
 from chainrule.engine.formula import (
     MATH_ROW_CLOSE,
     MATH_ROW_OPEN,
@@ -81,6 +82,7 @@ class Timeline:
         self._tensor_parts: set[str] = set()   # nodes with a contribution that is not a number
         self._values: dict[int, tuple[Any, dict]] = {}
         self.budget = AnswerBudget(None)    # unbounded unless the trace builder sets one
+        self.texts = StepTexts(graph, self.v)   # each step's display list (engine/display.py)
 
     def v(self, arr: Any) -> dict:
         """`value(arr)`, once per array: a backward edge's total is the next op's upstream and
@@ -95,6 +97,7 @@ class Timeline:
         return out
 
     def add(self, step: dict) -> None:
+        self.texts.write(step)
         if not self.budget.charge(step):    # harden: the answer's size (engine/limits.py)
             return
         step["index"] = len(self.steps)

@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from chainrule.engine.bounded_cache import bounded_cache
+from chainrule.engine.display import decorate_nodes, legend
 from chainrule.engine.errors import BackwardError, ChainruleError
 from chainrule.engine.graph import Graph, build_graph, dtype_name, innermost
 from chainrule.engine.groups import COLLAPSE_ABOVE, lay_out_grouped
@@ -46,6 +47,7 @@ class Trace:
     collapsed: dict | None = None     # big graphs: the view drawn first (engine/groups.py)
     notes: list[str] = field(default_factory=list)     # e.g. imports chainrule assumed
     offer_backward: dict | None = None   # a program that never called backward: what to offer
+    display: dict = field(default_factory=legend)   # engine/display.py: texts shared by steps
 
     def to_dict(self) -> dict:
         return {"version": FORMAT_VERSION, "source": self.source, "nodes": self.nodes,
@@ -54,7 +56,7 @@ class Trace:
                 "error": self.error, "implicit_backward": self.implicit_backward,
                 "backward_start": self.backward_start, "groups": self.groups,
                 "collapsed": self.collapsed, "notes": self.notes,
-                "offer_backward": self.offer_backward}
+                "offer_backward": self.offer_backward, "display": self.display}
 
     # In a notebook a Trace displays as the player: chainrule/__init__.py registers that with
     # IPython by this class's name; the engine itself knows nothing of HTML or the web app.
@@ -126,6 +128,7 @@ def _build_trace(source: str, result: Any, limits: Limits) -> Trace:
     trace.variables = _variables(result.variables, graph, limits.max_display_elements)
     trace.notes = list(getattr(result, "notes", None) or [])
     trace.offer_backward = _offer(getattr(result, "offer_backward", None), result, graph)
+    decorate_nodes(trace.nodes)
     return trace
 
 
@@ -364,8 +367,11 @@ def _variables(variables: dict[str, Any], graph: Graph, limit: int) -> dict[str,
     for name, val in variables.items():
         if not isinstance(val, Tensor):
             continue
+        own_grad = getattr(type(val), "language_grad", None)   # micrograd: every node's
+        grad = own_grad(val) if own_grad is not None else \
+            None if val.grad is None else _shown(val.grad.data, limit)
         out[name] = {"shape": list(val.shape), "data": value(val.data, limit)["data"],
-                     "grad": None if val.grad is None else _shown(val.grad.data, limit),
+                     "grad": grad,
                      "requires_grad": val.requires_grad,
                      "node": graph.tensor_ids.get(val.id)}
     return out

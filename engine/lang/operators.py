@@ -114,6 +114,10 @@ def _tensor_op(sym: str) -> Callable[[Any, Any], Tensor] | None:
 def binary(sym: str, a: Any, b: Any) -> Any:
     if isinstance(a, str) and sym == "%":   # `"%s" % x`, whatever x is
         return formatting.percent_format(a, b)
+    for x in (a, b):   # a dialect's own value (micrograd's Value) has its own operators
+        own = getattr(type(x), "language_binary", None)
+        if own is not None:
+            return own(sym, a, b)
     if (isinstance(a, Tensor) or isinstance(b, Tensor)) and (hooks := dialects.hooks()):
         a, b = hooks.operand(a), hooks.operand(b)   # TensorFlow converts `x @ [[1., 2.]]`
     if isinstance(a, Tensor) or isinstance(b, Tensor):
@@ -196,6 +200,9 @@ def _unsupported(sym: str, a: Any, b: Any) -> ArgumentError:
 def unary(op: ast.unaryop, value: Any, truth: Callable[[Any], bool]) -> Any:
     if isinstance(op, ast.Not):
         return not truth(value)
+    own = getattr(type(value), "language_unary", None)
+    if own is not None:
+        return own({ast.USub: "-", ast.UAdd: "+", ast.Invert: "~"}[type(op)], value)
     if isinstance(value, Tensor):
         if isinstance(op, ast.USub):
             return fn.neg(value)

@@ -1,6 +1,7 @@
 // Share, Embed and Export dialogs: a permalink to this view, an <iframe> snippet with the embed's
 // options, and downloads (standalone HTML, SVG of this step, PNG at 2×). All links are built from
 // one permalink code (permalink.js); the embed's option names are app/pages.py's EMBED_OPTIONS.
+import { warmTrace } from "./api.js";
 import { encodeState } from "./permalink.js";
 
 const EMBED_DEFAULTS = { editor: "hide", inputs: "show", controls: "all", theme: "auto",
@@ -61,8 +62,10 @@ export function createSharing(doc, { getState }) {
     if (dialogs.share.querySelector("[data-role=present]").checked) {
       url.searchParams.set("present", "1");
     }
-    url.hash = `p=${await codeFor(withStep)}`;
+    const code = await codeFor(withStep);
+    url.hash = `p=${code}`;
     q("share-link").value = url.href;
+    warmTrace({ code });     // the class that opens this link finds its trace cached
   }
 
   async function openEmbed() {
@@ -81,6 +84,7 @@ export function createSharing(doc, { getState }) {
       present: form.elements.present.checked ? "1" : "0",
     };
     const code = await codeFor(form.elements.step.checked);
+    warmTrace({ code });
     q("embed-snippet").value = embedSnippet(base, code, opts, getState(),
       form.elements.autosize.checked);
   }

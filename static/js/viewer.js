@@ -15,10 +15,12 @@ const PRESENTER_K = 1.5;  // presenter mode reads the graph at this scale (a pro
 /**
  * Build the player inside `root` (the document, or any element holding _player.html's parts).
  * Options: `editor` (from createEditor, or null), `inputs` (from createInputs, or null),
- * `initial` (extra store fields), `onFrame(state, frame)` (called after each frame renders).
+ * `initial` (extra store fields), `onFrame(state, frame)` (called after each frame renders),
+ * `gate(from, to)` (where a move from step `from` to `to` may go: predict.js holds a step back
+ * until its question is answered).
  */
 export function createViewer(root, { editor = null, inputs = null, initial = {},
-  onFrame = null, onOfferBackward = null } = {}) {
+  onFrame = null, onOfferBackward = null, gate = null } = {}) {
   const $ = (sel) => root.querySelector(sel);
   const reduceMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
   const store = createStore({
@@ -174,7 +176,7 @@ export function createViewer(root, { editor = null, inputs = null, initial = {},
     const s = store.get();
     const t = s.trace;
     const n = t ? t.steps.length : 0;
-    const go = (i) => store.set({ step: t ? clampStep(t, i) : -1 });
+    const go = (i) => store.set({ step: t ? held(s.step, clampStep(t, i)) : -1 });
     switch (action) {
       case "toggle": return s.playing ? pause() : play();
       case "play": return s.playing ? undefined : play();
@@ -201,6 +203,10 @@ export function createViewer(root, { editor = null, inputs = null, initial = {},
     }
   }
 
+  function held(from, to) {
+    return gate ? gate(from, to) : to;
+  }
+
   function play() {
     const s = store.get();
     if (!s.trace || !s.trace.steps.length) return;
@@ -222,7 +228,8 @@ export function createViewer(root, { editor = null, inputs = null, initial = {},
       const s = store.get();
       if (token !== playToken || !s.playing || !s.trace) return;   // a stale loop stops here
       const last = s.trace.steps.length - 1;
-      const next = Math.min(last, s.step + 1);
+      const next = held(s.step, Math.min(last, s.step + 1));
+      if (next === s.step) { store.set({ playing: false }); return; }
       store.set({ step: next, playing: next < last });
       if (next < last) schedule(token);
     }, BASE_MS / store.get().speed);

@@ -34,8 +34,8 @@ OTHER_BROWSER = Client("token:another-browser", shared=False)
 # A runaway within every other limit: 140 matmuls of 200,000,000 multiply-adds (the flops
 # limit) with small results (under the element limits), then their backward pass: ~8 s of
 # work here. The time limit stops it between two ops, in the worker (no kill needed).
-RUNAWAY = ("import torch\na = torch.randn(200, 5000, requires_grad=True)\n"
-           "b = torch.randn(5000, 200, requires_grad=True)\ns = (a @ b).sum()\n"
+RUNAWAY = ("import torch\na = torch.ones(200, 5000, requires_grad=True)\n"
+           "b = torch.ones(5000, 200, requires_grad=True)\ns = (a @ b).sum()\n"
            + "s = s + (a @ b).sum()\n" * 139 + "s.backward()\n")
 
 

@@ -37,7 +37,7 @@ ZEROS = "zeros"        # standard normal with about a third of the entries exact
 # Ops with no gradient at all (bool results): their forward is checked against NumPy's, and
 # every rule is None.
 NO_GRADIENT = {"eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_not",
-               "logical_xor", "all", "any", "argmax", "floor_divide"}
+               "logical_xor", "all", "any", "argmax", "floor_divide", "bitwise_xor"}
 
 
 @dataclass(frozen=True)
@@ -137,6 +137,14 @@ SAMPLES: dict[str, list[Sample]] = {
     "floor_divide": binary(ANY, AWAY),
     "remainder": binary(ANY, AWAY) + [Sample(((2, 3), ()), {"grad_fn": "RemainderBackward0"},
                                              (ANY, AWAY))],
+    "fmod": binary(ANY, AWAY) + [Sample(((2, 3), ()), {"grad_fn": "FmodBackward0"},
+                                        (ANY, AWAY))],
+    "div_rounding": binary(ANY, AWAY) + [Sample(((2, 3), (3,)), {"mode": "floor"},
+                                                (ANY, AWAY))],
+    # tensor bounds, broadcast against the input; the bounds themselves get gradients
+    "clamp_tensor": [Sample((s, lo, hi), {"which": "both"}) for s, lo, hi in (
+        (VEC, VEC, VEC), (MAT, (3,), ()), ((2, 1), (1, 3), (2, 3)))],
+    "bitwise_xor": binary(MASK, MASK),
     "hardtanh": unary(AWAY) + [Sample((MAT,), {"min_val": 0.0, "max_val": 6.0}, (AWAY,))],
     "reshape": [Sample((MAT,), {"shape": (3, 2)}), Sample((MAT,), {"shape": (-1,)}),
                 Sample((SCALAR,), {"shape": (1, 1)}), Sample((CUBE,), {"shape": (4, -1)}),

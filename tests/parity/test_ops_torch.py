@@ -84,7 +84,9 @@ TORCH = SimpleNamespace(
     min=torch.min, maximum=torch.maximum, minimum=torch.minimum, prod=torch.prod,
     unbind=torch.unbind, floor_divide=torch.floor_divide, remainder=torch.remainder,
     hardtanh=lambda x, **k: TF.hardtanh(x, **k), relu6=TF.relu6, l1_loss=TF.l1_loss,
-    logical_xor=torch.logical_xor, rows=iter,
+    logical_xor=torch.logical_xor, rows=iter, fmod=torch.fmod,
+    div_rounding=lambda a, b, mode: torch.div(a, b, rounding_mode=mode),
+    bitwise_xor=torch.bitwise_xor,
 )
 
 # Helpers of engine.functional that are not PyTorch functions.
@@ -323,6 +325,12 @@ CASES: list[Case] = [
     Case("cumsum", lambda m, a: m.cumsum(a, 1), (rn(2, 4),)),
     Case("clamp", lambda m, a: m.clamp(a, -0.5, 0.5), (np.array([-1.0, -0.5, 0.2, 0.5, 2.0]),)),
     Case("clamp-min", lambda m, a: m.clamp(a, min=0.0), (rn(2, 3),)),
+    # tensor bounds: ClampBackward0, the bounds get gradients (min above max included)
+    Case("clamp-tensors", lambda m, a, lo, hi: m.clamp(a, lo, hi),
+         (np.array([-3.0, 3.0, 1.5, 0.2]), np.array([0.0, 0.0, 2.0, 1.0]),
+          np.array([1.0, 1.0, 3.0, -1.0]))),
+    Case("clamp-tensor-min", lambda m, a, lo: m.clamp(a, min=lo), (rn(2, 3), rn(3))),
+    Case("clamp-tensor-max", lambda m, a, hi: m.clamp(a, max=hi), (rn(2, 3), rn(2, 1))),
     Case("log1p", lambda m, a: m.log1p(a), (pos(3),)),
     Case("var", lambda m, a: m.var(a), (rn(2, 3),)),
     Case("var-dim-biased", lambda m, a: m.var(a, 1, 0, True), (rn(2, 3),)),
@@ -385,6 +393,17 @@ CASES: list[Case] = [
     *[Case(f"l1_loss-{r}", lambda m, a, b, r=r: m.l1_loss(a, b, reduction=r),
            (rn(2, 3), rn(2, 3))) for r in ("mean", "sum", "none")],
     Case("logical_xor", lambda m, a, b: m.logical_xor(a, b), (MASK_A, MASK_B)),
+    Case("bitwise_xor-bool", lambda m, a, b: m.bitwise_xor(a, b), (MASK_A, MASK_B)),
+    Case("bitwise_xor-int", lambda m, a: m.bitwise_xor(a, 3), (ints(5, -7, 3),)),
+    # fmod: C's remainder, the dividend's sign (FmodBackward0 with a number, 1 with a tensor)
+    Case("fmod-number", lambda m, a: m.fmod(a, 2), (rn(2, 3) * 3,)),
+    Case("fmod-tensor", lambda m, a, b: m.fmod(a, b), (rn(2, 3) * 3, away(3))),
+    Case("fmod-int", lambda m, a: m.fmod(a, -2), (ints(5, -7, 3),)),
+    # div(rounding_mode='trunc' | 'floor'): DivBackward2, gradient 0 to both sides
+    Case("div-trunc", lambda m, a, b: m.div_rounding(a, b, "trunc"), (rn(2, 3) * 3, away(3))),
+    Case("div-trunc-int", lambda m, a: m.div_rounding(a, 2, "trunc"), (ints(5, -7, 3),)),
+    Case("div-floor", lambda m, a, b: m.div_rounding(a, b, "floor"), (rn(2, 3) * 3, away(3))),
+    Case("div-floor-int", lambda m, a: m.div_rounding(a, -2, "floor"), (ints(5, -7, 3),)),
     Case("bce_with_logits-weights", lambda m, x, y: m.binary_cross_entropy_with_logits(
         x, y, weight=m.tensor([[2.0], [0.5]]), pos_weight=m.tensor([3.0, 1.0, 0.25])),
          (rn(2, 3), Const(RNG.uniform(0, 1, (2, 3))))),
