@@ -113,6 +113,11 @@ class Tape:
             self.tensors.append(t)
         return next(self._ids)
 
+    def restart_ids(self, n: int) -> None:
+        """Number the next tensor `n`: after engine/nn/loop_memory.py forgot tensors a long
+        loop no longer reaches, positions in `tensors` and ids agree again."""
+        self._ids = itertools.count(n)
+
     def check_time(self) -> None:
         if self.budget.deadline_passed():
             raise LimitError(f"the program ran longer than the {self.limits.max_seconds:g} s "

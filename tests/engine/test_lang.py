@@ -791,7 +791,7 @@ def test_engine_bug_becomes_an_internal_error_with_its_line(
 
 def test_run_program_raises_only_refusals() -> None:
     with pytest.raises(RefusedError):
-        run_program("class A:\n    pass\n")
+        run_program("class A(metaclass=type):\n    pass\n")
     r = run_program("x = 1", seed="not a seed")  # type: ignore[arg-type]
     assert isinstance(r.error, ChainruleError)
 
