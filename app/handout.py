@@ -13,12 +13,16 @@ import time
 from dataclasses import dataclass, field
 
 from chainrule.app.frame import frame
-from chainrule.app.svg_export import caption, render_svg
+from chainrule.app.svg_export import PAD, caption, render_svg
 
 MAX_PAGES = 120            # steps in one handout; past it the teacher chooses them (`steps=`)
 MAX_SECONDS = 20.0         # drawing every step of a big trace stops here, and says so
 MAX_STEPS_TEXT = 200       # characters of a `steps=` choice
 PAPERS = ("a4", "letter")
+# A graph wider than a portrait page's text (A4 less margins: 186 mm, ~700 CSS px) would be
+# printed smaller than drawn; turned sideways (273 mm) most gallery graphs print near full size
+# (the layout runs left to right: every gallery graph is 3–9 times as wide as tall).
+PORTRAIT_WIDTH_PX = 700.0
 
 
 class BadSteps(ValueError):
@@ -43,6 +47,7 @@ class Handout:
     source: str
     count: int
     pages: list[Page] = field(default_factory=list)
+    landscape: bool = False           # pages turned sideways: the graph is wide
     left_out: str = ""                # why some chosen steps have no page ("" when none)
     error: str = ""                   # the program's error, if its run stopped at one
 
@@ -99,6 +104,9 @@ def build_handout(trace: dict, steps: list[int], theme: str = "light",
     out = Handout(source=str(trace.get("source") or ""), count=count)
     err = trace.get("error") or {}
     out.error = str(err.get("message") or "") if isinstance(err, dict) else ""
+    lay = trace.get("layout") or {}
+    width = lay.get("width") if isinstance(lay.get("width"), int | float) else 0.0
+    out.landscape = width + 2 * PAD > PORTRAIT_WIDTH_PX
     chosen = steps[:MAX_PAGES]
     started = time.monotonic()
     for k in chosen:

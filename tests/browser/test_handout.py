@@ -78,7 +78,8 @@ def test_the_neuron_handout_has_every_step_one_per_page(new_page, server_url, ar
     assert page.locator("[data-testid=handout]").get_attribute("data-pages") == str(n)
     pdf = print_pdf(page, artifacts / "handout-neuron-a4.pdf")
     w, h = paper_mm(pdf)
-    assert abs(w - 210) < 1 and abs(h - 297) < 1          # A4
+    # A4, turned sideways: the neuron's graph is ~3 times as wide as tall
+    assert abs(w - 297) < 1 and abs(h - 210) < 1
     pages = pdf_pages(pdf)
     assert len(pages) == n + 1                              # the cover, then a page per step
     cover = squash(pages[0])
@@ -93,10 +94,11 @@ def test_the_neuron_handout_has_every_step_one_per_page(new_page, server_url, ar
         # the graph is drawn, with its labels as text: every leaf's name is on every page
         for name in ("x1", "x2", "w1", "w2"):
             assert re.search(rf"\b{name}\b", text), (k, name)
-    # readable: the narration prints at ≥ 10 pt and the graph's labels at ≥ 6 pt glyph height
-    # (a 1119 px wide graph scaled to the 186 mm text width: its 12 px labels stay legible)
+    # readable: the narration prints at ≥ 10 pt and the graph's labels at ≥ 7 pt glyph height
+    # (the 1119 px wide picture on the 273 mm of a landscape page: its 12 px labels at ~0.9×,
+    # against ~0.63× on a portrait page)
     last = word_heights(pdf, n + 1)
-    assert last.get("w1", 0) >= 6.0, last
+    assert last.get("w1", 0) >= 7.0, last
     narration_word = max(steps[-1]["narration"].split(), key=len).strip(".,:;")
     assert any(word.startswith(narration_word[:6]) and size >= 10.0
                for word, size in last.items()), (narration_word, last)
@@ -110,12 +112,25 @@ def test_letter_paper_and_chosen_steps(new_page, server_url, artifacts) -> None:
     page.wait_for_selector("body[data-state=ready]")
     pdf = print_pdf(page, artifacts / "handout-neuron-letter.pdf")
     w, h = paper_mm(pdf)
-    assert abs(w - 215.9) < 1 and abs(h - 279.4) < 1       # US Letter, 8.5 × 11 in
+    assert abs(w - 279.4) < 1 and abs(h - 215.9) < 1       # US Letter, 11 × 8.5 in sideways
     pages = [squash(p) for p in pdf_pages(pdf)]
     assert len(pages) == 4
     assert ["Step 2 of 15" in pages[1], "Step 9 of 15" in pages[2],
             "Step 10 of 15" in pages[3]] == [True] * 3
     assert not any("Step 1 of 15" in p or "Step 3 of 15" in p for p in pages)
+
+
+def test_a_narrow_graph_prints_upright(new_page, server_url, artifacts) -> None:
+    # the fan-out graph is 640 px wide (svg_export's minimum): it fits a portrait page
+    page = new_page()
+    page.goto(f"{server_url}/handout?example=08_fan_out")
+    page.wait_for_selector("body[data-state=ready]")
+    pdf = print_pdf(page, artifacts / "handout-fan-out.pdf")
+    w, h = paper_mm(pdf)
+    assert abs(w - 210) < 1 and abs(h - 297) < 1
+    status, trace = api_trace(server_url, source_of("08_fan_out"))
+    assert len(pdf_pages(pdf)) == len(trace["steps"]) + 1
+    render_pages(pdf, artifacts / "handout-fan-out")
 
 
 @pytest.mark.allow_console(r"status of 400")
