@@ -590,6 +590,8 @@ class Interpreter(Expressions):
         if self.stdout_chars > MAX_STDOUT_CHARS:
             raise LimitError(f"the program printed more than {MAX_STDOUT_CHARS:,} characters")
         self.stdout.append(text)
+        if text:     # where the output stands on the tape: the page prints it at that step
+            self.tape.emit({"type": "print", "chars": self.stdout_chars})
 
     # -- free variables of typed expressions
     def free_variable(self, name: str) -> Tensor:

@@ -39,7 +39,8 @@ export function createNarration(root) {
     phase.dataset.phase = f.phase;
     // nothing to play (a refused program, an empty one): no "Press play" beside "No steps"
     const sentence = step ? step.narration : f.count && trace ? trace.display.start
-      : "Nothing to play: the program recorded no steps.";
+      : trace ? "The program recorded no operations: there are no steps to show."
+        : "Nothing ran: the message under the program says why.";
     const extra = step && step.note ? step.note : "";
     text.replaceChildren(document.createTextNode(sentence));
     if (extra) {

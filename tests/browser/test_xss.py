@@ -159,6 +159,8 @@ def test_permalinks_carry_payloads_as_text(page, server_url, payload):
     page.wait_for_function("(src) => document.querySelector('[data-testid=source]').value === "
                            "src", arg=source)
     page.locator("[data-role=stdout] pre").wait_for(state="visible")
+    # printed from the step that prints it (issue 14): the last step shows it all
+    seek(page, int(page.get_attribute("[data-testid=scrubber]", "max")))
     assert text(page, "[data-role=stdout] pre") == payload + "\n"
     assert_inert(page, dialogs)
 
