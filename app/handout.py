@@ -1,5 +1,6 @@
 """A printable handout of a trace: one page per step, the graph at that step, the narration and
-the formulas, for a teacher to print on A4 or Letter (templates/handout.html, static/css/print.css).
+the formulas, for a teacher to print on A4 or Letter (templates/handout.html,
+static/css/handout.css).
 
 Nothing here draws: the graph at each step is app/svg_export.py's picture of the display list
 (without its caption), and the caption is that module's `caption()` of the same frame, set as
@@ -110,7 +111,7 @@ def build_handout(trace: dict, steps: list[int], theme: str = "light",
     chosen = steps[:MAX_PAGES]
     started = time.monotonic()
     for k in chosen:
-        if time.monotonic() - started > max_seconds:
+        if out.pages and time.monotonic() - started > max_seconds:
             break
         f = frame(trace, k)
         cap = caption(trace, f)
@@ -123,8 +124,9 @@ def build_handout(trace: dict, steps: list[int], theme: str = "light",
                            f"s{k + 1}-")))
     missing = [k + 1 for k in steps if k + 1 not in {p.number for p in out.pages}]
     if missing:
-        why = (f"a handout holds at most {MAX_PAGES} steps" if len(steps) > MAX_PAGES
-               else f"drawing them took longer than {max_seconds:g} s")
+        why = (f"drawing them took longer than {max_seconds:g} s"
+               if len(out.pages) < len(chosen) else
+               f"a handout holds at most {MAX_PAGES} steps")
         out.left_out = (f"Steps {_ranges(missing)} are not in this handout ({why}): "
                         "choose them with steps=, e.g. steps=" + _ranges(missing[:MAX_PAGES])
                         .replace("–", "-").replace(" ", ""))

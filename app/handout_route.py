@@ -24,13 +24,19 @@ from markupsafe import Markup
 router = APIRouter(include_in_schema=False)
 
 
+PROGRAM_PARAMS = ("p", "example", "source", "inputs", "seed", "theme")
+
+
 def _page(request: Request, handout: Handout | None, paper: str, theme: str,
           problem: str = "", status: int = 200) -> HTMLResponse:
     pages = [] if handout is None else [
         {**vars(p), "svg": Markup(p.svg)} for p in handout.pages]
+    # the page's own form re-asks for the same program with other steps or paper
+    program = {k: v for k, v in request.query_params.items() if k in PROGRAM_PARAMS}
     return TEMPLATES.TemplateResponse(request, "handout.html", {
         "handout": handout, "pages": pages, "paper": paper, "theme": theme,
-        "problem": problem}, status_code=status)
+        "problem": problem, "program": program,
+        "steps": request.query_params.get("steps", "")}, status_code=status)
 
 
 @router.get("/handout", response_class=HTMLResponse)

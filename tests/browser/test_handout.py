@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -179,3 +180,43 @@ def test_ctrl_p_on_the_player_prints_the_current_step_only(new_page, server_url,
     assert "requires_grad=True" not in text
     assert "Example" not in text and "Share" not in text and "Export" not in text
     render_pages(pdf, artifacts / "player-print-neuron")
+
+
+def test_the_handout_page_chooses_steps_and_paper(new_page, server_url, artifacts) -> None:
+    page = new_page(viewport={"width": 1280, "height": 800})
+    page.goto(f"{server_url}/handout?example=05_neuron")
+    page.wait_for_selector("body[data-state=ready]")
+    page.screenshot(path=str(artifacts / "handout-screen-1280.png"))
+    page.locator("[data-testid=handout-steps]").fill("2, 14-15")
+    page.select_option("[data-testid=handout-paper]", "letter")
+    page.locator("[data-testid=handout-steps]").press("Enter")
+    page.wait_for_url(re.compile(r"steps=2%2C\+14-15.*paper=letter|paper=letter.*steps="))
+    page.wait_for_selector("body[data-state=ready]")
+    assert [int(s) for s in page.locator("section.handout-step").evaluate_all(
+        "els => els.map(e => e.dataset.step)")] == [2, 14, 15]
+    assert page.locator("[data-testid=handout-steps]").input_value() == "2, 14-15"
+    pdf = print_pdf(page, artifacts / "handout-neuron-chosen.pdf")
+    assert abs(paper_mm(pdf)[0] - 279.4) < 1
+
+
+def test_the_standalone_player_prints_the_current_step_only(browser, server_url, artifacts,
+                                                            tmp_path) -> None:
+    # the exported file, opened from disk with every request refused: its inlined CSS alone
+    with urllib.request.urlopen(f"{server_url}/api/export.html?example=05_neuron&step=9",
+                                timeout=60) as r:
+        path = tmp_path / "neuron.html"
+        path.write_bytes(r.read())
+    ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+    ctx.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
+              else route.abort())
+    try:
+        page = ctx.new_page()
+        page.goto(path.as_uri())
+        page.wait_for_selector("body[data-state=ready]")
+        pdf = print_pdf(page, artifacts / "standalone-print-neuron.pdf")
+    finally:
+        ctx.close()
+    pages = [squash(p) for p in pdf_pages(pdf)]
+    assert len(pages) == 1 and "Step 10 of 15" in pages[0]
+    assert "requires_grad=True" not in pages[0]
+    render_pages(pdf, artifacts / "standalone-print-neuron")
