@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import pytest
-from chainrule.notebook import DEFAULT_HEIGHT, show
 
+from chainrule.notebook import DEFAULT_HEIGHT, show
 from tests.browser.helpers import source_of
 
 pytestmark = pytest.mark.browser
