@@ -41,8 +41,7 @@ if hasattr(ast, "TryStar"):
 _REFUSED_EXPRESSIONS = {
     ast.Await: "await", ast.Yield: "generators (yield)", ast.YieldFrom: "generators (yield)",
 }
-_REFUSED_BINOPS = {ast.LShift: "bit shifts (<<)", ast.RShift: "bit shifts (>>)",
-                   ast.BitXor: "the ^ operator (for powers write **)"}
+_REFUSED_BINOPS = {ast.LShift: "bit shifts (<<)", ast.RShift: "bit shifts (>>)"}
 _ALLOWED_STATEMENTS = (
     ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Import, ast.ImportFrom, ast.Pass,
     ast.If, ast.For, ast.While, ast.Break, ast.Continue, ast.FunctionDef, ast.Return,
