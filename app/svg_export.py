@@ -660,10 +660,11 @@ def _caption_height(cap: Caption, width: float) -> float:
 
 # ------------------------------------------------------------------------------------- render
 
-def render_svg(trace: dict, *, step: int = -1, theme: str = "auto") -> str:
+def render_svg(trace: dict, *, step: int = -1, theme: str = "auto",
+               with_caption: bool = True) -> str:
     """The graph at `step` (clamped into [-1, steps - 1]; -1 is the start) with its caption, as
     one SVG document. theme: "light", "dark", or "auto" (light, dark where the viewer's system
-    prefers it)."""
+    prefers it). with_caption=False: the graph alone (the handout sets the caption as HTML)."""
     theme = theme if theme in ("light", "dark", "auto") else "auto"
     f = frame(trace, step)
     nodes = trace.get("nodes") or []
@@ -673,8 +674,8 @@ def render_svg(trace: dict, *, step: int = -1, theme: str = "auto") -> str:
     width = max(gw + 2 * PAD, MIN_WIDTH)
     graph_h = gh + 2 * PAD + 8
     cap = caption(trace, f)
-    cap_h = _caption_height(cap, width - 2 * PAD)
-    height = graph_h + cap_h + 12
+    cap_h = _caption_height(cap, width - 2 * PAD) if with_caption else 0.0
+    height = graph_h + cap_h + 12 if with_caption else graph_h
     out = Out(theme)
     title = f"chainrule — {cap.counter} · {cap.phase}: {cap.sentence}"
     out.parts.append(
@@ -708,6 +709,9 @@ def render_svg(trace: dict, *, step: int = -1, theme: str = "auto") -> str:
         out.add("text", {"x": width / 2, "y": graph_h / 2, "text-anchor": "middle",
                          "font-family": UI_FONT, "font-size": 15}, "muted",
                 "No tensors were recorded.")
+    if not with_caption:
+        out.pop("svg")
+        return '<?xml version="1.0" encoding="UTF-8"?>\n' + "".join(out.parts) + "\n"
     out.add("rect", {"y": graph_h, "width": width, "height": height - graph_h,
                      "stroke-width": 0}, "panel")
     out.add("line", {"x1": 0, "x2": width, "y1": graph_h, "y2": graph_h}, "rule")

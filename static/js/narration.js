@@ -112,6 +112,7 @@ function row(label, body) {
 function math(formula) {
   const d = document.createElement("div");
   d.className = "f-math";
+  d.tabIndex = 0;   // a wide formula scrolls sideways: the keyboard must reach it too (axe)
   if (!formula) return d;
   const m = mathFromString(formula.mathml);
   if (m) {

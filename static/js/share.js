@@ -89,6 +89,9 @@ export function createSharing(doc, { getState }) {
     const theme = document.documentElement.dataset.theme || "auto";
     q("export-html").href = exportUrl("html", code, theme);
     q("export-svg").href = exportUrl("svg", code, theme === "auto" ? "light" : theme);
+    const handout = new URL("/handout", base);
+    handout.searchParams.set("p", code);
+    q("export-handout").href = handout.href;
     show(dialogs.export);
   }
 
