@@ -25,7 +25,7 @@ from chainrule.engine.limits import AnswerBudget, Limits
 from chainrule.engine.node_size import op_size, tensor_size
 from chainrule.engine.tensor import Tensor
 from chainrule.engine.timeline import NO_GRAD_NOTE, Timeline, made_without_grad
-from chainrule.engine.training import training_summary
+from chainrule.engine.training import parameter_names, training_summary
 from chainrule.engine.training_pick import picked_iteration
 from chainrule.engine.values import flags, value
 
@@ -134,7 +134,8 @@ def _build_trace(source: str, result: Any, limits: Limits) -> Trace:
     trace.offer_backward = _offer(getattr(result, "offer_backward", None), result, graph)
     decorate_nodes(trace.nodes)
     trace.training = training_summary(result.tape.events, graph.tensor_ids, graph.labels,
-                                      picked_iteration.get() or 1, limits.max_display_elements)
+                                      picked_iteration.get() or 1, limits.max_display_elements,
+                                      parameter_names(result.variables))
     return trace
 
 

@@ -35,8 +35,21 @@ _RULES = {
 }
 
 
+def parameter_names(variables: dict[str, Any]) -> dict[int, str]:
+    """`model.0.weight` for each parameter of a module the program holds (PyTorch's
+    named_parameters, prefixed with the variable's name)."""
+    from chainrule.engine.nn.module import Module
+    names: dict[int, str] = {}
+    for var, v in variables.items():
+        if isinstance(v, Module):
+            for name, p in v.all_named_parameters():
+                names.setdefault(id(p), f"{var}.{name}")
+    return names
+
+
 def training_summary(events: list[dict], tensor_ids: dict[int, str], labels: dict[str, str],
-                     picked: int, limit: int) -> dict | None:
+                     picked: int, limit: int, names: dict[int, str] | None = None
+                     ) -> dict | None:
     """The summary, or None when the program ran no loop of several iterations."""
     iterations = [e for e in events if e["type"] == "iteration"]
     if len(iterations) < 2:
@@ -46,7 +59,7 @@ def training_summary(events: list[dict], tensor_ids: dict[int, str], labels: dic
     name = _loss_name(loop)
     losses = [_finite(e["values"].get(name)) for e in loop] if name else []
     steps = [e for e in events if e["type"] == "optimizer_step"]
-    update = _update(steps[0], tensor_ids, labels, limit) if steps else None
+    update = _update(steps[0], tensor_ids, labels, limit, names or {}) if steps else None
     return {"span": span, "count": len(loop), "loss_name": name, "losses": losses,
             "picked": picked if picked <= len(loop) else 1, "update": update}
 
@@ -68,14 +81,14 @@ def _finite(x: Any) -> float | None:
 
 
 def _update(event: dict, tensor_ids: dict[int, str], labels: dict[str, str],
-            limit: int) -> dict:
+            limit: int, names: dict[int, str]) -> dict:
     kind = event["optimizer"]
     params = []
     for change in event["params"]:
         p = change["param"]
         node = tensor_ids.get(p.id)
         state = change["state"]
-        entry = {"node": node, "label": labels.get(node) or p.name or "w",
+        entry = {"node": node, "label": names.get(id(p)) or labels.get(node) or p.name or "w",
                  "lr": float(change["lr"]), "before": value(change["before"], limit),
                  "grad": value(change["grad"], limit), "after": value(change["after"], limit),
                  "change": value(np.asarray(change["after"]) - np.asarray(change["before"]),
