@@ -30,6 +30,7 @@ EMBED_OPTIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "controls": (("all", "step", "none"), "all"),   # "step": step back/forward only
     "theme": (("auto", "light", "dark"), "auto"),
     "autoplay": (("0", "1"), "0"),
+    "present": (("0", "1"), "0"),                   # presenter mode: large type (issue 14)
 }
 MAX_START_STEP = 10**9
 

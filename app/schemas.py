@@ -300,6 +300,7 @@ class TraceResponse(BaseModel):
     variables: dict[str, Variable]
     inputs: dict[str, float]
     stdout: str
+    printed: list[list[int]] = []    # [steps before, characters printed by then] per print
     error: ErrorInfo | None
     implicit_backward: bool
     backward_start: int | None

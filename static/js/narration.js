@@ -32,12 +32,15 @@ export function createNarration(root) {
   function show(trace, f) {
     const key = `${f.index}/${f.count}/${trace ? trace.steps.length : 0}`;
     const step = f.step;
-    counter.textContent = !f.count ? "No steps" : f.index < 0 ? `${f.count} steps ahead`
-      : `Step ${f.index + 1} of ${f.count}`;
+    counter.textContent = !f.count ? "No steps" : f.index < 0
+      ? `${f.count} ${f.count === 1 ? "step" : "steps"} ahead` : `Step ${f.index + 1} of ${f.count}`;
     phase.textContent = f.phase === "start" ? "Start" : f.phase === "forward" ? "Forward"
       : "Backward";
     phase.dataset.phase = f.phase;
-    const sentence = step ? step.narration : trace ? trace.display.start : "";
+    // nothing to play (a refused program, an empty one): no "Press play" beside "No steps"
+    const sentence = step ? step.narration : f.count && trace ? trace.display.start
+      : trace ? "The program recorded no operations: there are no steps to show."
+        : "Nothing ran: the message under the program says why.";
     const extra = step && step.note ? step.note : "";
     text.replaceChildren(document.createTextNode(sentence));
     if (extra) {

@@ -5,7 +5,7 @@ import { warmTrace } from "./api.js";
 import { encodeState } from "./permalink.js";
 
 const EMBED_DEFAULTS = { editor: "hide", inputs: "show", controls: "all", theme: "auto",
-  autoplay: "0" };
+  autoplay: "0", present: "0" };
 const TITLE = "chainrule: backpropagation, step by step";
 
 /** `getState()` → {source, inputs, seed, step, inputCount} of what the page shows now. */
@@ -27,6 +27,7 @@ export function createSharing(doc, { getState }) {
   q("embed").addEventListener("click", openEmbed);
   q("export").addEventListener("click", openExport);
   dialogs.share.querySelector("[data-role=with-step]").addEventListener("change", fillShare);
+  dialogs.share.querySelector("[data-role=present]").addEventListener("change", fillShare);
   dialogs.embed.querySelector("[data-role=options]").addEventListener("change", fillEmbed);
   q("export-png").addEventListener("click", downloadPng);
 
@@ -58,6 +59,9 @@ export function createSharing(doc, { getState }) {
   async function fillShare() {
     const withStep = dialogs.share.querySelector("[data-role=with-step]").checked;
     const url = new URL(base);
+    if (dialogs.share.querySelector("[data-role=present]").checked) {
+      url.searchParams.set("present", "1");
+    }
     const code = await codeFor(withStep);
     url.hash = `p=${code}`;
     q("share-link").value = url.href;
@@ -77,6 +81,7 @@ export function createSharing(doc, { getState }) {
       theme: form.elements.theme.value,
       inputs: form.elements.inputs.checked ? "show" : "hide",
       autoplay: form.elements.autoplay.checked ? "1" : "0",
+      present: form.elements.present.checked ? "1" : "0",
     };
     const code = await codeFor(form.elements.step.checked);
     warmTrace({ code });

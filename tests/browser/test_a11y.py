@@ -62,3 +62,34 @@ def test_the_documents_have_no_serious_violation(new_page, server_url, path, sch
     page.goto(f"{server_url}{path}{theme if 'handout' in path else ''}")
     page.wait_for_load_state("load")
     assert serious_violations(page) == []
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_teaching_tools_and_dialogs_have_no_serious_violation(new_page, server_url,
+                                                                  scheme) -> None:
+    page = new_page(color_scheme=scheme, viewport={"width": 1280, "height": 800})
+    # predict mode, at its first question (the seed of the fan-out example)
+    page.goto(f"{server_url}/?example=08_fan_out&predict=1")
+    page.wait_for_selector("body[data-state=ready]")
+    page.keyboard.press("End")
+    page.locator("[data-testid=predict-input]").wait_for()
+    assert serious_violations(page) == []
+    # the numerical check's table filled in (hidden in predict mode: it would give answers)
+    open_example(page, server_url, "08_fan_out")
+    page.keyboard.press("End")
+    page.locator("[data-testid=fd-run]").click()
+    page.locator("[data-testid=fd-row]").first.wait_for()
+    assert serious_violations(page) == []
+    # the export dialog open, its handout entry ready
+    page.click("[data-testid=export]")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=export-handout]').href.includes('/handout')")
+    assert serious_violations(page) == []
+
+
+def test_the_player_on_a_phone_has_no_serious_violation(new_page, server_url) -> None:
+    page = new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    open_example(page, server_url, "13_relu_mlp")
+    step_to(page, 10)           # the backward pass through the two layers
+    page.wait_for_timeout(400)
+    assert serious_violations(page) == []
