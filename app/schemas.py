@@ -330,6 +330,9 @@ class TraceResponse(BaseModel):
     offer_backward: OfferBackward | None = Field(None, description="A framework program that "
                                                  "never called backward: the call to offer.")
     display: Display = Field(description="Texts every step's display list refers to.")
+    training: dict | None = Field(None, description="A training loop's summary: every "
+                                  "iteration's loss, the iteration kept whole and its "
+                                  "optimizer step (engine/training.py; POST /api/training).")
 
 
 class RefusedResponse(BaseModel):
