@@ -333,6 +333,8 @@ class Timeline:
         up, local, product = ev["upstream"], ev["local"], ev["product"]
         if np.size(up) == 1 and np.size(product) == 1 and (local is None or np.size(local) == 1):
             return None
+        if np.size(up) == 0 or np.size(product) == 0:    # an empty tensor: no numbers to show
+            return None
         root = self.g.label(self._root) if self._root is not None else "L"
         out_name, in_name = self.g.label(rec.output), self.g.label(rec.inputs[i])
         d_up = f"∂{tname(root)}/∂{tname(out_name)}"
