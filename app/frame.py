@@ -1,7 +1,9 @@
-"""What the graph shows at one step: a Python twin of static/js/player.js `frame`.
+"""What the graph shows at one step: static/js/player.js `frame`, for the painters outside a
+browser (app/svg_export.py). Pure data, no drawing; step -1 is the start (no op has run; leaves,
+inputs and constants already hold their values).
 
-Pure data, no drawing: app/svg_export.py draws it, and any other export can reuse it. Step -1 is
-the start (no op has run; leaves, inputs and constants already hold their values).
+tests/browser/test_renderers_agree.py holds the two to the same answer on every gallery example
+and step (shown, lit, focus, gradients with their pass, the error step and node).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ class Grad:
     count: int
     expected: int
     complete: bool
+    pass_: int                 # which backward pass brought it (1, 2, …)
+    step: int                  # the step that brought it: its `shown` holds the texts
 
 
 @dataclass
@@ -24,7 +28,7 @@ class Frame:
     count: int
     step: dict | None
     phase: str                                   # "start" | "forward" | "backward"
-    kind: str                                    # "start" | "op" | "seed" | "edge" | "error"
+    kind: str                   # "start" | "op" | "seed" | "edge" | "hook" | "error"
     shown: set[str] = field(default_factory=set)
     shown_edges: set[str] = field(default_factory=set)
     lit: set[str] = field(default_factory=set)
@@ -32,7 +36,10 @@ class Frame:
     focus: str | None = None
     grads: dict[str, Grad] = field(default_factory=dict)
     locals: dict[str, dict] = field(default_factory=dict)   # edge id → the step that crossed it
+    error: dict | None = None                    # the step, when it is an error step
     error_node: str | None = None
+    at_start: bool = True
+    at_end: bool = False
 
 
 def clamp_step(trace: dict, index: object) -> int:
@@ -55,10 +62,10 @@ def born(trace: dict) -> dict[str, int]:
     return out
 
 
-def contributions_at(trace: dict, index: int) -> list[dict]:
-    """The contributions that have reached edge step `index`'s target so far in its backward
-    pass, oldest first: its `count` latest edge steps into the same node, back to the pass's
-    seed (player.js `contributionsAt`; a step carries only its own `contribution`)."""
+def contribution_steps(trace: dict, index: int) -> list[dict]:
+    """The edge steps whose contributions have reached edge step `index`'s target so far in its
+    backward pass, oldest first: its `count` latest edge steps into the same node, back to the
+    pass's seed (player.js `contributionsAt`; a step carries only its own `contribution`)."""
     steps = trace.get("steps") or []
     if not 0 <= index < len(steps) or steps[index].get("kind") != "edge":
         return []
@@ -69,8 +76,13 @@ def contributions_at(trace: dict, index: int) -> list[dict]:
         if len(out) >= want or s.get("kind") == "seed":
             break
         if s.get("kind") == "edge" and s.get("to") == step.get("to"):
-            out.append(s["contribution"])
+            out.append(s)
     return out[::-1]
+
+
+def contributions_at(trace: dict, index: int) -> list[dict]:
+    """The contributions themselves (Values) of `contribution_steps`."""
+    return [s["contribution"] for s in contribution_steps(trace, index)]
 
 
 def frame(trace: dict, index: object) -> Frame:
@@ -84,13 +96,19 @@ def frame(trace: dict, index: object) -> Frame:
                    if e["source"] in shown and e["target"] in shown}
     grads: dict[str, Grad] = {}
     locals_: dict[str, dict] = {}
-    for s in steps[:i + 1]:
-        if s.get("kind") == "seed":
-            grads[s["root"]] = Grad(s["grad"], 1, 1, True)
-        elif s.get("kind") == "edge":
+    passes = 0
+    for k, s in enumerate(steps[:i + 1]):
+        kind = s.get("kind")
+        if kind == "seed":
+            passes += 1
+            grads[s["root"]] = Grad(s["grad"], 1, 1, True, passes, k)
+        elif kind == "edge":
             grads[s["to"]] = Grad(s["grad"], s.get("count") or 1, s.get("expected") or 1,
-                                  bool(s.get("complete")))
+                                  bool(s.get("complete")), passes, k)
             locals_[s["edge"]] = s
+        elif kind == "hook" and s.get("result"):
+            # a hook that returns a tensor replaces the gradient that flows on from its node
+            grads[s["node"]] = Grad(s["result"], 1, 1, True, passes, k)
     error = trace.get("error") or {}
     return Frame(
         index=i, count=len(steps), step=step,
@@ -100,4 +118,6 @@ def frame(trace: dict, index: object) -> Frame:
         lit=set(step.get("lit_nodes") or []) if step else set(),
         lit_edges=set(step.get("lit_edges") or []) if step else set(),
         focus=step.get("focus") if step else None,
-        grads=grads, locals=locals_, error_node=error.get("node"))
+        grads=grads, locals=locals_,
+        error=step if step and step.get("kind") == "error" else None,
+        error_node=error.get("node"), at_start=i == -1, at_end=i == len(steps) - 1)

@@ -39,6 +39,13 @@ GALLERY: list[tuple[str, str, str, list[str]]] = [
      ["matmul", "relu", "batch"]),
     ("14_sigmoid_free", "Logistic loss, by hand", "sigmoid and log with free variables.",
      ["inputs"]),
+    ("15_tensorflow_tape", "TensorFlow: GradientTape",
+     "The non-scalar example in TensorFlow: the tape sums the target where PyTorch refuses.",
+     ["tensorflow", "vector"]),
+    ("16_jax_grad", "JAX: grad of a function", "jax.grad(f) and argnums on x² + sin(x·y).",
+     ["jax", "scalar"]),
+    ("17_micrograd_value", "micrograd: Value", "micrograd's own Value, traced by our engine.",
+     ["micrograd", "scalar"]),
 ]
 
 

@@ -58,6 +58,47 @@ class Iteration(BaseModel):
     of: int | None = Field(description="How many iterations the loop has, when known.")
 
 
+class Block(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["scalar", "table", "thumb"] = Field(
+        description="One line, a table of cells, or a heat map of cells.")
+    rows: int | None = Field(None, description="table / thumb: rows of cells.")
+    cols: int | None = None
+
+
+class Shown(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    cells: list[str] = Field(description="The block's cell texts (none for a heat map).")
+    text: str | None = Field(None, description="The whole Value as one line of text; absent "
+                                               "when it is the one cell.")
+
+
+Row = str | tuple[str, str | dict[str, str] | None]
+ROW_DOC = ("Caption rows, each labelled `display.rows[kind]`: a kind alone (its body is "
+           "`display.bodies[kind]`: a formula of the step, the text of a node it names, or "
+           "an op's Operation row), or [kind, body] with body text, {\"sum\": total} (the "
+           "chips of the edge steps that reached `to` so far, then the total), or null (the "
+           "label is a note).")
+
+
+class Display(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    start: str = Field(description="The sentence shown before the first step.")
+    rows: dict[str, str] = Field(description="Caption row kind → its label.")
+    default_rows: dict[str, list[str]] = Field(
+        description="Step kind → the rows of a step of that kind that has no `rows`.")
+    operation: dict[str, str] = Field(
+        description="An op node's Operation row: `recorded` (it has a grad_fn) or `plain`, "
+                    "{op} and {grad_fn} filled in from the node.")
+    blocks: dict[str, float] = Field(
+        description="Block geometry, px: scalar_w, line (a row's height), cell_w, thumb_w, "
+                    "thumb_h.")
+    bodies: dict[str, dict[str, str]] = Field(
+        description="The body of a row written as its kind alone: {\"math\": f} (the step's "
+                    "formula field f) or {\"node\": f} (the text of the node whose id is in "
+                    "the step's field f).")
+
+
 class Node(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str
@@ -86,6 +127,10 @@ class Node(BaseModel):
     value: Value | None = None
     grad: Value | None = None
     flags: list[Literal["nan", "inf"]] | None = None
+    block: Block | None = Field(None, description="How the value and gradient are drawn.")
+    cells: list[str] | None = Field(None, description="The value block's cell texts.")
+    text: str | None = Field(None, description="Tensor: its value as one line of text "
+                                               "(absent when it is the one cell).")
     # op nodes
     op: str | None = None
     symbol: str | None = None
@@ -147,6 +192,16 @@ class Step(BaseModel):
     message: str | None = None
     hints: list[str] | None = None
     node: str | None = None
+    # display list (engine/display.py)
+    rows: list[Row] | None = Field(None, description=ROW_DOC + " Absent: "
+                                   "display.default_rows[kind].")
+    shown: Shown | None = Field(None, description="seed, edge, hook with a result: the "
+                                                  "gradient this step brings to its node.")
+    label: str | None = Field(None, description="edge: the edge's label from now on (×4, "
+                                                "×local, VJP).")
+    chip: str | None = Field(None, description="edge with expected > 1: its contribution, "
+                                               "short.")
+    note: str | None = Field(None, description="edge completing a named leaf: x.grad = 4.")
 
 
 class ErrorInfo(BaseModel):
@@ -245,6 +300,7 @@ class TraceResponse(BaseModel):
     variables: dict[str, Variable]
     inputs: dict[str, float]
     stdout: str
+    printed: list[list[int]] = []    # [steps before, characters printed by then] per print
     error: ErrorInfo | None
     implicit_backward: bool
     backward_start: int | None
@@ -257,6 +313,7 @@ class TraceResponse(BaseModel):
                              description="Things to know about the run (imports assumed).")
     offer_backward: OfferBackward | None = Field(None, description="A framework program that "
                                                  "never called backward: the call to offer.")
+    display: Display = Field(description="Texts every step's display list refers to.")
 
 
 class RefusedResponse(BaseModel):

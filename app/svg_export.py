@@ -1,10 +1,12 @@
 """One step of the player as a standalone SVG picture, for slides and print.
 
-`render_svg(trace, step=k)` draws what the page's graph shows at step k (app/frame.py is the
-player's frame logic, app/fmt.py its number formatting, so the numbers are the same strings) and
-a caption below it: the phase, "Step k of n", the step's narration and the plain-text twins of its
-formulas. Text stays text (selectable, sharp at any size); fonts are stacks that end in generic
-families; nothing is fetched (no scripts, images, fonts or links).
+`render_svg(trace, step=k)` paints what the page's graph shows at step k and a caption below it:
+the phase, "Step k of n", the step's narration and its caption rows (formulas as their plain-text
+twins). Every text comes from the trace's display list (engine/display.py): cell texts, edge
+labels, caption rows; app/frame.py is the player's frame (which nodes are shown, lit, and which
+step brought each gradient). The page serialises its own live SVG; this painter serves the CLI,
+the notebook and GET /api/export.svg. Text stays text (selectable, sharp at any size); fonts
+are stacks that end in generic families; nothing is fetched (no scripts, images, fonts or links).
 
 Colours come from static/css/app.css's `light-dark()` variables. Every element carries its colours
 as presentation attributes (what any viewer understands) plus a `cr-*` role class; with theme
@@ -20,17 +22,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from chainrule.app.fmt import (
-    cell_text,
-    local_label,
-    numel,
-    shape_text,
-    short_text,
-    value_numbers,
-    value_text,
-)
-from chainrule.app.frame import Frame, contributions_at, frame
+from chainrule.app.frame import Frame, contribution_steps, frame
 from chainrule.engine import node_size as ns
+from chainrule.engine.display import block_size, line_of, value_numbers
+from chainrule.engine.node_size import shape_text
 
 from chainrule.resources import static_dir
 
@@ -42,10 +37,7 @@ CHAR = 0.6 * ns.FONT_PX                 # the monospace advance the layout was s
 GUTTER = ns.GUTTER_CHARS * CHAR
 PAD = 32.0                              # around the graph
 MIN_WIDTH = 640.0
-MAX_CELLS = 1024                        # heat-map cells per block, as blocks.js
 CELL_BUDGET = 60_000                    # heat-map cells per picture; past it, frames only
-START_TEXT = ("Start: nothing has run yet. Leaves, inputs and constants already hold their "
-              "values. Press play or → to run the forward pass.")
 
 # Colour roles: role → {property: css variable}. "mix:" entries are color-mix()es app.css uses.
 ROLES: dict[str, dict[str, str]] = {
@@ -261,25 +253,6 @@ def wrap(text: str, width_px: float, measure: Callable[[str], float]) -> list[st
 
 # ------------------------------------------------------------------------------------ geometry
 
-def block_layout(shape: list[int]) -> dict:
-    """How a value block is drawn (blocks.js blockLayout): scalar, table or heat-map thumb."""
-    if len(shape) == 0 or (len(shape) == 1 and shape[0] == 1):
-        return {"kind": "scalar", "w": 11 * CHAR, "h": ns.LINE_PX}
-    table = ns.table_shape(shape)
-    if table:
-        rows, cols = table
-        return {"kind": "table", "rows": rows, "cols": cols,
-                "w": cols * (ns.CELL_CHARS + 1) * CHAR, "h": rows * ns.LINE_PX}
-    n = numel(shape)
-    if len(shape) >= 2:
-        cols = shape[-1]
-    else:
-        cols = max(1, min(n, math.ceil(math.sqrt(n * ns.THUMB_W / ns.THUMB_H))))
-    cols = max(1, min(cols, MAX_CELLS))
-    rows = max(1, min(math.ceil(n / cols), MAX_CELLS // cols))
-    return {"kind": "thumb", "w": ns.THUMB_W, "h": ns.THUMB_H, "rows": rows, "cols": cols}
-
-
 def route_path(route: list) -> str:
     """Cubic Bézier route points p0 c1 c2 p1 … as a path (graph.js routePath)."""
     if not route or len(route) < 2:
@@ -329,27 +302,25 @@ class Budget:
     cells: int = CELL_BUDGET
 
 
-def draw_block(out: Out, lay: dict, x: float, y: float, which: str, value: dict | None,
-               is_int: bool, budget: Budget, italic: bool = False) -> None:
-    """One value block laid out by `block_layout` (scalar, table or heat-map thumbnail)."""
+def draw_block(out: Out, lay: dict, x: float, y: float, which: str, cells: list[str],
+               value: dict | None, budget: Budget, italic: bool = False) -> None:
+    """One value block as the node's `block` says (scalar, table or heat-map thumbnail): the
+    trace's cell texts, or the Value's numbers as a heat map's colours."""
     out.push("g", {"transform": f"translate({_num(x)},{_num(y)})"}, cls=f"block {which}")
-    nums = value_numbers(value) if value else []
     role = "grad" if which == "grad" else "ink"
     weight = {"font-weight": 500 if italic else 700, "font-style": "italic" if italic else None} \
         if which == "grad" else {}
     if lay["kind"] == "scalar":
-        if nums:
-            out.add("text", {"x": 0, "y": ns.LINE_PX - 4, **weight}, role,
-                    cell_text(nums[0], is_int), cls="num")
+        if cells:
+            out.add("text", {"x": 0, "y": ns.LINE_PX - 4, **weight}, role, cells[0], cls="num")
     elif lay["kind"] == "table":
         cw = (ns.CELL_CHARS + 1) * CHAR
-        for k, v in enumerate(nums[:lay["rows"] * lay["cols"]]):
+        for k, text in enumerate(cells[:lay["rows"] * lay["cols"]]):
             r, c = divmod(k, lay["cols"])
             out.add("text", {"x": (c + 1) * cw - CHAR * 0.5, "y": r * ns.LINE_PX + ns.LINE_PX - 4,
-                             "text-anchor": "end", **weight}, role, cell_text(v, is_int),
-                    cls="num")
+                             "text-anchor": "end", **weight}, role, text, cls="num")
     else:
-        draw_thumb(out, lay, nums, budget)
+        draw_thumb(out, lay, value_numbers(value) if value else [], budget)
     out.pop("g")
 
 
@@ -375,17 +346,18 @@ def draw_thumb(out: Out, lay: dict, nums: list, budget: Budget) -> None:
             "thumb-frame")
 
 
-def draw_tensor(out: Out, n: dict, f: Frame, budget: Budget) -> None:
+def draw_tensor(out: Out, trace: dict, n: dict, f: Frame, budget: Budget) -> None:
     nid = n["id"]
     w, h = float(n.get("w") or 0), float(n.get("h") or 0)
     shown = nid in f.shown
     lit = nid in f.lit
     bwd = f.phase == "backward"
     gr = f.grads.get(nid)
+    shown_grad = trace["steps"][gr.step]["shown"] if gr else None
     error = f.error_node == nid
     out.push("g", {"data-node-id": nid, "data-kind": "tensor", "data-shown": str(shown).lower(),
                    "data-lit": "true" if lit else None,
-                   "data-grad": value_text(gr.value) if gr else None,
+                   "data-grad": line_of(shown_grad) if shown_grad else None,
                    "transform": f"translate({_num(n.get('x', 0) - w / 2)},"
                                 f"{_num(n.get('y', 0) - h / 2)})",
                    "opacity": None if shown else (0.75 if error else 0.36)}, cls="node tensor")
@@ -415,17 +387,17 @@ def draw_tensor(out: Out, n: dict, f: Frame, budget: Budget) -> None:
             "muted", shape_text(n.get("shape") or []), cls="t-shape")
     top = ns.PAD_Y + ns.LINE_PX
     out.add("line", {"x1": 1, "x2": w - 1, "y1": top - 0.5, "y2": top - 0.5}, "rule")
-    shape = n.get("shape") or []
-    lay = block_layout(shape)
+    lay = n["block"]
     inner = w - 2 * ns.PAD_X - GUTTER
-    bx = ns.PAD_X + GUTTER + max(0.0, (inner - lay["w"]) / 2)
+    lay_w, lay_h = block_size(lay)
+    bx = ns.PAD_X + GUTTER + max(0.0, (inner - lay_w) / 2)
     if shown:          # the page hides a pending node's numbers (visibility: hidden)
-        draw_block(out, lay, bx, top, "val", n.get("value"), n.get("dtype") == "int", budget)
+        draw_block(out, lay, bx, top, "val", n.get("cells") or [], n.get("value"), budget)
     if n.get("requires_grad"):
-        gy = top + lay["h"] + ns.GRAD_GAP
+        gy = top + lay_h + ns.GRAD_GAP
         if gr and shown:
             out.add("rect", {"x": 1, "y": gy - ns.GRAD_GAP / 2, "width": w - 2,
-                             "height": lay["h"] + ns.GRAD_GAP / 2 + ns.PAD_Y - 1, "rx": 5},
+                             "height": lay_h + ns.GRAD_GAP / 2 + ns.PAD_Y - 1, "rx": 5},
                     "band", cls="grad-band")
         if shown:
             nab = {"x": bx - GUTTER, "y": gy + ns.LINE_PX - 4, "font-weight": 700}
@@ -433,8 +405,8 @@ def draw_tensor(out: Out, n: dict, f: Frame, budget: Budget) -> None:
                 out.add("text", nab, "nabla", "∇", cls="nabla")
             else:
                 out.add("text", {**nab, "fill-opacity": 0.45}, "muted", "∇", cls="nabla")
-            draw_block(out, lay, bx, gy, "grad", gr.value if gr else None, False, budget,
-                       italic=bool(gr and not gr.complete))
+            draw_block(out, lay, bx, gy, "grad", shown_grad["cells"] if shown_grad else [],
+                       gr.value if gr else None, budget, italic=bool(gr and not gr.complete))
     if gr and not gr.complete:
         out.add("text", {"x": w, "y": -5, "text-anchor": "end", "font-family": UI_FONT,
                          "font-size": 11, "font-weight": 600}, "grad",
@@ -537,7 +509,7 @@ def draw_edge_labels(out: Out, trace: dict, f: Frame) -> None:
                 out.add("text", {"x": p[0], "y": p[1] + 13, "text-anchor": "middle",
                                  "font-size": 12 if lit else 11, "font-weight": 700,
                                  "fill-opacity": None if lit else 0.85, **halo},
-                        "edge-local", local_label(s), cls="edge-local")
+                        "edge-local", s["label"], cls="edge-local")
             out.pop("g")
     out.pop("g")
 
@@ -567,49 +539,48 @@ class Caption:
     sentence: str
     note: str = ""
     rows: list[tuple[str, str]] = field(default_factory=list)   # (label, plain text)
+    notes: list[str] = field(default_factory=list)              # under the rows, no label
 
 
 def caption(trace: dict, f: Frame) -> Caption:
-    """What narration.js shows beside the graph, as plain text."""
+    """What narration.js shows beside the graph, as plain text: the step's sentence and note,
+    its caption rows (a formula as its plain-text twin, a sum of paths as its chips)."""
     counter = ("No steps" if not f.count else f"{f.count} steps ahead" if f.index < 0
                else f"Step {f.index + 1} of {f.count}")
     phase = {"start": "Start", "forward": "Forward"}.get(f.phase, "Backward")
+    display = trace.get("display") or {}
     step = f.step
     if step is None:
-        return Caption(counter, phase, START_TEXT)
+        return Caption(counter, phase, display.get("start", ""))
+    labels = display.get("rows") or {}
     nodes = {n["id"]: n for n in trace.get("nodes") or []}
-    cap = Caption(counter, phase, step.get("narration") or "", _leaf_note(nodes, step))
-    kind = step.get("kind")
-    if kind == "op":
-        op = nodes.get(step.get("op"), {})
-        if op:
-            cap.rows.append(("Operation", f"{op.get('op')}, recorded for backward as "
-                                          f"{op['grad_fn']}" if op.get("grad_fn")
-                             else str(op.get("op"))))
-        cap.rows.append(("Result", value_text(step.get("value"))))
-    elif kind == "seed":
-        cap.rows.append(("Seed", _formula(step.get("formula"))))
-        if step.get("gradient_given"):
-            cap.rows.append(("Given gradient", value_text(step.get("grad"))))
-    elif kind == "edge":
-        formula, chain = step.get("formula"), step.get("chain")
-        if chain and formula and chain.get("latex") == formula.get("latex"):
-            cap.rows.append(("Backward rule (vector–Jacobian product)", _formula(formula)))
-        else:
-            cap.rows.append(("Local derivative", _formula(formula)))
-            if chain:
-                cap.rows.append(("Chain rule: upstream × local", _formula(chain)))
-        if step.get("reduced_axes"):
-            axes = ", ".join(str(a) for a in step["reduced_axes"])
-            cap.rows.append(("Broadcasting",
-                             f"summed over dim {axes} to match the input's shape"))
-        if (step.get("expected") or 1) > 1:
-            cap.rows.append(("Paths meet: the gradient sums",
-                             _sum_text(step, contributions_at(trace, f.index))))
-        if step.get("leaf_grad_before"):
-            cap.rows.append((".grad accumulates", f"was {short_text(step['leaf_grad_before'])}, "
-                                                  f"now {short_text(step.get('leaf_grad'))}"))
-    elif kind == "error":
+    cap = Caption(counter, phase, step.get("narration") or "", step.get("note") or "")
+    bodies = display.get("bodies") or {}
+    rows = step.get("rows")
+    if rows is None:
+        rows = (display.get("default_rows") or {}).get(step.get("kind"), [])
+    for entry in rows:
+        # a row is its kind alone (its body in display.bodies) or [kind, body]
+        kind, body = (entry, bodies.get(entry)) if isinstance(entry, str) else entry
+        label = labels.get(kind, "")
+        if body is None:
+            cap.notes.append(label)
+        elif isinstance(body, str):
+            cap.rows.append((label, body))
+        elif "math" in body:
+            cap.rows.append((label, _formula(step.get(body["math"]))))
+        elif "op" in body:
+            op = nodes.get(step.get(body["op"]))
+            forms = display.get("operation") or {}
+            form = forms.get("recorded" if op and op.get("grad_fn") else "plain", "{op}")
+            cap.rows.append((label, form.format(op=op.get("op"), grad_fn=op.get("grad_fn"))
+                             if op else ""))
+        elif "node" in body:
+            cap.rows.append((label, line_of(nodes.get(step.get(body["node"])))))
+        elif "sum" in body:
+            cap.rows.append((label, _sum_text(trace, step, body["sum"])))
+    if step.get("kind") == "error":
+        # the page shows these in its error box, beside the graph
         if step.get("message"):
             cap.rows.append(("Error", str(step["message"])))
         for hint in step.get("hints") or []:
@@ -623,24 +594,10 @@ def _formula(formula: dict | None) -> str:
     return str(formula.get("text") or formula.get("latex") or "")
 
 
-def _leaf_note(nodes: dict[str, dict], step: dict) -> str:
-    """"x.grad = 4." once a named leaf's gradient is complete (narration.js leafNote)."""
-    if step.get("kind") != "edge" or not step.get("complete") or not step.get("leaf_grad"):
-        return ""
-    node = nodes.get(step.get("to"))
-    if not node or not node.get("name"):
-        return ""
-    lg = step["leaf_grad"]
-    if numel(lg["shape"]) <= 4:
-        return f"{node['name']}.grad = {short_text(lg)}."
-    return f"{node['name']}.grad now holds this {shape_text(lg['shape'])} tensor."
-
-
-def _sum_text(step: dict, contributions: list[dict]) -> str:
-    """3 + 3 + … = 4 so far: the contributions so far and the paths still to come."""
-    parts = [short_text(c) for c in contributions]
+def _sum_text(trace: dict, step: dict, total: str) -> str:
+    """3 + 3 + … = 4 so far: the chips so far, one … per path still to come, the total."""
+    parts = [s.get("chip") or "" for s in contribution_steps(trace, step["index"])]
     parts += ["…"] * max(0, (step.get("expected") or 0) - len(parts))
-    total = short_text(step.get("grad")) + ("" if step.get("complete") else " so far")
     return " + ".join(parts) + " = " + total
 
 
@@ -686,6 +643,13 @@ def draw_caption(out: Out, cap: Caption, phase: str, x0: float, y0: float, width
             out.add("text", {"x": x0, "y": y, "font-size": 14, "font-family": MONO_FONT},
                     "code", line, cls="f-text")
             y += 20
+    for note in cap.notes:
+        y += 8
+        for line in wrap(note, width, lambda s: ui_width(s, 13)):
+            y += 18
+            out.add("text", {"x": x0, "y": y, "font-size": 13, "font-style": "italic"}, "muted",
+                    line, cls="f-note")
+        y += 4
     return y - y0 + 10
 
 
@@ -696,10 +660,11 @@ def _caption_height(cap: Caption, width: float) -> float:
 
 # ------------------------------------------------------------------------------------- render
 
-def render_svg(trace: dict, *, step: int = -1, theme: str = "auto") -> str:
+def render_svg(trace: dict, *, step: int = -1, theme: str = "auto",
+               with_caption: bool = True) -> str:
     """The graph at `step` (clamped into [-1, steps - 1]; -1 is the start) with its caption, as
     one SVG document. theme: "light", "dark", or "auto" (light, dark where the viewer's system
-    prefers it)."""
+    prefers it). with_caption=False: the graph alone (the handout sets the caption as HTML)."""
     theme = theme if theme in ("light", "dark", "auto") else "auto"
     f = frame(trace, step)
     nodes = trace.get("nodes") or []
@@ -709,8 +674,8 @@ def render_svg(trace: dict, *, step: int = -1, theme: str = "auto") -> str:
     width = max(gw + 2 * PAD, MIN_WIDTH)
     graph_h = gh + 2 * PAD + 8
     cap = caption(trace, f)
-    cap_h = _caption_height(cap, width - 2 * PAD)
-    height = graph_h + cap_h + 12
+    cap_h = _caption_height(cap, width - 2 * PAD) if with_caption else 0.0
+    height = graph_h + cap_h + 12 if with_caption else graph_h
     out = Out(theme)
     title = f"chainrule — {cap.counter} · {cap.phase}: {cap.sentence}"
     out.parts.append(
@@ -736,7 +701,7 @@ def render_svg(trace: dict, *, step: int = -1, theme: str = "auto") -> str:
         if n.get("kind") == "op":
             draw_op(out, n, f)
         else:
-            draw_tensor(out, n, f, budget)
+            draw_tensor(out, trace, n, f, budget)
     out.pop("g")
     draw_edge_labels(out, trace, f)
     out.pop("g")
@@ -744,6 +709,9 @@ def render_svg(trace: dict, *, step: int = -1, theme: str = "auto") -> str:
         out.add("text", {"x": width / 2, "y": graph_h / 2, "text-anchor": "middle",
                          "font-family": UI_FONT, "font-size": 15}, "muted",
                 "No tensors were recorded.")
+    if not with_caption:
+        out.pop("svg")
+        return '<?xml version="1.0" encoding="UTF-8"?>\n' + "".join(out.parts) + "\n"
     out.add("rect", {"y": graph_h, "width": width, "height": height - graph_h,
                      "stroke-width": 0}, "panel")
     out.add("line", {"x1": 0, "x2": width, "y1": graph_h, "y2": graph_h}, "rule")

@@ -70,7 +70,11 @@ def _worker_main(conn: Connection, memory_bytes: int, max_jobs: int = MAX_JOBS,
 
 def run_job(job: tuple) -> tuple[tuple, bool]:
     """(answer, whether the program used up its time limit) for a trace job (source, inputs,
-    seed, limits) or an export job (the same and kind, step, theme: app/export_job.py)."""
+    seed, limits), a finite-difference check (the same and "fd_check": app/fd_check_job.py)
+    or an export job (the same and kind, step, theme: app/export_job.py)."""
+    if len(job) == 5 and job[4] == "fd_check":
+        from chainrule.app.fd_check_job import fd_outcome
+        return fd_outcome(*job[:4])
     if len(job) == 4:
         from chainrule.app.runner import trace_outcome
         *answer, timed_out = trace_outcome(*job)

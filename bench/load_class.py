@@ -29,9 +29,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import contextlib
 import gzip
 import json
+import multiprocessing
 import os
 import platform
 import random
@@ -127,7 +129,8 @@ class Browser:
         self.sent = sent
 
     async def fetch(self, method: str, path: str, body: bytes = b"",
-                    headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+                    headers: dict[str, str] | None = None, *, decode: bool = True) \
+            -> tuple[int, dict[str, str], bytes]:
         headers = {"accept-encoding": "gzip, deflate, br", **(headers or {})}
         if self.cookie:
             headers["cookie"] = self.cookie
@@ -140,7 +143,7 @@ class Browser:
                 self.idle.append(conn)
         if "set-cookie" in got:
             self.cookie = got["set-cookie"].split(";", 1)[0]
-        if got.get("content-encoding") == "gzip":
+        if decode and got.get("content-encoding") == "gzip":
             data = gzip.decompress(data)
         return status, got, data
 
@@ -167,6 +170,9 @@ class Run:
     seconds: float
     timings: list[Timing] = field(default_factory=list)
     sent: Counter = field(default_factory=Counter)
+    lag: list[float] = field(default_factory=list)   # the client's own event-loop delays
+    proxy_times: list[float] = field(default_factory=list)   # nginx's $request_time
+    cpu: float = 0.0     # the load generator's own CPU seconds
     wall: float = 0.0
 
     def of(self, what: str) -> list[float]:
@@ -190,7 +196,8 @@ async def student(host: str, port: int, code: str, source: str, x: float, run: R
         status, _, page = await browser.fetch("GET", "/")
         problem = None if status == 200 else f"page: HTTP {status}"
         if problem is None:
-            answers = await asyncio.gather(*(browser.fetch("GET", a) for a in assets_of(page)))
+            answers = await asyncio.gather(*(browser.fetch("GET", a, decode=False)
+                                             for a in assets_of(page)))
             bad = [s for s, _, _ in answers if s != 200]
             problem = f"assets: HTTP {bad}" if bad else None
         run.timings.append(Timing("page", time.perf_counter() - started, problem))
@@ -232,32 +239,113 @@ def trace_problem(status: int, headers: dict[str, str], body: bytes) -> str | No
     return None
 
 
-async def class_arrives(url: str, setup: str, users: int, seconds: float, seed: int) -> Run:
+def class_arrives(url: str, setup: str, users: int, seconds: float, seed: int,
+                  shared: bool) -> Run:
+    """The class opens the link; with `shared`, the teacher's Share dialog fetched the link's
+    trace first (static/js/share.js does), else nobody has opened it before the class. The
+    students are dealt round-robin to CLIENT_PROCESSES client processes, which share one start
+    time."""
     host, port = url.removeprefix("http://").rsplit(":", 1)
     source = next(e["source"] for e in examples() if e["id"] == EXAMPLE)
-    x = 1.5
-    code = encode(ProgramState(source=source, inputs={"x": x}))
+    code = encode(ProgramState(source=source, inputs={"x": START_X}))
+    if shared:
+        asyncio.run(teacher_shares(host, int(port), code))
     rng = random.Random(seed)
     arrivals = sorted(rng.uniform(0, seconds) for _ in range(users))
+    start = time.time() + 1.0          # the processes are up by then
+    n = CLIENT_PROCESSES[0]
+    deals = [[(i, at) for i, at in enumerate(arrivals)][k::n] for k in range(n)]
     run = Run(setup, users, seconds)
-    started = time.perf_counter()
-
-    async def arrive(at: float, i: int) -> None:
-        await asyncio.sleep(max(0.0, started + at - time.perf_counter()))
-        await student(host, int(port), code, source, x, run, random.Random(seed * 7919 + i))
-
-    await asyncio.gather(*(arrive(at, i) for i, at in enumerate(arrivals)))
-    run.wall = time.perf_counter() - started
+    ctx = multiprocessing.get_context("fork")
+    with concurrent.futures.ProcessPoolExecutor(n, mp_context=ctx) as pool:
+        parts = list(pool.map(students_part, [(host, int(port), code, source, seed, start, d)
+                                              for d in deals]))
+    for part in parts:
+        run.timings += part.timings
+        run.sent.update(part.sent)
+        run.lag += part.lag
+        run.cpu += part.cpu
+        run.wall = max(run.wall, part.wall)
     return run
+
+
+START_X = 1.5
+CLIENT_PROCESSES = [2]    # --client-processes
+
+
+async def teacher_shares(host: str, port: int, code: str) -> None:
+    teacher = Browser(host, port, Counter())
+    _, headers, _ = await teacher.fetch("GET", "/api/examples")
+    status, _, _ = await teacher.fetch(
+        "GET", f"/api/trace/{code}?build={headers.get('x-chainrule-build', '')}")
+    teacher.close()
+    assert status == 200, f"the teacher's share: HTTP {status}"
+
+
+def students_part(job: tuple) -> Run:
+    """One client process: its share of the students, arriving at their times."""
+    host, port, code, source, seed, start, dealt = job
+    with client_priority():
+        return asyncio.run(_students(host, port, code, source, seed, start, dealt))
+
+
+async def _students(host: str, port: int, code: str, source: str, seed: int, start: float,
+                    dealt: list[tuple[int, float]]) -> Run:
+    run = Run("", len(dealt), 0.0)
+
+    async def arrive(i: int, at: float) -> None:
+        await asyncio.sleep(max(0.0, start + at - time.time()))
+        await student(host, port, code, source, START_X, run, random.Random(seed * 7919 + i))
+
+    async def watch_lag() -> None:
+        """How late a 10 ms timer fires: time a measurement spends waiting for the client."""
+        while True:
+            before = time.perf_counter()
+            await asyncio.sleep(0.01)
+            run.lag.append(time.perf_counter() - before - 0.01)
+
+    await asyncio.sleep(max(0.0, start - time.time()))
+    watcher = asyncio.ensure_future(watch_lag())
+    cpu, wall = time.process_time(), time.perf_counter()
+    await asyncio.gather(*(arrive(i, at) for i, at in dealt))
+    watcher.cancel()
+    run.wall = time.perf_counter() - wall
+    run.cpu = time.process_time() - cpu
+    return run
+
+
+@contextlib.contextmanager
+def client_priority():
+    """The 300 students' browsers run on 300 machines, not on the server's two cores: while
+    the class arrives, the client processes (only; the servers keep theirs) run at a higher
+    CPU priority where they may, so that what they measure is more the servers than their own
+    wait for a CPU. The README states the priority they had."""
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, 0, CLIENT_NICE)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, 0, 0)
+
+
+def client_nice() -> int:
+    """The priority client_priority() gets here: CLIENT_NICE if allowed, else 0."""
+    with client_priority():
+        return os.getpriority(os.PRIO_PROCESS, 0)
+
+
+CLIENT_NICE = -10
 
 
 # ---------------------------------------------------------------- the setups
 
 
 @contextlib.contextmanager
-def behind_nginx(replicas: list[str]):
+def behind_nginx(replicas: list[str], times: list[float]):
     """docs/deployment.md's nginx block (as tests/app/test_reverse_proxy.py runs it) in front
-    of `replicas`; yields its URL."""
+    of `replicas`; yields its URL. On the way out, `times` gets nginx's own $request_time of
+    every trace GET (its access log): the proxy's time, without the load generator's."""
     from tests.app.test_reverse_proxy import find_nginx, nginx_conf, wait_for
     nginx = find_nginx()
     if nginx is None:
@@ -267,7 +355,7 @@ def behind_nginx(replicas: list[str]):
         port = free_port()
         conf = tmp / "nginx.conf"
         conf.write_text(nginx_conf(port, [int(u.rsplit(":", 1)[1]) for u in replicas],
-                                   tmp / "cache", tmp))
+                                   tmp / "cache", tmp, workers="auto"))
         proc = subprocess.Popen([nginx, "-p", str(tmp), "-e", str(tmp / "error.log"),
                                  "-c", str(conf)], stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
@@ -277,20 +365,31 @@ def behind_nginx(replicas: list[str]):
         finally:
             proc.terminate()
             proc.wait(timeout=10)
+            for line in (tmp / "access.log").read_text().splitlines():
+                method, uri, _, _, seconds = line.split()
+                if method == "GET" and uri.startswith("/api/trace/"):
+                    times.append(float(seconds))
 
 
 def run_setups(users: int, seconds: float, seed: int, proxy: bool) -> list[Run]:
+    """Each setup on fresh servers (empty caches): one replica directly, the link shared by
+    the teacher's page first; nginx + two replicas, the link opened by nobody before the class
+    (the cold start); nginx + two replicas, the link shared first."""
     runs = []
     with local_server({"CHAINRULE_WORKERS": "2"}) as url:
         print(f"load_class: {users} users over {seconds:g} s, one replica", file=sys.stderr)
-        runs.append(asyncio.run(class_arrives(url, "one replica, direct", users, seconds, seed)))
+        runs.append(class_arrives(url, "one replica, direct; link shared", users, seconds,
+                                  seed, shared=True))
     if proxy:
-        env = {"CHAINRULE_WORKERS": "1", "CHAINRULE_CLIENT_SECRET": os.urandom(16).hex()}
-        with local_server(env) as a, local_server(env) as b, behind_nginx([a, b]) as url:
-            print(f"load_class: {users} users over {seconds:g} s, nginx + two replicas",
-                  file=sys.stderr)
-            runs.append(asyncio.run(class_arrives(url, "nginx + two replicas", users, seconds,
-                                                  seed)))
+        for shared in (False, True):
+            env = {"CHAINRULE_WORKERS": "1", "CHAINRULE_CLIENT_SECRET": os.urandom(16).hex()}
+            times: list[float] = []
+            setup = "nginx + two replicas; " + ("link shared" if shared else "cold link")
+            with local_server(env) as a, local_server(env) as b, \
+                    behind_nginx([a, b], times) as url:
+                print(f"load_class: {users} users over {seconds:g} s, {setup}", file=sys.stderr)
+                runs.append(class_arrives(url, setup, users, seconds, seed, shared))
+            runs[-1].proxy_times = times
     return runs
 
 
@@ -311,18 +410,33 @@ def ms(x: float) -> str:
 
 def table(runs: list[Run]) -> str:
     lines = ["| setup | users | requests | errors | cached trace GET p50 / p99 / max | "
-             "page + assets p50 / p99 | slider re-trace (POST) p50 / p99 | trace GETs served |",
-             "|---|---:|---:|---:|---|---|---|---|"]
+             "trace GET in nginx p50 / p99 / max | page + assets p50 / p99 | "
+             "slider re-trace (POST) p50 / p99 | trace GETs served | client loop lag p99 | "
+             "client CPU |",
+             "|---|---:|---:|---:|---|---|---|---|---|---:|---:|"]
     for run in runs:
         trace, page, slider = run.of("trace"), run.of("page"), run.of("slider")
         served = Counter(t.cache or "replica" for t in run.timings if t.what == "trace")
+        proxy = (" / ".join(ms(x) if x else "< 1 ms" for x in (
+            pct(run.proxy_times, 50), pct(run.proxy_times, 99), max(run.proxy_times)))
+            if run.proxy_times else "—")
+        kinds = Counter(error_kind(t.problem) for t in run.errors())
+        errors = str(len(run.errors())) + (" (" + ", ".join(
+            f"{k} {v}" for k, v in kinds.most_common()) + ")" if kinds else "")
         lines.append(
             f"| {run.setup} | {run.users} in {run.seconds:g} s | {run.sent['requests']} | "
-            f"{len(run.errors())} | {ms(pct(trace, 50))} / **{ms(pct(trace, 99))}** / "
-            f"{ms(max(trace, default=float('nan')))} | {ms(pct(page, 50))} / "
+            f"{errors} | {ms(pct(trace, 50))} / **{ms(pct(trace, 99))}** / "
+            f"{ms(max(trace, default=float('nan')))} | {proxy} | {ms(pct(page, 50))} / "
             f"{ms(pct(page, 99))} | {ms(pct(slider, 50))} / **{ms(pct(slider, 99))}** | "
-            + ", ".join(f"{k} {v}" for k, v in sorted(served.items())) + " |")
+            + ", ".join(f"{k} {v}" for k, v in sorted(served.items()))
+            + f" | {ms(pct(run.lag, 99))} | {run.cpu:.1f} s in {run.wall:.1f} s |")
     return "\n".join(lines)
+
+
+def error_kind(problem: str | None) -> str:
+    """`ConnectionResetError: …` → "ConnectionResetError"; `trace: HTTP 503` → "trace: HTTP 503"."""
+    text = problem or ""
+    return text.split(":")[0] if "Error" in text.split(":")[0] else text[:40]
 
 
 ASSET_COUNT = [0]    # the page's assets, counted once before the run (for the README)
@@ -335,6 +449,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-proxy", action="store_true", help="only the direct setup")
+    ap.add_argument("--client-processes", type=int, default=CLIENT_PROCESSES[0])
     ap.add_argument("--readme", action="store_true", help="write the table to bench/README.md")
     args = ap.parse_args(argv)
     from chainrule.app.main import create_app
@@ -342,6 +457,7 @@ def main(argv: list[str] | None = None) -> int:
     from fastapi.testclient import TestClient
     with TestClient(create_app(Settings(workers=0))) as c:
         ASSET_COUNT[0] = len(assets_of(c.get("/").content))
+    CLIENT_PROCESSES[0] = args.client_processes
     runs = run_setups(args.users, args.seconds, args.seed, not args.no_proxy)
     text = table(runs)
     print(text)
@@ -354,17 +470,41 @@ def main(argv: list[str] | None = None) -> int:
                                 capture_output=True, text=True).stdout.strip()
         write_section("load-class", f"""## A class of 300 on one link
 
-`python -m bench.load_class --readme` (one run: both setups), commit {commit}, Python
-{platform.python_version()}, {os.cpu_count()} CPUs shared with other jobs (load average
-{load:.1f} at the end), the load generator on the same machine. {args.users} students arrive at
-random over {args.seconds:g} s (open loop) and each opens the teacher's permalink (the page,
-its {ASSET_COUNT[0]} assets, `/api/examples`, then `GET /api/trace/<code>?build=…`), steps
-for 1–3 s without server work, then moves a slider: {SLIDER_MOVES} `POST /api/trace`
+`python -m bench.load_class --readme` (one run: every setup, each on fresh servers), commit
+{commit}, Python {platform.python_version()}, {os.cpu_count()} CPUs shared with other jobs
+(load average {load:.1f} at the end), the load generator on the same machine
+({args.client_processes} processes at nice {client_nice()}, the servers at 0). {args.users}
+students arrive at random over {args.seconds:g} s (open loop). Each opens the teacher's
+permalink — the page, its {ASSET_COUNT[0]} assets, `/api/examples`, then
+`GET /api/trace/<code>?build=…` — after the teacher's Share dialog fetched it once ("link
+shared") or with nobody having opened it before ("cold link"); steps for 1–3 s without server
+work; then moves a slider: {SLIDER_MOVES} `POST /api/trace`
 re-traces in a row. "Page + assets" is the page and all its files, six connections at a time.
 Goal: 0 errors, cached trace p99 ≤ 100 ms; the re-trace p99 is stated, not a goal (a POST is
 traced every time; see docs/deployment.md).
 
 {text}
+
+Columns: times are from sending a request to its last byte, as the load generator saw them;
+"in nginx" is nginx's own `$request_time` for the trace GETs (millisecond resolution); "client
+loop lag" is how late the generator's own 10 ms timer fired (p99): on a shared machine that
+part of every client-side time is the generator waiting for a CPU, not the server. "Trace GETs
+served": nginx's X-Cache-Status, or "replica" without a proxy (there, the replica's in-process
+cache answers all but the first).
+
+Reading: one replica alone is not the way to serve a class. Each student's browser opens six
+connections (1,800 for the class) against the server's connection cap
+(`CHAINRULE_MAX_CONNECTIONS`, 1,000): the cap closes the connections that wait longest, which
+the students see as connection resets; and one server process answers all ~{3 + ASSET_COUNT[0]}
+requests a student makes, most of them the page's own scripts, so the page takes seconds while
+the trace itself is a cache hit. Behind docs/deployment.md's nginx, the scripts and the trace
+come from nginx's cache and the replicas see the page, the gallery and the POSTs. On a cold
+link, every student who arrives while the first trace runs waits for it (the MISS count; each
+replica traces it once): at 30 arrivals a second that is a handful of students, enough to
+decide a p99 over 300. A link made with the Share dialog has been traced by then. While the
+machine is shared (a load average above its core count), the client-side times are mostly the
+generator and nginx waiting for a CPU (see the loop lag); nginx's own time for the trace GETs
+is the proxy's part.
 """)
     return 1 if any(run.errors() for run in runs) else 0
 

@@ -17,6 +17,8 @@ from chainrule.engine.broadcast import broadcast_shape, fmt_shape
 from chainrule.engine.errors import ArgumentError, LimitError, ShapeError
 from chainrule.engine.ops import OPS, variadic
 from chainrule.engine.printing import dtype_of, value_repr
+from chainrule.engine.random import state as rstate
+from chainrule.engine.random import torch_sampling as sampling
 from chainrule.engine.tensor import Tensor, apply, current_tape
 
 Number = int | float | bool
@@ -723,18 +725,16 @@ def sized(shape: tuple[int, ...], fn: str) -> tuple[int, ...]:
     return shape
 
 
-def _rng() -> np.random.Generator:
-    return current_tape().rng
-
-
 def randn(*size: Any, requires_grad: bool = False) -> Tensor:
     shape = sized(_shape_args(size, "randn"), "randn")
-    return Tensor(_rng().standard_normal(shape), requires_grad=bool(requires_grad))
+    data = sampling.normal(rstate.default_generator(), math.prod(shape)).reshape(shape)
+    return Tensor(data, requires_grad=bool(requires_grad))
 
 
 def rand(*size: Any, requires_grad: bool = False) -> Tensor:
     shape = sized(_shape_args(size, "rand"), "rand")
-    return Tensor(_rng().random(shape), requires_grad=bool(requires_grad))
+    data = sampling.uniform(rstate.default_generator(), math.prod(shape)).reshape(shape)
+    return Tensor(data, requires_grad=bool(requires_grad))
 
 
 def zeros(*size: Any, requires_grad: bool = False) -> Tensor:
@@ -756,7 +756,8 @@ def randint(low: Any, high: Any = None, size: Any = None) -> Tensor:
     if hi <= lo:
         raise ArgumentError(f"randint() needs low < high, got low={lo}, high={hi}")
     shape = sized(_shape_args((size,), "randint"), "randint")
-    return Tensor(_rng().integers(lo, hi, size=shape, dtype=np.int64))
+    data = sampling.randint(rstate.default_generator(), math.prod(shape), lo, hi)
+    return Tensor(data.reshape(shape))
 
 
 def arange(start: Any, end: Any = None, step: Any = 1) -> Tensor:
@@ -773,7 +774,7 @@ def arange(start: Any, end: Any = None, step: Any = 1) -> Tensor:
 
 
 def manual_seed(seed: Any) -> None:
-    current_tape().rng = np.random.default_rng(_int(seed, "seed") & 0xFFFFFFFFFFFFFFFF)
+    rstate.default_generator().manual_seed(_int(seed, "seed"))
 
 
 def detach(x: Tensor) -> Tensor:

@@ -180,6 +180,15 @@ MODULES: dict[str, Module] = {m.path: m for m in (
     TORCH, NN, FUNCTIONAL, NUMPY, TORCH.members["autograd"],
     TORCH.members["autograd"].members["functional"])}
 
+
+def _register_nn() -> None:
+    """nn.Module, nn.Linear, torch.optim, autograd.Function... (engine/nn/tables.py)."""
+    from chainrule.engine.nn.tables import register
+    register(Module, TORCH, MODULES)
+
+
+_register_nn()
+
 # autograd's win where both have a name (detach, backward, the in-place methods)
 TENSOR_METHODS: dict[str, Function] = {
     **_row_functions("Tensor"), **_functions("method", **autograd_api.TENSOR_METHODS)}

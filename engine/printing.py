@@ -351,7 +351,10 @@ def _write(out: _Text, value: Any, as_str: bool, active: set[int]) -> None:
         out.add(value.language_text(as_str))   # micrograd's Value(data=..., grad=...)
     elif isinstance(value, Tensor):
         hooks = dialects.hooks()
-        out.add(tensor_repr(value) if hooks is None else hooks.tensor_text(value, as_str))
+        if type(value) is not Tensor:   # nn.Parameter: "Parameter containing:"
+            out.add(repr(value))
+        else:
+            out.add(tensor_repr(value) if hooks is None else hooks.tensor_text(value, as_str))
     elif isinstance(value, bool | np.bool_) or value is None:
         out.add(str(bool(value)) if value is not None else "None")
     elif isinstance(value, int | np.integer):

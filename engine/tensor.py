@@ -84,7 +84,7 @@ class Tape:
     events: list[dict] = field(default_factory=list)
     span: Span | None = None
     scope: tuple[Scope, ...] = ()     # the control-flow stack (engine/lang pushes, see Scope)
-    rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0))
+    rng: Any = None   # engine.random.state.ProgramRandom, made on first use
     budget: Budget = field(init=False)
     # Which records consumed each tensor (Tensor.id -> records), built only once a program
     # changes a tensor in place (engine/inplace.py), and brought up to date from `uses_upto`.
@@ -112,6 +112,11 @@ class Tape:
         if self.keep:
             self.tensors.append(t)
         return next(self._ids)
+
+    def restart_ids(self, n: int) -> None:
+        """Number the next tensor `n`: after engine/nn/loop_memory.py forgot tensors a long
+        loop no longer reaches, positions in `tensors` and ids agree again."""
+        self._ids = itertools.count(n)
 
     def check_time(self) -> None:
         if self.budget.deadline_passed():

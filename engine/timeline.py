@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 from chainrule.engine.bounded_cache import bounded_cache
 from chainrule.engine.broadcast import fmt_shape
+from chainrule.engine.display import StepTexts
 from chainrule.engine.formula import (
     MATH_ROW_CLOSE,
     MATH_ROW_OPEN,
@@ -54,6 +55,14 @@ def tname(label: str) -> str:
     return label if label.replace("_", "").isalnum() else f"({label})"
 
 
+SPOKEN_CHARS = 28   # a label longer than this is not read out in narration (issue 14)
+
+
+def spoken(label: str) -> bool:
+    """Whether narration can read `label` aloud: short, and whole (not clipped with "…")."""
+    return len(label) <= SPOKEN_CHARS and "…" not in label
+
+
 def dtext(num: str, den: str) -> str:
     return f"d{tname(num)}/d{tname(den)}"
 
@@ -73,6 +82,7 @@ class Timeline:
         self._tensor_parts: set[str] = set()   # nodes with a contribution that is not a number
         self._values: dict[int, tuple[Any, dict]] = {}
         self.budget = AnswerBudget(None)    # unbounded unless the trace builder sets one
+        self.texts = StepTexts(graph, self.v)   # each step's display list (engine/display.py)
 
     def v(self, arr: Any) -> dict:
         """`value(arr)`, once per array: a backward edge's total is the next op's upstream and
@@ -87,6 +97,7 @@ class Timeline:
         return out
 
     def add(self, step: dict) -> None:
+        self.texts.write(step)
         if not self.budget.charge(step):    # harden: the answer's size (engine/limits.py)
             return
         step["index"] = len(self.steps)
@@ -166,19 +177,21 @@ class Timeline:
     def _seed_formula(self, name: str, seed: np.ndarray, given: bool) -> dict:
         d = partial(name, name)
         if given:
-            return formula(rf"{d} := \text{{gradient}}", f"{dtext(name, name)} := gradient")
+            return formula(rf"{d} := \text{{the gradient you passed in}}",
+                       f"{dtext(name, name)} := the gradient you passed in")
         return formula(rf"{d} = 1", f"{dtext(name, name)} = 1")
 
     def _seed_sentence(self, root: Tensor, name: str, ev: dict) -> str:
         shape = fmt_shape(root.shape)
         if ev["gradient_given"]:
-            return (f"Backward starts at {name} (shape {shape}) with the gradient you passed: it "
-                    "says how much each element of the output matters.")
+            return (f"Backward starts at {self._say(root)} (shape {shape}) with the gradient you "
+                    "passed in (gradient=…): it says how much each element of the output matters.")
         why = (f"It can be implicit because {name} has one element (shape {shape}): the "
                f"gradient of a single number with respect to itself is 1.")
         lead = (f"The program never calls backward(), so chainrule runs {name}.backward() for "
                 "you. " if ev["implicit"] else "")
-        return f"{lead}Backward starts at {name} with ∂{name}/∂{name} = 1. {why}"
+        return (f"{lead}Backward starts at {self._say(root)}: the output's own gradient is 1. "
+                f"{why}")
 
     def _backward_error(self, ev: dict, rid: str, name: str) -> None:
         message = ev["error"]
@@ -325,24 +338,41 @@ class Timeline:
 
     def _edge_sentence(self, rec: Record, i: int, ev: dict) -> str:
         inp = rec.inputs[i]
-        name, out_name = self.g.label(inp), self.g.label(rec.output)
-        root = self.g.label(self._root) if self._root is not None else "L"
+        name = self._say(inp)
         contribution = short(ev["contribution"])
-        first = (f"Backward through {rec.op.name}: ∂{root}/∂{tname(out_name)} flows to {name}, "
+        first = (f"Backward through {rec.op.name}: {self._grad(rec.output)} flows to {name}, "
                  f"contributing {contribution}")
         if ev["reduced_axes"]:
             first += f" after summing over dim {', '.join(map(str, ev['reduced_axes']))} " \
                      "to undo broadcasting"
         first += "."
         if ev["expected"] == 1:
-            return first + f" ∂{root}/∂{tname(name)} = {short(ev['total'])}."
+            return first + f" {self._grad(inp)} = {short(ev['total'])}."
         if not ev["complete"]:
             return first + (f" That is path {ev['count']} of {ev['expected']} reaching {name}; "
                             f"its gradient so far is {short(ev['total'])}.")
         parts = self._contribs[self.g.tid(inp)]
         terms = " + ".join(short_value(p) for p in parts)
         return first + (f" All {ev['expected']} paths have reached {name}: "
-                        f"∂{root}/∂{tname(name)} = {terms} = {short(ev['total'])}.")
+                        f"{self._grad(inp)} = {terms} = {short(ev['total'])}.")
+
+    def _say(self, t: Tensor) -> str:
+        """A tensor as narration reads it aloud: its label when short and whole, else what
+        made it ("the log_softmax result"), never a name cut mid-expression."""
+        label = self.g.label(t)
+        if spoken(label):
+            return label
+        rec = getattr(t, "record", None)
+        return f"the {rec.op.name} result" if rec is not None else "this tensor"
+
+    def _grad(self, t: Tensor) -> str:
+        """∂root/∂t in words that read aloud: the symbols when both names are short and whole,
+        else "the gradient at <what made t>"."""
+        root = self.g.label(self._root) if self._root is not None else "L"
+        label = self.g.label(t)
+        if spoken(root) and spoken(label):
+            return f"∂{root}/∂{tname(label)}"
+        return f"the gradient at {self._say(t)}"
 
     def runtime_error(self, err: Any, node: str | None) -> None:
         span = None if err.line is None else (err.line, err.col, err.end_line, err.end_col)

@@ -45,6 +45,16 @@ def hooks() -> Hooks | None:
     return None if name == "torch" else _HOOKS.get(name)
 
 
+def note(text: str) -> None:
+    """A sentence the page shows beside the run (once per program): how this framework differs
+    from PyTorch at this point."""
+    from chainrule.engine.tensor import current_tape  # the tape imports printing, which imports us
+
+    notes = current_tape().__dict__.setdefault("dialect_notes", [])
+    if text not in notes:
+        notes.append(text)
+
+
 @contextmanager
 def speaking(name: str) -> Iterator[None]:
     token = _active.set(name)

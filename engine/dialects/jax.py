@@ -274,13 +274,25 @@ class _Running:
         self.mode.exit()
 
 
-def _prepare(args: tuple, argnums: Any, what: str
+def _parameter_names(f: Any) -> list[str]:
+    """The names of a program function's positional parameters (a leaf is shown by its
+    parameter's name: grad(f)(2.0) differentiates f's x)."""
+    node = getattr(f, "node", None)
+    args = getattr(node, "args", None)
+    return [a.arg for a in (*args.posonlyargs, *args.args)] if args is not None else []
+
+
+def _prepare(args: tuple, argnums: Any, what: str, f: Any = None
              ) -> tuple[list[Any], tuple[int, ...], bool, list[list[Tensor]]]:
     nums, many = _argnums(argnums, len(args))
     call_args = list(args)
     inputs: list[list[Tensor]] = []
+    names = _parameter_names(f)
     for a in nums:
         leaves = [_input(x, what) for x in _leaves(args[a])]
+        for leaf, original in zip(leaves, _leaves(args[a]), strict=True):
+            if leaf is not original and not leaf.name and a < len(names):
+                leaf.name = names[a]
         call_args[a] = _rebuild(args[a], leaves)
         inputs.append(leaves)
     return call_args, nums, many, inputs
@@ -352,7 +364,7 @@ class Transformed:
                 "jit": self._jit}[self.kind](args, kwargs)
 
     def _run(self, args: tuple, kwargs: dict) -> tuple[Any, ...]:
-        call_args, nums, many, inputs = _prepare(args, self.argnums, self.kind)
+        call_args, nums, many, inputs = _prepare(args, self.argnums, self.kind, self.f)
         with _Running():
             out = _invoke(self.f, tuple(call_args), kwargs)
             aux = None
@@ -451,7 +463,7 @@ class Pullback:
 
 
 def _vjp(fun: Any, *primals: Any, has_aux: Any = False) -> tuple:
-    call_args, _, _, inputs = _prepare(primals, tuple(range(len(primals))), "vjp")
+    call_args, _, _, inputs = _prepare(primals, tuple(range(len(primals))), "vjp", fun)
     with _Running():
         out = _lift(_invoke(fun, tuple(call_args)))
     value = out if _depth[0] else fn.detach(out)
@@ -463,7 +475,7 @@ def _jvp(fun: Any, primals: Any, tangents: Any, has_aux: Any = False) -> tuple:
         raise ArgumentError("primal and tangent arguments to jax.jvp must be tuples or lists; "
                             f"found {type(primals).__name__} and {type(tangents).__name__}.",
                             python_type="TypeError")
-    call_args, _, _, inputs = _prepare(tuple(primals), tuple(range(len(primals))), "jvp")
+    call_args, _, _, inputs = _prepare(tuple(primals), tuple(range(len(primals))), "jvp", fun)
     with _Running():
         out = _lift(_invoke(fun, tuple(call_args)))
         rows = _jacobian_rows(out, inputs)

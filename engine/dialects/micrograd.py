@@ -17,7 +17,6 @@ scalar — and, as micrograd's does, sets the root's grad to 1 and adds into eve
 
 from __future__ import annotations
 
-import random as python_random
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,11 +24,13 @@ from typing import Any
 
 import numpy as np
 from chainrule.engine import backward as bw
+from chainrule.engine import dialects
 from chainrule.engine import functional as fn
 from chainrule.engine import namespace as ns
 from chainrule.engine.errors import ArgumentError, NameProblem
 from chainrule.engine.grad_mode import GradMode
-from chainrule.engine.tensor import Tensor, current_tape
+from chainrule.engine.python_random import generator as python_generator
+from chainrule.engine.tensor import Tensor
 
 _OP_TEXT = {"add": "+", "mul": "*", "relu": "ReLU", "tanh": "tanh", "exp": "exp"}
 
@@ -55,16 +56,21 @@ class Value(Tensor):
                             python_type="TypeError")
 
     def language_text(self, as_str: bool) -> str:
-        return f"Value(data={_py(self.data)!r}, grad={_grad_text(self)})"
+        return f"Value(data={_data(self)!r}, grad={_grad_text(self)})"
 
 
 _grads: weakref.WeakKeyDictionary[Tensor, Any] = weakref.WeakKeyDictionary()
 _labels: weakref.WeakKeyDictionary[Tensor, str] = weakref.WeakKeyDictionary()
 _given_ops: weakref.WeakKeyDictionary[Tensor, str] = weakref.WeakKeyDictionary()
+_int_data: weakref.WeakSet[Tensor] = weakref.WeakSet()   # Value(0): micrograd keeps the int
 
 
 def _py(data: Any) -> float:
     return float(np.asarray(data))
+
+
+def _data(v: Tensor) -> int | float:
+    return int(np.asarray(v.data)) if v in _int_data else _py(v.data)
 
 
 def _grad_text(v: Tensor) -> str:
@@ -85,6 +91,8 @@ def make_value(data: Any, _children: Any = (), _op: Any = "", label: Any = "") -
         raise ArgumentError(f"Value() takes a number, got {fn.describe(data)}",
                             python_type="TypeError")
     v = _value(Tensor(np.float64(data), requires_grad=True))
+    if isinstance(data, int):
+        _int_data.add(v)
     if label:
         _labels[v] = str(label)
     if _op:
@@ -161,9 +169,12 @@ def _nodes(root: Value) -> list[Tensor]:
 def backward(self: Value) -> None:
     """micrograd's `backward()`: the root's grad set to 1, every other node's increased by
     d root / d node (one reverse pass of the engine, seeded with 1.0)."""
+    dialects.note("micrograd's backward() always seeds the output's grad with 1.0: every Value "
+                  "is a scalar, so PyTorch's rule that grad can be implicitly created only for "
+                  "scalar outputs never comes up.")
     nodes = _nodes(self)
     if nodes:
-        grads = bw.grad([self], nodes, [Tensor(np.float64(1.0))], retain_graph=True,
+        grads = bw.grad([self], nodes, [None], retain_graph=True,
                         allow_unused=True)
         for node, g in zip(nodes, grads, strict=True):
             if g is not None:
@@ -199,6 +210,10 @@ def _set_data(v: Value, value: Any) -> None:
     if isinstance(value, bool) or not fn.is_number(value):
         raise ArgumentError(f"Value.data must be a number here, got {fn.describe(value)}")
     v.data = np.float64(value)
+    if isinstance(value, int):
+        _int_data.add(v)
+    else:
+        _int_data.discard(v)
 
 
 def _set_grad(v: Value, value: Any) -> None:
@@ -213,7 +228,7 @@ Value.language_methods = {
 }
 Value.language_grad = staticmethod(lambda v: float(_grads.get(v, 0)))
 Value.language_attributes = {
-    "data": lambda v: _py(v.data),
+    "data": _data,
     "grad": lambda v: _grads.get(v, 0),
     "_prev": _prev,
     "_op": _op,
@@ -239,16 +254,6 @@ Value.language_set_attribute = staticmethod(set_attribute)
 # ---------------------------------------------------------------- micrograd.nn
 
 
-def _python_random() -> python_random.Random:
-    """The program's Python `random` generator (seeded by `random.seed` or the request)."""
-    tape = current_tape()
-    generator = getattr(tape, "python_random", None)
-    if generator is None:
-        generator = python_random.Random(0)
-        tape.python_random = generator
-    return generator
-
-
 @dataclass(eq=False)
 class Neuron:
     w: list[Value]
@@ -271,7 +276,7 @@ class Neuron:
 def _neuron(nin: Any, nonlin: Any = True) -> Neuron:
     n = int(nin)
     fn.sized((n,), "Neuron")
-    rng = _python_random()
+    rng = python_generator()
     return Neuron([make_value(rng.uniform(-1, 1)) for _ in range(n)], make_value(0),
                   bool(nonlin))
 

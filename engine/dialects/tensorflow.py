@@ -172,9 +172,21 @@ def variable(initial_value: Any = None, trainable: Any = True, name: Any = None,
     """`tf.Variable(value, trainable=True, name=None, dtype=None)`: a leaf of its own."""
     if initial_value is None:
         raise ArgumentError("The initial value must be specified.", python_type="ValueError")
-    source = _as_tensor(initial_value, _dtype_arg(dtype))
-    t = Tensor(np.array(source.data, copy=True))
-    t.dtype_name = source.dtype_name
+    d = _dtype_arg(dtype)
+    if isinstance(initial_value, Tensor):   # the variable's own copy, no node of its own
+        data, dtype_name = np.array(initial_value.data, copy=True), initial_value.dtype_name
+    elif fn.is_number(initial_value) or fn._nested_numbers(initial_value):
+        data, dtype_name = np.asarray(initial_value), None
+        fn.sized(data.shape, "Variable")
+        if data.dtype.kind == "b":
+            data = data.astype(np.int64)
+    else:
+        raise ArgumentError(f"Attempt to convert a value ({fn.describe(initial_value)}) with "
+                            f"an unsupported type to a Tensor.", python_type="ValueError")
+    if d is not None and d.name.startswith("float"):
+        data = data.astype(np.float64)
+    t = Tensor(data)
+    t.dtype_name = "float64" if d is not None and d.name == "float64" else dtype_name
     t.requires_grad = bool(trainable) and t.is_float
     _variables[t] = VariableInfo("Variable" if name is None else str(name), bool(trainable))
     return t
@@ -377,6 +389,13 @@ class GradientTape:
         targets = [_as_tensor(t) for t in _flat(target)]
         flat_sources = _flat(sources)
         seeds = _seeds(targets, output_gradients)
+        for t in targets:
+            if output_gradients is None and np.size(t.data) != 1:
+                name = t.name or "the target"
+                dialects.note(f"tape.gradient summed {name}, a target of shape "
+                              f"{_shape_text(np.shape(t.data))}, as TensorFlow does (a seed of "
+                              f"ones). PyTorch's {name}.backward() would refuse: \"grad can be "
+                              f"implicitly created only for scalar outputs\".")
         wanted = [s for s in flat_sources if isinstance(s, Tensor) and s.is_float
                   and s.requires_grad and self._watches(s)]
         found: dict[int, Tensor | None] = {}
@@ -411,7 +430,7 @@ class GradientTape:
         for i in range(n):
             seed = np.zeros(n)
             seed[i] = 1.0
-            grads = self._row(y, flat_sources, Tensor(seed.reshape(np.shape(y.data))))
+            grads = self._row(y, flat_sources, seed.reshape(np.shape(y.data)))
             for k, g in enumerate(grads):
                 rows[k].append(g)
         results = []
@@ -425,7 +444,7 @@ class GradientTape:
             results.append(Tensor(stacked.reshape(shape)))
         return _unflatten(sources, results)
 
-    def _row(self, y: Tensor, sources: list[Any], seed: Tensor) -> list[Tensor | None]:
+    def _row(self, y: Tensor, sources: list[Any], seed: np.ndarray) -> list[Tensor | None]:
         wanted = [s for s in sources if isinstance(s, Tensor) and s.requires_grad
                   and self._watches(s)]
         if not wanted or not y.requires_grad:
@@ -475,6 +494,10 @@ def _gradient_tape(persistent: Any = False, watch_accessed_variables: Any = True
     return GradientTape(bool(persistent), bool(watch_accessed_variables))
 
 
+def _shape_text(shape: tuple[int, ...]) -> str:
+    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+
+
 def _flat(value: Any) -> list[Any]:
     """TensorFlow's nest.flatten: lists and tuples in order, dicts by sorted key."""
     if isinstance(value, list | tuple):
@@ -496,9 +519,9 @@ def _unflatten(structure: Any, flat: list[Any]) -> Any:
     return build(structure)
 
 
-def _seeds(targets: list[Tensor], output_gradients: Any) -> list[Tensor]:
+def _seeds(targets: list[Tensor], output_gradients: Any) -> list[Any]:
     if output_gradients is None:   # TensorFlow sums a non-scalar target: a seed of ones
-        return [Tensor(np.ones(np.shape(t.data))) for t in targets]
+        return [np.ones(np.shape(t.data)) for t in targets]
     given = [_as_tensor(g) for g in _flat(output_gradients)]
     if len(given) != len(targets):
         raise ArgumentError("output_gradients must have one gradient per target")

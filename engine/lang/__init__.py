@@ -36,6 +36,7 @@ from chainrule.engine.errors import ArgumentError, ChainruleError, RefusedError
 from chainrule.engine.lang.check import Positions, RefusedLimit, check_source
 from chainrule.engine.lang.interpreter import InternalProblem, Interpreter, internal
 from chainrule.engine.limits import Limits
+from chainrule.engine.random.state import ProgramRandom
 from chainrule.engine.tensor import Tape, at_span, recording
 
 __all__ = ["InternalProblem", "Positions", "ProgramResult", "RefusedLimit", "check_program",
@@ -62,7 +63,8 @@ def check_program(source: str, limits: Limits) -> ast.Module:
 
 
 def run_program(source: str, inputs: dict[str, float] | None = None, seed: int = 0,
-                limits: Limits | None = None) -> ProgramResult:
+                limits: Limits | None = None, tape: Tape | None = None) -> ProgramResult:
+    """`tape`: the tape to record on (engine/fd_check.py passes one that moves a leaf)."""
     limits = limits if limits is not None else Limits()
     try:
         checked = check_source(source, limits)
@@ -70,10 +72,11 @@ def run_program(source: str, inputs: dict[str, float] | None = None, seed: int =
         raise
     except Exception as e:  # a bug in the checker: report it, never raise it
         return ProgramResult(tape=Tape(limits=limits), error=internal(e))
-    tape = Tape(limits=limits)
+    tape = tape if tape is not None else Tape(limits=limits)
     result = ProgramResult(tape=tape)
     try:
-        tape.rng = np.random.default_rng(_seed(seed))
+        tape.rng = ProgramRandom(_seed(seed))
+        tape.request_seed = _seed(seed)   # Python's `random`, unseeded (engine/python_random)
         interp = Interpreter(checked, tape, dict(inputs or {}))
         result.framework = checked.info.framework
         with recording(tape), dialects.speaking(checked.info.dialect):
@@ -86,7 +89,7 @@ def run_program(source: str, inputs: dict[str, float] | None = None, seed: int =
                     if root is not None:
                         result.implicit_backward = True
                         error = _implicit_backward(*root)
-        result.notes = list(interp.notes)
+        result.notes = list(interp.notes) + list(getattr(tape, "dialect_notes", []))
         result.variables = interp.variables()
         result.stdout = "".join(interp.stdout)
         result.free_variables = dict(interp.free_values)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from chainrule.engine import namespace as ns
 from chainrule.engine.errors import RefusedError, SyntaxProblem
+from chainrule.engine.lang.classes import CLASS_NAMES, allowed_dunder, check_class
 from chainrule.engine.lang.functions import function_scope
 from chainrule.engine.lang.modules import IMPORTABLE, MODULE_NAMES, dialect_of, import_target
 from chainrule.engine.limits import Limits
@@ -224,8 +225,8 @@ class _Walker:
     def statement(self, node: ast.stmt, top: bool) -> None:
         kind = type(node)
         if kind is ast.ClassDef:
-            raise self.refuse(node, "classes are not supported yet (nn.Module and "
-                              "torch.autograd.Function classes are coming); write functions")
+            check_class(self, node, top)   # engine/lang/classes.py
+            return
         if kind in _REFUSED_STATEMENTS:
             raise self.refuse(node, _not_part(_REFUSED_STATEMENTS[kind]))
         if kind not in _ALLOWED_STATEMENTS:
@@ -414,7 +415,7 @@ class _Walker:
         elif kind is ast.BinOp and type(node.op) in _REFUSED_BINOPS:
             raise self.refuse(node, _not_part(_REFUSED_BINOPS[type(node.op)], False))
         elif kind is ast.Attribute:
-            if node.attr.startswith("__"):   # Python's internals (`__class__`) start so;
+            if node.attr.startswith("__") and not allowed_dunder(node):   # `__class__`...;
                 raise self.refuse(node, _not_part(f"attributes starting with two underscores "
                                                   f"(.{node.attr})"))   # others: the tables
             if _dotted(node) is not None:
@@ -480,7 +481,7 @@ class _Walker:
                                   "chainrule's language")
             if name in MODULE_NAMES:
                 info.assumed.append(name)
-                info.framework = info.framework or name != "math"
+                info.framework = info.framework or name not in ("math", "random")
                 info.dialect = dialect_of(MODULE_NAMES[name][1]) or info.dialect
             elif not info.framework and name not in _KNOWN_GLOBALS:
                 info.free.append(name)
@@ -519,8 +520,8 @@ class _Walker:
 def _known_globals() -> frozenset[str]:
     from chainrule.engine.lang.builtins import PYTHON_BUILTINS
     from chainrule.engine.lang.exceptions import EXCEPTION_CLASSES
-    return frozenset({*PYTHON_BUILTINS, *ns.BUILTINS, *EXCEPTION_CLASSES, "print", "None",
-                      "True", "False"})
+    return frozenset({*PYTHON_BUILTINS, *ns.BUILTINS, *EXCEPTION_CLASSES, *CLASS_NAMES,
+                      "print", "None", "True", "False"})
 
 
 _KNOWN_GLOBALS = _known_globals()
@@ -536,7 +537,7 @@ def _not_importable(name: str, shown: str | None = None) -> str:
     what = shown or f"import {name}"
     if root == "torch":
         return (f"{what} is not supported yet: chainrule runs torch, torch.nn, "
-                "torch.nn.functional, torch.autograd and torch.autograd.functional")
+                "torch.nn.functional, torch.autograd, torch.autograd.functional and torch.optim")
     return f"{what} is not supported yet: only torch (and its nn, nn.functional, autograd), " \
         "numpy and math can be imported"
 

@@ -20,6 +20,7 @@ from chainrule.engine import namespace as ns
 from chainrule.engine.errors import ArgumentError, ChainruleError, NameProblem, RuntimeProblem
 from chainrule.engine.lang import builtins as pb
 from chainrule.engine.lang import formatting
+from chainrule.engine.lang.classes import CLASS_BUILTINS
 from chainrule.engine.lang.exceptions import EXCEPTION_CLASSES, Signal
 from chainrule.engine.lang.functions import Frame, UserFunction, comprehension_locals
 from chainrule.engine.lang.operators import SYMBOLS, binary, fit, unary
@@ -96,7 +97,8 @@ class Expressions:
     def known_global(self, name: str) -> Any:
         if name == "print":
             return self.print_function
-        for table in (pb.PYTHON_BUILTINS, EXCEPTION_CLASSES, self.expression_functions):
+        for table in (pb.PYTHON_BUILTINS, EXCEPTION_CLASSES, CLASS_BUILTINS,
+                      self.expression_functions):
             if name in table:
                 return table[name]
         return None
@@ -200,6 +202,9 @@ class Expressions:
     def call_value(self, target: Any, args: tuple, kwargs: dict, node: ast.Call | None) -> Any:
         if getattr(target, "user_function", False) and isinstance(target, UserFunction):
             return self.call_user(target, args, kwargs, node)
+        own = getattr(type(target), "program_call", None)   # classes, modules (engine/nn)
+        if own is not None:
+            return own(target, self, args, kwargs, node)
         if isinstance(target, ns.CALLABLE):
             if self._is_backward(target):
                 self.backward_calls += 1
@@ -228,6 +233,9 @@ class Expressions:
     def get_item(self, obj: Any, key: Any) -> Any:
         if isinstance(obj, Tensor):
             return fn.index(obj, _tensor_key(key))
+        own = getattr(type(obj), "language_getitem", None)   # nn.Sequential...
+        if own is not None:
+            return own(obj, key)
         if isinstance(obj, dict):
             pb.check_hashable(key)
             try:

@@ -58,6 +58,10 @@ def function_scope(node: ast.FunctionDef | ast.Lambda) -> FunctionScope:
             stack.extend(n.decorator_list)
             stack.extend(_defaults(n.args))
             continue   # its body is its own scope
+        if isinstance(n, ast.ClassDef):   # its body is the class's namespace
+            stored.add(n.name)
+            stack.extend(n.bases)
+            continue
         if isinstance(n, ast.Lambda):
             stack.extend(_defaults(n.args))
             continue

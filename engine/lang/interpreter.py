@@ -34,11 +34,13 @@ from chainrule.engine.errors import (
 from chainrule.engine.grad_mode import GradMode
 from chainrule.engine.lang import builtins as pb
 from chainrule.engine.lang.check import Checked
+from chainrule.engine.lang.classes import define_class
 from chainrule.engine.lang.exceptions import Break, Continue, Return, as_raised, catches
 from chainrule.engine.lang.expressions import Expressions, length_of
 from chainrule.engine.lang.functions import Frame, UserFunction, bind_arguments, function_scope
 from chainrule.engine.lang.modules import MODULE_NAMES, import_target
 from chainrule.engine.lang.operators import SYMBOLS, binary
+from chainrule.engine.nn.loop_memory import LoopMemory
 from chainrule.engine.printing import short_text, type_name, value_text
 from chainrule.engine.tensor import Scope, Span, Tape, Tensor, at_span, in_scope
 
@@ -48,6 +50,16 @@ MAX_STDOUT_CHARS = 100_000
 MAX_CALL_DEPTH = 60
 _GRAD_MODE_FUNCTIONS = ("no_grad", "enable_grad", "inference_mode")
 
+
+
+# Free variables start at distinct values, in order of first use (x*y's two local derivatives
+# must not look the same, as they do when both are 1); positive, so log and sqrt are defined.
+DEFAULT_INPUTS = (2.0, 3.0, 0.5, 1.5, 2.5, 4.0, 0.25, 5.0)
+
+
+def default_input(k: int) -> float:
+    """The starting value of the k-th free variable (0-based) when the request gives none."""
+    return DEFAULT_INPUTS[k] if k < len(DEFAULT_INPUTS) else float(k - len(DEFAULT_INPUTS) + 6)
 
 class InternalProblem(RuntimeProblem):
     """An unexpected Python exception inside the engine: a bug. `original` is the exception."""
@@ -241,6 +253,10 @@ class Interpreter(Expressions):
             self.assign_target(elt, item)
 
     def set_attribute(self, obj: Any, attr: str, value: Any) -> None:
+        own = getattr(type(obj), "language_setattr", None)   # classes, modules (engine/nn)
+        if own is not None:
+            own(obj, attr, value)
+            return
         own = getattr(type(obj), "language_set_attribute", None)
         if own is not None:   # a dialect's value (micrograd's `p.data -= lr * p.grad`)
             own(obj, attr, value)
@@ -332,6 +348,7 @@ class Interpreter(Expressions):
         with at_span(self.span(node.iter)):
             items = pb.iterate(iterable)
         k = 0
+        memory = self._loop_memory()
         while True:
             with at_span(self.span(node.iter)):
                 try:
@@ -342,25 +359,34 @@ class Interpreter(Expressions):
             tape.check_time()
             label = f"{target} = {short_text(item, 24)}"
             scope = Scope("loop", label, span, k, count, next(self._scope_ids))
-            if not self._iteration(scope, node.body, node.target, item):
+            if not self._iteration(scope, node.body, node.target, item, memory):
+                self._loop_done(memory)
                 return
+        self._loop_done(memory)
         self.block(node.orelse)
 
     def s_While(self, node: ast.While) -> None:  # noqa: N802
         span = self.span(node)
         k = 0
         tape = self.tape
+        memory = self._loop_memory()
         while pb.truth(self.expr(node.test)):
             k += 1
             tape.check_time()
             scope = Scope("loop", f"iteration {k}", span, k, None, next(self._scope_ids))
-            if not self._iteration(scope, node.body):
-                return
-        self.block(node.orelse)
+            if not self._iteration(scope, node.body, memory=memory):
+                break
+        else:
+            self._loop_done(memory)
+            self.block(node.orelse)
+            return
+        self._loop_done(memory)
 
     def _iteration(self, scope: Scope, body: list[ast.stmt], target: ast.expr | None = None,
-                   item: Any = None) -> bool:
+                   item: Any = None, memory: LoopMemory | None = None) -> bool:
         """One pass of a loop's body in its scope; False when the body breaks out."""
+        if memory is not None:
+            memory.before()
         with in_scope(scope):
             if target is not None:
                 self.assign_target(target, item)
@@ -370,7 +396,21 @@ class Interpreter(Expressions):
                 return False
             except Continue:
                 pass
+        if memory is not None:
+            memory.after(scope)
         return True
+
+    @staticmethod
+    def _loop_done(memory: LoopMemory | None) -> None:
+        if memory is not None:
+            memory.finish()
+
+    def _loop_memory(self) -> LoopMemory | None:
+        """A top-level loop forgets what its finished iterations no longer reach
+        (engine/nn/loop_memory.py)."""
+        if self.frame is not None or any(s.kind == "loop" for s in self.tape.scope):
+            return None
+        return LoopMemory(self, self.tape)
 
     def s_Break(self, node: ast.Break) -> None:  # noqa: N802
         raise Break
@@ -454,7 +494,10 @@ class Interpreter(Expressions):
             for mode in reversed(entered):
                 mode.exit()
 
-    # -- functions
+    # -- functions and classes
+    def s_ClassDef(self, node: ast.ClassDef) -> None:  # noqa: N802
+        define_class(self, node)
+
     def s_FunctionDef(self, node: ast.FunctionDef) -> None:  # noqa: N802
         function = self.make_function(node.name, node)
         for deco in reversed(node.decorator_list):
@@ -493,6 +536,7 @@ class Interpreter(Expressions):
             label, span = self.positions.text(call), self.span(call)
         else:
             label, span = f"{function.name}(…)", self.span(node)
+        frame.method = function   # super() finds its class (engine/lang/classes.py)
         saved = self.frame
         self.frame = frame
         self.depth += 1
@@ -546,10 +590,12 @@ class Interpreter(Expressions):
         if self.stdout_chars > MAX_STDOUT_CHARS:
             raise LimitError(f"the program printed more than {MAX_STDOUT_CHARS:,} characters")
         self.stdout.append(text)
+        if text:     # where the output stands on the tape: the page prints it at that step
+            self.tape.emit({"type": "print", "chars": self.stdout_chars})
 
     # -- free variables of typed expressions
     def free_variable(self, name: str) -> Tensor:
-        raw = self.inputs.get(name, 1.0)
+        raw = self.inputs.get(name, default_input(len(self.free_values)))
         if isinstance(raw, bool) or not fn.is_number(raw):
             raise ArgumentError(f"the input value for {name} must be a number, got "
                                 f"{ns.describe(raw)}")

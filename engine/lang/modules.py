@@ -12,10 +12,11 @@ from __future__ import annotations
 from chainrule.engine import namespace as ns
 from chainrule.engine.dialects import jax, micrograd, tensorflow
 from chainrule.engine.lang.builtins import MATH
+from chainrule.engine.lang.builtins.random_module import RANDOM
 
 
 def _dialect_modules() -> tuple[str, ...]:
-    return ("math", *tensorflow.MODULES, *jax.MODULES, *micrograd.MODULES)
+    return ("math", "random", *tensorflow.MODULES, *jax.MODULES, *micrograd.MODULES)
 
 
 class _Importable:
@@ -37,6 +38,7 @@ MODULE_NAMES: dict[str, tuple[str, str]] = {
     "F": ("import torch.nn.functional as F", "torch.nn.functional"),
     "np": ("import numpy as np", "numpy"),
     "math": ("import math", "math"),
+    "random": ("import random", "random"),
     "tf": ("import tensorflow as tf", "tensorflow"),
     "jax": ("import jax", "jax"),
     "jnp": ("import jax.numpy as jnp", "jax.numpy"),
@@ -44,7 +46,7 @@ MODULE_NAMES: dict[str, tuple[str, str]] = {
 
 
 def _modules() -> dict[str, ns.Module]:
-    return {**ns.MODULES, "math": MATH, **tensorflow.MODULES, **jax.MODULES,
+    return {**ns.MODULES, "math": MATH, "random": RANDOM, **tensorflow.MODULES, **jax.MODULES,
             **micrograd.MODULES}
 
 

@@ -23,6 +23,13 @@ export function cachedTraceUrl(named) {
   return build ? `${path}?build=${encodeURIComponent(build)}` : path;
 }
 
+/** Fetch a program's cacheable GET once and drop the answer: a link being shared is traced
+ *  now, so the server (and a proxy in front of it) already holds it when the class opens it. */
+export function warmTrace(named) {
+  fetch(cachedTraceUrl(named), { headers: { accept: "application/json" } })
+    .then((r) => r.arrayBuffer()).catch(() => {});
+}
+
 /** A trace client: each call cancels the previous one still in flight.
  *  `named` ({code} or {example}) fetches that program's cacheable GET instead of POSTing.
  *  Resolves to {stale: true} for a superseded call, else {status, body}. */

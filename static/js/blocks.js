@@ -1,12 +1,28 @@
 // Value blocks drawn inside tensor nodes: one line for a scalar, a small table for a small tensor,
-// a heat-map thumbnail above that. Geometry mirrors engine/node_size.py (keep them in step).
-import { fmt, numel, valueNumbers } from "./format.js";
+// a heat-map thumbnail above that. The trace decides which (node.block, engine/display.py) and
+// carries every cell's text; this module only paints. Metrics match engine/node_size.py.
+import { valueNumbers } from "./format.js";
 
 export const NS = "http://www.w3.org/2000/svg";
 export const M = {
   FONT: 12, LINE: 16, PAD_X: 10, PAD_Y: 6, CHAR: 7.2, CELL_CHARS: 8, TABLE_ROWS: 6,
-  TABLE_COLS: 6, THUMB_W: 96, THUMB_H: 40, GUTTER_CHARS: 2, GRAD_GAP: 4, MAX_CELLS: 1024,
+  TABLE_COLS: 6, THUMB_W: 96, THUMB_H: 40, GUTTER_CHARS: 2, GRAD_GAP: 4,
 };
+
+/** Width and height of a node's block (node.block) from the trace's block geometry
+ *  (trace.display.blocks; engine/display.py `block_size`). */
+export function blockSize(block, geo) {
+  if (block.kind === "scalar") return [geo.scalar_w, geo.line];
+  if (block.kind === "table") return [block.cols * geo.cell_w, block.rows * geo.line];
+  return [geo.thumb_w, geo.thumb_h];
+}
+
+/** The one line of text of a tensor node's value or of a step's `shown` gradient: `text`, which
+ *  the trace leaves out when it is the block's one cell (docs/trace-format.md). */
+export function lineOf(x) {
+  if (!x) return "";
+  return x.text !== undefined ? x.text : (x.cells && x.cells.length ? x.cells[0] : "");
+}
 
 export function el(tag, attrs = {}, parent = null) {
   const node = document.createElementNS(NS, tag);
@@ -15,56 +31,12 @@ export function el(tag, attrs = {}, parent = null) {
   return node;
 }
 
-/** How a shape is drawn: the same decision as node_size.table_shape / value_block. */
-export function blockLayout(shape) {
-  if (shape.length === 0 || (shape.length === 1 && shape[0] === 1)) {
-    return { kind: "scalar", w: 11 * M.CHAR, h: M.LINE };
-  }
-  const table = tableShape(shape);
-  if (table) {
-    const [rows, cols] = table;
-    return { kind: "table", rows, cols, w: cols * (M.CELL_CHARS + 1) * M.CHAR, h: rows * M.LINE };
-  }
-  return { kind: "thumb", w: M.THUMB_W, h: M.THUMB_H, ...thumbGrid(shape) };
-}
-
-function tableShape(shape) {
-  const { TABLE_ROWS: R, TABLE_COLS: C } = M;
-  if (shape.length === 1 && shape[0] <= C) return [1, shape[0]];
-  if (shape.length === 2 && shape[0] <= R && shape[1] <= C) return [shape[0], shape[1]];
-  if (shape.length === 1 && shape[0] <= R * C) return [Math.ceil(shape[0] / C), C];
-  return null;
-}
-
-/** Rows × cols of the heat map: matrices keep their columns, vectors wrap to the box's aspect. */
-export function thumbGrid(shape) {
-  const n = numel(shape);
-  let cols;
-  if (shape.length >= 2) cols = shape[shape.length - 1];
-  else cols = Math.max(1, Math.min(n, Math.ceil(Math.sqrt((n * M.THUMB_W) / M.THUMB_H))));
-  cols = Math.max(1, Math.min(cols, M.MAX_CELLS));
-  const rows = Math.max(1, Math.min(Math.ceil(n / cols), Math.floor(M.MAX_CELLS / cols)));
-  return { rows, cols };
-}
-
-/** A number squeezed into a table cell of CELL_CHARS characters (hover/inspect shows it all). */
-export function cellText(x, isInt) {
-  const full = fmt(x, isInt);
-  if (full.length <= M.CELL_CHARS || typeof x !== "number") return full;
-  for (let p = 3; p >= 1; p--) {
-    let t = x.toPrecision(p);
-    if (t.includes("e")) t = t.replace(/\.?0+e/, "e").replace("e+", "e");
-    if (t.length <= M.CELL_CHARS) return t;
-  }
-  return full;
-}
-
 /**
- * One block at (x, y) inside a node group. `set(value, isInt)` fills it; `set(null)` empties it.
- * Returns {g, layout, set, cellAt(px, py) → flat index | null}.
+ * One block at (x, y) inside a node group, drawn as `layout` (a node's `block`). `set(cells,
+ * value)` fills it: the cell texts of a scalar or table, the Value's numbers as a heat map's
+ * colours; `set(null)` empties it. Returns {g, layout, set, cellAt(px, py) → flat index | null}.
  */
-export function makeBlock(parent, shape, x, y, cls) {
-  const layout = blockLayout(shape);
+export function makeBlock(parent, layout, x, y, cls) {
   const g = el("g", { class: `block ${cls}`, transform: `translate(${x},${y})` }, parent);
   const texts = [];
   const rects = [];
@@ -91,15 +63,15 @@ export function makeBlock(parent, shape, x, y, cls) {
     el("rect", { class: "thumb-frame", width: M.THUMB_W, height: M.THUMB_H, rx: 2 }, g);
   }
 
-  function set(value, isInt = false) {
-    const nums = value ? valueNumbers(value) : [];
+  function set(cells, value) {
     if (layout.kind !== "thumb") {
       texts.forEach((t, k) => {
-        const txt = k < nums.length ? cellText(nums[k], isInt) : "";
+        const txt = cells && k < cells.length ? cells[k] : "";
         if (t.textContent !== txt) t.textContent = txt;
       });
       return;
     }
+    const nums = value ? valueNumbers(value) : [];
     let max = 0;
     for (const v of nums) if (typeof v === "number" && Math.abs(v) > max) max = Math.abs(v);
     rects.forEach((r, k) => {

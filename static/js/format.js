@@ -1,5 +1,7 @@
-// Numbers for humans: 4 significant digits, the same text as engine/values.py `fmt` (%.4g).
-// No DOM here, so the player's state machine and the tests can use it too.
+// Helpers for reading trace Values. Every text the graph and the caption show comes with the
+// trace (engine/display.py): no painter formats a number. `fmt` is left for the inspector alone,
+// which lists every number of a big tensor (the trace carries those as numbers, not texts); a
+// browser test holds it to the server's formatter.
 
 /** One number as Python's f"{x:.4g}" writes it: 4, 0.25, -1.333, 1.234e+04, nan, inf. */
 export function fmt(x, isInt = false) {
@@ -70,44 +72,4 @@ export function summaryOf(value) {
   if (nums.length !== 1) return {};
   const x = nums[0];
   return { numel: 1, min: x, max: x, mean: typeof x === "number" ? x + 0 : x };
-}
-
-/** A whole Value as one line of text: `4`, `[1, -2, 3]`, `[[1, 2], [3, 4]]`,
- *  or for large tensors `(10, 50) mean 0.1 min -2 max 3`. Used for data-grad and aria text. */
-export function valueText(value, isInt = false) {
-  if (!value) return "";
-  const data = value.data;
-  if (data === null || data === undefined) {
-    const s = summaryOf(value);
-    return `${shapeText(value.shape)} mean ${fmt(s.mean)} min ${fmt(s.min)} max ${fmt(s.max)}`;
-  }
-  const walk = (d) => (Array.isArray(d) ? "[" + d.map(walk).join(", ") + "]" : fmt(d, isInt));
-  return walk(data);
-}
-
-/**
- * A Value in a few characters, for narration and edge labels: `4`, `[1, 2, 3]`, or its shape in
- * words: `5-element vector`, `2×3 matrix`, `2×3×4 tensor` (never `5 tensor`).
- */
-export function shortText(value, isInt = false) {
-  if (!value) return "";
-  const n = numel(value.shape);
-  const nums = valueNumbers(value);
-  if (n === 1 && nums.length) return fmt(nums[0], isInt);
-  if (n <= 4 && value.shape.length === 1 && nums.length === n) {
-    return "[" + nums.map((v) => fmt(v, isInt)).join(", ") + "]";
-  }
-  if (value.shape.length === 1) return `${value.shape[0]}-element vector`;
-  return value.shape.join("×") + (value.shape.length === 2 ? " matrix" : " tensor");
-}
-
-/** When every element of a Value is the same number, that number; else null. */
-export function uniform(value) {
-  if (!value) return null;
-  const nums = valueNumbers(value);
-  if (!nums.length || nums.length !== numel(value.shape)) {
-    const s = value.summary;   // data is null here, so a summary was sent
-    return s && s.min === s.max && s.min !== null ? s.min : null;
-  }
-  return nums.every((v) => v === nums[0]) ? nums[0] : null;
 }

@@ -5,8 +5,8 @@
 // opens into its members on click or Enter (groups.js places it). Per step only attributes that
 // changed are written: every view remembers what it last wrote (`st`), so a step on a 3,000-node
 // graph touches the handful of nodes it lights, not all of them.
-import { M, blockLayout, el, makeBlock } from "./blocks.js";
-import { fmt, shapeText, uniform, valueText } from "./format.js";
+import { M, blockSize, el, lineOf, makeBlock } from "./blocks.js";
+import { shapeText } from "./format.js";
 import { FRAME_PAD, FRAME_TITLE, arrange, cubic, frameSize } from "./groups.js";
 import { createMinimap } from "./minimap.js";
 import { sameStructure } from "./player.js";
@@ -147,6 +147,11 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
   function nodeGroup(id) {
     const n = nodeById(id);
     return n && n.group && big.open.has(n.group) ? n.group : null;
+  }
+
+  function textOf(id) {
+    const n = nodeById(id);
+    return n ? lineOf(n) : "";
   }
 
   function nodeById(id) {
@@ -292,7 +297,7 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
       const v = nodes.get(n.id);
       if (!v || n.kind !== "tensor") continue;
       v.node = n;
-      v.value.set(n.value, n.dtype === "int");
+      v.value.set(n.cells, n.value);
       v.lastGrad = undefined;
       v.g.setAttribute("aria-label", tensorAria(n));
     }
@@ -430,19 +435,19 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
     if (n.note) g.setAttribute("data-no-grad", "true");
     const top = M.PAD_Y + M.LINE;
     el("line", { class: "rule", x1: 1, x2: n.w - 1, y1: top - 0.5, y2: top - 0.5 }, g);
-    const probe = blockLayout(n.shape);
     const inner = n.w - 2 * M.PAD_X - GUTTER;
-    const bx = M.PAD_X + GUTTER + Math.max(0, (inner - probe.w) / 2);
-    const value = makeBlock(g, n.shape, bx, top, "val");
+    const [blockW, blockH] = blockSize(n.block, trace.display.blocks);
+    const bx = M.PAD_X + GUTTER + Math.max(0, (inner - blockW) / 2);
+    const value = makeBlock(g, n.block, bx, top, "val");
     let grad = null;
     let gradY = 0;
     if (n.requires_grad) {
-      gradY = top + value.layout.h + M.GRAD_GAP;
+      gradY = top + blockH + M.GRAD_GAP;
       el("rect", { class: "grad-band", x: 1, y: gradY - M.GRAD_GAP / 2, width: n.w - 2,
-        height: value.layout.h + M.GRAD_GAP / 2 + M.PAD_Y - 1, rx: 5 }, g);
+        height: blockH + M.GRAD_GAP / 2 + M.PAD_Y - 1, rx: 5 }, g);
       const nabla = el("text", { class: "nabla", x: bx - GUTTER, y: gradY + M.LINE - 4 }, g);
       nabla.textContent = "∇";
-      grad = makeBlock(g, n.shape, bx, gradY, "grad");
+      grad = makeBlock(g, n.block, bx, gradY, "grad");
     }
     const badge = el("text", { class: "paths-badge", x: n.w, y: -5, "text-anchor": "end" }, g);
     const warn = el("text", { class: "error-badge", x: 0, y: -5 }, g);
@@ -538,10 +543,12 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
     if (v.lastGrad !== key) {
       v.lastGrad = key;
       v.shownGrad = key;
-      if (v.grad) v.grad.set(key, false);
-      put(v, v.g, "data-grad", gr ? valueText(gr.value) : null);
+      // the step that brought this gradient carries its texts (player.frame: gr.step)
+      const shown = gr ? trace.steps[gr.step].shown : null;
+      if (v.grad) v.grad.set(shown ? shown.cells : null, key);
+      put(v, v.g, "data-grad", shown ? lineOf(shown) : null);
       v.g.setAttribute("aria-label", tensorAria(v.node) +
-        (gr ? `, gradient ${valueText(gr.value)}` : ""));
+        (shown ? `, gradient ${lineOf(shown)}` : ""));
     }
     const partial = gr && !gr.complete;
     put(v, v.g, "data-partial", partial ? "true" : null);
@@ -567,7 +574,7 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
     const s = f.locals.get(v.edge.id);
     if (v.lastLocal !== s) {
       v.lastLocal = s;
-      v.local.textContent = s ? localLabel(s) : "";
+      v.local.textContent = s ? s.label : "";
     }
   }
 
@@ -601,8 +608,8 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
       : ops ? `${done} of ${ops} ops done` : "inputs";
     if (focus && f.step) {
       const s = f.step;
-      if (s.phase === "forward" && s.value) status = `= ${valueText(s.value)}`;
-      else if (s.grad) status = `∇ ${valueText(s.grad)}`;
+      if (s.phase === "forward" && s.value) status = `= ${textOf(s.output)}`;
+      else if (s.shown) status = `∇ ${lineOf(s.shown)}`;
     }
     if (v.st.status !== status) {
       v.st.status = status;
@@ -678,17 +685,9 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
   };
 }
 
-/** Edge label once backward crossed it: the local derivative as a factor, `×4`; `×local` for
- *  an elementwise tensor of them, `VJP` where the Jacobian is not diagonal (see the formula). */
-export function localLabel(step) {
-  if (!step.local) return "VJP";
-  const u = uniform(step.local);
-  return u !== null ? `×${fmt(u)}` : "×local";
-}
-
 function tensorAria(n) {
   const what = n.name ? n.name : n.expr || n.label;
-  return `tensor ${what}, shape ${shapeText(n.shape)}, value ${valueText(n.value, n.dtype === "int")}` +
+  return `tensor ${what}, shape ${shapeText(n.shape)}, value ${lineOf(n)}` +
     (n.iteration ? `, made in loop ${iterationText(n.iteration)}` : "") +
     (n.note ? `, ${n.note}` : "");
 }

@@ -6,6 +6,8 @@ import { connectParent } from "./embed-api.js";
 import { createInputs } from "./inputs.js";
 import { clampStep } from "./player.js";
 import { codeFromHash, decodeState, encodeState } from "./permalink.js";
+import { createPredict } from "./predict.js";
+import { createFdCheck } from "./fdcheck.js";
 import { createSharing } from "./share.js";
 import { createViewer } from "./viewer.js";
 
@@ -35,13 +37,20 @@ const editor = editorRoot ? createEditor(editorRoot, {
 const inputsPanel = $("[data-testid=inputs]");
 const inputs = inputsPanel ? createInputs(inputsPanel, { onChange: setInput }) : null;
 let parent = null;
+let predict = null;   // predict.js, made once the viewer exists
 const viewer = createViewer(document, {
   editor, inputs,
   initial: { examples: [], exampleId: null, inputs: {}, seed: 0, runId: 0, source: "" },
   onFrame: (s, f) => { if (parent) parent.announce(s, f); },
   onOfferBackward: acceptBackward,
+  gate: (from, to) => (predict ? predict.gate(from, to) : to),
 });
 const { store } = viewer;
+// Teaching tools (predict.js, fdcheck.js): ?predict=1 (page, embed) starts in predict mode.
+predict = createPredict(document, viewer, {
+  on: new URLSearchParams(location.search).get("predict") === "1" || body.dataset.predict === "1",
+});
+createFdCheck(document, viewer, { hidden: () => predict.isOn() });
 
 store.subscribe((s, p) => {
   if (s.source !== p.source || s.trace !== p.trace) {

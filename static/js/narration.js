@@ -1,15 +1,25 @@
 // The narration panel (one plain sentence per step, mirrored into an aria-live region), the
 // formula panel beside it (local derivative, chain-rule product, sum of paths), and the error box.
-import { shapeText, shortText, valueText } from "./format.js";
+import { lineOf } from "./blocks.js";
 import { mathFromString } from "./mathml.js";
-import { contributionsAt } from "./player.js";
+
+/** The chips of the edge steps that reached edge step `index`'s node so far in its pass, oldest
+ *  first: its `count` latest edge steps into the same node, back no further than the seed (a
+ *  step carries only its own chip: repeating the earlier ones made traces quadratic). */
+function chipsAt(trace, index) {
+  const step = trace.steps[index];
+  const out = [];
+  for (let k = index; k >= 0 && out.length < step.count; k--) {
+    const s = trace.steps[k];
+    if (s.kind === "seed") break;
+    if (s.kind === "edge" && s.to === step.to) out.push(s.chip);
+  }
+  return out.reverse();
+}
 
 // the exception PyTorch / Python would raise for each error kind
 const PY_ERRORS = { backward: "RuntimeError", shape: "RuntimeError", runtime: "RuntimeError",
   name: "NameError", argument: "TypeError", syntax: "SyntaxError" };
-
-const START = "Start: nothing has run yet. Leaves, inputs and constants already hold their values. "
-  + "Press play or → to run the forward pass.";
 
 export function createNarration(root) {
   const counter = root.querySelector("[data-role=counter]");
@@ -22,13 +32,16 @@ export function createNarration(root) {
   function show(trace, f) {
     const key = `${f.index}/${f.count}/${trace ? trace.steps.length : 0}`;
     const step = f.step;
-    counter.textContent = !f.count ? "No steps" : f.index < 0 ? `${f.count} steps ahead`
-      : `Step ${f.index + 1} of ${f.count}`;
+    counter.textContent = !f.count ? "No steps" : f.index < 0
+      ? `${f.count} ${f.count === 1 ? "step" : "steps"} ahead` : `Step ${f.index + 1} of ${f.count}`;
     phase.textContent = f.phase === "start" ? "Start" : f.phase === "forward" ? "Forward"
       : "Backward";
     phase.dataset.phase = f.phase;
-    const sentence = step ? step.narration : START;
-    const extra = step ? leafNote(trace, step) : "";
+    // nothing to play (a refused program, an empty one): no "Press play" beside "No steps"
+    const sentence = step ? step.narration : f.count && trace ? trace.display.start
+      : trace ? "The program recorded no operations: there are no steps to show."
+        : "Nothing ran: the message under the program says why.";
+    const extra = step && step.note ? step.note : "";
     text.replaceChildren(document.createTextNode(sentence));
     if (extra) {
       const s = document.createElement("strong");
@@ -43,61 +56,38 @@ export function createNarration(root) {
     renderFormulas(trace, step);
   }
 
+  /** The step's caption rows (step.rows, engine/display.py), painted: labels from the trace. */
   function renderFormulas(trace, step) {
-    const rows = [];
     if (!step) {
       formulas.hidden = true;
       formulas.replaceChildren();
       return;
     }
-    if (step.kind === "op") {
-      const op = trace.nodes.find((n) => n.id === step.op);
-      if (op) {
-        rows.push(row("Operation", textBlock(op.grad_fn
-          ? `${op.op}, recorded for backward as ${op.grad_fn}` : op.op)));
+    const labels = trace.display.rows;
+    const rows = [];
+    const entries = step.rows || trace.display.default_rows[step.kind] || [];
+    for (const entry of entries) {
+      // a row is its kind alone (its body in display.bodies) or [kind, body]
+      const [kind, body] = typeof entry === "string" ? [entry, trace.display.bodies[entry]] : entry;
+      if (body === null) {
+        const note = document.createElement("p");
+        note.className = "f-note";
+        note.textContent = labels[kind];
+        rows.push(note);
+      } else if (typeof body === "string") {
+        rows.push(row(labels[kind], textBlock(body)));
+      } else if (body.math) {
+        rows.push(row(labels[kind], math(step[body.math])));
+      } else if (body.op) {
+        const n = trace.nodes.find((m) => m.id === step[body.op]);
+        rows.push(row(labels[kind], textBlock(n ? operationText(n, trace.display.operation)
+          : "")));
+      } else if (body.node) {
+        const n = trace.nodes.find((m) => m.id === step[body.node]);
+        rows.push(row(labels[kind], textBlock(lineOf(n))));
+      } else if (body.sum !== undefined) {
+        rows.push(row(labels[kind], sumBlock(step, trace, body.sum)));
       }
-      rows.push(row("Result", textBlock(valueText(step.value))));
-    } else if (step.kind === "seed") {
-      rows.push(row("Seed", math(step.formula)));
-      rows.push(row(step.gradient_given ? "Given gradient" : "Why 1",
-        textBlock(step.gradient_given ? valueText(step.grad)
-          : `${rootName(trace, step)} has numel = ${step.numel}: one number, and a number's `
-            + "derivative with respect to itself is 1")));
-    } else if (step.kind === "edge") {
-      if (step.chain && step.formula && step.chain.latex === step.formula.latex) {
-        // no elementwise local derivative: the rule maps the upstream gradient directly
-        rows.push(row("Backward rule (vector–Jacobian product)", math(step.formula)));
-      } else {
-        rows.push(row("Local derivative", math(step.formula)));
-        rows.push(row("Chain rule: upstream × local", math(step.chain)));
-      }
-      if (step.reduced_axes && step.reduced_axes.length) {
-        rows.push(row("Broadcasting", textBlock(
-          `summed over dim ${step.reduced_axes.join(", ")} to match the input's shape`)));
-      }
-      const contributions = contributionsAt(trace, step.index);
-      if (step.expected > 1) {
-        rows.push(row("Paths meet: the gradient sums", sumBlock(step, contributions)));
-      }
-      const scalars = contributions.every((c) => c.shape.every((d) => d === 1));
-      if (step.accumulate && !scalars) rows.push(row("Running sum", math(step.accumulate)));
-      if (step.leaf_grad_before) {
-        rows.push(row(".grad accumulates", textBlock(
-          `was ${shortText(step.leaf_grad_before)}, now ${shortText(step.leaf_grad)}`)));
-      }
-    }
-    if (step.kind === "hook") {
-      rows.push(row("The hook received", textBlock(valueText(step.grad))));
-      rows.push(row("It returned", textBlock(step.result ? valueText(step.result)
-        : "None: the gradient flows on unchanged")));
-    }
-    const usesBar = [step.formula, step.chain].some((f) => f && /\\bar\b/.test(f.latex || ""));
-    if (usesBar) {
-      const note = document.createElement("p");
-      note.className = "f-note";
-      note.textContent = "A bar over a name (x̄) is the gradient arriving at it from the output: "
-        + "the upstream gradient.";
-      rows.push(note);
     }
     formulas.hidden = rows.length === 0;
     formulas.replaceChildren(...rows);
@@ -106,19 +96,10 @@ export function createNarration(root) {
   return { show };
 }
 
-function rootName(trace, step) {
-  const node = trace.nodes.find((n) => n.id === step.root);
-  return node ? node.label : "the output";
-}
-
-/** "x.grad = 4" once a named leaf's gradient is complete (what print(x.grad) would show). */
-function leafNote(trace, step) {
-  if (step.kind !== "edge" || !step.complete || !step.leaf_grad) return "";
-  const node = trace.nodes.find((n) => n.id === step.to);
-  if (!node || !node.name) return "";
-  const n = step.leaf_grad.shape.reduce((a, b) => a * b, 1);
-  return n <= 4 ? `${node.name}.grad = ${shortText(step.leaf_grad)}.`
-    : `${node.name}.grad now holds this ${shapeText(step.leaf_grad.shape)} tensor.`;
+/** An op node's Operation row: the trace's template for it, its fields filled in. */
+function operationText(n, templates) {
+  const t = templates[n.grad_fn ? "recorded" : "plain"];
+  return t.replace("{op}", n.op).replace("{grad_fn}", n.grad_fn);
 }
 
 function row(label, body) {
@@ -134,6 +115,7 @@ function row(label, body) {
 function math(formula) {
   const d = document.createElement("div");
   d.className = "f-math";
+  d.tabIndex = 0;   // a wide formula scrolls sideways: the keyboard must reach it too (axe)
   if (!formula) return d;
   const m = mathFromString(formula.mathml);
   if (m) {
@@ -152,8 +134,10 @@ function textBlock(text) {
   return d;
 }
 
-/** Each contribution as a chip: 3 + 3 + 1 = 7 (or + … while paths are still to come). */
-function sumBlock(step, contributions) {
+/** Each contribution so far as a chip (the `chip` of the edge steps that reached this node in
+ *  this pass), then one "…" per path still to come, then the total: 3 + 3 + … = 6 so far. */
+function sumBlock(step, trace, total) {
+  const contributions = chipsAt(trace, step.index);
   const d = document.createElement("div");
   d.className = "f-sum";
   d.dataset.testid = "contributions";
@@ -162,7 +146,7 @@ function sumBlock(step, contributions) {
     if (k) d.appendChild(op("+"));
     const chip = document.createElement("span");
     chip.className = "chip" + (k === contributions.length - 1 ? " new" : "");
-    chip.textContent = shortText(c);
+    chip.textContent = c;
     chip.title = `path ${k + 1} of ${step.expected}`;
     d.appendChild(chip);
   });
@@ -175,10 +159,10 @@ function sumBlock(step, contributions) {
     d.appendChild(chip);
   }
   d.appendChild(op("="));
-  const total = document.createElement("span");
-  total.className = "chip total" + (step.complete ? " complete" : "");
-  total.textContent = shortText(step.grad) + (step.complete ? "" : " so far");
-  d.appendChild(total);
+  const sum = document.createElement("span");
+  sum.className = "chip total" + (step.complete ? " complete" : "");
+  sum.textContent = total;
+  d.appendChild(sum);
   return d;
 }
 

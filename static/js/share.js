@@ -1,10 +1,11 @@
 // Share, Embed and Export dialogs: a permalink to this view, an <iframe> snippet with the embed's
 // options, and downloads (standalone HTML, SVG of this step, PNG at 2×). All links are built from
 // one permalink code (permalink.js); the embed's option names are app/pages.py's EMBED_OPTIONS.
+import { warmTrace } from "./api.js";
 import { encodeState } from "./permalink.js";
 
 const EMBED_DEFAULTS = { editor: "hide", inputs: "show", controls: "all", theme: "auto",
-  autoplay: "0" };
+  autoplay: "0", present: "0" };
 const TITLE = "chainrule: backpropagation, step by step";
 
 /** `getState()` → {source, inputs, seed, step, inputCount} of what the page shows now. */
@@ -26,6 +27,7 @@ export function createSharing(doc, { getState }) {
   q("embed").addEventListener("click", openEmbed);
   q("export").addEventListener("click", openExport);
   dialogs.share.querySelector("[data-role=with-step]").addEventListener("change", fillShare);
+  dialogs.share.querySelector("[data-role=present]").addEventListener("change", fillShare);
   dialogs.embed.querySelector("[data-role=options]").addEventListener("change", fillEmbed);
   q("export-png").addEventListener("click", downloadPng);
 
@@ -57,8 +59,13 @@ export function createSharing(doc, { getState }) {
   async function fillShare() {
     const withStep = dialogs.share.querySelector("[data-role=with-step]").checked;
     const url = new URL(base);
-    url.hash = `p=${await codeFor(withStep)}`;
+    if (dialogs.share.querySelector("[data-role=present]").checked) {
+      url.searchParams.set("present", "1");
+    }
+    const code = await codeFor(withStep);
+    url.hash = `p=${code}`;
     q("share-link").value = url.href;
+    warmTrace({ code });     // the class that opens this link finds its trace cached
   }
 
   async function openEmbed() {
@@ -74,8 +81,10 @@ export function createSharing(doc, { getState }) {
       theme: form.elements.theme.value,
       inputs: form.elements.inputs.checked ? "show" : "hide",
       autoplay: form.elements.autoplay.checked ? "1" : "0",
+      present: form.elements.present.checked ? "1" : "0",
     };
     const code = await codeFor(form.elements.step.checked);
+    warmTrace({ code });
     q("embed-snippet").value = embedSnippet(base, code, opts, getState(),
       form.elements.autosize.checked);
   }
@@ -85,6 +94,9 @@ export function createSharing(doc, { getState }) {
     const theme = document.documentElement.dataset.theme || "auto";
     q("export-html").href = exportUrl("html", code, theme);
     q("export-svg").href = exportUrl("svg", code, theme === "auto" ? "light" : theme);
+    const handout = new URL("/handout", base);
+    handout.searchParams.set("p", code);
+    q("export-handout").href = handout.href;
     show(dialogs.export);
   }
 

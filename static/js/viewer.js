@@ -15,10 +15,12 @@ const PRESENTER_K = 1.5;  // presenter mode reads the graph at this scale (a pro
 /**
  * Build the player inside `root` (the document, or any element holding _player.html's parts).
  * Options: `editor` (from createEditor, or null), `inputs` (from createInputs, or null),
- * `initial` (extra store fields), `onFrame(state, frame)` (called after each frame renders).
+ * `initial` (extra store fields), `onFrame(state, frame)` (called after each frame renders),
+ * `gate(from, to)` (where a move from step `from` to `to` may go: predict.js holds a step back
+ * until its question is answered).
  */
 export function createViewer(root, { editor = null, inputs = null, initial = {},
-  onFrame = null, onOfferBackward = null } = {}) {
+  onFrame = null, onOfferBackward = null, gate = null } = {}) {
   const $ = (sel) => root.querySelector(sel);
   const reduceMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
   const store = createStore({
@@ -74,10 +76,7 @@ export function createViewer(root, { editor = null, inputs = null, initial = {},
     if (rebuilt) zoom.fit(graph.size, { readable: true });   // big graphs: the collapsed view
     if (inputs) inputs.render(t.inputs);
     renderError(errorBox, t.error);
-    if (stdoutBox) {
-      stdoutBox.hidden = !t.stdout;
-      stdoutBox.querySelector("pre").textContent = t.stdout || "";
-    }
+    if (stdoutBox) stdoutBox.hidden = !t.stdout;   // filled step by step (renderFrame)
     document.body.dataset.nodes = String(t.nodes.length);
     showNotes(t);
   }
@@ -120,6 +119,12 @@ export function createViewer(root, { editor = null, inputs = null, initial = {},
       : frame({ nodes: [], edges: [], steps: [], error: null }, -1);
     graph.update(f);
     narration.show(t, f);
+    if (errorBox && t && t.error) errorBox.hidden = !errorReached(t, f.index);
+    if (stdoutBox && t) {
+      const pre = stdoutBox.querySelector("pre");
+      const text = printedAt(t, f.index);
+      if (pre.textContent !== text) pre.textContent = text;
+    }
     controls.render({ trace: t, frame: f, playing: s.playing, speed: s.speed });
     if (editor) editor.highlight(f.step ? f.step.span : null);
     document.body.dataset.step = String(f.index);
@@ -129,6 +134,27 @@ export function createViewer(root, { editor = null, inputs = null, initial = {},
         { keep: output ? graph.nodeBox(output) : null });
     }
     if (onFrame) onFrame(s, f);
+  }
+
+  /** What the program had printed when step `index` ran (-1: before any step), so the Printed
+   *  panel spoils nothing: trace.printed pairs [steps before the print, characters printed by
+   *  then]; the last step shows it all (a trace without the pairs, too). */
+  function printedAt(t, index) {
+    const all = t.stdout || "";
+    if (!Array.isArray(t.printed) || index >= t.steps.length - 1) return all;
+    let chars = 0;
+    for (const [before, upto] of t.printed) {
+      if (before > index + 1) break;
+      chars = upto;
+    }
+    return all.slice(0, chars);
+  }
+
+  /** A runtime error shows from the step that fails (the timeline's error step), not before;
+   *  a trace without an error step (it failed before any op ran) shows it at once. */
+  function errorReached(t, index) {
+    const at = t.steps.findIndex((st) => st.kind === "error");
+    return at < 0 || index >= at;
   }
 
   /** The program's output: the root of its (first) backward pass, else the last op's result. */
@@ -166,7 +192,7 @@ export function createViewer(root, { editor = null, inputs = null, initial = {},
     const s = store.get();
     const t = s.trace;
     const n = t ? t.steps.length : 0;
-    const go = (i) => store.set({ step: t ? clampStep(t, i) : -1 });
+    const go = (i) => store.set({ step: t ? held(s.step, clampStep(t, i)) : -1 });
     switch (action) {
       case "toggle": return s.playing ? pause() : play();
       case "play": return s.playing ? undefined : play();
@@ -193,6 +219,10 @@ export function createViewer(root, { editor = null, inputs = null, initial = {},
     }
   }
 
+  function held(from, to) {
+    return gate ? gate(from, to) : to;
+  }
+
   function play() {
     const s = store.get();
     if (!s.trace || !s.trace.steps.length) return;
@@ -214,7 +244,8 @@ export function createViewer(root, { editor = null, inputs = null, initial = {},
       const s = store.get();
       if (token !== playToken || !s.playing || !s.trace) return;   // a stale loop stops here
       const last = s.trace.steps.length - 1;
-      const next = Math.min(last, s.step + 1);
+      const next = held(s.step, Math.min(last, s.step + 1));
+      if (next === s.step) { store.set({ playing: false }); return; }
       store.set({ step: next, playing: next < last });
       if (next < last) schedule(token);
     }, BASE_MS / store.get().speed);

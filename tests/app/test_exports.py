@@ -24,8 +24,8 @@ from chainrule import trace
 SEED_1 = "01_seed_batch_cross_entropy"
 PROBE = ('# </script><script>window.__pwn=1</script> <!-- <img src=x onerror="window.__pwn=2">\n'
          "print('</SCRIPT><script>window.__pwn=3</script>')\ny = x ** 2\ny.backward()\n")
-RUNAWAY = ("import torch\na = torch.randn(200, 5000, requires_grad=True)\n"
-           "b = torch.randn(5000, 200, requires_grad=True)\ns = (a @ b).sum()\n"
+RUNAWAY = ("import torch\na = torch.ones(200, 5000, requires_grad=True)\n"
+           "b = torch.ones(5000, 200, requires_grad=True)\ns = (a @ b).sum()\n"
            + "s = s + (a @ b).sum()\n" * 139 + "s.backward()\n")
 DATA = re.compile(r'<script type="application/json" id="chainrule-trace" data-step="(-?\d+)">'
                   r"(.*?)</script", re.S)

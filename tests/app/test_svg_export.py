@@ -7,10 +7,10 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-from chainrule.app.fmt import cell_text, fmt, local_label
 from chainrule.app.frame import clamp_step, frame
 from chainrule.app.gallery import GALLERY, examples
 from chainrule.app.svg_export import CSS, palettes, render_svg
+from chainrule.engine.display import cell_text, fmt, local_label
 from chainrule.engine.trace import trace_program
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -202,16 +202,17 @@ def test_themes_use_the_page_colours():
     assert "sans-serif" in auto
 
 
-def test_fmt_and_local_labels_follow_the_page_rules():
-    # the page's rules, written out: %.4g, "-0" is "0", cells longer than 8 characters drop to 3
-    # significant digits (JS toPrecision: exact ties round away from zero, exponent without "+")
+def test_fmt_and_local_labels_follow_the_display_rules():
+    # the rules, written out: %.4g, "-0" is "0", cells longer than 8 characters drop to 3
+    # significant digits (Python's g format, the exponent without "+" and leading zeros)
     assert [fmt(x) for x in (4.0, -0.0, 12345.0, 1e-5)] == ["4", "0", "1.234e+04", "1e-05"]
     assert [cell_text(x) for x in (-0.01234567, -0.001234567, 123456.0, 0.000123456, 1.5e-7)] == [
         "-0.01235", "-0.00123", "1.23e5", "0.000123", "1.5e-07"]
     assert cell_text("nan") == "nan" and fmt(None) == "—" and fmt(7, is_int=True) == "7"
-    assert local_label({"local": None}) == "VJP"
-    assert local_label({"local": {"shape": [2], "data": [3.0, 3.0]}}) == "×3"
-    assert local_label({"local": {"shape": [2], "data": [1.0, 0.0]}}) == "×local"
+    assert cell_text(-1.234e-05) == "-1.23e-5" and cell_text(12345678.9) == "1.23e7"
+    assert local_label(None) == "VJP"
+    assert local_label({"shape": [2], "data": [3.0, 3.0]}) == "×3"
+    assert local_label({"shape": [2], "data": [1.0, 0.0]}) == "×local"
 
 
 def test_frame_replays_the_steps():

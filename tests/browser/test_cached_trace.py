@@ -105,3 +105,17 @@ def test_a_refused_permalink_shows_its_line_and_column_in_the_editor(page, serve
     msg = page.locator("[data-testid=editor-error]")
     assert f"Line {err['line']}, column {err['col']}" in msg.text_content()
     assert page.locator(".gutter .err").text_content().strip() == "2"
+
+
+def test_sharing_a_link_warms_its_trace(page, server_url):
+    """The Share dialog fetches the link's own trace GET, so the class finds it cached."""
+    page.goto(f"{server_url}/?example=04_free_variables")
+    settle(page)
+    seen = trace_requests(page)
+    page.click("[data-testid=share]")
+    page.wait_for_function("() => document.querySelector('[data-testid=share-link]').value")
+    link = page.input_value("[data-testid=share-link]")
+    code = urlsplit(link).fragment.removeprefix("p=")
+    page.wait_for_function("(n) => performance.getEntriesByType('resource').some(e => "
+                           "new URL(e.name).pathname === '/api/trace/' + n)", arg=code)
+    assert ("GET", urlsplit(seen[-1][1]).path) == ("GET", f"/api/trace/{code}")

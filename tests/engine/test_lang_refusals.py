@@ -46,7 +46,7 @@ PRELUDE = "import torch\nx = torch.ones(2)\nprint('ran')\n"
 
 CONSTRUCTS = [
     # source after the prelude, words the message must contain, line, col
-    ("class A:\n    pass\n", "classes are not supported yet", 4, 1),
+    ("class A(metaclass=M):\n    pass\n", "metaclasses", 4, 1),
     ("async def f(a):\n    return a\n", "async functions", 4, 1),
     ("def f(a):\n    yield a\n", "generators (yield)", 5, 5),
     ("match x:\n    case 1:\n        pass\n", "match", 4, 1),
@@ -61,8 +61,8 @@ CONSTRUCTS = [
     ("y = b'abc'\n", "bytes", 4, 5),
     ("y = 1j\n", "complex", 4, 5),
     ("import os\n", "import os", 4, 1),
-    ("import torch.optim as optim\n", "import torch.optim is not supported yet", 4, 1),
-    ("import random\n", "import random is not supported yet", 4, 1),
+    ("import torch.utils.data\n", "import torch.utils.data is not supported yet", 4, 1),
+    ("import sys\n", "import sys is not supported yet", 4, 1),
     ("def f():\n    nonlocal q\n", "no binding for nonlocal 'q' found", 5, 5),
     ("def f():\n    def g():\n        nonlocal h\n", "no binding for nonlocal 'h'", 6, 9),
     ("@staticmethod\ndef f():\n    pass\n", "decorators other than @torch.no_grad()", 4, 2),
@@ -71,8 +71,8 @@ CONSTRUCTS = [
     ("from os import path\n", "from os import", 4, 1),
     ("from torch import *\n", "import *", 4, 1),
     ("from . import torch\n", "from .", 4, 1),
-    ("from torch.nn import Linear\n", "torch.nn.Linear", 4, 1),
-    ("y = torch.nn.Linear(2, 3)\n", "torch.nn.Linear", 4, 5),
+    ("from torch.nn import Conv2d\n", "torch.nn.Conv2d", 4, 1),
+    ("y = torch.nn.Conv2d(2, 3, 1)\n", "torch.nn.Conv2d", 4, 5),
     ("y = torch.nn.functinal.relu(x)\n", "did you mean torch.nn.functional", 4, 5),
     ("y = open('/etc/passwd')\n", "open is a Python built-in that is not part", 4, 5),
     ("y = f'{x.__class__}'\n", "underscores", 4, 8),

@@ -311,7 +311,8 @@ def get_attribute(obj: Any, name: str) -> Any:
     values = _VALUE_ATTRIBUTES.get(int if kind is bool else kind)
     if values is not None and name in values:
         return values[name](obj)
-    if isinstance(obj, Tensor) and type(obj) is not Tensor:   # a dialect's value class
+    if isinstance(obj, Tensor) and type(obj) is not Tensor and \
+            not getattr(type(obj), "plain_tensor", False):   # a dialect's value class
         own = getattr(type(obj), "language_methods", {})
         if name in own:
             return ns.BoundMethod(ns.Function(name, own[name], "method"), obj)
@@ -328,6 +329,9 @@ def get_attribute(obj: Any, name: str) -> Any:
         return (exception_message(obj),)
     if isinstance(obj, np.ndarray):
         return _array_attribute(obj, name)
+    own = getattr(type(obj), "language_getattr", None)   # classes, modules (engine/nn)
+    if own is not None:
+        return own(obj, name)
     own = getattr(type(obj), "language_methods", None)   # engine objects' own, as a table
     if isinstance(own, dict) and name in own:
         return ns.BoundMethod(ns.Function(name, own[name], "method"), obj)

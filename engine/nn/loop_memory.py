@@ -1,0 +1,214 @@
+"""What a long loop keeps on the tape: a 2,000-iteration training loop is a normal program.
+
+Every op is recorded for the display, so a loop that builds a fresh graph each iteration would
+grow the tape (and hit the op and element limits) N times over, although its earlier graphs are
+garbage in PyTorch. `LoopMemory` watches one top-level loop (not inside a function or another
+loop: there the program's own variables are every root there is). The first iteration is kept
+whole (the display animates it); after each later iteration, the ops, tensors and events made
+since the first one that the program can no longer reach are forgotten:
+
+- roots: every tensor reachable from the program's variables (through lists, dicts, modules,
+  optimizers, user objects, closures, `.grad`);
+- kept: the roots, the records their graphs pass through (back to the loop's start), and those
+  records' inputs; events about forgotten records or tensors go too, so the last iteration's
+  graph and backward pass stay displayable next to the first's;
+- the budget's op and element counts go down by what was forgotten: the op limit counts what
+  is shown; the time limit still counts all the work.
+
+Every iteration after the first leaves one small `iteration` event on the tape (the loop's
+span, its number, and the program's scalar tensors by name: the loss), the per-iteration
+summary a loss chart needs. A pass runs once the records since the first iteration doubled,
+or before the next iteration could reach the op or element limit, and when the loop ends: its
+cost stays linear in the loop's work. A graph the program keeps alive (`losses.append(loss)`)
+is kept, as PyTorch keeps it in memory, and counts against the limits.
+
+The tape numbers tensors by their position in `tape.tensors` (engine/inplace.py relies on it):
+the kept tensors after the boundary are renumbered in order, so that stays true.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chainrule.engine.tensor import Record, Scope, Tape, Tensor
+
+_MIN_NEW = 200   # records a loop may add before the first forgetting pass
+_ATOMS = (int, float, str, bool, type(None), complex, bytes, range)
+# Events that name a record or tensor, and which field does.
+_RECORD_EVENTS = ("forward", "edge")
+_TENSOR_EVENTS = {"backward": "root", "backward_end": "root", "leaf_seed": "tensor",
+                  "hook": "tensor"}
+
+
+class LoopMemory:
+    def __init__(self, interp: Any, tape: Tape) -> None:
+        self.interp = interp
+        self.tape = tape
+        self.boundary: tuple[int, int, int] | None = None   # tensors, records, events lengths
+        self.first_record = 0   # Record.index from which records may be forgotten
+        self.iteration_events = 0   # len(tape.events) when the current iteration started
+        self.kept = 0           # records kept after the boundary by the last pass
+        self.started = (0, 0)   # the budget's ops and elements when the iteration started
+        self.passes = 0         # forgetting passes run so far
+
+    def before(self) -> None:
+        budget = self.tape.budget
+        self.iteration_events = len(self.tape.events)
+        self.started = (budget.ops, budget.elements)
+
+    def after(self, scope: Scope) -> None:
+        tape = self.tape
+        if not tape.keep:
+            return
+        if self.boundary is None:   # the end of the first iteration: kept whole
+            self.boundary = (len(tape.tensors), len(tape.records), len(tape.events))
+            self.first_record = _next_index(tape)
+            return
+        tape.emit(self.summary(scope))
+        # A pass costs what it walks (the kept graph and the new records): passes wait until
+        # the records since the boundary doubled, so a graph the program keeps growing
+        # (`y = y.sin()` in a loop) costs linear time in all, not quadratic.
+        budget, limits = tape.budget, tape.limits
+        ops, elements = budget.ops - self.started[0], budget.elements - self.started[1]
+        if len(tape.records) - self.boundary[1] > 2 * self.kept + _MIN_NEW or \
+                budget.ops + 2 * ops > limits.max_ops or \
+                budget.elements + 2 * elements > limits.max_total_elements:
+            self.forget()
+
+    def finish(self) -> None:
+        """The loop ended (or broke out): forget what the last iterations left, unless the
+        loop was short (no pass ran and it made few records): a three-step loop stays whole,
+        so every state of its leaves can be shown and checked."""
+        if self.boundary is None or not self.tape.keep:
+            return
+        if self.passes == 0 and len(self.tape.records) - self.boundary[1] <= _MIN_NEW:
+            return
+        self.iteration_events = len(self.tape.events)
+        self.forget()
+
+    def forget(self) -> None:
+        tape = self.tape
+        self.passes += 1
+        n_tensors, n_records, n_events = self.boundary
+        if len(tape.records) == n_records and len(tape.tensors) == n_tensors:
+            return
+        roots = reachable_tensors(self.interp.env.values())
+        keep_records: set[int] = set()
+        stack = [t.record for t in roots if t.record is not None]
+        first = self.first_record
+        while stack:
+            rec = stack.pop()
+            if rec.index < first or rec.index in keep_records:
+                continue
+            keep_records.add(rec.index)
+            stack.extend(i.record for i in rec.inputs if i.record is not None)
+        records = tape.records[n_records:]
+        kept_records = [r for r in records if r.index in keep_records]
+        keep_tensors = {id(t) for t in roots}
+        for rec in kept_records:
+            keep_tensors.add(id(rec.output))
+            keep_tensors.update(id(i) for i in rec.inputs)
+        tensors = tape.tensors[n_tensors:]
+        kept_tensors = [t for t in tensors if id(t) in keep_tensors]
+        forgotten = [t for t in tensors if id(t) not in keep_tensors]
+        tape.budget.ops -= len(records) - len(kept_records)
+        tape.budget.elements -= sum(t.data.size for t in forgotten)
+        self.kept = len(kept_records)
+        # Iteration summaries move before the boundary: later passes need not read them again.
+        summaries = [e for e in tape.events[n_events:] if e["type"] == "iteration"]
+        events = [e for i, e in enumerate(tape.events[n_events:], n_events)
+                  if e["type"] != "iteration" and
+                  _kept_event(e, keep_records, keep_tensors, i >= self.iteration_events)]
+        del tape.records[n_records:]
+        tape.records.extend(kept_records)
+        del tape.events[n_events:]
+        tape.events.extend(summaries)
+        tape.events.extend(events)
+        n_events += len(summaries)
+        self.boundary = (n_tensors, n_records, n_events)
+        del tape.tensors[n_tensors:]
+        for position, t in enumerate(kept_tensors, n_tensors):
+            t.id = position
+            tape.tensors.append(t)
+        tape.restart_ids(len(tape.tensors))
+        tape.uses.clear()        # engine/inplace.py rebuilds who consumes what from the records
+        tape.uses_upto = 0
+
+    def summary(self, scope: Scope) -> dict:
+        values = {}
+        for name, value in self.interp.env.items():
+            if isinstance(value, Tensor) and value.data.size == 1 and value.is_float:
+                values[name] = float(value.data.reshape(()).item())
+            elif isinstance(value, float):
+                values[name] = value
+        return {"type": "iteration", "span": scope.span, "iteration": scope.iteration,
+                "values": values}
+
+
+def _next_index(tape: Tape) -> int:
+    return tape.records[-1].index + 1 if tape.records else 0
+
+
+def _kept_event(event: dict, records: set[int], tensors: set[int], current: bool) -> bool:
+    kind = event["type"]
+    if kind in _RECORD_EVENTS:
+        return event["record"].index in records
+    field = _TENSOR_EVENTS.get(kind)
+    if field is not None:
+        return id(event[field]) in tensors
+    return current   # optimizer steps & co: the latest iteration's only
+
+
+def reachable_tensors(values: Any) -> list[Tensor]:
+    """Every tensor the program can reach from `values` (its variables)."""
+    from chainrule.engine.lang.classes import BoundUserMethod, Instance, UserClass
+    from chainrule.engine.lang.functions import Frame, UserFunction
+    from chainrule.engine.nn.function import FunctionCtx
+    from chainrule.engine.nn.module import Module
+    from chainrule.engine.nn.optim import Optimizer
+    found: list[Tensor] = []
+    seen: set[int] = set()
+    stack = [v for v in values if not isinstance(v, _ATOMS)]
+    while stack:
+        v = stack.pop()
+        if id(v) in seen:
+            continue
+        seen.add(id(v))
+        if isinstance(v, Tensor):
+            found.append(v)
+            if v.grad is not None:
+                stack.append(v.grad)
+            m = v.meta
+            if m is not None:
+                if m.storage:
+                    stack.extend(m.storage)
+                if m.live is not None:
+                    stack.append(m.live)
+            continue
+        if isinstance(v, list | tuple | set | frozenset):
+            stack.extend([x for x in v if not isinstance(x, _ATOMS)])
+        elif isinstance(v, dict):
+            stack.extend([x for x in (*v.keys(), *v.values()) if not isinstance(x, _ATOMS)])
+        elif isinstance(v, Module):
+            stack.append(v._attrs)
+            if v._parameters is not None:
+                stack.extend([v._parameters, v._modules])
+        elif isinstance(v, Optimizer):
+            stack.extend([v.param_groups, list(v.state.values())])
+        elif isinstance(v, Instance):
+            stack.append(v.attrs)
+        elif isinstance(v, UserClass):
+            stack.append(v.namespace)
+        elif isinstance(v, UserFunction):
+            stack.extend([v.closure, v.defaults, v.kw_defaults])
+        elif isinstance(v, Frame):
+            stack.extend([v.vars, v.parent])
+        elif isinstance(v, BoundUserMethod):
+            stack.append(v.self_value)
+        elif isinstance(v, FunctionCtx):
+            stack.extend([v.attrs, v.saved])
+        else:
+            record = getattr(v, "record", None)   # a grad_fn object the program holds
+            if isinstance(record, Record):
+                stack.append(record.output)
+    return found
