@@ -67,6 +67,7 @@ WALK = """async () => {
 }""".replace("%(min)s", str(MIN_TEXT))
 
 
+@pytest.mark.slow      # ~3 min for all eight: CI runs it once, not per matrix entry
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("screen", list(SCREENS))
 def test_every_step_of_every_example_is_readable(new_page, server_url, artifacts, screen,
