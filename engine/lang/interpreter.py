@@ -36,7 +36,7 @@ from chainrule.engine.lang import builtins as pb
 from chainrule.engine.lang.check import Checked
 from chainrule.engine.lang.classes import define_class
 from chainrule.engine.lang.exceptions import Break, Continue, Return, as_raised, catches
-from chainrule.engine.lang.expressions import Expressions
+from chainrule.engine.lang.expressions import Expressions, length_of
 from chainrule.engine.lang.functions import Frame, UserFunction, bind_arguments, function_scope
 from chainrule.engine.lang.modules import MODULE_NAMES, import_target
 from chainrule.engine.lang.operators import SYMBOLS, binary
@@ -341,7 +341,7 @@ class Interpreter(Expressions):
 
     def s_For(self, node: ast.For) -> None:  # noqa: N802
         iterable = self.expr(node.iter)
-        count = _length(iterable)
+        count = length_of(iterable)
         target = self.positions.text(node.target)
         span = self.span(node)
         tape = self.tape
@@ -639,10 +639,3 @@ def _context(value: Any) -> Any:
                         "torch.enable_grad(), torch.set_grad_enabled(...) and "
                         "torch.inference_mode())")
 
-
-def _length(value: Any) -> int | None:
-    if isinstance(value, list | tuple | range | str | dict):
-        return len(value)
-    if isinstance(value, Tensor) and value.data.ndim:
-        return int(value.shape[0])
-    return None
