@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from chainrule.app import __version__, api, exports, fd_check_route, handout_route, pages
+from chainrule.app import (
+    __version__,
+    api,
+    exports,
+    fd_check_route,
+    handout_route,
+    pages,
+    training_route,
+)
 from chainrule.app.security import HardeningMiddleware
 from chainrule.app.settings import Settings
 from chainrule.app.trace_cache import TraceCache
@@ -53,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(exports.router)
     app.include_router(fd_check_route.router)
     app.include_router(handout_route.router)
+    app.include_router(training_route.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

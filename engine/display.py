@@ -16,6 +16,7 @@ import math
 import re
 from typing import Any
 
+import numpy as np
 from chainrule.engine import node_size as ns
 from chainrule.engine import values
 
@@ -34,7 +35,9 @@ ROW_LABELS = {
     "rule": "Backward rule (vector–Jacobian product)",
     "local": "Local derivative",
     "chain": "Chain rule: upstream × local",
+    "numbers": "The rule with numbers",
     "broadcast": "Broadcasting",
+    "unbroadcast": "Summed to the input's shape",
     "paths": "Paths meet: the gradient sums",
     "running": "Running sum",
     "leafgrad": ".grad accumulates",
@@ -359,9 +362,17 @@ class StepTexts:
         else:
             rows.append("local")
             rows.append("chain")
+        numbers = s.pop("_numbers", None)
+        if numbers:
+            rows.append(["numbers", {"mats": numbers}])
+        unbroadcast = s.pop("_unbroadcast", None)
         if s.get("reduced_axes"):
             axes = ", ".join(str(a) for a in s["reduced_axes"])
-            rows.append(["broadcast", f"summed over dim {axes} to match the input's shape"])
+            shapes = (f"{ns.shape_text(s['product']['shape'])} → "
+                      f"{ns.shape_text(s['contribution']['shape'])}")
+            rows.append(["broadcast", f"sum over dim {axes} to undo broadcasting: {shapes}"])
+            if unbroadcast:
+                rows.append(["unbroadcast", {"mats": unbroadcast}])
         if s["expected"] > 1:
             s["chip"] = short_text(s["contribution"])
             rows.append(["paths", {"sum": short_text(s["grad"]) +
@@ -378,3 +389,44 @@ class StepTexts:
             s["note"] = (f"{to.name}.grad = {short_text(lg)}." if math.prod(lg["shape"]) <= 4
                          else f"{to.name}.grad now holds this {ns.shape_text(lg['shape'])} "
                               "tensor.")
+
+
+# ------------------------------------------------------------------- a tensor edge, with numbers
+
+MAT_ROWS, MAT_COLS = 4, 5      # a matrix in a caption row: its top-left corner, then ⋯ and ⋮
+MORE_COLS, MORE_ROWS = "⋯", "⋮"
+
+
+def matrix(arr: Any, label: str) -> dict:
+    """A small matrix as a caption row paints it: its label, its shape, and the cells of its
+    top-left MAT_ROWS × MAT_COLS corner (a 1-D tensor is one row; more dimensions are flattened
+    into rows, the last one kept), with "⋯" / "⋮" cells where rows or columns are left out."""
+    a = np.asarray(arr, dtype=float)
+    shape = list(a.shape)
+    grid = a.reshape(1, -1) if a.ndim <= 1 else a.reshape(-1, a.shape[-1])
+    n_rows, n_cols = grid.shape
+    rows = [[cell_text(_plain(x)) for x in grid[r, :MAT_COLS]] +
+            ([MORE_COLS] if n_cols > MAT_COLS else []) for r in range(min(n_rows, MAT_ROWS))]
+    if n_rows > MAT_ROWS:
+        rows.append([MORE_ROWS] * len(rows[0]))
+    return {"label": label, "shape": ns.shape_text(shape), "rows": rows}
+
+
+def _plain(x: float) -> Number:
+    """A float as a Value carries it (non-finite numbers travel as strings)."""
+    if math.isfinite(x):
+        return float(x)
+    return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")
+
+
+def mats_text(items: list) -> str:
+    """A `mats` row body as one line of plain text (the SVG caption, the renderers' test):
+    operators as they are, each matrix as `label (shape) [a b; c d]`."""
+    out = []
+    for it in items:
+        if isinstance(it, str):
+            out.append(it)
+        else:
+            body = "; ".join(" ".join(r) for r in it["rows"])
+            out.append(f"{it['label']} {it['shape']} [{body}]")
+    return " ".join(out)

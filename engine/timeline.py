@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from chainrule.engine.bounded_cache import bounded_cache
 from chainrule.engine.broadcast import fmt_shape
-from chainrule.engine.display import StepTexts
+from chainrule.engine.display import StepTexts, matrix
 from chainrule.engine.formula import (
     MATH_ROW_CLOSE,
     MATH_ROW_OPEN,
@@ -77,6 +77,7 @@ class Timeline:
         self.node_grads: dict[str, np.ndarray] = {}
         self.backward_start: int | None = None
         self._root: Tensor | None = None
+        self._root_given = False      # the pass started from a gradient= the program passed
         self._pass_span: Any = None   # the running backward call's span (hooks fire in it)
         self._contribs: dict[str, list[dict]] = {}
         self._tensor_parts: set[str] = set()   # nodes with a contribution that is not a number
@@ -157,6 +158,7 @@ class Timeline:
         if self.backward_start is None:
             self.backward_start = len(self.steps)
         self._root = root
+        self._root_given = bool(ev.get("gradient_given"))
         self._contribs = {}
         self._tensor_parts = set()
         rid = self.g.tid(root)
@@ -234,6 +236,14 @@ class Timeline:
                 "lit_nodes": [from_id, op_id, to_id],
                 "lit_edges": [g.output_edges[rec.index], edge_id]}
         step["formula"], step["chain"] = self._edge_formulas(rec, i, ev)
+        numbers = self._edge_numbers(rec, i, ev)
+        if numbers:
+            step["_numbers"] = numbers    # display.StepTexts turns these into caption rows
+            if ev["reduced_axes"]:
+                root = self.g.label(self._root) if self._root is not None else "L"
+                step["_unbroadcast"] = [
+                    matrix(ev["product"], "upstream × local"), "→",
+                    matrix(ev["contribution"], f"∂{tname(root)}/∂{tname(self.g.label(inp))}")]
         if ev["expected"] > 1 and not self._scalar_parts(to_id):
             step["accumulate"] = self._sum_formula(inp)
         step["narration"] = self._where(rec, self._edge_sentence(rec, i, ev))
@@ -317,6 +327,31 @@ class Timeline:
                           f"{', '.join(str(a) for a in ev['reduced_axes'])}")
         return local_form, chain
 
+    def _edge_numbers(self, rec: Record, i: int, ev: dict) -> list | None:
+        """A tensor edge's rule with its numbers, as small matrices: upstream ⊙ local = product
+        for an elementwise rule; for a matrix product the other operand, transposed, times the
+        upstream (grad_A = G·Bᵀ, grad_B = Aᵀ·G); for any other rule the upstream and what the
+        rule made of it. None for an edge of single numbers (the chain row shows them)."""
+        up, local, product = ev["upstream"], ev["local"], ev["product"]
+        if np.size(up) == 1 and np.size(product) == 1 and (local is None or np.size(local) == 1):
+            return None
+        root = self.g.label(self._root) if self._root is not None else "L"
+        out_name, in_name = self.g.label(rec.output), self.g.label(rec.inputs[i])
+        d_up = f"∂{tname(root)}/∂{tname(out_name)}"
+        d_in = f"∂{tname(root)}/∂{tname(in_name)}"
+        made = d_in if not ev["reduced_axes"] else "upstream × local"
+        upstream = matrix(up, d_up)
+        if local is not None:
+            return [upstream, "⊙", matrix(local, f"∂{tname(out_name)}/∂{tname(in_name)}"), "=",
+                    matrix(product, made)]
+        a, b = (t.data for t in rec.inputs[:2]) if len(rec.inputs) >= 2 else (None, None)
+        if rec.op.name == "matmul" and a is not None and a.ndim == 2 and b.ndim == 2:
+            other = self.g.label(rec.inputs[1 - i])
+            factor = matrix((b if i == 0 else a).T, f"{tname(other)}ᵀ")
+            pair = [upstream, "·", factor] if i == 0 else [factor, "·", upstream]
+            return [*pair, "=", matrix(product, made)]
+        return [upstream, "→", matrix(product, made)]
+
     def _scalar_parts(self, to_id: str) -> bool:
         """Every contribution so far is one number. Then the steps hold the whole sum already
         (each edge step's `contribution`, the page's chips) and no `accumulate` formula is
@@ -368,6 +403,9 @@ class Timeline:
     def _grad(self, t: Tensor) -> str:
         """∂root/∂t in words that read aloud: the symbols when both names are short and whole,
         else "the gradient at <what made t>"."""
+        if t is self._root:     # never "∂loss/∂loss" (issue 14): say what the seed is
+            return ("the gradient you passed in" if self._root_given
+                    else "the output's own gradient, 1,")
         root = self.g.label(self._root) if self._root is not None else "L"
         label = self.g.label(t)
         if spoken(root) and spoken(label):

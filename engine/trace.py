@@ -25,6 +25,8 @@ from chainrule.engine.limits import AnswerBudget, Limits
 from chainrule.engine.node_size import op_size, tensor_size
 from chainrule.engine.tensor import Tensor
 from chainrule.engine.timeline import NO_GRAD_NOTE, Timeline, made_without_grad
+from chainrule.engine.training import parameter_names, training_summary
+from chainrule.engine.training_pick import picked_iteration
 from chainrule.engine.values import flags, value
 
 FORMAT_VERSION = 1
@@ -49,6 +51,7 @@ class Trace:
     notes: list[str] = field(default_factory=list)     # e.g. imports chainrule assumed
     offer_backward: dict | None = None   # a program that never called backward: what to offer
     display: dict = field(default_factory=legend)   # engine/display.py: texts shared by steps
+    training: dict | None = None   # a training loop's summary (engine/training.py)
 
     def to_dict(self) -> dict:
         return {"version": FORMAT_VERSION, "source": self.source, "nodes": self.nodes,
@@ -58,7 +61,8 @@ class Trace:
                 "error": self.error, "implicit_backward": self.implicit_backward,
                 "backward_start": self.backward_start, "groups": self.groups,
                 "collapsed": self.collapsed, "notes": self.notes,
-                "offer_backward": self.offer_backward, "display": self.display}
+                "offer_backward": self.offer_backward, "display": self.display,
+                "training": self.training}
 
     # In a notebook a Trace displays as the player: chainrule/__init__.py registers that with
     # IPython by this class's name; the engine itself knows nothing of HTML or the web app.
@@ -132,6 +136,9 @@ def _build_trace(source: str, result: Any, limits: Limits) -> Trace:
     trace.notes = list(getattr(result, "notes", None) or [])
     trace.offer_backward = _offer(getattr(result, "offer_backward", None), result, graph)
     decorate_nodes(trace.nodes)
+    trace.training = training_summary(result.tape.events, graph.tensor_ids, graph.labels,
+                                      picked_iteration.get() or 1, limits.max_display_elements,
+                                      parameter_names(result.variables))
     return trace
 
 

@@ -87,6 +87,8 @@ export function createNarration(root) {
         rows.push(row(labels[kind], textBlock(lineOf(n))));
       } else if (body.sum !== undefined) {
         rows.push(row(labels[kind], sumBlock(step, trace, body.sum)));
+      } else if (body.mats) {
+        rows.push(row(labels[kind], matsBlock(body.mats)));
       }
     }
     formulas.hidden = rows.length === 0;
@@ -123,6 +125,37 @@ function math(formula) {
     if (formula.text) d.title = formula.text;
   } else {
     d.textContent = formula.text || formula.latex || "";
+  }
+  return d;
+}
+
+/** A tensor edge's rule with its numbers: small matrices (label, shape, cells as the trace
+ *  wrote them, engine/display.py `matrix`) with the operators between them. */
+function matsBlock(items) {
+  const d = document.createElement("div");
+  d.className = "f-mats";
+  for (const it of items) {
+    if (typeof it === "string") {
+      d.appendChild(op(it));
+      continue;
+    }
+    const fig = document.createElement("figure");
+    fig.className = "mat";
+    const cap = document.createElement("figcaption");
+    const name = document.createElement("span");
+    name.className = "mat-label";
+    name.textContent = it.label;
+    const shape = document.createElement("span");
+    shape.className = "mat-shape";
+    shape.textContent = it.shape;
+    cap.append(name, " ", shape);
+    const table = document.createElement("table");
+    for (const r of it.rows) {
+      const tr = table.insertRow();
+      for (const c of r) tr.insertCell().textContent = c;
+    }
+    fig.append(cap, table);
+    d.appendChild(fig);
   }
   return d;
 }
