@@ -65,3 +65,54 @@ async def training_iteration(body: IterationRequest, request: Request) -> Respon
             f"the program ran longer than the {settings.limits.max_seconds:g} s time limit "
             "(or ran out of memory) and was stopped", settings.limits, source=body.source)
     return Response(payload, status_code=status, media_type="application/json")
+
+
+async def run_iteration(request: Request, source: str, inputs: dict[str, float] | None,
+                        seed: int | None, iteration: int) -> tuple[int, bytes]:
+    """(status, JSON bytes) of one iteration's trace, in a worker or a thread."""
+    settings = request.app.state.settings
+    job = (source, inputs, seed, settings.limits, JOB_KIND, iteration)
+    pool = request.app.state.pool
+    if pool is None:
+        (status, payload), _ = await run_in_threadpool(training_outcome, *job[:4], iteration)
+        return status, payload
+    outcome = await pool.run_async(job, settings.limits.max_seconds + GRACE_SECONDS,
+                                   client_of(request))
+    return outcome or limit_response(
+        f"the program ran longer than the {settings.limits.max_seconds:g} s time limit "
+        "(or ran out of memory) and was stopped", settings.limits, source=source)
+
+
+@router.get("/api/training/{code}/{iteration}", tags=["trace"],
+            summary="Iteration k of the training program a permalink code carries (cacheable)")
+async def training_iteration_of_code(code: str, iteration: int, request: Request,
+                                     build: str | None = None) -> Response:
+    """As POST /api/training for the program a permalink's `#p=` value carries, cached like
+    GET /api/trace/{code} (app/trace_cache.py): an ETag, and immutable when `build` is ours."""
+    from chainrule.app.api import cached_response
+    from chainrule.app.permalink import PermalinkError, decode
+    from chainrule.app.trace_cache import THREAD_MIN_BYTES, build_id, prepare, program_key
+    if not 1 <= iteration <= MAX_ITERATION:
+        return Response(dumps({"detail": [{"type": "range", "loc": ["path", "iteration"],
+                                           "msg": f"iteration must be 1 to {MAX_ITERATION}"}]}),
+                        status_code=422, media_type="application/json")
+    try:
+        state = decode(code)
+    except PermalinkError as e:
+        return Response(dumps({"error": {"kind": "link", "message": str(e), "line": None,
+                                         "col": None, "node": None, "hints": []}}),
+                        status_code=400, media_type="application/json")
+    ours = build_id(request.app.state.settings.limits)
+    # keyed apart from every whole-program trace: those have seeds ≥ 0 (and -1, a bad link)
+    key = program_key(ours, state.source, state.inputs, -1 - iteration - (state.seed or 0)
+                      * (MAX_ITERATION + 1))
+
+    async def compute():   # noqa: ANN202 - app/trace_cache.py's CachedAnswer
+        status, body = await run_iteration(request, state.source, state.inputs, state.seed,
+                                           iteration)
+        if len(body) >= THREAD_MIN_BYTES:
+            return await run_in_threadpool(prepare, status, body)
+        return prepare(status, body)
+
+    answer = await request.app.state.trace_cache.answer(key, compute)
+    return cached_response(request, key, answer, build, ours)

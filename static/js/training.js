@@ -7,8 +7,8 @@
 import { clampStep } from "./player.js";
 
 const SVG = "http://www.w3.org/2000/svg";
-const W = 640, H = 150;
-const PAD = { left: 62, right: 14, top: 12, bottom: 34 };
+const W = 420, H = 170;
+const PAD = { left: 64, right: 12, top: 12, bottom: 38 };
 const SHOWN = 6;        // numbers per row of the update table before "…"
 const DEBOUNCE_MS = 250;
 
@@ -19,6 +19,12 @@ export function num(x) {
   if (x === 0) return "0";
   const a = Math.abs(x);
   return a >= 1e-4 && a < 1e6 ? String(Number(x.toPrecision(6))) : x.toExponential(4);
+}
+
+/** An axis label: 3 significant digits fit the chart's margin. */
+function tick(x) {
+  const a = Math.abs(x);
+  return a >= 1e-3 && a < 1e5 ? String(Number(x.toPrecision(3))) : x.toExponential(2);
 }
 
 /** A Value (engine/values.py) as a short list of numbers: the data flattened, else a summary. */
@@ -117,9 +123,9 @@ export function createTraining(doc, viewer, { host = null } = {}) {
       y2: plotBottom }));
     // y labels: the highest and lowest loss; x labels: the first and last iteration
     box.append(svg(doc, "text", { class: "tick", x: PAD.left - 6, y: sc.y(sc.hi) + 4,
-      "text-anchor": "end" }, num(sc.hi)));
+      "text-anchor": "end" }, tick(sc.hi)));
     box.append(svg(doc, "text", { class: "tick", x: PAD.left - 6, y: sc.y(sc.lo) + 4,
-      "text-anchor": "end" }, num(sc.lo)));
+      "text-anchor": "end" }, tick(sc.lo)));
     box.append(svg(doc, "text", { class: "tick", x: sc.x(1), y: plotBottom + 14,
       "text-anchor": "start" }, "1"));
     box.append(svg(doc, "text", { class: "tick", x: sc.x(t.losses.length), y: plotBottom + 14,

@@ -65,3 +65,20 @@ def test_bad_iteration_requests(client) -> None:
     assert refused.status_code == 400 and refused.json()["error"]["line"] == 1
     beyond = client.post("/api/training", json={"source": SOURCE, "iteration": 500}).json()
     assert beyond["training"]["picked"] == 1   # no such iteration: the first one's shape
+
+
+def test_the_cacheable_get_answers_as_the_post(client) -> None:
+    from chainrule.app.permalink import ProgramState, encode
+    code = encode(ProgramState(source=SOURCE))
+    got = client.get(f"/api/training/{code}/20")
+    assert got.status_code == 200 and got.headers["etag"]
+    posted = client.post("/api/training", json={"source": SOURCE, "iteration": 20}).json()
+    assert got.json()["training"] == posted["training"]
+    again = client.get(f"/api/training/{code}/20",
+                       headers={"if-none-match": got.headers["etag"]})
+    assert again.status_code == 304
+    # another iteration is another answer, and the whole-program GET is not this one
+    assert client.get(f"/api/training/{code}/21").json()["training"]["picked"] == 21
+    assert client.get(f"/api/trace/{code}").json()["training"]["picked"] == 1
+    assert client.get(f"/api/training/{code}/0").status_code == 422
+    assert client.get("/api/training/%21%21/3").status_code == 400
