@@ -77,6 +77,7 @@ class Timeline:
         self.node_grads: dict[str, np.ndarray] = {}
         self.backward_start: int | None = None
         self._root: Tensor | None = None
+        self._root_given = False      # the pass started from a gradient= the program passed
         self._pass_span: Any = None   # the running backward call's span (hooks fire in it)
         self._contribs: dict[str, list[dict]] = {}
         self._tensor_parts: set[str] = set()   # nodes with a contribution that is not a number
@@ -157,6 +158,7 @@ class Timeline:
         if self.backward_start is None:
             self.backward_start = len(self.steps)
         self._root = root
+        self._root_given = bool(ev.get("gradient_given"))
         self._contribs = {}
         self._tensor_parts = set()
         rid = self.g.tid(root)
@@ -403,6 +405,9 @@ class Timeline:
     def _grad(self, t: Tensor) -> str:
         """∂root/∂t in words that read aloud: the symbols when both names are short and whole,
         else "the gradient at <what made t>"."""
+        if t is self._root:     # never "∂loss/∂loss" (issue 14): say what the seed is
+            return ("the gradient you passed in" if self._root_given
+                    else "the output's own gradient, 1,")
         root = self.g.label(self._root) if self._root is not None else "L"
         label = self.g.label(t)
         if spoken(root) and spoken(label):

@@ -116,3 +116,20 @@ def test_presenter_mode_shows_graph_and_narration_in_large_type(new_page, server
     page.wait_for_selector("body[data-presenter]")
     page.goto(f"{server_url}/?example=08_fan_out&present=1")
     page.wait_for_selector("body[data-presenter][data-state=ready]")
+
+
+def test_the_example_picker_shows_whole_titles_on_a_phone(new_page, server_url):
+    """At 390 px the picker sat beside the header's buttons and cut titles off: every title,
+    drawn in the select's own font, now fits inside it (with room for the arrow)."""
+    page = new_page(viewport={"width": 390, "height": 844}, reduced_motion="reduce")
+    open_example(page, server_url, "10_softmax_mse")
+    got = page.eval_on_selector("[data-testid=examples]", """(s) => {
+      const cs = getComputedStyle(s);
+      const ctx = document.createElement('canvas').getContext('2d');
+      ctx.font = `${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
+      const text = Math.max(...[...s.options].map((o) => ctx.measureText(o.text).width));
+      const pad = parseFloat(cs.paddingLeft) + parseFloat(cs.paddingRight);
+      return { text, room: s.clientWidth - pad - 20, right: s.getBoundingClientRect().right };
+    }""")
+    assert got["text"] <= got["room"], got      # 20 px: the select's arrow
+    assert got["right"] <= 390, got
