@@ -67,6 +67,13 @@ async def training_iteration(body: IterationRequest, request: Request) -> Respon
     return Response(payload, status_code=status, media_type="application/json")
 
 
+def _cached_responses() -> dict:
+    """GET /api/trace/{code}'s documented answers (200, 304, 400 for a damaged code or a
+    refused program) plus 422 for an iteration out of range."""
+    from chainrule.app.api import _CACHED_RESPONSES
+    return {**_CACHED_RESPONSES, 422: {"description": "The iteration is out of range."}}
+
+
 async def run_iteration(request: Request, source: str, inputs: dict[str, float] | None,
                         seed: int | None, iteration: int) -> tuple[int, bytes]:
     """(status, JSON bytes) of one iteration's trace, in a worker or a thread."""
@@ -83,7 +90,7 @@ async def run_iteration(request: Request, source: str, inputs: dict[str, float] 
         "(or ran out of memory) and was stopped", settings.limits, source=source)
 
 
-@router.get("/api/training/{code}/{iteration}", tags=["trace"],
+@router.get("/api/training/{code}/{iteration}", tags=["trace"], responses=_cached_responses(),
             summary="Iteration k of the training program a permalink code carries (cacheable)")
 async def training_iteration_of_code(code: str, iteration: int, request: Request,
                                      build: str | None = None) -> Response:
