@@ -43,6 +43,7 @@ ROW_LABELS = {
     "leafgrad": ".grad accumulates",
     "received": "The hook received",
     "returned": "It returned",
+    "key": "Colour key",
     # a row without a body is a note under the others: its label is the whole text
     "bar": "A bar over a name (x̄) is the gradient arriving at it from the output: the upstream "
            "gradient.",
@@ -334,10 +335,24 @@ class StepTexts:
             rows.append(["received", value_text(s["grad"])])
             rows.append(["returned", value_text(s["result"]) if s.get("result") is not None
                          else "None: the gradient flows on unchanged"])
+        key = self._key(s)
+        if key:
+            rows.append(["key", key])
         if self._uses_bar(s.get("formula")) or self._uses_bar(s.get("chain")):
             rows.append(["bar", None])
         if rows != DEFAULT_ROWS.get(kind, []):
             s["rows"] = rows
+
+    def _key(self, s: dict) -> str | None:
+        """The colour key of the heat map this step paints (an op's result, or the gradient
+        an edge brings to its input), when that node's block is a heat map."""
+        nid, value = ((s["output"], s.get("value")) if s["kind"] == "op" else
+                      (s["to"], s.get("grad")) if s["kind"] == "edge" else (None, None))
+        blk = self.block(nid) if nid is not None else None
+        if blk is None or blk["kind"] != "thumb":
+            return None
+        name = self.g.labels.get(nid, "this tensor")
+        return heat_key(value, name if s["kind"] == "op" else f"the gradient at {name}")
 
     @staticmethod
     def _uses_bar(f: dict | None) -> bool:
@@ -389,6 +404,23 @@ class StepTexts:
             s["note"] = (f"{to.name}.grad = {short_text(lg)}." if math.prod(lg["shape"]) <= 4
                          else f"{to.name}.grad now holds this {ns.shape_text(lg['shape'])} "
                               "tensor.")
+
+
+def heat_key(value: dict | None, what: str) -> str | None:
+    """A heat map's colour key in words, with its scale: the renderers colour a cell teal
+    (positive) or magenta (negative), stronger as |value| nears the largest |value| painted.
+    Min and max are the whole tensor's (its summary) when the Value has one."""
+    nums = [x for x in value_numbers(value) if isinstance(x, int | float)]
+    if not value or not nums:
+        return None
+    summary = value.get("summary") or {}
+    lo = summary.get("min") if isinstance(summary.get("min"), int | float) else min(nums)
+    hi = summary.get("max") if isinstance(summary.get("max"), int | float) else max(nums)
+    top = max(abs(min(nums)), abs(max(nums)))
+    partial = summary.get("numel", len(nums)) > len(nums)
+    scale = "the largest |value| painted" if partial else "|value|"
+    return (f"{what}: teal is positive, magenta negative; the colour is full at {scale} = "
+            f"{values.fmt(top)} and fades toward 0. Min {values.fmt(lo)}, max {values.fmt(hi)}.")
 
 
 # ------------------------------------------------------------------- a tensor edge, with numbers

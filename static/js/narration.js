@@ -75,7 +75,9 @@ export function createNarration(root) {
         note.textContent = labels[kind];
         rows.push(note);
       } else if (typeof body === "string") {
-        rows.push(row(labels[kind], textBlock(body)));
+        const block = textBlock(body);
+        if (kind === "key") block.prepend(heatBar());
+        rows.push(row(labels[kind], block));
       } else if (body.math) {
         rows.push(row(labels[kind], math(step[body.math])));
       } else if (body.op) {
@@ -158,6 +160,15 @@ function matsBlock(items) {
     d.appendChild(fig);
   }
   return d;
+}
+
+/** The heat maps' colours as a bar, −largest … 0 … +largest (the key row's words say the
+ *  numbers): magenta to teal, faint near 0 as the cells are. */
+function heatBar() {
+  const bar = document.createElement("span");
+  bar.className = "heat-key";
+  bar.setAttribute("aria-hidden", "true");
+  return bar;
 }
 
 function textBlock(text) {
