@@ -53,17 +53,8 @@ async def training_iteration(body: IterationRequest, request: Request) -> Respon
                   for name in bad]
         return Response(dumps({"detail": detail}), status_code=422,
                         media_type="application/json")
-    settings = request.app.state.settings
-    job = (body.source, body.inputs, body.seed, settings.limits, JOB_KIND, body.iteration)
-    pool = request.app.state.pool
-    if pool is None:
-        (status, payload), _ = await run_in_threadpool(training_outcome, *job[:4], job[5])
-    else:
-        outcome = await pool.run_async(job, settings.limits.max_seconds + GRACE_SECONDS,
-                                       client_of(request))
-        status, payload = outcome or limit_response(
-            f"the program ran longer than the {settings.limits.max_seconds:g} s time limit "
-            "(or ran out of memory) and was stopped", settings.limits, source=body.source)
+    status, payload = await run_iteration(request, body.source, body.inputs, body.seed,
+                                          body.iteration)
     return Response(payload, status_code=status, media_type="application/json")
 
 

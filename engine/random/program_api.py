@@ -12,7 +12,6 @@ default), exactly the state PyTorch's call would advance.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import math
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -242,29 +241,13 @@ INIT = {
 
 
 def _with_generator(function: Any) -> Any:
-    """A table function (randn, rand, randint) that also takes `generator=`: its signature
-    gains a keyword-only `generator`, and the call draws from it."""
-    from chainrule.engine.objects import Function
-    from chainrule.engine.signature import Param
-    sig = function.signature
-    if sig is None or "generator" in sig.names():
-        return function
-    inner = getattr(function.impl, "__wrapped__", function.impl)
+    """A table function (randn, rand, randint) that also takes `generator=`."""
+    from chainrule.engine.objects import with_keyword
 
-    def with_generator(*args: Any, generator: Any = None, **kwargs: Any) -> Any:
+    def drawn(generator: Any, call: Callable[[], Any]) -> Any:
         with drawing_from(generator):
-            return inner(*args, **kwargs)
-    params = [p for p in sig.params if not p.keywords]
-    params.append(Param("generator", "Any", None, keyword_only=True))
-    params += [p for p in sig.params if p.keywords]
-    signed = dataclasses.replace(sig, params=tuple(params))
-
-    def checked(*args: Any, **kwargs: Any) -> Any:
-        return signed.call(with_generator, args, kwargs)
-    checked.__signature__ = signed.python_signature()  # type: ignore[attr-defined]
-    checked.__name__ = function.name
-    checked.__wrapped__ = with_generator  # type: ignore[attr-defined]
-    return Function(function.name, checked, function.kind, signed)
+            return call()
+    return with_keyword(function, "generator", drawn)
 
 
 def register() -> None:
