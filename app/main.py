@@ -16,10 +16,10 @@ from chainrule.app import (
 )
 from chainrule.app.security import HardeningMiddleware
 from chainrule.app.settings import Settings
+from chainrule.app.static_files import CachedStaticFiles
 from chainrule.app.trace_cache import TraceCache
 from chainrule.app.workers import WorkerPool, default_memory_bytes
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
 
 from chainrule.resources import static_dir
@@ -63,7 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(handout_route.router)
     app.include_router(training_route.router)
     app.include_router(pages.router)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static", CachedStaticFiles(directory=STATIC_DIR, max_age=settings.static_max_age),
+              name="static")
     return app
 
 
