@@ -4,7 +4,7 @@ PIP := $(PY) -m pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test chromium nginx lint bench fuzz-long
+.PHONY: run test install install-test chromium poppler nginx lint bench fuzz-long
 
 run: install
 	$(PY) -m chainrule.app.cli serve --host $(HOST) --port $(PORT)
@@ -20,6 +20,11 @@ chromium:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
 
+# poppler-utils for tests/browser/test_handout.py (pdftotext, pdfinfo, pdftoppm read the PDF).
+poppler:
+	@command -v pdftotext >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends poppler-utils >/dev/null; }
+
 # nginx for tests/app/test_reverse_proxy.py (it runs the configuration in docs/deployment.md).
 nginx:
 	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { apt-get update -qq && \
@@ -29,7 +34,7 @@ nginx:
 lint:
 	$(PY) -m ruff check .
 
-test: install-test chromium nginx lint
+test: install-test chromium poppler nginx lint
 	$(PY) -m pytest -n 2 -p no:cacheprovider
 
 bench: install-test chromium

@@ -5,13 +5,21 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from chainrule.app import __version__, api, exports, fd_check_route, pages
+from chainrule.app import (
+    __version__,
+    api,
+    exports,
+    fd_check_route,
+    handout_route,
+    pages,
+    training_route,
+)
 from chainrule.app.security import HardeningMiddleware
 from chainrule.app.settings import Settings
+from chainrule.app.static_files import CachedStaticFiles
 from chainrule.app.trace_cache import TraceCache
 from chainrule.app.workers import WorkerPool, default_memory_bytes
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
 
 from chainrule.resources import static_dir
@@ -52,8 +60,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(exports.router)
     app.include_router(fd_check_route.router)
+    app.include_router(handout_route.router)
+    app.include_router(training_route.router)
     app.include_router(pages.router)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static", CachedStaticFiles(directory=STATIC_DIR, max_age=settings.static_max_age),
+              name="static")
     return app
 
 

@@ -4,6 +4,7 @@ language reference at /language (docs/language.md, rendered when asked for)."""
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 from chainrule.app.query import clamped_int
 from fastapi import APIRouter, Request
@@ -16,6 +17,7 @@ from chainrule.resources import doc_path, static_dir, templates_dir
 TEMPLATES = Jinja2Templates(directory=str(templates_dir()))
 JS_DIR = static_dir() / "js"
 LANGUAGE_DOC = doc_path("language.md")
+DIALECTS_DOC = doc_path("dialects.md")
 
 router = APIRouter(include_in_schema=False)
 
@@ -28,6 +30,7 @@ EMBED_OPTIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "controls": (("all", "step", "none"), "all"),   # "step": step back/forward only
     "theme": (("auto", "light", "dark"), "auto"),
     "autoplay": (("0", "1"), "0"),
+    "present": (("0", "1"), "0"),                   # presenter mode: large type (issue 14)
 }
 MAX_START_STEP = 10**9
 
@@ -73,20 +76,30 @@ def _rendered(text: str) -> str:
     return MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
 
 
-def language_html() -> str | None:
-    """docs/language.md as HTML, read on each request (a few KB: the page follows the file
-    without a restart); None while the file does not exist."""
+def language_html(doc: Path | None = None) -> str | None:
+    """docs/language.md (or another doc) as HTML, read on each request (a few KB: the page
+    follows the file without a restart); None while the file does not exist."""
     try:
-        text = LANGUAGE_DOC.read_text(encoding="utf-8")
+        text = (doc or LANGUAGE_DOC).read_text(encoding="utf-8")
     except OSError:
         return None
     return _rendered(text)
 
 
+def _doc_page(request: Request, doc: Path, title: str) -> HTMLResponse:
+    theme = request.query_params.get("theme")
+    body = language_html(doc)
+    return TEMPLATES.TemplateResponse(request, "language.html", {
+        "theme": theme if theme in ("light", "dark") else "auto", "title": title,
+        "content": Markup(body) if body is not None else None}, status_code=200 if body else 404)
+
+
 @router.get("/language", response_class=HTMLResponse)
 async def language(request: Request) -> HTMLResponse:
-    theme = request.query_params.get("theme")
-    body = language_html()
-    return TEMPLATES.TemplateResponse(request, "language.html", {
-        "theme": theme if theme in ("light", "dark") else "auto",
-        "content": Markup(body) if body is not None else None}, status_code=200 if body else 404)
+    return _doc_page(request, LANGUAGE_DOC, "The language")
+
+
+@router.get("/language/dialects", response_class=HTMLResponse)
+async def dialects(request: Request) -> HTMLResponse:
+    """micrograd, TensorFlow and JAX programs: what each dialect runs (docs/dialects.md)."""
+    return _doc_page(request, DIALECTS_DOC, "micrograd, TensorFlow and JAX")

@@ -73,11 +73,27 @@ class Shown(BaseModel):
                                                "when it is the one cell.")
 
 
-Row = str | tuple[str, str | dict[str, str] | None]
+class Matrix(BaseModel):
+    """A small matrix in a `mats` caption row (engine/display.py `matrix`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    label: str = Field(description="What it is: ∂loss/∂h, Xᵀ, upstream × local.")
+    shape: str = Field(description="The tensor's whole shape, as text: (3, 4).")
+    rows: list[list[str]] = Field(description="Cell texts of its top-left corner (at most 4 × "
+                                              "5), with ⋯ / ⋮ cells where some are left out.")
+
+
+class MatsBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    mats: list[Matrix | str] = Field(description="Matrices and the operators between them.")
+
+
+Row = str | tuple[str, str | MatsBody | dict[str, str] | None]
 ROW_DOC = ("Caption rows, each labelled `display.rows[kind]`: a kind alone (its body is "
            "`display.bodies[kind]`: a formula of the step, the text of a node it names, or "
            "an op's Operation row), or [kind, body] with body text, {\"sum\": total} (the "
-           "chips of the edge steps that reached `to` so far, then the total), or null (the "
+           "chips of the edge steps that reached `to` so far, then the total), {\"mats\": "
+           "[matrix or operator, …]} (a tensor edge's rule with numbers), or null (the "
            "label is a note).")
 
 
@@ -300,6 +316,7 @@ class TraceResponse(BaseModel):
     variables: dict[str, Variable]
     inputs: dict[str, float]
     stdout: str
+    printed: list[list[int]] = []    # [steps before, characters printed by then] per print
     error: ErrorInfo | None
     implicit_backward: bool
     backward_start: int | None
@@ -313,6 +330,9 @@ class TraceResponse(BaseModel):
     offer_backward: OfferBackward | None = Field(None, description="A framework program that "
                                                  "never called backward: the call to offer.")
     display: Display = Field(description="Texts every step's display list refers to.")
+    training: dict | None = Field(None, description="A training loop's summary: every "
+                                  "iteration's loss, the iteration kept whole and its "
+                                  "optimizer step (engine/training.py; POST /api/training).")
 
 
 class RefusedResponse(BaseModel):

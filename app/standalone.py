@@ -24,6 +24,7 @@ from chainrule.resources import static_dir, templates_dir
 
 JS_DIR = static_dir() / "js"
 CSS_PATH = static_dir() / "css" / "app.css"
+PRINT_CSS_PATH = static_dir() / "css" / "print.css"   # Ctrl+P prints the current step only
 ENTRY = JS_DIR / "standalone.js"
 THEMES = ("auto", "light", "dark")
 LAYOUTS = ("page", "compact")
@@ -67,14 +68,15 @@ def content_security_policy(script: str) -> str:
 
 def _asset_stamp() -> tuple[tuple[str, int], ...]:
     """Modification times of the assets: the cached bundle is rebuilt when one changes."""
-    files = [CSS_PATH, *sorted(JS_DIR.glob("*.js"))]
+    files = [CSS_PATH, PRINT_CSS_PATH, *sorted(JS_DIR.glob("*.js"))]
     return tuple((f.name, f.stat().st_mtime_ns) for f in files)
 
 
 @lru_cache(maxsize=2)
 def _assets(stamp: tuple[tuple[str, int], ...]) -> tuple[str, str]:
     script = strip_js(bundle(ENTRY, JS_DIR))    # comments and indentation: ~20% of it
-    css = minify_css(CSS_PATH.read_text(encoding="utf-8"))
+    css = minify_css(CSS_PATH.read_text(encoding="utf-8") + "\n"
+                     + PRINT_CSS_PATH.read_text(encoding="utf-8"))
     # our own assets never contain these; if one ever did, the inline element would end early
     for text, closer in ((script, "</script"), (css, "</style")):
         if closer in text.lower() or "<!--" in text:

@@ -24,7 +24,7 @@ from functools import lru_cache
 
 from chainrule.app.frame import Frame, contribution_steps, frame
 from chainrule.engine import node_size as ns
-from chainrule.engine.display import block_size, line_of, value_numbers
+from chainrule.engine.display import block_size, line_of, mats_text, value_numbers
 from chainrule.engine.node_size import shape_text
 
 from chainrule.resources import static_dir
@@ -540,6 +540,7 @@ class Caption:
     note: str = ""
     rows: list[tuple[str, str]] = field(default_factory=list)   # (label, plain text)
     notes: list[str] = field(default_factory=list)              # under the rows, no label
+    mats: dict[int, list] = field(default_factory=dict)   # row index → its matrices, painted
 
 
 def caption(trace: dict, f: Frame) -> Caption:
@@ -579,6 +580,9 @@ def caption(trace: dict, f: Frame) -> Caption:
             cap.rows.append((label, line_of(nodes.get(step.get(body["node"])))))
         elif "sum" in body:
             cap.rows.append((label, _sum_text(trace, step, body["sum"])))
+        elif "mats" in body:
+            cap.mats[len(cap.rows)] = body["mats"]
+            cap.rows.append((label, mats_text(body["mats"])))
     if step.get("kind") == "error":
         # the page shows these in its error box, beside the graph
         if step.get("message"):
@@ -629,13 +633,16 @@ def draw_caption(out: Out, cap: Caption, phase: str, x0: float, y0: float, width
                 cls="narration leaf-note")
         y += lh
     mono = lambda s: len(s) * 0.6 * 14  # noqa: E731 - a measure for wrap
-    for label, body in cap.rows:
+    for k, (label, body) in enumerate(cap.rows):
         if not body:
             continue
         y += 8
         out.add("text", {"x": x0, "y": y, "font-size": 12, "font-weight": 600}, "muted", label,
                 cls="f-label")
         y += 20
+        if k in cap.mats:
+            y = draw_mats(out, cap.mats[k], x0, y - 14, width) + 18
+            continue
         lines = wrap(body, width, mono)
         if len(lines) > 4:
             lines = lines[:3] + [lines[3][:max(1, len(lines[3]) - 1)] + "…"]
@@ -653,6 +660,47 @@ def draw_caption(out: Out, cap: Caption, phase: str, x0: float, y0: float, width
     return y - y0 + 10
 
 
+MAT_CHAR = 0.6 * 12     # the monospace advance of a matrix's 12 px text
+MAT_LINE = 16.0
+
+
+def draw_mats(out: Out, items: list, x0: float, top: float, width: float) -> float:
+    """A `mats` row (narration.js matsBlock): matrices left to right with the operators between,
+    onto a new line when the width is used up. Returns the bottom of the last line."""
+    x, line_h = x0, 0.0
+    for it in items:
+        if isinstance(it, str):
+            w, h = len(it) * MAT_CHAR, MAT_LINE * 2
+        else:
+            cols = [max(len(r[c]) for r in it["rows"] if c < len(r))
+                    for c in range(max(len(r) for r in it["rows"]))]
+            head = f"{it['label']} {it['shape']}"
+            w = max(sum((n + 1.5) * MAT_CHAR for n in cols), len(head) * MAT_CHAR * 0.96)
+            h = MAT_LINE * (1 + len(it["rows"]))
+        if x > x0 and x + w > x0 + width:
+            x, top, line_h = x0, top + line_h + 8, 0.0
+        if isinstance(it, str):
+            out.add("text", {"x": x, "y": top + MAT_LINE * 1.75, "font-size": 12,
+                             "font-family": MONO_FONT}, "muted", it, cls="f-op")
+        else:
+            out.add("text", {"x": x, "y": top + MAT_LINE - 4, "font-size": 11.5}, "muted",
+                    it["label"] + " " + it["shape"], cls="mat-head")
+            y_rows = top + MAT_LINE
+            out.add("rect", {"x": x, "y": y_rows + 1, "width": w, "height":
+                             MAT_LINE * len(it["rows"]) - 2, "rx": 3, "fill": "none",
+                             "stroke-width": 1.2}, "rule")
+            for r, cells in enumerate(it["rows"]):
+                cx = x
+                for c, cell in enumerate(cells):
+                    cx += (cols[c] + 1.5) * MAT_CHAR
+                    out.add("text", {"x": cx - 0.75 * MAT_CHAR, "y": y_rows + (r + 1) * MAT_LINE
+                                     - 4, "font-size": 12, "font-family": MONO_FONT,
+                                     "text-anchor": "end"}, "code", cell, cls="mat-cell")
+        x += w + 10
+        line_h = max(line_h, h)
+    return top + line_h
+
+
 def _caption_height(cap: Caption, width: float) -> float:
     scratch = Out("light")
     return draw_caption(scratch, cap, "start", 0.0, 0.0, width)
@@ -660,10 +708,11 @@ def _caption_height(cap: Caption, width: float) -> float:
 
 # ------------------------------------------------------------------------------------- render
 
-def render_svg(trace: dict, *, step: int = -1, theme: str = "auto") -> str:
+def render_svg(trace: dict, *, step: int = -1, theme: str = "auto",
+               with_caption: bool = True) -> str:
     """The graph at `step` (clamped into [-1, steps - 1]; -1 is the start) with its caption, as
     one SVG document. theme: "light", "dark", or "auto" (light, dark where the viewer's system
-    prefers it)."""
+    prefers it). with_caption=False: the graph alone (the handout sets the caption as HTML)."""
     theme = theme if theme in ("light", "dark", "auto") else "auto"
     f = frame(trace, step)
     nodes = trace.get("nodes") or []
@@ -673,8 +722,8 @@ def render_svg(trace: dict, *, step: int = -1, theme: str = "auto") -> str:
     width = max(gw + 2 * PAD, MIN_WIDTH)
     graph_h = gh + 2 * PAD + 8
     cap = caption(trace, f)
-    cap_h = _caption_height(cap, width - 2 * PAD)
-    height = graph_h + cap_h + 12
+    cap_h = _caption_height(cap, width - 2 * PAD) if with_caption else 0.0
+    height = graph_h + cap_h + 12 if with_caption else graph_h
     out = Out(theme)
     title = f"chainrule — {cap.counter} · {cap.phase}: {cap.sentence}"
     out.parts.append(
@@ -708,6 +757,9 @@ def render_svg(trace: dict, *, step: int = -1, theme: str = "auto") -> str:
         out.add("text", {"x": width / 2, "y": graph_h / 2, "text-anchor": "middle",
                          "font-family": UI_FONT, "font-size": 15}, "muted",
                 "No tensors were recorded.")
+    if not with_caption:
+        out.pop("svg")
+        return '<?xml version="1.0" encoding="UTF-8"?>\n' + "".join(out.parts) + "\n"
     out.add("rect", {"y": graph_h, "width": width, "height": height - graph_h,
                      "stroke-width": 0}, "panel")
     out.add("line", {"x1": 0, "x2": width, "y1": graph_h, "y2": graph_h}, "rule")

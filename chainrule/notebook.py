@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from chainrule.engine.trace import Trace
 
 DEFAULT_HEIGHT = 520
+MAX_HEIGHT = 4000     # px: a player taller than this scrolls inside its cell
 
 
 class RefusedProgram(ValueError):
@@ -105,10 +107,22 @@ def trace_html(t: Trace, *, step: int = -1, height: int = DEFAULT_HEIGHT) -> str
 
 def iframe(document: str, *, height: int = DEFAULT_HEIGHT) -> str:
     """`document` inside an iframe: its own CSS, ids and keys. `sandbox="allow-scripts"` gives
-    it an opaque origin, so the player cannot reach the notebook (nor the notebook it)."""
-    return (f'<iframe srcdoc="{html.escape(document, quote=True)}" sandbox="allow-scripts" '
-            f'title="chainrule player" style="width: 100%; height: {int(height)}px; '
-            'border: 1px solid #8884; border-radius: 8px;"></iframe>')
+    it an opaque origin, so the player cannot reach the notebook (nor the notebook it). The
+    player posts its content height (static/js/standalone.js) and the small script beside the
+    iframe sizes it to that: no inner scroll. `height` is the size until then, and where a
+    front end runs no scripts of the output."""
+    frame_id = f"chainrule-{secrets.token_hex(6)}"
+    sizing = (
+        "(function(){var f=document.getElementById('FRAME');if(!f)return;"
+        "window.addEventListener('message',function(e){var d=e.data;"
+        "if(e.source!==f.contentWindow||!d||d.type!=='chainrule'||d.event!=='resize'||"
+        "typeof d.height!=='number'||!(d.height>0))return;"
+        "f.style.height=Math.ceil(Math.min(d.height,MAX))+'px';});})();"
+    ).replace("FRAME", frame_id).replace("MAX", str(MAX_HEIGHT))
+    return (f'<iframe id="{frame_id}" srcdoc="{html.escape(document, quote=True)}" '
+            'sandbox="allow-scripts" title="chainrule player" '
+            f'style="width: 100%; height: {int(height)}px; border: 1px solid #8884; '
+            f'border-radius: 8px; display: block;"></iframe><script>{sizing}</script>')
 
 
 def refused_html(error: RefusedProgram | None) -> str:

@@ -16,6 +16,7 @@ import math
 import re
 from typing import Any
 
+import numpy as np
 from chainrule.engine import node_size as ns
 from chainrule.engine import values
 
@@ -34,12 +35,15 @@ ROW_LABELS = {
     "rule": "Backward rule (vector–Jacobian product)",
     "local": "Local derivative",
     "chain": "Chain rule: upstream × local",
+    "numbers": "The rule with numbers",
     "broadcast": "Broadcasting",
+    "unbroadcast": "Summed to the input's shape",
     "paths": "Paths meet: the gradient sums",
     "running": "Running sum",
     "leafgrad": ".grad accumulates",
     "received": "The hook received",
     "returned": "It returned",
+    "key": "Colour key",
     # a row without a body is a note under the others: its label is the whole text
     "bar": "A bar over a name (x̄) is the gradient arriving at it from the output: the upstream "
            "gradient.",
@@ -331,10 +335,24 @@ class StepTexts:
             rows.append(["received", value_text(s["grad"])])
             rows.append(["returned", value_text(s["result"]) if s.get("result") is not None
                          else "None: the gradient flows on unchanged"])
+        key = self._key(s)
+        if key:
+            rows.append(["key", key])
         if self._uses_bar(s.get("formula")) or self._uses_bar(s.get("chain")):
             rows.append(["bar", None])
         if rows != DEFAULT_ROWS.get(kind, []):
             s["rows"] = rows
+
+    def _key(self, s: dict) -> str | None:
+        """The colour key of the heat map this step paints (an op's result, or the gradient
+        an edge brings to its input), when that node's block is a heat map."""
+        nid, value = ((s["output"], s.get("value")) if s["kind"] == "op" else
+                      (s["to"], s.get("grad")) if s["kind"] == "edge" else (None, None))
+        blk = self.block(nid) if nid is not None else None
+        if blk is None or blk["kind"] != "thumb":
+            return None
+        name = self.g.labels.get(nid, "this tensor")
+        return heat_key(value, name if s["kind"] == "op" else f"the gradient at {name}")
 
     @staticmethod
     def _uses_bar(f: dict | None) -> bool:
@@ -359,9 +377,17 @@ class StepTexts:
         else:
             rows.append("local")
             rows.append("chain")
+        numbers = s.pop("_numbers", None)
+        if numbers:
+            rows.append(["numbers", {"mats": numbers}])
+        unbroadcast = s.pop("_unbroadcast", None)
         if s.get("reduced_axes"):
             axes = ", ".join(str(a) for a in s["reduced_axes"])
-            rows.append(["broadcast", f"summed over dim {axes} to match the input's shape"])
+            shapes = (f"{ns.shape_text(s['product']['shape'])} → "
+                      f"{ns.shape_text(s['contribution']['shape'])}")
+            rows.append(["broadcast", f"sum over dim {axes} to undo broadcasting: {shapes}"])
+            if unbroadcast:
+                rows.append(["unbroadcast", {"mats": unbroadcast}])
         if s["expected"] > 1:
             s["chip"] = short_text(s["contribution"])
             rows.append(["paths", {"sum": short_text(s["grad"]) +
@@ -378,3 +404,61 @@ class StepTexts:
             s["note"] = (f"{to.name}.grad = {short_text(lg)}." if math.prod(lg["shape"]) <= 4
                          else f"{to.name}.grad now holds this {ns.shape_text(lg['shape'])} "
                               "tensor.")
+
+
+def heat_key(value: dict | None, what: str) -> str | None:
+    """A heat map's colour key in words, with its scale: the renderers colour a cell teal
+    (positive) or magenta (negative), stronger as |value| nears the largest |value| painted.
+    Min and max are the whole tensor's (its summary) when the Value has one."""
+    nums = [x for x in value_numbers(value) if isinstance(x, int | float)]
+    if not value or not nums:
+        return None
+    summary = value.get("summary") or {}
+    lo = summary.get("min") if isinstance(summary.get("min"), int | float) else min(nums)
+    hi = summary.get("max") if isinstance(summary.get("max"), int | float) else max(nums)
+    top = max(abs(min(nums)), abs(max(nums)))
+    partial = summary.get("numel", len(nums)) > len(nums)
+    scale = "the largest |value| painted" if partial else "|value|"
+    return (f"{what}: teal is positive, magenta negative; the colour is full at {scale} = "
+            f"{values.fmt(top)} and fades toward 0. Min {values.fmt(lo)}, max {values.fmt(hi)}.")
+
+
+# ------------------------------------------------------------------- a tensor edge, with numbers
+
+MAT_ROWS, MAT_COLS = 4, 5      # a matrix in a caption row: its top-left corner, then ⋯ and ⋮
+MORE_COLS, MORE_ROWS = "⋯", "⋮"
+
+
+def matrix(arr: Any, label: str) -> dict:
+    """A small matrix as a caption row paints it: its label, its shape, and the cells of its
+    top-left MAT_ROWS × MAT_COLS corner (a 1-D tensor is one row; more dimensions are flattened
+    into rows, the last one kept), with "⋯" / "⋮" cells where rows or columns are left out."""
+    a = np.asarray(arr, dtype=float)
+    shape = list(a.shape)
+    grid = a.reshape(1, -1) if a.ndim <= 1 else a.reshape(-1, a.shape[-1])
+    n_rows, n_cols = grid.shape
+    rows = [[cell_text(_plain(x)) for x in grid[r, :MAT_COLS]] +
+            ([MORE_COLS] if n_cols > MAT_COLS else []) for r in range(min(n_rows, MAT_ROWS))]
+    if n_rows > MAT_ROWS:
+        rows.append([MORE_ROWS] * len(rows[0]))
+    return {"label": label, "shape": ns.shape_text(shape), "rows": rows}
+
+
+def _plain(x: float) -> Number:
+    """A float as a Value carries it (non-finite numbers travel as strings)."""
+    if math.isfinite(x):
+        return float(x)
+    return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")
+
+
+def mats_text(items: list) -> str:
+    """A `mats` row body as one line of plain text (the SVG caption, the renderers' test):
+    operators as they are, each matrix as `label (shape) [a b; c d]`."""
+    out = []
+    for it in items:
+        if isinstance(it, str):
+            out.append(it)
+        else:
+            body = "; ".join(" ".join(r) for r in it["rows"])
+            out.append(f"{it['label']} {it['shape']} [{body}]")
+    return " ".join(out)

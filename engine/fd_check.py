@@ -12,8 +12,10 @@ What f is: the leaf's `.grad` is the sum, over the backward calls that accumulat
 the vector-Jacobian product of each call's root with its seed (1 for a scalar, or the
 `gradient=` the program passed). So f = Σ_k <seed_k, root_k>, with the seeds of the first run
 held fixed (backward treats a seed as a constant), over the calls that reached the leaf since
-its `.grad` last started afresh. `torch.autograd.grad` calls touch no `.grad` and are not
-part of f.
+its `.grad` last started afresh. A gradient call that returns gradients instead of
+accumulating them (`torch.autograd.grad`, and so the dialects: `tf.GradientTape.gradient`,
+`jax.grad`, micrograd's `Value.backward`, engine/dialects/) gives each leaf it reached that
+call's own gradient: f = <seed, root> of that call alone, checked as a leaf of its own.
 
 How a leaf is moved: a run numbers its tensors in the order it makes them, and the same program
 with the same seed makes the same tensors in the same order; the re-run's tape replaces the data
@@ -152,7 +154,8 @@ def _backward_terms(events: list[dict]) -> list[tuple[int, int, np.ndarray]]:
     terms, call = [], 0
     for ev in events:
         kind = ev["type"]
-        if kind == "backward" and ev.get("call") == "backward" and ev.get("error") is None:
+        if kind == "backward" and ev.get("call") in ("backward", "grad") \
+                and ev.get("error") is None:
             terms.append((call, ev["root"].id, np.asarray(ev["seed"], dtype=np.float64)))
         elif kind == "backward_end":
             call += 1
@@ -164,13 +167,26 @@ def _leaves(tape: Tape) -> list[_Leaf]:
     A leaf's gradient is what the calls gave this tensor since its `.grad` last started afresh
     (None or zeros before the call): its `.grad` in the plain case. A leaf changed in place
     between calls (a training loop) is one tensor per state (engine/inplace.py snapshots),
-    each with the calls that reached that state."""
+    each with the calls that reached that state. A gradient call (see the module text) gives
+    each leaf it reached one gradient of its own: the running total of its last edge there."""
     found: dict[int, _Leaf] = {}
-    call = 0
+    returned: dict[tuple[int, int], _Leaf] = {}
+    call, returning = 0, False
     for ev in tape.events:
         kind = ev["type"]
+        if kind == "backward":
+            returning = ev.get("call") == "grad" and ev.get("error") is None
+            continue
         if kind == "backward_end":
             call += 1
+            returning = False
+            continue
+        if returning:
+            if kind == "edge":
+                t = ev["record"].inputs[ev["input_index"]]
+                if t.is_leaf and t.requires_grad:
+                    returned[(t.id, call)] = _Leaf(t, np.array(ev["total"], dtype=np.float64),
+                                                   {call})
             continue
         if kind == "edge" and "leaf_grad" in ev:
             t, total, before = ev["record"].inputs[ev["input_index"]], ev["total"], \
@@ -187,7 +203,9 @@ def _leaves(tape: Tape) -> list[_Leaf]:
         else:
             old.grad = old.grad + total
             old.calls.add(call)
-    return [found[k] for k in sorted(found)]
+    leaves = [(k, 0, leaf) for k, leaf in found.items()]
+    leaves += [(k, c + 1, leaf) for (k, c), leaf in returned.items()]
+    return [leaf for _, _, leaf in sorted(leaves, key=lambda e: e[:2])]
 
 
 def _check_leaf(check: LeafCheck, leaf: _Leaf, terms: list, source: str,

@@ -40,7 +40,7 @@ from chainrule.engine.grad_mode import (
     is_grad_enabled,
     is_inference,
 )
-from chainrule.engine.tensor import Record, Tape, Tensor, current_tape
+from chainrule.engine.tensor import Record, Tape, Tensor, apply, current_tape
 
 LEAF_IN_PLACE = "a leaf Variable that requires grad is being used in an in-place operation."
 VIEW_OF_LEAF_IN_PLACE = ("a view of a leaf Variable that requires grad is being used in an "
@@ -292,9 +292,33 @@ def in_place(t: Tensor, run: Callable[[Tensor], Tensor], *, view: bool = False) 
         _become(tape, t, result, data)
     _bump(t)
     _share(tape, t, data)
-    if relation is not None and not relation[0].requires_grad:
-        _write_through(tape, relation, data)
+    if relation is not None:
+        if relation[0].requires_grad and is_grad_enabled():
+            _copy_slices(relation, t)
+        else:
+            _write_through(tape, relation, data)
     return t
+
+
+def _copy_slices(relation: tuple, view: Tensor) -> None:
+    """A view of a base that needs a gradient changed in place: the base becomes its old value
+    with the view's region replaced (PyTorch's CopySlices node), so the gradient reaches the
+    old base outside the region and the view's in-place op inside it. The view then shares the
+    base's version counter, as in PyTorch (`y._version == v._version`)."""
+    from chainrule.engine.inplace_ops import ROWS  # it imports this module
+    from chainrule.engine.ops import OPS
+
+    base, kind, attrs = relation
+    if kind == "index":
+        key, value = attrs["key"], view
+    elif kind == "transpose" and len(view.shape) >= 2:
+        key, value = Ellipsis, apply(OPS["transpose"], (view,), dim0=attrs.get("dim0", 0),
+                                     dim1=attrs.get("dim1", 1))
+    else:
+        key, value = Ellipsis, apply(OPS["reshape"], (view,), shape=base.shape)
+    in_place(base, lambda old: apply(ROWS["setitem"], (old, value), key=key))
+    vm, bm = meta(view), meta(base)
+    vm.counter, vm.version = bm.counter, bm.counter[0]
 
 
 # What reshape(), view(), x[i], x[1:3], transpose() return in PyTorch is a view: changing it in

@@ -159,6 +159,11 @@ def mul_(self: Tensor, other: Any) -> Tensor:
     return in_place(self, lambda old: fn.mul(old, _own(other, self, old)))
 
 
+def bitwise_xor_(self: Tensor, other: Any) -> Tensor:
+    other = _operand(other, "bitwise_xor_")
+    return in_place(self, lambda old: fn.bitwise_xor(old, _own(other, self, old)))
+
+
 def div_(self: Tensor, other: Any) -> Tensor:
     other = _operand(other, "div_")
     return in_place(self, lambda old: fn.div(old, _own(other, self, old)))
@@ -209,13 +214,14 @@ UNARY_IN_PLACE = {name + "_": _unary_(name) for name in
                   ("neg", "exp", "log", "sin", "cos", "tanh", "sigmoid", "relu", "sqrt", "abs")}
 
 METHODS = {"add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "pow_": pow_,
+           "bitwise_xor_": bitwise_xor_,
            "zero_": zero_, "fill_": fill_, "copy_": copy_, "clamp_": clamp_,
            **UNARY_IN_PLACE}
 
 
 # ---------------------------------------------------------------- for the interpreter
 
-_AUGMENTED = {"+": add_, "-": sub_, "*": mul_, "/": div_, "**": pow_}
+_AUGMENTED = {"+": add_, "-": sub_, "*": mul_, "/": div_, "**": pow_, "^": bitwise_xor_}
 
 
 def augmented(tensor: Tensor, sym: str, other: Any) -> Tensor:

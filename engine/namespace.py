@@ -189,6 +189,12 @@ def _register_nn() -> None:
 
 _register_nn()
 
+
+def _register_random() -> None:
+    """randperm, normal, Generator, normal_/uniform_, torch.nn.init (engine/random)."""
+    from chainrule.engine.random.program_api import register
+    register()
+
 # autograd's win where both have a name (detach, backward, the in-place methods)
 TENSOR_METHODS: dict[str, Function] = {
     **_row_functions("Tensor"), **_functions("method", **autograd_api.TENSOR_METHODS)}
@@ -304,3 +310,6 @@ def describe(obj: Any) -> str:
     if isinstance(obj, Function | BoundMethod):
         return f"the function {obj.name}()"
     return fn.describe(obj)
+
+
+_register_random()

@@ -101,3 +101,33 @@ class NNModule:
 
 
 CALLABLE = (Function, BoundMethod, NNModule)
+
+
+def with_keyword(function: Function, name: str,
+                 around: Callable[[Any, Callable[[], Any]], Any]) -> Function:
+    """`function` (a signed table function) taking one more keyword-only argument `name`
+    (default None), e.g. `device=` or `generator=`: a call checks its arguments against the
+    grown signature, then runs `around(value, call)`, where `call()` runs the function with
+    the other arguments. A function without a signature, or one that has `name`, is kept."""
+    import dataclasses
+
+    from chainrule.engine.signature import Param
+    sig = function.signature
+    if sig is None or name in sig.names():
+        return function
+    inner = getattr(function.impl, "__wrapped__", function.impl)
+
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        value = kwargs.pop(name, None)
+        return around(value, lambda: inner(*args, **kwargs))
+    params = [p for p in sig.params if not p.keywords]
+    params.append(Param(name, "Any", None, keyword_only=True))
+    params += [p for p in sig.params if p.keywords]
+    signed = dataclasses.replace(sig, params=tuple(params))
+
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        return signed.call(wrapped, args, kwargs)
+    checked.__signature__ = signed.python_signature()  # type: ignore[attr-defined]
+    checked.__name__ = function.name
+    checked.__wrapped__ = wrapped  # type: ignore[attr-defined]
+    return Function(function.name, checked, function.kind, signed)

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from chainrule.engine.bounded_cache import bounded_cache
 from chainrule.engine.broadcast import fmt_shape
-from chainrule.engine.display import StepTexts
+from chainrule.engine.display import StepTexts, matrix
 from chainrule.engine.formula import (
     MATH_ROW_CLOSE,
     MATH_ROW_OPEN,
@@ -55,6 +55,14 @@ def tname(label: str) -> str:
     return label if label.replace("_", "").isalnum() else f"({label})"
 
 
+SPOKEN_CHARS = 28   # a label longer than this is not read out in narration (issue 14)
+
+
+def spoken(label: str) -> bool:
+    """Whether narration can read `label` aloud: short, and whole (not clipped with "…")."""
+    return len(label) <= SPOKEN_CHARS and "…" not in label
+
+
 def dtext(num: str, den: str) -> str:
     return f"d{tname(num)}/d{tname(den)}"
 
@@ -69,6 +77,7 @@ class Timeline:
         self.node_grads: dict[str, np.ndarray] = {}
         self.backward_start: int | None = None
         self._root: Tensor | None = None
+        self._root_given = False      # the pass started from a gradient= the program passed
         self._pass_span: Any = None   # the running backward call's span (hooks fire in it)
         self._contribs: dict[str, list[dict]] = {}
         self._tensor_parts: set[str] = set()   # nodes with a contribution that is not a number
@@ -149,6 +158,7 @@ class Timeline:
         if self.backward_start is None:
             self.backward_start = len(self.steps)
         self._root = root
+        self._root_given = bool(ev.get("gradient_given"))
         self._contribs = {}
         self._tensor_parts = set()
         rid = self.g.tid(root)
@@ -169,19 +179,21 @@ class Timeline:
     def _seed_formula(self, name: str, seed: np.ndarray, given: bool) -> dict:
         d = partial(name, name)
         if given:
-            return formula(rf"{d} := \text{{gradient}}", f"{dtext(name, name)} := gradient")
+            return formula(rf"{d} := \text{{the gradient you passed in}}",
+                       f"{dtext(name, name)} := the gradient you passed in")
         return formula(rf"{d} = 1", f"{dtext(name, name)} = 1")
 
     def _seed_sentence(self, root: Tensor, name: str, ev: dict) -> str:
         shape = fmt_shape(root.shape)
         if ev["gradient_given"]:
-            return (f"Backward starts at {name} (shape {shape}) with the gradient you passed: it "
-                    "says how much each element of the output matters.")
+            return (f"Backward starts at {self._say(root)} (shape {shape}) with the gradient you "
+                    "passed in (gradient=…): it says how much each element of the output matters.")
         why = (f"It can be implicit because {name} has one element (shape {shape}): the "
                f"gradient of a single number with respect to itself is 1.")
         lead = (f"The program never calls backward(), so chainrule runs {name}.backward() for "
                 "you. " if ev["implicit"] else "")
-        return f"{lead}Backward starts at {name} with ∂{name}/∂{name} = 1. {why}"
+        return (f"{lead}Backward starts at {self._say(root)}: the output's own gradient is 1. "
+                f"{why}")
 
     def _backward_error(self, ev: dict, rid: str, name: str) -> None:
         message = ev["error"]
@@ -224,6 +236,14 @@ class Timeline:
                 "lit_nodes": [from_id, op_id, to_id],
                 "lit_edges": [g.output_edges[rec.index], edge_id]}
         step["formula"], step["chain"] = self._edge_formulas(rec, i, ev)
+        numbers = self._edge_numbers(rec, i, ev)
+        if numbers:
+            step["_numbers"] = numbers    # display.StepTexts turns these into caption rows
+            if ev["reduced_axes"]:
+                root = self.g.label(self._root) if self._root is not None else "L"
+                step["_unbroadcast"] = [
+                    matrix(ev["product"], "upstream × local"), "→",
+                    matrix(ev["contribution"], f"∂{tname(root)}/∂{tname(self.g.label(inp))}")]
         if ev["expected"] > 1 and not self._scalar_parts(to_id):
             step["accumulate"] = self._sum_formula(inp)
         step["narration"] = self._where(rec, self._edge_sentence(rec, i, ev))
@@ -307,6 +327,33 @@ class Timeline:
                           f"{', '.join(str(a) for a in ev['reduced_axes'])}")
         return local_form, chain
 
+    def _edge_numbers(self, rec: Record, i: int, ev: dict) -> list | None:
+        """A tensor edge's rule with its numbers, as small matrices: upstream ⊙ local = product
+        for an elementwise rule; for a matrix product the other operand, transposed, times the
+        upstream (grad_A = G·Bᵀ, grad_B = Aᵀ·G); for any other rule the upstream and what the
+        rule made of it. None for an edge of single numbers (the chain row shows them)."""
+        up, local, product = ev["upstream"], ev["local"], ev["product"]
+        if np.size(up) == 1 and np.size(product) == 1 and (local is None or np.size(local) == 1):
+            return None
+        if np.size(up) == 0 or np.size(product) == 0:    # an empty tensor: no numbers to show
+            return None
+        root = self.g.label(self._root) if self._root is not None else "L"
+        out_name, in_name = self.g.label(rec.output), self.g.label(rec.inputs[i])
+        d_up = f"∂{tname(root)}/∂{tname(out_name)}"
+        d_in = f"∂{tname(root)}/∂{tname(in_name)}"
+        made = d_in if not ev["reduced_axes"] else "upstream × local"
+        upstream = matrix(up, d_up)
+        if local is not None:
+            return [upstream, "⊙", matrix(local, f"∂{tname(out_name)}/∂{tname(in_name)}"), "=",
+                    matrix(product, made)]
+        a, b = (t.data for t in rec.inputs[:2]) if len(rec.inputs) >= 2 else (None, None)
+        if rec.op.name == "matmul" and a is not None and a.ndim == 2 and b.ndim == 2:
+            other = self.g.label(rec.inputs[1 - i])
+            factor = matrix((b if i == 0 else a).T, f"{tname(other)}ᵀ")
+            pair = [upstream, "·", factor] if i == 0 else [factor, "·", upstream]
+            return [*pair, "=", matrix(product, made)]
+        return [upstream, "→", matrix(product, made)]
+
     def _scalar_parts(self, to_id: str) -> bool:
         """Every contribution so far is one number. Then the steps hold the whole sum already
         (each edge step's `contribution`, the page's chips) and no `accumulate` formula is
@@ -328,24 +375,44 @@ class Timeline:
 
     def _edge_sentence(self, rec: Record, i: int, ev: dict) -> str:
         inp = rec.inputs[i]
-        name, out_name = self.g.label(inp), self.g.label(rec.output)
-        root = self.g.label(self._root) if self._root is not None else "L"
+        name = self._say(inp)
         contribution = short(ev["contribution"])
-        first = (f"Backward through {rec.op.name}: ∂{root}/∂{tname(out_name)} flows to {name}, "
+        first = (f"Backward through {rec.op.name}: {self._grad(rec.output)} flows to {name}, "
                  f"contributing {contribution}")
         if ev["reduced_axes"]:
             first += f" after summing over dim {', '.join(map(str, ev['reduced_axes']))} " \
                      "to undo broadcasting"
         first += "."
         if ev["expected"] == 1:
-            return first + f" ∂{root}/∂{tname(name)} = {short(ev['total'])}."
+            return first + f" {self._grad(inp)} = {short(ev['total'])}."
         if not ev["complete"]:
             return first + (f" That is path {ev['count']} of {ev['expected']} reaching {name}; "
                             f"its gradient so far is {short(ev['total'])}.")
         parts = self._contribs[self.g.tid(inp)]
         terms = " + ".join(short_value(p) for p in parts)
         return first + (f" All {ev['expected']} paths have reached {name}: "
-                        f"∂{root}/∂{tname(name)} = {terms} = {short(ev['total'])}.")
+                        f"{self._grad(inp)} = {terms} = {short(ev['total'])}.")
+
+    def _say(self, t: Tensor) -> str:
+        """A tensor as narration reads it aloud: its label when short and whole, else what
+        made it ("the log_softmax result"), never a name cut mid-expression."""
+        label = self.g.label(t)
+        if spoken(label):
+            return label
+        rec = getattr(t, "record", None)
+        return f"the {rec.op.name} result" if rec is not None else "this tensor"
+
+    def _grad(self, t: Tensor) -> str:
+        """∂root/∂t in words that read aloud: the symbols when both names are short and whole,
+        else "the gradient at <what made t>"."""
+        if t is self._root:     # never "∂loss/∂loss" (issue 14): say what the seed is
+            return ("the gradient you passed in" if self._root_given
+                    else "the output's own gradient, 1,")
+        root = self.g.label(self._root) if self._root is not None else "L"
+        label = self.g.label(t)
+        if spoken(root) and spoken(label):
+            return f"∂{root}/∂{tname(label)}"
+        return f"the gradient at {self._say(t)}"
 
     def runtime_error(self, err: Any, node: str | None) -> None:
         span = None if err.line is None else (err.line, err.col, err.end_line, err.end_col)

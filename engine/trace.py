@@ -25,6 +25,8 @@ from chainrule.engine.limits import AnswerBudget, Limits
 from chainrule.engine.node_size import op_size, tensor_size
 from chainrule.engine.tensor import Tensor
 from chainrule.engine.timeline import NO_GRAD_NOTE, Timeline, made_without_grad
+from chainrule.engine.training import parameter_names, training_summary
+from chainrule.engine.training_pick import picked_iteration
 from chainrule.engine.values import flags, value
 
 FORMAT_VERSION = 1
@@ -40,6 +42,7 @@ class Trace:
     variables: dict[str, dict] = field(default_factory=dict)
     inputs: dict[str, float] = field(default_factory=dict)
     stdout: str = ""
+    printed: list[list[int]] = field(default_factory=list)   # [steps before, chars printed]
     error: dict | None = None
     implicit_backward: bool = False
     backward_start: int | None = None
@@ -48,15 +51,18 @@ class Trace:
     notes: list[str] = field(default_factory=list)     # e.g. imports chainrule assumed
     offer_backward: dict | None = None   # a program that never called backward: what to offer
     display: dict = field(default_factory=legend)   # engine/display.py: texts shared by steps
+    training: dict | None = None   # a training loop's summary (engine/training.py)
 
     def to_dict(self) -> dict:
         return {"version": FORMAT_VERSION, "source": self.source, "nodes": self.nodes,
                 "edges": self.edges, "steps": self.steps, "layout": self.layout,
                 "variables": self.variables, "inputs": self.inputs, "stdout": self.stdout,
+                "printed": self.printed,
                 "error": self.error, "implicit_backward": self.implicit_backward,
                 "backward_start": self.backward_start, "groups": self.groups,
                 "collapsed": self.collapsed, "notes": self.notes,
-                "offer_backward": self.offer_backward, "display": self.display}
+                "offer_backward": self.offer_backward, "display": self.display,
+                "training": self.training}
 
     # In a notebook a Trace displays as the player: chainrule/__init__.py registers that with
     # IPython by this class's name; the engine itself knows nothing of HTML or the web app.
@@ -109,9 +115,10 @@ def _build_trace(source: str, result: Any, limits: Limits) -> Trace:
     graph = build_graph(result.tape, source)
     tl = Timeline(graph, limits.max_display_elements)
     tl.budget = AnswerBudget.for_limits(limits)      # harden: bounded answers
-    _play_events(tl, result.tape.events)
+    printed = _play_events(tl, result.tape.events)
     error = _error(tl, graph, tl.budget.error(result.error, limits))
-    trace = Trace(source=source, steps=tl.steps, stdout=result.stdout, error=error,
+    trace = Trace(source=source, steps=tl.steps, stdout=result.stdout, printed=printed,
+                  error=error,
                   inputs=dict(result.free_variables),
                   implicit_backward=result.implicit_backward, backward_start=tl.backward_start)
     trace.nodes = _nodes(graph, tl, limits.max_display_elements)
@@ -129,6 +136,9 @@ def _build_trace(source: str, result: Any, limits: Limits) -> Trace:
     trace.notes = list(getattr(result, "notes", None) or [])
     trace.offer_backward = _offer(getattr(result, "offer_backward", None), result, graph)
     decorate_nodes(trace.nodes)
+    trace.training = training_summary(result.tape.events, graph.tensor_ids, graph.labels,
+                                      picked_iteration.get() or 1, limits.max_display_elements,
+                                      parameter_names(result.variables))
     return trace
 
 
@@ -161,7 +171,10 @@ def _offer(name: str | None, result: Any, graph: Graph) -> dict | None:
     return {"name": name, "code": f"{name}.backward()", "node": node}
 
 
-def _play_events(tl: Timeline, events: list[dict]) -> None:
+def _play_events(tl: Timeline, events: list[dict]) -> list[list[int]]:
+    """Play the tape into the timeline; return where the printed output stands: [steps played
+    before it, characters printed by then], one pair per step count (bounded by the steps)."""
+    printed: list[list[int]] = []
     for ev in events:
         if tl.budget.exceeded:
             break
@@ -176,6 +189,12 @@ def _play_events(tl: Timeline, events: list[dict]) -> None:
             tl.node_grads[tl.g.tid(ev["tensor"])] = ev["grad"]
         elif kind == "hook":
             tl.hook(ev)
+        elif kind == "print":
+            if printed and printed[-1][0] == len(tl.steps):
+                printed[-1][1] = ev["chars"]
+            else:
+                printed.append([len(tl.steps), ev["chars"]])
+    return printed
 
 
 def _error(tl: Timeline, graph: Graph, err: ChainruleError | None) -> dict | None:

@@ -15,6 +15,7 @@ import contextlib
 import json
 import math
 import os
+import re
 import shutil
 import site
 import subprocess
@@ -159,7 +160,10 @@ def test_show_and_export_html_run_from_the_installed_package(venv, tmp_path):
     assert len(got["path"]) == 1 and got["path"][0].startswith(home)
     assert got["modules"] and all(m.startswith(home) for m in got["modules"])
     assert all(f.startswith(home) for f in got["folders"])
-    assert '<iframe srcdoc="' in got["player"] and "chainrule-trace" in got["player"]
+    # show(): an iframe holding the whole player (it sizes itself to its content: its id is
+    # what the resize script beside it addresses)
+    assert re.search(r'<iframe id="chainrule-[0-9a-f]+" srcdoc="', got["player"])
+    assert "chainrule-trace" in got["player"]
     doc = got["export"]
     assert doc.lower().startswith("<!doctype html>")
     # the inlined player: its stylesheet, its bundled script and the trace

@@ -41,8 +41,7 @@ if hasattr(ast, "TryStar"):
 _REFUSED_EXPRESSIONS = {
     ast.Await: "await", ast.Yield: "generators (yield)", ast.YieldFrom: "generators (yield)",
 }
-_REFUSED_BINOPS = {ast.LShift: "bit shifts (<<)", ast.RShift: "bit shifts (>>)",
-                   ast.BitXor: "the ^ operator (for powers write **)"}
+_REFUSED_BINOPS = {ast.LShift: "bit shifts (<<)", ast.RShift: "bit shifts (>>)"}
 _ALLOWED_STATEMENTS = (
     ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Import, ast.ImportFrom, ast.Pass,
     ast.If, ast.For, ast.While, ast.Break, ast.Continue, ast.FunctionDef, ast.Return,
@@ -207,6 +206,7 @@ class _Walker:
         self.loads: list[ast.Name] = []
         self.calls: list[ast.Name] = []
         self.chains: list[ast.Attribute] = []
+        self.xors: list[ast.AST] = []   # `^`: Python's xor, but `x^2` in a typed expression
         self.stored: set[str] = set()     # every name bound anywhere (any scope)
         self.assigned: set[str] = set()   # ... by anything but an import
         self.module_level_stored: set[str] = set()
@@ -260,6 +260,8 @@ class _Walker:
         else:
             if kind is ast.AugAssign and type(node.op) in _REFUSED_BINOPS:
                 raise self.refuse(node, _not_part(_REFUSED_BINOPS[type(node.op)], False))
+            if kind is ast.AugAssign and type(node.op) is ast.BitXor:
+                self.xors.append(node)
             for target in _targets(node):
                 self.target(target, node, top)
             for child in ast.iter_child_nodes(node):
@@ -415,6 +417,8 @@ class _Walker:
                 self.loads.append(node)
         elif kind is ast.BinOp and type(node.op) in _REFUSED_BINOPS:
             raise self.refuse(node, _not_part(_REFUSED_BINOPS[type(node.op)], False))
+        elif kind is ast.BinOp and type(node.op) is ast.BitXor:
+            self.xors.append(node)
         elif kind is ast.Attribute:
             if node.attr.startswith("__") and not allowed_dunder(node):   # `__class__`...;
                 raise self.refuse(node, _not_part(f"attributes starting with two underscores "
@@ -495,6 +499,9 @@ class _Walker:
                 raise self.refuse(node, _not_part(f"{node.id}()", False)
                                   + ns.suggest(name, options))
             info.free = [n for n in info.free if n not in {c.id for c in self.calls}]
+            if info.free and self.xors:   # `x^2 + sin(x*y)`: meant as a power, not an xor
+                raise self.refuse(self.xors[0], "^ is Python's exclusive or, not a power: "
+                                  "for powers write ** (x**2)")
         for node in self.chains:
             self.resolve_chain(node)
 

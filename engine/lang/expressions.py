@@ -24,8 +24,8 @@ from chainrule.engine.lang.classes import CLASS_BUILTINS
 from chainrule.engine.lang.exceptions import EXCEPTION_CLASSES, Signal
 from chainrule.engine.lang.functions import Frame, UserFunction, comprehension_locals
 from chainrule.engine.lang.operators import SYMBOLS, binary, fit, unary
-from chainrule.engine.printing import type_name, value_repr
-from chainrule.engine.tensor import Tensor, at_span
+from chainrule.engine.printing import short_text, type_name, value_repr
+from chainrule.engine.tensor import Scope, Tensor, at_span, in_scope
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
@@ -357,21 +357,37 @@ class Expressions:
         return pb.LazyIterator("generator", iter(out))
 
     def _generate(self, node: Any, i: int, iterable: Any, out: list[Any]) -> None:
+        """One `for` of a comprehension; each item is an iteration in its own loop scope, as
+        a for statement's are (`i = 3`, iteration 3 of 5), so the display groups it."""
         gen = node.generators[i]
         tape = self.tape
-        for item in pb.iterate(iterable):
+        target = self.positions.text(gen.target)
+        span = self.span(node)
+        count = length_of(iterable)
+        for k, item in enumerate(pb.iterate(iterable), start=1):
             tape.check_time()
-            self.assign_target(gen.target, item)
-            if not all(pb.truth(self.expr(cond)) for cond in gen.ifs):
-                continue
-            if i + 1 < len(node.generators):
-                self._generate(node, i + 1, self.expr(node.generators[i + 1].iter), out)
-            elif isinstance(node, ast.DictComp):
-                out.append((self.expr(node.key), self.expr(node.value)))
-            else:
-                out.append(self.expr(node.elt))
+            label = f"{target} = {short_text(item, 24)}"
+            with in_scope(Scope("loop", label, span, k, count, next(self._scope_ids))):
+                self.assign_target(gen.target, item)
+                if not all(pb.truth(self.expr(cond)) for cond in gen.ifs):
+                    continue
+                if i + 1 < len(node.generators):
+                    self._generate(node, i + 1, self.expr(node.generators[i + 1].iter), out)
+                elif isinstance(node, ast.DictComp):
+                    out.append((self.expr(node.key), self.expr(node.value)))
+                else:
+                    out.append(self.expr(node.elt))
             if len(out) > pb.MAX_ITEMS:
                 pb.check_items(len(out))
+
+
+def length_of(value: Any) -> int | None:
+    """How many items a loop over `value` will see, when known before it runs."""
+    if isinstance(value, list | tuple | range | str | dict):
+        return len(value)
+    if isinstance(value, Tensor) and value.data.ndim:
+        return int(value.shape[0])
+    return None
 
 
 def _checked_slice(key: slice) -> slice:

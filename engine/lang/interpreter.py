@@ -36,7 +36,7 @@ from chainrule.engine.lang import builtins as pb
 from chainrule.engine.lang.check import Checked
 from chainrule.engine.lang.classes import define_class
 from chainrule.engine.lang.exceptions import Break, Continue, Return, as_raised, catches
-from chainrule.engine.lang.expressions import Expressions
+from chainrule.engine.lang.expressions import Expressions, length_of
 from chainrule.engine.lang.functions import Frame, UserFunction, bind_arguments, function_scope
 from chainrule.engine.lang.modules import MODULE_NAMES, import_target
 from chainrule.engine.lang.operators import SYMBOLS, binary
@@ -50,6 +50,16 @@ MAX_STDOUT_CHARS = 100_000
 MAX_CALL_DEPTH = 60
 _GRAD_MODE_FUNCTIONS = ("no_grad", "enable_grad", "inference_mode")
 
+
+
+# Free variables start at distinct values, in order of first use (x*y's two local derivatives
+# must not look the same, as they do when both are 1); positive, so log and sqrt are defined.
+DEFAULT_INPUTS = (2.0, 3.0, 0.5, 1.5, 2.5, 4.0, 0.25, 5.0)
+
+
+def default_input(k: int) -> float:
+    """The starting value of the k-th free variable (0-based) when the request gives none."""
+    return DEFAULT_INPUTS[k] if k < len(DEFAULT_INPUTS) else float(k - len(DEFAULT_INPUTS) + 6)
 
 class InternalProblem(RuntimeProblem):
     """An unexpected Python exception inside the engine: a bug. `original` is the exception."""
@@ -331,7 +341,7 @@ class Interpreter(Expressions):
 
     def s_For(self, node: ast.For) -> None:  # noqa: N802
         iterable = self.expr(node.iter)
-        count = _length(iterable)
+        count = length_of(iterable)
         target = self.positions.text(node.target)
         span = self.span(node)
         tape = self.tape
@@ -580,10 +590,12 @@ class Interpreter(Expressions):
         if self.stdout_chars > MAX_STDOUT_CHARS:
             raise LimitError(f"the program printed more than {MAX_STDOUT_CHARS:,} characters")
         self.stdout.append(text)
+        if text:     # where the output stands on the tape: the page prints it at that step
+            self.tape.emit({"type": "print", "chars": self.stdout_chars})
 
     # -- free variables of typed expressions
     def free_variable(self, name: str) -> Tensor:
-        raw = self.inputs.get(name, 1.0)
+        raw = self.inputs.get(name, default_input(len(self.free_values)))
         if isinstance(raw, bool) or not fn.is_number(raw):
             raise ArgumentError(f"the input value for {name} must be a number, got "
                                 f"{ns.describe(raw)}")
@@ -627,10 +639,3 @@ def _context(value: Any) -> Any:
                         "torch.enable_grad(), torch.set_grad_enabled(...) and "
                         "torch.inference_mode())")
 
-
-def _length(value: Any) -> int | None:
-    if isinstance(value, list | tuple | range | str | dict):
-        return len(value)
-    if isinstance(value, Tensor) and value.data.ndim:
-        return int(value.shape[0])
-    return None

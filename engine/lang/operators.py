@@ -67,6 +67,9 @@ _INT_OPS: dict[str, Callable[[int, int], int]] = {
 
 
 def number_op(sym: str, a: Any, b: Any) -> int | float:
+    if sym in ("&", "|", "^") and isinstance(a, bool | np.bool_) and \
+            isinstance(b, bool | np.bool_):
+        return bool(_INT_OPS[sym](bool(a), bool(b)))   # Python: True ^ False is True
     a, b = plain(a), plain(b)
     both_int = isinstance(a, int) and isinstance(b, int)
     if b == 0 and sym in ("/", "//", "%"):
@@ -107,7 +110,7 @@ def number_op(sym: str, a: Any, b: Any) -> int | float:
 def _tensor_op(sym: str) -> Callable[[Any, Any], Tensor] | None:
     name = {"+": "add", "-": "sub", "*": "mul", "/": "div_operator", "**": "pow",
             "@": "matmul", "//": "floor_divide", "%": "remainder", "&": "logical_and",
-            "|": "logical_or", "^": "logical_xor"}.get(sym)
+            "|": "logical_or", "^": "bitwise_xor"}.get(sym)
     return getattr(fn, name, None) if name else None
 
 

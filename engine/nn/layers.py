@@ -4,13 +4,13 @@ reuse the functional ops' rows)."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 from chainrule.engine import functional as fn
 from chainrule.engine.errors import ArgumentError, RuntimeProblem
 from chainrule.engine.nn.module import Module, Parameter, call_module, is_module
+from chainrule.engine.random.nn_init import linear_init
 from chainrule.engine.tensor import Tensor
 
 
@@ -22,14 +22,6 @@ def _size(value: Any, what: str) -> int:
         raise ArgumentError(f"Trying to create tensor with negative dimension {value}: "
                             f"[{value}]", python_type="RuntimeError")
     return int(value)
-
-
-def uniform_parameter(shape: tuple[int, ...], bound: float) -> Parameter:
-    """U(-bound, bound) values, as nn.Linear's reset_parameters draws them (weight first, then
-    bias). The numbers come from the run's generator (engine/functional.rand)."""
-    u = fn.rand(*shape) if shape else fn.rand(1)
-    data = (np.asarray(u.data) * 2.0 - 1.0) * bound
-    return Parameter(data.reshape(shape), requires_grad=True)
 
 
 def _tensor(value: Any, who: str) -> Tensor:
@@ -47,10 +39,12 @@ class Linear(Module):
         super().__init__()
         n_in, n_out = _size(in_features, "in_features"), _size(out_features, "out_features")
         self._attrs["in_features"], self._attrs["out_features"] = n_in, n_out
-        # PyTorch: kaiming_uniform_(a=sqrt(5)) is U(±1/sqrt(fan_in)); the bias the same.
-        bound = 1.0 / math.sqrt(n_in) if n_in > 0 else 0.0
-        self._parameters["weight"] = uniform_parameter((n_out, n_in), bound)
-        self._parameters["bias"] = uniform_parameter((n_out,), bound) if bias else None
+        # PyTorch's reset_parameters, number for number: kaiming_uniform_(a=sqrt(5)) for the
+        # weight, then U(±1/sqrt(fan_in)) for the bias, from the run's default generator.
+        weight, bias_values = linear_init(n_in, n_out, bool(bias))
+        self._parameters["weight"] = Parameter(weight, requires_grad=True)
+        self._parameters["bias"] = (None if bias_values is None
+                                    else Parameter(bias_values, requires_grad=True))
 
     def forward(self, input: Any) -> Tensor:  # noqa: A002
         x = _tensor(input, "linear")

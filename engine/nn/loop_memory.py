@@ -22,6 +22,11 @@ or before the next iteration could reach the op or element limit, and when the l
 cost stays linear in the loop's work. A graph the program keeps alive (`losses.append(loss)`)
 is kept, as PyTorch keeps it in memory, and counts against the limits.
 
+Picked iteration (engine/training.py, `picked_iteration`): the page asks for iteration k's
+graph by re-running the program; then the loop keeps iteration k whole instead of the first:
+what iterations before k made is forgotten when k starts, and the boundary moves to k's end.
+The graph then has the same shape as the first iteration's, so its layout is reused.
+
 The tape numbers tensors by their position in `tape.tensors` (engine/inplace.py relies on it):
 the kept tensors after the boundary are renumbered in order, so that stays true.
 """
@@ -31,6 +36,7 @@ from __future__ import annotations
 from typing import Any
 
 from chainrule.engine.tensor import Record, Scope, Tape, Tensor
+from chainrule.engine.training_pick import picked_iteration
 
 _MIN_NEW = 200   # records a loop may add before the first forgetting pass
 _ATOMS = (int, float, str, bool, type(None), complex, bytes, range)
@@ -50,21 +56,38 @@ class LoopMemory:
         self.kept = 0           # records kept after the boundary by the last pass
         self.started = (0, 0)   # the budget's ops and elements when the iteration started
         self.passes = 0         # forgetting passes run so far
+        self.count = 0          # iterations started
+        self.picked_start: tuple[int, int] | None = None   # tensors, next record at k's start
+        self.picked = picked_iteration.get()   # the iteration to keep whole (None: the first)
+        if self.picked is not None and self.picked <= 1:
+            self.picked = None
 
     def before(self) -> None:
-        budget = self.tape.budget
-        self.iteration_events = len(self.tape.events)
+        tape, budget = self.tape, self.tape.budget
+        self.count += 1
+        if self.picked is not None and tape.keep:
+            if self.boundary is None:   # waiting for the picked iteration: forget from here
+                self.boundary = (len(tape.tensors), len(tape.records), len(tape.events))
+                self.first_record = _next_index(tape)
+            elif self.count == self.picked:
+                self.picked_start = (len(tape.tensors), _next_index(tape))
+        self.iteration_events = len(tape.events)
         self.started = (budget.ops, budget.elements)
 
     def after(self, scope: Scope) -> None:
         tape = self.tape
         if not tape.keep:
             return
-        if self.boundary is None:   # the end of the first iteration: kept whole
+        tape.emit(self.summary(scope))
+        if self.boundary is None or self.count == self.picked:
+            # the end of the first (or the picked) iteration: kept whole; before the picked
+            # one, what the program no longer reaches goes (the previous iteration's graph)
+            if self.picked_start is not None:
+                self.forget(self.picked_start)
             self.boundary = (len(tape.tensors), len(tape.records), len(tape.events))
             self.first_record = _next_index(tape)
+            self.kept = 0
             return
-        tape.emit(self.summary(scope))
         # A pass costs what it walks (the kept graph and the new records): passes wait until
         # the records since the boundary doubled, so a graph the program keeps growing
         # (`y = y.sin()` in a loop) costs linear time in all, not quadratic.
@@ -86,7 +109,9 @@ class LoopMemory:
         self.iteration_events = len(self.tape.events)
         self.forget()
 
-    def forget(self) -> None:
+    def forget(self, whole: tuple[int, int] | None = None) -> None:
+        """Drop what the program cannot reach since the boundary; `whole` (tensors' position,
+        record index) marks where the iteration that stays whole began."""
         tape = self.tape
         self.passes += 1
         n_tensors, n_records, n_events = self.boundary
@@ -103,8 +128,12 @@ class LoopMemory:
             keep_records.add(rec.index)
             stack.extend(i.record for i in rec.inputs if i.record is not None)
         records = tape.records[n_records:]
+        if whole is not None:
+            keep_records.update(r.index for r in records if r.index >= whole[1])
         kept_records = [r for r in records if r.index in keep_records]
         keep_tensors = {id(t) for t in roots}
+        if whole is not None:
+            keep_tensors.update(id(t) for t in tape.tensors[whole[0]:])
         for rec in kept_records:
             keep_tensors.add(id(rec.output))
             keep_tensors.update(id(i) for i in rec.inputs)

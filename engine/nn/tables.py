@@ -92,32 +92,14 @@ def _not_available() -> bool:
 
 
 def _on_device(function: Any) -> Any:
-    """A creation function that also takes PyTorch's `device=` (the CPU only): its signature
-    gains a keyword-only `device` that is checked and dropped before the function runs."""
-    import dataclasses
+    """A creation function that also takes PyTorch's `device=` (the CPU only)."""
+    from chainrule.engine.objects import with_keyword
 
-    from chainrule.engine.namespace import Function
-    from chainrule.engine.signature import Param
-    sig = function.signature
-    if sig is None or "device" in sig.names():
-        return function
-    inner = getattr(function.impl, "__wrapped__", function.impl)
-
-    def with_device(*args: Any, device: Any = None, **kwargs: Any) -> Any:
+    def on_cpu(device: Any, call: Callable[[], Any]) -> Any:
         if device is not None:
             _set_default_device(device)   # refuses anything but the CPU
-        return inner(*args, **kwargs)
-    params = [p for p in sig.params if not p.keywords]
-    params.append(Param("device", "Any", None, keyword_only=True))
-    params += [p for p in sig.params if p.keywords]
-    signed = dataclasses.replace(sig, params=tuple(params))
-
-    def checked(*args: Any, **kwargs: Any) -> Any:
-        return signed.call(with_device, args, kwargs)
-    checked.__signature__ = signed.python_signature()  # type: ignore[attr-defined]
-    checked.__name__ = function.name
-    checked.__wrapped__ = with_device  # type: ignore[attr-defined]
-    return Function(function.name, checked, function.kind, signed)
+        return call()
+    return with_keyword(function, "device", on_cpu)
 
 
 _CREATION = ("tensor", "zeros", "ones", "full", "linspace", "arange", "randn", "rand",

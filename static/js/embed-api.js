@@ -4,6 +4,9 @@
 //       step: {by?: 1 | -1 …}   goto: {step: n}   load: {source, inputs?, seed?, step?}
 //   embed → parent: {type, event: "ready" | "step" | "error" | "resize", …}
 //       ready/step: {step, phase, total}   error: {kind, message, line, col}   resize: {height}
+// Step numbers in messages (goto, load, and the events) count as the page shows them:
+// `{step: 6}` is "Step 6 of n", 0 the start, before the first step. (The URL's ?step= is the
+// trace's 0-based index, -1 the start, as the permalink stores it.)
 
 const TYPE = "chainrule";
 const MAX_SOURCE = 200_000;
@@ -31,8 +34,8 @@ export function connectParent(viewer, { load, preferredHeight }) {
         const by = Number.isInteger(m.by) ? m.by : 1;
         return viewer.act("seek", viewer.store.get().step + by);
       }
-      case "goto":
-        if (Number.isInteger(m.step)) viewer.act("seek", m.step);
+      case "goto":   // counted as the page shows it: 1 is "Step 1 of n", 0 the start
+        if (Number.isInteger(m.step)) viewer.act("seek", m.step - 1);
         return undefined;
       case "load": {
         if (typeof m.source !== "string" || m.source.length > MAX_SOURCE) {
@@ -41,7 +44,7 @@ export function connectParent(viewer, { load, preferredHeight }) {
         }
         const inputs = m.inputs && typeof m.inputs === "object" ? cleanInputs(m.inputs) : {};
         const seed = Number.isSafeInteger(m.seed) && m.seed >= 0 ? m.seed : 0;
-        const step = Number.isInteger(m.step) ? m.step : -1;
+        const step = Number.isInteger(m.step) ? m.step - 1 : -1;   // page counting
         return load({ source: m.source, inputs, seed, step });
       }
       default: return undefined;
@@ -56,7 +59,7 @@ export function connectParent(viewer, { load, preferredHeight }) {
   /** Called after every frame: announce ready, step changes and errors. */
   function announce(state, f) {
     if (state.status === "loading") return;
-    const where = { step: f.index, phase: f.phase, total: f.count };
+    const where = { step: f.index + 1, phase: f.phase, total: f.count };
     const err = state.refused || (state.trace && state.trace.error) || null;
     if (!ready) {
       ready = true;

@@ -9,6 +9,7 @@ import { codeFromHash, decodeState, encodeState } from "./permalink.js";
 import { createPredict } from "./predict.js";
 import { createFdCheck } from "./fdcheck.js";
 import { createSharing } from "./share.js";
+import { createTraining } from "./training.js";
 import { createViewer } from "./viewer.js";
 
 const $ = (sel) => document.querySelector(sel);
@@ -51,6 +52,7 @@ predict = createPredict(document, viewer, {
   on: new URLSearchParams(location.search).get("predict") === "1" || body.dataset.predict === "1",
 });
 createFdCheck(document, viewer, { hidden: () => predict.isOn() });
+if (!embedded) createTraining(document, viewer);   // a training loop's chart (issue #13)
 
 store.subscribe((s, p) => {
   if (s.source !== p.source || s.trace !== p.trace) {

@@ -32,12 +32,15 @@ export function createNarration(root) {
   function show(trace, f) {
     const key = `${f.index}/${f.count}/${trace ? trace.steps.length : 0}`;
     const step = f.step;
-    counter.textContent = !f.count ? "No steps" : f.index < 0 ? `${f.count} steps ahead`
-      : `Step ${f.index + 1} of ${f.count}`;
+    counter.textContent = !f.count ? "No steps" : f.index < 0
+      ? `${f.count} ${f.count === 1 ? "step" : "steps"} ahead` : `Step ${f.index + 1} of ${f.count}`;
     phase.textContent = f.phase === "start" ? "Start" : f.phase === "forward" ? "Forward"
       : "Backward";
     phase.dataset.phase = f.phase;
-    const sentence = step ? step.narration : trace ? trace.display.start : "";
+    // nothing to play (a refused program, an empty one): no "Press play" beside "No steps"
+    const sentence = step ? step.narration : f.count && trace ? trace.display.start
+      : trace ? "The program recorded no operations: there are no steps to show."
+        : "Nothing ran: the message under the program says why.";
     const extra = step && step.note ? step.note : "";
     text.replaceChildren(document.createTextNode(sentence));
     if (extra) {
@@ -72,7 +75,9 @@ export function createNarration(root) {
         note.textContent = labels[kind];
         rows.push(note);
       } else if (typeof body === "string") {
-        rows.push(row(labels[kind], textBlock(body)));
+        const block = textBlock(body);
+        if (kind === "key") block.prepend(heatBar());
+        rows.push(row(labels[kind], block));
       } else if (body.math) {
         rows.push(row(labels[kind], math(step[body.math])));
       } else if (body.op) {
@@ -84,6 +89,8 @@ export function createNarration(root) {
         rows.push(row(labels[kind], textBlock(lineOf(n))));
       } else if (body.sum !== undefined) {
         rows.push(row(labels[kind], sumBlock(step, trace, body.sum)));
+      } else if (body.mats) {
+        rows.push(row(labels[kind], matsBlock(body.mats)));
       }
     }
     formulas.hidden = rows.length === 0;
@@ -112,6 +119,7 @@ function row(label, body) {
 function math(formula) {
   const d = document.createElement("div");
   d.className = "f-math";
+  d.tabIndex = 0;   // a wide formula scrolls sideways: the keyboard must reach it too (axe)
   if (!formula) return d;
   const m = mathFromString(formula.mathml);
   if (m) {
@@ -121,6 +129,46 @@ function math(formula) {
     d.textContent = formula.text || formula.latex || "";
   }
   return d;
+}
+
+/** A tensor edge's rule with its numbers: small matrices (label, shape, cells as the trace
+ *  wrote them, engine/display.py `matrix`) with the operators between them. */
+function matsBlock(items) {
+  const d = document.createElement("div");
+  d.className = "f-mats";
+  for (const it of items) {
+    if (typeof it === "string") {
+      d.appendChild(op(it));
+      continue;
+    }
+    const fig = document.createElement("figure");
+    fig.className = "mat";
+    const cap = document.createElement("figcaption");
+    const name = document.createElement("span");
+    name.className = "mat-label";
+    name.textContent = it.label;
+    const shape = document.createElement("span");
+    shape.className = "mat-shape";
+    shape.textContent = it.shape;
+    cap.append(name, " ", shape);
+    const table = document.createElement("table");
+    for (const r of it.rows) {
+      const tr = table.insertRow();
+      for (const c of r) tr.insertCell().textContent = c;
+    }
+    fig.append(cap, table);
+    d.appendChild(fig);
+  }
+  return d;
+}
+
+/** The heat maps' colours as a bar, −largest … 0 … +largest (the key row's words say the
+ *  numbers): magenta to teal, faint near 0 as the cells are. */
+function heatBar() {
+  const bar = document.createElement("span");
+  bar.className = "heat-key";
+  bar.setAttribute("aria-hidden", "true");
+  return bar;
 }
 
 function textBlock(text) {

@@ -5,7 +5,7 @@ import { warmTrace } from "./api.js";
 import { encodeState } from "./permalink.js";
 
 const EMBED_DEFAULTS = { editor: "hide", inputs: "show", controls: "all", theme: "auto",
-  autoplay: "0" };
+  autoplay: "0", present: "0" };
 const TITLE = "chainrule: backpropagation, step by step";
 
 /** `getState()` → {source, inputs, seed, step, inputCount} of what the page shows now. */
@@ -27,6 +27,7 @@ export function createSharing(doc, { getState }) {
   q("embed").addEventListener("click", openEmbed);
   q("export").addEventListener("click", openExport);
   dialogs.share.querySelector("[data-role=with-step]").addEventListener("change", fillShare);
+  dialogs.share.querySelector("[data-role=present]").addEventListener("change", fillShare);
   dialogs.embed.querySelector("[data-role=options]").addEventListener("change", fillEmbed);
   q("export-png").addEventListener("click", downloadPng);
 
@@ -58,6 +59,9 @@ export function createSharing(doc, { getState }) {
   async function fillShare() {
     const withStep = dialogs.share.querySelector("[data-role=with-step]").checked;
     const url = new URL(base);
+    if (dialogs.share.querySelector("[data-role=present]").checked) {
+      url.searchParams.set("present", "1");
+    }
     const code = await codeFor(withStep);
     url.hash = `p=${code}`;
     q("share-link").value = url.href;
@@ -77,6 +81,7 @@ export function createSharing(doc, { getState }) {
       theme: form.elements.theme.value,
       inputs: form.elements.inputs.checked ? "show" : "hide",
       autoplay: form.elements.autoplay.checked ? "1" : "0",
+      present: form.elements.present.checked ? "1" : "0",
     };
     const code = await codeFor(form.elements.step.checked);
     warmTrace({ code });
@@ -88,7 +93,14 @@ export function createSharing(doc, { getState }) {
     const code = await codeFor(true);
     const theme = document.documentElement.dataset.theme || "auto";
     q("export-html").href = exportUrl("html", code, theme);
-    q("export-svg").href = exportUrl("svg", code, theme === "auto" ? "light" : theme);
+    // the SVG is the live picture, serialised (what the learner sees, styles inlined); the
+    // server's /api/export.svg stays for the CLI, the notebook and the API
+    const svgLink = q("export-svg");
+    if (svgLink.href.startsWith("blob:")) URL.revokeObjectURL(svgLink.href);
+    svgLink.href = URL.createObjectURL(new Blob([liveSvg(doc)], { type: "image/svg+xml" }));
+    const handout = new URL("/handout", base);
+    handout.searchParams.set("p", code);
+    q("export-handout").href = handout.href;
     show(dialogs.export);
   }
 
@@ -103,9 +115,7 @@ export function createSharing(doc, { getState }) {
     const d = dialogs.export;
     status(d, "Drawing the PNG…");
     try {
-      const r = await fetch(q("export-svg").href);
-      if (!r.ok) throw new Error(`the server answered HTTP ${r.status}`);
-      const blob = await svgToPng(await r.text(), 2);
+      const blob = await svgToPng(liveSvg(doc), 2);    // the picture the SVG link holds
       const a = document.createElement("a");
       a.href = URL.createObjectURL(blob);
       a.download = "chainrule-step.png";
@@ -156,6 +166,48 @@ async function copy(dialog, field) {
 
 function status(dialog, text) {
   dialog.querySelector("[data-role=status]").textContent = text;
+}
+
+// what a painted element's look depends on: copied from its computed style, so the file stands
+// alone (no stylesheet, the theme's colours and fonts as they are on screen)
+const PAINT = ["fill", "fill-opacity", "stroke", "stroke-width", "stroke-dasharray",
+  "stroke-opacity", "opacity", "font-family", "font-size", "font-weight", "font-style",
+  "text-anchor", "dominant-baseline", "display", "visibility", "paint-order",
+  "stroke-linejoin", "stroke-linecap"];
+
+/** The page's graph as a standalone SVG document: the whole drawing (not the zoomed view),
+ *  every element's computed paint inlined, the graph's background behind it. */
+export function liveSvg(doc) {
+  const src = doc.querySelector("[data-testid=graph] svg");
+  if (!src) return "";
+  const clone = src.cloneNode(true);
+  const from = [src, ...src.querySelectorAll("*")];
+  const to = [clone, ...clone.querySelectorAll("*")];
+  from.forEach((el, k) => {
+    const cs = getComputedStyle(el);
+    // presentation attributes, not style="": the page's CSP forbids inline styles
+    for (const p of PAINT) to[k].setAttribute(p, cs.getPropertyValue(p));
+  });
+  const box = src.querySelector(".viewport").getBBox();
+  const pad = 16;
+  const [x, y, w, h] = [box.x - pad, box.y - pad, box.width + 2 * pad, box.height + 2 * pad];
+  clone.querySelector(".viewport").removeAttribute("transform");
+  clone.setAttribute("xmlns", "http://www.w3.org/2000/svg");
+  clone.setAttribute("viewBox", `${x} ${y} ${w} ${h}`);
+  clone.setAttribute("width", String(Math.ceil(w)));
+  clone.setAttribute("height", String(Math.ceil(h)));
+  const bg = doc.createElementNS("http://www.w3.org/2000/svg", "rect");
+  for (const [k, v] of Object.entries({ x, y, width: w, height: h })) bg.setAttribute(k, v);
+  // the theme's graph background, resolved (the custom property itself is light-dark(…)):
+  // a heat map's background rect is painted with it
+  bg.setAttribute("class", "thumb-bg");
+  src.appendChild(bg);
+  const fill = getComputedStyle(bg).fill;
+  bg.remove();
+  bg.removeAttribute("class");
+  bg.setAttribute("fill", fill);
+  clone.insertBefore(bg, clone.firstChild);
+  return '<?xml version="1.0" encoding="UTF-8"?>\n' + new XMLSerializer().serializeToString(clone);
 }
 
 /** Rasterise SVG text at `scale`× its own width and height. */

@@ -37,4 +37,32 @@ function boot() {
     status: trace.error ? "error" : "ready" });
 }
 
+/** In a notebook cell (chainrule/notebook.py, compact layout): the graph's height follows the
+ *  drawing's shape (not the iframe's, which would feed back), and the cell is told the player's
+ *  height so it sizes the iframe to the content: no inner scroll. It only grows for a given
+ *  width, so stepping through long and short sentences does not make the cell jump. */
+function sizeForCell(trace) {
+  if (document.body.dataset.layout !== "compact") return;
+  const graph = document.querySelector("[data-testid=graph]");
+  const lay = trace.layout || {};
+  const shape = () => {
+    const natural = lay.width ? (graph.clientWidth * lay.height) / lay.width + 80 : 360;
+    const h = Math.round(Math.max(320, Math.min(520, natural)));
+    document.body.style.setProperty("--graph-h", `${h}px`);
+  };
+  shape();
+  if (window.parent === window || typeof ResizeObserver === "undefined") return;
+  let width = 0;
+  let sent = 0;
+  new ResizeObserver(() => {
+    if (window.innerWidth !== width) { width = window.innerWidth; sent = 0; shape(); }
+    const h = Math.ceil(document.body.getBoundingClientRect().height);
+    if (h > sent) {
+      sent = h;
+      window.parent.postMessage({ type: "chainrule", event: "resize", height: h }, "*");
+    }
+  }).observe(document.body);
+}
+
 boot();
+sizeForCell(readTrace().trace);

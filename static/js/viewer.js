@@ -76,10 +76,7 @@ export function createViewer(root, { editor = null, inputs = null, initial = {},
     if (rebuilt) zoom.fit(graph.size, { readable: true });   // big graphs: the collapsed view
     if (inputs) inputs.render(t.inputs);
     renderError(errorBox, t.error);
-    if (stdoutBox) {
-      stdoutBox.hidden = !t.stdout;
-      stdoutBox.querySelector("pre").textContent = t.stdout || "";
-    }
+    if (stdoutBox) stdoutBox.hidden = !t.stdout;   // filled step by step (renderFrame)
     document.body.dataset.nodes = String(t.nodes.length);
     showNotes(t);
   }
@@ -122,6 +119,12 @@ export function createViewer(root, { editor = null, inputs = null, initial = {},
       : frame({ nodes: [], edges: [], steps: [], error: null }, -1);
     graph.update(f);
     narration.show(t, f);
+    if (errorBox && t && t.error) errorBox.hidden = !errorReached(t, f.index);
+    if (stdoutBox && t) {
+      const pre = stdoutBox.querySelector("pre");
+      const text = printedAt(t, f.index);
+      if (pre.textContent !== text) pre.textContent = text;
+    }
     controls.render({ trace: t, frame: f, playing: s.playing, speed: s.speed });
     if (editor) editor.highlight(f.step ? f.step.span : null);
     document.body.dataset.step = String(f.index);
@@ -131,6 +134,27 @@ export function createViewer(root, { editor = null, inputs = null, initial = {},
         { keep: output ? graph.nodeBox(output) : null });
     }
     if (onFrame) onFrame(s, f);
+  }
+
+  /** What the program had printed when step `index` ran (-1: before any step), so the Printed
+   *  panel spoils nothing: trace.printed pairs [steps before the print, characters printed by
+   *  then]; the last step shows it all (a trace without the pairs, too). */
+  function printedAt(t, index) {
+    const all = t.stdout || "";
+    if (!Array.isArray(t.printed) || index >= t.steps.length - 1) return all;
+    let chars = 0;
+    for (const [before, upto] of t.printed) {
+      if (before > index + 1) break;
+      chars = upto;
+    }
+    return all.slice(0, chars);
+  }
+
+  /** A runtime error shows from the step that fails (the timeline's error step), not before;
+   *  a trace without an error step (it failed before any op ran) shows it at once. */
+  function errorReached(t, index) {
+    const at = t.steps.findIndex((st) => st.kind === "error");
+    return at < 0 || index >= at;
   }
 
   /** The program's output: the root of its (first) backward pass, else the last op's result. */

@@ -7,8 +7,9 @@
 //   k ≥ 1          everything
 //   lod-small      k < 1: the 11 px texts hide (the lit edge's factor stays: it is 12 px)
 //   lod-names      k < 11/12: names only, drawn at MIN_TEXT px on screen (--zk), no numbers
-//   lod-far        k < LOD_BELOW: no text at all, no decorations (each glyph costs paint on
-//                  every pan frame of a big graph)
+//   lod-far        k < LOD_BELOW: no text but the current step's names (at MIN_TEXT px on
+//                  screen), no decorations (each glyph costs paint on every pan frame of a big
+//                  graph)
 // One class on the root, toggled only when the scale crosses a threshold: no per-node work.
 //
 // The camera: a drawing that fits at a readable scale is shown whole; a bigger one is shown at
@@ -22,7 +23,9 @@ export const MIN_TEXT = 11;
 const SMALL_TEXT = 11;        // px in layout units: the smallest text class of the graph
 const NAME_TEXT = 12;         // px: names and numbers
 export const LOD_BELOW = 0.45;
-const STEP_MIN_K = 0.3;       // the camera never zooms out further than this by itself
+// the camera zooms out as far as the step's own nodes need (a long edge on a phone: issue 14),
+// down to the overview's limit; below LOD_BELOW only the step's names are drawn
+const STEP_MIN_K = MIN_K;
 
 export function createZoom(svg, viewport, { reducedMotion = () => false } = {}) {
   let t = { x: 0, y: 0, k: 1 };
@@ -59,7 +62,7 @@ export function createZoom(svg, viewport, { reducedMotion = () => false } = {}) 
     }
     // names at MIN_TEXT px on screen: their layout size grows as the view shrinks (rounded up,
     // so a name is never drawn a hair under MIN_TEXT; written only when it changes)
-    const nowZk = tier === "names" ? Math.floor(t.k * 100) / 100 : null;
+    const nowZk = tier === "names" || tier === "far" ? Math.floor(t.k * 1000) / 1000 : null;
     if (nowZk !== zk) {
       zk = nowZk;
       if (zk === null) svg.style.removeProperty("--zk");

@@ -74,3 +74,15 @@ def test_export_svg(tmp_path):
     assert done.returncode == 0, done.stderr
     root = ET.fromstring(out.read_text(encoding="utf-8"))
     assert root.tag.endswith("svg")
+
+
+def test_python_m_chainrule_is_the_command(tmp_path):
+    # `python -m chainrule` (a checkout, no console script) runs the same CLI
+    out = tmp_path / "square.html"
+    done = subprocess.run([sys.executable, "-m", "chainrule", "export", str(EXAMPLE), "-o",
+                           str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert out.read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
+    usage = subprocess.run([sys.executable, "-m", "chainrule"], cwd=ROOT, capture_output=True,
+                           text=True, timeout=60)
+    assert usage.returncode == 2 and "usage: chainrule" in usage.stderr

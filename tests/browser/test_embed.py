@@ -98,24 +98,26 @@ def test_parent_drives_the_embed_and_hears_its_steps(course, server_url):
     total = len(api_trace(server_url, source_of(NEURON))[1]["steps"])
     page, frame = course(f"controls=none&example={NEURON}")
     ready = wait_event(page, "ready")
-    assert ready == {"type": "chainrule", "event": "ready", "step": -1, "phase": "start",
+    # messages count steps as the page shows them: 0 is the start, 5 is "Step 5 of n"
+    assert ready == {"type": "chainrule", "event": "ready", "step": 0, "phase": "start",
                      "total": total}
 
     page.evaluate("send({command: 'goto', step: 5})")
     assert wait_event(page, "step", step=5)["total"] == total
-    assert embed_step(frame) == 5
+    assert embed_step(frame) == 4      # the trace's index
+    assert frame.locator("[data-role=counter]").inner_text() == f"Step 5 of {total}"
 
     page.evaluate("send({command: 'step'})")
     wait_event(page, "step", step=6)
     page.evaluate("send({command: 'step', by: -1})")
-    assert embed_step(frame) in (5, 6)
+    assert embed_step(frame) in (4, 5)
     wait_event(page, "step", step=5)
 
     # the last forward step is followed by the backward phase: phase travels with each step
     backward = next(s["index"] for s in api_trace(server_url, source_of(NEURON))[1]["steps"]
                     if s["phase"] == "backward")
-    page.evaluate(f"send({{command: 'goto', step: {backward}}})")
-    assert wait_event(page, "step", step=backward)["phase"] == "backward"
+    page.evaluate(f"send({{command: 'goto', step: {backward + 1}}})")
+    assert wait_event(page, "step", step=backward + 1)["phase"] == "backward"
 
     page.evaluate("send({command: 'goto', step: 0}); send({command: 'play'})")
     wait_event(page, "step", step=1)
@@ -130,7 +132,7 @@ def test_load_runs_a_new_program_and_errors_are_announced(course):
     page, frame = course("controls=none")
     wait_event(page, "ready")
     page.evaluate("send({command: 'load', source: 'f = x * y', inputs: {x: 3, y: 4}, step: 1})")
-    frame.locator("body[data-state=ready][data-step='1']").wait_for()
+    frame.locator("body[data-state=ready][data-step='0']").wait_for()
     assert wait_event(page, "step", step=1)["total"] >= 2
     assert frame.locator("[data-testid=graph]").inner_text().count("12") >= 1   # 3 × 4
 
@@ -176,7 +178,7 @@ def test_options_lock_the_lesson_to_stepping(course):
 
 def test_open_full_link_carries_the_view(course, server_url):
     page, frame = course(f"controls=none&example={NEURON}")
-    page.evaluate("send({command: 'goto', step: 2})")
+    page.evaluate("send({command: 'goto', step: 3})")
     frame.locator("body[data-step='2']").wait_for()
     link = frame.locator("[data-testid=open-full]")
     deadline = time.monotonic() + 10
@@ -200,7 +202,7 @@ def test_default_embed_hides_the_editor_and_unknown_options_fall_back(course):
 def test_autoplay_and_permalink_start(course):
     code = encode(ProgramState(source="f = x * x * x", inputs={"x": 2.0}))
     page, frame = course("autoplay=1&controls=none", fragment=f"p={code}")
-    wait_event(page, "step", step=1)   # it plays by itself
+    wait_event(page, "step", step=2)   # it plays by itself ("Step 2": x * x * x)
     assert frame.locator("[data-testid=graph]").inner_text().count("8") >= 1   # 2³
 
 

@@ -145,13 +145,16 @@ def test_slider_retraces_in_place(page, server_url):
         .map(n => n.dataset.grad).join('|')""")
     svg = page.evaluate_handle("document.querySelector('[data-testid=graph] svg .viewport')")
     slider.focus()
+    # sliders start at distinct values (issue 14): x = 2, y = 3 (engine DEFAULT_INPUTS)
+    assert page.input_value("[data-testid=input-x-number]") == "2"
+    assert page.input_value("[data-testid=input-y-number]") == "3"
     for _ in range(30):
-        page.keyboard.press("ArrowRight")     # x: 1 → 1.3 in steps of 0.01
+        page.keyboard.press("ArrowRight")     # x: 2 → 2.3 in steps of 0.01
     page.wait_for_function("""(before) => document.body.dataset.state === 'ready' &&
         [...document.querySelectorAll('[data-grad]')].map(n => n.dataset.grad).join('|')
         !== before""", arg=grads_before)
     page.wait_for_function(
-        "() => document.querySelector('[data-testid=input-x-number]').value === '1.3'")
+        "() => document.querySelector('[data-testid=input-x-number]').value === '2.3'")
     page.wait_for_function("() => document.body.dataset.state === 'ready'")
     page.wait_for_timeout(300)                 # the last throttled request lands
     assert page.text_content("[data-testid=graph]") != graph_before
@@ -160,18 +163,25 @@ def test_slider_retraces_in_place(page, server_url):
         '[data-node-id]')].map(n => [n.dataset.nodeId, n.getAttribute('transform')]))""")
     assert after == boxes
     assert page.evaluate("(v) => v.isConnected", svg), "the SVG was rebuilt"
-    _, want = api_trace(server_url, source_of("04_free_variables"), {"x": 1.3, "y": 1.0})
+    _, want = api_trace(server_url, source_of("04_free_variables"), {"x": 2.3, "y": 3.0})
     f = next(n for n in want["nodes"] if n.get("name") == "x")
     shown = page.get_attribute(f"[data-node-id={f['id']}]", "data-grad")
     assert close(numbers(shown), flat(f["grad"]["data"]))
 
 
-def test_non_scalar_backward_shows_pytorchs_message_and_both_fixes_at_load(page, server_url):
+def test_non_scalar_backward_shows_pytorchs_message_and_both_fixes_at_the_failing_step(
+        page, server_url):
     _, trace = api_trace(server_url, source_of("06_non_scalar_backward"))
     open_example(page, server_url, "06_non_scalar_backward")
     assert page.evaluate("document.body.dataset.state") == "error"
     assert step(page) == -1
     box = page.locator("[data-testid=error]")
+    # issue 14: the error appears at the step that fails, not at the start
+    failing_step = next(i for i, st in enumerate(trace["steps"]) if st["kind"] == "error")
+    assert not box.is_visible()
+    seek(page, failing_step - 1)
+    assert not box.is_visible()
+    seek(page, failing_step)
     assert box.is_visible()
     text = box.text_content()
     assert "grad can be implicitly created only for scalar outputs" in text
@@ -181,7 +191,7 @@ def test_non_scalar_backward_shows_pytorchs_message_and_both_fixes_at_load(page,
     failing = trace["error"]["node"]
     assert page.get_attribute(f"[data-node-id={failing}]", "data-error") == "true"
     assert page.locator(".gutter .err").text_content().strip() == str(trace["error"]["line"])
-    page.click("[data-testid=to-end]")
+    assert failing_step == len(trace["steps"]) - 1      # the failing step is the last one
     assert "not one" in page.text_content("[data-testid=narration]")
 
 
@@ -211,9 +221,12 @@ def test_runtime_error_keeps_the_graph_recorded_so_far(page, server_url):
     page.fill("[data-testid=source]", src)
     page.click("[data-testid=run]")
     page.wait_for_selector("body[data-state=error]")
+    assert page.locator("[data-node-id]").count() == len(trace["nodes"])
+    # the error appears at the step that fails (issue 14), here the last one
+    assert not page.locator("[data-testid=error]").is_visible()
+    page.click("[data-testid=to-end]")
     assert page.locator("[data-testid=error]").is_visible()
     assert trace["error"]["message"] in page.text_content("[data-testid=error]")
-    assert page.locator("[data-node-id]").count() == len(trace["nodes"])
 
 
 def test_stale_playback_stops_when_the_program_changes(page, server_url):

@@ -49,8 +49,13 @@ PAGE_VIEW = """() => {
   const notes = [];
   for (const r of document.querySelectorAll('[data-testid=formula] > *')) {
     if (r.classList.contains('f-note')) { notes.push(r.textContent); continue; }
-    const body = r.querySelector('.f-text, .f-math, .f-sum');
+    const body = r.querySelector('.f-text, .f-math, .f-sum, .f-mats');
     let text = body.textContent;
+    // a matrix: `label (shape) [a b; c d]`, read from its caption and table cells
+    if (body.classList.contains('f-mats')) text = [...body.children].map((c) => c.tagName
+      === 'FIGURE' ? `${c.querySelector('figcaption').textContent} [${[...c.querySelectorAll(
+        'tr')].map((tr) => [...tr.cells].map((td) => td.textContent).join(' ')).join('; ')}]`
+      : c.textContent).join(' ');
     if (body.classList.contains('f-math')) text = body.title || body.textContent;
     if (body.classList.contains('f-sum')) text = [...body.children].map((c) => c.textContent)
       .join(' ');

@@ -153,12 +153,60 @@ def test_export_dialog_links_carry_this_view(page, server_url):
     open_example(page, server_url, NEURON)
     page.keyboard.press("ArrowRight")
     page.click("[data-testid=export]")
-    for kind in ("html", "svg"):
-        href = page.get_attribute(f"[data-testid=export-{kind}]", "href")
-        parts = urlsplit(href)
-        assert parts.path == f"/api/export.{kind}"
-        state = decode(parse_qs(parts.query)["p"][0])
-        assert (state.source, state.step) == (source_of(NEURON), 0)
+    href = page.get_attribute("[data-testid=export-html]", "href")
+    parts = urlsplit(href)
+    assert parts.path == "/api/export.html"
+    state = decode(parse_qs(parts.query)["p"][0])
+    assert (state.source, state.step) == (source_of(NEURON), 0)
+    # the SVG is the live picture serialised in the page (test_page_svg_export_is_the_live_view)
+    assert page.get_attribute("[data-testid=export-svg]", "href").startswith("blob:")
+
+
+# the shown nodes' cell texts and the shown edge labels, from the page's DOM or the file
+SHOWN_TEXTS = """(root) => {
+  const out = [];
+  for (const g of root.querySelectorAll('.node[data-shown=true]')) {
+    const cells = [...g.querySelectorAll('.num')].map((t) => t.textContent).filter((t) => t);
+    out.push([g.dataset.nodeId, cells.join(' ')]);
+  }
+  for (const g of root.querySelectorAll('.edge-label[data-shown=true] .edge-local'))
+    if (g.textContent) out.push(['edge', g.textContent]);
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_page_svg_export_is_the_live_view(page, server_url, tmp_path, theme):
+    """Export from the page in Chromium: the file is the graph the learner sees, its texts the
+    page's, its colours inlined (no stylesheet), the theme's background behind it."""
+    page.goto(f"{server_url}/?example=09_broadcast_linear&theme={theme}")
+    page.wait_for_function("() => document.body.dataset.nodes !== undefined")
+    page.locator("body").focus()
+    for _ in range(9):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => document.body.dataset.step === '8'")
+    shown = page.evaluate(f"() => ({SHOWN_TEXTS})(document.querySelector('[data-testid=graph] "
+                          "svg'))")
+    assert len(shown) > 5
+    page.click("[data-testid=export]")
+    with page.expect_download() as dl:
+        page.click("[data-testid=export-svg]")
+    path = tmp_path / "step.svg"
+    dl.value.save_as(path)
+    text = path.read_text(encoding="utf-8")
+    ET.fromstring(text.encode())                    # well-formed XML on its own
+    assert "<link" not in text and "<style" not in text
+    # the same texts, read by a fresh document that has none of the page's CSS
+    page.goto("about:blank")
+    page.set_content(text.split("?>", 1)[1])
+    again = page.evaluate(f"() => ({SHOWN_TEXTS})(document.querySelector('svg'))")
+    assert again == shown
+    fill = page.evaluate("() => document.querySelector('svg > rect').getAttribute('fill')")
+    ink = page.evaluate("() => getComputedStyle(document.querySelector('.t-label')).fill")
+    page.screenshot(path=f"tests/artifacts/live_svg_{theme}.png")
+    lum = sum(int(v) for v in re.findall(r"\d+", fill)[:3])
+    assert (lum < 200) == (theme == "dark"), fill
+    assert ink != "rgb(0, 0, 0)" or theme == "light", ink   # dark theme ink survives
 
 
 def test_export_dialog_downloads_html_svg_and_a_2x_png(page, server_url, tmp_path):

@@ -108,3 +108,29 @@ def test_numerical_check_beside_each_leaf(page, server_url, artifacts) -> None:
         assert cells[4] == "✓ agree"
         assert re.fullmatch(r"max (0|\d(\.\d)?e-\d+)", cells[3]), cells[3]
     page.locator("[data-testid=fd-check]").screenshot(path=str(artifacts / "fd-check-05.png"))
+
+
+@pytest.mark.parametrize("example, want", [
+    # micrograd: e = relu((a+b)(ab+b³)) at a=2, b=-3: ∂e/∂a = (ab+b³) + (a+b)b = -30,
+    # ∂e/∂b = (ab+b³) + (a+b)(a+3b²) = -62
+    ("17_micrograd_value", {"a": -30.0, "b": -62.0}),
+    # jax.grad of x² + sin(xy) at (2, 3), each argument from its own call:
+    # 2x + y cos(xy) = 4 + 3 cos 6, and x cos(xy) = 2 cos 6
+    ("16_jax_grad", {"x": 4 + 3 * 0.960170286650366, "y": 2 * 0.960170286650366}),
+])
+def test_numerical_check_of_a_dialect_from_the_keyboard(page, server_url, example, want) -> None:
+    open_example(page, server_url, example)
+    page.keyboard.press("End")
+    run = page.locator("[data-testid=fd-run]")
+    run.focus()
+    page.keyboard.press("Enter")
+    rows = page.locator("[data-testid=fd-row]")
+    rows.first.wait_for()
+    got = {}
+    for i in range(rows.count()):
+        cells = rows.nth(i).locator("td").all_inner_texts()
+        got[cells[0]] = cells
+    assert set(got) == set(want)
+    for label, value in want.items():
+        assert float(got[label][2]) == pytest.approx(value, abs=1e-3), got[label]
+        assert got[label][4] == "✓ agree", got[label]

@@ -103,12 +103,14 @@ def test_program_output_and_error_messages_show_payloads_as_text(page, server_ur
     assert status == 200 and trace["error"]["kind"] != "internal"
     message = trace["error"]["message"]
     run_in_editor(page, server_url, source)
-    page.wait_for_selector("[data-testid=error]:not([hidden])")
+    page.wait_for_selector("body[data-state=error]")
     assert page.input_value("[data-testid=source]") == source
+    # the last step is the error (the box shows from there, issue 14), and the narration says
+    # it in the program's words
+    seek(page, len(trace["steps"]) - 1)
+    page.wait_for_selector("[data-testid=error]:not([hidden])")
     assert text(page, "[data-role=stdout] pre") == payload + "\n"
     assert message in text(page, "[data-testid=error]")
-    # the last step is the error, and the narration says it in the program's words
-    seek(page, len(trace["steps"]) - 1)
     narration = text(page, "[data-testid=narration]")
     assert trace["steps"][-1]["narration"] == narration and message in narration
     assert_inert(page, dialogs)
@@ -157,6 +159,8 @@ def test_permalinks_carry_payloads_as_text(page, server_url, payload):
     page.wait_for_function("(src) => document.querySelector('[data-testid=source]').value === "
                            "src", arg=source)
     page.locator("[data-role=stdout] pre").wait_for(state="visible")
+    # printed from the step that prints it (issue 14): the last step shows it all
+    seek(page, int(page.get_attribute("[data-testid=scrubber]", "max")))
     assert text(page, "[data-role=stdout] pre") == payload + "\n"
     assert_inert(page, dialogs)
 

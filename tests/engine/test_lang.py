@@ -380,15 +380,17 @@ def test_free_variables_are_scalar_inputs_with_values_from_inputs() -> None:
     assert r.variables["y"].grad.item() == pytest.approx(expected["y"], rel=1e-12)
 
 
-def test_free_variables_default_to_one_in_first_use_order_and_are_created_once() -> None:
+def test_free_variables_default_to_distinct_values_in_first_use_order_once() -> None:
     r = run_ok("f = b * a + b")
     assert list(r.free_variables) == ["b", "a"]
-    assert r.free_variables == {"b": 1.0, "a": 1.0}
+    assert r.free_variables == {"b": 2.0, "a": 3.0}     # distinct (issue 14): 2, 3, 0.5, …
     inputs = [t for t in r.tape.tensors if t.origin == "input"]
     assert [t.name for t in inputs] == ["b", "a"]
-    # f = b*a + b: df/db = a + 1 = 2, df/da = b = 1
-    assert r.variables["b"].grad.item() == 2.0
-    assert r.variables["a"].grad.item() == 1.0
+    # f = b*a + b: df/db = a + 1 = 4, df/da = b = 2
+    assert r.variables["b"].grad.item() == 4.0
+    assert r.variables["a"].grad.item() == 2.0
+    three = run_ok("f = x * y + z")
+    assert len(set(three.free_variables.values())) == 3
 
 
 def test_bare_math_names_are_functions_only_when_called() -> None:

@@ -55,7 +55,6 @@ CONSTRUCTS = [
     ("return x\n", "'return' outside function", 4, 1),
     ("def f():\n    for i in x:\n        pass\n    break\n", "'break' outside loop", 7, 5),
     ("nonlocal y\n", "nonlocal declaration not allowed at module level", 4, 1),
-    ("y = 2 ^ 3\n", "for powers write **", 4, 5),
     ("y = 1 << 3\n", "bit shifts", 4, 5),
     ("y = 2\ny >>= 1\n", "bit shifts", 5, 1),
     ("y = b'abc'\n", "bytes", 4, 5),

@@ -157,6 +157,29 @@ PROGRAMS = {
         print(f"t = {t}, t*2 = {t * 2:.3f}, v = {v}")
         print(f"{t.item():.4f}", str(v), repr(t))
     """,
+    "xor_ints_bools": """
+        a = 6 ^ 3
+        b = True ^ False
+        c = True ^ True
+        d = 5
+        d ^= 1
+        print(a, b, c, d, -7 ^ 2, 1 ^ True)
+    """,
+    "xor_tensors": """
+        import torch
+        m = torch.tensor([True, False, True])
+        n = torch.tensor([True, True, False])
+        k = torch.tensor([6, 5, -3])
+        print(m ^ n, k ^ 3, torch.bitwise_xor(k, k))
+        k ^= 1
+        print(k)
+        try:
+            torch.ones(2) ^ torch.ones(2)
+        except RuntimeError as e:
+            print("RuntimeError")
+        except NotImplementedError:
+            print("NotImplementedError")
+    """,
     "no_grad_decorator": """
         import torch
         @torch.no_grad()
@@ -271,6 +294,23 @@ def test_calls_and_loops_are_scopes_on_the_tape() -> None:
         ty = ty * ty + i
     ty.backward()
     assert x.grad.item() == pytest.approx(tx.grad.item())
+
+
+def test_a_comprehension_iterates_in_a_loop_scope_per_item() -> None:
+    r = run_program(textwrap.dedent("""
+        import torch
+        x = torch.tensor(2.0, requires_grad=True)
+        ys = [x * i for i in range(4)]
+        sum(ys).backward()
+    """))
+    assert r.error is None
+    muls = [rec for rec in r.tape.records if rec.op.name == "mul"]
+    assert len(muls) == 4
+    for k, rec in enumerate(muls, start=1):
+        loop = rec.scope[-1]
+        assert (loop.kind, loop.label, loop.iteration, loop.of) == ("loop", f"i = {k - 1}", k, 4)
+    # d/dx sum(x*i for i<4) = 0+1+2+3
+    assert r.variables["x"].grad.item() == 6.0
 
 
 def test_a_caught_exception_shows_its_message_and_nothing_else() -> None:

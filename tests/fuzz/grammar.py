@@ -302,6 +302,26 @@ def control_flow() -> st.SearchStrategy[str]:
         st.tuples(name, tensor).map(lambda t: f"{t[0]} = torch.where({t[1]} > 0, {t[1]}, 0.0)"),
         st.just("n = 0\nwhile n < 3:\n    n += 1\n    if n == 2:\n        break"),
         st.tuples(name, tensor).map(lambda t: f"{t[0]}, *rest = [{t[1]}, {t[1]} * 2, 3]"),
+        # recursion, closures with nonlocal, hooks, xor, views changed in place, classes
+        st.tuples(name, tensor, count).map(
+            lambda t: f"def p(v, n):\n    return v if n <= 0 else p(v * 0.5, n - 1)\n"
+                      f"{t[0]} = p({t[1]}, {t[2]})"),
+        st.tuples(name, tensor).map(
+            lambda t: f"def acc():\n    total = 0\n    def add(v):\n        nonlocal total\n"
+                      f"        total = total + v\n        return total\n    return add\n"
+                      f"{t[0]} = acc()({t[1]})"),
+        tensor.map(lambda t: f"{t}.register_hook(lambda g: g * 2)"),
+        st.sampled_from(["q = 6 ^ 3", "q = True ^ False", "q = 5\nq ^= 1",
+                         "q = torch.tensor([1, 2]) ^ 3", "q = torch.ones(2) ^ torch.ones(2)"]),
+        st.tuples(tensor, st.sampled_from(["[0]", "[1:]", ".view(-1)", ".t()", "[..., 0]"]),
+                  st.sampled_from(["mul_(2)", "zero_()", "add_(1)"])).map(
+            lambda t: f"v = ({t[0]} * 1){t[1]}\nv.{t[2]}"),
+        tensor.map(lambda t: f"print(f'{{{t}.sum().item():{{8}}.{{3}}f}} {{{t}!r:>5}}')"),
+        st.tuples(name, tensor).map(
+            lambda t: f"class Lin(nn.Module):\n    def __init__(self):\n"
+                      f"        super().__init__()\n        self.w = nn.Parameter(torch.ones(1))\n"
+                      f"    def forward(self, v):\n        return v * self.w\n"
+                      f"{t[0]} = Lin()({t[1]})"),
     )
 
 

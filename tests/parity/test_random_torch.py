@@ -107,3 +107,24 @@ def test_linear_default_initialisation(seed: int, sizes: tuple) -> None:
         assert np.array_equal(b.astype(np.float32), layer.bias.detach().numpy())
     else:
         assert b is None and layer.bias is None
+
+
+@pytest.mark.parametrize("seed", range(0, 100, 7))
+@pytest.mark.parametrize("shape", [(4, 3, True), (4, 3, False), (1, 1, True), (16, 17, True),
+                                   (100, 3, True)])
+def test_nn_linear_starts_with_pytorchs_numbers(seed: int, shape: tuple) -> None:
+    """`nn.Linear(in, out)` after a seed: weight then bias, bit for bit; and the generator
+    is where PyTorch leaves it (the next randn agrees too)."""
+    n_in, n_out, bias = shape
+    env = _run(f"import torch\nimport torch.nn as nn\ntorch.manual_seed({seed})\n"
+               f"layer = nn.Linear({n_in}, {n_out}, bias={bias})\nw = layer.weight\n"
+               f"b = layer.bias\nafter = torch.randn(5)")
+    torch.manual_seed(seed)
+    layer = torch.nn.Linear(n_in, n_out, bias=bias)
+    after = torch.randn(5)
+    _same(env["w"], layer.weight.detach())
+    if bias:
+        _same(env["b"], layer.bias.detach())
+    else:
+        assert env["b"] is None
+    _same(env["after"], after)

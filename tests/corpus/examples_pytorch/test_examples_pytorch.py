@@ -109,8 +109,6 @@ def test_polynomial_nn_and_optim(name: str) -> None:
     assert_same_losses(ours(source), theirs(source, linear=weights), 20)
 
 
-@pytest.mark.xfail(strict=True, reason="needs Python's random module (issue 13, rng helper), "
-                   "and asks for 30,000 iterations")
 @pytest.mark.xfail(strict=False, reason="the tutorial asks for 30,000 iterations: ~52 s CPU "
                    "here, so the 2 s time limit stops it (training speed is issue 13's work)")
 def test_dynamic_net_runs() -> None:

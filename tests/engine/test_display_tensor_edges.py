@@ -1,0 +1,149 @@
+"""Tensor edges show their rule with numbers (issue #14, "Tensors"): the upstream gradient, the
+local factor and their product as small matrices, and broadcasting's sum over axes as a row of
+its own. The numbers are checked against PyTorch running the same program (the oracle), not
+against our engine."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+from chainrule.engine.display import MAT_COLS, MAT_ROWS, MORE_COLS, MORE_ROWS
+from chainrule.engine.trace import trace_program
+
+torch = pytest.importorskip("torch")
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "app" / "examples"
+
+
+def rows_of(step: dict, kind: str) -> list:
+    """The `mats` items of the step's caption row `kind`, or None."""
+    for r in step.get("rows") or []:
+        if isinstance(r, list) and r[0] == kind:
+            return r[1]["mats"]
+    return None
+
+
+def edge_to(trace: dict, label: str, op: str | None = None) -> dict:
+    labels = {n["id"]: n["label"] for n in trace["nodes"]}
+    ops = {n["id"]: n.get("op") for n in trace["nodes"]}
+    hits = [s for s in trace["steps"] if s["kind"] == "edge" and labels[s["to"]] == label
+            and (op is None or ops[s["op"]] == op)]
+    assert len(hits) == 1, [labels[s["to"]] for s in trace["steps"] if s["kind"] == "edge"]
+    return hits[0]
+
+
+def assert_shows(mat: dict, expected: torch.Tensor) -> None:
+    """The painted matrix is `expected`'s top-left corner, to the 4 significant digits shown,
+    with ⋯/⋮ exactly where rows or columns are left out."""
+    shape = tuple(expected.shape)
+    assert mat["shape"] == "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+    grid = expected.reshape(1, -1) if expected.dim() <= 1 else expected.reshape(-1, shape[-1])
+    n_rows, n_cols = grid.shape
+    rows = mat["rows"]
+    assert len(rows) == min(n_rows, MAT_ROWS) + (n_rows > MAT_ROWS)
+    if n_rows > MAT_ROWS:
+        assert set(rows[-1]) == {MORE_ROWS}
+    for r in range(min(n_rows, MAT_ROWS)):
+        cells = rows[r]
+        assert len(cells) == min(n_cols, MAT_COLS) + (n_cols > MAT_COLS)
+        if n_cols > MAT_COLS:
+            assert cells[-1] == MORE_COLS
+        for c in range(min(n_cols, MAT_COLS)):
+            want = float(grid[r, c])
+            assert math.isclose(float(cells[c]), want, rel_tol=1e-3, abs_tol=1e-6), \
+                (r, c, cells[c], want)
+
+
+def mlp_in_torch() -> dict:
+    """app/examples/13_relu_mlp.py in PyTorch, every intermediate's gradient kept."""
+    torch.manual_seed(0)
+    X = torch.randn(4, 3)
+    W1 = torch.randn(3, 5, requires_grad=True)
+    W2 = torch.randn(5, 1, requires_grad=True)
+    z = X @ W1
+    z.retain_grad()
+    h = torch.relu(z)
+    h.retain_grad()
+    pred = h @ W2
+    pred.retain_grad()
+    y = torch.tensor([[1.0], [0.0], [1.0], [0.0]])
+    loss = ((pred - y) ** 2).mean()
+    loss.backward()
+    return {"X": X, "W1": W1, "W2": W2, "z": z, "h": h, "pred": pred}
+
+
+def test_matmul_edges_show_the_transposed_factor_times_the_upstream():
+    t = trace_program((EXAMPLES / "13_relu_mlp.py").read_text()).to_dict()
+    o = mlp_in_torch()
+    # grad_W1 = Xᵀ · ∂loss/∂(X @ W1): factor first, then the upstream, then their product
+    w1 = rows_of(edge_to(t, "W1"), "numbers")
+    assert [m if isinstance(m, str) else m["label"] for m in w1] == \
+        ["Xᵀ", "·", "∂loss/∂(X @ W1)", "=", "∂loss/∂W1"]
+    assert_shows(w1[0], o["X"].T)
+    assert_shows(w1[2], o["z"].grad)
+    assert_shows(w1[4], o["X"].T @ o["z"].grad)
+    assert_shows(w1[4], o["W1"].grad)
+    # grad_W2 = hᵀ · ∂loss/∂pred
+    w2 = rows_of(edge_to(t, "W2"), "numbers")
+    assert_shows(w2[0], o["h"].detach().T)
+    assert_shows(w2[2], o["pred"].grad)
+    assert_shows(w2[4], o["W2"].grad)
+    # the left operand: ∂loss/∂h = ∂loss/∂pred · W2ᵀ
+    h = rows_of(edge_to(t, "h", "matmul"), "numbers")
+    assert [m if isinstance(m, str) else m["label"] for m in h] == \
+        ["∂loss/∂pred", "·", "W2ᵀ", "=", "∂loss/∂h"]
+    assert_shows(h[2], o["W2"].detach().T)
+    assert_shows(h[4], o["h"].grad)
+
+
+def test_an_elementwise_edge_shows_upstream_times_local():
+    t = trace_program((EXAMPLES / "13_relu_mlp.py").read_text()).to_dict()
+    o = mlp_in_torch()
+    relu = rows_of(edge_to(t, "X @ W1"), "numbers")
+    assert [m if isinstance(m, str) else m["label"] for m in relu] == \
+        ["∂loss/∂h", "⊙", "∂h/∂(X @ W1)", "=", "∂loss/∂(X @ W1)"]
+    assert_shows(relu[0], o["h"].grad)
+    assert_shows(relu[2], (o["z"] > 0).double())    # relu's derivative: 1 where z > 0
+    assert_shows(relu[4], o["z"].grad)
+
+
+def test_broadcasting_sum_is_a_row_of_its_own():
+    t = trace_program((EXAMPLES / "09_broadcast_linear.py").read_text()).to_dict()
+    X = torch.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    W = torch.tensor([[0.1, -0.2, 0.3], [0.4, 0.5, -0.6]], requires_grad=True)
+    b = torch.tensor([0.01, 0.02, 0.03], requires_grad=True)
+    logits = X @ W + b
+    logits.retain_grad()
+    torch.nn.functional.cross_entropy(logits, torch.tensor([0, 2, 1])).backward()
+    step = edge_to(t, "b")
+    rows = {r[0]: r[1] for r in step["rows"] if isinstance(r, list)}
+    assert rows["broadcast"] == "sum over dim 0 to undo broadcasting: (3, 3) → (3,)"
+    before, arrow, after = rows_of(step, "unbroadcast")
+    assert arrow == "→"
+    assert_shows(before, logits.grad)          # upstream × 1, before the sum
+    assert_shows(after, b.grad)                # = logits.grad.sum(0)
+    # the matmul edge of the same program: grad_W = Xᵀ · ∂loss/∂(X @ W), torch's W.grad
+    assert_shows(rows_of(edge_to(t, "W"), "numbers")[4], W.grad)
+
+
+def test_big_tensors_show_a_corner_with_ellipses():
+    src = ("import torch\nA = torch.arange(42.0).reshape(6, 7).requires_grad_()\n"
+           "C = torch.arange(42.0).reshape(6, 7) - 20\nB = (A * C).sum()\nB.backward()\n")
+    t = trace_program(src).to_dict()
+    a = torch.arange(42.0).reshape(6, 7).requires_grad_()
+    c = torch.arange(42.0).reshape(6, 7) - 20
+    (a * c).sum().backward()
+    mats = rows_of(edge_to(t, "A"), "numbers")
+    assert_shows(mats[2], c)                   # ∂(A*C)/∂A = C
+    assert_shows(mats[4], a.grad)
+    assert mats[-1]["rows"][0][-1] == MORE_COLS and mats[-1]["rows"][-1][0] == MORE_ROWS
+    # one such step stays small: 4×5 corners, not 42 numbers per matrix
+    assert sum(len(r) for m in mats if not isinstance(m, str) for r in m["rows"]) <= 3 * 30
+
+
+def test_scalar_edges_keep_their_one_line_chain_row():
+    t = trace_program("import torch\nx = torch.tensor(3.0, requires_grad=True)\n"
+                      "y = x * x\ny.backward()\n").to_dict()
+    assert all(rows_of(s, "numbers") is None for s in t["steps"] if s["kind"] == "edge")
