@@ -128,9 +128,11 @@ def test_03_square() -> None:
 
 def test_04_free_variables() -> None:
     r = run_program((EXAMPLES / "04_free_variables.py").read_text(), inputs={"x": 2.0})
-    assert r.free_variables == {"x": 2.0, "y": 1.0} and r.implicit_backward
+    # Free variables start at distinct values in order of first use (design.md): x given, y the
+    # second default, 3.
+    assert r.free_variables == {"x": 2.0, "y": 3.0} and r.implicit_backward
     # f = (xy + sin x)^2: df/dy = 2(xy + sin x) x
-    x, y = 2.0, 1.0
+    x, y = 2.0, 3.0
     assert r.variables["y"].grad.item() == pytest.approx(2 * (x * y + np.sin(x)) * x)
 
 
