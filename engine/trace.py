@@ -130,6 +130,8 @@ def _build_trace(source: str, result: Any, limits: Limits) -> Trace:
     if own is not None:   # the learner's own class Value is the graph (engine/own_value_trace)
         trace.nodes, trace.edges, trace.steps = own.nodes, own.edges, own.steps
         trace.backward_start, trace.display = own.backward_start, own.display
+        for step in trace.steps:    # its formulas in the trace's compact form too
+            tl.math.compact(step)
     calls = [grp["id"] for grp in graph.groups if grp["kind"] == "call"]
     if len(trace.nodes) > COLLAPSE_ABOVE:
         trace.layout, trace.collapsed = lay_out_grouped(trace.nodes, trace.edges, graph.groups,
