@@ -25,7 +25,8 @@ from chainrule.engine.limits import AnswerBudget, Limits
 from chainrule.engine.node_size import op_size, tensor_size
 from chainrule.engine.tensor import Tensor
 from chainrule.engine.timeline import NO_GRAD_NOTE, Timeline, made_without_grad
-from chainrule.engine.training import parameter_names, training_summary
+from chainrule.engine.training import training_summary
+from chainrule.engine.training_names import name_parameter_nodes, parameter_names
 from chainrule.engine.training_pick import picked_iteration
 from chainrule.engine.values import flags, value
 
@@ -113,6 +114,8 @@ def gc_paused() -> Iterator[None]:
 
 def _build_trace(source: str, result: Any, limits: Limits) -> Trace:
     graph = build_graph(result.tape, source)
+    names = parameter_names(result.variables)
+    name_parameter_nodes(graph, names)   # `0.weight`, `a (step 3)`: before any text uses them
     tl = Timeline(graph, limits.max_display_elements)
     tl.budget = AnswerBudget.for_limits(limits)      # harden: bounded answers
     printed = _play_events(tl, result.tape.events)
@@ -138,7 +141,7 @@ def _build_trace(source: str, result: Any, limits: Limits) -> Trace:
     decorate_nodes(trace.nodes)
     trace.training = training_summary(result.tape.events, graph.tensor_ids, graph.labels,
                                       picked_iteration.get() or 1, limits.max_display_elements,
-                                      parameter_names(result.variables))
+                                      names)
     return trace
 
 

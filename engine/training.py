@@ -19,6 +19,7 @@ import math
 from typing import Any
 
 import numpy as np
+from chainrule.engine.training_names import parameter_label
 from chainrule.engine.values import value
 
 _LOSS_NAMES = ("loss", "l", "cost", "error")
@@ -33,18 +34,6 @@ _RULES = {
     "RMSprop": "s ← α·s + (1−α)·∇w²;  w ← w − lr·∇w / (√s + ε)",
     "Adagrad": "G ← G + ∇w²;  w ← w − lr·∇w / (√G + ε)",
 }
-
-
-def parameter_names(variables: dict[str, Any]) -> dict[int, str]:
-    """`model.0.weight` for each parameter of a module the program holds (PyTorch's
-    named_parameters, prefixed with the variable's name)."""
-    from chainrule.engine.nn.module import Module
-    names: dict[int, str] = {}
-    for var, v in variables.items():
-        if isinstance(v, Module):
-            for name, p in v.all_named_parameters():
-                names.setdefault(id(p), f"{var}.{name}")
-    return names
 
 
 def training_summary(events: list[dict], tensor_ids: dict[int, str], labels: dict[str, str],
@@ -88,7 +77,7 @@ def _update(event: dict, tensor_ids: dict[int, str], labels: dict[str, str],
         p = change["param"]
         node = tensor_ids.get(p.id)
         state = change["state"]
-        entry = {"node": node, "label": names.get(id(p)) or labels.get(node) or p.name or "w",
+        entry = {"node": node, "label": parameter_label(p, names) or labels.get(node) or "w",
                  "lr": float(change["lr"]), "before": value(change["before"], limit),
                  "grad": value(change["grad"], limit), "after": value(change["after"], limit),
                  "change": value(np.asarray(change["after"]) - np.asarray(change["before"]),
