@@ -141,7 +141,7 @@ def _build_trace(source: str, result: Any, limits: Limits) -> Trace:
     decorate_nodes(trace.nodes)
     trace.training = training_summary(result.tape.events, graph.tensor_ids, graph.labels,
                                       picked_iteration.get() or 1, limits.max_display_elements,
-                                      names)
+                                      names, source)
     return trace
 
 
