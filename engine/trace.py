@@ -17,6 +17,7 @@ from typing import Any
 
 from chainrule.engine import own_value_trace
 from chainrule.engine.bounded_cache import bounded_cache
+from chainrule.engine.dialects import micrograd_words
 from chainrule.engine.display import decorate_nodes, legend
 from chainrule.engine.errors import BackwardError, ChainruleError
 from chainrule.engine.graph import Graph, build_graph, dtype_name, innermost
@@ -127,6 +128,7 @@ def _build_trace(source: str, result: Any, limits: Limits) -> Trace:
                   implicit_backward=result.implicit_backward, backward_start=tl.backward_start)
     trace.nodes = _nodes(graph, tl, limits.max_display_elements)
     trace.edges = graph.edges
+    micrograd_words.reword(trace.steps, graph)
     own = own_value_trace.build(source, result, limits) if not graph.records else None
     if own is not None:   # the learner's own class Value is the graph (engine/own_value_trace)
         trace.nodes, trace.edges, trace.steps = own.nodes, own.edges, own.steps
@@ -145,6 +147,8 @@ def _build_trace(source: str, result: Any, limits: Limits) -> Trace:
     trace.variables.update(own_value_trace.variables(
         result.variables, {} if own is None else own.ids, limits.max_display_elements))
     trace.offer_backward = _offer(getattr(result, "offer_backward", None), result, graph)
+    if own is not None and own.offer is not None:
+        trace.offer_backward = own.offer
     decorate_nodes(trace.nodes)
     trace.training = training_summary(result.tape.events, graph.tensor_ids, graph.labels,
                                       picked_iteration.get() or 1, limits.max_display_elements,
