@@ -17,6 +17,7 @@ from typing import Any
 
 from chainrule.engine import own_value_trace
 from chainrule.engine.bounded_cache import bounded_cache
+from chainrule.engine.dialects import micrograd_words
 from chainrule.engine.display import decorate_nodes, legend
 from chainrule.engine.errors import BackwardError, ChainruleError
 from chainrule.engine.graph import Graph, build_graph, dtype_name, innermost
@@ -26,7 +27,8 @@ from chainrule.engine.limits import AnswerBudget, Limits
 from chainrule.engine.node_size import op_size, tensor_size
 from chainrule.engine.tensor import Tensor
 from chainrule.engine.timeline import NO_GRAD_NOTE, Timeline, made_without_grad
-from chainrule.engine.training import parameter_names, training_summary
+from chainrule.engine.training import training_summary
+from chainrule.engine.training_names import name_parameter_nodes, parameter_names
 from chainrule.engine.training_pick import picked_iteration
 from chainrule.engine.values import flags, value
 
@@ -115,6 +117,8 @@ def gc_paused() -> Iterator[None]:
 
 def _build_trace(source: str, result: Any, limits: Limits) -> Trace:
     graph = build_graph(result.tape, source)
+    names = parameter_names(result.variables)
+    name_parameter_nodes(graph, names)   # `0.weight`, `a (step 3)`: before any text uses them
     tl = Timeline(graph, limits.max_display_elements)
     tl.budget = AnswerBudget.for_limits(limits)      # harden: bounded answers
     printed = _play_events(tl, result.tape.events)
@@ -126,6 +130,7 @@ def _build_trace(source: str, result: Any, limits: Limits) -> Trace:
                   math=tl.math.pieces)
     trace.nodes = _nodes(graph, tl, limits.max_display_elements)
     trace.edges = graph.edges
+    micrograd_words.reword(trace.steps, graph)
     own = own_value_trace.build(source, result, limits) if not graph.records else None
     if own is not None:   # the learner's own class Value is the graph (engine/own_value_trace)
         trace.nodes, trace.edges, trace.steps = own.nodes, own.edges, own.steps
@@ -146,10 +151,12 @@ def _build_trace(source: str, result: Any, limits: Limits) -> Trace:
     trace.variables.update(own_value_trace.variables(
         result.variables, {} if own is None else own.ids, limits.max_display_elements))
     trace.offer_backward = _offer(getattr(result, "offer_backward", None), result, graph)
+    if own is not None and own.offer is not None:
+        trace.offer_backward = own.offer
     decorate_nodes(trace.nodes)
     trace.training = training_summary(result.tape.events, graph.tensor_ids, graph.labels,
                                       picked_iteration.get() or 1, limits.max_display_elements,
-                                      parameter_names(result.variables))
+                                      names, source)
     return trace
 
 
