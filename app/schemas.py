@@ -40,7 +40,8 @@ class Value(BaseModel):
     data: Nested = Field(description="Number, nested list, or null above the element limit.")
     summary: Summary | None = Field(None, description="Absent when `data` holds one number "
                                                       "(min = max = mean = that number).")
-    nonfinite: bool
+    nonfinite: bool = Field(False, description="True when data, preview or summary hold nan or "
+                            "inf; absent (false) otherwise.")
     preview: list[Number] | None = Field(None, description="First elements, flat, when data "
                                                            "is null.")
 

@@ -2,7 +2,8 @@
 
 All coordinates are px with the origin top-left and y growing downward (1px = 1pt). A node's
 position is its centre; an edge's route is a list of cubic Bézier points p0, c1, c2, p1, c1, c2,
-p2, ... from the source border to the target border (the arrow tip, when dot draws one).
+p2, ... from the source border to the target border (the arrow tip, when dot draws one), or just
+[p0, p1] when the curve is a straight line (`plain_route`).
 """
 
 from __future__ import annotations
@@ -166,6 +167,31 @@ def _validate(nodes: list[LayoutNode], edges: list[LayoutEdge]) -> None:
     for edge in edges:
         if edge.source not in ids or edge.target not in ids:
             raise ValueError(f"edge {edge.id!r} refers to an unknown node")
+
+
+STRAIGHT_PX = 0.2   # a route whose points all lie this close to one segment is that segment
+
+
+def plain_route(route: tuple[Point, ...]) -> tuple[Point, ...]:
+    """[first, last] when every point of the route lies on the segment between them, in order
+    (dot draws most edges of a chain as two straight cubics: seven points); else the route.
+    Renderers draw two points as a line (static/js/graph.js routePath, app/svg_export.py)."""
+    if len(route) <= 2:
+        return route
+    (x0, y0), (x1, y1) = route[0], route[-1]
+    dx, dy = x1 - x0, y1 - y0
+    length = (dx * dx + dy * dy) ** 0.5
+    if length == 0:
+        return route
+    last = 0.0
+    for x, y in route[1:-1]:
+        if abs((x - x0) * dy - (y - y0) * dx) / length > STRAIGHT_PX:
+            return route
+        along = ((x - x0) * dx + (y - y0) * dy) / length
+        if along < last - STRAIGHT_PX or along > length + STRAIGHT_PX:
+            return route      # goes back, or past the end: not the segment drawn once
+        last = max(last, along)
+    return (route[0], route[-1])
 
 
 def _line(a: Point, b: Point) -> list[Point]:

@@ -22,7 +22,13 @@ from chainrule.engine.display import decorate_nodes, legend
 from chainrule.engine.errors import BackwardError, ChainruleError
 from chainrule.engine.graph import Graph, build_graph, dtype_name, innermost
 from chainrule.engine.groups import COLLAPSE_ABOVE, lay_out_grouped
-from chainrule.engine.layout import LayoutEdge, LayoutNode, layout_graph, layout_node
+from chainrule.engine.layout import (
+    LayoutEdge,
+    LayoutNode,
+    layout_graph,
+    layout_node,
+    plain_route,
+)
 from chainrule.engine.limits import AnswerBudget, Limits
 from chainrule.engine.node_size import op_size, tensor_size
 from chainrule.engine.tensor import Tensor
@@ -356,7 +362,7 @@ def _placed(lnodes: list[LayoutNode], ledges: list[LayoutEdge], cache: OrderedDi
     placed = _Placed(round(lay.width, 1), round(lay.height, 1), lay.engine,
                      round(lay.elapsed_ms, 2),
                      {k: (round(x, 1), round(y, 1)) for k, (x, y) in lay.positions.items()},
-                     {k: tuple((round(x, 1), round(y, 1)) for x, y in r)
+                     {k: plain_route(tuple((round(x, 1), round(y, 1)) for x, y in r))
                       for k, r in lay.routes.items()})
     with _layouts_lock:
         cache[key] = placed

@@ -1,7 +1,9 @@
 """Tensor numbers as JSON-ready `Value` dicts: full data up to a limit, else a summary (and a
 preview). A one-element Value has no `summary`: its min, max and mean are its one number.
 
-JSON has no NaN or infinity, so non-finite numbers travel as the strings "nan", "inf", "-inf".
+JSON has no NaN or infinity, so non-finite numbers travel as the strings "nan", "inf", "-inf",
+and the Value says `"nonfinite": true`; a finite Value leaves the field out (it was written
+`false` ~20,000 times in a 2,400-node chain's trace, 0.25 MB).
 """
 
 from __future__ import annotations
@@ -59,8 +61,9 @@ def value(arr: Any, limit: int = 64) -> dict:
     if arr.size == 1 and limit >= 1 and arr.dtype.kind in "fi":
         return _one(arr)
     finite = _all_finite(arr)
-    out: dict[str, Any] = {"shape": list(arr.shape), "summary": summary(arr),
-                           "nonfinite": not finite}
+    out: dict[str, Any] = {"shape": list(arr.shape), "summary": summary(arr)}
+    if not finite:
+        out["nonfinite"] = True
     if arr.size <= limit:
         out["data"] = _listed(arr, finite)
     else:
@@ -84,7 +87,8 @@ def _one(arr: np.ndarray) -> dict:
     data: Any = shown
     for _ in range(arr.ndim):
         data = [data]
-    return {"shape": list(arr.shape), "nonfinite": not finite, "data": data}
+    return {"shape": list(arr.shape), "data": data} if finite else \
+        {"shape": list(arr.shape), "nonfinite": True, "data": data}
 
 
 def flags(*arrays: Any) -> list[str]:

@@ -386,6 +386,10 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
       } catch { /* not rendered yet */ }
     }
     const r = v.route || [];
+    if (r.length === 2) {     // a straight route (engine/layout.py plain_route): the segment
+      return { x: r[0][0] + (r[1][0] - r[0][0]) * fraction,
+        y: r[0][1] + (r[1][1] - r[0][1]) * fraction };
+    }
     if (r.length === 4) {     // one cubic: evaluate it
       const u = fraction;
       const c = [(1 - u) ** 3, 3 * u * (1 - u) ** 2, 3 * u * u * (1 - u), u ** 3];

@@ -87,3 +87,33 @@ def test_the_compact_formulas_join_back_to_the_mathml_the_timeline_built(path, m
 ])
 def test_pieces_join_back_exactly(markup):
     assert "".join(pieces(markup)) == markup
+
+
+def test_straight_routes_are_two_points_and_curves_keep_theirs():
+    from chainrule.engine.layout import plain_route
+    # dot's straight edge: two cubics whose control points lie on the segment (0.1 px rounding)
+    seven = ((97.3, 97.7), (111.6, 86.0), (127.5, 73.0), (140.3, 62.5), (143.2, 60.2),
+             (146.1, 57.8), (149.0, 55.4))
+    assert plain_route(seven) == ((97.3, 97.7), (149.0, 55.4))
+    s_curve = ((323.2, 43.5), (339.4, 43.5), (339.4, 26.0), (355.6, 26.0))
+    assert plain_route(s_curve) == s_curve
+    back = ((0.0, 0.0), (10.0, 0.0), (5.0, 0.0), (20.0, 0.0))   # on the line, but doubles back
+    assert plain_route(back) == back
+    past = ((0.0, 0.0), (30.0, 0.0), (25.0, 0.0), (20.0, 0.0))  # overshoots the end
+    assert plain_route(past) == past
+
+
+def test_the_chain_draws_most_edges_as_two_points(big):
+    _, trace = big
+    two = sum(len(e["route"]) == 2 for e in trace["edges"])
+    assert two > len(trace["edges"]) / 3
+    for e in trace["edges"]:
+        assert len(e["route"]) == 2 or (len(e["route"]) - 1) % 3 == 0
+
+
+def test_finite_values_leave_nonfinite_out_and_others_say_so():
+    import numpy as np
+    from chainrule.engine.values import value
+    assert "nonfinite" not in value(np.asarray(0.5)) and "nonfinite" not in value(np.ones(70))
+    assert value(np.asarray(np.nan))["nonfinite"] is True
+    assert value(np.array([1.0, np.inf]))["nonfinite"] is True
