@@ -23,7 +23,8 @@ router = APIRouter(include_in_schema=False)
 
 # Embed options: query name → (allowed values, default). An unknown value falls back to the
 # default rather than failing: a typo in a course page should still show the lesson.
-# docs/embedding.md documents them; static/js/share.js builds them.
+# docs/embedding.md documents them; static/js/share.js builds them from the defaults the page
+# carries (templates/_share.html, `embed_defaults`): this table is their one source.
 EMBED_OPTIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "editor": (("hide", "show", "edit"), "hide"),   # the program: hidden, read-only, editable
     "inputs": (("show", "hide"), "show"),           # free-variable sliders
@@ -53,6 +54,8 @@ def preloaded_modules() -> tuple[str, ...]:
 
 
 TEMPLATES.env.globals["preloaded_modules"] = preloaded_modules
+TEMPLATES.env.globals["embed_defaults"] = {name: default for name, (_, default)
+                                           in EMBED_OPTIONS.items()}
 
 
 @router.get("/", response_class=HTMLResponse)

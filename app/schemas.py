@@ -137,7 +137,7 @@ class Node(BaseModel):
     # tensor nodes
     name: str | None = None
     expr: str | None = None
-    origin: Literal["leaf", "input", "constant", "result", "detached"] | None = None
+    origin: Literal["leaf", "input", "constant", "result", "detached", "grad"] | None = None
     dtype: Literal["float", "int"] | None = None
     shape: list[int] | None = None
     requires_grad: bool | None = None

@@ -231,8 +231,7 @@ class Timeline:
         step = {"phase": "backward", "kind": "edge", "op": op_id, "from": from_id, "to": to_id,
                 "edge": edge_id, "upstream": self.v(ev["upstream"]),
                 "local": None if ev["local"] is None else self.v(ev["local"]),
-                "product": self.v(ev["product"]), "reduced_axes": ev["reduced_axes"],
-                "contribution": contribs[-1],
+                "reduced_axes": ev["reduced_axes"], "contribution": contribs[-1],
                 "grad": self.v(ev["total"]), "count": ev["count"], "expected": ev["expected"],
                 "complete": ev["complete"],
                 "leaf_grad": self.v(ev["leaf_grad"]) if "leaf_grad" in ev else None,
@@ -241,6 +240,8 @@ class Timeline:
                 "span": rec.span, "focus": to_id,
                 "lit_nodes": [from_id, op_id, to_id],
                 "lit_edges": [g.output_edges[rec.index], edge_id]}
+        if ev["reduced_axes"]:   # else the product is the contribution: not sent twice
+            step["product"] = self.v(ev["product"])
         step["formula"], step["chain"] = self._edge_formulas(rec, i, ev)
         numbers = self._edge_numbers(rec, i, ev)
         if numbers:

@@ -1,11 +1,11 @@
 // Share, Embed and Export dialogs: a permalink to this view, an <iframe> snippet with the embed's
 // options, and downloads (standalone HTML, SVG of this step, PNG at 2×). All links are built from
-// one permalink code (permalink.js); the embed's option names are app/pages.py's EMBED_OPTIONS.
+// one permalink code (permalink.js); the embed's options and their defaults are app/pages.py's
+// EMBED_OPTIONS, which the page carries on the embed form (data-defaults): a default is left out
+// of the snippet's URL.
 import { warmTrace } from "./api.js";
 import { encodeState } from "./permalink.js";
 
-const EMBED_DEFAULTS = { editor: "hide", inputs: "show", controls: "all", theme: "auto",
-  autoplay: "0", present: "0" };
 const TITLE = "chainrule: backpropagation, step by step";
 
 /** `getState()` → {source, inputs, seed, step, inputCount} of what the page shows now. */
@@ -86,7 +86,7 @@ export function createSharing(doc, { getState }) {
     const code = await codeFor(form.elements.step.checked);
     warmTrace({ code });
     q("embed-snippet").value = embedSnippet(base, code, opts, getState(),
-      form.elements.autosize.checked);
+      form.elements.autosize.checked, JSON.parse(form.dataset.defaults || "{}"));
   }
 
   async function openExport() {
@@ -131,10 +131,10 @@ export function createSharing(doc, { getState }) {
 }
 
 /** The HTML a course page pastes: the iframe, and optionally a listener that sizes it. */
-export function embedSnippet(base, code, opts, state, autosize) {
+export function embedSnippet(base, code, opts, state, autosize, defaults = {}) {
   const url = new URL("/embed", base);
   for (const [k, v] of Object.entries(opts)) {
-    if (v !== EMBED_DEFAULTS[k]) url.searchParams.set(k, v);
+    if (v !== defaults[k]) url.searchParams.set(k, v);
   }
   url.hash = `p=${code}`;
   const height = 560 + (opts.editor !== "hide" ? 300 : 0)
