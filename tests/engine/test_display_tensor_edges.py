@@ -134,9 +134,13 @@ def test_broadcasting_sum_is_a_step_of_its_own():
     # the sum step: its own formula, the shapes, the matrix before and after
     assert step["formula"]["text"] == \
         "dloss/db = sum over dim 0 of (dloss/dlogits × dlogits/db)"
-    # its MathML, assembled from parts, is latex2mathml's of the whole LaTeX: Σ under "dim 0"
-    assert step["formula"]["mathml"] == formula(step["formula"]["latex"], "")["mathml"]
-    assert "<mo>∑</mo>" in step["formula"]["mathml"] and "dim" in step["formula"]["mathml"]
+    # its MathML (assembled from parts, sent as pieces) is latex2mathml's of the whole formula
+    whole = (r"\frac{\partial \mathrm{loss}}{\partial b} = \sum_{\text{dim } 0} "
+             r"(\frac{\partial \mathrm{loss}}{\partial \mathrm{logits}} \odot "
+             r"\frac{\partial \mathrm{logits}}{\partial b})")
+    shown = "".join(t["math"][k] for k in step["formula"]["mathml"])
+    assert shown == formula(whole, "")["mathml"]
+    assert "<mo>∑</mo>" in shown and "<mtext>dim" in shown
     assert step["narration"].startswith("Sum over dim 0 (b was broadcast along it")
     rows = {r[0]: r[1] for r in step["rows"] if isinstance(r, list)}
     assert "sumaxes" in step["rows"] and rows_of(step, "numbers") is None
