@@ -187,3 +187,16 @@ def test_the_same_program_gives_the_same_trace_in_every_run():
             for n in (0, 1000, 1003)]
     assert all(r == runs[0] for r in runs)
     assert json.loads(runs[0]) == json.loads(json.dumps(trace_program(source).steps))
+
+
+def test_an_error_after_their_graph_keeps_its_step_and_the_graph():
+    # a torch leaf in a function call (a call group of the tensor graph) and then an
+    # AttributeError: their graph stays the trace, the error is its last step
+    source = snippet("19") + ("import torch\ndef f(z):\n    return torch.tensor(1.0)\n"
+                              "t = f(2)\nu = f.nope\n")
+    trace = trace_program(source)
+    assert trace.error["message"] == "'function' object has no attribute 'nope'"
+    assert {n["label"] for n in trace.nodes if n["kind"] == "tensor"} == {"a", "b", "d", "e",
+                                                                         "f"}
+    assert trace.groups == [] and trace.steps[-1]["kind"] == "error"
+    assert trace.steps[-1]["index"] == len(trace.steps) - 1
