@@ -47,9 +47,10 @@ class Value(BaseModel):
 
 
 class Formula(BaseModel):
-    latex: str
-    mathml: str
-    text: str
+    mathml: list[int] | str = Field(description="Indices into the trace's `math`: the MathML "
+                                    "is those pieces joined (engine/formula_table.py).")
+    text: str = Field(description="The formula as plain text (SVG export, CLI, notebook).")
+    latex: str | None = Field(None, description="Not sent in traces (no renderer paints it).")
 
 
 class Iteration(BaseModel):
@@ -354,6 +355,8 @@ class TraceResponse(BaseModel):
                                       "iteration's loss, the iteration kept whole and its "
                                       "update step with its numbers (engine/training.py; "
                                       "POST /api/training).")
+    math: list[str] = Field(default_factory=list, description="MathML pieces the formulas "
+                            "list by index, each once (engine/formula_table.py).")
 
 
 class RefusedResponse(BaseModel):

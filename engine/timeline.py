@@ -22,6 +22,7 @@ from chainrule.engine.formula import (
     mathml,
 )
 from chainrule.engine.formula import partial as _partial
+from chainrule.engine.formula_table import MathTable
 from chainrule.engine.graph import Graph, iteration_words
 from chainrule.engine.limits import AnswerBudget
 from chainrule.engine.tensor import Record, Tensor
@@ -84,6 +85,7 @@ class Timeline:
         self._values: dict[int, tuple[Any, dict]] = {}
         self.budget = AnswerBudget(None)    # unbounded unless the trace builder sets one
         self.texts = StepTexts(graph, self.v)   # each step's display list (engine/display.py)
+        self.math = MathTable()   # the formulas' MathML pieces, each once (Trace.math)
 
     def v(self, arr: Any) -> dict:
         """`value(arr)`, once per array: a backward edge's total is the next op's upstream and
@@ -99,6 +101,10 @@ class Timeline:
 
     def add(self, step: dict) -> None:
         self.texts.write(step)
+        grown = self.math.grown
+        self.math.compact(step)     # after texts.write: the display rows read the LaTeX
+        if self.budget.left is not None:
+            self.budget.left -= self.math.grown - grown
         if not self.budget.charge(step):    # harden: the answer's size (engine/limits.py)
             return
         step["index"] = len(self.steps)

@@ -55,6 +55,7 @@ class Trace:
     offer_backward: dict | None = None   # a program that never called backward: what to offer
     display: dict = field(default_factory=legend)   # engine/display.py: texts shared by steps
     training: dict | None = None   # a training loop's summary (engine/training.py)
+    math: list[str] = field(default_factory=list)   # formulas' MathML pieces (formula_table)
 
     def to_dict(self) -> dict:
         return {"version": FORMAT_VERSION, "source": self.source, "nodes": self.nodes,
@@ -65,7 +66,7 @@ class Trace:
                 "backward_start": self.backward_start, "groups": self.groups,
                 "collapsed": self.collapsed, "notes": self.notes,
                 "offer_backward": self.offer_backward, "display": self.display,
-                "training": self.training}
+                "training": self.training, "math": self.math}
 
     # In a notebook a Trace displays as the player: chainrule/__init__.py registers that with
     # IPython by this class's name; the engine itself knows nothing of HTML or the web app.
@@ -125,7 +126,8 @@ def _build_trace(source: str, result: Any, limits: Limits) -> Trace:
     trace = Trace(source=source, steps=tl.steps, stdout=result.stdout, printed=printed,
                   error=error,
                   inputs=dict(result.free_variables),
-                  implicit_backward=result.implicit_backward, backward_start=tl.backward_start)
+                  implicit_backward=result.implicit_backward, backward_start=tl.backward_start,
+                  math=tl.math.pieces)
     trace.nodes = _nodes(graph, tl, limits.max_display_elements)
     trace.edges = graph.edges
     micrograd_words.reword(trace.steps, graph)
@@ -133,6 +135,8 @@ def _build_trace(source: str, result: Any, limits: Limits) -> Trace:
     if own is not None:   # the learner's own class Value is the graph (engine/own_value_trace)
         trace.nodes, trace.edges, trace.steps = own.nodes, own.edges, own.steps
         trace.backward_start, trace.display = own.backward_start, own.display
+        for step in trace.steps:    # its formulas in the trace's compact form too
+            tl.math.compact(step)
     calls = [grp["id"] for grp in graph.groups if grp["kind"] == "call"]
     if len(trace.nodes) > COLLAPSE_ABOVE:
         trace.layout, trace.collapsed = lay_out_grouped(trace.nodes, trace.edges, graph.groups,

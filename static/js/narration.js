@@ -1,7 +1,7 @@
 // The narration panel (one plain sentence per step, mirrored into an aria-live region), the
 // formula panel beside it (local derivative, chain-rule product, sum of paths), and the error box.
 import { lineOf } from "./blocks.js";
-import { mathFromString } from "./mathml.js";
+import { mathFromString, mathmlOf } from "./mathml.js";
 
 /** The chips of the edge steps that reached edge step `index`'s node so far in its pass, oldest
  *  first: its `count` latest edge steps into the same node, back no further than the seed (a
@@ -79,7 +79,7 @@ export function createNarration(root) {
         if (kind === "key") block.prepend(heatBar());
         rows.push(row(labels[kind], block));
       } else if (body.math) {
-        rows.push(row(labels[kind], math(step[body.math])));
+        rows.push(row(labels[kind], math(step[body.math], trace.math)));
       } else if (body.op) {
         const n = trace.nodes.find((m) => m.id === step[body.op]);
         rows.push(row(labels[kind], textBlock(n ? operationText(n, trace.display.operation)
@@ -116,17 +116,17 @@ function row(label, body) {
   return d;
 }
 
-function math(formula) {
+function math(formula, pieces) {
   const d = document.createElement("div");
   d.className = "f-math";
   d.tabIndex = 0;   // a wide formula scrolls sideways: the keyboard must reach it too (axe)
   if (!formula) return d;
-  const m = mathFromString(formula.mathml);
+  const m = mathFromString(mathmlOf(formula, pieces));
   if (m) {
     d.appendChild(m);
     if (formula.text) d.title = formula.text;
   } else {
-    d.textContent = formula.text || formula.latex || "";
+    d.textContent = formula.text || "";
   }
   return d;
 }
