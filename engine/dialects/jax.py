@@ -29,8 +29,9 @@ from chainrule.engine import dialects
 from chainrule.engine import functional as fn
 from chainrule.engine import namespace as ns
 from chainrule.engine.errors import ArgumentError, NameProblem, RuntimeProblem
+from chainrule.engine.forward_mode import tangent_of
 from chainrule.engine.grad_mode import GradMode, set_grad_enabled_now
-from chainrule.engine.tensor import Tensor
+from chainrule.engine.tensor import Tensor, current_tape
 
 NOT_SCALAR = "Gradient only defined for scalar-output functions. Output had shape: {}."
 
@@ -476,11 +477,19 @@ def _jvp(fun: Any, primals: Any, tangents: Any, has_aux: Any = False) -> tuple:
                             f"found {type(primals).__name__} and {type(tangents).__name__}.",
                             python_type="TypeError")
     call_args, _, _, inputs = _prepare(tuple(primals), tuple(range(len(primals))), "jvp", fun)
-    with _Running():
-        out = _lift(_invoke(fun, tuple(call_args)))
+    tangent_leaves = [_lift(x) for x in _leaves(list(tangents))]
+    leaves = [t for group in inputs for t in group]
+    if not _depth[0]:   # forward mode proper: the tangent rides along f's own ops
+        with _Running():
+            out = _lift(_invoke(fun, tuple(call_args)))
+        _record_tangents(leaves, tangent_leaves)
+        seed = {t.id: np.asarray(tan.data, dtype=np.float64).reshape(np.shape(t.data))
+                for t, tan in zip(leaves, tangent_leaves, strict=True)}
+        return fn.detach(out), Tensor(tangent_of(out, seed))
+    with _Running():   # inside another transformation: built from reverse passes, which the
+        out = _lift(_invoke(fun, tuple(call_args)))   # outer one differentiates through
         rows = _jacobian_rows(out, inputs)
         total: Tensor | None = None
-        tangent_leaves = [_lift(x) for x in _leaves(list(tangents))]
         flat_rows = [r for group in rows for r in group]
         for jac, tangent in zip(flat_rows, tangent_leaves, strict=True):
             k = int(np.size(tangent.data))
@@ -491,6 +500,15 @@ def _jvp(fun: Any, primals: Any, tangents: Any, has_aux: Any = False) -> tuple:
     if not _depth[0]:
         out, result = fn.detach(out), fn.detach(result)
     return out, result
+
+
+def _record_tangents(leaves: list[Tensor], tangents: list[Tensor]) -> None:
+    """The tangents jax.jvp was given, on the tape: forward mode (engine/forward_mode.py)
+    seeds its pass with them instead of a unit tangent per input."""
+    tape = current_tape()
+    if tape.keep and len(leaves) == len(tangents):
+        tape.events.append({"type": "jvp", "inputs": leaves,
+                            "tangents": [np.array(t.data, dtype=np.float64) for t in tangents]})
 
 
 @dataclass(eq=False)
