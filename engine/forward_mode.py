@@ -39,11 +39,13 @@ from chainrule.engine.display import (
 from chainrule.engine.formula import fill, formula, latex_name
 from chainrule.engine.graph import Graph
 from chainrule.engine.limits import AnswerBudget
+from chainrule.engine.ops import OPS
 from chainrule.engine.tensor import Ctx, Record, Tensor
 from chainrule.engine.values import fmt, short
 
 MAX_PASSES = 8          # input numbers: one forward pass each
-MAX_ROWS = 20_000       # Jacobian rows (one VJP each) over all passes
+MAX_OPS = 300           # a teaching view: a bigger graph is refused with the reason
+MAX_ROWS = 5_000        # Jacobian rows (one VJP each) over all passes
 
 SUMMARY = ("Forward mode: one pass per input number ({n_in} here{ins}). Reverse mode: one pass "
            "per output number ({n_out} here{outs}).")
@@ -87,6 +89,15 @@ def forward_mode(graph: Graph, steps: list[dict], events: list[dict], value: Any
     n_out = sum(int(t.data.size) for t in outputs)
     summary = SUMMARY.format(n_in=n_in, n_out=n_out, ins=_names(graph, inputs),
                              outs=_names(graph, outputs))
+    own = next((r for r in records if not table_op(r)), None)
+    if own is not None:   # its backward is the learner's code: not run again to draw tangents
+        return {"available": False, "summary": summary,
+                "reason": f"Forward mode needs each op's own derivative rule; {own.op.name} "
+                          f"is the program's own autograd.Function."}
+    if len(records) > MAX_OPS:
+        return {"available": False, "summary": summary,
+                "reason": f"This program records {len(records)} operations; chainrule shows "
+                          f"forward mode for at most {MAX_OPS}."}
     seeds, how = _seeds(graph, inputs, events)
     if not seeds:
         return {"available": False, "summary": summary,
@@ -108,6 +119,11 @@ def forward_mode(graph: Graph, steps: list[dict], events: list[dict], value: Any
                     "reason": "Forward mode would make the answer too large."}
     return {"available": True, "summary": summary, "how": how, "passes": walk.passes,
             "steps": walk.steps, "rows": ROWS, "start_forward": how == "jvp"}
+
+
+def table_op(rec: Record) -> bool:
+    """The op is a row of engine/ops.py (not a program's own autograd.Function)."""
+    return OPS.get(rec.op.name) is rec.op
 
 
 def _inputs(graph: Graph, records: list[Record]) -> list[Tensor]:
@@ -340,6 +356,8 @@ def tangent_of(out: Tensor, seed: dict[int, np.ndarray]) -> np.ndarray:
         if rec is None or rec.index in seen or t.id in seed:
             continue
         seen.add(rec.index)
+        if not table_op(rec):
+            raise ValueError(f"{rec.op.name} has no derivative rule of its own")
         records.append(rec)
         todo.extend(rec.inputs)
     tangents = dict(seed)

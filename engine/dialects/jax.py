@@ -302,7 +302,7 @@ def _prepare(args: tuple, argnums: Any, what: str, f: Any = None
 def _gradients(out: Tensor, inputs: list[list[Tensor]], seed: Tensor | None = None
                ) -> list[list[Tensor]]:
     flat = [t for group in inputs for t in group]
-    nested = _depth[0] > 0
+    nested = _depth[0] > 1   # this transformation is running (depth 1): inside another?
     grads: tuple[Any, ...] = (None,) * len(flat)
     if out.requires_grad and flat:
         wanted = [t for t in flat if t.requires_grad]
@@ -690,6 +690,9 @@ NUMPY = ns.Module("jax.numpy", {
 RANDOM = ns.Module("jax.random", _table("jax.random", {
     "key": _key, "PRNGKey": _key, "split": _split, "normal": _normal, "uniform": _uniform,
 }))
+NN = ns.Module("jax.nn", _table("jax.nn", {
+    "relu": _unary(fn.relu), "sigmoid": _unary(fn.sigmoid), "tanh": _unary(fn.tanh),
+}))
 TEST_UTIL = ns.Module("jax.test_util", _table("jax.test_util", {"check_grads": _check_grads}))
 JAX = ns.Module("jax", {
     **_table("jax", {
@@ -698,9 +701,10 @@ JAX = ns.Module("jax", {
         "jacobian": _transform("jacrev"), "hessian": _hessian, "jit": _jit,
         "vjp": _vjp, "jvp": _jvp, "vmap": _vmap,
     }),
-    "numpy": NUMPY, "random": RANDOM, "test_util": TEST_UTIL,
+    "numpy": NUMPY, "random": RANDOM, "test_util": TEST_UTIL, "nn": NN,
 })
-MODULES = {"jax": JAX, "jax.numpy": NUMPY, "jax.random": RANDOM, "jax.test_util": TEST_UTIL}
+MODULES = {"jax": JAX, "jax.numpy": NUMPY, "jax.random": RANDOM, "jax.test_util": TEST_UTIL,
+           "jax.nn": NN}
 
 dialects.register("jax", dialects.Hooks(tensor_text=tensor_text,
                                         tensor_attribute=tensor_attribute,

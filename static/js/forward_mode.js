@@ -1,7 +1,9 @@
 // Forward versus reverse mode on one graph (issue 15). The trace carries `forward_mode`
 // (engine/forward_mode.py): steps in the trace's own step shapes where tangents flow from the
 // inputs forward. Picking "Forward" shows the same trace with those steps in place of the
-// backward ones; the graph, narration and player paint them as they paint any step.
+// backward ones; the graph, narration and player paint them as they paint any step. Beside it,
+// a link to the Compare view (/compare) of the same program.
+import { encodeState } from "./permalink.js";
 
 const made = new WeakSet();   // the forward-mode views this module built (never from the server)
 
@@ -55,7 +57,9 @@ export function createModeToggle(doc, viewer) {
   }
   const summary = el(doc, "p", { class: "mode-summary", id: "mode-summary",
     "data-testid": "mode-summary", "aria-live": "polite" });
-  box.append(summary);
+  const compare = el(doc, "a", { class: "compare-link", "data-testid": "compare-link",
+    href: "/compare" }, "Compare in PyTorch, TensorFlow, JAX, micrograd");
+  box.append(summary, compare);
   box.hidden = true;
   player.append(box);
   let wanted = "reverse";   // kept across re-traces (a slider moved): the learner's choice
@@ -86,6 +90,7 @@ export function createModeToggle(doc, viewer) {
     radios[mode].checked = true;
     radios.forward.disabled = !fm.available;
     box.dataset.mode = mode;
+    encodeState({ source: base.source }).then((code) => { compare.href = `/compare#p=${code}`; });
     summary.textContent = fm.available ? fm.summary : `${fm.summary} ${fm.reason}`;
   }
 

@@ -55,3 +55,15 @@ def test_free_variables_forward_pass_per_input(page, server_url, artifacts):
     text = narration(page)
     assert "End of pass 2 of 2" in text and "with respect to y" in text
     page.screenshot(path=str(artifacts / "forward-mode-04-1280-light.png"))
+
+
+def test_compare_link_carries_the_program(page, server_url):
+    open_example(page, server_url, "04_free_variables")
+    link = page.locator("[data-testid=compare-link]")
+    page.wait_for_function("() => document.querySelector('[data-testid=compare-link]')"
+                           ".getAttribute('href').startsWith('/compare#p=')")
+    link.click()
+    page.wait_for_selector("body[data-state=ready]", timeout=60_000)
+    code = page.locator("[data-testid=compare-pytorch] [data-role=code]").inner_text()
+    assert "x = torch.tensor(2.0, requires_grad=True)" in code
+    assert "out = (x * y + torch.sin(x)) ** 2" in code

@@ -124,3 +124,26 @@ def test_no_input_requires_grad():
     fm = trace_program("import torch\nx = torch.ones(2)\ny = x * 3\n").to_dict()["forward_mode"]
     assert fm == {"available": False, "summary": fm["summary"],
                   "reason": "No input requires grad: there is no tangent to seed."}
+
+
+def test_a_programs_own_autograd_function_is_not_run_again():
+    source = ("import torch\n\nclass Square(torch.autograd.Function):\n"
+              "    @staticmethod\n    def forward(ctx, x):\n        ctx.save_for_backward(x)\n"
+              "        return x * x\n\n    @staticmethod\n    def backward(ctx, g):\n"
+              "        (x,) = ctx.saved_tensors\n        print('backward ran')\n"
+              "        return 2 * x * g\n\n"
+              "x = torch.tensor(3.0, requires_grad=True)\ny = Square.apply(x)\ny.backward()\n")
+    trace = trace_program(source).to_dict()
+    assert trace["stdout"] == "backward ran\n"    # once: the program's own backward() only
+    fm = trace["forward_mode"]
+    assert not fm["available"]
+    assert fm["reason"] == ("Forward mode needs each op's own derivative rule; Square is the "
+                            "program's own autograd.Function.")
+
+
+def test_a_long_program_is_refused_with_a_reason():
+    source = ("import torch\nx = torch.tensor(1.0, requires_grad=True)\ny = x\n"
+              "for i in range(301):\n    y = y * 1.0\n")
+    fm = trace_program(source).to_dict()["forward_mode"]
+    assert fm["reason"] == ("This program records 301 operations; chainrule shows forward mode "
+                            "for at most 300.")
