@@ -15,7 +15,9 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
+from chainrule.engine import own_value_trace
 from chainrule.engine.bounded_cache import bounded_cache
+from chainrule.engine.dialects import micrograd_words
 from chainrule.engine.display import decorate_nodes, legend
 from chainrule.engine.errors import BackwardError, ChainruleError
 from chainrule.engine.forward_mode import forward_mode
@@ -125,6 +127,11 @@ def _build_trace(source: str, result: Any, limits: Limits) -> Trace:
                   implicit_backward=result.implicit_backward, backward_start=tl.backward_start)
     trace.nodes = _nodes(graph, tl, limits.max_display_elements)
     trace.edges = graph.edges
+    micrograd_words.reword(trace.steps, graph)
+    own = own_value_trace.build(source, result, limits) if not graph.records else None
+    if own is not None:   # the learner's own class Value is the graph (engine/own_value_trace)
+        trace.nodes, trace.edges, trace.steps = own.nodes, own.edges, own.steps
+        trace.backward_start, trace.display = own.backward_start, own.display
     calls = [grp["id"] for grp in graph.groups if grp["kind"] == "call"]
     if len(trace.nodes) > COLLAPSE_ABOVE:
         trace.layout, trace.collapsed = lay_out_grouped(trace.nodes, trace.edges, graph.groups,
@@ -135,8 +142,12 @@ def _build_trace(source: str, result: Any, limits: Limits) -> Trace:
         _apply_layout(trace)
     trace.groups = _groups(graph, trace.nodes)
     trace.variables = _variables(result.variables, graph, limits.max_display_elements)
-    trace.notes = list(getattr(result, "notes", None) or [])
+    trace.notes = list(getattr(result, "notes", None) or []) + (own.notes if own else [])
+    trace.variables.update(own_value_trace.variables(
+        result.variables, {} if own is None else own.ids, limits.max_display_elements))
     trace.offer_backward = _offer(getattr(result, "offer_backward", None), result, graph)
+    if own is not None and own.offer is not None:
+        trace.offer_backward = own.offer
     decorate_nodes(trace.nodes)
     trace.forward_mode = forward_mode(graph, tl.steps, result.tape.events, tl.v,
                                       AnswerBudget(tl.budget.left))

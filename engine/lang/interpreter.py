@@ -41,7 +41,7 @@ from chainrule.engine.lang.functions import Frame, UserFunction, bind_arguments,
 from chainrule.engine.lang.modules import MODULE_NAMES, import_target
 from chainrule.engine.lang.operators import SYMBOLS, binary
 from chainrule.engine.nn.loop_memory import LoopMemory
-from chainrule.engine.printing import short_text, type_name, value_text
+from chainrule.engine.printing import label_text, short_text, type_name, value_text
 from chainrule.engine.tensor import Scope, Span, Tape, Tensor, at_span, in_scope
 
 log = logging.getLogger("chainrule.lang")
@@ -357,7 +357,7 @@ class Interpreter(Expressions):
                     break
             k += 1
             tape.check_time()
-            label = f"{target} = {short_text(item, 24)}"
+            label = f"{target} = {label_text(item, 24)}"
             scope = Scope("loop", label, span, k, count, next(self._scope_ids))
             if not self._iteration(scope, node.body, node.target, item, memory):
                 self._loop_done(memory)
