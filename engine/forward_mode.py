@@ -37,6 +37,7 @@ from chainrule.engine.display import (
     with_text,
 )
 from chainrule.engine.formula import fill, formula, latex_name
+from chainrule.engine.formula_table import MathTable
 from chainrule.engine.graph import Graph
 from chainrule.engine.limits import AnswerBudget
 from chainrule.engine.ops import OPS
@@ -78,7 +79,7 @@ def dot_text(label: str) -> str:
 
 
 def forward_mode(graph: Graph, steps: list[dict], events: list[dict], value: Any,
-                 budget: AnswerBudget) -> dict:
+                 budget: AnswerBudget, math: MathTable | None = None) -> dict:
     """The trace's `forward_mode` field: {"available", "summary", "passes", "steps", "rows",
     "start_forward"} or {"available": False, "reason", "summary"}. `steps` are the trace's own
     (its forward op steps are replayed in the first pass), `value` the timeline's Value maker."""
@@ -110,7 +111,7 @@ def forward_mode(graph: Graph, steps: list[dict], events: list[dict], value: Any
     if rows > MAX_ROWS:
         return {"available": False, "summary": summary,
                 "reason": "This program is too large to show in forward mode."}
-    walk = _Walk(graph, records, value, budget, how)
+    walk = _Walk(graph, records, value, budget, how, math)
     op_steps = {s["op"]: s for s in steps if s["phase"] == "forward" and s["kind"] == "op"}
     for p, seed in enumerate(seeds):
         walk.run(p, len(seeds), seed, op_steps if p == 0 else {})
@@ -172,12 +173,15 @@ class _Walk:
     """Builds the steps of every pass and each pass's tangents at the outputs."""
 
     def __init__(self, graph: Graph, records: list[Record], value: Any, budget: AnswerBudget,
-                 how: str) -> None:
+                 how: str, math: MathTable | None) -> None:
         self.g, self.records, self.v, self.budget, self.how = graph, records, value, budget, how
+        self.math = math   # the trace's formula pieces: formulas sent in its compact form
         self.steps: list[dict] = []
         self.passes: list[dict] = []
 
     def add(self, step: dict) -> None:
+        if self.math is not None:
+            self.math.compact(step)
         if self.budget.charge(step):
             step["index"] = len(self.steps)
             self.steps.append(step)
