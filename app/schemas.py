@@ -184,7 +184,9 @@ class Step(BaseModel):
     model_config = ConfigDict(extra="forbid")
     index: int
     phase: Literal["forward", "backward"]
-    kind: Literal["op", "seed", "edge", "error", "hook"]
+    kind: Literal["op", "seed", "edge", "product", "error", "hook"] = Field(
+        description="product: a broadcast input's upstream × local, before the edge step "
+                    "that sums it over the broadcast dims")
     narration: str
     span: Span | None
     focus: str | None
@@ -230,7 +232,7 @@ class Step(BaseModel):
     shown: Shown | None = Field(None, description="seed, edge, hook with a result: the "
                                                   "gradient this step brings to its node.")
     label: str | None = Field(None, description="edge: the edge's label from now on (×4, "
-                                                "×local, VJP).")
+                                                "×local, or the rule: Xᵀ·ḡ).")
     chip: str | None = Field(None, description="edge with expected > 1: its contribution, "
                                                "short.")
     note: str | None = Field(None, description="edge completing a named leaf: x.grad = 4.")
