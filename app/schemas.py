@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from chainrule.app.training_schema import Training
 from pydantic import BaseModel, ConfigDict, Field
 
 Number = float | int | str          # "nan", "inf", "-inf" travel as strings
@@ -184,7 +185,9 @@ class Step(BaseModel):
     model_config = ConfigDict(extra="forbid")
     index: int
     phase: Literal["forward", "backward"]
-    kind: Literal["op", "seed", "edge", "error", "hook"]
+    kind: Literal["op", "seed", "edge", "product", "error", "hook"] = Field(
+        description="product: a broadcast input's upstream × local, before the edge step "
+                    "that sums it over the broadcast dims")
     narration: str
     span: Span | None
     focus: str | None
@@ -230,7 +233,7 @@ class Step(BaseModel):
     shown: Shown | None = Field(None, description="seed, edge, hook with a result: the "
                                                   "gradient this step brings to its node.")
     label: str | None = Field(None, description="edge: the edge's label from now on (×4, "
-                                                "×local, VJP).")
+                                                "×local, or the rule: Xᵀ·ḡ).")
     chip: str | None = Field(None, description="edge with expected > 1: its contribution, "
                                                "short.")
     note: str | None = Field(None, description="edge completing a named leaf: x.grad = 4.")
@@ -351,9 +354,10 @@ class TraceResponse(BaseModel):
     offer_backward: OfferBackward | None = Field(None, description="A framework program that "
                                                  "never called backward: the call to offer.")
     display: Display = Field(description="Texts every step's display list refers to.")
-    training: dict | None = Field(None, description="A training loop's summary: every "
-                                  "iteration's loss, the iteration kept whole and its "
-                                  "optimizer step (engine/training.py; POST /api/training).")
+    training: Training | None = Field(None, description="A training loop's summary: every "
+                                      "iteration's loss, the iteration kept whole and its "
+                                      "update step with its numbers (engine/training.py; "
+                                      "POST /api/training).")
     math: list[str] = Field(default_factory=list, description="MathML pieces the formulas "
                             "list by index, each once (engine/formula_table.py).")
 

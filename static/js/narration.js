@@ -95,9 +95,64 @@ export function createNarration(root) {
     }
     formulas.hidden = rows.length === 0;
     formulas.replaceChildren(...rows);
+    fitAll();
+  }
+
+  // the panel's width changes with the window, presenter mode and the layout: fit again
+  let fittedWidth = -1;
+  function fitAll() {
+    fittedWidth = formulas.clientWidth;
+    for (const d of formulas.querySelectorAll(".f-math")) fitFormula(d);
+    for (const d of formulas.querySelectorAll(".f-mats")) fitMats(d);
+  }
+  if (typeof ResizeObserver === "function") {
+    new ResizeObserver(() => {
+      if (formulas.clientWidth !== fittedWidth) fitAll();
+    }).observe(formulas);
   }
 
   return { show };
+}
+
+const MIN_MATS_PX = 11;   // the matrices' cells: never smaller than the graph's own text
+
+/** Matrices wider than their row are drawn in smaller type, down to MIN_MATS_PX. */
+function fitMats(d) {
+  d.style.fontSize = "";
+  const room = d.clientWidth;
+  if (!room) return;
+  const wide = () => Math.max(d.scrollWidth, ...[...d.children].map((c) => c.scrollWidth));
+  let size = parseFloat(getComputedStyle(d).fontSize);
+  for (let k = 0; k < 4 && wide() > room + 1 && size > MIN_MATS_PX; k++) {
+    size = Math.max(MIN_MATS_PX, Math.floor(size * (room / wide()) * 10) / 10);
+    d.style.fontSize = `${size}px`;
+  }
+}
+
+const MIN_MATH_PX = 13;   // below this a formula reads worse than its plain-text twin, wrapped
+
+/** A formula wider than its row (MathML does not break lines) is drawn smaller, down to
+ *  MIN_MATH_PX; wider still, its plain-text twin takes its place and wraps (issue 14: no
+ *  formula scrolls sideways, at 390 px nor at 1024×768). */
+function fitFormula(d) {
+  const m = d._math;
+  if (!m) return;
+  if (d.firstChild !== m) d.replaceChildren(m);
+  d.classList.remove("f-wrapped");
+  d.style.fontSize = "";
+  const room = d.clientWidth;
+  if (!room || d.scrollWidth <= room + 1) return;
+  let size = parseFloat(getComputedStyle(d).fontSize);
+  for (let k = 0; k < 4 && d.scrollWidth > room + 1; k++) {
+    size = Math.floor(size * (room / d.scrollWidth) * 10) / 10;
+    if (size < MIN_MATH_PX) break;
+    d.style.fontSize = `${size}px`;
+  }
+  if (d.scrollWidth > room + 1) {
+    d.style.fontSize = "";
+    d.classList.add("f-wrapped");
+    d.replaceChildren(document.createTextNode(d._text));
+  }
 }
 
 /** An op node's Operation row: the trace's template for it, its fields filled in. */
@@ -124,6 +179,8 @@ function math(formula, pieces) {
   const m = mathFromString(mathmlOf(formula, pieces));
   if (m) {
     d.appendChild(m);
+    d._math = m;          // fitFormula: scaled, or swapped for the text when too wide
+    d._text = formula.text || formula.latex || "";
     if (formula.text) d.title = formula.text;
   } else {
     d.textContent = formula.text || "";
