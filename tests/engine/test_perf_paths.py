@@ -623,3 +623,51 @@ def test_scalar_backward_equals_the_array_path():
     assert len(scalar) == len(array) - 1          # the (1,) graph has one more edge: its sum
     for s, a in zip(scalar, array[:12] + array[13:], strict=True):
         assert _same_number(np.asarray(s).reshape(1), a)
+
+
+# ------------------------------------------------------------ whole powers (training loops)
+
+_POWER_BASES = np.concatenate([np.linspace(-3.0, 3.0, 2001), [np.nan, np.inf, -np.inf, -0.0, 0.0,
+                                                              1e-200, -1e-200, 1e200, -1e200]])
+
+
+def test_cube_is_what_pytorch_computes_in_float64():
+    torch = pytest.importorskip("torch")
+    with recording(Tape()):
+        ours = F.pow(Tensor(_POWER_BASES), 3).data
+    theirs = (torch.from_numpy(_POWER_BASES.copy()) ** 3).numpy()
+    assert np.array_equal(ours, theirs, equal_nan=True)
+    assert np.array_equal(np.signbit(ours), np.signbit(theirs))
+
+
+@pytest.mark.parametrize("p", [4, 5, 6, 7, -2, -3, 4.0, -5.0])
+def test_other_whole_powers_are_numpys_within_one_ulp_and_odd_or_even(p):
+    x = _POWER_BASES
+    with recording(Tape()):
+        ours = F.pow(Tensor(x), p).data
+        scalars = [float(F.pow(Tensor(float(v)), p).data) for v in x]
+    with np.errstate(all="ignore"):
+        theirs = np.power(x, p)
+        assert np.array_equal(np.isnan(ours), np.isnan(theirs))
+        assert np.array_equal(np.signbit(ours), np.signbit(theirs))
+        finite = np.isfinite(theirs) & (theirs != 0)
+        ulp = np.spacing(np.abs(theirs[finite]))
+        assert np.all(np.abs(ours[finite] - theirs[finite]) <= ulp)
+        assert np.array_equal(ours[~finite], theirs[~finite], equal_nan=True)
+        # (-x)^p = (-1)^p x^p exactly, as a correctly rounded power gives
+        mirrored = np.power(-1.0, p) * F.pow(Tensor(-x), p).data
+    assert np.array_equal(ours, mirrored, equal_nan=True)
+    assert np.array_equal(np.asarray(scalars), ours, equal_nan=True)   # 0-d path agrees
+
+
+def test_power_gradients_use_the_same_powers():
+    torch = pytest.importorskip("torch")
+    x = np.linspace(-2.0, 2.0, 41)
+    for p in (3, 4):
+        with recording(Tape()):
+            t = Tensor(x, requires_grad=True)
+            backward(F.sum(F.pow(t, p)))
+        tt = torch.from_numpy(x.copy()).requires_grad_()
+        (tt ** p).sum().backward()
+        # PyTorch: p · x^(p-1) with x^3 as x·x·x and x^2 as x·x (NumPy's square is x·x too)
+        assert np.array_equal(t.grad.data, tt.grad.numpy())
