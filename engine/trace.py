@@ -25,9 +25,14 @@ from chainrule.engine.limits import AnswerBudget, Limits
 from chainrule.engine.node_size import op_size, tensor_size
 from chainrule.engine.tensor import Tensor
 from chainrule.engine.timeline import NO_GRAD_NOTE, Timeline, made_without_grad
-from chainrule.engine.training import parameter_names, training_summary
+from chainrule.engine.training import (
+    TRAINING_PREVIEW_ELEMENTS,
+    is_training_run,
+    parameter_names,
+    training_summary,
+)
 from chainrule.engine.training_pick import picked_iteration
-from chainrule.engine.values import flags, value
+from chainrule.engine.values import PREVIEW_ELEMENTS, flags, previews_of, value
 
 FORMAT_VERSION = 1
 
@@ -82,7 +87,9 @@ def trace_program(source: str, inputs: dict[str, float] | None = None, seed: int
 
 
 def build_trace(source: str, result: Any, limits: Limits) -> Trace:
-    with gc_paused():
+    preview = TRAINING_PREVIEW_ELEMENTS if is_training_run(result.tape.events) else \
+        PREVIEW_ELEMENTS
+    with gc_paused(), previews_of(preview):
         return _build_trace(source, result, limits)
 
 

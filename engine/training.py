@@ -22,6 +22,12 @@ import numpy as np
 from chainrule.engine.values import value
 
 _LOSS_NAMES = ("loss", "l", "cost", "error")
+# A training loop's trace previews this many numbers of a big tensor instead of 1,024
+# (engine/values.py): the polynomial fits hold two graphs of 2,000-point tensors, each value
+# repeated in the nodes and the steps (upstream, product, contribution, grad), and at 1,024
+# numbers a preview that was 3.2 MB of a 3.3 MB trace (issue 13: ≤ 1 MB). The inspector says
+# "showing the first 128"; every number of a picked iteration is one POST /api/training away.
+TRAINING_PREVIEW_ELEMENTS = 128
 # What each optimizer's state entries are called on the page, and the update it makes.
 _STATE_NAMES = {"momentum_buffer": "b", "exp_avg": "m", "exp_avg_sq": "v",
                 "max_exp_avg_sq": "v_max", "square_avg": "s", "sum": "G", "grad_avg": "g_avg"}
@@ -33,6 +39,17 @@ _RULES = {
     "RMSprop": "s ← α·s + (1−α)·∇w²;  w ← w − lr·∇w / (√s + ε)",
     "Adagrad": "G ← G + ∇w²;  w ← w − lr·∇w / (√G + ε)",
 }
+
+
+def is_training_run(events: list[dict]) -> bool:
+    """The program ran a top-level loop of several iterations (what `training_summary` needs)."""
+    seen = 0
+    for e in events:
+        if e["type"] == "iteration":
+            seen += 1
+            if seen >= 2:
+                return True
+    return False
 
 
 def parameter_names(variables: dict[str, Any]) -> dict[int, str]:
