@@ -46,6 +46,12 @@ GALLERY: list[tuple[str, str, str, list[str]]] = [
      ["jax", "scalar"]),
     ("17_micrograd_value", "micrograd: Value", "micrograd's own Value, traced by our engine.",
      ["micrograd", "scalar"]),
+    ("18_own_value", "Your own class Value",
+     "The lecture's Value class, yours: the graph from _prev/_op/label, backward as your "
+     "_backward closures run.", ["micrograd", "scalar"]),
+    ("19_own_value_bug", "The a + a bug",
+     "= instead of += in _backward: the wrong gradient at a, beside PyTorch's 2.0.",
+     ["micrograd", "accumulation"]),
 ]
 
 

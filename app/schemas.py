@@ -164,6 +164,20 @@ class Edge(BaseModel):
     route: list[tuple[float, float]]
 
 
+class OwnBackward(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    call: int = Field(description="1-based: which _backward call of the pass, in their order")
+    node: str = Field(description="the Value whose closure ran (out)")
+    before: float | int | str = Field(description="the child's .grad before the call")
+    after: float | int | str = Field(description="the child's .grad after it")
+
+
+class OwnPyTorch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    grad: float | str = Field(description="PyTorch's gradient at this node")
+    node: str
+
+
 class Step(BaseModel):
     model_config = ConfigDict(extra="forbid")
     index: int
@@ -218,6 +232,11 @@ class Step(BaseModel):
     chip: str | None = Field(None, description="edge with expected > 1: its contribution, "
                                                "short.")
     note: str | None = Field(None, description="edge completing a named leaf: x.grad = 4.")
+    # the learner's own class Value (engine/own_value_trace.py)
+    own_backward: OwnBackward | None = Field(None, description="edge of an own-Value trace: "
+                                             "the _backward call that wrote this .grad.")
+    pytorch: OwnPyTorch | None = Field(None, description="edge of an own-Value trace where "
+                                       "their gradient differs from PyTorch's first.")
 
 
 class ErrorInfo(BaseModel):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
+from chainrule.engine import own_value_trace
 from chainrule.engine.bounded_cache import bounded_cache
 from chainrule.engine.display import decorate_nodes, legend
 from chainrule.engine.errors import BackwardError, ChainruleError
@@ -130,6 +131,10 @@ def _build_trace(source: str, result: Any, limits: Limits) -> Trace:
                   implicit_backward=result.implicit_backward, backward_start=tl.backward_start)
     trace.nodes = _nodes(graph, tl, limits.max_display_elements)
     trace.edges = graph.edges
+    own = own_value_trace.build(source, result, limits) if not graph.records else None
+    if own is not None:   # the learner's own class Value is the graph (engine/own_value_trace)
+        trace.nodes, trace.edges, trace.steps = own.nodes, own.edges, own.steps
+        trace.backward_start, trace.display = own.backward_start, own.display
     calls = [grp["id"] for grp in graph.groups if grp["kind"] == "call"]
     if len(trace.nodes) > COLLAPSE_ABOVE:
         trace.layout, trace.collapsed = lay_out_grouped(trace.nodes, trace.edges, graph.groups,
@@ -140,7 +145,9 @@ def _build_trace(source: str, result: Any, limits: Limits) -> Trace:
         _apply_layout(trace)
     trace.groups = _groups(graph, trace.nodes)
     trace.variables = _variables(result.variables, graph, limits.max_display_elements)
-    trace.notes = list(getattr(result, "notes", None) or [])
+    trace.notes = list(getattr(result, "notes", None) or []) + (own.notes if own else [])
+    trace.variables.update(own_value_trace.variables(
+        result.variables, {} if own is None else own.ids, limits.max_display_elements))
     trace.offer_backward = _offer(getattr(result, "offer_backward", None), result, graph)
     decorate_nodes(trace.nodes)
     trace.training = training_summary(result.tape.events, graph.tensor_ids, graph.labels,

@@ -20,6 +20,7 @@ import ast
 from typing import Any
 
 from chainrule.engine import namespace as ns
+from chainrule.engine import own_value
 from chainrule.engine.errors import ArgumentError, NameProblem, RefusedError, RuntimeProblem
 from chainrule.engine.grad_mode import GradMode
 from chainrule.engine.nn.function import FunctionBase, apply_function
@@ -136,7 +137,11 @@ class BoundUserMethod:
 
     def program_call(self, interp: Any, args: tuple, kwargs: dict, node: Any) -> Any:
         f = self.function
-        return f.runner.call_user(f, (self.self_value, *args), kwargs, node)
+        token = own_value.enter_call()
+        try:
+            return f.runner.call_user(f, (self.self_value, *args), kwargs, node)
+        finally:
+            own_value.leave_call(token)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.program_call(None, args, kwargs, None)
@@ -202,7 +207,13 @@ class UserClass:
         init = self.find("__init__")
         if init is not None:
             f = init[1]
-            result = f.runner.call_user(f, (obj, *args), kwargs, node)
+            token = own_value.enter_call()
+            try:
+                result = f.runner.call_user(f, (obj, *args), kwargs, node)
+                if not self.is_module:
+                    own_value.born(obj)   # a learner's Value node (engine/own_value.py)
+            finally:
+                own_value.leave_call(token)
             if result is not None:
                 raise ArgumentError(f"__init__() should return None, not "
                                     f"'{type_name(result)}'", python_type="TypeError")
@@ -255,7 +266,10 @@ class Instance:
 
     def language_getattr(self, name: str) -> Any:
         if name in self.attrs:
-            return self.attrs[name]
+            value = self.attrs[name]
+            if name == "_backward" and own_value.is_value_node(self):
+                return OwnBackward(value, self)
+            return value
         found = self.user_class.find(name)
         if found is not None:
             return _bind(found[1], self)
@@ -263,6 +277,11 @@ class Instance:
                           python_type="AttributeError")
 
     def language_setattr(self, name: str, value: Any) -> None:
+        if name == "grad":   # the learner's Value: seeds and closures' writes are recorded
+            old = self.attrs.get("grad")
+            self.attrs[name] = value
+            own_value.grad_assigned(self, old)
+            return
         self.attrs[name] = value
 
     def program_call(self, interp: Any, args: tuple, kwargs: dict, node: Any) -> Any:
@@ -270,7 +289,11 @@ class Instance:
         if found is None:
             raise ArgumentError(f"'{self.user_class.name}' object is not callable",
                                 python_type="TypeError")
-        return _bind(found[1], self).program_call(interp, args, kwargs, node)
+        token = own_value.enter_call()
+        try:
+            return _bind(found[1], self).program_call(interp, args, kwargs, node)
+        finally:
+            own_value.leave_call(token)
 
     # Python calls these for `a + b`, `-a` (engine/lang/operators.py asks the operand's type)
     language_binary = staticmethod(lambda sym, a, b: operator_method(sym, a, b))
@@ -315,7 +338,11 @@ def operator_method(sym: str, a: Any, b: Any) -> Any:
         calls = [(right, a), (left, b)] if subclass else [(left, b), (right, a)]
     for method, other in calls:
         if method is not None:
-            return method(other)
+            token = own_value.enter_call()
+            try:
+                return method(other)
+            finally:
+                own_value.leave_call(token)
     shown = "** or pow()" if sym == "**" else sym
     raise ArgumentError(f"unsupported operand type(s) for {shown}: '{type_name(a)}' and "
                         f"'{type_name(b)}'", python_type="TypeError")
@@ -326,7 +353,39 @@ def unary_method(sym: str, a: Any) -> Any:
     if method is None:
         raise ArgumentError(f"bad operand type for unary {sym}: '{type_name(a)}'",
                             python_type="TypeError")
-    return method()
+    token = own_value.enter_call()
+    try:
+        return method()
+    finally:
+        own_value.leave_call(token)
+
+
+class OwnBackward:
+    """`node._backward` of a learner's Value node (engine/own_value.py): calling it runs the
+    program's closure and records which `.grad` values it wrote."""
+
+    def __init__(self, function: Any, node: Any) -> None:
+        self.function, self.node = function, node
+
+    @property
+    def python_type_name(self) -> str:
+        return type_name(self.function)
+
+    def program_call(self, interp: Any, args: tuple, kwargs: dict, node: Any) -> Any:
+        return own_value.run_backward(
+            self.node, lambda: interp.call_value(self.function, args, kwargs, node))
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return own_value.run_backward(self.node, lambda: self.function(*args, **kwargs))
+
+    def __eq__(self, other: Any) -> bool:
+        return (other.function if isinstance(other, OwnBackward) else other) is self.function
+
+    def __hash__(self) -> int:
+        return hash(id(self.function))
+
+    def __repr__(self) -> str:
+        return repr(self.function)
 
 
 def _user_text(obj: Any, method: str) -> str | None:

@@ -1,5 +1,6 @@
 """The learner's own engine (issue 15): a micrograd-lecture `class Value` with operator methods
-runs in chainrule as in Python. The oracle is Python itself: each program also runs under
+runs in chainrule as in Python (the class is read from the corpus, tests/dialects/lecture.py).
+The oracle is Python itself: each program also runs under
 CPython here (the test's own exec, never the engine's), and what it prints must be equal."""
 
 from __future__ import annotations
@@ -12,82 +13,9 @@ import random
 import pytest
 from chainrule.engine.trace import trace_program
 
-VALUE = '''
-class Value:
-    def __init__(self, data, _children=(), _op='', label=''):
-        self.data = data
-        self.grad = 0.0
-        self._backward = lambda: None
-        self._prev = set(_children)
-        self._op = _op
-        self.label = label
+from tests.dialects.lecture import value_class
 
-    def __repr__(self):
-        return f"Value(data={self.data})"
-
-    def __add__(self, other):
-        other = other if isinstance(other, Value) else Value(other)
-        out = Value(self.data + other.data, (self, other), '+')
-        def _backward():
-            self.grad += 1.0 * out.grad
-            other.grad += 1.0 * out.grad
-        out._backward = _backward
-        return out
-
-    def __mul__(self, other):
-        other = other if isinstance(other, Value) else Value(other)
-        out = Value(self.data * other.data, (self, other), '*')
-        def _backward():
-            self.grad += other.data * out.grad
-            other.grad += self.data * out.grad
-        out._backward = _backward
-        return out
-
-    def __pow__(self, other):
-        out = Value(self.data**other, (self,), f'**{other}')
-        def _backward():
-            self.grad += other * (self.data ** (other - 1)) * out.grad
-        out._backward = _backward
-        return out
-
-    def __rmul__(self, other):
-        return self * other
-
-    def __radd__(self, other):
-        return self + other
-
-    def __truediv__(self, other):
-        return self * other**-1
-
-    def __neg__(self):
-        return self * -1
-
-    def __sub__(self, other):
-        return self + (-other)
-
-    def tanh(self):
-        x = self.data
-        t = (math.exp(2*x) - 1)/(math.exp(2*x) + 1)
-        out = Value(t, (self, ), 'tanh')
-        def _backward():
-            self.grad += (1 - t**2) * out.grad
-        out._backward = _backward
-        return out
-
-    def backward(self):
-        topo = []
-        visited = set()
-        def build_topo(v):
-            if v not in visited:
-                visited.add(v)
-                for child in v._prev:
-                    build_topo(child)
-                topo.append(v)
-        build_topo(self)
-        self.grad = 1.0
-        for node in reversed(topo):
-            node._backward()
-'''
+VALUE = value_class("20")   # the lecture's final class, as the corpus holds it
 
 PROGRAMS = {
     "operators": '''

@@ -22,6 +22,9 @@ def test_every_leaf_of_every_gallery_example_agrees_to_1e5(path: Path) -> None:
     if path.stem.startswith("06_"):   # its backward fails: no leaf has a gradient to check
         assert check.leaves == [] and check.error is not None and check.note
         return
+    if "own_value" in path.stem:   # the learner's own class Value: no tensor leaf (yet), said so
+        assert check.leaves == [] and check.error is None and check.note
+        return
     assert check.leaves, check.note
     for leaf in check.leaves:
         assert leaf.note is None, (leaf.label, leaf.note)
