@@ -80,6 +80,17 @@ def internal(e: BaseException) -> ChainruleError:
     return InternalProblem(e)
 
 
+def _loop_item_text(item: Any) -> str:
+    """`short_text(item, 24)`, the loop label's value, without building a tensor's repr that
+    cannot fit in 24 characters (`for p in model.parameters()` printed every parameter each
+    time: 15% of a training loop). Such a repr holds `requires_grad=True` or `grad_fn=<…>`
+    once the tensor requires grad, or at least 7 + 3n - 2 characters for n ≥ 7 numbers
+    (`tensor([` , one character and `, ` per number); short_text then names its shape."""
+    if isinstance(item, Tensor) and (item.requires_grad or item.data.size >= 7):
+        return f"a tensor of shape {tuple(item.shape)}"
+    return short_text(item, 24)
+
+
 class Interpreter(Expressions):
     def __init__(self, checked: Checked, tape: Tape, inputs: dict[str, Any]) -> None:
         self.tree = checked.tree
@@ -379,7 +390,7 @@ class Interpreter(Expressions):
                     break
             k += 1
             tape.check_time()
-            label = f"{target} = {short_text(item, 24)}"
+            label = f"{target} = {_loop_item_text(item)}"
             scope = Scope("loop", label, span, k, count, next(self._scope_ids))
             if not self._iteration(scope, node.body, node.target, item, memory):
                 self._loop_done(memory)

@@ -707,3 +707,20 @@ def test_a_trace_without_a_training_loop_previews_1024_numbers():
     previews = [n["value"]["preview"] for n in trace.nodes
                 if n.get("value") and n["value"].get("preview") is not None]
     assert previews and all(len(p) == PREVIEW_ELEMENTS == 1024 for p in previews)
+
+
+def test_loop_labels_of_tensors_are_short_text():
+    from chainrule.engine.lang.interpreter import _loop_item_text
+    from chainrule.engine.nn.module import make_parameter
+    from chainrule.engine.printing import short_text
+    items = []
+    with recording(Tape(limits=Limits(max_seconds=600))):
+        for n in range(0, 12):
+            for requires in (False, True):
+                t = Tensor(np.linspace(-1.5, 2.0, n), requires_grad=requires)
+                items += [t, F.mul(t, 2.0), Tensor(np.arange(n))]
+        items += [Tensor(3.0), Tensor(-1e-30, requires_grad=True), Tensor(np.ones((2, 3))),
+                  make_parameter(Tensor(np.ones((1, 3)))), make_parameter(Tensor(0.5)),
+                  make_parameter(Tensor(0.5), requires_grad=False)]
+    for item in items:
+        assert _loop_item_text(item) == short_text(item, 24)
