@@ -10,9 +10,8 @@ class (docs/deployment.md).
 
 from __future__ import annotations
 
-import math
-
 from chainrule.app.clients import client_of
+from chainrule.app.finite_inputs import refuse_non_finite
 from chainrule.app.gallery import examples
 from chainrule.app.permalink import PermalinkError, decode
 from chainrule.app.runner import dumps, limit_response, trace_response
@@ -55,13 +54,8 @@ router = APIRouter()
                      "description": "Refused before running: syntax, a construct outside the "
                                     "language, or a source over the size limit."}})
 async def trace(body: TraceRequest, request: Request) -> Response:
-    bad = [name for name, v in (body.inputs or {}).items() if not math.isfinite(v)]
-    if bad:   # JSON has no NaN/Infinity; Python's parser reads them (and 1e999) anyway
-        detail = [{"type": "finite_number", "loc": ["body", "inputs", name],
-                   "msg": "Input should be a finite number", "input": str(body.inputs[name])}
-                  for name in bad]
-        return Response(dumps({"detail": detail}), status_code=422,
-                        media_type="application/json")
+    if refused := refuse_non_finite(body.inputs):
+        return refused
     status, payload = await run_trace(request, body.source, body.inputs, body.seed)
     return Response(payload, status_code=status, media_type="application/json")
 

@@ -8,11 +8,10 @@ the app has no pool — and all its runs share one time limit.
 
 from __future__ import annotations
 
-import math
-
 from chainrule.app.clients import client_of
 from chainrule.app.fd_check_job import JOB_KIND, fd_outcome
-from chainrule.app.runner import dumps, limit_response
+from chainrule.app.finite_inputs import refuse_non_finite
+from chainrule.app.runner import limit_response
 from chainrule.app.schemas import ErrorInfo, Nested, RefusedResponse, TraceRequest
 from chainrule.app.workers import GRACE_SECONDS
 from fastapi import APIRouter, Request
@@ -21,8 +20,6 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 router = APIRouter()
-
-
 
 
 class LeafCheckInfo(BaseModel):
@@ -65,13 +62,8 @@ class FdCheckResponse(BaseModel):
                400: {"model": RefusedResponse,
                      "description": "Refused before running, as for /api/trace."}})
 async def fd_check(body: TraceRequest, request: Request) -> Response:
-    bad = [name for name, v in (body.inputs or {}).items() if not math.isfinite(v)]
-    if bad:
-        detail = [{"type": "finite_number", "loc": ["body", "inputs", name],
-                   "msg": "Input should be a finite number", "input": str(body.inputs[name])}
-                  for name in bad]
-        return Response(dumps({"detail": detail}), status_code=422,
-                        media_type="application/json")
+    if refused := refuse_non_finite(body.inputs):
+        return refused
     settings = request.app.state.settings
     job = (body.source, body.inputs, body.seed, settings.limits, JOB_KIND)
     pool = request.app.state.pool

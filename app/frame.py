@@ -106,6 +106,8 @@ def frame(trace: dict, index: object) -> Frame:
             grads[s["to"]] = Grad(s["grad"], s.get("count") or 1, s.get("expected") or 1,
                                   bool(s.get("complete")), passes, k)
             locals_[s["edge"]] = s
+        elif kind == "product":     # a broadcast input's product: the label, no gradient yet
+            locals_[s["edge"]] = s
         elif kind == "hook" and s.get("result"):
             # a hook that returns a tensor replaces the gradient that flows on from its node
             grads[s["node"]] = Grad(s["result"], 1, 1, True, passes, k)

@@ -46,9 +46,10 @@ class Value(BaseModel):
 
 
 class Formula(BaseModel):
-    latex: str
-    mathml: str
-    text: str
+    mathml: list[int] | str = Field(description="Indices into the trace's `math`: the MathML "
+                                    "is those pieces joined (engine/formula_table.py).")
+    text: str = Field(description="The formula as plain text (SVG export, CLI, notebook).")
+    latex: str | None = Field(None, description="Not sent in traces (no renderer paints it).")
 
 
 class Iteration(BaseModel):
@@ -182,7 +183,9 @@ class Step(BaseModel):
     model_config = ConfigDict(extra="forbid")
     index: int
     phase: Literal["forward", "backward"]
-    kind: Literal["op", "seed", "edge", "error", "hook"]
+    kind: Literal["op", "seed", "edge", "product", "error", "hook"] = Field(
+        description="product: a broadcast input's upstream × local, before the edge step "
+                    "that sums it over the broadcast dims")
     narration: str
     span: Span | None
     focus: str | None
@@ -228,7 +231,7 @@ class Step(BaseModel):
     shown: Shown | None = Field(None, description="seed, edge, hook with a result: the "
                                                   "gradient this step brings to its node.")
     label: str | None = Field(None, description="edge: the edge's label from now on (×4, "
-                                                "×local, VJP).")
+                                                "×local, or the rule: Xᵀ·ḡ).")
     chip: str | None = Field(None, description="edge with expected > 1: its contribution, "
                                                "short.")
     note: str | None = Field(None, description="edge completing a named leaf: x.grad = 4.")
@@ -352,6 +355,8 @@ class TraceResponse(BaseModel):
     training: dict | None = Field(None, description="A training loop's summary: every "
                                   "iteration's loss, the iteration kept whole and its "
                                   "optimizer step (engine/training.py; POST /api/training).")
+    math: list[str] = Field(default_factory=list, description="MathML pieces the formulas "
+                            "list by index, each once (engine/formula_table.py).")
 
 
 class RefusedResponse(BaseModel):

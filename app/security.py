@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
@@ -9,6 +10,10 @@ from chainrule.app.clients import COOKIE, cookie_header, verified
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("chainrule.http")
+# A body over the cap is still read (and dropped) up to these bounds before the 413: nginx's
+# default client_max_body_size (1 MiB) fits, so a proxy never sees the connection reset.
+DRAIN_BYTES = 4_000_000
+DRAIN_SECONDS = 2.0
 
 _BASE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
              "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
@@ -33,7 +38,8 @@ def security_headers(path: str) -> list[tuple[bytes, bytes]]:
 
 
 class HardeningMiddleware:
-    """Adds security headers; answers 413 for bodies over `max_body_bytes`."""
+    """Adds security headers; answers 413 for bodies over `max_body_bytes` (read and dropped
+    first, within bounds: `_drain`)."""
 
     def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
         self.app = app
@@ -55,9 +61,16 @@ class HardeningMiddleware:
                     (k, v) for k, v in extra if k not in names]
             await send(message)
 
-        declared = dict(scope.get("headers", [])).get(b"content-length")
+        headers = dict(scope.get("headers", []))
+        declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            await self._too_large(send_with_headers)
+            # A client waiting for "100 Continue" has not sent the body, and one that
+            # announces more than we would read and drop gets its answer at once.
+            if int(declared) > DRAIN_BYTES or headers.get(b"expect", b"").lower() == \
+                    b"100-continue":
+                await self._too_large(send_with_headers, close=True)
+            else:
+                await self._too_large(send_with_headers, close=not await _drain(receive, 0))
             return
         # Read the whole body (at most the cap) before the app sees it: a body without a
         # content-length (chunked) is counted here, so going over is a 413 rather than an
@@ -71,7 +84,8 @@ class HardeningMiddleware:
             chunk = message.get("body", b"")
             seen += len(chunk)
             if seen > self.max_body_bytes:
-                await self._too_large(send_with_headers)
+                complete = not message.get("more_body", False) or await _drain(receive, seen)
+                await self._too_large(send_with_headers, close=not complete)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -123,15 +137,38 @@ class HardeningMiddleware:
                                 (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
 
-    async def _too_large(self, send: Send) -> None:
+    async def _too_large(self, send: Send, close: bool) -> None:
+        """413; `close` when the rest of the body was not read (the connection cannot carry
+        another request)."""
         body = json.dumps({"error": {"kind": "limit", "message": (
             f"the request body is over the limit of {self.max_body_bytes:,} bytes"),
             "line": None, "col": None, "node": None, "hints": []}}).encode()
+        headers = [(b"content-type", b"application/json"),
+                   (b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(body)).encode()),
-                                (b"connection", b"close")]})
+                    "headers": headers + [(b"connection", b"close")] * close})
         await send({"type": "http.response.body", "body": body})
+
+
+async def _drain(receive: Receive, dropped: int) -> bool:
+    """Read and drop the rest of a request body that will be refused; True once it ended.
+
+    Answering before the body is read makes the server close a connection the client is still
+    writing to: the client sees a reset instead of the 413, and nginx answers 502 and takes
+    the replica out of rotation. Bounded: DRAIN_BYTES in all, within DRAIN_SECONDS (False
+    past either, or if the client went away; the connection is then closed)."""
+    try:
+        async with asyncio.timeout(DRAIN_SECONDS):
+            while dropped <= DRAIN_BYTES:
+                message = await receive()
+                if message["type"] != "http.request":
+                    return False
+                dropped += len(message.get("body", b""))
+                if not message.get("more_body", False):
+                    return dropped <= DRAIN_BYTES
+    except TimeoutError:
+        pass
+    return False
 
 
 def shared_answer(scope: Scope) -> bool:

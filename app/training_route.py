@@ -10,9 +10,8 @@ step. The server keeps nothing between requests.
 
 from __future__ import annotations
 
-import math
-
 from chainrule.app.clients import client_of
+from chainrule.app.finite_inputs import refuse_non_finite
 from chainrule.app.runner import dumps, limit_response
 from chainrule.app.schemas import RefusedResponse, TraceResponse
 from chainrule.app.training_job import JOB_KIND, training_outcome
@@ -46,13 +45,8 @@ class IterationRequest(BaseModel):
                                     "`training.update` (its optimizer step)."},
                400: {"model": RefusedResponse, "description": "Refused before running."}})
 async def training_iteration(body: IterationRequest, request: Request) -> Response:
-    bad = [name for name, v in (body.inputs or {}).items() if not math.isfinite(v)]
-    if bad:
-        detail = [{"type": "finite_number", "loc": ["body", "inputs", name],
-                   "msg": "Input should be a finite number", "input": str(body.inputs[name])}
-                  for name in bad]
-        return Response(dumps({"detail": detail}), status_code=422,
-                        media_type="application/json")
+    if refused := refuse_non_finite(body.inputs):
+        return refused
     status, payload = await run_iteration(request, body.source, body.inputs, body.seed,
                                           body.iteration)
     return Response(payload, status_code=status, media_type="application/json")

@@ -14,6 +14,7 @@ import numpy as np
 from chainrule.engine import functional as fn
 from chainrule.engine.errors import ArgumentError, LimitError
 from chainrule.engine.printing import dtype_of
+from chainrule.engine.random.state import in_double
 from chainrule.engine.tensor import Tensor, current_tape
 
 
@@ -65,7 +66,8 @@ def sized_maker(name: str, make: Callable[..., Tensor]) -> Callable[..., Tensor]
         if dtype == "long" and name in ("randn", "rand"):
             raise ArgumentError(f"{name}() makes floating-point numbers; it cannot make a "
                                 "torch.long tensor")
-        return finish(make(*size), dtype, requires_grad, name)
+        with in_double(dtype == "double"):   # PyTorch's double sampling path
+            return finish(make(*size), dtype, requires_grad, name)
     impl.__name__ = name
     return impl
 
@@ -77,7 +79,8 @@ def like_maker(name: str, make: Callable[..., Tensor]) -> Callable[..., Tensor]:
         kind = dtype or kind_of(input)
         if kind == "long" and name in ("randn_like", "rand_like"):
             raise ArgumentError(f"{name}() makes floating-point numbers; give it a float tensor")
-        return finish(make(*input.shape), kind, requires_grad, name)
+        with in_double(kind == "double"):
+            return finish(make(*input.shape), kind, requires_grad, name)
     impl.__name__ = name
     return impl
 

@@ -36,6 +36,7 @@ ROW_LABELS = {
     "local": "Local derivative",
     "chain": "Chain rule: upstream × local",
     "numbers": "The rule with numbers",
+    "sumaxes": "Summed over the broadcast dims",
     "broadcast": "Broadcasting",
     "unbroadcast": "Summed to the input's shape",
     "paths": "Paths meet: the gradient sums",
@@ -60,6 +61,7 @@ ROW_BODIES = {
     "local": {"math": "formula"},
     "chain": {"math": "chain"},
     "running": {"math": "accumulate"},
+    "sumaxes": {"math": "formula"},
 }
 
 
@@ -215,15 +217,52 @@ def uniform(value: dict | None) -> Number | None:
     return nums[0] if all(v == nums[0] for v in nums) else None
 
 
-def local_label(local: dict | None) -> str:
+def local_label(local: dict | None, rule: str | None = None) -> str:
     """An edge's label once backward crossed it: `×4`, `×local` for an elementwise tensor of
-    local derivatives, `VJP` where the Jacobian is not diagonal (the formula says how)."""
+    local derivatives; where the Jacobian is not diagonal, the rule in a few symbols
+    (`rule_label`: `Xᵀ·ḡ`), never the jargon "VJP" alone."""
     if not local:
-        return "VJP"
+        return rule or "ḡ → input"
     if type(local["data"]) is float:
         return "×" + values.fmt(local["data"])
     u = uniform(local)
     return f"×{fmt(u)}" if u is not None else "×local"
+
+
+# the rule of an edge whose Jacobian is not diagonal, short enough for the edge: ḡ is the upstream
+# gradient (the bar row explains the notation), {a}/{b} the operands' names when short
+RULE_LABELS: dict[str, tuple[str, ...]] = {
+    "matmul": ("ḡ·{b}ᵀ", "{a}ᵀ·ḡ"),
+    "log_softmax": ("ḡ − softmax·Σḡ",),
+    "softmax": ("s⊙(ḡ − Σḡ⊙s)",),
+    "nll_loss": ("−ḡ/n at targets",),
+    "unsqueeze": ("ḡ, dim dropped",),
+    "squeeze": ("ḡ reshaped",),
+    "reshape": ("ḡ reshaped",),
+    "transpose": ("ḡᵀ",),
+    "cat": ("ḡ's part", "ḡ's part"),
+    "stack": ("ḡ's slice", "ḡ's slice"),
+    "index": ("ḡ placed, 0 elsewhere",),
+    "unbind": ("ḡ placed, 0 elsewhere",),
+    "cumsum": ("Σ of ḡ to the end",),
+    "norm": ("ḡ·{a}/‖{a}‖",),
+    "var": ("ḡ·2({a}−mean)/(N−c)",),
+}
+OPERAND_CHARS = 4      # an operand's name longer than this is written A or B in an edge label
+
+
+def rule_label(op: str, index: int, a: str | None, b: str | None) -> str:
+    """An edge's label where backward applies a rule rather than a local factor: `ḡ·W2ᵀ`,
+    `Xᵀ·ḡ`, `ḡ reshaped`; for an op without a short form, "ḡ → <op>'s rule"."""
+    forms = RULE_LABELS.get(op)
+    if not forms:
+        return f"ḡ through {op}'s rule"
+    form = forms[min(index, len(forms) - 1)]
+
+    def short(name: str | None, fallback: str) -> str:
+        ok = name and len(name) <= OPERAND_CHARS and name.replace("_", "").isalnum()
+        return name if ok else fallback
+    return form.format(a=short(a, "A"), b=short(b, "B"))
 
 
 # ------------------------------------------------------------------------------------- blocks
@@ -329,6 +368,8 @@ class StepTexts:
                                      "number's derivative with respect to itself is 1"])
         elif kind == "edge":
             self._edge(s, rows)
+        elif kind == "product":
+            self._product(s, rows)
         elif kind == "hook":
             if s.get("result") is not None:
                 s["shown"] = self._shown(s["result"], s["node"])
@@ -368,9 +409,12 @@ class StepTexts:
         blk = self.block(nid)
         return with_text({}, cells(value, blk) if blk else [], value_text(value))
 
-    def _edge(self, s: dict, rows: list) -> None:
-        s["shown"] = self._shown(s["grad"], s["to"])
-        s["label"] = local_label(s.get("local"))
+    def _product(self, s: dict, rows: list) -> None:
+        """The product step before a broadcast input's sum: the edge's rule and numbers."""
+        s["label"] = local_label(s.get("local"), s.pop("_rule_label", None))
+        self._rule_rows(s, rows)
+
+    def _rule_rows(self, s: dict, rows: list) -> None:
         formula, chain = s.get("formula"), s.get("chain")
         if chain and formula and chain.get("latex") == formula.get("latex"):
             rows.append("rule")
@@ -380,14 +424,23 @@ class StepTexts:
         numbers = s.pop("_numbers", None)
         if numbers:
             rows.append(["numbers", {"mats": numbers}])
+
+    def _edge(self, s: dict, rows: list) -> None:
+        s["shown"] = self._shown(s["grad"], s["to"])
+        s["label"] = local_label(s.get("local"), s.pop("_rule_label", None))
         unbroadcast = s.pop("_unbroadcast", None)
         if s.get("reduced_axes"):
+            # the sum step (its product step came just before): the sum, then its numbers
             axes = ", ".join(str(a) for a in s["reduced_axes"])
             shapes = (f"{ns.shape_text(s['product']['shape'])} → "
                       f"{ns.shape_text(s['contribution']['shape'])}")
-            rows.append(["broadcast", f"sum over dim {axes} to undo broadcasting: {shapes}"])
+            rows.append("sumaxes")
+            rows.append(["broadcast", f"sum over dim {axes} (broadcast in the forward pass): "
+                                      f"{shapes}"])
             if unbroadcast:
                 rows.append(["unbroadcast", {"mats": unbroadcast}])
+        else:
+            self._rule_rows(s, rows)
         if s["expected"] > 1:
             s["chip"] = short_text(s["contribution"])
             rows.append(["paths", {"sum": short_text(s["grad"]) +

@@ -267,6 +267,7 @@ def in_place(t: Tensor, run: Callable[[Tensor], Tensor], *, view: bool = False) 
     if tape.inference and is_inference(t) and not inference_depth():
         raise RuntimeProblem(INFERENCE_IN_PLACE)
     consumers = list(_consumers(tape, t))
+    by_hand = t.requires_grad and t.record is None and not is_grad_enabled()   # p -= lr * p.grad
     # Under no_grad a non-leaf keeps its grad_fn (PyTorch): no new record may take over, so
     # its state is changed where it is, with the version bump that guards saved tensors.
     keep_record = t.record is not None and t.requires_grad and not is_grad_enabled()
@@ -297,6 +298,8 @@ def in_place(t: Tensor, run: Callable[[Tensor], Tensor], *, view: bool = False) 
         _become(tape, t, result, data)
     _bump(t)
     _share(tape, t, data)
+    if by_hand:
+        _tell_update(tape, t, old, data)
     if relation is not None:
         if relation[0].requires_grad and is_grad_enabled():
             _copy_slices(relation, t)
@@ -404,6 +407,15 @@ def _share(tape: Tape, t: Tensor, data: Any) -> None:
         store(other, data, bump=False, mark=shared, tape=tape)
         if shared:
             om.version = m.version
+
+
+def _tell_update(tape: Tape, t: Tensor, old: Tensor, data: Any) -> None:
+    """A parameter changed by hand under no_grad (`p -= lr * p.grad`): a `manual_update`
+    event, so the page can show it as it shows an optimizer step (engine/training.py)."""
+    grad = None if t.grad is None else np.array(t.grad.data, dtype=np.float64)
+    tape.emit({"type": "manual_update", "span": tape.span, "param": t,
+               "before": np.array(old.data, dtype=np.float64),
+               "after": np.array(data, dtype=np.float64), "grad": grad})
 
 
 def store(t: Tensor, data: Any, *, bump: bool, mark: bool = False,

@@ -22,14 +22,12 @@ While the program runs, engine/lang/classes.py tells this module:
 from __future__ import annotations
 
 import contextvars
-import itertools
 from typing import Any
 
 from chainrule.engine.tensor import current_tape
 
 _NUMBER = (int, float)
 _CHILDREN = (set, frozenset, tuple, list)
-_births = itertools.count(1)
 # the span of the outermost operator/method call on a program object now running (see module)
 _outer: contextvars.ContextVar[Any] = contextvars.ContextVar("own_value_outer", default=None)
 # the `_backward` closures now running, innermost last: {obj: grad before its first write}
@@ -74,15 +72,28 @@ def leave_call(token: Any) -> None:
         _outer.reset(token)
 
 
+# engine/own_value_fd.py re-runs a program with one Value's data moved: (birth number, the
+# change, the birth number of the root to watch); the run keeps the root at `tape.own_watched`
+nudge: contextvars.ContextVar[tuple | None] = contextvars.ContextVar("own_value_nudge",
+                                                                     default=None)
+
+
 def born(obj: Any) -> None:
     if not is_value_node(obj):
         return
     tape = current_tape()
     if not tape.keep:
         return
-    obj.own_birth = next(_births)
+    n = obj.own_birth = getattr(tape, "own_count", 0) + 1   # the same in a re-run
+    tape.own_count = n
     obj.own_span = _outer.get() or tape.span
     tape.own_last = obj
+    moved = nudge.get()
+    if moved is not None:
+        if n == moved[0]:
+            obj.attrs["data"] = moved[1](obj.attrs["data"])
+        if n == moved[2]:
+            tape.own_watched = obj
 
 
 def grad_assigned(obj: Any, old: Any) -> None:

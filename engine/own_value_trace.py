@@ -407,6 +407,7 @@ class OwnTrace:
     display: dict
     notes: list[str]
     ids: dict[int, str]        # id(their Value) -> node id
+    offer: dict | None = None  # no backward ran: `L.backward()` when their class has one
 
 
 def build(source: str, result: Any, limits: Limits) -> OwnTrace | None:
@@ -432,8 +433,12 @@ def build(source: str, result: Any, limits: Limits) -> OwnTrace | None:
         by_id = {g.ids[id(o)]: g.labels[id(o)] for o in g.values}
         notes.append("Your engine's gradient differs from PyTorch's at "
                      + ", ".join(by_id[n] for n in st.mismatches) + " (see the backward steps).")
+    offer = None
+    name = names.get(id(root))
+    if st.backward_start is None and name and root.user_class.find("backward") is not None:
+        offer = {"name": name, "code": f"{name}.backward()", "node": g.ids[id(root)]}
     return OwnTrace(_nodes(g, lines, limits.max_display_elements), g.edges, st.steps,
-                    st.backward_start, display, notes, g.ids)
+                    st.backward_start, display, notes, g.ids, offer)
 
 
 def variables(variables: dict[str, Any], ids: dict[int, str], limit: int) -> dict[str, dict]:

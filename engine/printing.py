@@ -9,6 +9,7 @@ its default dtype: no `dtype=` suffix. Integer tensors are int64, PyTorch's defa
 
 from __future__ import annotations
 
+import contextvars
 import itertools
 import math
 import zlib
@@ -303,6 +304,25 @@ def value_text(value: Any, limit: int | None = None) -> str:
 def value_repr(value: Any, limit: int | None = None) -> str:
     """`repr(value)` as Python and PyTorch give it (strings quoted); `limit` as value_text."""
     return _build(value, False, limit)
+
+
+# While chainrule writes a label of its own (a loop iteration's `x = …`), a program object's
+# __repr__ is not run: Python never calls it there, and the program's code may print or be slow
+# (a learner's Value's __repr__ ran once per iteration of every loop over Values).
+_labelling: contextvars.ContextVar[bool] = contextvars.ContextVar("labelling", default=False)
+
+
+def program_repr_allowed() -> bool:
+    return not _labelling.get()
+
+
+def label_text(value: Any, limit: int = 24) -> str:
+    """`short_text` for chainrule's own labels: a program object shows as `<Value object>`."""
+    token = _labelling.set(True)
+    try:
+        return short_text(value, limit)
+    finally:
+        _labelling.reset(token)
 
 
 def short_text(value: Any, limit: int = 200) -> str:

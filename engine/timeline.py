@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from chainrule.engine.bounded_cache import bounded_cache
 from chainrule.engine.broadcast import fmt_shape
-from chainrule.engine.display import StepTexts, matrix
+from chainrule.engine.display import StepTexts, matrix, rule_label
 from chainrule.engine.formula import (
     MATH_ROW_CLOSE,
     MATH_ROW_OPEN,
@@ -22,6 +22,7 @@ from chainrule.engine.formula import (
     mathml,
 )
 from chainrule.engine.formula import partial as _partial
+from chainrule.engine.formula_table import MathTable
 from chainrule.engine.graph import Graph, iteration_words
 from chainrule.engine.limits import AnswerBudget
 from chainrule.engine.tensor import Record, Tensor
@@ -84,6 +85,7 @@ class Timeline:
         self._values: dict[int, tuple[Any, dict]] = {}
         self.budget = AnswerBudget(None)    # unbounded unless the trace builder sets one
         self.texts = StepTexts(graph, self.v)   # each step's display list (engine/display.py)
+        self.math = MathTable()   # the formulas' MathML pieces, each once (Trace.math)
 
     def v(self, arr: Any) -> dict:
         """`value(arr)`, once per array: a backward edge's total is the next op's upstream and
@@ -99,6 +101,10 @@ class Timeline:
 
     def add(self, step: dict) -> None:
         self.texts.write(step)
+        grown = self.math.grown
+        self.math.compact(step)     # after texts.write: the display rows read the LaTeX
+        if self.budget.left is not None:
+            self.budget.left -= self.math.grown - grown
         if not self.budget.charge(step):    # harden: the answer's size (engine/limits.py)
             return
         step["index"] = len(self.steps)
@@ -236,18 +242,66 @@ class Timeline:
                 "lit_nodes": [from_id, op_id, to_id],
                 "lit_edges": [g.output_edges[rec.index], edge_id]}
         step["formula"], step["chain"] = self._edge_formulas(rec, i, ev)
+        if rec.op.rules[i].local is None:     # display.local_label: the rule, in a few symbols
+            labels = [g.label(t) for t in rec.inputs[:2]] + [None, None]
+            step["_rule_label"] = rule_label(rec.op.name, i, labels[0], labels[1])
         numbers = self._edge_numbers(rec, i, ev)
-        if numbers:
+        if ev["reduced_axes"]:
+            # broadcasting's sum is a step of its own (issue 14): first the product on the
+            # edge, in the output's shape; then this step sums it to the input's shape
+            self._product_step(rec, i, ev, step, numbers)
+            root = self.g.label(self._root) if self._root is not None else "L"
+            step["formula"], step["chain"] = self._sum_axes_formula(rec, i, ev), None
+            step["_unbroadcast"] = [
+                matrix(ev["product"], "upstream × local"), "→",
+                matrix(ev["contribution"], f"∂{tname(root)}/∂{tname(self.g.label(inp))}")]
+        elif numbers:
             step["_numbers"] = numbers    # display.StepTexts turns these into caption rows
-            if ev["reduced_axes"]:
-                root = self.g.label(self._root) if self._root is not None else "L"
-                step["_unbroadcast"] = [
-                    matrix(ev["product"], "upstream × local"), "→",
-                    matrix(ev["contribution"], f"∂{tname(root)}/∂{tname(self.g.label(inp))}")]
         if ev["expected"] > 1 and not self._scalar_parts(to_id):
             step["accumulate"] = self._sum_formula(inp)
         step["narration"] = self._where(rec, self._edge_sentence(rec, i, ev))
         self.add(step)
+
+    def _product_step(self, rec: Record, i: int, ev: dict, edge: dict,
+                      numbers: list | None) -> None:
+        """The step before a broadcast input's sum: upstream × local on the edge, still in the
+        output's shape, the edge's label written; no gradient reaches the input yet."""
+        inp, out = rec.inputs[i], rec.output
+        step = {k: edge[k] for k in ("phase", "op", "from", "to", "edge", "upstream", "local",
+                                     "product", "reduced_axes", "formula", "chain", "span")}
+        step.update({"kind": "product", "focus": edge["op"],
+                     "lit_nodes": edge["lit_nodes"], "lit_edges": edge["lit_edges"]})
+        if "_rule_label" in edge:
+            step["_rule_label"] = edge["_rule_label"]
+        if numbers:
+            step["_numbers"] = numbers
+        sentence = (f"Backward through {rec.op.name}: {self._grad(out)} times the local "
+                    f"derivative gives {short(ev['product'])}, in the shape of {self._say(out)} "
+                    f"{fmt_shape(out.shape)}, not of {self._say(inp)} {fmt_shape(inp.shape)}: "
+                    f"{self._say(inp)} was broadcast in the forward pass, so the next step sums "
+                    "it back.")
+        step["narration"] = self._where(rec, sentence)
+        self.add(step)
+
+    def _sum_axes_formula(self, rec: Record, i: int, ev: dict) -> dict:
+        """∂L/∂b = Σ over the broadcast dims of (∂L/∂out ⊙ ∂out/∂b): the sum step's formula."""
+        rule = rec.op.rules[i]
+        out_name, in_name = self.g.label(rec.output), self.g.label(rec.inputs[i])
+        root = self.g.label(self._root) if self._root is not None else "L"
+        axes = ", ".join(str(a) for a in ev["reduced_axes"])
+        total = rf"\sum_{{\text{{dim }} {axes}}}"
+        if rule.local is not None:
+            inner_tex = rf"{partial(root, out_name)} \odot {partial(out_name, in_name)}"
+            inner: list = [(_D, root, out_name), r"\odot", (_D, out_name, in_name)]
+            inner_txt = f"{dtext(root, out_name)} × {dtext(out_name, in_name)}"
+        else:
+            names = self._names(rec)
+            inner_tex = fill(rule.latex, self._extras(rec), names, latex=True)
+            inner = [inner_tex]
+            inner_txt = fill(rule.text, self._extras(rec), names, latex=False)
+        return built(f"{partial(root, in_name)} = {total} ({inner_tex})",
+                     [(_D, root, in_name), "=", total, "(", *inner, ")"],
+                     f"{dtext(root, in_name)} = sum over dim {axes} of ({inner_txt})")
 
     def hook(self, ev: dict) -> None:
         """A hook registered on a tensor ran during backward: what it received, what it gave
@@ -314,17 +368,11 @@ class Timeline:
                           f"{dtext(root, out_name)} × {dtext(out_name, in_name)} = "
                           f"{up} × {loc} = {res}")
         else:
-            reduce = ""
-            if ev["reduced_axes"]:
-                axes = ", ".join(str(a) for a in ev["reduced_axes"])
-                reduce = rf",\ \text{{summed over dim {axes}}}"
+            # a broadcast input's sum over dims is the next step's formula (_sum_axes_formula)
             parts: list = [p_up, r"\odot", p_local] if rule.local is not None \
                 else [p_in, r"\mathrel{+}=", body_tex]
-            chain = built(rf"{d_up} \odot {d_local}{reduce}" if rule.local is not None
-                          else rf"{d_in} \mathrel{{+}}= {body_tex}{reduce}",
-                          parts + ([reduce] if reduce else []),
-                          f"upstream × local{', summed over dim ' if reduce else ''}"
-                          f"{', '.join(str(a) for a in ev['reduced_axes'])}")
+            chain = built(rf"{d_up} \odot {d_local}" if rule.local is not None
+                          else rf"{d_in} \mathrel{{+}}= {body_tex}", parts, "upstream × local")
         return local_form, chain
 
     def _edge_numbers(self, rec: Record, i: int, ev: dict) -> list | None:
@@ -377,12 +425,14 @@ class Timeline:
         inp = rec.inputs[i]
         name = self._say(inp)
         contribution = short(ev["contribution"])
-        first = (f"Backward through {rec.op.name}: {self._grad(rec.output)} flows to {name}, "
-                 f"contributing {contribution}")
         if ev["reduced_axes"]:
-            first += f" after summing over dim {', '.join(map(str, ev['reduced_axes']))} " \
-                     "to undo broadcasting"
-        first += "."
+            axes = ", ".join(map(str, ev["reduced_axes"]))
+            first = (f"Sum over dim {axes} ({name} was broadcast along it in the forward pass): "
+                     f"the product {fmt_shape(np.shape(ev['product']))} becomes "
+                     f"{fmt_shape(inp.shape)}, {name}'s shape, contributing {contribution}.")
+        else:
+            first = (f"Backward through {rec.op.name}: {self._grad(rec.output)} flows to "
+                     f"{name}, contributing {contribution}.")
         if ev["expected"] == 1:
             return first + f" {self._grad(inp)} = {short(ev['total'])}."
         if not ev["complete"]:

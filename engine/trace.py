@@ -17,6 +17,7 @@ from typing import Any
 
 from chainrule.engine import own_value_trace
 from chainrule.engine.bounded_cache import bounded_cache
+from chainrule.engine.dialects import micrograd_words
 from chainrule.engine.display import decorate_nodes, legend
 from chainrule.engine.errors import BackwardError, ChainruleError
 from chainrule.engine.graph import Graph, build_graph, dtype_name, innermost
@@ -29,9 +30,9 @@ from chainrule.engine.timeline import NO_GRAD_NOTE, Timeline, made_without_grad
 from chainrule.engine.training import (
     TRAINING_PREVIEW_ELEMENTS,
     is_training_run,
-    parameter_names,
     training_summary,
 )
+from chainrule.engine.training_names import name_parameter_nodes, parameter_names
 from chainrule.engine.training_pick import picked_iteration
 from chainrule.engine.values import PREVIEW_ELEMENTS, flags, previews_of, value
 
@@ -58,6 +59,7 @@ class Trace:
     offer_backward: dict | None = None   # a program that never called backward: what to offer
     display: dict = field(default_factory=legend)   # engine/display.py: texts shared by steps
     training: dict | None = None   # a training loop's summary (engine/training.py)
+    math: list[str] = field(default_factory=list)   # formulas' MathML pieces (formula_table)
 
     def to_dict(self) -> dict:
         return {"version": FORMAT_VERSION, "source": self.source, "nodes": self.nodes,
@@ -68,7 +70,7 @@ class Trace:
                 "backward_start": self.backward_start, "groups": self.groups,
                 "collapsed": self.collapsed, "notes": self.notes,
                 "offer_backward": self.offer_backward, "display": self.display,
-                "training": self.training}
+                "training": self.training, "math": self.math}
 
     # In a notebook a Trace displays as the player: chainrule/__init__.py registers that with
     # IPython by this class's name; the engine itself knows nothing of HTML or the web app.
@@ -121,6 +123,8 @@ def gc_paused() -> Iterator[None]:
 
 def _build_trace(source: str, result: Any, limits: Limits) -> Trace:
     graph = build_graph(result.tape, source)
+    names = parameter_names(result.variables)
+    name_parameter_nodes(graph, names)   # `0.weight`, `a (step 3)`: before any text uses them
     tl = Timeline(graph, limits.max_display_elements)
     tl.budget = AnswerBudget.for_limits(limits)      # harden: bounded answers
     printed = _play_events(tl, result.tape.events)
@@ -128,13 +132,17 @@ def _build_trace(source: str, result: Any, limits: Limits) -> Trace:
     trace = Trace(source=source, steps=tl.steps, stdout=result.stdout, printed=printed,
                   error=error,
                   inputs=dict(result.free_variables),
-                  implicit_backward=result.implicit_backward, backward_start=tl.backward_start)
+                  implicit_backward=result.implicit_backward, backward_start=tl.backward_start,
+                  math=tl.math.pieces)
     trace.nodes = _nodes(graph, tl, limits.max_display_elements)
     trace.edges = graph.edges
+    micrograd_words.reword(trace.steps, graph)
     own = own_value_trace.build(source, result, limits) if not graph.records else None
     if own is not None:   # the learner's own class Value is the graph (engine/own_value_trace)
         trace.nodes, trace.edges, trace.steps = own.nodes, own.edges, own.steps
         trace.backward_start, trace.display = own.backward_start, own.display
+        for step in trace.steps:    # its formulas in the trace's compact form too
+            tl.math.compact(step)
     calls = [grp["id"] for grp in graph.groups if grp["kind"] == "call"]
     if len(trace.nodes) > COLLAPSE_ABOVE:
         trace.layout, trace.collapsed = lay_out_grouped(trace.nodes, trace.edges, graph.groups,
@@ -149,10 +157,12 @@ def _build_trace(source: str, result: Any, limits: Limits) -> Trace:
     trace.variables.update(own_value_trace.variables(
         result.variables, {} if own is None else own.ids, limits.max_display_elements))
     trace.offer_backward = _offer(getattr(result, "offer_backward", None), result, graph)
+    if own is not None and own.offer is not None:
+        trace.offer_backward = own.offer
     decorate_nodes(trace.nodes)
     trace.training = training_summary(result.tape.events, graph.tensor_ids, graph.labels,
                                       picked_iteration.get() or 1, limits.max_display_elements,
-                                      parameter_names(result.variables))
+                                      names, source)
     return trace
 
 

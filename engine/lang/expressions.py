@@ -24,7 +24,7 @@ from chainrule.engine.lang.classes import CLASS_BUILTINS
 from chainrule.engine.lang.exceptions import EXCEPTION_CLASSES, Signal
 from chainrule.engine.lang.functions import Frame, UserFunction, comprehension_locals
 from chainrule.engine.lang.operators import SYMBOLS, binary, fit, unary
-from chainrule.engine.printing import short_text, type_name, value_repr
+from chainrule.engine.printing import label_text, type_name, value_repr
 from chainrule.engine.tensor import Scope, Tensor, at_span, in_scope
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
@@ -376,7 +376,7 @@ class Expressions:
         count = length_of(iterable)
         for k, item in enumerate(pb.iterate(iterable), start=1):
             tape.check_time()
-            label = f"{target} = {short_text(item, 24)}"
+            label = f"{target} = {label_text(item, 24)}"
             with in_scope(Scope("loop", label, span, k, count, next(self._scope_ids))):
                 self.assign_target(gen.target, item)
                 if not all(pb.truth(self.expr(cond)) for cond in gen.ifs):

@@ -41,7 +41,7 @@ from chainrule.engine.lang.functions import Frame, UserFunction, bind_arguments,
 from chainrule.engine.lang.modules import MODULE_NAMES, import_target
 from chainrule.engine.lang.operators import SYMBOLS, binary
 from chainrule.engine.nn.loop_memory import LoopMemory
-from chainrule.engine.printing import short_text, type_name, value_text
+from chainrule.engine.printing import label_text, short_text, type_name, value_text
 from chainrule.engine.tensor import Scope, Span, Tape, Tensor, at_span, in_scope
 
 log = logging.getLogger("chainrule.lang")
@@ -81,14 +81,16 @@ def internal(e: BaseException) -> ChainruleError:
 
 
 def _loop_item_text(item: Any) -> str:
-    """`short_text(item, 24)`, the loop label's value, without building a tensor's repr that
+    """`label_text(item, 24)`, the loop label's value, without building a tensor's repr that
     cannot fit in 24 characters (`for p in model.parameters()` printed every parameter each
-    time: 15% of a training loop). Such a repr holds `requires_grad=True` or `grad_fn=<…>`
-    once the tensor requires grad, or at least 7 + 3n - 2 characters for n ≥ 7 numbers
-    (`tensor([` , one character and `, ` per number); short_text then names its shape."""
-    if isinstance(item, Tensor) and (item.requires_grad or item.data.size >= 7):
+    time: 15% of a training loop). A PyTorch tensor's repr holds `requires_grad=True` or
+    `grad_fn=<…>` once it requires grad, or at least 7 + 3n - 2 characters for n ≥ 7 numbers
+    (`tensor([`, one character and `, ` per number); short_text then names its shape. Only
+    plain tensors and parameters: a dialect's value class has its own repr."""
+    if (type(item) is Tensor or getattr(type(item), "plain_tensor", False) is True) and \
+            (item.requires_grad or item.data.size >= 7):
         return f"a tensor of shape {tuple(item.shape)}"
-    return short_text(item, 24)
+    return label_text(item, 24)
 
 
 class Interpreter(Expressions):

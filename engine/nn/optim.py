@@ -154,6 +154,7 @@ class Optimizer:
                     if p.grad is None:
                         continue
                     state = self.state.setdefault(id(p), {})
+                    prior = _state_arrays(state)   # the update step shows b, m, v before too
                     before = np.array(p.data, dtype=np.float64)
                     grad = np.asarray(p.grad.data, dtype=np.float64)
                     if group.get("maximize", False):
@@ -162,7 +163,9 @@ class Optimizer:
                     _write(p, after)
                     changes.append({"param": p, "before": before, "grad": grad,
                                     "after": np.array(after, dtype=np.float64),
-                                    "lr": group["lr"], "state": _state_arrays(state)})
+                                    "lr": group["lr"], "state": _state_arrays(state),
+                                    "prior": prior, "group": {k: v for k, v in group.items()
+                                                              if k != "params"}})
         finally:
             grad_mode.set_grad_enabled_now(saved)
         tape = current_tape()

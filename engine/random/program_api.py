@@ -1,5 +1,6 @@
 """The random functions a program calls beyond randn/rand/randint, with PyTorch's numbers:
-`torch.randperm`, `torch.normal` (float mean and std), `torch.empty`, the in-place
+`torch.randperm`, `torch.normal` (float or tensor mean and std), `torch.randint_like`,
+`generator=` on randn/rand/randint and their `*_like`, `torch.empty`, the in-place
 `x.normal_()` / `x.uniform_()`, `torch.Generator` objects and `generator=` arguments, and
 `torch.nn.init` (zeros_, ones_, constant_, normal_, uniform_, xavier_uniform_/normal_,
 kaiming_uniform_/normal_). `register()` adds them to the language's tables.
@@ -93,20 +94,111 @@ def randperm(n: Any, *, generator: Any = None, requires_grad: bool = False) -> T
     return Tensor(data)
 
 
-def normal(mean: Any, std: Any, size: Any = None, *, generator: Any = None,
-           requires_grad: bool = False) -> Tensor:
-    if size is None or not all(fn.is_number(v) for v in (mean, std)):
-        raise ArgumentError("chainrule's torch.normal takes a float mean and std and a size, "
-                            "e.g. torch.normal(0.0, 1.0, size=(3,))")
-    if std < 0:
-        raise ArgumentError(f"normal expects std >= 0.0, but found std {float(std)}",
+def normal(mean: Any, std: Any = None, size: Any = None, *, generator: Any = None,
+           dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """torch.normal in its four forms: (float, float, size), and with a tensor mean, std or
+    both, where PyTorch draws standard normals in the broadcast shape, then multiplies by std
+    and adds mean, each rounded to the tensor's precision (a float std given to a tensor mean
+    scales inside the kernel instead: normal_(0, std), then + mean)."""
+    tensors = [v for v in (mean, std) if isinstance(v, Tensor)]
+    if not tensors:
+        if std is None:
+            std = 1.0
+        if size is None or not all(fn.is_number(v) for v in (mean, std)):
+            raise ArgumentError("torch.normal takes a float mean and std and a size, e.g. "
+                                "torch.normal(0.0, 1.0, size=(3,)), or a tensor mean or std",
+                                python_type="TypeError")
+        if std < 0:
+            raise ArgumentError(f"normal expects std >= 0.0, but found std {_shown(std)}",
+                                python_type="RuntimeError")
+        shape = fn.sized(tuple(_whole(v, "size") for v in (size if isinstance(size, tuple | list)
+                                                             else (size,))), "normal")
+        double = _kind(dtype, "normal") == "double"
+        with drawing_from(generator):
+            data = torch_sampling.normal(state.default_generator(), math.prod(shape),
+                                         float(mean), float(std), double=double)
+        t = Tensor(data.reshape(shape), requires_grad=bool(requires_grad))
+        if double:
+            t.dtype_name = "float64"
+        return t
+    if size is not None:
+        raise ArgumentError("torch.normal takes a size only with a float mean and std",
+                            python_type="TypeError")
+    return _normal_of_tensors(mean, 1.0 if std is None else std, generator)
+
+
+def _shown(x: Any) -> str:
+    return repr(int(x)) if float(x).is_integer() else repr(float(x))
+
+
+def _normal_of_tensors(mean: Any, std: Any, generator: Any) -> Tensor:
+    for v in (mean, std):
+        if not (isinstance(v, Tensor) or fn.is_number(v)):
+            raise ArgumentError(f"torch.normal takes tensors or numbers, not {fn.describe(v)}",
+                                python_type="TypeError")
+    made_like = mean if isinstance(mean, Tensor) else std
+    kind = dtype_of(made_like)
+    if kind not in ("float32", "float64"):
+        raise ArgumentError(f'"normal_kernel_cpu" not implemented for '
+                            f"'{'Long' if kind == 'int64' else 'Bool'}'",
+                            python_type="NotImplementedError")
+    if any(isinstance(v, Tensor) and v.requires_grad for v in (mean, std)):
+        raise ArgumentError("chainrule's torch.normal does not differentiate through its mean "
+                            "or std yet: pass detached tensors (mean.detach())")
+    double = kind == "float64"
+    real = np.float64 if double else np.float32
+    m = np.asarray(mean.data if isinstance(mean, Tensor) else mean, dtype=real)
+    s = np.asarray(std.data if isinstance(std, Tensor) else std, dtype=real)
+    if isinstance(std, Tensor):
+        if (s < 0).any():
+            raise ArgumentError("normal expects all elements of std >= 0.0",
+                                python_type="RuntimeError")
+    elif float(std) < 0:
+        raise ArgumentError(f"normal expects std >= 0.0, but found std {_shown(std)}",
                             python_type="RuntimeError")
-    shape = fn.sized(tuple(_whole(v, "size") for v in (size if isinstance(size, tuple | list)
-                                                         else (size,))), "normal")
+    try:
+        shape = np.broadcast_shapes(m.shape, s.shape)
+    except ValueError:
+        raise ArgumentError(f"The size of tensor a ({m.shape[-1]}) must match the size of "
+                            f"tensor b ({s.shape[-1]}) at non-singleton dimension 0",
+                            python_type="RuntimeError") from None
+    shape = fn.sized(tuple(shape), "normal")
+    n = math.prod(shape)
     with drawing_from(generator):
-        data = torch_sampling.normal(state.default_generator(), math.prod(shape), float(mean),
-                                     float(std))
-    return Tensor(data.reshape(shape), requires_grad=bool(requires_grad))
+        if isinstance(std, Tensor):   # normal_(0, 1), then mul_(std), add_(mean)
+            z = torch_sampling.normal(state.default_generator(), n, 0.0, 1.0, double=double)
+            out = z.astype(real).reshape(shape) * s
+        else:                         # normal_(0, std), then add_(mean)
+            out = torch_sampling.normal(state.default_generator(), n, 0.0, float(std),
+                                        double=double).astype(real).reshape(shape)
+    out = (out.astype(real) + m).astype(real)
+    t = Tensor(np.asarray(out, dtype=np.float64).reshape(shape))
+    if double:
+        t.dtype_name = "float64"
+    return t
+
+
+def randint_like(input: Any, low: Any, high: Any = None, *,  # noqa: A002 - PyTorch's name
+                 generator: Any = None, dtype: Any = None,
+                 requires_grad: bool = False) -> Tensor:
+    """`torch.randint_like(input, high)` / `(input, low, high)`: randint's draws in input's
+    shape and dtype (float input, float values)."""
+    from chainrule.engine.creation import finish, kind_of
+    if not isinstance(input, Tensor):
+        raise ArgumentError(f"randint_like(): argument 'input' must be Tensor, not "
+                            f"{fn.describe(input)}", python_type="TypeError")
+    if high is None:
+        low, high = 0, low
+    with drawing_from(generator):
+        t = fn.randint(low, high, tuple(input.shape))
+    return finish(t, _kind(dtype, "randint_like") or kind_of(input), bool(requires_grad),
+                  "randint_like")
+
+
+def _kind(dtype: Any, what: str) -> str | None:
+    """A `dtype=` argument as the creation functions' kind ("float", "double", "long")."""
+    from chainrule.engine.signature import CONVERTERS
+    return None if dtype is None else CONVERTERS["ScalarType"](dtype, "dtype", what)
 
 
 def empty(*size: Any, requires_grad: bool = False) -> Tensor:
@@ -254,11 +346,12 @@ def register() -> None:
     from chainrule.engine import namespace as ns
     from chainrule.engine.objects import Function
     torch = ns.module_of("torch")
-    for name in ("randn", "rand", "randint"):
+    for name in ("randn", "rand", "randint", "randn_like", "rand_like"):
         if name in torch.members:
             torch.members[name] = _with_generator(torch.members[name])
     ns.register("torch", "Generator", Function("Generator", Generator, "class"))
-    for name, impl in (("randperm", randperm), ("normal", normal), ("empty", empty)):
+    for name, impl in (("randperm", randperm), ("normal", normal), ("empty", empty),
+                       ("randint_like", randint_like)):
         ns.register("torch", name, Function(name, impl))
     ns.register_method("normal_", Function("normal_", normal_, "method"))
     ns.register_method("uniform_", Function("uniform_", uniform_, "method"))

@@ -16,6 +16,7 @@ NumPy array holding the values PyTorch's tensor holds (float32 values when `doub
             double math is Python's `math`, the C library PyTorch's scalar code calls.
   randint   (output % range) + low, with `random64` once the range needs more than 32 bits.
   randperm  the forward Fisher-Yates swap, z = output % (n - i).
+`double=None` means "as the tensor being made" (engine/random/state.py `in_double`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import math
 
 import numpy as np
 from chainrule.engine.random import cephes_float
+from chainrule.engine.random.state import drawing_double
 from chainrule.engine.random.torch_generator import CPUGenerator
 
 _F32 = np.float32
@@ -43,7 +45,9 @@ def _uniform01_double(gen: CPUGenerator, n: int) -> np.ndarray:
 
 
 def uniform(gen: CPUGenerator, n: int, low: float = 0.0, high: float = 1.0,
-            double: bool = False) -> np.ndarray:
+            double: bool | None = None) -> np.ndarray:
+    if double is None:
+        double = drawing_double()
     if double:
         return _uniform01_double(gen, n) * (high - low) + low
     lo, hi = _F32(low), _F32(high)
@@ -55,7 +59,9 @@ def uniform(gen: CPUGenerator, n: int, low: float = 0.0, high: float = 1.0,
 
 
 def normal(gen: CPUGenerator, n: int, mean: float = 0.0, std: float = 1.0,
-           double: bool = False) -> np.ndarray:
+           double: bool | None = None) -> np.ndarray:
+    if double is None:
+        double = drawing_double()
     if n >= 16:
         return _fill_double(gen, n, mean, std) if double else _fill_float(gen, n, mean, std)
     return np.array([_scalar_normal(gen, mean, std) for _ in range(n)], dtype=np.float64) \

@@ -12,6 +12,7 @@ import { createMinimap } from "./minimap.js";
 import { sameStructure } from "./player.js";
 
 const GUTTER = M.GUTTER_CHARS * M.CHAR;
+const PREVIEW_CHARS = 18; // a zoomed-out node's one-line number (t-preview): clipped with …
 const CLICK_SLOP = 5;     // px a pointer may move between down and up and still be a click
 
 export function createGraph(svg, { onInspect, onHover } = {}) {
@@ -449,6 +450,10 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
       nabla.textContent = "∇";
       grad = makeBlock(g, n.block, bx, gradY, "grad");
     }
+    // zoomed out (names only), the step's nodes still show their number: one line under the
+    // name, drawn at the names' on-screen size (app.css, semantic zoom)
+    const preview = el("text", { class: "t-preview", x: M.PAD_X, y: top + 2,
+      "dominant-baseline": "hanging" }, g);
     const badge = el("text", { class: "paths-badge", x: n.w, y: -5, "text-anchor": "end" }, g);
     const warn = el("text", { class: "error-badge", x: 0, y: -5 }, g);
     warn.textContent = "⚠ fails here";
@@ -463,7 +468,7 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
       el("title", {}, c).textContent = n.note;
     }
     if (n.flags && n.flags.length) flagBadge(n, g);
-    const view = { g, node: n, kind: "tensor", value, grad, badge, lastGrad: undefined };
+    const view = { g, node: n, kind: "tensor", value, grad, badge, preview, lastGrad: undefined };
     for (const [block, which] of [[value, "value"], [grad, "grad"]]) {
       if (block && block.layout.kind === "thumb") wireThumb(view, block, which);
     }
@@ -549,6 +554,15 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
       put(v, v.g, "data-grad", shown ? lineOf(shown) : null);
       v.g.setAttribute("aria-label", tensorAria(v.node) +
         (shown ? `, gradient ${lineOf(shown)}` : ""));
+    }
+    const gradShown = gr ? trace.steps[gr.step].shown : null;
+    const preview = gradShown ? `∇ ${lineOf(gradShown)}` : f.shown.has(id) ? `= ${lineOf(v.node)}`
+      : "";
+    if (v.st.preview !== preview) {
+      v.st.preview = preview;
+      v.preview.textContent = preview.length > PREVIEW_CHARS
+        ? `${preview.slice(0, PREVIEW_CHARS - 1)}…` : preview;
+      put(v, v.preview, "data-grad", gradShown ? "true" : null, "preview-grad");
     }
     const partial = gr && !gr.complete;
     put(v, v.g, "data-partial", partial ? "true" : null);

@@ -55,3 +55,13 @@ function isBar(el) {
   return !!el && el.localName === "mo" && ["\u00AF", "\u203E", "\u2015", "_"].includes(
     (el.textContent || "").trim());
 }
+
+/** A formula's MathML: the trace's `math` pieces at the indices the formula lists (the compact
+ *  form, engine/formula_table.py), or the string itself in the older form. */
+export function mathmlOf(formula, pieces) {
+  if (!formula) return "";
+  const m = formula.mathml;
+  if (typeof m === "string") return m;
+  if (!Array.isArray(m) || !Array.isArray(pieces)) return "";
+  return m.map((k) => (Number.isInteger(k) && pieces[k] !== undefined ? pieces[k] : "")).join("");
+}

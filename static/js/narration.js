@@ -1,7 +1,7 @@
 // The narration panel (one plain sentence per step, mirrored into an aria-live region), the
 // formula panel beside it (local derivative, chain-rule product, sum of paths), and the error box.
 import { lineOf } from "./blocks.js";
-import { mathFromString } from "./mathml.js";
+import { mathFromString, mathmlOf } from "./mathml.js";
 
 /** The chips of the edge steps that reached edge step `index`'s node so far in its pass, oldest
  *  first: its `count` latest edge steps into the same node, back no further than the seed (a
@@ -79,7 +79,7 @@ export function createNarration(root) {
         if (kind === "key") block.prepend(heatBar());
         rows.push(row(labels[kind], block));
       } else if (body.math) {
-        rows.push(row(labels[kind], math(step[body.math])));
+        rows.push(row(labels[kind], math(step[body.math], trace.math)));
       } else if (body.op) {
         const n = trace.nodes.find((m) => m.id === step[body.op]);
         rows.push(row(labels[kind], textBlock(n ? operationText(n, trace.display.operation)
@@ -95,9 +95,64 @@ export function createNarration(root) {
     }
     formulas.hidden = rows.length === 0;
     formulas.replaceChildren(...rows);
+    fitAll();
+  }
+
+  // the panel's width changes with the window, presenter mode and the layout: fit again
+  let fittedWidth = -1;
+  function fitAll() {
+    fittedWidth = formulas.clientWidth;
+    for (const d of formulas.querySelectorAll(".f-math")) fitFormula(d);
+    for (const d of formulas.querySelectorAll(".f-mats")) fitMats(d);
+  }
+  if (typeof ResizeObserver === "function") {
+    new ResizeObserver(() => {
+      if (formulas.clientWidth !== fittedWidth) fitAll();
+    }).observe(formulas);
   }
 
   return { show };
+}
+
+const MIN_MATS_PX = 11;   // the matrices' cells: never smaller than the graph's own text
+
+/** Matrices wider than their row are drawn in smaller type, down to MIN_MATS_PX. */
+function fitMats(d) {
+  d.style.fontSize = "";
+  const room = d.clientWidth;
+  if (!room) return;
+  const wide = () => Math.max(d.scrollWidth, ...[...d.children].map((c) => c.scrollWidth));
+  let size = parseFloat(getComputedStyle(d).fontSize);
+  for (let k = 0; k < 4 && wide() > room + 1 && size > MIN_MATS_PX; k++) {
+    size = Math.max(MIN_MATS_PX, Math.floor(size * (room / wide()) * 10) / 10);
+    d.style.fontSize = `${size}px`;
+  }
+}
+
+const MIN_MATH_PX = 13;   // below this a formula reads worse than its plain-text twin, wrapped
+
+/** A formula wider than its row (MathML does not break lines) is drawn smaller, down to
+ *  MIN_MATH_PX; wider still, its plain-text twin takes its place and wraps (issue 14: no
+ *  formula scrolls sideways, at 390 px nor at 1024×768). */
+function fitFormula(d) {
+  const m = d._math;
+  if (!m) return;
+  if (d.firstChild !== m) d.replaceChildren(m);
+  d.classList.remove("f-wrapped");
+  d.style.fontSize = "";
+  const room = d.clientWidth;
+  if (!room || d.scrollWidth <= room + 1) return;
+  let size = parseFloat(getComputedStyle(d).fontSize);
+  for (let k = 0; k < 4 && d.scrollWidth > room + 1; k++) {
+    size = Math.floor(size * (room / d.scrollWidth) * 10) / 10;
+    if (size < MIN_MATH_PX) break;
+    d.style.fontSize = `${size}px`;
+  }
+  if (d.scrollWidth > room + 1) {
+    d.style.fontSize = "";
+    d.classList.add("f-wrapped");
+    d.replaceChildren(document.createTextNode(d._text));
+  }
 }
 
 /** An op node's Operation row: the trace's template for it, its fields filled in. */
@@ -116,17 +171,19 @@ function row(label, body) {
   return d;
 }
 
-function math(formula) {
+function math(formula, pieces) {
   const d = document.createElement("div");
   d.className = "f-math";
   d.tabIndex = 0;   // a wide formula scrolls sideways: the keyboard must reach it too (axe)
   if (!formula) return d;
-  const m = mathFromString(formula.mathml);
+  const m = mathFromString(mathmlOf(formula, pieces));
   if (m) {
     d.appendChild(m);
+    d._math = m;          // fitFormula: scaled, or swapped for the text when too wide
+    d._text = formula.text || formula.latex || "";
     if (formula.text) d.title = formula.text;
   } else {
-    d.textContent = formula.text || formula.latex || "";
+    d.textContent = formula.text || "";
   }
   return d;
 }

@@ -30,7 +30,7 @@ export function clampStep(trace, index) {
  * - lit / litEdges / focus: the current step's highlights
  * - grads: node id → {value, count, expected, complete, pass} — the latest gradient backward has
  *   brought to the node (a running sum while paths are still arriving)
- * - locals: edge id → the backward edge step that last crossed it (its local derivative)
+ * - locals: edge id → the backward edge (or product) step that last crossed it (its label)
  */
 export function frame(trace, index, prep = prepare(trace)) {
   const i = clampStep(trace, index);
@@ -56,6 +56,8 @@ export function frame(trace, index, prep = prepare(trace)) {
       grads.set(s.to, { value: s.grad, count: s.count, expected: s.expected,
         complete: s.complete, pass, step: k });
       locals.set(s.edge, s);
+    } else if (s.kind === "product") {
+      locals.set(s.edge, s);    // a broadcast input's product: the edge's label, no gradient yet
     } else if (s.kind === "hook" && s.result) {
       // a hook that returns a tensor replaces the gradient that flows on from its node
       grads.set(s.node, { value: s.result, count: 1, expected: 1, complete: true, pass, step: k });

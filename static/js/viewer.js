@@ -5,12 +5,15 @@ import { bindKeys, createControls } from "./controls.js";
 import { createGraph } from "./graph.js";
 import { createInspector } from "./inspect.js";
 import { createNarration, renderError } from "./narration.js";
+import { createOutputMarker } from "./output_marker.js";
 import { backwardStart, clampStep, frame, prepare } from "./player.js";
+import { keepPrintSize } from "./print.js";
 import { createStore } from "./state.js";
 import { createZoom } from "./zoom.js";
 
 const BASE_MS = 1100;     // one step at 1× speed
-const PRESENTER_K = 1.5;  // presenter mode reads the graph at this scale (a projector's far row)
+const PRESENTER_K = 1.5;
+const MARKER_AVOID_MAX = 300;   // the output marker keeps off every node of a graph this small  // presenter mode reads the graph at this scale (a projector's far row)
 
 /**
  * Build the player inside `root` (the document, or any element holding _player.html's parts).
@@ -32,6 +35,13 @@ export function createViewer(root, { editor = null, inputs = null, initial = {},
   const graph = createGraph(svg, { onInspect: inspector.open, onHover: inspector.hover });
   const zoom = createZoom(svg, graph.viewport, { reducedMotion: () => reduceMotion.matches });
   graph.attachZoom(zoom);
+  keepPrintSize($("[data-testid=graph]"));
+  const marker = createOutputMarker($("[data-testid=graph]"), { onGo: () => {
+    const box = output ? graph.nodeBox(output) : null;
+    if (box) zoom.ensureVisible(box);
+  } });
+  let lastFrame = null;
+  zoom.onChange(() => syncMarker());
   const narration = createNarration($("[data-role=narration-panel]"));
   const controls = createControls($("[data-role=player]"), { onAction: act });
   const errorBox = $("[data-testid=error]");
@@ -133,7 +143,25 @@ export function createViewer(root, { editor = null, inputs = null, initial = {},
       zoom.ensureVisible(graph.nodeBox(f.focus), union([...f.lit, f.focus]),
         { keep: output ? graph.nodeBox(output) : null });
     }
+    lastFrame = f;
+    syncMarker();
     if (onFrame) onFrame(s, f);
+  }
+
+  /** The output marker: shown while the camera leaves the output out of view. */
+  function syncMarker() {
+    const t = store.get().trace;
+    const node = t && output ? t.nodes.find((n) => n.id === output) : null;
+    const gr = node && lastFrame ? lastFrame.grads.get(output) : null;
+    const grad = gr ? t.steps[gr.step].shown : null;
+    const computed = !!lastFrame && lastFrame.shown.has(output);   // no spoiler at the start
+    const boxes = (ids) => ids.map((id) => graph.nodeBox(id)).filter(Boolean);
+    const lit = lastFrame ? lastFrame.lit : new Set();
+    const others = t && t.nodes.length <= MARKER_AVOID_MAX
+      ? t.nodes.filter((n) => !lit.has(n.id) && n.id !== output).map((n) => n.id) : [];
+    const avoid = { strict: boxes([...lit]), soft: boxes(others) };
+    marker.update(node ? graph.nodeBox(output) : null, zoom.transform, zoom.size, node, grad,
+      avoid, computed);
   }
 
   /** What the program had printed when step `index` ran (-1: before any step), so the Printed

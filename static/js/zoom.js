@@ -14,8 +14,8 @@
 //
 // The camera: a drawing that fits at a readable scale is shown whole; a bigger one is shown at
 // the reading scale (1, or more in presenter mode) and the camera follows each step's nodes,
-// keeping the output in view when it fits beside them, zooming out only when the step's own
-// nodes would not fit.
+// keeping the output in view when it fits beside them (zooming out while the numbers still read),
+// zooming out further only when the step's own nodes would not fit.
 
 const MIN_K = 0.08;
 const MAX_K = 6;
@@ -26,6 +26,8 @@ export const LOD_BELOW = 0.45;
 // the camera zooms out as far as the step's own nodes need (a long edge on a phone: issue 14),
 // down to the overview's limit; below LOD_BELOW only the step's names are drawn
 const STEP_MIN_K = MIN_K;
+// the camera may zoom out this far to keep the output beside the step's nodes
+const KEEP_MIN_K = (MIN_TEXT + 0.01) / NAME_TEXT;
 
 export function createZoom(svg, viewport, { reducedMotion = () => false } = {}) {
   let t = { x: 0, y: 0, k: 1 };
@@ -151,15 +153,21 @@ export function createZoom(svg, viewport, { reducedMotion = () => false } = {}) 
     const room = (b) => Math.min((r.width - 2 * margin) / Math.max(b.w, 1),
       (r.height - 2 * margin) / Math.max(b.h, 1));
     const base = touched ? t.k : autoK;
-    const k = Math.min(base, Math.max(STEP_MIN_K, room(want)));
+    let k = Math.min(base, Math.max(STEP_MIN_K, room(want)));
     const inView = (b, at) => {
       const x0 = b.x * at.k + at.x;
       const y0 = b.y * at.k + at.y;
       return x0 >= margin - 0.5 && y0 >= margin - 0.5 && x0 + b.w * at.k <= r.width - margin + 0.5 &&
         y0 + b.h * at.k <= r.height - margin + 0.5;
     };
+    // the output too, when both fit at a scale whose numbers still read (12 px names and
+    // numbers ≥ MIN_TEXT on screen; only the 11 px texts hide): else the viewer's marker says
+    // where the output is
     const both = keep ? unite(want, keep) : want;
-    const target = keep && room(both) >= k ? both : want;
+    const kBoth = Math.min(k, room(both));
+    const withKeep = keep && kBoth >= Math.min(k, KEEP_MIN_K * Math.max(1, readK));
+    const target = withKeep ? both : want;
+    if (withKeep) k = kBoth;
     const same = Math.abs(k - t.k) < 1e-3;
     if (same && inView(target, t)) return;
     // the smallest pan that brings the target in, centring it along an axis it is out on

@@ -194,6 +194,21 @@ def test_non_finite_inputs_are_422_and_no_worker_dies(client, value):
     assert body["variables"]["y"]["data"] == "inf" and body["inputs"] == {"x": 1e308}
 
 
+@pytest.mark.parametrize("path, extra", [("/api/trace", b""), ("/api/fd_check", b""),
+                                         ("/api/training", b', "iteration": 1')])
+def test_every_route_taking_inputs_refuses_non_finite_ones_alike(client, path, extra):
+    """One check (app/finite_inputs.py) for the three routes that take `inputs`: FastAPI's 422
+    shape, each bad input named, its value as text (the float itself cannot be JSON)."""
+    body = b'{"source": "y = x * z", "inputs": {"x": NaN, "y": 1, "z": -1e999}' + extra + b"}"
+    r = client.post(path, content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert r.json() == {"detail": [
+        {"type": "finite_number", "loc": ["body", "inputs", "x"],
+         "msg": "Input should be a finite number", "input": str(float("nan"))},
+        {"type": "finite_number", "loc": ["body", "inputs", "z"],
+         "msg": "Input should be a finite number", "input": str(float("-inf"))}]}
+
+
 def test_engine_refuses_non_finite_inputs_itself():
     """trace_program users without the API (CLI, notebook) get an argument error, not a trace
     whose `inputs` JSON cannot hold."""
@@ -487,6 +502,59 @@ def test_declared_content_length_over_the_cap_is_413_before_the_body(server):
                           b"Content-Type: application/json\r\nContent-Length: 999999999\r\n\r\n"
                           b'{"source": ')
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+
+
+def _response(s: socket.socket) -> tuple[bytes, bytes]:
+    """One whole HTTP response read from `s`: (head, body), the body by its content-length."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = s.recv(65536)
+        assert chunk, f"the server closed the connection without an answer: {data[:200]!r}"
+        data += chunk
+    head, body = data.split(b"\r\n\r\n", 1)
+    length = int(re.search(rb"(?im)^content-length: *(\d+)", head).group(1))
+    while len(body) < length:
+        chunk = s.recv(65536)
+        assert chunk, "the server closed the connection within the body"
+        body += chunk
+    return head, body
+
+
+def test_a_body_over_the_cap_is_read_before_the_413_and_the_connection_lives_on(server):
+    """Answering 413 before reading the body (and closing) reset the connection under a client
+    still sending: behind nginx, a 502 and a replica out of rotation (test_reverse_proxy.py).
+    The body is read and dropped first, so the same connection carries the next request."""
+    host, port = server.removeprefix("http://").split(":")
+    big = json.dumps({"source": "#" * 300_000}).encode()
+    small = json.dumps({"source": "y = x ** 3", "inputs": {"x": 3}}).encode()
+
+    def post(body: bytes) -> bytes:
+        return (b"POST /api/trace HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Content-Length: %d\r\n\r\n" % len(body)) + body
+    with socket.create_connection((host, int(port)), timeout=20) as s:
+        s.sendall(post(big))
+        head, body = _response(s)
+        assert head.startswith(b"HTTP/1.1 413"), head
+        assert b"connection: close" not in head.lower()
+        assert "64,000 bytes" in json.loads(body)["error"]["message"]
+        s.sendall(post(small))
+        head, body = _response(s)
+        assert head.startswith(b"HTTP/1.1 200"), head
+        assert json.loads(body)["variables"]["x"]["grad"] == 27.0   # d(x³)/dx at x = 3
+
+
+def test_a_body_over_the_cap_that_stalls_is_answered_and_closed(server):
+    """Reading and dropping is bounded in time (security.DRAIN_SECONDS, 2 s): a client that
+    declares 100,000 bytes and stops half way still gets its 413 (then the connection closes),
+    long before the server's 10 s request timer would close it with no answer at all."""
+    host, port = server.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=8) as s:
+        s.sendall(b"POST /api/trace HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: 100000\r\n\r\n" + b"#" * 50_000)
+        head, body = _response(s)
+        assert head.startswith(b"HTTP/1.1 413") and b"connection: close" in head.lower()
+        assert json.loads(body)["error"]["kind"] == "limit"
+        assert s.recv(1) == b""     # closed: the rest of that body can never be a request
 
 
 def test_raw_chunked_encoding_over_the_cap_is_413(server):

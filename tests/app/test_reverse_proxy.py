@@ -83,12 +83,18 @@ def nginx_conf(port: int, replicas: list[int], cache: Path, tmp: Path,
 
 
 @pytest.fixture(scope="module")
-def proxy(tmp_path_factory):
+def nginx_dir(tmp_path_factory) -> Path:
+    """nginx's configuration, logs (error.log) and temporary files."""
+    return tmp_path_factory.mktemp("nginx")
+
+
+@pytest.fixture(scope="module")
+def proxy(nginx_dir):
     nginx = install_nginx()
     if nginx is None:
         pytest.skip("nginx is not installed and could not be installed with apt-get "
                     "(run `make nginx` as root, or install nginx)")
-    tmp = tmp_path_factory.mktemp("nginx")
+    tmp = nginx_dir
     with contextlib.ExitStack() as stack:
         urls = [stack.enter_context(local_server(REPLICA_ENV)) for _ in range(2)]
         ports = [int(u.rsplit(":", 1)[1]) for u in urls]
@@ -188,15 +194,33 @@ def test_an_answer_that_hit_a_limit_is_never_served_from_the_cache(proxy):
         assert r.headers["x-cache-status"] != "HIT"
 
 
-def test_a_damaged_link_and_an_oversized_body_pass_through(proxy):
-    client, _ = proxy
+def test_a_damaged_link_and_an_oversized_body_pass_through(proxy, nginx_dir):
+    client, ports = proxy
     r = client.get("/api/trace/1.%21%21not-a-code")
     assert r.status_code == 400 and r.json()["error"]["kind"] == "link"
-    for _ in range(3):      # a 502 here would also take a replica out of rotation
-        r = client.post("/api/trace", json={"source": "#" * 100_000})
-        assert r.status_code == 413        # chainrule's cap and its JSON shape, from nginx
+    error_log = nginx_dir / "error.log"
+    logged_before = error_log.stat().st_size
+    answered_by = set()
+    for size in (100_000, 300_000, 900_000, 100_000, 300_000, 900_000):  # under nginx's 1m
+        r = client.post("/api/trace", json={"source": "#" * size})
+        # chainrule's cap and its JSON shape, from a replica (nginx adds X-Upstream to what a
+        # replica answers). A replica that closed while nginx still sent the body: a 502.
+        assert r.status_code == 413, r.text[:300]
         assert r.json()["error"]["kind"] == "limit"
         assert "over the limit of 64,000 bytes" in r.json()["error"]["message"]
+        answered_by.add(int(r.headers["x-upstream"].rsplit(":", 1)[1]))
+    assert answered_by == set(ports)
+    # nginx marks a replica that failed as down for 10 s: both must still be in rotation
+    served = {int(client.post("/api/trace", json={"source": f"y = x * {i}"})
+                  .headers["x-upstream"].rsplit(":", 1)[1]) for i in range(4)}
+    assert served == set(ports)
+    # A replica that answers before reading the body closes while nginx still sends it:
+    # "Connection reset by peer" / "Broken pipe" here, even when the 413 got through.
+    with error_log.open("rb") as f:
+        f.seek(logged_before)
+        upstream_errors = [line for line in f.read().decode().splitlines()
+                           if "[error]" in line or "[crit]" in line]
+    assert upstream_errors == []
     r = client.post("/api/trace", json={"source": "#" * 60_000})   # under the cap: runs
     assert r.status_code == 400 and "20,000" in r.json()["error"]["message"]
     r = client.get("/api/examples/not_an_example/trace")

@@ -210,7 +210,8 @@ def test_fmt_and_local_labels_follow_the_display_rules():
         "-0.01235", "-0.00123", "1.23e5", "0.000123", "1.5e-07"]
     assert cell_text("nan") == "nan" and fmt(None) == "—" and fmt(7, is_int=True) == "7"
     assert cell_text(-1.234e-05) == "-1.23e-5" and cell_text(12345678.9) == "1.23e7"
-    assert local_label(None) == "VJP"
+    # no local factor (a matrix product, a reshape): the rule in symbols, never "VJP" alone
+    assert local_label(None, "Xᵀ·ḡ") == "Xᵀ·ḡ" and "VJP" not in local_label(None)
     assert local_label({"shape": [2], "data": [3.0, 3.0]}) == "×3"
     assert local_label({"shape": [2], "data": [1.0, 0.0]}) == "×local"
 

@@ -63,3 +63,12 @@ def test_the_a_plus_a_bug_shows_pytorchs_gradient_beside_theirs(page, server_url
     a = page.locator(f".node[data-node-id={step['to']}]")
     assert a.get_attribute("data-grad") == "1.0"
     page.screenshot(path="tests/artifacts/own_value_bug_light_1280.png")
+    # the numerical check agrees with PyTorch, not with their engine: d(a + a)/da = 2
+    page.locator("[data-testid=fd-run]").click()
+    row = page.locator("[data-testid=fd-row]")
+    row.first.wait_for()
+    assert row.count() == 1
+    cells = row.first.locator("td").all_inner_texts()
+    assert cells[0] == "a" and float(cells[2]) == pytest.approx(2.0, abs=1e-3), cells
+    assert cells[1] == "1" and cells[4] == "✗ differ", cells     # their a.grad: 1.0
+    page.screenshot(path="tests/artifacts/own_value_bug_fd_light_1280.png")

@@ -1,7 +1,9 @@
 """Readable on every screen (issue 14): for every gallery example and every step, at 1024×768,
 1280×800, 390×844 and 200 % zoom (a 1280×800 window: 640×400 CSS px at 2 device px each), light
 and dark, the step's nodes and the explanation panel are inside the viewport and no text of the
-graph is drawn under 11 CSS px on screen (its font size × the scale it is drawn at). One
+graph is drawn under 11 CSS px on screen (its font size × the scale it is drawn at), and no
+formula scrolls sideways (too wide, it is drawn smaller or wraps as plain text), and the output
+is in view or a marker on the graph's edge names it. One
 screenshot per example and configuration goes to tests/artifacts/readable-*.png.
 
 Motion is reduced so the camera lands at once; each configuration is one page that walks every
@@ -46,6 +48,24 @@ WALK = """async () => {
     const panel = document.querySelector('[data-role=narration-panel]').getBoundingClientRect();
     if (!inside(panel, screen)) out.push(`step ${i}: the explanation is out of view`);
     if (!inside(graph, screen)) out.push(`step ${i}: the graph is outside the viewport`);
+    // no formula, matrix or row of the explanation scrolls sideways (MathML does not wrap)
+    const rows = '[data-testid=formula], [data-testid=formula] .f-math';
+    for (const f of document.querySelectorAll(rows)) {
+      if (f.scrollWidth > f.clientWidth + 1) {
+        const what = `"${f.textContent.slice(0, 40)}"`;
+        out.push(`step ${i}: ${what} is ${f.scrollWidth} px wide in ${f.clientWidth}`);
+      }
+    }
+    // the output: in view, or the marker on the graph's edge says where it is (issue 14)
+    const marker = document.querySelector('[data-testid=output-marker]');
+    const output = marker && marker.dataset.node &&
+      document.querySelector(`.node[data-node-id="${marker.dataset.node}"] > .box`);
+    if (output && marker.hidden) {
+      const b = output.getBoundingClientRect();
+      const mid = { left: (b.left + b.right) / 2, top: (b.top + b.bottom) / 2 };
+      mid.right = mid.left; mid.bottom = mid.top;
+      if (!inside(mid, graph)) out.push(`step ${i}: the output is out of view, unannounced`);
+    }
     for (const n of document.querySelectorAll('.node[data-lit] > .box, .node[data-focus] > .box')) {
       const b = n.getBoundingClientRect();
       if (!inside(b, graph) || !inside(b, screen)) {

@@ -1,7 +1,9 @@
 """A training run in a real browser (issue #13): a two-layer MLP trained 100 steps with Adam.
-The page shows the loss chart; picking iteration 50 (keyboard, then a click) shows that
-iteration's numbers, and the update step's numbers equal POST /api/training's for iteration 50
-— which tests/engine/test_training_summary.py checks against torch.optim itself."""
+The page shows the loss strip above the graph; picking iteration 50 (keyboard, then a click)
+shows that iteration's numbers, and the update step — written out per parameter with its
+numbers — equals POST /api/training's for iteration 50, which tests/engine/
+test_training_update.py checks against torch.optim itself. The polynomial tutorial's
+hand-written update gets the same step, and its loss (1e5 → 10s) a log axis."""
 
 from __future__ import annotations
 
@@ -52,7 +54,7 @@ def picked(page) -> int:
 
 def shown_update(page) -> int:
     return int(page.evaluate("() => Number(/iteration (\\d+)/.exec(document.querySelector("
-                             "'[data-testid=update-step] h3').textContent)[1])"))
+                             "'[data-testid=update-step] h2').textContent)[1])"))
 
 
 def test_mlp_chart_pick_fifty_and_the_update_step(new_page, server_url, artifacts) -> None:
@@ -73,23 +75,39 @@ def test_mlp_chart_pick_fifty_and_the_update_step(new_page, server_url, artifact
             page.keyboard.press("Shift+ArrowLeft")
         assert picked(page) == 50
         page.wait_for_function("() => /iteration 50 /.test(document.querySelector("
-                               "'[data-testid=update-step] h3').textContent)")
+                               "'[data-testid=update-step] h2').textContent)")
         readout = page.inner_text("[data-testid=training-readout]")
         assert readout.startswith("iteration 50, loss")
         assert close(numbers(readout.split("loss")[1])[:1],
                      [api["training"]["losses"][49]], rel=1e-5)
-        # the update step: Adam's rule, and each parameter's numbers equal the API's
+        # the update step: Adam's rule, and each parameter's written-out lines carry the
+        # API's numbers, token for token, ending with w ← w − lr·m̂ / (√v̂ + ε) = w after
         assert "w ← w − lr·m̂ / (√v̂ + ε)" in page.inner_text("[data-testid=update-rule]")
-        tables = page.locator("[data-testid=update-param]")
-        assert tables.count() == 4
+        blocks = page.locator("[data-testid=update-param]")
+        assert blocks.count() == 4
         for i, want in enumerate(api["training"]["update"]["params"]):
-            table = tables.nth(i)
-            for row in ("before", "grad", "after", "change"):
-                cell = table.locator(f"tr[data-row={row}] td").inner_text()
-                assert close(numbers(cell)[:6], flat(want[row]["data"])[:6], rel=1e-5), \
-                    (row, cell)
-            m = table.locator("tr[data-row=state-m] td").inner_text()
-            assert close(numbers(m)[:6], flat(want["state"]["m"]["data"])[:6], rel=1e-5)
+            block = blocks.nth(i)
+            assert block.get_attribute("data-label") == want["label"]
+            rows = block.locator("[data-testid=worked]")
+            assert rows.count() == len(want["worked"]) >= 1
+            for j, entry in enumerate(want["worked"]):
+                row = rows.nth(j)
+                wanted = [t for line in entry["lines"] for t in line if isinstance(t, float | int)]
+                values = [float(v) for v in row.locator(".n").evaluate_all(
+                    "ns => ns.map(n => n.dataset.value)")]
+                shown = numbers(" ".join(row.locator(".n").all_inner_texts()))
+                assert values == wanted
+                assert close(shown, wanted, rel=1e-4), (shown, wanted)   # 5-6 digits shown
+                last = row.locator(".worked-line").last.inner_text()
+                assert last.startswith("w ← w − lr·m̂ / (√v̂ + ε) = ")
+                assert close(numbers(last.split("=")[-1]), [flat(want["after"]["data"])[
+                    _flat_index(entry["at"], want["after"]["shape"])]], rel=1e-4)
+        # every number is in the folded table too
+        table = blocks.first.locator("[data-testid=update-table]")
+        for row in ("before", "grad", "after", "change"):
+            cell = table.locator(f"tr[data-row={row}] td").text_content()
+            want = api["training"]["update"]["params"][0][row]["data"]
+            assert close(numbers(cell)[:6], flat(want)[:6], rel=1e-5), (row, cell)
         # the graph shows iteration 50: the loss node's value is loss 50
         loss_node = next(n for n in api["nodes"] if n["kind"] == "tensor" and
                          n["name"] == "loss" and n["iteration"]["n"] == 50)
@@ -105,7 +123,15 @@ def test_mlp_chart_pick_fifty_and_the_update_step(new_page, server_url, artifact
         k = picked(page)
         assert 1 <= k < 50
         page.wait_for_function(f"() => /iteration {k} /.test(document.querySelector("
-                               "'[data-testid=update-step] h3').textContent)")
+                               "'[data-testid=update-step] h2').textContent)")
+
+
+def _flat_index(at: str, shape: list[int]) -> int:
+    index = [int(i) for i in at.strip("[]").split(",") if i.strip()]
+    k = 0
+    for i, n in zip(index, shape, strict=True):
+        k = k * n + i
+    return k
 
 
 def test_dark_theme_chart(new_page, server_url, artifacts) -> None:
@@ -115,3 +141,69 @@ def test_dark_theme_chart(new_page, server_url, artifacts) -> None:
                                                                "training-mlp-dark.png"))
     stroke = page.evaluate("() => getComputedStyle(document.querySelector('.loss-line')).stroke")
     assert stroke not in ("none", "")
+
+
+POLYNOMIAL = """import torch
+import math
+x = torch.linspace(-math.pi, math.pi, 2000)
+y = torch.sin(x)
+torch.manual_seed(0)
+a = torch.randn((), requires_grad=True)
+b = torch.randn((), requires_grad=True)
+c = torch.randn((), requires_grad=True)
+d = torch.randn((), requires_grad=True)
+learning_rate = 1e-6
+for t in range(40):
+    y_pred = a + b * x + c * x ** 2 + d * x ** 3
+    loss = (y_pred - y).pow(2).sum()
+    loss.backward()
+    with torch.no_grad():
+        a -= learning_rate * a.grad
+        b -= learning_rate * b.grad
+        c -= learning_rate * c.grad
+        d -= learning_rate * d.grad
+        a.grad = None
+        b.grad = None
+        c.grad = None
+        d.grad = None
+"""
+
+
+def test_hand_written_update_and_a_log_strip_on_a_phone(new_page, server_url,
+                                                         artifacts) -> None:
+    """`p -= learning_rate * p.grad` shows w ← w − lr·∇w with the API's numbers; the loss,
+    from ~2e5 down by decades, is drawn on a log axis whose labels stay 12px at 390 px."""
+    req = urllib.request.Request(f"{server_url}/api/training",
+                                 data=json.dumps({"source": POLYNOMIAL, "iteration": 7}).encode(),
+                                 headers={"content-type": "application/json"})
+    with urllib.request.urlopen(req, timeout=60) as r:
+        api = json.load(r)
+    page = new_page(viewport={"width": 390, "height": 844})
+    page.goto(f"{server_url}/#p={encode(ProgramState(source=POLYNOMIAL))}")
+    page.wait_for_selector(SETTLED)
+    chart = page.locator("[data-testid=loss-chart]")
+    assert chart.get_attribute("data-scale") == "log"
+    ticks = chart.locator("text[data-tick=y]").all_text_contents()
+    assert any(t.startswith("1e") for t in ticks), ticks
+    for box in chart.locator("text.tick").evaluate_all(
+            "ts => ts.map(t => t.getBoundingClientRect().height)"):
+        assert box >= 11   # drawn at its pixel size: no viewBox shrinking on a phone
+    assert chart.bounding_box()["width"] <= 390
+    chart.focus()
+    for _ in range(6):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => /iteration 7 /.test(document.querySelector("
+                           "'[data-testid=update-step] h2').textContent)")
+    assert page.inner_text("[data-testid=update-rule]") == "w ← w − lr·∇w"
+    blocks = page.locator("[data-testid=update-param]")
+    want = api["training"]["update"]["params"]
+    assert [blocks.nth(i).get_attribute("data-label") for i in range(blocks.count())] == \
+        [p["label"] for p in want] == ["a", "b", "c", "d"]
+    for i, p in enumerate(want):
+        line = blocks.nth(i).locator(".worked-line").first.inner_text()
+        assert line.startswith("w ← w − lr·∇w = ")
+        v = p["worked"][0]["values"]
+        assert close(numbers(line.split("=", 1)[1]), [v["w"], v["lr"], v["grad"], v["after"]],
+                     rel=1e-4), line
+        assert f"lr = learning_rate = {'1e-6'}" in blocks.nth(i).locator("h3").inner_text()
+    page.screenshot(path=str(artifacts / "training-poly-390.png"))

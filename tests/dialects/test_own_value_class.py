@@ -39,6 +39,18 @@ b = a + a
 b.backward()
 print(a.grad, b.grad)
 ''',
+    # chainrule's loop labels never run a program's __repr__ (Python does not call it there)
+    "loops_do_not_call_repr": '''
+class Loud:
+    def __repr__(self):
+        print("repr ran")
+        return "Loud()"
+items = [Loud(), Loud()]
+for it in items:
+    pass
+text = str(items)
+print(len([x for x in items]), text)
+''',
     "reflected_and_errors": '''
 a = Value(4.0)
 print(3 + a, 3 * a, a - 1, a / 2)

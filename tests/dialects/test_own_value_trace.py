@@ -5,11 +5,15 @@ for values, gradients and the order of the closures; hand math for the a + a bug
 
 from __future__ import annotations
 
+import ast
 import contextlib
+import inspect
 import io
 import math
 import random
 
+import pytest
+from chainrule.app.gallery import EXAMPLES_DIR
 from chainrule.engine.trace import trace_program
 
 from tests.dialects.lecture import snippet, value_class
@@ -63,11 +67,14 @@ def test_backward_steps_follow_their_topological_order():
     self.grad = 1.0
     for node in reversed(topo):
       node._backward()
-""", ORDER).replace("class Value:", "order = []\nclass Value:", 1)
+""", ORDER).replace("class Value:", "order = []\nclass Value:", 1) + "print(order)\n"
     assert "order.append" in source
     env = _python(source)
     trace = trace_program(source)
     assert trace.error is None
+    # the order their loop ran the closures in chainrule's run, as their program printed it
+    # (a set's iteration order is not Python's to promise, so CPython's run is no oracle here)
+    order = ast.literal_eval(trace.stdout.strip().splitlines()[-1])
     steps = [s for s in trace.steps if s["phase"] == "backward"]
     assert steps[0]["kind"] == "seed"
     assert "backward always seeds 1.0" in steps[0]["narration"]
@@ -77,7 +84,8 @@ def test_backward_steps_follow_their_topological_order():
         if not ran or ran[-1] != labels[s["from"]]:
             ran.append(labels[s["from"]])
     # their order, leaves (whose `lambda: None` writes nothing) left out
-    assert ran == [lab for lab in env["order"] if env_node(env, lab)._prev]
+    assert ran == [lab for lab in order if env_node(env, lab)._prev]
+    assert len(ran) == 5      # o, n, x1*w1 + x2*w2, x1*w1, x2*w2
     # each step: the child's .grad before -> after, as their closure left it
     last = {}
     for s in steps[1:]:
@@ -131,3 +139,31 @@ z.backward()
     plain = trace_program("class P:\n  def __init__(self):\n    self.data = 1.0\n"
                           "    self.grad = 0.0\np = P()\n")
     assert plain.nodes == [] and "p" not in plain.variables
+
+
+def test_micrograd_programs_backward_is_told_in_micrograds_own_lines():
+    # the oracle: micrograd's engine.py itself (the installed package's source)
+    engine = pytest.importorskip("micrograd.engine")
+    lines = {line.strip() for line in inspect.getsource(engine).splitlines()
+             if "grad +=" in line}
+    trace = trace_program((EXAMPLES_DIR / "17_micrograd_value.py").read_text())
+    steps = [s for s in trace.steps if s["phase"] == "backward"]
+    assert steps[0]["kind"] == "seed" and "always seeds 1.0" in steps[0]["narration"]
+    edges = steps[1:]
+    assert len(edges) == 10
+    for s in edges:
+        quoted = s["narration"].split("): ", 1)[1].split(", with out.grad", 1)[0]
+        assert quoted in lines, s["narration"]
+
+
+def test_a_program_that_never_calls_backward_is_offered_their_own():
+    trace = trace_program(snippet("12"))          # builds L = (a*b + c) * f, no backward
+    assert [s["kind"] for s in trace.steps] == ["op", "op", "op"]
+    assert trace.offer_backward["code"] == "L.backward()"
+    assert trace.nodes[[n["id"] for n in trace.nodes].index(
+        trace.offer_backward["node"])]["label"] == "L"
+    ran = trace_program(snippet("12") + trace.offer_backward["code"] + "\n")
+    assert ran.offer_backward is None and ran.steps[3]["kind"] == "seed"
+    # dL/da = f * b = 6, dL/db = f * a = -4, dL/dc = f = -2, dL/df = d = 4 (hand math)
+    assert {n: ran.variables[n]["grad"] for n in "abcf"} == {"a": 6.0, "b": -4.0, "c": -2.0,
+                                                             "f": 4.0}

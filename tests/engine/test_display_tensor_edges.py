@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from chainrule.engine.display import MAT_COLS, MAT_ROWS, MORE_COLS, MORE_ROWS
+from chainrule.engine.formula import formula
 from chainrule.engine.trace import trace_program
 
 torch = pytest.importorskip("torch")
@@ -109,7 +110,10 @@ def test_an_elementwise_edge_shows_upstream_times_local():
     assert_shows(relu[4], o["z"].grad)
 
 
-def test_broadcasting_sum_is_a_row_of_its_own():
+def test_broadcasting_sum_is_a_step_of_its_own():
+    """Issue 14: the edge's product (upstream × local, in the output's shape) is one step; the
+    sum over the broadcast dim, from that matrix to the input's shape, is the next, and only
+    then does the gradient reach the leaf."""
     t = trace_program((EXAMPLES / "09_broadcast_linear.py").read_text()).to_dict()
     X = torch.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
     W = torch.tensor([[0.1, -0.2, 0.3], [0.4, 0.5, -0.6]], requires_grad=True)
@@ -118,14 +122,37 @@ def test_broadcasting_sum_is_a_row_of_its_own():
     logits.retain_grad()
     torch.nn.functional.cross_entropy(logits, torch.tensor([0, 2, 1])).backward()
     step = edge_to(t, "b")
+    product = t["steps"][step["index"] - 1]
+    assert product["kind"] == "product" and product["edge"] == step["edge"]
+    assert "grad" not in product and "shown" not in product     # nothing reaches b yet
+    assert "broadcast in the forward pass" in product["narration"]
+    up, times, local, eq, made = rows_of(product, "numbers")
+    assert (times, eq, made["label"]) == ("⊙", "=", "upstream × local")
+    assert_shows(up, logits.grad)
+    assert_shows(local, torch.ones(3))         # ∂(a + b)/∂b = 1, one per element of b
+    assert_shows(made, logits.grad)
+    # the sum step: its own formula, the shapes, the matrix before and after
+    assert step["formula"]["text"] == \
+        "dloss/db = sum over dim 0 of (dloss/dlogits × dlogits/db)"
+    # its MathML (assembled from parts, sent as pieces) is latex2mathml's of the whole formula
+    whole = (r"\frac{\partial \mathrm{loss}}{\partial b} = \sum_{\text{dim } 0} "
+             r"(\frac{\partial \mathrm{loss}}{\partial \mathrm{logits}} \odot "
+             r"\frac{\partial \mathrm{logits}}{\partial b})")
+    shown = "".join(t["math"][k] for k in step["formula"]["mathml"])
+    assert shown == formula(whole, "")["mathml"]
+    assert "<mo>∑</mo>" in shown and "<mtext>dim" in shown
+    assert step["narration"].startswith("Sum over dim 0 (b was broadcast along it")
     rows = {r[0]: r[1] for r in step["rows"] if isinstance(r, list)}
-    assert rows["broadcast"] == "sum over dim 0 to undo broadcasting: (3, 3) → (3,)"
+    assert "sumaxes" in step["rows"] and rows_of(step, "numbers") is None
+    assert rows["broadcast"] == "sum over dim 0 (broadcast in the forward pass): (3, 3) → (3,)"
     before, arrow, after = rows_of(step, "unbroadcast")
     assert arrow == "→"
     assert_shows(before, logits.grad)          # upstream × 1, before the sum
     assert_shows(after, b.grad)                # = logits.grad.sum(0)
     # the matmul edge of the same program: grad_W = Xᵀ · ∂loss/∂(X @ W), torch's W.grad
     assert_shows(rows_of(edge_to(t, "W"), "numbers")[4], W.grad)
+    # only the broadcast edge has a product step
+    assert [s["kind"] for s in t["steps"]].count("product") == 1
 
 
 def test_big_tensors_show_a_corner_with_ellipses():
@@ -147,3 +174,28 @@ def test_scalar_edges_keep_their_one_line_chain_row():
     t = trace_program("import torch\nx = torch.tensor(3.0, requires_grad=True)\n"
                       "y = x * x\ny.backward()\n").to_dict()
     assert all(rows_of(s, "numbers") is None for s in t["steps"] if s["kind"] == "edge")
+
+
+def test_no_edge_label_is_the_jargon_alone():
+    """Issue 14: tensor edges said "VJP". Where the Jacobian is not diagonal the label is the
+    rule in a few symbols: a matrix product's gradient is the other operand, transposed, times
+    the upstream ḡ (grad_A = ḡ·Bᵀ, grad_B = Aᵀ·ḡ, as the numbers row above checks in torch)."""
+    t = trace_program((EXAMPLES / "13_relu_mlp.py").read_text()).to_dict()
+    assert edge_to(t, "W1")["label"] == "Xᵀ·ḡ"
+    assert edge_to(t, "W2")["label"] == "hᵀ·ḡ"
+    assert edge_to(t, "h", "matmul")["label"] == "ḡ·W2ᵀ"
+    for path in sorted(EXAMPLES.glob("*.py")):
+        trace = trace_program(path.read_text()).to_dict()
+        for s in trace["steps"]:
+            if s["kind"] == "edge":
+                assert s["label"] and "VJP" not in s["label"], (path.name, s["label"])
+
+
+def test_a_long_operand_name_is_written_as_a_letter():
+    src = ("import torch\nweights = torch.ones(2, 2, requires_grad=True)\n"
+           "x = torch.ones(3, 2)\n(x @ weights).sum().backward()\n")
+    t = trace_program(src).to_dict()
+    assert edge_to(t, "weights")["label"] == "xᵀ·ḡ"
+    src2 = src.replace("x = ", "inputs = ").replace("(x @", "(inputs @")
+    t2 = trace_program(src2).to_dict()
+    assert edge_to(t2, "weights")["label"] == "Aᵀ·ḡ"

@@ -348,10 +348,21 @@ def _corpus():
 
 
 @pytest.mark.parametrize("source", _corpus(), ids=lambda s: s.splitlines()[-1][:30])
-def test_numbered_formulas_are_what_converting_the_whole_gives(source):
+def test_numbered_formulas_are_what_converting_the_whole_gives(source, monkeypatch):
     from chainrule.engine.formula import mathml
+    from chainrule.engine.formula_table import MathTable
     from chainrule.engine.trace import trace_program
-    for f in _formulas(trace_program(source).to_dict()["steps"]):
+    # The trace sends formulas in the compact form without LaTeX (engine/formula_table.py):
+    # the formulas the timeline built are read as each step is compacted.
+    built, compact = [], MathTable.compact
+
+    def reading(table, step):
+        built.extend(_formulas(step))
+        compact(table, step)
+
+    monkeypatch.setattr(MathTable, "compact", reading)
+    trace_program(source)
+    for f in built:
         assert f["mathml"] == mathml.__wrapped__(f["latex"]), f["latex"]
 
 
@@ -709,10 +720,10 @@ def test_a_trace_without_a_training_loop_previews_1024_numbers():
     assert previews and all(len(p) == PREVIEW_ELEMENTS == 1024 for p in previews)
 
 
-def test_loop_labels_of_tensors_are_short_text():
+def test_loop_labels_of_tensors_are_label_text():
     from chainrule.engine.lang.interpreter import _loop_item_text
     from chainrule.engine.nn.module import make_parameter
-    from chainrule.engine.printing import short_text
+    from chainrule.engine.printing import label_text
     items = []
     with recording(Tape(limits=Limits(max_seconds=600))):
         for n in range(0, 12):
@@ -723,4 +734,4 @@ def test_loop_labels_of_tensors_are_short_text():
                   make_parameter(Tensor(np.ones((1, 3)))), make_parameter(Tensor(0.5)),
                   make_parameter(Tensor(0.5), requires_grad=False)]
     for item in items:
-        assert _loop_item_text(item) == short_text(item, 24)
+        assert _loop_item_text(item) == label_text(item, 24)
