@@ -735,3 +735,21 @@ def test_loop_labels_of_tensors_are_label_text():
                   make_parameter(Tensor(0.5), requires_grad=False)]
     for item in items:
         assert _loop_item_text(item) == label_text(item, 24)
+
+
+@pytest.mark.parametrize("total", [np.float64(2.5), np.array(-1.0), np.array([1.0, np.nan]),
+                                   np.ones((2, 3)), np.array([1, 2])])
+def test_a_leafs_new_grad_is_what_the_tensor_constructor_makes(total):
+    from chainrule.engine.backward import _grad_tensor
+    from chainrule.engine.inplace import _STATE_SLOTS
+    with recording(Tape()) as tape:
+        tape.span = (3, 1, 3, 9)
+        fast, slow = _grad_tensor(total), Tensor(total, origin="grad")
+    assert fast.id == slow.id - 1
+    for name in _STATE_SLOTS:
+        a, b = getattr(fast, name), getattr(slow, name)
+        if name == "data":
+            assert type(a) is type(b) and np.array_equal(a, b, equal_nan=True)
+            assert np.asarray(a).dtype == np.asarray(b).dtype
+        elif name != "id":
+            assert a == b, name
