@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from chainrule.app import (
     __version__,
     api,
+    compare_route,
     exports,
     fd_check_route,
     handout_route,
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Images and fonts are skipped by Starlette's own list; under 1 KB is not worth it.
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=5)
     app.include_router(api.router)
+    app.include_router(compare_route.router)
     app.include_router(exports.router)
     app.include_router(fd_check_route.router)
     app.include_router(handout_route.router)

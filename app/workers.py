@@ -75,6 +75,9 @@ def run_job(job: tuple) -> tuple[tuple, bool]:
     if len(job) == 5 and job[4] == "fd_check":
         from chainrule.app.fd_check_job import fd_outcome
         return fd_outcome(*job[:4])
+    if len(job) == 5 and job[4] == "compare":   # app/compare_route.py
+        from chainrule.app.compare_job import compare_outcome
+        return compare_outcome(*job[:4])
     if len(job) == 6 and job[4] == "training":   # app/training_route.py
         from chainrule.app.training_job import training_outcome
         return training_outcome(*job[:4], job[5])

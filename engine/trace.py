@@ -20,6 +20,7 @@ from chainrule.engine.bounded_cache import bounded_cache
 from chainrule.engine.dialects import micrograd_words
 from chainrule.engine.display import decorate_nodes, legend
 from chainrule.engine.errors import BackwardError, ChainruleError
+from chainrule.engine.forward_mode import forward_mode
 from chainrule.engine.graph import Graph, build_graph, dtype_name, innermost
 from chainrule.engine.groups import COLLAPSE_ABOVE, lay_out_grouped
 from chainrule.engine.layout import LayoutEdge, LayoutNode, layout_graph, layout_node
@@ -59,6 +60,7 @@ class Trace:
     offer_backward: dict | None = None   # a program that never called backward: what to offer
     display: dict = field(default_factory=legend)   # engine/display.py: texts shared by steps
     training: dict | None = None   # a training loop's summary (engine/training.py)
+    forward_mode: dict | None = None   # the same graph in forward mode (engine/forward_mode.py)
     math: list[str] = field(default_factory=list)   # formulas' MathML pieces (formula_table)
 
     def to_dict(self) -> dict:
@@ -70,7 +72,8 @@ class Trace:
                 "backward_start": self.backward_start, "groups": self.groups,
                 "collapsed": self.collapsed, "notes": self.notes,
                 "offer_backward": self.offer_backward, "display": self.display,
-                "training": self.training, "math": self.math}
+                "training": self.training, "forward_mode": self.forward_mode,
+                "math": self.math}
 
     # In a notebook a Trace displays as the player: chainrule/__init__.py registers that with
     # IPython by this class's name; the engine itself knows nothing of HTML or the web app.
@@ -139,8 +142,8 @@ def _build_trace(source: str, result: Any, limits: Limits) -> Trace:
     micrograd_words.reword(trace.steps, graph)
     own = own_value_trace.build(source, result, limits) if not graph.records else None
     if own is not None:   # the learner's own class Value is the graph (engine/own_value_trace)
-        trace.nodes, trace.edges, trace.steps = own.nodes, own.edges, own.steps
-        trace.backward_start, trace.display = own.backward_start, own.display
+        own_value_trace.adopt(trace, own, tl.steps)
+        graph.groups = []   # the statement and call groups were the tensors'
         for step in trace.steps:    # its formulas in the trace's compact form too
             tl.math.compact(step)
     calls = [grp["id"] for grp in graph.groups if grp["kind"] == "call"]
@@ -160,6 +163,8 @@ def _build_trace(source: str, result: Any, limits: Limits) -> Trace:
     if own is not None and own.offer is not None:
         trace.offer_backward = own.offer
     decorate_nodes(trace.nodes)
+    trace.forward_mode = forward_mode(graph, tl.steps, result.tape.events, tl.v,
+                                      AnswerBudget(tl.budget.left), tl.math)
     trace.training = training_summary(result.tape.events, graph.tensor_ids, graph.labels,
                                       picked_iteration.get() or 1, limits.max_display_elements,
                                       names, source)

@@ -29,8 +29,9 @@ from chainrule.engine import dialects
 from chainrule.engine import functional as fn
 from chainrule.engine import namespace as ns
 from chainrule.engine.errors import ArgumentError, NameProblem, RuntimeProblem
+from chainrule.engine.forward_mode import tangent_of
 from chainrule.engine.grad_mode import GradMode, set_grad_enabled_now
-from chainrule.engine.tensor import Tensor
+from chainrule.engine.tensor import Tensor, current_tape
 
 NOT_SCALAR = "Gradient only defined for scalar-output functions. Output had shape: {}."
 
@@ -301,7 +302,7 @@ def _prepare(args: tuple, argnums: Any, what: str, f: Any = None
 def _gradients(out: Tensor, inputs: list[list[Tensor]], seed: Tensor | None = None
                ) -> list[list[Tensor]]:
     flat = [t for group in inputs for t in group]
-    nested = _depth[0] > 0
+    nested = _depth[0] > 1   # this transformation is running (depth 1): inside another?
     grads: tuple[Any, ...] = (None,) * len(flat)
     if out.requires_grad and flat:
         wanted = [t for t in flat if t.requires_grad]
@@ -476,11 +477,19 @@ def _jvp(fun: Any, primals: Any, tangents: Any, has_aux: Any = False) -> tuple:
                             f"found {type(primals).__name__} and {type(tangents).__name__}.",
                             python_type="TypeError")
     call_args, _, _, inputs = _prepare(tuple(primals), tuple(range(len(primals))), "jvp", fun)
-    with _Running():
-        out = _lift(_invoke(fun, tuple(call_args)))
+    tangent_leaves = [_lift(x) for x in _leaves(list(tangents))]
+    leaves = [t for group in inputs for t in group]
+    if not _depth[0]:   # forward mode proper: the tangent rides along f's own ops
+        with _Running():
+            out = _lift(_invoke(fun, tuple(call_args)))
+        _record_tangents(leaves, tangent_leaves)
+        seed = {t.id: np.asarray(tan.data, dtype=np.float64).reshape(np.shape(t.data))
+                for t, tan in zip(leaves, tangent_leaves, strict=True)}
+        return fn.detach(out), Tensor(tangent_of(out, seed))
+    with _Running():   # inside another transformation: built from reverse passes, which the
+        out = _lift(_invoke(fun, tuple(call_args)))   # outer one differentiates through
         rows = _jacobian_rows(out, inputs)
         total: Tensor | None = None
-        tangent_leaves = [_lift(x) for x in _leaves(list(tangents))]
         flat_rows = [r for group in rows for r in group]
         for jac, tangent in zip(flat_rows, tangent_leaves, strict=True):
             k = int(np.size(tangent.data))
@@ -491,6 +500,15 @@ def _jvp(fun: Any, primals: Any, tangents: Any, has_aux: Any = False) -> tuple:
     if not _depth[0]:
         out, result = fn.detach(out), fn.detach(result)
     return out, result
+
+
+def _record_tangents(leaves: list[Tensor], tangents: list[Tensor]) -> None:
+    """The tangents jax.jvp was given, on the tape: forward mode (engine/forward_mode.py)
+    seeds its pass with them instead of a unit tangent per input."""
+    tape = current_tape()
+    if tape.keep and len(leaves) == len(tangents):
+        tape.events.append({"type": "jvp", "inputs": leaves,
+                            "tangents": [np.array(t.data, dtype=np.float64) for t in tangents]})
 
 
 @dataclass(eq=False)
@@ -672,6 +690,9 @@ NUMPY = ns.Module("jax.numpy", {
 RANDOM = ns.Module("jax.random", _table("jax.random", {
     "key": _key, "PRNGKey": _key, "split": _split, "normal": _normal, "uniform": _uniform,
 }))
+NN = ns.Module("jax.nn", _table("jax.nn", {
+    "relu": _unary(fn.relu), "sigmoid": _unary(fn.sigmoid), "tanh": _unary(fn.tanh),
+}))
 TEST_UTIL = ns.Module("jax.test_util", _table("jax.test_util", {"check_grads": _check_grads}))
 JAX = ns.Module("jax", {
     **_table("jax", {
@@ -680,9 +701,10 @@ JAX = ns.Module("jax", {
         "jacobian": _transform("jacrev"), "hessian": _hessian, "jit": _jit,
         "vjp": _vjp, "jvp": _jvp, "vmap": _vmap,
     }),
-    "numpy": NUMPY, "random": RANDOM, "test_util": TEST_UTIL,
+    "numpy": NUMPY, "random": RANDOM, "test_util": TEST_UTIL, "nn": NN,
 })
-MODULES = {"jax": JAX, "jax.numpy": NUMPY, "jax.random": RANDOM, "jax.test_util": TEST_UTIL}
+MODULES = {"jax": JAX, "jax.numpy": NUMPY, "jax.random": RANDOM, "jax.test_util": TEST_UTIL,
+           "jax.nn": NN}
 
 dialects.register("jax", dialects.Hooks(tensor_text=tensor_text,
                                         tensor_attribute=tensor_attribute,

@@ -8,6 +8,7 @@ import { clampStep } from "./player.js";
 import { codeFromHash, decodeState, encodeState } from "./permalink.js";
 import { createPredict } from "./predict.js";
 import { createFdCheck } from "./fdcheck.js";
+import { createModeToggle } from "./forward_mode.js";
 import { createSharing } from "./share.js";
 import { createTraining } from "./training.js";
 import { createViewer } from "./viewer.js";
@@ -53,6 +54,7 @@ predict = createPredict(document, viewer, {
 });
 createFdCheck(document, viewer, { hidden: () => predict.isOn() });
 if (!embedded) createTraining(document, viewer);   // a training loop's chart (issue #13)
+if (!embedded) createModeToggle(document, viewer);   // forward versus reverse mode (issue #15)
 
 store.subscribe((s, p) => {
   if (s.source !== p.source || s.trace !== p.trace) {

@@ -1,0 +1,60 @@
+"""The Compare view (issue 15): POST /api/compare and the page at /compare.
+
+One computation written in PyTorch, TensorFlow, JAX and micrograd (engine/compare.py), each
+traced by our engine, their graphs on the same positions, and how each treats the output. The
+page names its program with `?example=<gallery id>` (the seed's non-scalar example first) or
+carries it in `#p=` like the player's permalinks.
+"""
+
+from __future__ import annotations
+
+from chainrule.app.clients import client_of
+from chainrule.app.compare_job import JOB_KIND, compare_outcome
+from chainrule.app.gallery import examples
+from chainrule.app.pages import TEMPLATES
+from chainrule.app.runner import limit_response
+from chainrule.app.schemas import RefusedResponse, TraceRequest
+from chainrule.app.workers import GRACE_SECONDS
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, Response
+
+router = APIRouter()
+
+# The gallery's Compare entries, first the seed's non-scalar example (the text chainrule grew
+# from is about how the engines treat a non-scalar output)
+RUNS = 5   # the program, then one translation per dialect
+COMPARE_EXAMPLES = ["06_non_scalar_backward", "04_free_variables", "05_neuron", "13_relu_mlp"]
+
+
+@router.post(
+    "/api/compare", tags=["trace"],
+    summary="The program written in PyTorch, TensorFlow, JAX and micrograd, each traced",
+    responses={200: {"description": "`output` (shape, scalar) and `dialects`: per dialect its "
+                                    "`source` (null where it cannot be written, with `reason`), "
+                                    "`treatment` (how it treats the output), `trace` (as "
+                                    "/api/trace answers it) and `aligned` (laid out on the "
+                                    "PyTorch version's positions)."},
+               400: {"model": RefusedResponse,
+                     "description": "Refused before running, as for /api/trace."}})
+async def compare(body: TraceRequest, request: Request) -> Response:
+    settings = request.app.state.settings
+    job = (body.source, body.inputs, body.seed, settings.limits, JOB_KIND)
+    pool = request.app.state.pool
+    if pool is None:
+        (status, payload), _ = await run_in_threadpool(compare_outcome, *job[:4])
+    else:
+        # the program once, then up to four translations: each within the time limit
+        seconds = RUNS * (settings.limits.max_seconds + GRACE_SECONDS)
+        outcome = await pool.run_async(job, seconds, client_of(request))
+        status, payload = outcome or limit_response(
+            f"the comparison ran longer than {seconds:g} s (its {RUNS} runs) or ran out of "
+            "memory and was stopped", settings.limits, source=body.source)
+    return Response(payload, status_code=status, media_type="application/json")
+
+
+@router.get("/compare", response_class=HTMLResponse, include_in_schema=False)
+async def compare_page(request: Request) -> HTMLResponse:
+    by_id = {e["id"]: e for e in examples()}
+    listed = [by_id[i] for i in COMPARE_EXAMPLES if i in by_id]
+    return TEMPLATES.TemplateResponse(request, "compare.html", {"examples": listed})

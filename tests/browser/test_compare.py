@@ -1,0 +1,66 @@
+"""The Compare view in a real browser (issue 15): the seed's non-scalar example in four
+frameworks, each card saying how it treats the output, the graphs drawn on the same positions;
+screenshots at 1280×800 and 390 px, light and dark."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+READY = "body[data-state=ready]"
+
+
+def open_compare(page, server_url: str, example: str) -> None:
+    page.goto(f"{server_url}/compare?example={example}")
+    page.wait_for_selector(READY, timeout=60_000)
+    page.wait_for_function("() => document.querySelectorAll('.compare-card .node, "
+                           ".compare-card .reason').length >= 4")
+
+
+def node_positions(page, dialect: str) -> list[str]:
+    return page.eval_on_selector_all(
+        f"[data-testid=compare-{dialect}] g.node",
+        "els => els.map(e => e.getAttribute('data-node-id') + '@' + e.getAttribute('transform'))")
+
+
+def test_non_scalar_example_in_four_frameworks(new_page, server_url, artifacts):
+    for width, height, scheme in ((1280, 800, "light"), (390, 844, "dark"), (1280, 800, "dark"),
+                                  (390, 844, "light")):
+        page = new_page(viewport={"width": width, "height": height}, color_scheme=scheme)
+        open_compare(page, server_url, "06_non_scalar_backward")
+        assert page.locator("[data-testid=compare-example]").input_value() == \
+            "06_non_scalar_backward"          # the first entry of the Compare gallery
+        assert "shape (3,): not a scalar" in page.locator(
+            "[data-testid=compare-output]").inner_text()
+        torch_card = page.locator("[data-testid=compare-pytorch]")
+        assert "grad can be implicitly created only for scalar outputs" in \
+            torch_card.locator("[data-role=outcome]").inner_text()
+        tf_card = page.locator("[data-testid=compare-tensorflow]")
+        assert "sums a non-scalar target" in tf_card.locator("[data-role=treatment]").inner_text()
+        # d/dw Σ (2w)² = 8w at w = [1, -2, 3]
+        assert "[  8. -16.  24.]" in tf_card.locator("[data-role=outcome]").inner_text()
+        jax_card = page.locator("[data-testid=compare-jax]")
+        assert ("Fails: Gradient only defined for scalar-output functions. Output had "
+                "shape: (3,).") in jax_card.locator("[data-role=outcome]").inner_text()
+        micro = page.locator("[data-testid=compare-micrograd]")
+        assert "holds one number" in micro.locator("[data-role=reason]").inner_text()
+        # aligned: the same op nodes at the same positions in the three graphs
+        ops = {d: [p for p in node_positions(page, d) if p.startswith("op")]
+               for d in ("pytorch", "tensorflow", "jax")}
+        assert ops["pytorch"] and ops["pytorch"] == ops["tensorflow"] == ops["jax"]
+        page.screenshot(path=str(artifacts / f"compare-06-{width}-{scheme}.png"), full_page=True)
+
+
+def test_scalar_program_every_framework_agrees(page, server_url):
+    open_compare(page, server_url, "04_free_variables")
+    assert "one number" in page.locator("[data-testid=compare-output]").inner_text()
+    for d in ("pytorch", "tensorflow", "jax"):
+        card = page.locator(f"[data-testid=compare-{d}]")
+        assert card.get_attribute("data-aligned") == "true"
+        assert card.locator("[data-role=outcome]").get_attribute("data-error") == "false"
+    page.select_option("[data-testid=compare-example]", "05_neuron")
+    page.wait_for_function("() => new URL(location.href).searchParams.get('example') === "
+                           "'05_neuron'")
+    page.wait_for_selector(READY)
+    assert "tanh" in page.locator("[data-testid=compare-micrograd]").inner_text()

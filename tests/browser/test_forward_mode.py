@@ -1,0 +1,69 @@
+"""Forward versus reverse mode in a real browser (issue 15): the toggle is reached and switched
+from the keyboard, the same graph then plays tangents forward, and switching back restores the
+backward pass (with its error, for the seed's non-scalar example)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.helpers import open_example, step
+
+pytestmark = pytest.mark.browser
+
+
+def narration(page) -> str:
+    return page.locator("[data-testid=narration]").inner_text()
+
+
+def test_toggle_plays_tangents_on_the_non_scalar_example(new_page, server_url, artifacts):
+    for width, height, scheme in ((1280, 800, "light"), (390, 844, "dark")):
+        page = new_page(viewport={"width": width, "height": height}, color_scheme=scheme)
+        open_example(page, server_url, "06_non_scalar_backward")
+        toggle = page.locator("[data-testid=mode-toggle]")
+        assert toggle.is_visible()
+        assert page.locator("[data-testid=mode-summary]").inner_text() == (
+            "Forward mode: one pass per input number (3 here: w). Reverse mode: one pass per "
+            "output number (3 here: losses).")
+        assert page.locator("body").get_attribute("data-state") == "error"   # PyTorch refuses
+        page.focus("[data-testid=mode-reverse]")
+        page.keyboard.press("ArrowRight")          # a radio group: the arrow picks Forward
+        page.wait_for_selector("[data-testid=mode-toggle][data-mode=forward]")
+        assert page.locator("[data-testid=mode-forward]").is_checked()
+        assert page.locator("body").get_attribute("data-state") == "ready"
+        assert step(page) == -1
+        page.focus("[data-testid=graph]")
+        page.keyboard.press("ArrowRight")          # the first step seeds ẇ = [1, 0, 0]
+        assert narration(page).startswith("Forward mode, pass 1 of 3: seed ẇ = [1, 0, 0]")
+        page.keyboard.press("End")
+        # d/dw (2w)² = 8w: the last pass moves w[2] = 3, so the tangent of losses is [0, 0, 24]
+        text = narration(page)
+        assert "End of pass 3 of 3: ṫ(losses) = [0, 0, 24]" in text, text
+        page.screenshot(path=str(artifacts / f"forward-mode-06-{width}-{scheme}.png"))
+        page.focus("[data-testid=mode-forward]")
+        page.keyboard.press("ArrowLeft")           # back to reverse mode
+        page.wait_for_selector("[data-testid=mode-toggle][data-mode=reverse]")
+        assert page.locator("body").get_attribute("data-state") == "error"
+
+
+def test_free_variables_forward_pass_per_input(page, server_url, artifacts):
+    open_example(page, server_url, "04_free_variables")
+    page.click("label[for=mode-forward]")
+    page.wait_for_selector("[data-testid=mode-toggle][data-mode=forward]")
+    page.focus("[data-testid=graph]")
+    page.keyboard.press("End")
+    # f = (x*y + sin x)² at x = 2, y = 3 (the defaults): ∂f/∂y = 2(xy + sin x)·x
+    text = narration(page)
+    assert "End of pass 2 of 2" in text and "with respect to y" in text
+    page.screenshot(path=str(artifacts / "forward-mode-04-1280-light.png"))
+
+
+def test_compare_link_carries_the_program(page, server_url):
+    open_example(page, server_url, "04_free_variables")
+    link = page.locator("[data-testid=compare-link]")
+    page.wait_for_function("() => document.querySelector('[data-testid=compare-link]')"
+                           ".getAttribute('href').startsWith('/compare#p=')")
+    link.click()
+    page.wait_for_selector("body[data-state=ready]", timeout=60_000)
+    code = page.locator("[data-testid=compare-pytorch] [data-role=code]").inner_text()
+    assert "x = torch.tensor(2.0, requires_grad=True)" in code
+    assert "out = (x * y + torch.sin(x)) ** 2" in code
