@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from chainrule.app.training_schema import Training
 from pydantic import BaseModel, ConfigDict, Field
 
 Number = float | int | str          # "nan", "inf", "-inf" travel as strings
@@ -136,7 +137,7 @@ class Node(BaseModel):
     # tensor nodes
     name: str | None = None
     expr: str | None = None
-    origin: Literal["leaf", "input", "constant", "result", "detached"] | None = None
+    origin: Literal["leaf", "input", "constant", "result", "detached", "grad"] | None = None
     dtype: Literal["float", "int"] | None = None
     shape: list[int] | None = None
     requires_grad: bool | None = None
@@ -352,9 +353,10 @@ class TraceResponse(BaseModel):
     offer_backward: OfferBackward | None = Field(None, description="A framework program that "
                                                  "never called backward: the call to offer.")
     display: Display = Field(description="Texts every step's display list refers to.")
-    training: dict | None = Field(None, description="A training loop's summary: every "
-                                  "iteration's loss, the iteration kept whole and its "
-                                  "optimizer step (engine/training.py; POST /api/training).")
+    training: Training | None = Field(None, description="A training loop's summary: every "
+                                      "iteration's loss, the iteration kept whole and its "
+                                      "update step with its numbers (engine/training.py; "
+                                      "POST /api/training).")
     math: list[str] = Field(default_factory=list, description="MathML pieces the formulas "
                             "list by index, each once (engine/formula_table.py).")
 

@@ -441,6 +441,21 @@ def build(source: str, result: Any, limits: Limits) -> OwnTrace | None:
                     st.backward_start, display, notes, g.ids, offer)
 
 
+def adopt(trace: Any, own: OwnTrace, tensor_steps: list[dict]) -> None:
+    """Make `own` the trace's graph and steps. The program's error, if any, keeps its step
+    (the last one), now naming no node: the failing line's tensor is not in their graph."""
+    trace.nodes, trace.edges, trace.steps = own.nodes, own.edges, own.steps
+    trace.backward_start, trace.display = own.backward_start, own.display
+    if trace.error is not None:
+        trace.error["node"] = None
+        last = tensor_steps[-1] if tensor_steps else None
+        if last is not None and last["kind"] == "error":
+            step = {**last, "node": None, "focus": None, "lit_nodes": [], "lit_edges": [],
+                    "index": len(trace.steps),
+                    "phase": "forward" if trace.backward_start is None else "backward"}
+            trace.steps.append(step)
+
+
 def variables(variables: dict[str, Any], ids: dict[int, str], limit: int) -> dict[str, dict]:
     """Top-level names bound to value nodes, as trace variables (shape [], data, grad)."""
     out = {}

@@ -138,8 +138,8 @@ def _build_trace(source: str, result: Any, limits: Limits) -> Trace:
     jax_words.reword(trace.steps, graph, result.tape)          # grad pulls a cotangent back
     own = own_value_trace.build(source, result, limits) if not graph.records else None
     if own is not None:   # the learner's own class Value is the graph (engine/own_value_trace)
-        trace.nodes, trace.edges, trace.steps = own.nodes, own.edges, own.steps
-        trace.backward_start, trace.display = own.backward_start, own.display
+        own_value_trace.adopt(trace, own, tl.steps)
+        graph.groups = []   # the statement and call groups were the tensors'
         for step in trace.steps:    # its formulas in the trace's compact form too
             tl.math.compact(step)
     calls = [grp["id"] for grp in graph.groups if grp["kind"] == "call"]

@@ -27,7 +27,7 @@ from chainrule.engine.nn.function import FunctionBase, apply_function
 from chainrule.engine.nn.module import Module
 from chainrule.engine.nn.tables import EngineClass
 from chainrule.engine.printing import fake_address, program_repr_allowed, type_name
-from chainrule.engine.tensor import at_span
+from chainrule.engine.tensor import at_span, current_tape
 
 # Names of Python's class machinery the language has (check.py knows them, the interpreter
 # resolves them through CLASS_BUILTINS below), and the micrograd lecture's draw_dot(root),
@@ -259,6 +259,16 @@ class Instance:
     def __init__(self, user_class: UserClass) -> None:
         self.user_class = user_class
         self.attrs: dict[str, Any] = {}
+        # Hashed by creation order within the run, not by address: a set of the program's
+        # objects (the lecture's `_prev`, `visited`) then iterates the same way in every run,
+        # so the same program gives the same trace (design.md; caches and permalinks rely on
+        # it). Python promises no order for such a set, so this is one of its orders.
+        tape = current_tape()
+        self.hash_order = tape.__dict__.get("instances_made", 0) + 1
+        tape.instances_made = self.hash_order
+
+    def __hash__(self) -> int:
+        return self.hash_order
 
     @property
     def python_type_name(self) -> str:

@@ -4,7 +4,7 @@
 import { lineOf } from "./blocks.js";
 
 const LABEL_CHARS = 24;      // a longer output label is clipped in the marker (its title is whole)
-const HALF_H = 14;           // half the marker's height, with a little air
+const AIR = 3;               // px kept between the marker and a node it steps around
 const ARROWS = { right: "→", left: "←", top: "↑", bottom: "↓" };
 
 /** A marker inside `host` (the graph's box); `onGo()` brings the output into view. */
@@ -66,7 +66,8 @@ export function createOutputMarker(host, { onGo }) {
     const rects = avoid.map((a) => ({ x0: a.x * t.k + t.x, x1: (a.x + a.w) * t.k + t.x,
       y0: a.y * t.k + t.y, y1: (a.y + a.h) * t.k + t.y }))
       .filter((r) => r.x1 > x0 && r.x0 < x1);
-    const free = (y) => rects.every((r) => y + HALF_H <= r.y0 || y - HALF_H >= r.y1);
+    const half = (b.offsetHeight || 24) / 2 + AIR;
+    const free = (y) => rects.every((r) => y + half <= r.y0 || y - half >= r.y1);
     if (free(cy)) return cy;
     for (let d = 4; d <= hi - lo; d += 4) {
       if (cy - d >= lo && free(cy - d)) return cy - d;

@@ -126,6 +126,7 @@ export function createTraining(doc, viewer, { host = null, side = null } = {}) {
   let shown = null;       // the training summary drawn
   let timer = 0;
   let asked = 0;          // request counter: a newer pick wins
+  let wanted = 0;         // the iteration the learner chose last (its answer may be pending)
   let width = 0;          // the strip's drawn width in CSS pixels
 
   store.subscribe((s, p) => {
@@ -268,6 +269,7 @@ export function createTraining(doc, viewer, { host = null, side = null } = {}) {
   }
 
   function choose(box, picked, sc, t, k, delay) {
+    wanted = k;
     box.setAttribute("aria-valuenow", k);
     box.setAttribute("aria-valuetext", valueText(t, k));
     mark(picked, sc, t, k);
@@ -290,7 +292,8 @@ export function createTraining(doc, viewer, { host = null, side = null } = {}) {
         headers: { "content-type": "application/json", accept: "application/json" },
         body: JSON.stringify(payload) });
       const body = await r.json();
-      if (mine !== asked) return;
+      // the learner has moved on since: another iteration, or another program
+      if (mine !== asked || wanted !== k || store.get().trace?.source !== payload.source) return;
       if (r.ok && body && Array.isArray(body.nodes)) {
         const focused = doc.activeElement && doc.activeElement.closest &&
           doc.activeElement.closest("[data-testid=loss-chart]");

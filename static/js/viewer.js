@@ -33,7 +33,13 @@ export function createViewer(root, { editor = null, inputs = null, initial = {},
   const inspector = createInspector($("[data-role=inspector]"), $("[data-role=tooltip]"));
   const svg = $("[data-testid=graph] svg");
   const graph = createGraph(svg, { onInspect: inspector.open, onHover: inspector.hover });
-  const zoom = createZoom(svg, graph.viewport, { reducedMotion: () => reduceMotion.matches });
+  const zoomButtons = $(".zoom-buttons");
+  const zoom = createZoom(svg, graph.viewport, { reducedMotion: () => reduceMotion.matches,
+    reservedTop: () => {     // the buttons' band over the graph, px from the svg's top
+      if (!zoomButtons) return 0;
+      const b = zoomButtons.getBoundingClientRect();
+      return b.height ? b.bottom - svg.getBoundingClientRect().top + 4 : 0;
+    } });
   graph.attachZoom(zoom);
   keepPrintSize($("[data-testid=graph]"));
   const marker = createOutputMarker($("[data-testid=graph]"), { onGo: () => {

@@ -15,7 +15,8 @@
 // The camera: a drawing that fits at a readable scale is shown whole; a bigger one is shown at
 // the reading scale (1, or more in presenter mode) and the camera follows each step's nodes,
 // keeping the output in view when it fits beside them (zooming out while the numbers still read),
-// zooming out further only when the step's own nodes would not fit.
+// zooming out further only when the step's own nodes would not fit. `reservedTop()` is the
+// height of the band the zoom buttons cover: the step's nodes go under it when they fit there.
 
 const MIN_K = 0.08;
 const MAX_K = 6;
@@ -29,7 +30,8 @@ const STEP_MIN_K = MIN_K;
 // the camera may zoom out this far to keep the output beside the step's nodes
 const KEEP_MIN_K = (MIN_TEXT + 0.01) / NAME_TEXT;
 
-export function createZoom(svg, viewport, { reducedMotion = () => false } = {}) {
+export function createZoom(svg, viewport, { reducedMotion = () => false,
+  reservedTop = () => 0 } = {}) {
   let t = { x: 0, y: 0, k: 1 };
   let content = { width: 0, height: 0 };
   let touched = false;          // the user moved the view: no automatic refit on resize
@@ -154,10 +156,11 @@ export function createZoom(svg, viewport, { reducedMotion = () => false } = {}) 
       (r.height - 2 * margin) / Math.max(b.h, 1));
     const base = touched ? t.k : autoK;
     let k = Math.min(base, Math.max(STEP_MIN_K, room(want)));
+    let top = margin;       // the top edge the target keeps below (the zoom buttons' band)
     const inView = (b, at) => {
       const x0 = b.x * at.k + at.x;
       const y0 = b.y * at.k + at.y;
-      return x0 >= margin - 0.5 && y0 >= margin - 0.5 && x0 + b.w * at.k <= r.width - margin + 0.5 &&
+      return x0 >= margin - 0.5 && y0 >= top - 0.5 && x0 + b.w * at.k <= r.width - margin + 0.5 &&
         y0 + b.h * at.k <= r.height - margin + 0.5;
     };
     // the output too, when both fit at a scale whose numbers still read (12 px names and
@@ -168,13 +171,16 @@ export function createZoom(svg, viewport, { reducedMotion = () => false } = {}) 
     const withKeep = keep && kBoth >= Math.min(k, KEEP_MIN_K * Math.max(1, readK));
     const target = withKeep ? both : want;
     if (withKeep) k = kBoth;
+    // below the zoom buttons when the target still fits under them at this scale
+    const band = reservedTop();
+    if (band > margin && target.h * k <= r.height - margin - band) top = band;
     const same = Math.abs(k - t.k) < 1e-3;
     if (same && inView(target, t)) return;
     // the smallest pan that brings the target in, centring it along an axis it is out on
     const x = !same || target.x * k + t.x < margin || (target.x + target.w) * k + t.x > r.width - margin
       ? r.width / 2 - (target.x + target.w / 2) * k : t.x;
-    const y = !same || target.y * k + t.y < margin || (target.y + target.h) * k + t.y > r.height - margin
-      ? r.height / 2 - (target.y + target.h / 2) * k : t.y;
+    const y = !same || target.y * k + t.y < top || (target.y + target.h) * k + t.y > r.height - margin
+      ? (top + r.height - margin) / 2 - (target.y + target.h / 2) * k : t.y;
     moveTo({ k, x, y }, instant);
   }
 

@@ -82,3 +82,30 @@ def test_the_cacheable_get_answers_as_the_post(client) -> None:
     assert client.get(f"/api/trace/{code}").json()["training"]["picked"] == 1
     assert client.get(f"/api/training/{code}/0").status_code == 422
     assert client.get("/api/training/%21%21/3").status_code == 400
+
+
+MANUAL = """
+import torch
+w = torch.tensor([1.0, -2.0], requires_grad=True)
+for i in range(4):
+    loss = (w ** 2).sum()
+    loss.backward()
+    with torch.no_grad():
+        w -= 0.25 * w.grad
+        w.grad = None
+"""
+
+
+def test_answers_match_the_documented_schema(client) -> None:
+    """The `training` field as /openapi.json documents it (app/training_schema.py), for an
+    optimizer's step and a hand-written one."""
+    from chainrule.app.schemas import TraceResponse
+    assert "Training" in client.get("/openapi.json").json()["components"]["schemas"]
+    for source in (SOURCE, MANUAL):
+        body = client.post("/api/training", json={"source": source, "iteration": 3}).json()
+        TraceResponse.model_validate(body)
+        assert body["training"]["update"]["params"][0]["worked"]
+    # by hand: loss = Σ w², ∇w = 2w, w ← w − 0.25·2w = w/2 each iteration: w₃ = [1, −2] / 4
+    param = body["training"]["update"]["params"][0]
+    assert param["label"] == "w" and param["lr"] == 0.25 and param["code"] == "w -= 0.25 * w.grad"
+    assert param["before"]["data"] == [0.25, -0.5] and param["after"]["data"] == [0.125, -0.25]

@@ -9,8 +9,12 @@ import ast
 import contextlib
 import inspect
 import io
+import json
 import math
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from chainrule.app.gallery import EXAMPLES_DIR
@@ -167,3 +171,32 @@ def test_a_program_that_never_calls_backward_is_offered_their_own():
     # dL/da = f * b = 6, dL/db = f * a = -4, dL/dc = f = -2, dL/df = d = 4 (hand math)
     assert {n: ran.variables[n]["grad"] for n in "abcf"} == {"a": 6.0, "b": -4.0, "c": -2.0,
                                                              "f": 4.0}
+
+
+def test_the_same_program_gives_the_same_trace_in_every_run():
+    # their `_prev` and `visited` are sets of their objects: the closures' order follows the
+    # set's iteration order, which must not depend on where objects land in memory (caches and
+    # permalinks rely on one program giving one trace). Runs with other memory states:
+    source = (EXAMPLES_DIR / "18_own_value.py").read_text()
+    script = ("import json, sys\njunk = [object() for _ in range(int(sys.argv[1]))]\n"
+              "from chainrule.engine.trace import trace_program\n"
+              "t = trace_program(sys.stdin.read())\nprint(json.dumps(t.steps))\n")
+    runs = [subprocess.run([sys.executable, "-c", script, str(n)], input=source,
+                           capture_output=True, text=True, check=True,
+                           cwd=Path(__file__).resolve().parents[2]).stdout
+            for n in (0, 1000, 1003)]
+    assert all(r == runs[0] for r in runs)
+    assert json.loads(runs[0]) == json.loads(json.dumps(trace_program(source).steps))
+
+
+def test_an_error_after_their_graph_keeps_its_step_and_the_graph():
+    # a torch leaf in a function call (a call group of the tensor graph) and then an
+    # AttributeError: their graph stays the trace, the error is its last step
+    source = snippet("19") + ("import torch\ndef f(z):\n    return torch.tensor(1.0)\n"
+                              "t = f(2)\nu = f.nope\n")
+    trace = trace_program(source)
+    assert trace.error["message"] == "'function' object has no attribute 'nope'"
+    assert {n["label"] for n in trace.nodes if n["kind"] == "tensor"} == {"a", "b", "d", "e",
+                                                                         "f"}
+    assert trace.groups == [] and trace.steps[-1]["kind"] == "error"
+    assert trace.steps[-1]["index"] == len(trace.steps) - 1
