@@ -17,7 +17,7 @@ from typing import Any
 
 from chainrule.engine import own_value_trace
 from chainrule.engine.bounded_cache import bounded_cache
-from chainrule.engine.dialects import micrograd_words
+from chainrule.engine.dialects import jax_words, micrograd_words, tensorflow_words
 from chainrule.engine.display import decorate_nodes, legend
 from chainrule.engine.errors import BackwardError, ChainruleError
 from chainrule.engine.forward_mode import forward_mode
@@ -140,6 +140,8 @@ def _build_trace(source: str, result: Any, limits: Limits) -> Trace:
     trace.nodes = _nodes(graph, tl, limits.max_display_elements)
     trace.edges = graph.edges
     micrograd_words.reword(trace.steps, graph)
+    tensorflow_words.reword(trace.steps, graph, result.tape)   # tape.gradient sums the target
+    jax_words.reword(trace.steps, graph, result.tape)          # grad pulls a cotangent back
     own = own_value_trace.build(source, result, limits) if not graph.records else None
     if own is not None:   # the learner's own class Value is the graph (engine/own_value_trace)
         own_value_trace.adopt(trace, own, tl.steps)
