@@ -60,7 +60,8 @@ def main() -> None:
         print(rows[-1], flush=True)
     body = "## Training loops (bench/training.py)\n\n" + "\n".join(rows) + (
         "\n\nCPU seconds on a 2-core machine shared with other jobs. The trace holds every "
-        "iteration's loss, the first iteration's graph and the last one's; a picked "
+        "iteration's loss, the first iteration's graph and the last one's, big tensors "
+        "previewed by 128 numbers (engine/training.TRAINING_PREVIEW_ELEMENTS); a picked "
         "iteration is fetched by POST /api/training (the program re-run).")
     write_section("training", body)
 

@@ -293,7 +293,7 @@ def _complete_leaf(inp: Tensor, total: Any, event: dict) -> None:
         # Most leaves (a scalar MLP's weights: one per op): no hooks, no alias, no .grad yet,
         # so `.grad` is a new tensor holding the total — what the general path below does,
         # without its four calls (~30% of the scalar benchmark's backward).
-        grad = inp.grad = Tensor(total, origin="grad")
+        grad = inp.grad = _grad_tensor(total)
         if inp.name:
             grad.name = f"{inp.name}.grad"
         event["leaf_before"] = None
@@ -306,6 +306,23 @@ def _complete_leaf(inp: Tensor, total: Any, event: dict) -> None:
     if leaf.meta is not None and leaf.meta.post_hooks:
         from chainrule.engine.hooks import call_post_hooks
         call_post_hooks(leaf)
+
+
+def _grad_tensor(total: Any) -> Tensor:
+    """Tensor(total, origin="grad") for the float64 total a pass computed, without
+    Tensor.__init__'s conversions and tape lookup (one per leaf: a scalar MLP's weights)."""
+    if type(total) is np.ndarray and total.ndim == 0:
+        total = total[()]   # a 0-d float tensor holds a float64 scalar (engine/tensor.py)
+    if type(total) is not np.float64 and not (type(total) is np.ndarray and
+                                               total.dtype == np.float64):
+        return Tensor(total, origin="grad")
+    tape = current_tape()
+    g = object.__new__(Tensor)
+    g.data, g.requires_grad, g.grad, g.record, g.name, g.origin = \
+        total, False, None, None, None, "grad"
+    g.meta, g.span, g.scope, g.dtype_name = None, tape.span, tape.scope, None
+    g.id = tape.register(g)
+    return g
 
 
 def run_hooks(t: Tensor, grad: Any, retain: bool = True) -> Any:

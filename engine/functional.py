@@ -27,8 +27,12 @@ Number = int | float | bool
 # ---------------------------------------------------------------- lifting and checks
 
 
+_NUMBER_TYPES = (int, float, bool, np.integer, np.floating)
+
+
 def is_number(x: Any) -> bool:
-    return isinstance(x, int | float | bool | np.integer | np.floating)
+    # A tuple made once: `int | float | ...` built a union object on every call (~1 µs).
+    return isinstance(x, _NUMBER_TYPES)
 
 
 def lift(x: Any) -> Tensor:

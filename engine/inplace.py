@@ -118,11 +118,16 @@ def alias(t: Tensor, share_version: bool) -> Tensor:
     return a
 
 
+_UNSET = object()
+_STATE_SLOTS = tuple(name for name in Tensor.__slots__ if name != "__weakref__")
+
+
 def _copy_state(src: Tensor, dst: Tensor) -> None:
     """Every slot of `src` onto `dst` (including ones other parts add, such as the dtype)."""
-    for name in Tensor.__slots__:
-        if name != "__weakref__" and hasattr(src, name):
-            setattr(dst, name, getattr(src, name))
+    for name in _STATE_SLOTS:
+        value = getattr(src, name, _UNSET)
+        if value is not _UNSET:   # else a slot never set on `src`
+            setattr(dst, name, value)
 
 
 # ---------------------------------------------------------------- consumers and snapshots

@@ -17,7 +17,7 @@ from typing import Any
 
 from chainrule.engine import own_value_trace
 from chainrule.engine.bounded_cache import bounded_cache
-from chainrule.engine.dialects import micrograd_words
+from chainrule.engine.dialects import jax_words, micrograd_words, tensorflow_words
 from chainrule.engine.display import decorate_nodes, legend
 from chainrule.engine.errors import BackwardError, ChainruleError
 from chainrule.engine.forward_mode import forward_mode
@@ -34,10 +34,14 @@ from chainrule.engine.limits import AnswerBudget, Limits
 from chainrule.engine.node_size import op_size, tensor_size
 from chainrule.engine.tensor import Tensor
 from chainrule.engine.timeline import NO_GRAD_NOTE, Timeline, made_without_grad
-from chainrule.engine.training import training_summary
+from chainrule.engine.training import (
+    TRAINING_PREVIEW_ELEMENTS,
+    is_training_run,
+    training_summary,
+)
 from chainrule.engine.training_names import name_parameter_nodes, parameter_names
 from chainrule.engine.training_pick import picked_iteration
-from chainrule.engine.values import flags, value
+from chainrule.engine.values import PREVIEW_ELEMENTS, flags, previews_of, value
 
 FORMAT_VERSION = 1
 
@@ -95,7 +99,9 @@ def trace_program(source: str, inputs: dict[str, float] | None = None, seed: int
 
 
 def build_trace(source: str, result: Any, limits: Limits) -> Trace:
-    with gc_paused():
+    preview = TRAINING_PREVIEW_ELEMENTS if is_training_run(result.tape.events) else \
+        PREVIEW_ELEMENTS
+    with gc_paused(), previews_of(preview):
         return _build_trace(source, result, limits)
 
 
@@ -140,6 +146,8 @@ def _build_trace(source: str, result: Any, limits: Limits) -> Trace:
     trace.nodes = _nodes(graph, tl, limits.max_display_elements)
     trace.edges = graph.edges
     micrograd_words.reword(trace.steps, graph)
+    tensorflow_words.reword(trace.steps, graph, result.tape)   # tape.gradient sums the target
+    jax_words.reword(trace.steps, graph, result.tape)          # grad pulls a cotangent back
     own = own_value_trace.build(source, result, limits) if not graph.records else None
     if own is not None:   # the learner's own class Value is the graph (engine/own_value_trace)
         own_value_trace.adopt(trace, own, tl.steps)

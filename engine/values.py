@@ -8,12 +8,28 @@ and the Value says `"nonfinite": true`; a finite Value leaves the field out (it 
 
 from __future__ import annotations
 
+import contextvars
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
 PREVIEW_ELEMENTS = 1024
+# How many numbers a preview carries while a trace is built (engine/trace.py narrows it for a
+# training loop's trace: engine/training.py TRAINING_PREVIEW_ELEMENTS).
+_preview_elements = contextvars.ContextVar("preview_elements", default=PREVIEW_ELEMENTS)
+
+
+@contextmanager
+def previews_of(n: int) -> Iterator[None]:
+    """Values made inside preview at most `n` numbers of a tensor too big to send whole."""
+    token = _preview_elements.set(min(n, PREVIEW_ELEMENTS))
+    try:
+        yield
+    finally:
+        _preview_elements.reset(token)
 
 
 def number(x: float | int) -> float | int | str:
@@ -68,7 +84,7 @@ def value(arr: Any, limit: int = 64) -> dict:
         out["data"] = _listed(arr, finite)
     else:
         out["data"] = None
-        head = arr.reshape(-1)[:PREVIEW_ELEMENTS]
+        head = arr.reshape(-1)[:_preview_elements.get()]
         out["preview"] = _listed(head, finite or _all_finite(head))
     return out
 

@@ -649,6 +649,7 @@ def tensor_attribute(t: Tensor, name: str) -> Any:
 
 
 def _start() -> None:
+    current_tape().__dict__["dialect"] = "jax"   # the trace's narration speaks it
     _depth[0] = 0
     set_grad_enabled_now(False)   # outside a transformation operations just compute
 

@@ -33,7 +33,7 @@ from chainrule.engine import namespace as ns
 from chainrule.engine.errors import ArgumentError, NameProblem, RuntimeProblem
 from chainrule.engine.grad_mode import GradMode, is_grad_enabled, set_grad_enabled_now
 from chainrule.engine.ops import OPS
-from chainrule.engine.tensor import Tensor, apply
+from chainrule.engine.tensor import Tensor, apply, current_tape
 
 NON_PERSISTENT = ("A non-persistent GradientTape can only be used to compute one set of "
                   "gradients (or jacobians)")
@@ -389,6 +389,8 @@ class GradientTape:
         targets = [_as_tensor(t) for t in _flat(target)]
         flat_sources = _flat(sources)
         seeds = _seeds(targets, output_gradients)
+        current_tape().emit({"type": "tf_gradient", "targets": targets,   # for the narration
+                             "given": output_gradients is not None})
         for t in targets:
             if output_gradients is None and np.size(t.data) != 1:
                 name = t.name or "the target"
@@ -591,6 +593,7 @@ def operand(value: Any) -> Any:
 
 
 def _start() -> None:
+    current_tape().__dict__["dialect"] = "tensorflow"   # the trace's narration speaks it
     _recording.clear()
     set_grad_enabled_now(False)   # no tape records yet: operations give constants
 

@@ -49,6 +49,7 @@ log = logging.getLogger("chainrule.lang")
 MAX_STDOUT_CHARS = 100_000
 MAX_CALL_DEPTH = 60
 _GRAD_MODE_FUNCTIONS = ("no_grad", "enable_grad", "inference_mode")
+_UNSEEN = object()   # a node whose span was not looked up yet (a span may be None)
 
 
 
@@ -79,6 +80,19 @@ def internal(e: BaseException) -> ChainruleError:
     return InternalProblem(e)
 
 
+def _loop_item_text(item: Any) -> str:
+    """`label_text(item, 24)`, the loop label's value, without building a tensor's repr that
+    cannot fit in 24 characters (`for p in model.parameters()` printed every parameter each
+    time: 15% of a training loop). A PyTorch tensor's repr holds `requires_grad=True` or
+    `grad_fn=<…>` once it requires grad, or at least 7 + 3n - 2 characters for n ≥ 7 numbers
+    (`tensor([`, one character and `, ` per number); short_text then names its shape. Only
+    plain tensors and parameters: a dialect's value class has its own repr."""
+    if (type(item) is Tensor or getattr(type(item), "plain_tensor", False) is True) and \
+            (item.requires_grad or item.data.size >= 7):
+        return f"a tensor of shape {tuple(item.shape)}"
+    return label_text(item, 24)
+
+
 class Interpreter(Expressions):
     def __init__(self, checked: Checked, tape: Tape, inputs: dict[str, Any]) -> None:
         self.tree = checked.tree
@@ -101,6 +115,8 @@ class Interpreter(Expressions):
         self._scope_ids = itertools.count(1)
         self._function_scopes: dict[int, Any] = {}
         self._dispatch = self._make_dispatch()
+        self._spans: dict[ast.AST, Span | None] = {}
+        self._statements: dict[type, Any] = {}
         self.print_function = ns.Function("print", self._print)
         self.autograd_grad = autograd_api.AUTOGRAD.get("grad")
         # Bare math functions of typed expressions (`sin(x)`), not of framework programs.
@@ -108,7 +124,14 @@ class Interpreter(Expressions):
         self._assume_imports()
 
     def span(self, node: ast.AST) -> Span | None:
-        return self.positions.span(node)
+        # Remembered per node: a loop evaluates the same nodes thousands of times and the
+        # column arithmetic (check.Positions) cost ~10% of a training loop. Keyed by the node
+        # itself (the dict keeps it alive, so no id is reused).
+        spans = self._spans
+        span = spans.get(node, _UNSEEN)
+        if span is _UNSEEN:
+            span = spans[node] = self.positions.span(node)
+        return span
 
     def _assume_imports(self) -> None:
         if self.info.dialect == "micrograd":   # the notebooks' draw_dot(root): "show this"
@@ -138,17 +161,29 @@ class Interpreter(Expressions):
         return None
 
     def block(self, body: list[ast.stmt]) -> None:
-        tape = self.tape
+        tape = self.tape   # the active tape while the program runs (engine/lang run_program)
         for stmt in body:
             tape.check_time()
-            with at_span(self.span(stmt)):
+            span = self.span(stmt)
+            # at_span(span), inlined: a context manager per statement costs ~1 µs
+            saved, tape.span = tape.span, span
+            try:
                 self.statement(stmt)
+            except ChainruleError as e:
+                e.at(span)
+                raise
+            finally:
+                tape.span = saved
 
     def statement(self, node: ast.stmt) -> None:
-        handler = getattr(self, "s_" + type(node).__name__, None)
-        if handler is None:   # check.py refuses everything else before running
-            raise RuntimeProblem(f"{type(node).__name__} statements are not supported")
-        handler(node)
+        kind = type(node)
+        handler = self._statements.get(kind)
+        if handler is None:
+            handler = getattr(type(self), "s_" + kind.__name__, None)
+            if handler is None:   # check.py refuses everything else before running
+                raise RuntimeProblem(f"{kind.__name__} statements are not supported")
+            self._statements[kind] = handler
+        handler(self, node)
 
     def s_Expr(self, node: ast.Expr) -> None:  # noqa: N802 - named after the ast class
         if not (isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)):
@@ -357,7 +392,7 @@ class Interpreter(Expressions):
                     break
             k += 1
             tape.check_time()
-            label = f"{target} = {label_text(item, 24)}"
+            label = f"{target} = {_loop_item_text(item)}"
             scope = Scope("loop", label, span, k, count, next(self._scope_ids))
             if not self._iteration(scope, node.body, node.target, item, memory):
                 self._loop_done(memory)

@@ -9,7 +9,9 @@ No timing here: bench/ measures, tests only check equality.
 
 from __future__ import annotations
 
+import json
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -636,3 +638,120 @@ def test_scalar_backward_equals_the_array_path():
     assert len(scalar) == len(array) - 1          # the (1,) graph has one more edge: its sum
     for s, a in zip(scalar, array[:12] + array[13:], strict=True):
         assert _same_number(np.asarray(s).reshape(1), a)
+
+
+# ------------------------------------------------------------ whole powers (training loops)
+
+_POWER_BASES = np.concatenate([np.linspace(-3.0, 3.0, 2001), [np.nan, np.inf, -np.inf, -0.0, 0.0,
+                                                              1e-200, -1e-200, 1e200, -1e200]])
+
+
+def test_cube_is_what_pytorch_computes_in_float64():
+    torch = pytest.importorskip("torch")
+    with recording(Tape(limits=Limits(max_seconds=600))):
+        ours = F.pow(Tensor(_POWER_BASES), 3).data
+    theirs = (torch.from_numpy(_POWER_BASES.copy()) ** 3).numpy()
+    assert np.array_equal(ours, theirs, equal_nan=True)
+    assert np.array_equal(np.signbit(ours), np.signbit(theirs))
+
+
+@pytest.mark.parametrize("p", [4, 5, 6, 7, -2, -3, 4.0, -5.0])
+def test_other_whole_powers_are_numpys_within_one_ulp_and_odd_or_even(p):
+    x = _POWER_BASES
+    with recording(Tape(limits=Limits(max_seconds=600))):   # a loaded machine: no time limit
+        ours = F.pow(Tensor(x), p).data
+        scalars = [float(F.pow(Tensor(float(v)), p).data) for v in x[::20]]
+    with np.errstate(all="ignore"):
+        theirs = np.power(x, p)
+        assert np.array_equal(np.isnan(ours), np.isnan(theirs))
+        assert np.array_equal(np.signbit(ours), np.signbit(theirs))
+        finite = np.isfinite(theirs) & (theirs != 0)
+        ulp = np.spacing(np.abs(theirs[finite]))
+        assert np.all(np.abs(ours[finite] - theirs[finite]) <= ulp)
+        assert np.array_equal(ours[~finite], theirs[~finite], equal_nan=True)
+        # (-x)^p = (-1)^p x^p exactly, as a correctly rounded power gives
+        mirrored = np.power(-1.0, p) * F.pow(Tensor(-x), p).data
+    assert np.array_equal(ours, mirrored, equal_nan=True)
+    assert np.array_equal(np.asarray(scalars), ours[::20], equal_nan=True)   # the 0-d path
+
+
+def test_power_gradients_use_the_same_powers():
+    torch = pytest.importorskip("torch")
+    x = np.linspace(-2.0, 2.0, 41)
+    for p in (3, 4):
+        with recording(Tape()):
+            t = Tensor(x, requires_grad=True)
+            backward(F.sum(F.pow(t, p)))
+        tt = torch.from_numpy(x.copy()).requires_grad_()
+        (tt ** p).sum().backward()
+        # PyTorch: p · x^(p-1) with x^3 as x·x·x and x^2 as x·x (NumPy's square is x·x too)
+        assert np.array_equal(t.grad.data, tt.grad.numpy())
+
+
+# ------------------------------------------------------------ a training loop's trace size
+
+_CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "examples_pytorch"
+
+
+@pytest.mark.parametrize("name", ["polynomial_autograd", "polynomial_module"])
+def test_a_training_loops_trace_stays_under_a_megabyte(name):
+    """Issue 13: the 2,000-iteration fits' traces ≤ 1 MB. What they hold does not grow with the
+    iteration count (two graphs, a loss per iteration), so 40 iterations show the same sizes
+    with the per-iteration summary 50× shorter."""
+    from chainrule.engine.trace import trace_program
+    from chainrule.engine.training import TRAINING_PREVIEW_ELEMENTS
+    source = (_CORPUS / f"{name}.py").read_text()
+    assert "range(2000)" in source
+    trace = trace_program(source.replace("range(2000)", "range(40)"),
+                          limits=Limits(max_seconds=60))
+    body = json.dumps(trace.to_dict())
+    per_iteration = len(json.dumps(trace.training["losses"])) / 40
+    assert len(body) + 1960 * per_iteration <= 1_000_000, len(body)
+    previews = [n["value"]["preview"] for n in trace.nodes
+                if n.get("value") and n["value"].get("preview") is not None]
+    assert previews and all(len(p) == TRAINING_PREVIEW_ELEMENTS for p in previews)
+
+
+def test_a_trace_without_a_training_loop_previews_1024_numbers():
+    from chainrule.engine.trace import trace_program
+    from chainrule.engine.values import PREVIEW_ELEMENTS
+    trace = trace_program("import torch\nx = torch.linspace(-1, 1, 2000, requires_grad=True)\n"
+                          "y = (x ** 3).sum()\ny.backward()\n")
+    previews = [n["value"]["preview"] for n in trace.nodes
+                if n.get("value") and n["value"].get("preview") is not None]
+    assert previews and all(len(p) == PREVIEW_ELEMENTS == 1024 for p in previews)
+
+
+def test_loop_labels_of_tensors_are_label_text():
+    from chainrule.engine.lang.interpreter import _loop_item_text
+    from chainrule.engine.nn.module import make_parameter
+    from chainrule.engine.printing import label_text
+    items = []
+    with recording(Tape(limits=Limits(max_seconds=600))):
+        for n in range(0, 12):
+            for requires in (False, True):
+                t = Tensor(np.linspace(-1.5, 2.0, n), requires_grad=requires)
+                items += [t, F.mul(t, 2.0), Tensor(np.arange(n))]
+        items += [Tensor(3.0), Tensor(-1e-30, requires_grad=True), Tensor(np.ones((2, 3))),
+                  make_parameter(Tensor(np.ones((1, 3)))), make_parameter(Tensor(0.5)),
+                  make_parameter(Tensor(0.5), requires_grad=False)]
+    for item in items:
+        assert _loop_item_text(item) == label_text(item, 24)
+
+
+@pytest.mark.parametrize("total", [np.float64(2.5), np.array(-1.0), np.array([1.0, np.nan]),
+                                   np.ones((2, 3)), np.array([1, 2])])
+def test_a_leafs_new_grad_is_what_the_tensor_constructor_makes(total):
+    from chainrule.engine.backward import _grad_tensor
+    from chainrule.engine.inplace import _STATE_SLOTS
+    with recording(Tape()) as tape:
+        tape.span = (3, 1, 3, 9)
+        fast, slow = _grad_tensor(total), Tensor(total, origin="grad")
+    assert fast.id == slow.id - 1
+    for name in _STATE_SLOTS:
+        a, b = getattr(fast, name), getattr(slow, name)
+        if name == "data":
+            assert type(a) is type(b) and np.array_equal(a, b, equal_nan=True)
+            assert np.asarray(a).dtype == np.asarray(b).dtype
+        elif name != "id":
+            assert a == b, name

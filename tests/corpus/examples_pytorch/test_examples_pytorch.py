@@ -109,8 +109,14 @@ def test_polynomial_nn_and_optim(name: str) -> None:
     assert_same_losses(ours(source), theirs(source, linear=weights), 20)
 
 
-@pytest.mark.xfail(strict=False, reason="the tutorial asks for 30,000 iterations: ~52 s CPU "
-                   "here, so the 2 s time limit stops it (training speed is issue 13's work)")
-def test_dynamic_net_runs() -> None:
+def test_dynamic_net_stops_at_the_time_limit_with_a_clear_message() -> None:
+    """The tutorial asks for 30,000 iterations: PyTorch eager itself takes ~10 s CPU for them
+    on this machine (0.34 ms an iteration), ours ~1.1 ms an iteration (bench/README.md, Training
+    loops), so no implementation fits the server's 2 s time limit. At the default limits the
+    program stops there, with the limit named and the line that was running."""
     source = (HERE / "dynamic_net.py").read_text()
-    assert len(losses(ours(source))) == 15
+    result = run_program(source, limits=Limits())
+    assert result.error is not None
+    assert result.error.message == "the program ran longer than the 2 s time limit"
+    assert result.error.line is not None and result.error.line >= 1
+    assert len(losses(result.stdout)) < 15
