@@ -48,8 +48,9 @@ class Value(BaseModel):
 
 
 class Formula(BaseModel):
-    mathml: list[int] | str = Field(description="Indices into the trace's `math`: the MathML "
-                                    "is those pieces joined (engine/formula_table.py).")
+    mathml: list[int | str] | str = Field(description="Indices into the trace's `math` (a "
+                                          "string: a decimal's <mn>): the MathML is those "
+                                          "pieces joined (engine/formula_table.py).")
     text: str = Field(description="The formula as plain text (SVG export, CLI, notebook).")
     latex: str | None = Field(None, description="Not sent in traces (no renderer paints it).")
 

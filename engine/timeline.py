@@ -234,14 +234,15 @@ class Timeline:
                 "reduced_axes": ev["reduced_axes"], "contribution": contribs[-1],
                 "grad": self.v(ev["total"]), "count": ev["count"], "expected": ev["expected"],
                 "complete": ev["complete"],
-                "leaf_grad": self.v(ev["leaf_grad"]) if "leaf_grad" in ev else None,
-                "leaf_grad_before": (self.v(ev["leaf_before"])
-                                     if ev.get("leaf_before") is not None else None),
                 "span": rec.span, "focus": to_id,
                 "lit_nodes": [from_id, op_id, to_id],
                 "lit_edges": [g.output_edges[rec.index], edge_id]}
         if ev["reduced_axes"]:   # else the product is the contribution: not sent twice
             step["product"] = self.v(ev["product"])
+        if "leaf_grad" in ev:    # absent (null) for the many edges into a non-leaf
+            step["leaf_grad"] = self.v(ev["leaf_grad"])
+        if ev.get("leaf_before") is not None:
+            step["leaf_grad_before"] = self.v(ev["leaf_before"])
         step["formula"], step["chain"] = self._edge_formulas(rec, i, ev)
         if rec.op.rules[i].local is None:     # display.local_label: the rule, in a few symbols
             labels = [g.label(t) for t in rec.inputs[:2]] + [None, None]

@@ -56,12 +56,18 @@ function isBar(el) {
     (el.textContent || "").trim());
 }
 
-/** A formula's MathML: the trace's `math` pieces at the indices the formula lists (the compact
- *  form, engine/formula_table.py), or the string itself in the older form. */
+/** A formula's MathML: the trace's `math` pieces at the indices the formula lists, a string
+ *  in the list being a decimal number's <mn> (the compact form, engine/formula_table.py), or
+ *  the string itself in the older form. */
 export function mathmlOf(formula, pieces) {
   if (!formula) return "";
   const m = formula.mathml;
   if (typeof m === "string") return m;
   if (!Array.isArray(m) || !Array.isArray(pieces)) return "";
-  return m.map((k) => (Number.isInteger(k) && pieces[k] !== undefined ? pieces[k] : "")).join("");
+  return m.map((k) => (typeof k === "string" ? `<mn>${escapeText(k)}</mn>`
+    : Number.isInteger(k) && pieces[k] !== undefined ? pieces[k] : "")).join("");
+}
+
+function escapeText(text) {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
