@@ -79,11 +79,16 @@ def dot_text(label: str) -> str:
 
 
 def forward_mode(graph: Graph, steps: list[dict], events: list[dict], value: Any,
-                 budget: AnswerBudget, math: MathTable | None = None) -> dict:
+                 budget: AnswerBudget, math: MathTable | None = None) -> dict | None:
     """The trace's `forward_mode` field: {"available", "summary", "passes", "steps", "rows",
-    "start_forward"} or {"available": False, "reason", "summary"}. `steps` are the trace's own
-    (its forward op steps are replayed in the first pass), `value` the timeline's Value maker."""
+    "start_forward"} or {"available": False, "reason", "summary"}; None when the program recorded
+    no operation (a learner's own Value class, a program that only prints): there is no graph of
+    ours to push tangents through, and a "0 inputs, 0 outputs" toggle would only puzzle. `steps`
+    are the trace's own (its forward op steps are replayed in the first pass), `value` the
+    timeline's Value maker."""
     records = graph.records
+    if not records:
+        return None
     inputs = _inputs(graph, records)
     outputs = _outputs(graph, records)
     n_in = sum(int(t.data.size) for t in inputs)

@@ -3,6 +3,8 @@ unit tangent (the oracle, test-only) and central finite differences of our own f
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from chainrule.engine.trace import trace_program
@@ -124,6 +126,14 @@ def test_no_input_requires_grad():
     fm = trace_program("import torch\nx = torch.ones(2)\ny = x * 3\n").to_dict()["forward_mode"]
     assert fm == {"available": False, "summary": fm["summary"],
                   "reason": "No input requires grad: there is no tangent to seed."}
+
+
+def test_no_toggle_when_nothing_was_recorded():
+    """The learner's own Value class (gallery 18) is drawn from their objects, not from our
+    records: no forward mode to offer, so no field (the page hides the toggle)."""
+    own = (Path(__file__).resolve().parents[2] / "app" / "examples" / "18_own_value.py")
+    assert trace_program(own.read_text()).to_dict()["forward_mode"] is None
+    assert trace_program("print(1 + 2)\n").to_dict()["forward_mode"] is None
 
 
 def test_a_programs_own_autograd_function_is_not_run_again():
