@@ -286,11 +286,8 @@ def block(shape: list[int]) -> dict:
     return {"kind": "thumb", "rows": rows, "cols": cols}
 
 
-CHAR = 0.6 * ns.FONT_PX        # the monospace advance the boxes were sized with
-# blocks' geometry, px (sent once per trace): a scalar's line, a table cell, the heat map
-BLOCKS = {"scalar_w": round(11 * CHAR, 1), "line": ns.LINE_PX,
-          "cell_w": round((ns.CELL_CHARS + 1) * CHAR, 1), "thumb_w": ns.THUMB_W,
-          "thumb_h": ns.THUMB_H}
+# blocks' geometry, px (sent once per trace; engine/node_size.py is its one source)
+BLOCKS = ns.geometry()
 
 
 def block_size(blk: dict) -> tuple[float, float]:

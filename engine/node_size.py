@@ -7,12 +7,13 @@ The player (static/js/graph.js) draws inside these boxes with the same rules:
   TABLE_ROWS x TABLE_COLS cells) for a small tensor, and a heat-map thumbnail above that;
 - left of each block, a GUTTER_CHARS-wide column holds the "∇" that marks the grad block;
 - op node: a pill holding the op's name.
-static/js/blocks.js holds the same constants (M); change both together.
+The page keeps no copy of these numbers: `geometry()` is sent once per trace
+(trace.display.blocks) and static/js/blocks.js + graph.js paint with it.
 """
 
 from __future__ import annotations
 
-from chainrule.engine.text_metrics import text_width
+from chainrule.engine.text_metrics import CHAR_WIDTH_EM, text_width
 
 FONT_PX = 12.0
 LINE_PX = 16.0
@@ -68,3 +69,15 @@ def op_size(label: str) -> tuple[float, float]:
 
 def shape_text(shape: list[int]) -> str:
     return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def geometry() -> dict:
+    """The box metrics the page paints a tensor node with, px (trace.display.blocks): the
+    monospace advance, paddings, line height, the ∇ gutter, the gap above the grad block, and a
+    block's sizes: a scalar's line, a table cell, the heat map."""
+    char = CHAR_WIDTH_EM * FONT_PX
+    return {"char": round(char, 2), "line": LINE_PX, "pad_x": PAD_X, "pad_y": PAD_Y,
+            "gutter": round(text_width(" " * GUTTER_CHARS, FONT_PX), 1), "grad_gap": GRAD_GAP,
+            "scalar_w": round(text_width("-0.0000e+00", FONT_PX), 1),
+            "cell_w": round(text_width("x" * (CELL_CHARS + 1), FONT_PX), 1),
+            "thumb_w": THUMB_W, "thumb_h": THUMB_H}

@@ -1,13 +1,10 @@
 // Value blocks drawn inside tensor nodes: one line for a scalar, a small table for a small tensor,
 // a heat-map thumbnail above that. The trace decides which (node.block, engine/display.py) and
-// carries every cell's text; this module only paints. Metrics match engine/node_size.py.
+// carries every cell's text and, once, the geometry (trace.display.blocks, built by
+// engine/node_size.py `geometry`); this module only paints and keeps no metric of its own.
 import { valueNumbers } from "./format.js";
 
 export const NS = "http://www.w3.org/2000/svg";
-export const M = {
-  FONT: 12, LINE: 16, PAD_X: 10, PAD_Y: 6, CHAR: 7.2, CELL_CHARS: 8, TABLE_ROWS: 6,
-  TABLE_COLS: 6, THUMB_W: 96, THUMB_H: 40, GUTTER_CHARS: 2, GRAD_GAP: 4,
-};
 
 /** Width and height of a node's block (node.block) from the trace's block geometry
  *  (trace.display.blocks; engine/display.py `block_size`). */
@@ -32,35 +29,36 @@ export function el(tag, attrs = {}, parent = null) {
 }
 
 /**
- * One block at (x, y) inside a node group, drawn as `layout` (a node's `block`). `set(cells,
+ * One block at (x, y) inside a node group, drawn as `layout` (a node's `block`) with the trace's
+ * block geometry `geo` (trace.display.blocks). `set(cells,
  * value)` fills it: the cell texts of a scalar or table, the Value's numbers as a heat map's
  * colours; `set(null)` empties it. Returns {g, layout, set, cellAt(px, py) → flat index | null}.
  */
-export function makeBlock(parent, layout, x, y, cls) {
+export function makeBlock(parent, layout, x, y, cls, geo) {
   const g = el("g", { class: `block ${cls}`, transform: `translate(${x},${y})` }, parent);
   const texts = [];
   const rects = [];
   if (layout.kind === "scalar") {
-    texts.push(el("text", { class: "num", x: 0, y: M.LINE - 4 }, g));
+    texts.push(el("text", { class: "num", x: 0, y: geo.line - 4 }, g));
   } else if (layout.kind === "table") {
-    const cw = (M.CELL_CHARS + 1) * M.CHAR;
+    const cw = geo.cell_w;
     for (let r = 0; r < layout.rows; r++) {
       for (let c = 0; c < layout.cols; c++) {
-        texts.push(el("text", { class: "num", x: (c + 1) * cw - M.CHAR * 0.5,
-          y: r * M.LINE + M.LINE - 4, "text-anchor": "end" }, g));
+        texts.push(el("text", { class: "num", x: (c + 1) * cw - geo.char * 0.5,
+          y: r * geo.line + geo.line - 4, "text-anchor": "end" }, g));
       }
     }
   } else {
-    el("rect", { class: "thumb-bg", width: M.THUMB_W, height: M.THUMB_H, rx: 2 }, g);
-    const cw = M.THUMB_W / layout.cols;
-    const ch = M.THUMB_H / layout.rows;
+    el("rect", { class: "thumb-bg", width: geo.thumb_w, height: geo.thumb_h, rx: 2 }, g);
+    const cw = geo.thumb_w / layout.cols;
+    const ch = geo.thumb_h / layout.rows;
     for (let r = 0; r < layout.rows; r++) {
       for (let c = 0; c < layout.cols; c++) {
         rects.push(el("rect", { class: "cell", x: c * cw, y: r * ch, width: cw + 0.05,
           height: ch + 0.05 }, g));
       }
     }
-    el("rect", { class: "thumb-frame", width: M.THUMB_W, height: M.THUMB_H, rx: 2 }, g);
+    el("rect", { class: "thumb-frame", width: geo.thumb_w, height: geo.thumb_h, rx: 2 }, g);
   }
 
   function set(cells, value) {
@@ -91,8 +89,8 @@ export function makeBlock(parent, layout, x, y, cls) {
 
   function cellAt(px, py) {
     if (layout.kind !== "thumb") return null;
-    const c = Math.floor(px / (M.THUMB_W / layout.cols));
-    const r = Math.floor(py / (M.THUMB_H / layout.rows));
+    const c = Math.floor(px / (geo.thumb_w / layout.cols));
+    const r = Math.floor(py / (geo.thumb_h / layout.rows));
     if (c < 0 || r < 0 || c >= layout.cols || r >= layout.rows) return null;
     return r * layout.cols + c;
   }

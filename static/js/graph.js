@@ -5,13 +5,12 @@
 // opens into its members on click or Enter (groups.js places it). Per step only attributes that
 // changed are written: every view remembers what it last wrote (`st`), so a step on a 3,000-node
 // graph touches the handful of nodes it lights, not all of them.
-import { M, blockSize, el, lineOf, makeBlock } from "./blocks.js";
+import { blockSize, el, lineOf, makeBlock } from "./blocks.js";
 import { shapeText } from "./format.js";
 import { FRAME_PAD, FRAME_TITLE, arrange, cubic, frameSize } from "./groups.js";
 import { createMinimap } from "./minimap.js";
 import { sameStructure } from "./player.js";
 
-const GUTTER = M.GUTTER_CHARS * M.CHAR;
 const PREVIEW_CHARS = 18; // a zoomed-out node's one-line number (t-preview): clipped with …
 const CLICK_SLOP = 5;     // px a pointer may move between down and up and still be a click
 
@@ -422,15 +421,16 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
   }
 
   function buildTensor(n, x, y, layer) {
+    const geo = trace.display.blocks; // the engine's box metrics (engine/node_size.py)
     const g = el("g", { class: "node tensor", "data-node-id": n.id, "data-kind": "tensor",
       "data-origin": n.origin, transform: `translate(${x - n.w / 2},${y - n.h / 2})`,
       role: "img" }, layer);
     el("rect", { class: "halo", x: -4, y: -4, width: n.w + 8, height: n.h + 8, rx: 10 }, g);
     el("rect", { class: "box", width: n.w, height: n.h, rx: 6 }, g);
-    const base = M.PAD_Y + M.LINE - 4;
-    const label = el("text", { class: "t-label", x: M.PAD_X, y: base }, g);
+    const base = geo.pad_y + geo.line - 4;
+    const label = el("text", { class: "t-label", x: geo.pad_x, y: base }, g);
     label.textContent = n.label;
-    const shape = el("text", { class: "t-shape", x: n.w - M.PAD_X, y: base,
+    const shape = el("text", { class: "t-shape", x: n.w - geo.pad_x, y: base,
       "text-anchor": "end" }, g);
     shape.textContent = shapeText(n.shape);
     const title = el("title", {}, g);
@@ -438,25 +438,25 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
       (n.iteration ? ` — loop ${iterationText(n.iteration)}` : "") +
       (n.note ? ` — ${n.note}` : "");
     if (n.note) g.setAttribute("data-no-grad", "true");
-    const top = M.PAD_Y + M.LINE;
+    const top = geo.pad_y + geo.line;
     el("line", { class: "rule", x1: 1, x2: n.w - 1, y1: top - 0.5, y2: top - 0.5 }, g);
-    const inner = n.w - 2 * M.PAD_X - GUTTER;
-    const [blockW, blockH] = blockSize(n.block, trace.display.blocks);
-    const bx = M.PAD_X + GUTTER + Math.max(0, (inner - blockW) / 2);
-    const value = makeBlock(g, n.block, bx, top, "val");
+    const inner = n.w - 2 * geo.pad_x - geo.gutter;
+    const [blockW, blockH] = blockSize(n.block, geo);
+    const bx = geo.pad_x + geo.gutter + Math.max(0, (inner - blockW) / 2);
+    const value = makeBlock(g, n.block, bx, top, "val", geo);
     let grad = null;
     let gradY = 0;
     if (n.requires_grad) {
-      gradY = top + blockH + M.GRAD_GAP;
-      el("rect", { class: "grad-band", x: 1, y: gradY - M.GRAD_GAP / 2, width: n.w - 2,
-        height: blockH + M.GRAD_GAP / 2 + M.PAD_Y - 1, rx: 5 }, g);
-      const nabla = el("text", { class: "nabla", x: bx - GUTTER, y: gradY + M.LINE - 4 }, g);
+      gradY = top + blockH + geo.grad_gap;
+      el("rect", { class: "grad-band", x: 1, y: gradY - geo.grad_gap / 2, width: n.w - 2,
+        height: blockH + geo.grad_gap / 2 + geo.pad_y - 1, rx: 5 }, g);
+      const nabla = el("text", { class: "nabla", x: bx - geo.gutter, y: gradY + geo.line - 4 }, g);
       nabla.textContent = "∇";
-      grad = makeBlock(g, n.block, bx, gradY, "grad");
+      grad = makeBlock(g, n.block, bx, gradY, "grad", geo);
     }
     // zoomed out (names only), the step's nodes still show their number: one line under the
     // name, drawn at the names' on-screen size (app.css, semantic zoom)
-    const preview = el("text", { class: "t-preview", x: M.PAD_X, y: top + 2,
+    const preview = el("text", { class: "t-preview", x: geo.pad_x, y: top + 2,
       "dominant-baseline": "hanging" }, g);
     const badge = el("text", { class: "paths-badge", x: n.w, y: -5, "text-anchor": "end" }, g);
     const warn = el("text", { class: "error-badge", x: 0, y: -5 }, g);
