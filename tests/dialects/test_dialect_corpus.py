@@ -47,4 +47,4 @@ def test_each_dialect_has_a_corpus_naming_its_sources(dialect):
         head = s.source.splitlines()[:3]
         assert [line.split(":")[0] for line in head] == ["# Source", "# Taken", "# Licence"], s.id
     for sid, note in manifest().items():
-        assert set(note) <= {"random", "xfail", "refusal"}, sid
+        assert set(note) <= {"random", "xfail", "refusal", "seconds"}, sid

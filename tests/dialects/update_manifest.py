@@ -15,6 +15,8 @@ HEADER = """\
 #                   are compared
 #   refusal = "..." why chainrule is expected to refuse it for now
 #   xfail = "..."   its first difference from the framework today (xfail(strict=True))
+#   seconds = N     the time limit to run it with here: its CPU time sits near the server's 2 s,
+#                   so whether it fits depends on the machine's load (its speed is bench's)
 """
 
 
@@ -23,13 +25,14 @@ def main() -> None:
     results = compute(snippets())
     out = [HEADER]
     for s in snippets():
-        note = {k: v for k, v in notes.get(s.id, {}).items() if k in ("random", "refusal")}
+        note = {k: v for k, v in notes.get(s.id, {}).items()
+                if k in ("random", "refusal", "seconds")}
         if results[s.id]["status"] != "match":
             note["xfail"] = results[s.id]["differences"][0][:300]
         if not note:
             continue
         out.append(f"[{json.dumps(s.id)}]")
-        for key in ("random", "refusal", "xfail"):
+        for key in ("random", "refusal", "seconds", "xfail"):
             if key in note:
                 value = note[key]
                 out.append(f"{key} = {'true' if value is True else json.dumps(value)}")
