@@ -98,9 +98,11 @@ function card(d) {
 }
 
 function draw(svg, trace) {
-  // as tall as the layout needs at the scale the card's width allows (at most natural size)
+  // as tall as the layout needs at the scale the card's width allows (at most natural size);
+  // where that scale would draw text under 11 px (a phone), the graph keeps its reading size
+  // and pans sideways (drag, wheel, arrow keys) instead, starting at its inputs
   const { width, height } = trace.layout;
-  const k = Math.min(1.1, (svg.clientWidth || width) / Math.max(1, width + 40));
+  const k = Math.max(1, Math.min(1.1, (svg.clientWidth || width) / Math.max(1, width + 40)));
   svg.parentElement.style.setProperty("--graph-h",
     `${Math.round(Math.min(520, Math.max(120, height * k + 90)))}px`);
   const graph = createGraph(svg, {});
@@ -108,7 +110,13 @@ function draw(svg, trace) {
   graph.attachZoom(zoom);
   graph.load(trace);
   graph.update(frame(trace, trace.steps.length - 1, prepare(trace)));
-  zoom.fit(graph.size);
+  zoom.fit(graph.size, { readable: true });
+  // the output is where the frameworks differ: keep it in view when the graph pans
+  const seed = trace.steps.find((st) => st.kind === "seed");
+  const ops = trace.steps.filter((st) => st.kind === "op" && st.output);
+  const out = seed ? seed.root : ops.length ? ops[ops.length - 1].output : null;
+  const box = out == null ? null : graph.nodeBox(out);
+  if (box) zoom.ensureVisible(box, box, { instant: true });
 }
 
 async function boot() {

@@ -49,6 +49,25 @@ def test_non_scalar_example_in_four_frameworks(new_page, server_url, artifacts):
         ops = {d: [p for p in node_positions(page, d) if p.startswith("op")]
                for d in ("pytorch", "tensorflow", "jax")}
         assert ops["pytorch"] and ops["pytorch"] == ops["tensorflow"] == ops["jax"]
+        # the output, where the frameworks differ, is in view and legible: on a phone the graph
+        # keeps its reading size and pans to the output rather than shrinking under 11 px
+        seen = page.evaluate("""() => {
+          const card = document.querySelector('[data-testid=compare-pytorch]');
+          const box = card.querySelector('.compare-graph').getBoundingClientRect();
+          const node = [...card.querySelectorAll('.node.tensor')].find(
+            (n) => n.textContent.includes('losses'));
+          const r = node.querySelector('rect').getBoundingClientRect();
+          const texts = [...node.querySelectorAll('text')].map((t) => t.getBoundingClientRect())
+            .filter((t) => t.height > 0);
+          return {inside: r.left >= box.left - 1 && r.right <= box.right + 1 &&
+                          r.top >= box.top - 1 && r.bottom <= box.bottom + 1,
+                  smallest: Math.min(...texts.map((t) => t.height)),
+                  overflowing: texts.filter((t) => t.left < r.left - 1 || t.right > r.right + 1)
+                    .length};
+        }""")
+        assert seen["inside"], (width, scheme, seen)
+        assert seen["smallest"] >= 11, (width, scheme, seen)
+        assert seen["overflowing"] == 0, (width, scheme, seen)   # text drawn within its box
         page.screenshot(path=str(artifacts / f"compare-06-{width}-{scheme}.png"), full_page=True)
 
 
