@@ -311,6 +311,13 @@ class CollapsedEdge(BaseModel):
     route: list[tuple[float, float]]
 
 
+class CollapsedFrame(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    pad: float = Field(description="px between an expanded group's frame and its members.")
+    title: float = Field(description="px of the frame's title bar.")
+    margin: float = Field(description="px around the whole drawing.")
+
+
 class Collapsed(BaseModel):
     model_config = ConfigDict(extra="forbid")
     threshold: int = Field(description="Traces with more nodes than this come collapsed.")
@@ -318,7 +325,11 @@ class Collapsed(BaseModel):
     height: float
     engine: str
     elapsed_ms: float
-    boxes: list[CollapsedBox]
+    boxes: list[CollapsedBox] = Field(description="Column by column (left to right), each top to "
+                                      "bottom: the order the page sums growth in.")
+    columns: list[int] = Field(description="How many boxes each column holds, left to right "
+                                           "(engine/groups.py `columns_of`).")
+    frame: CollapsedFrame
     edges: list[CollapsedEdge] = Field(description="One per pair of boxes that trace edges join.")
     open: list[str] | None = Field(None, description="Small graphs with user-function calls: "
                                                      "the call groups, drawn open.")

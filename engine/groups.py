@@ -8,8 +8,10 @@ a tangled layered fallback above 1,500). Instead:
    boxes that trace edges join — is laid out with dot (tens of ms for ~50 boxes);
 3. `arrange` puts expanded groups back into the collapsed layout by widening their column and
    pushing the boxes below them down. The Trace's node positions are this arrangement with every
-   group expanded; the page runs the same function (static/js/groups.js) for the groups the user
-   has opened, so its pictures and the exports agree.
+   group expanded. The page paints the groups the user opened from what the trace decided here:
+   the columns (`columns_of`: which boxes, top to bottom; collapsed.boxes in that order and
+   collapsed.columns their counts, a few bytes) and the frame metrics (collapsed.frame);
+   static/js/groups.js only adds up the growth, so its pictures and the exports agree.
 
 Measured on the 3,000-node benchmark program: laying out each of its 46 groups took ~170 ms in
 all, against ~210 ms for the layered whole graph (~750 ms with dot), and each group gets dot's
@@ -58,25 +60,32 @@ def frame_size(inner_w: float, inner_h: float) -> tuple[float, float]:
     return inner_w + 2 * FRAME_PAD, inner_h + 2 * FRAME_PAD + FRAME_TITLE
 
 
+def columns_of(boxes: list[Box]) -> list[tuple[list[Box], float, float]]:
+    """The collapsed view's columns, left to right: (boxes top to bottom, left edge, width).
+    dot puts every rank of a left-to-right layout on one centre x, so a rank is a column."""
+    columns: dict[float, list[Box]] = defaultdict(list)
+    for b in boxes:
+        columns[round(b.x * 2) / 2].append(b)
+    out = []
+    for key in sorted(columns):
+        col = sorted(columns[key], key=lambda b: b.y)
+        left = min(b.x - b.w / 2 for b in col)
+        out.append((col, left, max(b.x + b.w / 2 for b in col) - left))
+    return out
+
+
 def arrange(boxes: list[Box], size: dict[str, tuple[float, float]]
             ) -> tuple[dict[str, tuple[float, float]], float, float]:
     """New centres when some boxes grow to `size[id]` (w, h): the rest keep their places.
 
-    dot puts every rank of a left-to-right layout on one centre x, so a rank is a column. A
-    column widens to its widest grown box (grown boxes align to the column's left edge) and
-    every column to its right moves right by as much; within a column, boxes below a grown one
-    move down by its extra height. Nothing overlaps that did not overlap before.
-    Mirrored by static/js/groups.js `arrange`: change both together."""
-    columns: dict[float, list[Box]] = defaultdict(list)
-    for b in boxes:
-        columns[round(b.x * 2) / 2].append(b)
+    A column (`columns_of`) widens to its widest grown box (grown boxes align to the column's
+    left edge) and every column to its right moves right by as much; within a column, boxes
+    below a grown one move down by its extra height. Nothing overlaps that did not overlap
+    before. The page paints the same sums from collapsed.columns (static/js/groups.js)."""
     out: dict[str, tuple[float, float]] = {}
     shift = 0.0
     right = bottom = 0.0
-    for key in sorted(columns):
-        col = sorted(columns[key], key=lambda b: b.y)
-        left = min(b.x - b.w / 2 for b in col)
-        old_w = max(b.x + b.w / 2 for b in col) - left
+    for col, left, old_w in columns_of(boxes):
         new_w = old_w
         drop = 0.0
         for b in col:
@@ -132,10 +141,14 @@ def lay_out_grouped(nodes: list[dict], edges: list[dict], groups: list[dict],
     elapsed += placed.elapsed_ms
     boxes = [Box(it.id, "group" if it.id in members else "node", *placed.positions[it.id],
                  it.width, it.height) for it in items]
+    columns = columns_of(boxes)
     collapsed = {"threshold": COLLAPSE_ABOVE, "width": placed.width, "height": placed.height,
                  "engine": placed.engine, "elapsed_ms": round(placed.elapsed_ms, 2),
+                 # column by column, top to bottom: the order static/js/groups.js sums in
                  "boxes": [{"id": b.id, "kind": b.kind, "x": b.x, "y": b.y, "w": b.w, "h": b.h}
-                           for b in boxes],
+                           for col, _, _ in columns for b in col],
+                 "columns": [len(col) for col, _, _ in columns],
+                 "frame": {"pad": FRAME_PAD, "title": FRAME_TITLE, "margin": MARGIN},
                  "edges": [{"id": e.id, "source": e.source, "target": e.target,
                             "route": [list(p) for p in placed.routes.get(e.id, ())]}
                            for e in box_edges]}

@@ -7,7 +7,7 @@
 // graph touches the handful of nodes it lights, not all of them.
 import { blockSize, el, lineOf, makeBlock } from "./blocks.js";
 import { shapeText } from "./format.js";
-import { FRAME_PAD, FRAME_TITLE, arrange, cubic, frameSize } from "./groups.js";
+import { arrange, cubic, frameSize } from "./groups.js";
 import { createMinimap } from "./minimap.js";
 import { sameStructure } from "./player.js";
 
@@ -88,9 +88,9 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
     const grown = new Map();
     for (const gid of big.open) {
       const g = big.groups.get(gid);
-      if (g) grown.set(gid, frameSize(g.w, g.h));
+      if (g) grown.set(gid, frameSize(g.w, g.h, t.collapsed.frame));
     }
-    const { pos, width, height } = arrange(big.boxes, grown);
+    const { pos, width, height } = arrange(t.collapsed, grown);
     size = { width, height };
     big.pos = pos;
     big.views = new Map();
@@ -106,8 +106,9 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
         const [fw, fh] = grown.get(b.id);
         big.views.set(b.id, buildFrame(g, x, y, fw, fh, frameLayer));
         // members keep their offsets inside the group's box (the trace places them all open)
-        const dx = x - fw / 2 + FRAME_PAD - (g.x - g.w / 2);
-        const dy = y - fh / 2 + FRAME_PAD + FRAME_TITLE - (g.y - g.h / 2);
+        const { pad, title } = t.collapsed.frame;
+        const dx = x - fw / 2 + pad - (g.x - g.w / 2);
+        const dy = y - fh / 2 + pad + title - (g.y - g.h / 2);
         for (const n of big.members.get(b.id) || []) {
           nodes.set(n.id, buildNode(n, n.x + dx, n.y + dy, nodeLayer));
           at.set(n.id, [n.x + dx, n.y + dy, n.w, n.h]);
@@ -213,7 +214,8 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
     const head = el("g", { class: "group-toggle", tabindex: 0, role: "button",
       "aria-expanded": "true", "data-group-id": g.id,
       "aria-label": `${groupKind(g)} ${groupTitle(g)}, expanded. Enter collapses it.` }, frame);
-    el("rect", { class: "frame-head", width: w, height: FRAME_TITLE, rx: 10 }, head);
+    el("rect", { class: "frame-head", width: w, height: trace.collapsed.frame.title, rx: 10 },
+      head);
     const title = el("text", { class: "g-label", x: 12, y: 17 }, head);
     title.textContent = `▾ ${groupTitle(g)}`;
     wireToggle(head, g.id);

@@ -1,34 +1,28 @@
-// Big graphs: where boxes go when some statement groups are open. A twin of engine/groups.py
-// (`arrange`, frame sizes): the server places every node with all groups open, the page runs the
-// same rule for the groups the user opened, so a group's members keep their places inside it.
+// Big graphs: where boxes go when some statement groups are open. engine/groups.py decides the
+// arrangement (`columns_of`, `arrange`): the trace's collapsed.boxes come column by column, top
+// to bottom, collapsed.columns gives each column's box count, collapsed.frame the
+// frame metrics. This module keeps no rule or metric of its own: it adds up the growth of the
+// boxes the user opened, so a group's members keep their places inside it.
 
-export const FRAME_PAD = 12;
-export const FRAME_TITLE = 26;
-const MARGIN = 16;
-
-/** Outer size of an expanded group whose members span w × h. */
-export function frameSize(w, h) {
-  return [w + 2 * FRAME_PAD, h + 2 * FRAME_PAD + FRAME_TITLE];
+/** Outer size of an expanded group whose members span w × h (frame: collapsed.frame). */
+export function frameSize(w, h, frame) {
+  return [w + 2 * frame.pad, h + 2 * frame.pad + frame.title];
 }
 
 /**
- * New centres when some boxes grow to size.get(id) = [w, h]. A column (one dot rank: one centre x)
- * widens to its widest grown box, the columns right of it move right; boxes below a grown box in
- * its column move down by its extra height. Returns {pos: Map id → [x, y], width, height}.
+ * New centres when some boxes grow to size.get(id) = [w, h], for the trace's `collapsed`. A
+ * column widens to its widest grown box, the columns right of it move right; boxes below a grown
+ * box in its column move down by its extra height. Returns {pos: Map id → [x, y], width, height}.
  */
-export function arrange(boxes, size) {
-  const columns = new Map();
-  for (const b of boxes) {
-    const key = Math.round(b.x * 2) / 2;
-    if (!columns.has(key)) columns.set(key, []);
-    columns.get(key).push(b);
-  }
+export function arrange(collapsed, size) {
+  const { boxes, columns, frame } = collapsed;
   const pos = new Map();
   let shift = 0;
   let right = 0;
   let bottom = 0;
-  for (const key of [...columns.keys()].sort((a, b) => a - b)) {
-    const col = columns.get(key).slice().sort((a, b) => a.y - b.y);
+  let k = 0;
+  for (const count of columns) {
+    const col = boxes.slice(k, k + count);
     const left = Math.min(...col.map((b) => b.x - b.w / 2));
     const oldW = Math.max(...col.map((b) => b.x + b.w / 2)) - left;
     let newW = oldW;
@@ -43,9 +37,10 @@ export function arrange(boxes, size) {
       right = Math.max(right, x + w / 2);
       bottom = Math.max(bottom, top + h);
     }
+    k += count;
     shift += newW - oldW;
   }
-  return { pos, width: right + MARGIN, height: bottom + MARGIN };
+  return { pos, width: right + frame.margin, height: bottom + frame.margin };
 }
 
 /** An S-shaped cubic from a (a right border) to b (a left border), as route points. */
