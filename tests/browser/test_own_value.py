@@ -37,7 +37,7 @@ def test_the_lecture_value_class_shows_its_graph_and_backward_steps(page, server
     assert "Their _backward ran" in formulas and ".grad +=" in formulas
     # their Values are not our records: no forward-mode toggle with "0 inputs" to puzzle over
     assert trace["forward_mode"] is None
-    assert not page.locator("[data-testid=mode-summary]").is_visible()
+    assert not page.locator("[data-testid=mode-toggle]").is_visible()
     for scheme in ("light", "dark"):
         for width, height in ((1280, 800), (390, 844)):
             p = page if (scheme, width) == ("light", 1280) else None
