@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 import time
 
-from chainrule.app.runner import dumps, limit_response
-from chainrule.engine.errors import ChainruleError, RefusedError
+from chainrule.app.runner import dumps, error_answer, limit_response, refuse_long_source
+from chainrule.engine.errors import ChainruleError
 from chainrule.engine.limits import Limits
 
 log = logging.getLogger("chainrule.compare")
@@ -24,12 +24,10 @@ def compare_outcome(source: str, inputs: dict[str, float] | None, seed: int | No
     from chainrule.engine.compare import compare_program
     started = time.monotonic()
     try:
-        if len(source) > limits.max_source_chars:
-            raise RefusedError(f"the program is {len(source):,} characters long, over the limit "
-                               f"of {limits.max_source_chars:,}", 1, 1)
+        refuse_long_source(source, limits)
         body = compare_program(source, inputs, seed or 0, limits)
     except ChainruleError as e:
-        return (400, dumps({"error": {**e.to_dict(), "node": None, "hints": []}})), False
+        return error_answer(e), False
     except (MemoryError, RecursionError):
         return limit_response("the comparison needed more memory or nesting than this server "
                               "allows", limits), False

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 
-from chainrule.app.runner import dumps, limit_response
-from chainrule.engine.errors import ChainruleError, RefusedError
+from chainrule.app.runner import dumps, error_answer, limit_response, refuse_long_source
+from chainrule.engine.errors import ChainruleError
 from chainrule.engine.limits import Limits
 
 log = logging.getLogger("chainrule.fd_check")
@@ -21,14 +21,10 @@ def fd_outcome(source: str, inputs: dict[str, float] | None, seed: int | None,
     """(status, JSON bytes) and whether the time limit was used up. Never raises."""
     from chainrule.engine.fd_check import check_gradients
     try:
-        if len(source) > limits.max_source_chars:
-            raise RefusedError(f"the program is {len(source):,} characters long, over the limit "
-                               f"of {limits.max_source_chars:,}", 1, 1)
+        refuse_long_source(source, limits)
         check = check_gradients(source, inputs, seed or 0, limits)
-    except RefusedError as e:
-        return (400, dumps({"error": {**e.to_dict(), "node": None, "hints": []}})), False
-    except ChainruleError as e:
-        return (400, dumps({"error": {**e.to_dict(), "node": None, "hints": []}})), False
+    except ChainruleError as e:   # refused or stopped before the check could start
+        return error_answer(e), False
     except (MemoryError, RecursionError):
         return limit_response("the check needed more memory or nesting than this server "
                               "allows", limits), False

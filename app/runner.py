@@ -42,9 +42,7 @@ def _respond(source: str, inputs: dict[str, float] | None, seed: int | None, lim
              clock: dict[str, float]) -> tuple[int, bytes]:
     started = time.monotonic()
     try:
-        if len(source) > limits.max_source_chars:
-            raise RefusedError(f"the program is {len(source):,} characters long, over the limit "
-                               f"of {limits.max_source_chars:,}", 1, 1)
+        refuse_long_source(source, limits)
         try:
             result = run_program(source, inputs=inputs, seed=seed or 0, limits=limits)
         finally:
@@ -64,15 +62,28 @@ def _respond(source: str, inputs: dict[str, float] | None, seed: int | None, lim
         return 200, bounded_body(trace, limits)
     except RefusedError as e:
         clip_message(e)
-        return 400, dumps({"error": {**e.to_dict(), "node": None, "hints": []}})
+        return error_answer(e)
     except ChainruleError as e:
         return limit_response(e.message, limits, e, source) if e.kind == "limit" else \
-            (400, dumps({"error": {**e.to_dict(), "node": None, "hints": []}}))
+            error_answer(e)
     except (MemoryError, RecursionError):
         return limit_response("the program needed more memory or nesting than this server "
                               "allows", limits)
     except Exception as e:   # an engine bug: answer, log, never take the worker down
         return internal_response(e, limits, source)
+
+
+def refuse_long_source(source: str, limits: Limits) -> None:
+    """Every job's first check, before anything parses the source (engine/lang/check.py checks
+    it again, with the line and column where the limit falls, for programs run directly)."""
+    if len(source) > limits.max_source_chars:
+        raise RefusedError(f"the program is {len(source):,} characters long, over the limit "
+                           f"of {limits.max_source_chars:,}", 1, 1)
+
+
+def error_answer(err: ChainruleError) -> tuple[int, bytes]:
+    """A 400 for a program chainrule refuses or stops: the error, and no node or hints."""
+    return 400, dumps({"error": {**err.to_dict(), "node": None, "hints": []}})
 
 
 def clip_message(err: ChainruleError) -> None:
