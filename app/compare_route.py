@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from chainrule.app.clients import client_of
 from chainrule.app.compare_job import JOB_KIND, compare_outcome
+from chainrule.app.finite_inputs import refuse_non_finite
 from chainrule.app.gallery import examples
 from chainrule.app.pages import TEMPLATES
 from chainrule.app.runner import limit_response
@@ -38,6 +39,8 @@ COMPARE_EXAMPLES = ["06_non_scalar_backward", "04_free_variables", "05_neuron", 
                400: {"model": RefusedResponse,
                      "description": "Refused before running, as for /api/trace."}})
 async def compare(body: TraceRequest, request: Request) -> Response:
+    if refused := refuse_non_finite(body.inputs):
+        return refused
     settings = request.app.state.settings
     job = (body.source, body.inputs, body.seed, settings.limits, JOB_KIND)
     pool = request.app.state.pool

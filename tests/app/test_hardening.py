@@ -195,9 +195,10 @@ def test_non_finite_inputs_are_422_and_no_worker_dies(client, value):
 
 
 @pytest.mark.parametrize("path, extra", [("/api/trace", b""), ("/api/fd_check", b""),
-                                         ("/api/training", b', "iteration": 1')])
+                                         ("/api/training", b', "iteration": 1'),
+                                         ("/api/compare", b"")])
 def test_every_route_taking_inputs_refuses_non_finite_ones_alike(client, path, extra):
-    """One check (app/finite_inputs.py) for the three routes that take `inputs`: FastAPI's 422
+    """One check (app/finite_inputs.py) for the four routes that take `inputs`: FastAPI's 422
     shape, each bad input named, its value as text (the float itself cannot be JSON)."""
     body = b'{"source": "y = x * z", "inputs": {"x": NaN, "y": 1, "z": -1e999}' + extra + b"}"
     r = client.post(path, content=body, headers={"content-type": "application/json"})
