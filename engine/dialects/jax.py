@@ -14,11 +14,13 @@ differentiably (create_graph), so the outer one differentiates through it. `jacr
 give the same numbers (one reverse pass per output element here; the forward-mode picture is
 the display's job), `vjp` a pull-back function, `jvp` the Jacobian times the tangent, `jit` is
 the function itself. `jax.random` draws from the request's seed (not JAX's threefry numbers).
-Arrays print as JAX prints them: NumPy's float32 text, `Array(..., dtype=float32)` as repr.
+Arrays print as JAX prints them: NumPy's float32 text, `Array(..., dtype=float32)` as repr, with
+`weak_type=True` for an array JAX types weakly (made from a Python number, see `_weak`).
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +38,30 @@ from chainrule.engine.tensor import Tensor, current_tape
 NOT_SCALAR = "Gradient only defined for scalar-output functions. Output had shape: {}."
 
 # ---------------------------------------------------------------- arrays
+
+
+def _weak_set() -> weakref.WeakSet:
+    return current_tape().__dict__.setdefault("jax_weak", weakref.WeakSet())
+
+
+def _weak(x: Any) -> bool:
+    """JAX's weak type: a Python number, or an array made from Python numbers alone (jnp.array
+    of a scalar, an elementwise jnp op whose operands are all weak, the gradient for a weak
+    argument). Reductions, jnp.ones and the like are strong; arithmetic operators are not
+    tracked here (their result prints as strong)."""
+    if isinstance(x, Tensor):
+        return x in _weak_set()
+    return fn.is_number(x) and not isinstance(x, bool)
+
+
+def _typed(t: Tensor, weak: bool) -> Tensor:
+    if weak:
+        _weak_set().add(t)
+    return t
+
+
+def _all_weak(*xs: Any) -> bool:
+    return all(_weak(x) for x in xs)
 
 
 def _shown(t: Tensor) -> np.ndarray:
@@ -58,6 +84,8 @@ def tensor_text(t: Tensor, as_str: bool) -> str:
     text = repr(arr)   # "array([...], dtype=float32)": JAX's repr is NumPy's, capitalised
     if "dtype=" not in text:
         text = text[:-1] + f", dtype={arr.dtype})"
+    if _weak(t):
+        text = text[:-1] + ", weak_type=True)"
     return "A" + text[1:]
 
 
@@ -67,7 +95,7 @@ def array(object: Any, dtype: Any = None, copy: Any = True) -> Tensor:  # noqa: 
         t.dtype_name = object.dtype_name
     else:
         t = fn.tensor(object)
-    return _with_dtype(t, dtype)
+    return _typed(_with_dtype(t, dtype), dtype is None and _weak(object))
 
 
 def _with_dtype(t: Tensor, dtype: Any) -> Tensor:
@@ -94,7 +122,7 @@ class DType:
 
 def _lift(x: Any) -> Tensor:
     """JAX's conversion of Python numbers and nested lists: float32 and int32 arrays."""
-    return x if isinstance(x, Tensor) else fn.tensor(x)
+    return x if isinstance(x, Tensor) else _typed(fn.tensor(x), _weak(x))
 
 
 def _shape_of(shape: Any) -> tuple[int, ...]:
@@ -125,22 +153,25 @@ def _first(result: Any) -> Tensor:
 
 def _unary(op: Callable[[Any], Tensor]) -> Callable[..., Tensor]:
     def impl(x: Any) -> Tensor:
-        return op(_lift(x))
+        return _typed(op(_lift(x)), _weak(x))
     return impl
 
 
 def _binary(op: Callable[[Any, Any], Tensor]) -> Callable[..., Tensor]:
     def impl(x1: Any, x2: Any) -> Tensor:
-        return op(_lift(x1), _lift(x2))
+        return _typed(op(_lift(x1), _lift(x2)), _all_weak(x1, x2))
     return impl
 
 
 def _dot(a: Any, b: Any) -> Tensor:
-    return fn.matmul(_lift(a), _lift(b))
+    x, y = _lift(a), _lift(b)
+    scalar = np.ndim(x.data) == 0 or np.ndim(y.data) == 0   # jnp.dot of a scalar multiplies
+    return _typed((fn.mul if scalar else fn.matmul)(x, y), _all_weak(a, b))
 
 
 def _vdot(a: Any, b: Any) -> Tensor:
-    return fn.sum(fn.mul(fn.reshape(_lift(a), -1), fn.reshape(_lift(b), -1)))
+    product = fn.sum(fn.mul(fn.reshape(_lift(a), -1), fn.reshape(_lift(b), -1)))
+    return _typed(product, _all_weak(a, b))
 
 
 def _reshape(a: Any, shape: Any = None, order: Any = "C", newshape: Any = None) -> Tensor:
@@ -195,7 +226,7 @@ def _linspace(start: Any, stop: Any, num: Any = 50) -> Tensor:
 
 
 def _where(condition: Any, x: Any = None, y: Any = None) -> Tensor:
-    return fn.where(_lift(condition), _lift(x), _lift(y))
+    return _typed(fn.where(_lift(condition), _lift(x), _lift(y)), _all_weak(x, y))
 
 
 # ---------------------------------------------------------------- transformations
@@ -247,7 +278,7 @@ def _input(x: Any, what: str) -> Tensor:
         return t
     leaf = Tensor(np.array(t.data, copy=True), requires_grad=True)
     leaf.dtype_name = t.dtype_name
-    return leaf
+    return _typed(leaf, _weak(t))
 
 
 def _argnums(argnums: Any, n: int) -> tuple[tuple[int, ...], bool]:
@@ -320,7 +351,7 @@ def _gradients(out: Tensor, inputs: list[list[Tensor]], seed: Tensor | None = No
                 g = Tensor(np.zeros(np.shape(t.data)))
             elif not nested:
                 g = fn.detach(g)
-            row.append(g)
+            row.append(_typed(g, _weak(t)))   # JAX's cotangent has its primal's type
         result.append(row)
     return result
 
@@ -419,7 +450,8 @@ def _jacobian_rows(out: Tensor, inputs: list[list[Tensor]]) -> list[list[Tensor]
         for k, t in enumerate(group):
             pieces = [per_row[i][g][k] for i in range(n)]
             stacked = fn.stack(pieces, 0) if pieces else Tensor(np.zeros((0,) + t.shape))
-            row.append(fn.reshape(stacked, *(shape + tuple(np.shape(t.data)))))
+            row.append(_typed(fn.reshape(stacked, *(shape + tuple(np.shape(t.data)))),
+                              _weak(t)))
         result.append(row)
     return result
 
@@ -673,17 +705,18 @@ NUMPY = ns.Module("jax.numpy", {
         "linspace": _linspace,
         "sin": _unary(fn.sin), "cos": _unary(fn.cos), "tanh": _unary(fn.tanh),
         "exp": _unary(fn.exp), "log": _unary(fn.log), "sqrt": _unary(fn.sqrt),
-        "abs": _unary(fn.abs), "square": lambda x: fn.pow(_lift(x), 2),
-        "log1p": lambda x: fn.log(fn.add(_lift(x), 1.0)),
+        "abs": _unary(fn.abs), "square": _unary(lambda x: fn.pow(x, 2)),
+        "log1p": _unary(lambda x: fn.log(fn.add(x, 1.0))),
         "add": _binary(fn.add), "subtract": _binary(fn.sub), "multiply": _binary(fn.mul),
         "divide": _binary(fn.div), "power": _binary(fn.pow),
         "maximum": _binary(fn.maximum), "minimum": _binary(fn.minimum),
-        "dot": _dot, "matmul": _dot, "vdot": _vdot,
+        "dot": _dot, "matmul": _binary(fn.matmul), "vdot": _vdot,
         "sum": _reduction(fn.sum), "mean": _reduction(fn.mean),
         "max": _reduction(fn.max), "min": _reduction(fn.min),
         "reshape": _reshape, "transpose": _transpose, "where": _where,
         "allclose": _allclose, "vstack": _vstack,
-        "stack": lambda arrays, axis=0: fn.stack([_lift(a) for a in arrays], axis),
+        "stack": lambda arrays, axis=0: _typed(fn.stack([_lift(a) for a in arrays], axis),
+                                               _all_weak(*arrays)),
     }),
     "pi": float(np.pi), "e": float(np.e), "inf": float("inf"), "nan": float("nan"),
     "float32": FLOAT32, "int32": INT32,
