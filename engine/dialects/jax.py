@@ -13,7 +13,7 @@ A transformation inside another (`grad(grad(f))`, `jacfwd(jacrev(f))`) builds it
 differentiably (create_graph), so the outer one differentiates through it. `jacrev`/`jacfwd`
 give the same numbers (one reverse pass per output element here; the forward-mode picture is
 the display's job), `vjp` a pull-back function, `jvp` the Jacobian times the tangent, `jit` is
-the function itself. `jax.random` draws from the request's seed (not JAX's threefry numbers).
+the function itself. `jax.random` is JAX's own threefry numbers (jax_random.py).
 Arrays print as JAX prints them: NumPy's float32 text, `Array(..., dtype=float32)` as repr, with
 `weak_type=True` for an array JAX types weakly (made from a Python number, see `_weak`).
 """
@@ -30,6 +30,7 @@ from chainrule.engine import backward as bw
 from chainrule.engine import dialects
 from chainrule.engine import functional as fn
 from chainrule.engine import namespace as ns
+from chainrule.engine.dialects.jax_random import RANDOM
 from chainrule.engine.errors import ArgumentError, NameProblem, RuntimeProblem
 from chainrule.engine.forward_mode import tangent_of
 from chainrule.engine.grad_mode import GradMode, set_grad_enabled_now
@@ -619,35 +620,6 @@ def _check_grads(f: Any, args: Any, order: Any, modes: Any = ("fwd", "rev"),
                                      python_type="AssertionError")
 
 
-# ---------------------------------------------------------------- jax.random (our seed)
-
-
-@dataclass(frozen=True, eq=False)
-class Key:
-    seed: int
-
-    def __repr__(self) -> str:
-        return f"Array((), dtype=key<fry>) overlaying:\n[0 {self.seed}]"
-
-
-def _key(seed: Any, impl: Any = None) -> Key:
-    return Key(int(seed))
-
-
-def _split(key: Any, num: Any = 2) -> tuple[Key, ...]:
-    return tuple(Key(key.seed * 1000003 + i + 1) for i in range(int(num)))
-
-
-def _normal(key: Any, shape: Any = (), dtype: Any = None) -> Tensor:
-    return Tensor(fn.randn(*_shape_of(shape)).data)
-
-
-def _uniform(key: Any, shape: Any = (), dtype: Any = None, minval: Any = 0.0,
-             maxval: Any = 1.0) -> Tensor:
-    u = fn.rand(*_shape_of(shape)).data
-    return Tensor(float(minval) + (float(maxval) - float(minval)) * u)
-
-
 # ---------------------------------------------------------------- array attributes
 
 
@@ -721,9 +693,6 @@ NUMPY = ns.Module("jax.numpy", {
     "pi": float(np.pi), "e": float(np.e), "inf": float("inf"), "nan": float("nan"),
     "float32": FLOAT32, "int32": INT32,
 })
-RANDOM = ns.Module("jax.random", _table("jax.random", {
-    "key": _key, "PRNGKey": _key, "split": _split, "normal": _normal, "uniform": _uniform,
-}))
 NN = ns.Module("jax.nn", _table("jax.nn", {
     "relu": _unary(fn.relu), "sigmoid": _unary(fn.sigmoid), "tanh": _unary(fn.tanh),
 }))
