@@ -14,6 +14,7 @@ from chainrule.app.clients import client_of
 from chainrule.app.finite_inputs import refuse_non_finite
 from chainrule.app.gallery import examples
 from chainrule.app.permalink import PermalinkError, decode
+from chainrule.app.pooled import run_pooled
 from chainrule.app.runner import dumps, limit_response, trace_response
 from chainrule.app.schemas import Example, Health, RefusedResponse, TraceRequest, TraceResponse
 from chainrule.app.trace_cache import (
@@ -64,16 +65,8 @@ async def run_trace(request: Request, source: str, inputs: dict[str, float] | No
                     seed: int | None) -> tuple[int, bytes]:
     """(status, JSON bytes) for one program: in a worker process that is killed past the time
     limit, or in a thread when the app runs without a pool (tests, notebooks)."""
-    settings = request.app.state.settings
-    job = (source, inputs, seed, settings.limits)
-    pool = request.app.state.pool
-    if pool is None:
-        return await run_in_threadpool(trace_response, *job)
-    timeout = settings.limits.max_seconds + GRACE_SECONDS
-    outcome = await pool.run_async(job, timeout, client_of(request))
-    return outcome or limit_response(
-        f"the program ran longer than the {settings.limits.max_seconds:g} s time limit "
-        "(or ran out of memory) and was stopped", settings.limits, source=source)
+    job = (source, inputs, seed, request.app.state.settings.limits)
+    return await run_pooled(request, job, lambda: trace_response(*job), "the program")
 
 
 async def run_export(request: Request, job: tuple) -> tuple[int, bytes, str]:

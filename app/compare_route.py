@@ -8,16 +8,13 @@ carries it in `#p=` like the player's permalinks.
 
 from __future__ import annotations
 
-from chainrule.app.clients import client_of
 from chainrule.app.compare_job import JOB_KIND, compare_outcome
 from chainrule.app.finite_inputs import refuse_non_finite
 from chainrule.app.gallery import examples
 from chainrule.app.pages import TEMPLATES
-from chainrule.app.runner import limit_response
+from chainrule.app.pooled import run_pooled
 from chainrule.app.schemas import RefusedResponse, TraceRequest
-from chainrule.app.workers import GRACE_SECONDS
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
 router = APIRouter()
@@ -41,18 +38,10 @@ COMPARE_EXAMPLES = ["06_non_scalar_backward", "04_free_variables", "05_neuron", 
 async def compare(body: TraceRequest, request: Request) -> Response:
     if refused := refuse_non_finite(body.inputs):
         return refused
-    settings = request.app.state.settings
-    job = (body.source, body.inputs, body.seed, settings.limits, JOB_KIND)
-    pool = request.app.state.pool
-    if pool is None:
-        (status, payload), _ = await run_in_threadpool(compare_outcome, *job[:4])
-    else:
-        # the program once, then up to four translations: each within the time limit
-        seconds = RUNS * (settings.limits.max_seconds + GRACE_SECONDS)
-        outcome = await pool.run_async(job, seconds, client_of(request))
-        status, payload = outcome or limit_response(
-            f"the comparison ran longer than {seconds:g} s (its {RUNS} runs) or ran out of "
-            "memory and was stopped", settings.limits, source=body.source)
+    job = (body.source, body.inputs, body.seed, request.app.state.settings.limits, JOB_KIND)
+    # the program once, then up to four translations: each within the time limit
+    status, payload = await run_pooled(request, job, lambda: compare_outcome(*job[:4])[0],
+                                       "the comparison", runs=RUNS)
     return Response(payload, status_code=status, media_type="application/json")
 
 

@@ -8,14 +8,11 @@ the app has no pool — and all its runs share one time limit.
 
 from __future__ import annotations
 
-from chainrule.app.clients import client_of
 from chainrule.app.fd_check_job import JOB_KIND, fd_outcome
 from chainrule.app.finite_inputs import refuse_non_finite
-from chainrule.app.runner import limit_response
+from chainrule.app.pooled import run_pooled
 from chainrule.app.schemas import ErrorInfo, Nested, RefusedResponse, TraceRequest
-from chainrule.app.workers import GRACE_SECONDS
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -64,15 +61,7 @@ class FdCheckResponse(BaseModel):
 async def fd_check(body: TraceRequest, request: Request) -> Response:
     if refused := refuse_non_finite(body.inputs):
         return refused
-    settings = request.app.state.settings
-    job = (body.source, body.inputs, body.seed, settings.limits, JOB_KIND)
-    pool = request.app.state.pool
-    if pool is None:
-        (status, payload), _ = await run_in_threadpool(fd_outcome, *job[:4])
-    else:
-        outcome = await pool.run_async(job, settings.limits.max_seconds + GRACE_SECONDS,
-                                       client_of(request))
-        status, payload = outcome or limit_response(
-            f"the check ran longer than the {settings.limits.max_seconds:g} s time limit "
-            "(or ran out of memory) and was stopped", settings.limits, source=body.source)
+    job = (body.source, body.inputs, body.seed, request.app.state.settings.limits, JOB_KIND)
+    status, payload = await run_pooled(request, job, lambda: fd_outcome(*job[:4])[0],
+                                       "the check")
     return Response(payload, status_code=status, media_type="application/json")

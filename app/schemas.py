@@ -316,6 +316,8 @@ class CollapsedFrame(BaseModel):
     pad: float = Field(description="px between an expanded group's frame and its members.")
     title: float = Field(description="px of the frame's title bar.")
     margin: float = Field(description="px around the whole drawing.")
+    curve: float = Field(description="px an edge between boxes runs level, at least, as it "
+                                     "leaves one box and enters the next (its S-curve).")
 
 
 class Collapsed(BaseModel):

@@ -10,12 +10,11 @@ step. The server keeps nothing between requests.
 
 from __future__ import annotations
 
-from chainrule.app.clients import client_of
 from chainrule.app.finite_inputs import refuse_non_finite
-from chainrule.app.runner import dumps, limit_response
+from chainrule.app.pooled import run_pooled
+from chainrule.app.runner import dumps
 from chainrule.app.schemas import RefusedResponse, TraceResponse
 from chainrule.app.training_job import JOB_KIND, training_outcome
-from chainrule.app.workers import GRACE_SECONDS
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
@@ -62,17 +61,9 @@ def _cached_responses() -> dict:
 async def run_iteration(request: Request, source: str, inputs: dict[str, float] | None,
                         seed: int | None, iteration: int) -> tuple[int, bytes]:
     """(status, JSON bytes) of one iteration's trace, in a worker or a thread."""
-    settings = request.app.state.settings
-    job = (source, inputs, seed, settings.limits, JOB_KIND, iteration)
-    pool = request.app.state.pool
-    if pool is None:
-        (status, payload), _ = await run_in_threadpool(training_outcome, *job[:4], iteration)
-        return status, payload
-    outcome = await pool.run_async(job, settings.limits.max_seconds + GRACE_SECONDS,
-                                   client_of(request))
-    return outcome or limit_response(
-        f"the program ran longer than the {settings.limits.max_seconds:g} s time limit "
-        "(or ran out of memory) and was stopped", settings.limits, source=source)
+    job = (source, inputs, seed, request.app.state.settings.limits, JOB_KIND, iteration)
+    return await run_pooled(request, job, lambda: training_outcome(*job[:4], iteration)[0],
+                            "the program")
 
 
 @router.get("/api/training/{code}/{iteration}", tags=["trace"], responses=_cached_responses(),

@@ -74,3 +74,12 @@ def reused_values_program(lines: int = 25, terms: int = 5, seed: int = 0) -> str
         names.append(f"v{i + 1}")
     out.append("loss = " + " + ".join(names[-4:]))
     return "\n".join(out) + "\n"
+
+
+def chain(lines: int) -> str:
+    """A deep chain of 3 nodes per line (sin, *, + alternate with the shared input x)."""
+    out = ["import torch", "x = torch.tensor(0.5, requires_grad=True)", "y0 = x * 1.0"]
+    for i in range(1, lines + 1):
+        out.append(f"y{i} = torch.sin(y{i - 1}) * x" if i % 2 else f"y{i} = y{i - 1} + x")
+    out.append(f"y{lines}.backward()")
+    return "\n".join(out) + "\n"

@@ -25,7 +25,7 @@ import time
 from dataclasses import replace
 
 import bench  # noqa: F401 - one BLAS/OpenMP thread, before NumPy loads
-from bench.programs import program_of_size, reused_values_program
+from bench.programs import chain, program_of_size, reused_values_program
 from bench.readme import write_section
 
 SIZES = (250, 500, 1000, 2000, 4000)
@@ -42,15 +42,6 @@ def limits(raised: bool | str):   # noqa: ANN201 - Limits, imported in the measu
     return replace(Limits(), max_ops=100_000, max_ast_nodes=1_000_000, max_ast_depth=60,
                    max_source_chars=2_000_000, max_seconds=600.0, max_shown_numbers=10**8,
                    max_answer_bytes=10**9)
-
-
-def chain(lines: int) -> str:
-    """A deep chain of 3 nodes per line (sin, *, + alternate with the shared input x)."""
-    out = ["import torch", "x = torch.tensor(0.5, requires_grad=True)", "y0 = x * 1.0"]
-    for i in range(1, lines + 1):
-        out.append(f"y{i} = torch.sin(y{i - 1}) * x" if i % 2 else f"y{i} = y{i - 1} + x")
-    out.append(f"y{lines}.backward()")
-    return "\n".join(out) + "\n"
 
 
 def chain_of_size(target: int) -> tuple[str, dict]:

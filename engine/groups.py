@@ -35,6 +35,7 @@ BOX_MIN_W = 120.0
 FRAME_PAD = 12.0         # an expanded group: its members inside a frame with a title bar
 FRAME_TITLE = 26.0
 MARGIN = 16.0            # around the whole drawing
+CURVE_DX = 24.0          # an edge between boxes leaves and enters level for at least this
 
 Placer = Callable[[list[LayoutNode], list[LayoutEdge]], object]
 
@@ -103,7 +104,7 @@ def arrange(boxes: list[Box], size: dict[str, tuple[float, float]]
 
 def cubic(a: tuple[float, float], b: tuple[float, float]) -> list[list[float]]:
     """An S-shaped cubic from a (a right border) to b (a left border): p0 c1 c2 p1."""
-    dx = max(24.0, abs(b[0] - a[0]) / 2)
+    dx = max(CURVE_DX, abs(b[0] - a[0]) / 2)
     return [[round(a[0], 1), round(a[1], 1)], [round(a[0] + dx, 1), round(a[1], 1)],
             [round(b[0] - dx, 1), round(b[1], 1)], [round(b[0], 1), round(b[1], 1)]]
 
@@ -148,7 +149,8 @@ def lay_out_grouped(nodes: list[dict], edges: list[dict], groups: list[dict],
                  "boxes": [{"id": b.id, "kind": b.kind, "x": b.x, "y": b.y, "w": b.w, "h": b.h}
                            for col, _, _ in columns for b in col],
                  "columns": [len(col) for col, _, _ in columns],
-                 "frame": {"pad": FRAME_PAD, "title": FRAME_TITLE, "margin": MARGIN},
+                 "frame": {"pad": FRAME_PAD, "title": FRAME_TITLE, "margin": MARGIN,
+                           "curve": CURVE_DX},
                  "edges": [{"id": e.id, "source": e.source, "target": e.target,
                             "route": [list(p) for p in placed.routes.get(e.id, ())]}
                            for e in box_edges]}

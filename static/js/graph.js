@@ -173,7 +173,7 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
 
   function border(a, b) {
     if (!a || !b) return [];
-    return cubic([a[0] + a[2] / 2, a[1]], [b[0] - b[2] / 2, b[1]]);
+    return cubic([a[0] + a[2] / 2, a[1]], [b[0] - b[2] / 2, b[1]], trace.collapsed.frame);
   }
 
   function buildBox(g, x, y, w, h, layer) {

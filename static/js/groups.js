@@ -43,8 +43,9 @@ export function arrange(collapsed, size) {
   return { pos, width: right + frame.margin, height: bottom + frame.margin };
 }
 
-/** An S-shaped cubic from a (a right border) to b (a left border), as route points. */
-export function cubic(a, b) {
-  const dx = Math.max(24, Math.abs(b[0] - a[0]) / 2);
+/** An S-shaped cubic from a (a right border) to b (a left border), as route points; its
+ * shortest level run is the server's (collapsed.frame.curve, engine/groups.py cubic). */
+export function cubic(a, b, frame) {
+  const dx = Math.max(frame.curve, Math.abs(b[0] - a[0]) / 2);
   return [a, [a[0] + dx, a[1]], [b[0] - dx, b[1]], b];
 }

@@ -32,11 +32,12 @@ def test_the_served_columns_are_dot_ranks_left_to_right_each_top_to_bottom():
         centres.append(col[0]["x"])
     assert centres == sorted(centres) and len(set(centres)) == len(centres)
     assert c["frame"] == {"pad": groups.FRAME_PAD, "title": groups.FRAME_TITLE,
-                          "margin": groups.MARGIN}
+                          "margin": groups.MARGIN, "curve": groups.CURVE_DX}
 
 
 def test_groups_js_keeps_no_copy_of_the_rule_or_the_frame_metrics():
     js = GROUPS_JS.read_text(encoding="utf-8")
-    assert not re.search(r"\b(FRAME_PAD|FRAME_TITLE|MARGIN)\b", js)
+    assert not re.search(r"\b(FRAME_PAD|FRAME_TITLE|MARGIN|CURVE_DX)\b", js)
+    assert not re.search(r"Math\.max\(\s*\d", js), "the curve's level run is collapsed.frame.curve"
     assert not re.search(r"\.sort\(|Math\.round\(", js), "the column rule is engine/groups.py's"
     assert not re.search(r"(const|let)\s+\w+\s*=\s*[1-9]", js), "a metric literal in groups.js"

@@ -15,15 +15,9 @@ from chainrule.engine.lang import run_program
 from chainrule.engine.limits import Limits
 from chainrule.engine.trace import build_trace
 
+from bench.programs import chain
+
 LIMITS = replace(Limits(), max_ops=10_000, max_ast_nodes=100_000, max_seconds=120.0)
-
-
-def chain(lines: int) -> str:
-    out = ["import torch", "x = torch.tensor(0.5, requires_grad=True)", "y0 = x * 1.0"]
-    for i in range(1, lines + 1):
-        out.append(f"y{i} = torch.sin(y{i - 1}) * x" if i % 2 else f"y{i} = y{i - 1} + x")
-    out.append(f"y{lines}.backward()")
-    return "\n".join(out) + "\n"
 
 
 def bytes_per_node(lines: int) -> float:

@@ -17,17 +17,11 @@ from chainrule.engine.formula_table import FORMULA_KEYS, MathTable, mathml_of, p
 from chainrule.engine.limits import Limits
 from chainrule.engine.trace import trace_program
 
+from bench.programs import chain
+
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "app" / "examples").glob("*.py"))
 LIMITS = replace(Limits(), max_ops=100_000, max_ast_nodes=1_000_000, max_seconds=600.0,
                  max_shown_numbers=10**8, max_answer_bytes=10**9)
-
-
-def chain(lines: int) -> str:
-    out = ["import torch", "x = torch.tensor(0.5, requires_grad=True)", "y0 = x * 1.0"]
-    for i in range(1, lines + 1):
-        out.append(f"y{i} = torch.sin(y{i - 1}) * x" if i % 2 else f"y{i} = y{i - 1} + x")
-    out.append(f"y{lines}.backward()")
-    return "\n".join(out) + "\n"
 
 
 @pytest.fixture(scope="module")
