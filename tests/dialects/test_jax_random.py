@@ -17,6 +17,23 @@ from chainrule.engine.trace import trace_program
 jax = pytest.importorskip("jax")
 random = jax.random
 
+# What chainrule reproduces: JAX's defaults. Another test module may have changed them in this
+# process (tests/engine/test_forward_mode_tangents.py turns x64 on at import), so each test here
+# runs with them and puts back what it found.
+DEFAULTS = {"jax_enable_x64": False, "jax_threefry_partitionable": True,
+            "jax_default_prng_impl": "threefry2x32"}
+
+
+@pytest.fixture(autouse=True)
+def _jax_defaults():
+    found = {name: getattr(jax.config, name) for name in DEFAULTS}
+    for name, value in DEFAULTS.items():
+        jax.config.update(name, value)
+    yield
+    for name, value in found.items():
+        jax.config.update(name, value)
+
+
 SEEDS = [0, 1, 2, 3, 7, 42, 1234, 2**31 - 1, 2**32 - 1, -1, -2**31, 2**40 + 5]
 SHAPES = [(), (1,), (3,), (7,), (8,), (9,), (3, 4), (2, 3, 5)]
 
