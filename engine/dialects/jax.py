@@ -30,7 +30,7 @@ from chainrule.engine import backward as bw
 from chainrule.engine import dialects
 from chainrule.engine import functional as fn
 from chainrule.engine import namespace as ns
-from chainrule.engine.dialects.jax_random import RANDOM
+from chainrule.engine.dialects.jax_random import RANDOM, Key
 from chainrule.engine.errors import ArgumentError, NameProblem, RuntimeProblem
 from chainrule.engine.forward_mode import tangent_of
 from chainrule.engine.grad_mode import GradMode, set_grad_enabled_now
@@ -560,20 +560,29 @@ class Mapped:
         if len(axes) != len(args) or any(a not in (0, None) for a in axes):
             raise RuntimeProblem("chainrule's jax.vmap maps over axis 0 (in_axes=0 or None "
                                  "per argument)")
-        sizes = {int(np.shape(_lift(a).data)[0]) for a, ax in zip(args, axes, strict=True)
-                 if ax == 0}
+        sizes = {_mapped_size(a) for a, ax in zip(args, axes, strict=True) if ax == 0}
         if len(sizes) != 1:
             raise ArgumentError("vmap got inconsistent sizes for the array axes to be mapped",
                                 python_type="ValueError")
         results = []
         for i in range(sizes.pop()):
-            sliced = tuple(fn.index(_lift(a), i) if ax == 0 else a
-                           for a, ax in zip(args, axes, strict=True))
+            sliced = tuple(((a[i] if isinstance(a, Key) else fn.index(_lift(a), i))
+                            if ax == 0 else a) for a, ax in zip(args, axes, strict=True))
             results.append(_invoke(self.f, sliced))
         if results and isinstance(results[0], tuple):
             return tuple(fn.stack([_lift(r[k]) for r in results], 0)
                          for k in range(len(results[0])))
         return fn.stack([_lift(r) for r in results], 0)
+
+
+def _mapped_size(a: Any) -> int:
+    """The length of axis 0 of a vmapped argument (an array, or a key array: jax_random)."""
+    shape = a.shape if isinstance(a, Key) else np.shape(_lift(a).data)
+    if not shape:
+        raise ArgumentError("vmap was requested to map its argument along axis 0, which implies "
+                            "that its rank should be at least 1, but is only 0 (its shape is ())",
+                            python_type="ValueError")
+    return int(shape[0])
 
 
 def _vmap(fun: Any, in_axes: Any = 0, out_axes: Any = 0, axis_name: Any = None) -> Mapped:

@@ -70,7 +70,8 @@ class Key:
         "shape": lambda k: k.shape,
         "ndim": lambda k: len(k.shape),
         "size": lambda k: math.prod(k.shape),
-        "dtype": lambda k: KeyDType() if k.typed else np.dtype("uint32"),
+        "dtype": lambda k: KeyDType("key<fry>", "key<fry>") if k.typed else
+        KeyDType("uint32", "dtype('uint32')"),
     }
 
     def language_getitem(self, index: Any) -> Any:
@@ -110,8 +111,16 @@ def _indexed(k: Key, index: Any) -> Any:
 
 
 class KeyDType:
+    """A key array's dtype as JAX prints it (str, repr): key<fry>, or uint32 for raw data."""
+
+    def __init__(self, text: str, representation: str) -> None:
+        self.text, self.representation = text, representation
+
+    def language_text(self, as_str: bool) -> str:
+        return self.text if as_str else self.representation
+
     def __repr__(self) -> str:
-        return "key<fry>"
+        return self.representation
 
 
 def _shape_text(shape: tuple[int, ...]) -> str:

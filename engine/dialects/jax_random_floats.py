@@ -20,18 +20,30 @@ F64 = np.float64
 
 
 def _fma(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """float32 a*b + c with one rounding: the product is exact in float64, the sum is rounded to
-    odd (the neighbour with an odd last bit when inexact) so that rounding it again to float32
-    equals rounding the exact sum once."""
+    """float32 a*b + c with one rounding. The product is exact in float64 and rounding the
+    float64 sum again to float32 is right unless that sum fell exactly on a float32 midpoint
+    (or is float32-subnormal; an exact 0 is exact): only there is the sum redone, rounded to
+    odd."""
     p = np.asarray(a, F32).astype(F64) * np.asarray(b, F32).astype(F64)
     c64 = np.asarray(c, F32).astype(F64)
     s = p + c64
-    back = s - p
-    error = (p - (s - back)) + (c64 - back)   # Knuth's two-sum: s + error == p + c exactly
-    even = (s.view(np.int64) & 1) == 0
-    nudge = (error != 0) & even & np.isfinite(s)
-    s = np.where(nudge, np.nextafter(s, np.where(error > 0, np.inf, -np.inf)), s)
+    low = s.view(np.int64) & 0x1FFFFFFF   # the 29 bits float32 drops
+    redo = (low == 0x10000000) | ((np.abs(s) < F64(np.finfo(F32).tiny)) & (s != 0))
+    if redo.any():   # rare: redo those alone
+        p, c64 = np.broadcast_arrays(p, c64)
+        s = np.array(s, copy=True)
+        s[redo] = _sum_to_odd(p[redo], c64[redo])
     return s.astype(F32)
+
+
+def _sum_to_odd(p: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """p + c rounded to odd (the neighbour with an odd last bit when inexact), which rounding to
+    float32 then turns into the correctly rounded sum."""
+    s = p + c
+    back = s - p
+    error = (p - (s - back)) + (c - back)   # Knuth's two-sum: s + error == p + c exactly
+    nudge = (error != 0) & ((s.view(np.int64) & 1) == 0) & np.isfinite(s)
+    return np.where(nudge, np.nextafter(s, np.where(error > 0, np.inf, -np.inf)), s)
 
 
 def unit_floats(bits: np.ndarray) -> np.ndarray:

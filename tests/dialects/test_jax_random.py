@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -95,6 +96,30 @@ def test_split_and_fold_in_chains_as_jax():
 # ---------------------------------------------------------------- floats
 
 
+def _fma_by_fractions(a: np.float32, b: np.float32, c: np.float32) -> np.float32:
+    """a*b + c rounded once to float32 (ties to even), from exact rational arithmetic."""
+    exact = Fraction(float(a)) * Fraction(float(b)) + Fraction(float(c))
+    guess = np.float32(float(exact))
+    inf = np.float32(np.inf)
+    near = [np.nextafter(guess, -inf), guess, np.nextafter(guess, inf)]
+    return min(near, key=lambda r: (abs(Fraction(float(r)) - exact), int(r.view(np.uint32)) & 1))
+
+
+def test_fma_rounds_once():
+    """Rounding the float64 sum to float32 again would be wrong where it lands on a float32
+    midpoint: (1 + 2**-23) * (1 - 2**-23) * 2**-24 + (1 + 2**-23) is just below the midpoint
+    1 + 1.5 * 2**-23, whose tie goes up to 1 + 2**-22."""
+    one_up = np.float32(1 + 2**-23)
+    a, b = np.array([one_up]), np.array([np.float32((1 - 2**-23) * 2**-24)])
+    assert rf._fma(a, b, np.array([one_up]))[0] == one_up
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal(4000).astype(np.float32)
+    b = (rng.standard_normal(4000) * 2.0 ** rng.integers(-30, 0, 4000)).astype(np.float32)
+    c = rng.standard_normal(4000).astype(np.float32)
+    got = rf._fma(a, b, c)
+    assert all(got[i] == _fma_by_fractions(a[i], b[i], c[i]) for i in range(4000))
+
+
 @pytest.mark.parametrize("shape", [(), (3,), (7,), (30, 40), (2, 3, 4)])
 def test_normal_bit_for_bit(shape):
     for seed in SEEDS:
@@ -175,6 +200,10 @@ print(random.choice(key, 10, (4,)))
 print(random.choice(key, 10, (2, 2), replace=False))
 print(random.choice(key, jnp.array([1., 2., 3.]), (2,)))
 print(random.normal(random.key(2**31 - 1), (2,)), random.normal(random.key(-1)))
+print(k2.dtype, repr(k2.dtype), ks.dtype, repr(ks.dtype), k2.shape, k2[1], f"{k2} {ks[0]}")
+print(jax.vmap(lambda k: random.normal(k, (2,)))(random.split(key, 3)))
+print(jax.vmap(random.uniform)(random.split(k2, 2)))
+print(jax.jit(lambda k: random.uniform(k))(k2))
 """
 
 
@@ -192,6 +221,7 @@ ERRORS = [
     "random.split(random.key(0))[0][0]",
     "random.split(random.key(0), 3)[0, 0]",
     "random.split(random.key(0), 3)[1.5]",
+    "jax.vmap(random.normal)(random.key(0))",
     "random.fold_in(random.key(0), -3)",
     "random.fold_in(random.key(0), 2**33)",
     "random.normal(random.key(0), (2,), jnp.int32)",
