@@ -23,15 +23,8 @@ WEAK_TYPE_LINES = [
 def _jax_stdout(source: str) -> str:
     jax = pytest.importorskip("jax")
     out = io.StringIO()
-    # JAX's defaults (float32), whatever another test module of this worker switched on
-    # (tests/engine/test_forward_mode_tangents.py compares in float64)
-    x64 = jax.config.jax_enable_x64
-    jax.config.update("jax_enable_x64", False)
-    try:
-        with contextlib.redirect_stdout(out):
-            exec(source, {"jax": jax})   # the oracle is the real framework, by design
-    finally:
-        jax.config.update("jax_enable_x64", x64)
+    with contextlib.redirect_stdout(out):
+        exec(source, {"jax": jax})   # the oracle is the real framework, by design
     return out.getvalue()
 
 
