@@ -332,6 +332,64 @@ def bernoulli(key: Any, p: Any = 0.5, shape: Any = None) -> Tensor:
     return Tensor(u < prob)
 
 
+def _float_sampler(name: str, transform: Any) -> Any:
+    """A sampler of float32 draws from 32-bit draws: exponential, gumbel, laplace, logistic."""
+    def sample(key: Any, shape: Any = (), dtype: Any = None, mode: Any = None) -> Tensor:
+        words, _ = _key_words(key, name)
+        dims = _shape(shape, name)
+        _float_dtype(dtype, name)
+        if mode not in (None, "low"):
+            raise ArgumentError(f"jax.random.{name} with mode={mode!r} is not part of "
+                                "chainrule's language (mode='low', JAX's default)")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return _draw(transform(bits.bits32(words, dims)))
+    return sample
+
+
+def categorical(key: Any, logits: Any, axis: Any = -1, shape: Any = None, replace: Any = True,
+                mode: Any = None) -> Tensor:
+    """JAX's Gumbel-max trick: argmax(gumbel + logits) along `axis`."""
+    words, _ = _key_words(key, "categorical")
+    if not replace or mode not in (None, "low"):
+        raise ArgumentError("jax.random.categorical with replace=False or mode='high' is not "
+                            "part of chainrule's language")
+    scores = np.asarray(logits.data if isinstance(logits, Tensor) else logits, dtype=np.float32)
+    if scores.ndim == 0:
+        raise ArgumentError("categorical: logits must have at least one axis",
+                            python_type="ValueError")
+    ax = int(axis) % scores.ndim
+    batch = tuple(np.delete(scores.shape, ax))
+    dims = batch if shape is None else _shape(shape, "categorical")
+    if shape is not None:
+        _check_shape("categorical", dims, batch)
+    prefix = dims[:len(dims) - len(batch)]
+    drawn = list(dims[len(prefix):])
+    drawn.insert(ax, scores.shape[ax])
+    noise_shape = fn.sized((*prefix, *drawn), "jax.random.categorical")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        noisy = floats.gumbel(bits.bits32(words, noise_shape)) + scores
+    return Tensor(np.argmax(noisy, axis=ax - scores.ndim))
+
+
+def rademacher(key: Any, shape: Any = (), dtype: Any = None) -> Tensor:
+    """-1 or 1: 2 * bernoulli(key, 0.5, shape) - 1, int32."""
+    label = _dtype_name(dtype)
+    if label not in (None, "int", "int32", "int64"):
+        raise ArgumentError(f"jax.random.rademacher with dtype {label} is not part of "
+                            "chainrule's language (int32 only)")
+    heads = bernoulli(key, 0.5, () if shape == () else shape)
+    return Tensor(2 * np.asarray(heads.data, dtype=np.int64) - 1)
+
+
+def random_bits(key: Any, shape: Any = (), dtype: Any = None) -> Key:
+    """jax.random.bits: uint32 draws (a raw uint32 array; x64 off, so uint32 is the default)."""
+    words, _ = _key_words(key, "bits")
+    if _dtype_name(dtype) not in (None, "uint32"):
+        raise ArgumentError("jax.random.bits with a dtype other than uint32 is not part of "
+                            "chainrule's language")
+    return key_value(bits.bits32(words, _shape(shape, "bits")), typed=False)
+
+
 def _check_shape(name: str, shape: tuple[int, ...], param: tuple[int, ...]) -> None:
     try:
         together = np.broadcast_shapes(shape, param)
@@ -471,5 +529,8 @@ RANDOM = ns.Module("jax.random", {name: _function(name, impl) for name, impl in 
     "key": key, "PRNGKey": prng_key, "split": split, "fold_in": fold_in,
     "key_data": key_data, "wrap_key_data": wrap_key_data,
     "normal": normal, "uniform": uniform, "bernoulli": bernoulli, "randint": randint,
-    "permutation": permutation, "choice": choice,
+    "permutation": permutation, "choice": choice, "categorical": categorical,
+    "rademacher": rademacher, "bits": random_bits,
+    **{name: _float_sampler(name, getattr(floats, name))
+       for name in ("exponential", "gumbel", "laplace", "logistic")},
 }.items()})

@@ -3,6 +3,7 @@
 uniform  the 23 high bits of a draw become the mantissa of a float in [1, 2); minus 1 gives
          [0, 1); then `u * (maxval - minval) + minval`, floored at minval
 normal   a uniform in (-1, 1) (minval is the float after -1), then sqrt(2) * erfinv(u)
+exponential, gumbel, laplace, logistic   XLA's log and log1p of uniforms, as JAX composes them
 
 erfinv is XLA's float32 one (M. Giles, "Approximating the erfinv function", two polynomials in
 w = -log1p(-u*u), split at w = 5). XLA's CPU backend computes log1p with Cephes' rational function
@@ -128,3 +129,25 @@ def erfinv(u: np.ndarray) -> np.ndarray:
 def normal(bits: np.ndarray) -> np.ndarray:
     lo = np.nextafter(F32(-1), F32(0))
     return erfinv(uniform(bits, lo, F32(1))) * F32(np.sqrt(2))
+
+
+_TINY = F32(np.finfo(F32).tiny)
+
+
+def exponential(bits: np.ndarray) -> np.ndarray:
+    return -_log1p(-uniform(bits, F32(0), F32(1)))
+
+
+def gumbel(bits: np.ndarray) -> np.ndarray:
+    """JAX's "low" mode (its default): -log(-log(u)), u uniform in [tiny, 1)."""
+    return -_logf(-_logf(uniform(bits, _TINY, F32(1))))
+
+
+def laplace(bits: np.ndarray) -> np.ndarray:
+    u = uniform(bits, F32(-1) + F32(2**-24), F32(1))   # minval -1 + epsneg
+    return np.sign(u) * _log1p(-np.abs(u))
+
+
+def logistic(bits: np.ndarray) -> np.ndarray:
+    x = uniform(bits, _TINY, F32(1))
+    return _logf(x) - _log1p(-x)
