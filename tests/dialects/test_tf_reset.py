@@ -1,5 +1,6 @@
 """`GradientTape.reset()` as TensorFlow does it: what the block computed before the reset is a
-constant to the tape and what it watched is forgotten; outside its block it is refused. Compared with TensorFlow itself (printed text)."""
+constant to the tape and what it watched is forgotten; outside its block it is refused.
+Compared with TensorFlow itself (printed text, error)."""
 
 from __future__ import annotations
 
