@@ -665,4 +665,7 @@ MODULES = {"tensorflow": TF, "tensorflow.math": MATH, "tensorflow.nn": NN,
 
 dialects.register("tensorflow", dialects.Hooks(tensor_text=tensor_text,
                                                tensor_attribute=tensor_attribute,
-                                               operand=operand, start=_start))
+                                               operand=operand, start=_start,
+                                               # an EagerTensor is an array to NumPy, watched
+                                               # or not (the tape does not see NumPy's work)
+                                               as_numpy=_numpy))
