@@ -92,12 +92,11 @@ def build_graph(tape: Tape, source: str) -> Graph:
     lines = source.splitlines()
     g = Graph()
     inner = composite_outputs(tape)
-    # A gradient is a node only once the program computes with it (`w - 0.1 * w.grad`); so
-    # is what a training loop left for later code (engine/nn/loop_memory.py).
+    # A gradient is a node only once the program computes with it (`w - 0.1 * w.grad`).
     used = {inp.id for rec in tape.records for inp in rec.inputs} | \
         {rec.output.id for rec in tape.records}
     for t in tape.tensors:
-        if (t.origin == "grad" or t.id in tape.shown_if_used) and t.id not in used:
+        if t.origin == "grad" and t.id not in used:
             continue
         node_id = f"t{len(g.tensors)}"
         g.tensor_ids[t.id] = node_id

@@ -91,9 +91,6 @@ class Tape:
     uses: dict[int, list[Record]] = field(default_factory=dict)
     uses_upto: int = 0
     inference: list[list] = field(default_factory=list)   # inference_mode() id ranges
-    # Tensor.ids a training loop's end left for later code only (engine/nn/loop_memory.py):
-    # the graph draws them when an op reads them
-    shown_if_used: set[int] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.budget = Budget(self.limits)

@@ -173,22 +173,10 @@ def _build_trace(source: str, result: Any, limits: Limits) -> Trace:
     decorate_nodes(trace.nodes)
     trace.forward_mode = forward_mode(graph, tl.steps, result.tape.events, tl.v,
                                       AnswerBudget(tl.budget.left), tl.math)
-    trace.training = training_summary(result.tape.events, _parameter_nodes(graph), graph.labels,
+    trace.training = training_summary(result.tape.events, graph.tensor_ids, graph.labels,
                                       picked_iteration.get() or 1, limits.max_display_elements,
                                       names, source)
     return trace
-
-
-def _parameter_nodes(graph: Graph) -> dict[int, str]:
-    """Tensor.id -> node id, where a parameter not drawn itself (a long training loop's final
-    state, engine/nn/loop_memory.py) is its state the shown iteration used: the snapshot
-    engine/inplace.py made of it, which still knows the parameter (`meta.live`)."""
-    ids = dict(graph.tensor_ids)
-    for t in graph.tensors:
-        live = t.meta.live if t.meta is not None else None
-        if live is not None and live.id not in ids:
-            ids[live.id] = graph.tid(t)
-    return ids
 
 
 def _lay_out_calls(trace: Trace, graph: Graph, calls: list[str]) -> None:

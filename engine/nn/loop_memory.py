@@ -27,13 +27,6 @@ graph by re-running the program; then the loop keeps iteration k whole instead o
 what iterations before k made is forgotten when k starts, and the boundary moves to k's end.
 The graph then has the same shape as the first iteration's, so its layout is reused.
 
-A long training loop (one that stepped an optimizer or updated a parameter by hand) shows that
-one iteration only: when it ends, every op and event of the iterations after the kept one goes,
-reachable or not, so the page does not draw the last iteration's graph and the parameters'
-final states beside iteration k (they were labelled "(step 100)" next to iteration 1's).
-Tensors the program still holds stay on the tape for what runs after the loop
-(`Tape.shown_if_used`: drawn only if a later op reads them).
-
 The tape numbers tensors by their position in `tape.tensors` (engine/inplace.py relies on it):
 the kept tensors after the boundary are renumbered in order, so that stays true.
 """
@@ -51,7 +44,6 @@ _ATOMS = (int, float, str, bool, type(None), complex, bytes, range)
 _RECORD_EVENTS = ("forward", "edge")
 _TENSOR_EVENTS = {"backward": "root", "backward_end": "root", "leaf_seed": "tensor",
                   "hook": "tensor"}
-_TRAINING_EVENTS = ("optimizer_step", "manual_update")
 
 
 class LoopMemory:
@@ -67,7 +59,6 @@ class LoopMemory:
         self.count = 0          # iterations started
         self.picked_start: tuple[int, int] | None = None   # tensors, next record at k's start
         self.picked = picked_iteration.get()   # the iteration to keep whole (None: the first)
-        self.events_start = len(tape.events)   # the loop's first event
         if self.picked is not None and self.picked <= 1:
             self.picked = None
 
@@ -115,43 +106,8 @@ class LoopMemory:
             return
         if self.passes == 0 and len(self.tape.records) - self.boundary[1] <= _MIN_NEW:
             return
-        if self._trained():
-            self.forget_after_kept()
-            return
         self.iteration_events = len(self.tape.events)
         self.forget()
-
-    def _trained(self) -> bool:
-        return any(e["type"] in _TRAINING_EVENTS for e in self.tape.events[self.events_start:])
-
-    def forget_after_kept(self) -> None:
-        """A training loop ended: keep the kept iteration (the first or the picked one) and the
-        iteration summaries; the ops and events of every later iteration go. Tensors the
-        program still reaches stay, drawn only if an op after the loop reads them."""
-        tape = self.tape
-        n_tensors, n_records, n_events = self.boundary
-        tape.budget.ops -= len(tape.records) - n_records
-        del tape.records[n_records:]
-        summaries = [e for e in tape.events[n_events:] if e["type"] == "iteration"]
-        del tape.events[n_events:]
-        tape.events.extend(summaries)
-        roots = {id(t) for t in reachable_tensors(self.interp.env.values())}
-        # the parameters' final states (PyTorch's `_version` > 0): the kept iteration used
-        # snapshots of its own states (engine/inplace.py), so these are drawn only if read later
-        tape.shown_if_used.update(t.id for t in tape.tensors[:n_tensors]
-                                  if id(t) in roots and t.meta is not None and t.meta.version)
-        later = tape.tensors[n_tensors:]
-        kept = [t for t in later if id(t) in roots]
-        tape.budget.elements -= sum(t.data.size for t in later if id(t) not in roots)
-        del tape.tensors[n_tensors:]
-        for position, t in enumerate(kept, n_tensors):
-            t.id = position
-            tape.tensors.append(t)
-            tape.shown_if_used.add(position)
-        tape.restart_ids(len(tape.tensors))
-        tape.uses.clear()
-        tape.uses_upto = 0
-        self.boundary = (len(tape.tensors), len(tape.records), len(tape.events))
 
     def forget(self, whole: tuple[int, int] | None = None) -> None:
         """Drop what the program cannot reach since the boundary; `whole` (tensors' position,

@@ -117,25 +117,3 @@ def test_no_loop_no_summary() -> None:
     d = trace_program("import torch\nx = torch.tensor(2.0, requires_grad=True)\n"
                       "y = x * x\ny.backward()").to_dict()
     assert d["training"] is None
-
-
-@pytest.mark.parametrize("picked", [None, 50])
-def test_the_graph_is_the_picked_iteration_alone(picked: int | None) -> None:
-    """A long training loop's graph is iteration k alone: its parameters as k used them
-    (`(step k-1)`: after k-1 optimizer steps), one backward pass, and not the last
-    iteration's graph or the parameters' final states ("(step 60)") beside it."""
-    d = traced(ADAM, picked)
-    _, update = torch_run(ADAM, picked or 1)
-    suffix = f" (step {picked - 1})" if picked else ""
-    params = [n for n in d["nodes"] if n["kind"] == "tensor" and n.get("is_leaf")
-              and n.get("requires_grad")]
-    assert [n["label"] for n in params] == [f"{p}{suffix}" for p in
-                                           ("0.weight", "0.bias", "2.weight", "2.bias")]
-    assert sum(s["kind"] == "seed" for s in d["steps"]) == 1
-    for node, theirs, mine in zip(params, update, d["training"]["update"]["params"],
-                                  strict=True):
-        assert mine["node"] == node["id"]   # the update step names the node drawn
-        np.testing.assert_allclose(numbers(node["value"]).reshape(theirs["before"].shape),
-                                   theirs["before"], rtol=1e-4, atol=1e-6)
-        np.testing.assert_allclose(numbers(node["grad"]).reshape(theirs["grad"].shape),
-                                   theirs["grad"], rtol=1e-4, atol=1e-7)
