@@ -4,6 +4,8 @@ uniform  the 23 high bits of a draw become the mantissa of a float in [1, 2); mi
          [0, 1); then `u * (maxval - minval) + minval`, floored at minval
 normal   a uniform in (-1, 1) (minval is the float after -1), then sqrt(2) * erfinv(u)
 exponential, gumbel, laplace, logistic   XLA's log and log1p of uniforms, as JAX composes them
+truncated_normal   a uniform between erf(lower/sqrt 2) and erf(upper/sqrt 2) (XLA's float32 erf,
+         a rational function with explicit fmas), sqrt(2) * erfinv, clipped inside the bounds
 
 erfinv is XLA's float32 one (M. Giles, "Approximating the erfinv function", two polynomials in
 w = -log1p(-u*u), split at w = 5). XLA's CPU backend computes log1p with Cephes' rational function
@@ -151,3 +153,33 @@ def laplace(bits: np.ndarray) -> np.ndarray:
 def logistic(bits: np.ndarray) -> np.ndarray:
     x = uniform(bits, _TINY, F32(1))
     return _logf(x) - _log1p(-x)
+
+
+# XLA's float32 erf as its scalar CPU kernel computes it (truncated_normal's bounds are scalars;
+# the vectorised kernel differs near the clamp): x clamped to +-3.7439213 (beyond, +-1), then
+# x * P(x*x) / Q(x*x).
+_ERF_CLAMP = F32(3.7439213)
+_ERF_P = (2.2905065e-04, 3.408291e-03, 5.0955694e-02, 1.8520832e-01, 1.1283791)
+_ERF_Q = (-1.1791603e-07, 2.3547966e-05, 1.0179626e-03, 1.407047e-02, 1.1098505e-01,
+          4.9746925e-01, 1.0)
+
+
+def erf(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, F32)
+    c = np.minimum(np.maximum(x, -_ERF_CLAMP), _ERF_CLAMP)
+    c2 = c * c
+    p = _fma(c2, F32(_ERF_P[0]), F32(_ERF_P[1]))
+    for k in _ERF_P[2:]:
+        p = _fma(p, c2, F32(k))
+    q = _fma(c2, F32(_ERF_Q[0]), F32(_ERF_Q[1]))
+    for k in _ERF_Q[2:]:
+        q = _fma(q, c2, F32(k))
+    return np.where(np.abs(x) >= _ERF_CLAMP, np.copysign(F32(1), x), (c * p) / q)
+
+
+def truncated_normal(bits: np.ndarray, lower: np.float32, upper: np.float32) -> np.ndarray:
+    # x / sqrt(2) is computed as x * 0.70710677: XLA turns division by a constant into that
+    a, b = erf(lower * F32(0.70710677)), erf(upper * F32(0.70710677))
+    out = erfinv(uniform(bits, a, b)) * F32(np.sqrt(2))
+    low, high = np.nextafter(lower, F32(np.inf)), np.nextafter(upper, F32(-np.inf))
+    return np.minimum(np.maximum(out, low), high)

@@ -168,6 +168,19 @@ def test_log_based_samplers_bit_for_bit(name):
             assert _bits_equal(ours, getattr(random, name)(random.key(seed), shape)), seed
 
 
+@pytest.mark.parametrize("bounds", [(-1.5, 2.0), (-2.0, 2.0), (0.0, 1.0), (-0.3, 0.1),
+                                    (-5.0, 5.0), (1.0, 4.0), (-10.0, -2.0), (3.9, 6.0)])
+def test_truncated_normal_bit_for_bit(bounds):
+    """XLA's float32 erf of the bounds (inside and beyond its clamp at 3.7439213), the uniform
+    between, erfinv, and the clip just inside the bounds."""
+    lo, hi = (np.float32(b) for b in bounds)
+    for seed in SEEDS[:6]:
+        for shape in ((), (5,), (20_000,)):
+            ours = rf.truncated_normal(rb.bits32(rb.seed_words(seed), shape), lo, hi)
+            theirs = random.truncated_normal(random.key(seed), bounds[0], bounds[1], shape)
+            assert _bits_equal(ours, theirs), seed
+
+
 # ---------------------------------------------------------------- programs
 
 
@@ -222,6 +235,7 @@ print(random.categorical(key, logits), random.categorical(key, logits, axis=0))
 print(random.categorical(key, logits, shape=(4, 2)))
 print(random.categorical(k2, jnp.array([0.2, 0.3, 0.5]), shape=(6,)))
 print(random.rademacher(key, (6,)), repr(random.bits(key, (3,))), random.bits(k2))
+print(random.truncated_normal(key, -1.0, 2.5, (4,)), random.truncated_normal(k2, 0, 1))
 """
 
 
