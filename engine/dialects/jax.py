@@ -175,6 +175,34 @@ def _vdot(a: Any, b: Any) -> Tensor:
     return _typed(product, _all_weak(a, b))
 
 
+def _tensordot(a: Any, b: Any, axes: Any = 2) -> Tensor:
+    """`jnp.tensordot`: a's `axes` summed against b's (an int n: a's last n with b's first n),
+    written as the engine's ops: move the summed axes together, reshape, matmul, reshape."""
+    x, y = _lift(a), _lift(b)
+    nx, ny = np.ndim(x.data), np.ndim(y.data)
+    if fn.is_number(axes):
+        n = int(axes)
+        if not 0 <= n <= min(nx, ny):
+            raise ArgumentError(f"Number of tensordot axes (axes {n}) exceeds input ranks "
+                                f"({x.data.shape} and {y.data.shape})", python_type="TypeError")
+        ax, ay = list(range(nx - n, nx)), list(range(n))
+    else:
+        ax, ay = ([int(i) % max(nd, 1) for i in (side if isinstance(side, list | tuple)
+                                                   else [side])]
+                  for side, nd in zip(axes, (nx, ny), strict=True))
+    sx, sy = tuple(x.data.shape[i] for i in ax), tuple(y.data.shape[i] for i in ay)
+    if sx != sy:
+        raise ArgumentError("dot_general requires contracting dimensions to have the same "
+                            f"shape, got {sx} and {sy}.", python_type="TypeError")
+    free_x = [i for i in range(nx) if i not in ax]
+    free_y = [i for i in range(ny) if i not in ay]
+    k = int(np.prod([x.data.shape[i] for i in ax], dtype=np.int64))
+    left = fn.reshape(_permute(x, tuple(free_x + ax)), -1, k)
+    right = fn.reshape(_permute(y, tuple(ay + free_y)), k, -1)
+    shape = [x.data.shape[i] for i in free_x] + [y.data.shape[i] for i in free_y]
+    return _typed(fn.reshape(fn.matmul(left, right), *shape), _all_weak(a, b))
+
+
 def _reshape(a: Any, shape: Any = None, order: Any = "C", newshape: Any = None) -> Tensor:
     dims = shape if shape is not None else newshape
     dims = (dims,) if fn.is_number(dims) else tuple(dims)
@@ -691,7 +719,7 @@ NUMPY = ns.Module("jax.numpy", {
         "add": _binary(fn.add), "subtract": _binary(fn.sub), "multiply": _binary(fn.mul),
         "divide": _binary(fn.div), "power": _binary(fn.pow),
         "maximum": _binary(fn.maximum), "minimum": _binary(fn.minimum),
-        "dot": _dot, "matmul": _binary(fn.matmul), "vdot": _vdot,
+        "dot": _dot, "matmul": _binary(fn.matmul), "vdot": _vdot, "tensordot": _tensordot,
         "sum": _reduction(fn.sum), "mean": _reduction(fn.mean),
         "max": _reduction(fn.max), "min": _reduction(fn.min),
         "reshape": _reshape, "transpose": _transpose, "where": _where,
