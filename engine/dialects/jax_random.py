@@ -40,7 +40,6 @@ class Key:
 
     words: np.ndarray
     typed: bool
-    __hash__ = None   # JAX arrays are unhashable
 
     def __init__(self, words: np.ndarray, typed: bool) -> None:
         self.words = np.asarray(words, dtype=U32)
@@ -56,6 +55,11 @@ class Key:
 
     def __ne__(self, other: object) -> bool:
         return not self == other
+
+    def __hash__(self) -> int:
+        # JAX's arrays are unhashable, but the language has no hook to say so for a dict key:
+        # hashed by value here, as == compares them
+        return hash((self.typed, self.words.shape, self.words.tobytes()))
 
     def language_text(self, as_str: bool) -> str:
         if self.typed:
@@ -178,22 +182,62 @@ def _uint32(data: np.ndarray) -> np.ndarray:
     return values.astype(U32)
 
 
-def _whole(value: Any, what: str) -> int:
+def _integer(value: Any) -> int | None:
+    """A whole number given as a Python int or a 0-d integer array; None for anything else."""
     if isinstance(value, Tensor) and value.data.ndim == 0 and value.data.dtype.kind in "iub":
         return int(value.data)
-    if isinstance(value, bool | int):
+    if isinstance(value, bool | int | np.integer):
         return int(value)
+    return None
+
+
+def _whole(value: Any, what: str) -> int:
+    """A seed (or fold_in's data): JAX's words when it is not one whole number."""
+    n = _integer(value)
+    if n is not None:
+        return n
     if isinstance(value, Tensor) and value.data.ndim:
         raise ArgumentError(f"{what} accepts a scalar seed, but was given an array of shape "
                             f"{tuple(value.shape)} != (). Use jax.vmap for batching",
                             python_type="TypeError")
-    raise ArgumentError(f"PRNG key seed must be an integer; got {value!r}",
+    raise ArgumentError(f"PRNG key seed must be an integer; got {_shown(value)}",
                         python_type="TypeError")
 
 
+def _shown(value: Any) -> str:
+    plain = isinstance(value, int | float | str | list | tuple | type(None))
+    return repr(value) if plain and len(repr(value)) <= 200 else fn.describe(value)
+
+
 def _shape(shape: Any, name: str) -> tuple[int, ...]:
-    dims = (shape,) if fn.is_number(shape) or isinstance(shape, Tensor) else tuple(shape)
-    return fn.sized(tuple(int(_whole(d, name)) for d in dims), f"jax.random.{name}")
+    parts = (shape,) if fn.is_number(shape) or isinstance(shape, Tensor) else \
+        tuple(shape) if isinstance(shape, tuple | list) else None
+    dims = None if parts is None else [_integer(d) for d in parts]
+    if dims is None or any(d is None for d in dims):
+        raise ArgumentError("Shapes must be 1D sequences of concrete values of integer type, "
+                            f"got {_shown(shape)}.", python_type="TypeError")
+    return fn.sized(tuple(dims), f"jax.random.{name}")
+
+
+def _numbers(value: Any) -> np.ndarray:
+    """An array argument (logits) as float32: a Tensor, a number or a nested list of numbers."""
+    if isinstance(value, Tensor):
+        return np.asarray(value.data, dtype=np.float32)
+    if fn.is_number(value) or isinstance(value, list | tuple):
+        try:
+            return np.asarray(fn.tensor(value).data, dtype=np.float32)
+        except Exception:   # noqa: BLE001 - any value that is not numbers gets JAX's words
+            pass
+    raise _not_an_array(value)
+
+
+def _not_an_array(value: Any) -> ArgumentError:
+    try:
+        kind = f" with dtype {np.asarray(value).dtype.str}"
+    except Exception:   # noqa: BLE001 - a value NumPy cannot even hold
+        kind = ""
+    return ArgumentError(f"Value {_shown(value)}{kind} is not a valid JAX array type. Only "
+                         "arrays of numeric types are supported by JAX.", python_type="TypeError")
 
 
 # ---------------------------------------------------------------- keys
@@ -238,7 +282,7 @@ def fold_in(key: Any, data: Any) -> Key:
 
 def key_data(keys: Any) -> Key:
     if not isinstance(keys, Key):
-        _key_words(keys, "key_data")
+        return key_value(_key_words(keys, "key_data")[0], typed=False)
     return key_value(keys.words, typed=False)
 
 
@@ -365,11 +409,14 @@ def categorical(key: Any, logits: Any, axis: Any = -1, shape: Any = None, replac
     if not replace or mode not in (None, "low"):
         raise ArgumentError("jax.random.categorical with replace=False or mode='high' is not "
                             "part of chainrule's language")
-    scores = np.asarray(logits.data if isinstance(logits, Tensor) else logits, dtype=np.float32)
+    scores = _numbers(logits)
     if scores.ndim == 0:
         raise ArgumentError("categorical: logits must have at least one axis",
                             python_type="ValueError")
-    ax = int(axis) % scores.ndim
+    if _integer(axis) is None:
+        raise ArgumentError("arrays used as indices must be of integer (or boolean) type",
+                            python_type="IndexError")
+    ax = _integer(axis) % scores.ndim
     batch = tuple(np.delete(scores.shape, ax))
     dims = batch if shape is None else _shape(shape, "categorical")
     if shape is not None:
@@ -478,7 +525,7 @@ def _shuffled_order(words: np.ndarray, n: int) -> np.ndarray:
 def permutation(key: Any, x: Any, axis: Any = 0, independent: Any = False) -> Tensor:
     words, _ = _key_words(key, "permutation")
     if isinstance(x, Tensor) and x.data.ndim:
-        if int(axis) != 0 or (independent and x.data.ndim > 1):
+        if _integer(axis) != 0 or (independent and x.data.ndim > 1):
             raise ArgumentError("jax.random.permutation along an axis other than 0 is not part "
                                 "of chainrule's language")
         return _take(x, _shuffled_order(words, x.shape[0]))
@@ -498,12 +545,14 @@ def choice(key: Any, a: Any, shape: Any = (), replace: Any = True, p: Any = None
     if not isinstance(shape, tuple | list):
         raise ArgumentError(f"shape argument of jax.random.choice must be a sequence, got "
                             f"{shape!r}", python_type="TypeError")
-    if p is not None or int(axis) != 0:
+    if p is not None or _integer(axis) != 0:
         raise ArgumentError("jax.random.choice with p= or axis= is not part of chainrule's "
                             "language")
     dims = _shape(shape, "choice")
     array = a if isinstance(a, Tensor) and a.data.ndim else None
-    n = array.shape[0] if array is not None else _whole(a, "choice")
+    n = array.shape[0] if array is not None else _integer(a)
+    if n is None:
+        raise _not_an_array(a)
     draws = math.prod(dims)
     if draws == 0:
         return Tensor(np.zeros(dims, dtype=np.int64))
