@@ -30,6 +30,7 @@ from chainrule.engine import backward as bw
 from chainrule.engine import dialects
 from chainrule.engine import functional as fn
 from chainrule.engine import namespace as ns
+from chainrule.engine.dialects.tf_custom import CustomGradient, clip_by_norm
 from chainrule.engine.errors import ArgumentError, NameProblem, RuntimeProblem
 from chainrule.engine.grad_mode import GradMode, is_grad_enabled, set_grad_enabled_now
 from chainrule.engine.ops import OPS
@@ -651,7 +652,9 @@ TF = ns.Module("tensorflow", {
         "constant": constant, "convert_to_tensor": convert_to_tensor,
         "zeros": _zeros, "ones": _ones, "zeros_like": _like(_zeros), "ones_like": _like(_ones),
         "linspace": _linspace, "matmul": _matmul, "reshape": _reshape,
-        "stop_gradient": _stop_gradient, "norm": _norm,
+        "stop_gradient": _stop_gradient, "norm": _norm, "clip_by_norm": clip_by_norm,
+        # the learner's own gradient (engine/dialects/tf_custom.py)
+        "custom_gradient": CustomGradient,
     }),
     "Variable": _f("tf.Variable", variable, "class"),
     "GradientTape": _f("tf.GradientTape", _gradient_tape, "class"),
