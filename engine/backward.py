@@ -24,6 +24,7 @@ import numpy as np
 from chainrule.engine import grad_mode
 from chainrule.engine.broadcast import fmt_shape, reduced_axes, unbroadcast
 from chainrule.engine.errors import BackwardError
+from chainrule.engine.float32_range import in_float32_range
 from chainrule.engine.inplace import check_saved, live, store
 from chainrule.engine.ops import Ctx
 from chainrule.engine.tensor import Record, Tensor, apply, current_tape
@@ -369,6 +370,16 @@ def _run(records: list[Record], pending: dict[int, np.ndarray], expected: dict[i
                     if type(product) is not f64s:
                         product = asarray(product, dtype=f64)
                     local = None if rule.local is None else asarray(rule.local(ctx))
+                if rec.op.leaves_float32_range and output.dtype_name is None:
+                    # float32's range, as the forward (engine/float32_range.py): the local
+                    # derivative of x ** 40 at 10 is inf in PyTorch
+                    if local is not None:
+                        local = in_float32_range(local)
+                    if rule.times_local:
+                        product = upstream * local
+                        if type(product) is not f64s:
+                            product = asarray(product, dtype=f64)
+                    product = in_float32_range(product)
                 shape = inp.data.shape
                 if product.shape == shape:
                     contribution = product if type(product) is f64s else product.reshape(shape)

@@ -71,6 +71,13 @@ def _value(x: Any, what: str) -> Any:
         return x
     if isinstance(x, list | tuple):
         return array(x)
+    if isinstance(x, Tensor):
+        # TensorFlow hands NumPy its array; PyTorch's tensors take NumPy's reductions as their
+        # own methods (np.mean(t) is a TypeError there, np.exp(t) a tensor): refused below
+        from chainrule.engine import dialects
+        found = dialects.hooks()
+        if found is not None and found.as_numpy is not None:
+            return found.as_numpy(x)
     raise ArgumentError(f"np.{what}() takes NumPy arrays, numbers or lists of numbers, got "
                         f"{fn.describe(x)}")
 

@@ -95,6 +95,10 @@ class Op:
     # PyTorch's error when backward reaches this op's node (its derivative is not
     # implemented: floor_divide); "" for every op that has one.
     no_derivative: str = ""
+    # Its float32 result leaves float32's range from ordinary inputs (exp(100) is inf and
+    # exp(-200) is 0 in PyTorch, finite in the float64 the engine computes in): apply()
+    # then puts the result back in float32's range (engine/float32_range.py).
+    leaves_float32_range: bool = False
 
     def grad_fn_name(self, shapes: tuple[tuple[int, ...], ...], attrs: dict) -> str:
         return self.grad_fn if isinstance(self.grad_fn, str) else self.grad_fn(shapes, attrs)
@@ -1371,3 +1375,8 @@ OPS: dict[str, Op] = {op.name: op for op in [
              latex=r"-\frac{2($a - $b)}{$n}", text="-2·($a - $b)/$n"),
     ), saves=True, symbol="mse_loss", check=_check_mse, extras=lambda c: {"n": _mse_count(c)}),
 ]}
+# exp and powers reach float32's limits from inputs a learner types (the log-sum-exp lesson:
+# log(1 + exp(100)) is inf and its gradient nan); products of ordinary numbers do not, so
+# mul, div and matmul skip the check (a few µs per large tensor).
+for _name in ("exp", "expm1", "pow", "pow_tensor", "reciprocal", "prod"):
+    OPS[_name] = replace(OPS[_name], leaves_float32_range=True)

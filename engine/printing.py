@@ -408,6 +408,8 @@ def _write(out: _Text, value: Any, as_str: bool, active: set[int]) -> None:
         out.add(str(value) if as_str else repr(value))
     elif (parts := _exception_parts(value)) is not None:
         out.add(parts[1] if as_str else f"{parts[0]}({parts[1]!r})")
+    elif hasattr(type(value), "language_text"):   # a dialect's value: JAX's key arrays
+        out.add(value.language_text(as_str))
     else:
         out.add(repr(value))
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 from chainrule.engine.errors import ChainruleError, LimitError
+from chainrule.engine.float32_range import in_float32_range
 from chainrule.engine.grad_mode import _enabled as _grad_enabled
 from chainrule.engine.limits import Budget, Limits
 from chainrule.engine.ops import Ctx, Op
@@ -398,6 +399,8 @@ def apply(op: Op, inputs: tuple[Tensor, ...], **attrs: Any) -> Tensor:
                     wanted = _float64_wins(t, inputs)
                     break
         result.dtype_name = wanted
+        if wanted is None and op.leaves_float32_range:
+            result.data = in_float32_range(out)
         result.id = tape.register(result)
     else:
         result = Tensor(out, requires_grad=requires and out.dtype.kind == "f", origin="result")

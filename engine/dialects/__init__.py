@@ -26,6 +26,8 @@ class Hooks:
     tensor_attribute: Callable[[Any, str], Any]      # t.name, raising AttributeError
     operand: Callable[[Any], Any]                    # a list meeting a tensor in `x @ [..]`
     start: Callable[[], None]                        # at the start of a run (e.g. grad off)
+    # what NumPy makes of a tensor (`np.mean(t)`); None: PyTorch's rule (t.numpy())
+    as_numpy: Callable[[Any], Any] | None = None
 
 
 _HOOKS: dict[str, Hooks] = {}

@@ -13,7 +13,7 @@ A transformation inside another (`grad(grad(f))`, `jacfwd(jacrev(f))`) builds it
 differentiably (create_graph), so the outer one differentiates through it. `jacrev`/`jacfwd`
 give the same numbers (one reverse pass per output element here; the forward-mode picture is
 the display's job), `vjp` a pull-back function, `jvp` the Jacobian times the tangent, `jit` is
-the function itself. `jax.random` draws from the request's seed (not JAX's threefry numbers).
+the function itself. `jax.random` is JAX's own threefry numbers (jax_random.py).
 Arrays print as JAX prints them: NumPy's float32 text, `Array(..., dtype=float32)` as repr, with
 `weak_type=True` for an array JAX types weakly (made from a Python number, see `_weak`).
 """
@@ -30,6 +30,7 @@ from chainrule.engine import backward as bw
 from chainrule.engine import dialects
 from chainrule.engine import functional as fn
 from chainrule.engine import namespace as ns
+from chainrule.engine.dialects.jax_random import RANDOM, Key
 from chainrule.engine.errors import ArgumentError, NameProblem, RuntimeProblem
 from chainrule.engine.forward_mode import tangent_of
 from chainrule.engine.grad_mode import GradMode, set_grad_enabled_now
@@ -172,6 +173,34 @@ def _dot(a: Any, b: Any) -> Tensor:
 def _vdot(a: Any, b: Any) -> Tensor:
     product = fn.sum(fn.mul(fn.reshape(_lift(a), -1), fn.reshape(_lift(b), -1)))
     return _typed(product, _all_weak(a, b))
+
+
+def _tensordot(a: Any, b: Any, axes: Any = 2) -> Tensor:
+    """`jnp.tensordot`: a's `axes` summed against b's (an int n: a's last n with b's first n),
+    written as the engine's ops: move the summed axes together, reshape, matmul, reshape."""
+    x, y = _lift(a), _lift(b)
+    nx, ny = np.ndim(x.data), np.ndim(y.data)
+    if fn.is_number(axes):
+        n = int(axes)
+        if not 0 <= n <= min(nx, ny):
+            raise ArgumentError(f"Number of tensordot axes (axes {n}) exceeds input ranks "
+                                f"({x.data.shape} and {y.data.shape})", python_type="TypeError")
+        ax, ay = list(range(nx - n, nx)), list(range(n))
+    else:
+        ax, ay = ([int(i) % max(nd, 1) for i in (side if isinstance(side, list | tuple)
+                                                   else [side])]
+                  for side, nd in zip(axes, (nx, ny), strict=True))
+    sx, sy = tuple(x.data.shape[i] for i in ax), tuple(y.data.shape[i] for i in ay)
+    if sx != sy:
+        raise ArgumentError("dot_general requires contracting dimensions to have the same "
+                            f"shape, got {sx} and {sy}.", python_type="TypeError")
+    free_x = [i for i in range(nx) if i not in ax]
+    free_y = [i for i in range(ny) if i not in ay]
+    k = int(np.prod([x.data.shape[i] for i in ax], dtype=np.int64))
+    left = fn.reshape(_permute(x, tuple(free_x + ax)), -1, k)
+    right = fn.reshape(_permute(y, tuple(ay + free_y)), k, -1)
+    shape = [x.data.shape[i] for i in free_x] + [y.data.shape[i] for i in free_y]
+    return _typed(fn.reshape(fn.matmul(left, right), *shape), _all_weak(a, b))
 
 
 def _reshape(a: Any, shape: Any = None, order: Any = "C", newshape: Any = None) -> Tensor:
@@ -559,20 +588,29 @@ class Mapped:
         if len(axes) != len(args) or any(a not in (0, None) for a in axes):
             raise RuntimeProblem("chainrule's jax.vmap maps over axis 0 (in_axes=0 or None "
                                  "per argument)")
-        sizes = {int(np.shape(_lift(a).data)[0]) for a, ax in zip(args, axes, strict=True)
-                 if ax == 0}
+        sizes = {_mapped_size(a) for a, ax in zip(args, axes, strict=True) if ax == 0}
         if len(sizes) != 1:
             raise ArgumentError("vmap got inconsistent sizes for the array axes to be mapped",
                                 python_type="ValueError")
         results = []
         for i in range(sizes.pop()):
-            sliced = tuple(fn.index(_lift(a), i) if ax == 0 else a
-                           for a, ax in zip(args, axes, strict=True))
+            sliced = tuple(((a[i] if isinstance(a, Key) else fn.index(_lift(a), i))
+                            if ax == 0 else a) for a, ax in zip(args, axes, strict=True))
             results.append(_invoke(self.f, sliced))
         if results and isinstance(results[0], tuple):
             return tuple(fn.stack([_lift(r[k]) for r in results], 0)
                          for k in range(len(results[0])))
         return fn.stack([_lift(r) for r in results], 0)
+
+
+def _mapped_size(a: Any) -> int:
+    """The length of axis 0 of a vmapped argument (an array, or a key array: jax_random)."""
+    shape = a.shape if isinstance(a, Key) else np.shape(_lift(a).data)
+    if not shape:
+        raise ArgumentError("vmap was requested to map its argument along axis 0, which implies "
+                            "that its rank should be at least 1, but is only 0 (its shape is ())",
+                            python_type="ValueError")
+    return int(shape[0])
 
 
 def _vmap(fun: Any, in_axes: Any = 0, out_axes: Any = 0, axis_name: Any = None) -> Mapped:
@@ -617,35 +655,6 @@ def _check_grads(f: Any, args: Any, order: Any, modes: Any = ("fwd", "rev"),
                 raise RuntimeProblem(f"Not equal to tolerance rtol=0.01, atol=0.01: gradient "
                                      f"{got[i]}, numerical {estimate}",
                                      python_type="AssertionError")
-
-
-# ---------------------------------------------------------------- jax.random (our seed)
-
-
-@dataclass(frozen=True, eq=False)
-class Key:
-    seed: int
-
-    def __repr__(self) -> str:
-        return f"Array((), dtype=key<fry>) overlaying:\n[0 {self.seed}]"
-
-
-def _key(seed: Any, impl: Any = None) -> Key:
-    return Key(int(seed))
-
-
-def _split(key: Any, num: Any = 2) -> tuple[Key, ...]:
-    return tuple(Key(key.seed * 1000003 + i + 1) for i in range(int(num)))
-
-
-def _normal(key: Any, shape: Any = (), dtype: Any = None) -> Tensor:
-    return Tensor(fn.randn(*_shape_of(shape)).data)
-
-
-def _uniform(key: Any, shape: Any = (), dtype: Any = None, minval: Any = 0.0,
-             maxval: Any = 1.0) -> Tensor:
-    u = fn.rand(*_shape_of(shape)).data
-    return Tensor(float(minval) + (float(maxval) - float(minval)) * u)
 
 
 # ---------------------------------------------------------------- array attributes
@@ -710,7 +719,7 @@ NUMPY = ns.Module("jax.numpy", {
         "add": _binary(fn.add), "subtract": _binary(fn.sub), "multiply": _binary(fn.mul),
         "divide": _binary(fn.div), "power": _binary(fn.pow),
         "maximum": _binary(fn.maximum), "minimum": _binary(fn.minimum),
-        "dot": _dot, "matmul": _binary(fn.matmul), "vdot": _vdot,
+        "dot": _dot, "matmul": _binary(fn.matmul), "vdot": _vdot, "tensordot": _tensordot,
         "sum": _reduction(fn.sum), "mean": _reduction(fn.mean),
         "max": _reduction(fn.max), "min": _reduction(fn.min),
         "reshape": _reshape, "transpose": _transpose, "where": _where,
@@ -721,9 +730,6 @@ NUMPY = ns.Module("jax.numpy", {
     "pi": float(np.pi), "e": float(np.e), "inf": float("inf"), "nan": float("nan"),
     "float32": FLOAT32, "int32": INT32,
 })
-RANDOM = ns.Module("jax.random", _table("jax.random", {
-    "key": _key, "PRNGKey": _key, "split": _split, "normal": _normal, "uniform": _uniform,
-}))
 NN = ns.Module("jax.nn", _table("jax.nn", {
     "relu": _unary(fn.relu), "sigmoid": _unary(fn.sigmoid), "tanh": _unary(fn.tanh),
 }))

@@ -359,11 +359,13 @@ class GradientTape:
     watch_accessed_variables: bool = True
     watched: list[Tensor] = field(default_factory=list)
     used: bool = False
+    _first: int = 0    # the first record made while this tape recorded (since its reset)
     _mode: GradMode = field(default_factory=lambda: GradMode("GradientTape", True))
 
     def enter(self) -> GradientTape:
         self._mode.enter()
         _recording.append(self)
+        self._first = _next_record_index()
         return self
 
     def exit(self) -> None:
@@ -459,7 +461,19 @@ class GradientTape:
         return StopRecording()
 
     def reset(self) -> None:
-        raise RuntimeProblem("GradientTape.reset() is not supported by chainrule yet")
+        """TensorFlow: "Clears all information stored in this tape", as if the block were
+        entered anew. What the block computed so far becomes a constant to this tape (its
+        op stays on the graph, no gradient flows back through it), and what it watched is
+        forgotten: variables it reads from now on are watched again."""
+        if self not in _recording:
+            raise RuntimeProblem("Tape is not recording.", python_type="ValueError")
+        for rec in current_tape().records:
+            if rec.index >= self._first and rec.output.requires_grad:
+                out = rec.output
+                out.requires_grad, out.record = False, None
+        self.watched.clear()
+        self.used = False
+        self._first = _next_record_index()
 
     def watched_variables(self) -> tuple[Tensor, ...]:
         return tuple(t for t in self.watched if t in _variables)
@@ -490,6 +504,11 @@ class GradientTape:
 
     def __repr__(self) -> str:
         return "<tensorflow.python.eager.backprop.GradientTape object>"
+
+
+def _next_record_index() -> int:
+    records = current_tape().records
+    return records[-1].index + 1 if records else 0
 
 
 def _gradient_tape(persistent: Any = False, watch_accessed_variables: Any = True) -> GradientTape:
@@ -646,4 +665,7 @@ MODULES = {"tensorflow": TF, "tensorflow.math": MATH, "tensorflow.nn": NN,
 
 dialects.register("tensorflow", dialects.Hooks(tensor_text=tensor_text,
                                                tensor_attribute=tensor_attribute,
-                                               operand=operand, start=_start))
+                                               operand=operand, start=_start,
+                                               # an EagerTensor is an array to NumPy, watched
+                                               # or not (the tape does not see NumPy's work)
+                                               as_numpy=_numpy))

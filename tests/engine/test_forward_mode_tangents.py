@@ -11,7 +11,16 @@ from chainrule.engine.trace import trace_program
 
 jax = pytest.importorskip("jax", reason="jax[cpu] is the forward-mode oracle (test extra)")
 jnp = pytest.importorskip("jax.numpy")
-jax.config.update("jax_enable_x64", True)   # compare in float64, as the engine computes
+
+
+@pytest.fixture(autouse=True)
+def _x64():
+    """Compare in float64, as the engine computes; put the process-wide switch back after, so
+    the tests that compare against JAX's default float32 (tests/dialects) still get it."""
+    found = jax.config.jax_enable_x64
+    jax.config.update("jax_enable_x64", True)
+    yield
+    jax.config.update("jax_enable_x64", found)
 
 
 def _output_tangent(fm: dict, p: int, node: str) -> np.ndarray:
