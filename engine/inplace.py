@@ -68,7 +68,7 @@ class Meta:
     asked to retain its grad (`Tensor.meta`; None for most tensors)."""
 
     __slots__ = ("version", "counter", "storage", "hooks", "post_hooks", "retains_grad", "live",
-                 "node", "view_of")
+                 "node", "view_of", "made_by")
 
     def __init__(self) -> None:
         self.version = 0              # this object's state's version (a snapshot keeps its own)
@@ -78,6 +78,9 @@ class Meta:
         self.post_hooks: list[Callable[[Tensor], Any]] | None = None   # after .grad is set
         self.retains_grad = False
         self.live: Tensor | None = None   # a snapshot of a leaf: where its gradient goes
+        # the display-only record that made a leaf's state by hand (`p -= lr * p.grad` under
+        # no_grad: the leaf keeps no grad_fn), so the next change gives it the snapshot
+        self.made_by: Record | None = None
         self.node: Any = None             # the leaf's AccumulateGrad node (autograd_api)
         self.view_of: tuple | None = None  # (base, op name, attrs): a view changed in place
 
@@ -172,6 +175,8 @@ def _install(tape: Tape, t: Tensor, s: Tensor, consumers: list[Record], producer
     if producer:
         if t.record is not None:
             t.record.output = s
+        elif tm.made_by is not None and tm.made_by.output is t:
+            tm.made_by.output = s   # the previous hand-made state is this snapshot
         if tape.keep and t.id < len(tape.tensors) and tape.tensors[t.id] is t:
             tape.tensors[t.id] = s
         t.id = -1
@@ -386,6 +391,8 @@ def _become(tape: Tape, t: Tensor, result: Tensor, data: Any) -> None:
         t.record, t.requires_grad = rec, result.requires_grad
     elif not t.requires_grad:
         t.record = rec   # a no-grad result, kept for the display (as apply does)
+    elif rec is not None:
+        meta(t).made_by = rec   # a leaf changed by hand: the record is the display's only
 
 
 def _bump(t: Tensor) -> None:

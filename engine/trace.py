@@ -36,6 +36,7 @@ from chainrule.engine.tensor import Tensor
 from chainrule.engine.timeline import NO_GRAD_NOTE, Timeline, made_without_grad
 from chainrule.engine.training import (
     TRAINING_PREVIEW_ELEMENTS,
+    focus_training_run,
     is_training_run,
     training_summary,
 )
@@ -131,6 +132,7 @@ def gc_paused() -> Iterator[None]:
 
 
 def _build_trace(source: str, result: Any, limits: Limits) -> Trace:
+    stand_ins = focus_training_run(result.tape, picked_iteration.get() or 1)   # trainui
     graph = build_graph(result.tape, source)
     names = parameter_names(result.variables)
     name_parameter_nodes(graph, names)   # `0.weight`, `a (step 3)`: before any text uses them
@@ -175,7 +177,7 @@ def _build_trace(source: str, result: Any, limits: Limits) -> Trace:
                                       AnswerBudget(tl.budget.left), tl.math)
     trace.training = training_summary(result.tape.events, graph.tensor_ids, graph.labels,
                                       picked_iteration.get() or 1, limits.max_display_elements,
-                                      names, source)
+                                      names, source, stand_ins)
     return trace
 
 

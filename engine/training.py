@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from chainrule.engine.training_focus import focus, training_loop
 from chainrule.engine.training_update import manual_update, optimizer_update
 
 _LOSS_NAMES = ("loss", "l", "cost", "error")
@@ -42,10 +43,31 @@ def is_training_run(events: list[dict]) -> bool:
     return False
 
 
+def focus_training_run(tape: Any, picked: int) -> dict[int, int]:
+    """A training run's graph holds the picked iteration only (engine/training_focus.py):
+    run before the graph is built. Returns the parameters' stand-ins (`focus`)."""
+    events = tape.events
+    if not is_training_run(events):
+        return {}
+    span = training_loop(events)
+    loop = [e for e in events if e["type"] == "iteration" and e["span"] == span]
+    updated = any(e["type"] == "optimizer_step" or
+                  (e["type"] == "manual_update" and _inside(e["span"], span)) for e in events)
+    if not updated or _loss_name(loop) is None or picked > len(loop):
+        return {}
+    return focus(tape, picked, span)
+
+
 def training_summary(events: list[dict], tensor_ids: dict[int, str], labels: dict[str, str],
                      picked: int, limit: int, names: dict[int, str] | None = None,
-                     source: str = "") -> dict | None:
-    """The summary, or None when the program ran no loop of several iterations."""
+                     source: str = "", stand_ins: dict[int, int] | None = None) -> dict | None:
+    """The summary, or None when the program ran no loop of several iterations. The update
+    step names each parameter's node as the state the picked iteration's forward pass read
+    (before its update): `stand_ins` maps the live parameter's id to that state's
+    (`focus_training_run`)."""
+    if stand_ins:
+        tensor_ids = {**tensor_ids, **{p: tensor_ids[s] for p, s in stand_ins.items()
+                                       if s in tensor_ids}}
     iterations = [e for e in events if e["type"] == "iteration"]
     if len(iterations) < 2:
         return None

@@ -108,12 +108,20 @@ def test_mlp_chart_pick_fifty_and_the_update_step(new_page, server_url, artifact
             cell = table.locator(f"tr[data-row={row}] td").text_content()
             want = api["training"]["update"]["params"][0][row]["data"]
             assert close(numbers(cell)[:6], flat(want)[:6], rel=1e-5), (row, cell)
-        # the graph shows iteration 50: the loss node's value is loss 50
-        loss_node = next(n for n in api["nodes"] if n["kind"] == "tensor" and
-                         n["name"] == "loss" and n["iteration"]["n"] == 50)
+        # the graph is iteration 50's: its parameters as they were before its update (after
+        # 49 steps), numbers as the API's (which tests/engine/test_training_picked.py checks
+        # against PyTorch); no node of another state (the bug: `(step 100)`, final weights)
+        page.wait_for_function("() => [...document.querySelectorAll('.node.tensor .t-label')]"
+                               ".some(t => t.textContent === '2.bias (step 49)')")
+        assert graph_steps(page) == {"49"}
+        bias = next(n for n in api["nodes"] if n["label"] == "2.bias (step 49)")
+        cells = page.locator(f"[data-node-id={bias['id']}] .block.val text.num")
+        assert close(numbers(" ".join(cells.all_text_contents())), flat(bias["value"]["data"]),
+                     rel=1e-3)
+        assert [p["node"] for p in api["training"]["update"]["params"]] == [
+            next(n["id"] for n in api["nodes"] if n["label"] == f"{name} (step 49)")
+            for name in ("0.weight", "0.bias", "2.weight", "2.bias")]
         page.screenshot(path=str(artifacts / f"training-mlp-50-{width}.png"), full_page=True)
-        assert page.evaluate("(id) => !!document.querySelector(`[data-node-id='${id}'], "
-                             "[data-id='${id}']`)", loss_node["id"]) or True
         # a click picks too: the chart's middle is iteration ~50
         box = chart.bounding_box()
         page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] / 2)
@@ -124,6 +132,35 @@ def test_mlp_chart_pick_fifty_and_the_update_step(new_page, server_url, artifact
         assert 1 <= k < 50
         page.wait_for_function(f"() => /iteration {k} /.test(document.querySelector("
                                "'[data-testid=update-step] h2').textContent)")
+
+
+def graph_steps(page) -> set[str]:
+    """The `(step k)` of every tensor label the graph draws."""
+    labels = page.locator(".node.tensor .t-label").all_text_contents()
+    return {lab.rsplit("(step ", 1)[1].rstrip(")") for lab in labels if "(step " in lab}
+
+
+def test_first_and_last_iterations_label_their_own_states(new_page, server_url) -> None:
+    """Home: iteration 1 reads the initial parameters (no step yet); End: iteration 100 reads
+    them after 99 steps."""
+    page = new_page(viewport={"width": 1280, "height": 900})
+    open_mlp(page, server_url)
+    assert graph_steps(page) == set()
+    assert "0.weight" in page.locator(".node.tensor .t-label").all_text_contents()
+    chart = page.locator("[data-testid=loss-chart]")
+    chart.focus()
+    page.keyboard.press("End")
+    page.wait_for_function("() => /iteration 100 /.test(document.querySelector("
+                           "'[data-testid=update-step] h2').textContent)")
+    page.wait_for_function("() => [...document.querySelectorAll('.node.tensor .t-label')]"
+                           ".some(t => t.textContent === '0.weight (step 99)')")
+    assert graph_steps(page) == {"99"}
+    page.keyboard.press("Home")
+    page.wait_for_function("() => /iteration 1 /.test(document.querySelector("
+                           "'[data-testid=update-step] h2').textContent)")
+    page.wait_for_function("() => [...document.querySelectorAll('.node.tensor .t-label')]"
+                           ".some(t => t.textContent === '0.weight')")
+    assert graph_steps(page) == set()
 
 
 def _flat_index(at: str, shape: list[int]) -> int:

@@ -9,6 +9,7 @@ import re
 import pytest
 from chainrule.engine.limits import Limits
 from chainrule.engine.trace import trace_program
+from chainrule.engine.training_pick import picking
 
 torch = pytest.importorskip("torch")
 
@@ -105,8 +106,13 @@ def test_module_parameters_are_named_as_named_parameters(source: str, build: str
     assert set(want) <= set(labels)
     assert {re.sub(r" \(step \d+\)$", "", label) for label in labels} == set(want)
     assert not any(re.search(r"\(v\d+\)|nn\.Linear", label) for label in labels), labels
-    # the states after k optimizer steps say so; the last is after the 5th step
-    assert "0.weight (step 5)" in labels
+    # iteration 1's graph reads the parameters before any step; the graph of iteration 3
+    # (picked, as POST /api/training asks) reads them after 2 steps, and says so
+    assert not any("(step" in label for label in labels), labels
+    with picking(3):
+        third = trace_program(source, limits=Limits(max_seconds=60)).to_dict()
+    assert "0.weight (step 2)" in parameter_labels(third)
+    assert not any(re.search(r"\(step [^2]\)", label) for label in parameter_labels(third))
     update = d["training"]["update"]["params"]
     assert [p["label"] for p in update] == want
 
