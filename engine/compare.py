@@ -203,20 +203,24 @@ class _Writer:
         text = _literal(t.data)
         return text, ATOM if not text.startswith("-") else UNARY
 
-    def operand(self, t: Tensor) -> tuple[str, int]:
+    def operand(self, t: Tensor, *, transposed_ok: bool = False) -> tuple[str, int]:
         name = self.plan.names.get(t.id)
         if name is not None:
             return name, ATOM
         if t.record is None:
             return self.leaf(t)
-        return self.exprs[t.id]
+        text, prec = self.exprs[t.id]
+        if prec == _TF_TRANSPOSED and not transposed_ok:
+            raise NotExpressible("chainrule's TensorFlow writes a transpose only inside "
+                                 "tf.matmul (transpose_a=True): it has no tf.transpose yet.")
+        return text, prec
 
     def write(self, rec: Record) -> tuple[str, int]:
         op, d = rec.op.name, self.dialect
         if d == "micrograd" and rec.output.data.ndim != 0:
             raise NotExpressible("micrograd's Value holds one number: this program uses tensors "
                                  f"of shape {tuple(rec.output.data.shape)}.")
-        args = [self.operand(t) for t in rec.inputs]
+        args = [self.operand(t, transposed_ok=op == "matmul") for t in rec.inputs]
         if op in _INFIX:
             sym, prec = _INFIX[op]
             a = _wrap(args[0], prec, left=True)
@@ -233,9 +237,13 @@ class _Writer:
             if d == "micrograd":
                 raise NotExpressible("micrograd has no matrix product: its Value is one number.")
             if d == "tensorflow":
-                return f"tf.matmul({args[0][0]}, {args[1][0]})", ATOM
+                return _tf_matmul(self, rec), ATOM
             return f"{_wrap(args[0], MUL, True)} @ {_wrap(args[1], MUL, False)}", MUL
+        if op in _SHAPED:
+            return _SHAPED[op](self, rec, args)
         spelled = OPS.get(op, {}).get(d)
+        if op in ("sum", "mean") and rec.attrs.get("dim") is not None and d != "micrograd":
+            return _reduce_along(d, op, args[0], rec.attrs)
         if spelled is None and d == "micrograd":
             raise NotExpressible(f"micrograd's Value has no {op} (its release 0.1.0 has "
                                  f"+ - * / ** relu).")
@@ -252,10 +260,158 @@ class _Writer:
             text, prec = self.write(rec)
             name = self.plan.names.get(rec.output.id)
             if name is not None:
+                if prec == _TF_TRANSPOSED:
+                    raise NotExpressible("chainrule's TensorFlow writes a transpose only inside "
+                                         "tf.matmul (transpose_a=True): it has no tf.transpose "
+                                         "yet.")
                 lines.append(f"{name} = {text}")
             else:
                 self.exprs[rec.output.id] = (text, prec)
         return lines
+
+
+# ---------------------------------------------------------------- ops with shapes and options
+# (softmax, losses, transpose, reshape, clamp, reductions along a dim): each written with what
+# the dialect has — where chainrule's TensorFlow or JAX lacks the function (tf.nn.log_softmax,
+# jax.nn.softmax, tf.clip_by_value, jnp.clip, tf.transpose), written out from ones it has.
+
+_TF_TRANSPOSED = -1   # a TensorFlow transpose, only writable as a tf.matmul operand
+
+
+def _reduce_along(d: str, op: str, a: tuple[str, int], attrs: dict) -> tuple[str, int]:
+    dim, keep = attrs.get("dim"), bool(attrs.get("keepdim"))
+    if d == "pytorch":
+        return f"{_wrap(a, ATOM, True)}.{op}(dim={dim!r}" + \
+            (", keepdim=True)" if keep else ")"), ATOM
+    fn = {"tensorflow": f"tf.reduce_{op}", "jax": f"jnp.{op}"}[d]
+    return f"{fn}({a[0]}, axis={dim!r}" + (", keepdims=True)" if keep else ")"), ATOM
+
+
+def _softmax(w: _Writer, rec: Record, args: list) -> tuple[str, int]:
+    d, dim, log = w.dialect, rec.attrs.get("dim"), rec.op.name == "log_softmax"
+    if d == "micrograd" or dim is None:
+        raise NotExpressible(f"chainrule does not write {rec.op.name} in {TITLES[d]}.")
+    a = args[0]
+    if d == "pytorch":
+        return f"torch.{rec.op.name}({a[0]}, dim={dim})", ATOM
+    if d == "tensorflow":
+        soft = f"tf.nn.softmax({a[0]}, axis={dim})"
+        return (f"tf.math.log({soft})" if log else soft), ATOM
+    total = f"jnp.sum(jnp.exp({a[0]}), axis={dim}, keepdims=True)"
+    if log:
+        return f"{_wrap(a, ADD, True)} - jnp.log({total})", ADD
+    return f"jnp.exp({a[0]}) / {total}", MUL
+
+
+def _mse(w: _Writer, rec: Record, args: list) -> tuple[str, int]:
+    d, reduction = w.dialect, rec.attrs.get("reduction", "mean")
+    if reduction not in ("mean", "sum"):
+        raise NotExpressible(f"chainrule does not write mse_loss(reduction={reduction!r}) "
+                             f"in {TITLES[d]}.")
+    a, b = args
+    if d == "pytorch":   # F.mse_loss takes tensors: a number the program wrapped stays wrapped
+        extra = ", reduction='sum'" if reduction == "sum" else ""
+        x, y = (f"torch.tensor({arg[0]})" if t.record is None and t.id not in w.plan.names
+                and t.data.ndim == 0 else arg[0] for t, arg in zip(rec.inputs, args,
+                                                                     strict=True))
+        return f"torch.nn.functional.mse_loss({x}, {y}{extra})", ATOM
+    diff = f"{_wrap(a, ADD, True)} - {_wrap(b, ADD, False)}"
+    if d == "micrograd":   # one number: its mean and its sum are the square
+        return f"({diff}) ** 2", POW
+    if d == "tensorflow":
+        return f"tf.reduce_{reduction}(tf.square({diff}))", ATOM
+    return f"jnp.{reduction}(({diff}) ** 2)", ATOM
+
+
+def _nll(w: _Writer, rec: Record, args: list) -> tuple[str, int]:
+    """nll_loss (cross_entropy's second half): the picked log-probabilities' mean, negated;
+    written as a sum against the targets' one-hot rows where the dialect has no nll."""
+    d, reduction = w.dialect, rec.attrs.get("reduction", "mean")
+    logp, target = rec.inputs
+    extra = {k: v for k, v in rec.attrs.items() if k != "reduction" and v is not None}
+    if d == "micrograd" or reduction not in ("mean", "sum") or logp.data.ndim != 2 or \
+            target.data.ndim != 1 or target.record is not None or extra:
+        raise NotExpressible(f"chainrule does not write this nll_loss in {TITLES[d]}.")
+    if d == "pytorch":
+        more = ", reduction='sum'" if reduction == "sum" else ""
+        return f"torch.nn.functional.nll_loss({args[0][0]}, {args[1][0]}{more})", ATOM
+    classes = np.asarray(target.data).astype(int)
+    onehot = _literal(np.eye(logp.data.shape[1])[classes])
+    const = {"tensorflow": "tf.constant", "jax": "jnp.array"}[d]
+    picked = f"{_wrap(args[0], MUL, True)} * {const}({onehot})"
+    if d == "tensorflow":
+        return f"-tf.reduce_{reduction}(tf.reduce_sum({picked}, axis=1))", UNARY
+    return f"-jnp.{reduction}(jnp.sum({picked}, axis=1))", UNARY
+
+
+def _transpose(w: _Writer, rec: Record, args: list) -> tuple[str, int]:
+    d, a = w.dialect, args[0]
+    d0, d1 = rec.attrs.get("dim0", 0), rec.attrs.get("dim1", 1)
+    ndim = rec.inputs[0].data.ndim
+    if d == "pytorch":
+        return f"{_wrap(a, ATOM, True)}.transpose({d0}, {d1})", ATOM
+    if d == "jax":
+        if ndim == 2:
+            return f"{_wrap(a, ATOM, True)}.T", ATOM
+        perm = list(range(ndim))
+        perm[d0], perm[d1] = perm[d1], perm[d0]
+        return f"jnp.transpose({a[0]}, {tuple(perm)!r})", ATOM
+    if d == "tensorflow" and ndim == 2:
+        return a[0], _TF_TRANSPOSED
+    raise NotExpressible(f"chainrule does not write this transpose in {TITLES[d]}.")
+
+
+def _tf_matmul(w: _Writer, rec: Record) -> str:
+    parts = []
+    for i, t in enumerate(rec.inputs):
+        text, prec = w.operand(t, transposed_ok=True)
+        parts.append(text)
+        if prec == _TF_TRANSPOSED:
+            parts.append(f"transpose_{'ab'[i]}=True")
+    flags = [p for p in parts if p.startswith("transpose_")]
+    values = [p for p in parts if not p.startswith("transpose_")]
+    return f"tf.matmul({', '.join(values + flags)})"
+
+
+def _reshape(w: _Writer, rec: Record, args: list) -> tuple[str, int]:
+    d, shape = w.dialect, tuple(int(k) for k in rec.attrs["shape"])
+    if d == "pytorch":
+        return f"{_wrap(args[0], ATOM, True)}.reshape{shape!r}", ATOM
+    fn = {"tensorflow": "tf.reshape", "jax": "jnp.reshape"}.get(d)
+    if fn is None:
+        raise NotExpressible(f"chainrule does not write reshape in {TITLES[d]}.")
+    return f"{fn}({args[0][0]}, {shape!r})", ATOM
+
+
+def _clamp(w: _Writer, rec: Record, args: list) -> tuple[str, int]:
+    d, lo, hi = w.dialect, rec.attrs.get("min"), rec.attrs.get("max")
+    if any(isinstance(v, Tensor) for v in (lo, hi)) or (lo is None and hi is None):
+        raise NotExpressible(f"chainrule does not write this clamp in {TITLES[d]}.")
+    if d == "pytorch":
+        bounds = ", ".join(f"{k}={float(v)!r}" for k, v in (("min", lo), ("max", hi))
+                           if v is not None)
+        return f"torch.clamp({args[0][0]}, {bounds})", ATOM
+    prefix = {"tensorflow": "tf", "jax": "jnp"}.get(d)
+    if prefix is None:
+        raise NotExpressible(f"chainrule does not write clamp in {TITLES[d]}.")
+    text = args[0][0]   # no clip_by_value / jnp.clip here: a maximum, then a minimum
+    if lo is not None:
+        text = f"{prefix}.maximum({text}, {float(lo)!r})"
+    if hi is not None:
+        text = f"{prefix}.minimum({text}, {float(hi)!r})"
+    return text, ATOM
+
+
+def _pairwise(w: _Writer, rec: Record, args: list) -> tuple[str, int]:
+    prefix = {"pytorch": "torch", "tensorflow": "tf", "jax": "jnp"}.get(w.dialect)
+    if prefix is None:
+        raise NotExpressible(f"micrograd's Value has no {rec.op.name}.")
+    return f"{prefix}.{rec.op.name}({args[0][0]}, {args[1][0]})", ATOM
+
+
+_SHAPED = {"softmax": _softmax, "log_softmax": _softmax, "mse_loss": _mse, "nll_loss": _nll,
+           "transpose": _transpose, "reshape": _reshape, "clamp": _clamp,
+           "maximum": _pairwise, "minimum": _pairwise}
 
 
 def _wrap(arg: tuple[str, int], prec: int, left: bool) -> str:

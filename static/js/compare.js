@@ -125,7 +125,15 @@ async function boot() {
     examples = await fetchExamples();
   } catch { /* the page still compares a program carried in the link */ }
   const start = await programFromUrl(examples);
-  if (start.example) picker.value = start.example;
+  if (start.example) {
+    picker.value = start.example;
+  } else {   // a program from a link: the picker says so instead of naming the first example
+    const own = document.createElement("option");
+    own.value = "";
+    own.textContent = "Your program";
+    picker.prepend(own);
+    picker.value = "";
+  }
   picker.addEventListener("change", () => {
     const ex = examples.find((e) => e.id === picker.value);
     const url = new URL(location.href);

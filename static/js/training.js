@@ -342,7 +342,12 @@ export function createTraining(doc, viewer, { host = null, side = null } = {}) {
         "no optimizer.step(), and no `p -= lr * p.grad` under torch.no_grad()."));
       return wrap;
     }
-    wrap.append(el(doc, "p", { class: "rule", "data-testid": "update-rule" }, u.rule));
+    // one statement per line: Adam's four updates run together read as one long formula
+    const rule = el(doc, "p", { class: "rule", "data-testid": "update-rule" });
+    for (const part of u.rule.split(/;\s+|,\s{2,}/)) {
+      rule.append(el(doc, "span", { class: "rule-line" }, part));
+    }
+    wrap.append(rule);
     const settings = Object.entries(u.settings || {}).filter(([, v]) => v !== 0 && v !== false);
     if (settings.length) {
       const names = { beta1: "β₁", beta2: "β₂", eps: "ε", momentum: "μ", dampening: "τ",

@@ -83,3 +83,50 @@ def test_scalar_program_every_framework_agrees(page, server_url):
                            "'05_neuron'")
     page.wait_for_selector(READY)
     assert "tanh" in page.locator("[data-testid=compare-micrograd]").inner_text()
+
+
+CLASSIFIER = """import torch
+import torch.nn.functional as F
+x = torch.tensor([[1.0, 2.0], [3.0, -1.0], [0.5, 0.5]])
+w = torch.tensor([[0.3, -0.2], [0.1, 0.4]], requires_grad=True)
+target = torch.tensor([0, 1, 1])
+logits = torch.clamp(x @ w.t(), min=-1.0, max=1.5)
+loss = F.cross_entropy(logits, target)
+loss.backward()
+"""
+
+
+def test_a_classifier_loss_in_three_frameworks(new_page, server_url, artifacts):
+    """A learner's program from a link: cross_entropy of a clamped x @ w.t(), written in
+    TensorFlow and JAX from what they have (log of softmax against one-hot targets, maximum
+    then minimum, transpose_b in tf.matmul); each card prints the same gradient, which
+    tests/engine/test_compare_translations.py checks against PyTorch and the frameworks."""
+    from chainrule.app.permalink import ProgramState, encode
+
+    from tests.browser.helpers import numbers
+    for width, height, scheme in ((1280, 800, "light"), (390, 844, "dark")):
+        page = new_page(viewport={"width": width, "height": height}, color_scheme=scheme)
+        page.goto(f"{server_url}/compare#p={encode(ProgramState(source=CLASSIFIER))}")
+        page.wait_for_selector(READY, timeout=60_000)
+        page.wait_for_function("() => document.querySelectorAll('.compare-card .node, "
+                               ".compare-card .reason').length >= 4")
+        picker = page.locator("[data-testid=compare-example]")
+        assert picker.input_value() == ""
+        assert picker.locator("option:checked").inner_text() == "Your program"
+        prints = {}
+        for d in ("pytorch", "tensorflow", "jax"):
+            card = page.locator(f"[data-testid=compare-{d}]")
+            outcome = card.locator("[data-role=outcome]").inner_text()
+            assert outcome.startswith("Prints:"), (d, outcome)
+            text = outcome.split("shape=")[0]
+            prints[d] = numbers(text)
+        assert len(prints["pytorch"]) == 4
+        for d in ("tensorflow", "jax"):   # float32 text vs PyTorch's 4 decimals
+            assert all(abs(a - b) <= 1e-4 for a, b in zip(prints[d], prints["pytorch"],
+                                                          strict=True)), prints
+        code = page.locator("[data-testid=compare-tensorflow]").inner_text()
+        assert "transpose_b=True" in code and "tf.nn.softmax" in code
+        assert "holds one number" in page.locator(
+            "[data-testid=compare-micrograd] [data-role=reason]").inner_text()
+        page.screenshot(path=str(artifacts / f"compare-classifier-{width}-{scheme}.png"),
+                        full_page=True)

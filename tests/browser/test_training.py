@@ -83,6 +83,10 @@ def test_mlp_chart_pick_fifty_and_the_update_step(new_page, server_url, artifact
         # the update step: Adam's rule, and each parameter's written-out lines carry the
         # API's numbers, token for token, ending with w ← w − lr·m̂ / (√v̂ + ε) = w after
         assert "w ← w − lr·m̂ / (√v̂ + ε)" in page.inner_text("[data-testid=update-rule]")
+        # one statement per line (m, v, w, m̂, v̂), not one run-on formula
+        assert page.locator("[data-testid=update-rule] .rule-line").all_inner_texts()[0] == \
+            "m ← β₁·m + (1−β₁)·∇w"
+        assert page.locator("[data-testid=update-rule] .rule-line").count() == 5
         blocks = page.locator("[data-testid=update-param]")
         assert blocks.count() == 4
         for i, want in enumerate(api["training"]["update"]["params"]):

@@ -9,6 +9,7 @@ import re
 
 import numpy as np
 import pytest
+import torch
 from chainrule.app.gallery import EXAMPLES_DIR
 from chainrule.engine.compare import compare_program
 from chainrule.engine.lang import run_program
@@ -30,6 +31,28 @@ PROGRAMS = {
     "05_neuron": (EXAMPLES_DIR / "05_neuron.py").read_text(),
     "13_mlp": (EXAMPLES_DIR / "13_relu_mlp.py").read_text(),
     "micrograd_ops": "y = (a * b + b ** 3 - a / b).relu() + -a\n",
+    # what learners' small programs use (a classifier's loss, a regression's, reshaping)
+    "cross_entropy": ("import torch\nimport torch.nn.functional as F\n"
+                      "logits = torch.tensor([[2.0, -1.0, 0.5], [0.1, 0.3, -0.2]], "
+                      "requires_grad=True)\nloss = F.cross_entropy(logits, "
+                      "torch.tensor([0, 2]))\n"),
+    "mse_clamp_transpose": (
+        "import torch\nimport torch.nn.functional as F\n"
+        "x = torch.tensor([[1.0, 2.0], [3.0, -1.0], [0.5, 0.5]])\n"
+        "w = torch.tensor([[0.3, -0.2], [0.1, 0.4]], requires_grad=True)\n"
+        "y = torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])\n"
+        "pred = torch.clamp(x @ w.t(), min=-1.0, max=1.5)\n"
+        "loss = F.mse_loss(pred, y, reduction='sum')\n"),
+    "softmax_reshape_dims": (
+        "import torch\nx = torch.tensor([[1.0, -2.0, 0.5], [0.5, 3.0, -1.0]], "
+        "requires_grad=True)\np = torch.softmax(x, dim=1)\n"
+        "q = torch.log_softmax(x.reshape(3, 2), dim=0)\n"
+        "loss = (p ** 2).sum(dim=1).mean() - q.mean(dim=0, keepdim=True).sum() + "
+        "torch.maximum(x, -x).sum() - torch.clamp(x, min=0.0).sum()\n"),
+    "scalar_mse": ("import torch\nimport torch.nn.functional as F\n"
+                   "a = torch.tensor(2.0, requires_grad=True)\n"
+                   "b = torch.tensor(-0.5, requires_grad=True)\n"
+                   "loss = F.mse_loss(a * b, torch.tensor(1.0)) + -a ** 2\n"),
     "reductions": ("import torch\nx = torch.tensor([[1.0, -2.0], [0.5, 3.0]], requires_grad=True)"
                    "\nloss = torch.sigmoid(x).mean() + torch.exp(x * 0.5).sum()\n"),
 }
@@ -59,6 +82,9 @@ def test_which_dialects_can_write_what(compared):
     assert written["06_non_scalar"] == ["pytorch", "tensorflow", "jax"]   # micrograd: scalars
     assert written["micrograd_ops"] == ["pytorch", "tensorflow", "jax", "micrograd"]
     assert written["05_neuron"] == ["pytorch", "tensorflow", "jax"]   # micrograd 0.1.0: no tanh
+    for key in ("cross_entropy", "mse_clamp_transpose", "softmax_reshape_dims"):
+        assert written[key] == ["pytorch", "tensorflow", "jax"], key   # tensors: no micrograd
+    assert written["scalar_mse"] == ["pytorch", "tensorflow", "jax", "micrograd"]
     micro = next(r for r in compared["05_neuron"]["dialects"] if r["dialect"] == "micrograd")
     assert micro["reason"] == "micrograd's Value has no tanh (its release 0.1.0 has + - * / " \
                               "** relu)."
@@ -134,3 +160,26 @@ def test_non_scalar_output_treatment_is_each_frameworks_own(compared):
     assert rows["jax"]["trace"]["error"]["message"] == (
         "Gradient only defined for scalar-output functions. Output had shape: (3,).")
     assert rows["micrograd"]["source"] is None
+
+
+@pytest.mark.parametrize("key", ["cross_entropy", "mse_clamp_transpose", "softmax_reshape_dims",
+                                 "scalar_mse"])
+def test_every_dialect_prints_the_original_programs_gradient(compared, key):
+    """A translation written out (cross_entropy as log-softmax against one-hot rows, clamp as
+    maximum then minimum, a transpose inside tf.matmul) is the same function: each dialect's
+    printed gradients equal PyTorch's for the learner's original program."""
+    source = PROGRAMS[key]
+    run = run_in_torch(source, run_program(source))
+    env = run.env
+    env["loss"].backward()
+    inputs = [v for v in env.values() if isinstance(v, torch.Tensor) and v.requires_grad
+              and v.is_leaf]
+    want = np.concatenate([t.grad.numpy().ravel() for t in inputs]).astype(float)
+    for row in compared[key]["dialects"]:
+        if row["trace"] is None:
+            continue
+        got = _numbers(re.sub(r"shape=\([^)]*\)|dtype=\w+", "", row["trace"]["stdout"]))
+        # PyTorch prints 4 decimals; the others float32's shortest text
+        rtol, atol = (1e-3, 1e-4) if row["dialect"] == "pytorch" else (2e-6, 1e-6)
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=atol,
+                                   err_msg=f"{key}: {row['dialect']}")
