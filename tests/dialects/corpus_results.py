@@ -82,15 +82,21 @@ def _float32_printing(oracle: str, ours: str) -> str:
     """Our engine computes in float64 and prints float32's shortest text, so a printed float32
     can be one unit in the last place from the framework's (0.07065082 for 0.070650816): such
     a line counts as the oracle's when every number agrees within rtol 1e-6 and the text
-    around the numbers is the same. Anything further apart is a difference."""
+    around the numbers is the same but for spaces (NumPy pads an array's columns to its widest
+    number: `[-0.433146 , -0.7354605]` beside `[-0.43314597, -0.7354603 ]`). Anything further
+    apart is a difference."""
     lines = ours.splitlines(keepends=True)
     for i, (o, c) in enumerate(zip(oracle.splitlines(keepends=True), lines, strict=False)):
-        if o == c or NUMBER.split(o) != NUMBER.split(c):
+        if o == c or _unpadded(NUMBER.split(o)) != _unpadded(NUMBER.split(c)):
             continue
         pairs = list(zip(NUMBER.findall(o), NUMBER.findall(c), strict=True))
         if all(math.isclose(float(a), float(b), rel_tol=1e-6, abs_tol=1e-9) for a, b in pairs):
             lines[i] = o
     return "".join(lines)
+
+
+def _unpadded(parts: list[str]) -> list[str]:
+    return ["".join(part.split()) for part in parts]
 
 
 def compute(items: list[Snippet]) -> dict[str, dict]:
