@@ -36,6 +36,7 @@ from chainrule.engine.display import (
     value_text,
     with_text,
 )
+from chainrule.engine.errors import RuntimeProblem
 from chainrule.engine.formula import fill, formula, latex_name
 from chainrule.engine.formula_table import MathTable
 from chainrule.engine.graph import Graph
@@ -365,8 +366,10 @@ def tangent_of(out: Tensor, seed: dict[int, np.ndarray]) -> np.ndarray:
         if rec is None or rec.index in seen or t.id in seed:
             continue
         seen.add(rec.index)
-        if not table_op(rec):
-            raise ValueError(f"{rec.op.name} has no derivative rule of its own")
+        if not table_op(rec):   # a custom rule (autograd.Function, custom_vjp) is reverse-only
+            raise RuntimeProblem(f"can't apply forward-mode autodiff (jvp) through {rec.op.name}"
+                                 ": its derivative is a custom rule for reverse mode",
+                                 python_type="TypeError")
         records.append(rec)
         todo.extend(rec.inputs)
     tangents = dict(seed)

@@ -30,6 +30,7 @@ from chainrule.engine import backward as bw
 from chainrule.engine import dialects
 from chainrule.engine import functional as fn
 from chainrule.engine import namespace as ns
+from chainrule.engine.dialects.jax_custom import CustomJVP, CustomVJP
 from chainrule.engine.dialects.jax_random import RANDOM, Key
 from chainrule.engine.errors import ArgumentError, NameProblem, RuntimeProblem
 from chainrule.engine.forward_mode import tangent_of
@@ -537,6 +538,8 @@ def _jvp(fun: Any, primals: Any, tangents: Any, has_aux: Any = False) -> tuple:
         raise ArgumentError("primal and tangent arguments to jax.jvp must be tuples or lists; "
                             f"found {type(primals).__name__} and {type(tangents).__name__}.",
                             python_type="TypeError")
+    if isinstance(fun, CustomJVP) and fun.rule is not None and not _depth[0]:
+        return fun.jvp(tuple(primals), tuple(tangents))   # JAX runs the learner's rule
     call_args, _, _, inputs = _prepare(tuple(primals), tuple(range(len(primals))), "jvp", fun)
     tangent_leaves = [_lift(x) for x in _leaves(list(tangents))]
     leaves = [t for group in inputs for t in group]
@@ -740,6 +743,9 @@ JAX = ns.Module("jax", {
         "jacrev": _transform("jacrev"), "jacfwd": _transform("jacfwd"),
         "jacobian": _transform("jacrev"), "hessian": _hessian, "jit": _jit,
         "vjp": _vjp, "jvp": _jvp, "vmap": _vmap,
+        # the learner's own derivative rules (engine/dialects/jax_custom.py)
+        "custom_jvp": lambda fun, nondiff_argnums=(): CustomJVP(fun),
+        "custom_vjp": lambda fun, nondiff_argnums=(): CustomVJP(fun),
     }),
     "numpy": NUMPY, "random": RANDOM, "test_util": TEST_UTIL, "nn": NN,
 })

@@ -30,6 +30,8 @@ from chainrule.engine import backward as bw
 from chainrule.engine import dialects
 from chainrule.engine import functional as fn
 from chainrule.engine import namespace as ns
+from chainrule.engine.dialects.tf_custom import CustomGradient, clip_by_norm
+from chainrule.engine.dialects.tf_keras import KERAS, LAYERS, LOSSES
 from chainrule.engine.errors import ArgumentError, NameProblem, RuntimeProblem
 from chainrule.engine.grad_mode import GradMode, is_grad_enabled, set_grad_enabled_now
 from chainrule.engine.ops import OPS
@@ -74,6 +76,7 @@ class TensorShape(ns.Size):
 class VariableInfo:
     name: str
     trainable: bool
+    path: str | None = None   # a Keras 3 variable's (`dense/kernel`): it prints and names so
 
 
 _variables: weakref.WeakKeyDictionary[Tensor, VariableInfo] = weakref.WeakKeyDictionary()
@@ -105,6 +108,9 @@ def tensor_text(t: Tensor, as_str: bool) -> str:
     arr = _shown(t)
     shape = repr(TensorShape(arr.shape))
     info = _variables.get(t)
+    if info is not None and info.path is not None:
+        return (f"<Variable path={info.path}, shape={tuple(arr.shape)}, "
+                f"dtype={dtype_of(t).name}, value={arr}>")
     if info is not None:
         body = repr(arr[()]) if arr.ndim == 0 else repr(arr)
         if arr.ndim == 0:
@@ -117,7 +123,8 @@ def tensor_text(t: Tensor, as_str: bool) -> str:
         sep = "\n" if "\n" in body else ""
         return f"tf.Tensor({sep}{body}, shape={shape}, dtype={dtype_of(t).name})"
     body = str(arr[()]) if arr.ndim == 0 else repr(arr)
-    return f"<tf.Tensor: shape={shape}, dtype={dtype_of(t).name}, numpy={body}>"
+    sep = "\n" if "\n" in body else ""   # TensorFlow starts a multi-line array on its own line
+    return f"<tf.Tensor: shape={shape}, dtype={dtype_of(t).name}, numpy={sep}{body}>"
 
 
 # ---------------------------------------------------------------- making tensors
@@ -189,6 +196,14 @@ def variable(initial_value: Any = None, trainable: Any = True, name: Any = None,
     t.dtype_name = "float64" if d is not None and d.name == "float64" else dtype_name
     t.requires_grad = bool(trainable) and t.is_float
     _variables[t] = VariableInfo("Variable" if name is None else str(name), bool(trainable))
+    return t
+
+
+def keras_variable(data: np.ndarray, name: str, path: str) -> Tensor:
+    """A Keras layer's weight (engine/dialects/tf_keras.py): a trainable float32 variable."""
+    t = Tensor(np.asarray(data, dtype=np.float64))
+    t.requires_grad = True
+    _variables[t] = VariableInfo(name, True, path)
     return t
 
 
@@ -585,7 +600,7 @@ def _variable_name(t: Tensor) -> str:
     info = _variables.get(t)
     if info is None:
         _no_attribute(t, "name")
-    return f"{info.name}:0"
+    return info.name if info.path is not None else f"{info.name}:0"
 
 
 def _no_attribute(t: Tensor, name: str) -> Any:
@@ -651,17 +666,20 @@ TF = ns.Module("tensorflow", {
         "constant": constant, "convert_to_tensor": convert_to_tensor,
         "zeros": _zeros, "ones": _ones, "zeros_like": _like(_zeros), "ones_like": _like(_ones),
         "linspace": _linspace, "matmul": _matmul, "reshape": _reshape,
-        "stop_gradient": _stop_gradient, "norm": _norm,
+        "stop_gradient": _stop_gradient, "norm": _norm, "clip_by_norm": clip_by_norm,
+        # the learner's own gradient (engine/dialects/tf_custom.py)
+        "custom_gradient": CustomGradient,
     }),
     "Variable": _f("tf.Variable", variable, "class"),
     "GradientTape": _f("tf.GradientTape", _gradient_tape, "class"),
     "UnconnectedGradients": ns.Module("tensorflow.UnconnectedGradients",
                                       {"NONE": NONE_GRADIENTS, "ZERO": ZERO_GRADIENTS}),
-    "math": MATH, "nn": NN, "random": RANDOM,
+    "math": MATH, "nn": NN, "random": RANDOM, "keras": KERAS,
     **DTYPES,
 })
 MODULES = {"tensorflow": TF, "tensorflow.math": MATH, "tensorflow.nn": NN,
-           "tensorflow.random": RANDOM}
+           "tensorflow.random": RANDOM, "tensorflow.keras": KERAS,
+           "tensorflow.keras.losses": LOSSES, "tensorflow.keras.layers": LAYERS}
 
 dialects.register("tensorflow", dialects.Hooks(tensor_text=tensor_text,
                                                tensor_attribute=tensor_attribute,

@@ -309,14 +309,16 @@ class _Walker:
         self.loops = saved
 
     def decorator(self, node: ast.expr) -> None:
-        """Only grad modes decorate (`@torch.no_grad()`): anything else would run the
-        program's own code around a function, which is refused before running."""
+        """Only grad modes (`@torch.no_grad()`) and the frameworks' derivative rules
+        (RULE_DECORATORS) decorate: anything else would run the program's own code around a
+        function, which is refused before running."""
         func = node.func if isinstance(node, ast.Call) else node
         dotted = _dotted(func)
-        if dotted is None or dotted[-1] not in GRAD_MODE_DECORATORS:
+        if dotted is None or dotted[-1] not in GRAD_MODE_DECORATORS + RULE_DECORATORS:
             raise self.refuse(node, "decorators other than @torch.no_grad(), "
-                              "@torch.enable_grad(), @torch.inference_mode() and "
-                              "@torch.set_grad_enabled(...) are not supported")
+                              "@torch.enable_grad(), @torch.inference_mode(), "
+                              "@torch.set_grad_enabled(...), @jax.custom_jvp, @f.defjvp, "
+                              "@jax.custom_vjp and @tf.custom_gradient are not supported")
         self.expr(node)
 
     def arguments(self, args: ast.arguments) -> None:
@@ -538,6 +540,10 @@ _PYTHON_ONLY = frozenset(dir(builtins)) - _KNOWN_GLOBALS
 
 
 GRAD_MODE_DECORATORS = ("no_grad", "enable_grad", "inference_mode", "set_grad_enabled")
+# A framework's own rule for a function's derivative (`@jax.custom_jvp`, `@f.defjvp`,
+# `@jax.custom_vjp`, `@tf.custom_gradient`): the framework's object wraps the function, and the
+# learner's rule runs where the framework would run it (engine/dialects/custom_rules.py).
+RULE_DECORATORS = ("custom_jvp", "custom_vjp", "defjvp", "custom_gradient")
 
 
 def _not_importable(name: str, shown: str | None = None) -> str:

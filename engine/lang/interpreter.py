@@ -33,7 +33,7 @@ from chainrule.engine.errors import (
 )
 from chainrule.engine.grad_mode import GradMode
 from chainrule.engine.lang import builtins as pb
-from chainrule.engine.lang.check import Checked
+from chainrule.engine.lang.check import RULE_DECORATORS, Checked
 from chainrule.engine.lang.classes import define_class
 from chainrule.engine.lang.exceptions import Break, Continue, Return, as_raised, catches
 from chainrule.engine.lang.expressions import Expressions, length_of
@@ -534,13 +534,17 @@ class Interpreter(Expressions):
         define_class(self, node)
 
     def s_FunctionDef(self, node: ast.FunctionDef) -> None:  # noqa: N802
-        function = self.make_function(node.name, node)
+        function: Any = self.make_function(node.name, node)
         for deco in reversed(node.decorator_list):
             value = self.expr(deco)
             with at_span(self.span(deco)):
+                if isinstance(value, ns.Function | ns.BoundMethod) and \
+                        value.name.rsplit(".", 1)[-1] in RULE_DECORATORS:
+                    function = ns.call(value, (function,), {})   # the framework's wrapper
+                    continue
                 if isinstance(value, ns.Function) and value.name in _GRAD_MODE_FUNCTIONS:
                     value = ns.call(value, (), {})   # `@torch.no_grad` without parentheses
-                if not isinstance(value, GradMode):
+                if not isinstance(value, GradMode) or not hasattr(function, "modes"):
                     raise RuntimeProblem("only @torch.no_grad(), @torch.enable_grad() and "
                                          "@torch.inference_mode() can decorate a function in "
                                          "chainrule")
