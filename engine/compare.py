@@ -162,6 +162,15 @@ class _Plan:
             if name is not None:
                 self.names[t.id] = name
                 taken.add(name)
+        # a tensor of data the program named (x, y, target) keeps its name, written once above
+        # the computation, as the learner wrote it (a number stays inline)
+        self.named_constants = []
+        for t in sorted((t for t in leaves.values() if not t.requires_grad),
+                        key=lambda t: t.id):
+            if t.data.ndim and _usable(t.name) and t.name not in taken:
+                self.names[t.id] = t.name
+                taken.add(t.name)
+                self.named_constants.append(t)
         if not self.inputs:
             raise_reason = "No input requires grad: there is no gradient to compare."
             self.empty = raise_reason
@@ -425,11 +434,16 @@ def _inputs(plan: _Plan) -> list[tuple[str, Tensor]]:
     return [(plan.names[t.id], t) for t in plan.inputs]
 
 
+def _constants(plan: _Plan, make: str) -> list[str]:
+    return [f"{plan.names[t.id]} = {make}({_literal(t.data)})" for t in plan.named_constants]
+
+
 def _torch(plan: _Plan, scalar: bool) -> str:
     w = _Writer(plan, "pytorch")
     lines = ["import torch", ""]
     for name, t in _inputs(plan):
         lines.append(f"{name} = torch.tensor({_literal(t.data)}, requires_grad=True)")
+    lines += _constants(plan, "torch.tensor")
     lines += w.body()
     out = plan.names[plan.out.id]
     if scalar:
@@ -446,6 +460,7 @@ def _tensorflow(plan: _Plan, scalar: bool) -> str:
     names = [n for n, _ in _inputs(plan)]
     for name, t in _inputs(plan):
         lines.append(f"{name} = tf.Variable({_literal(t.data)})")
+    lines += _constants(plan, "tf.constant")
     lines.append("with tf.GradientTape() as tape:")
     lines += ["    " + line for line in w.body()]
     out = plan.names[plan.out.id]
@@ -464,7 +479,9 @@ def _jax(plan: _Plan, scalar: bool) -> str:
     fname = "f" if "f" not in plan.names.values() else "fun"
     body = w.body()
     out = plan.names[plan.out.id]
-    lines = ["import jax", "import jax.numpy as jnp", "", f"def {fname}({', '.join(names)}):"]
+    constants = _constants(plan, "jnp.array")
+    lines = ["import jax", "import jax.numpy as jnp", "", *constants, *([""] if constants else []),
+             f"def {fname}({', '.join(names)}):"]
     lines += ["    " + line for line in body]
     lines += [f"    return {out}", ""]
     for name, t in pairs:

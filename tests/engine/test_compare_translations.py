@@ -183,3 +183,15 @@ def test_every_dialect_prints_the_original_programs_gradient(compared, key):
         rtol, atol = (1e-3, 1e-4) if row["dialect"] == "pytorch" else (2e-6, 1e-6)
         np.testing.assert_allclose(got, want, rtol=rtol, atol=atol,
                                    err_msg=f"{key}: {row['dialect']}")
+
+
+def test_data_the_program_named_keeps_its_name(compared):
+    """x and y stay x and y in every dialect (written once, above the computation), so the
+    translation reads like the learner's program; a transpose rides inside tf.matmul."""
+    rows = {r["dialect"]: r["source"] for r in compared["mse_clamp_transpose"]["dialects"]}
+    assert "x = torch.tensor([[1.0, 2.0], [3.0, -1.0], [0.5, 0.5]])" in rows["pytorch"]
+    assert "x = tf.constant([[1.0, 2.0], [3.0, -1.0], [0.5, 0.5]])" in rows["tensorflow"]
+    assert "tf.matmul(x, w, transpose_b=True)" in rows["tensorflow"]
+    assert "x = jnp.array([[1.0, 2.0], [3.0, -1.0], [0.5, 0.5]])" in rows["jax"]
+    assert "jnp.minimum(jnp.maximum(x @ w.T, -1.0), 1.5)" in rows["jax"]
+    assert "tf.reduce_sum(tf.square(pred - y))" in rows["tensorflow"]   # reduction='sum'
