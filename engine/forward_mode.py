@@ -125,7 +125,7 @@ def forward_mode(graph: Graph, steps: list[dict], events: list[dict], value: Any
             return {"available": False, "summary": summary,
                     "reason": "Forward mode would make the answer too large."}
     return {"available": True, "summary": summary, "how": how, "passes": walk.passes,
-            "steps": walk.steps, "rows": ROWS, "start_forward": how == "jvp"}
+            "steps": walk.steps, "rows": ROWS, "start_forward": how in ("jvp", "jacfwd")}
 
 
 def table_op(rec: Record) -> bool:
@@ -164,6 +164,13 @@ def _seeds(graph: Graph, inputs: list[Tensor], events: list[dict]
                     if t.id in graph.tensor_ids}
             if seed:
                 return [seed], "jvp"
+    how = "unit"
+    for ev in events:   # jax.jacfwd: a unit tangent per number of its inputs, the page opens so
+        if ev["type"] == "jacfwd":
+            found = [t for t in ev["inputs"] if t.id in graph.tensor_ids]
+            if found:
+                inputs, how = found, "jacfwd"
+                break
     seeds = []
     for t in inputs:
         for k in range(int(t.data.size)):
@@ -171,8 +178,8 @@ def _seeds(graph: Graph, inputs: list[Tensor], events: list[dict]
             unit[k] = 1.0
             seeds.append({t.id: unit.reshape(t.data.shape)})
             if len(seeds) > MAX_PASSES:
-                return seeds, "unit"
-    return seeds, "unit"
+                return seeds, how
+    return seeds, how
 
 
 class _Walk:

@@ -422,7 +422,7 @@ class Transformed:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return {"grad": self._grad, "value_and_grad": self._value_and_grad,
-                "jacrev": self._jacobian, "jacfwd": self._jacobian,
+                "jacrev": self._jacobian, "jacfwd": self._jacfwd,
                 "jit": self._jit}[self.kind](args, kwargs)
 
     def _run(self, args: tuple, kwargs: dict) -> tuple[Any, ...]:
@@ -458,6 +458,48 @@ class Transformed:
         with _Running():
             result = _pack(args, nums, many, _jacobian_rows(out, inputs))
         return (result, aux) if self.has_aux else result
+
+    def _jacfwd(self, args: tuple, kwargs: dict) -> Any:
+        """Forward mode proper where nothing differentiates through it: one pass per input
+        number, its tangent riding along f's own ops (a column of the Jacobian each); the page
+        opens in forward mode on those passes. Inside another transformation, rows from
+        reverse passes (the outer one differentiates through their ops)."""
+        if _depth[0]:
+            return self._jacobian(args, kwargs)
+        out, aux, nums, many, inputs = self._run(args, kwargs)
+        out = _lift(out)
+        try:
+            rows = self._columns(out, inputs)
+        except RuntimeProblem:   # an op without its own rule on the way (jacfwd(jacrev(f)))
+            with _Running():
+                rows = _jacobian_rows(out, inputs)
+        else:
+            tape = current_tape()
+            if tape.keep:
+                tape.events.append({"type": "jacfwd",
+                                    "inputs": [t for group in inputs for t in group]})
+        result = _pack(args, nums, many, rows)
+        return (result, aux) if self.has_aux else result
+
+    @staticmethod
+    def _columns(out: Tensor, inputs: list[list[Tensor]]) -> list[list[Tensor]]:
+        out_shape = tuple(np.shape(out.data))
+        rows: list[list[Tensor]] = []
+        for group in inputs:
+            row = []
+            for t in group:
+                shape = tuple(np.shape(t.data))
+                fn.sized(out_shape + shape, "jacfwd")
+                columns = []
+                for k in range(int(np.size(t.data))):
+                    unit = np.zeros(int(np.size(t.data)))
+                    unit[k] = 1.0
+                    columns.append(np.asarray(tangent_of(out, {t.id: unit.reshape(shape)}),
+                                              dtype=np.float64).reshape(out_shape))
+                jac = np.stack(columns, axis=-1) if columns else np.zeros(out_shape + (0,))
+                row.append(_typed(Tensor(jac.reshape(out_shape + shape)), _weak(out)))
+            rows.append(row)
+        return rows
 
     def _jit(self, args: tuple, kwargs: dict) -> Any:
         return _invoke(self.f, args, kwargs)
