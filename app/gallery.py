@@ -52,6 +52,9 @@ GALLERY: list[tuple[str, str, str, list[str]]] = [
     ("19_own_value_bug", "The a + a bug",
      "= instead of += in _backward: the wrong gradient at a, beside PyTorch's 2.0.",
      ["micrograd", "accumulation"]),
+    ("20_training_loop", "A training loop",
+     "100 Adam steps on a tiny network: the loss strip, any step's graph, and each update.",
+     ["training", "batch"]),
 ]
 
 

@@ -108,6 +108,9 @@ class _NudgedTape(Tape):
         return number
 
 
+TRAINING_EVENTS = ("optimizer_step", "manual_update")
+
+
 @dataclass
 class _Leaf:
     tensor: Tensor
@@ -129,6 +132,13 @@ def check_gradients(source: str, inputs: dict[str, float] | None = None, seed: i
         leaves = _leaves(first.tape)
         if not leaves and own_value_fd.check(source, first, inputs, seed, limits, started, out):
             return out   # the learner's own class Value (engine/own_value_fd.py)
+        if first.tape.__dict__.get("forgot") and \
+                any(e["type"] in TRAINING_EVENTS for e in first.tape.events):
+            out.note = ("not checked: the program trains in a long loop (its parameters change "
+                        "every step, and chainrule keeps one iteration's graph), so moving a "
+                        "starting value moves every later step: a re-run's change is not one "
+                        "gradient's")
+            return out
         if not leaves:
             out.note = ("no leaf received a gradient: the program made no backward call "
                         "that reached one" if first.error is None else

@@ -103,7 +103,9 @@ def build_graph(tape: Tape, source: str) -> Graph:
         g.tensors.append(t)
         if t.id in inner and not t.name:
             args = ", ".join(g.labels.get(g.tensor_ids.get(i.id, ""), "…") for i in t.record.inputs)
-            g.labels[node_id] = _clip(f"{t.record.op.name}({args})")
+            text = f"{t.record.op.name}({args})"
+            # too long: the op with its arguments elided, never a name cut in the middle
+            g.labels[node_id] = text if len(text) <= EXPR_CHARS else f"{t.record.op.name}(…)"
         else:
             g.labels[node_id] = tensor_label(t, source_text(lines, t.span))
         version = getattr(t, "version", 0)

@@ -113,10 +113,14 @@ export function createTraining(doc, viewer, { host = null, side = null } = {}) {
     "data-testid": "training-update", "aria-label": "Update step" });
   panel.hidden = true;
   updatePanel.hidden = true;
-  aside.prepend(updatePanel);
-  // a phone's stage holds only the graph and the player: the strip leads the column below
+  // after the explanation: stepping through the graph, the learner reads the step first
+  const explanation = aside.querySelector(":scope > .narration-panel");
+  if (explanation) explanation.after(updatePanel);
+  else aside.prepend(updatePanel);
+  // a phone's stage, or a short one (a projector at 200%), holds only the graph and the
+  // player: the strip leads the column below
   const narrow = doc.defaultView && doc.defaultView.matchMedia && !host ?
-    doc.defaultView.matchMedia("(max-width: 600px)") : null;
+    doc.defaultView.matchMedia("(max-width: 600px), (max-height: 520px)") : null;
   const place = () => {
     if (narrow && narrow.matches && aside !== stage) updatePanel.before(panel);
     else stage.prepend(panel);

@@ -22,6 +22,10 @@ def test_every_leaf_of_every_gallery_example_agrees_to_1e5(path: Path) -> None:
     if path.stem.startswith("06_"):   # its backward fails: no leaf has a gradient to check
         assert check.leaves == [] and check.error is not None and check.note
         return
+    if path.stem == "20_training_loop":   # a re-run moves all 100 steps: not one gradient
+        assert check.leaves == []
+        assert check.note.startswith("not checked: the program trains in a long loop")
+        return
     if path.stem == "19_own_value_bug":   # their engine's bug: b = a + a, db/da = 2, not 1.0
         [leaf] = check.leaves
         assert leaf.label == "a" and float(leaf.gradient) == 1.0 and not leaf.agrees
