@@ -6,14 +6,10 @@ whose backward step runs the learner's code."""
 
 from __future__ import annotations
 
-import contextlib
-import io
-import os
-
 import pytest
 from chainrule.engine.trace import trace_program
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+from tests.dialects.framework_stdout import framework_stdout
 
 JAX = """import jax
 import jax.numpy as jnp
@@ -69,18 +65,10 @@ print(tf.clip_by_norm(tf.constant([[3.0, 4.0], [0.0, 0.0]]), 1.0, axes=[1]))
 """
 
 
-def _oracle(source: str, module: str) -> str:
-    framework = pytest.importorskip(module)
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(source, {module.split(".")[0]: framework})   # the real framework, by design
-    return out.getvalue()
-
-
 @pytest.mark.parametrize("source,module", [(JAX, "jax"), (TF, "tensorflow")],
                          ids=["jax", "tensorflow"])
 def test_custom_rules_answer_as_the_framework(source: str, module: str) -> None:
-    wanted = _oracle(source, module)
+    wanted = framework_stdout(source, module)
     t = trace_program(source)
     assert t.error is None, t.error
     assert t.stdout == wanted

@@ -3,11 +3,10 @@ product), its gradient, and its shape error in JAX's words: against JAX itself."
 
 from __future__ import annotations
 
-import contextlib
-import io
-
 import pytest
 from chainrule.engine.trace import trace_program
+
+from tests.dialects.framework_stdout import framework_stdout
 
 SOURCE = """import jax
 import jax.numpy as jnp
@@ -23,13 +22,10 @@ print(jax.grad(lambda x: jnp.sum(jnp.tensordot(x, b, 2) ** 2))(a)[1, 2])
 
 
 def test_tensordot_equals_jax() -> None:
-    jax = pytest.importorskip("jax")
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(SOURCE, {"jax": jax})   # the oracle is the real framework, by design
+    wanted = framework_stdout(SOURCE, "jax")
     t = trace_program(SOURCE)
     assert t.error is None, t.error
-    assert t.stdout == out.getvalue()
+    assert t.stdout == wanted
 
 
 @pytest.mark.parametrize("axes", ["1", "3"])

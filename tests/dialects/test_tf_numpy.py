@@ -3,14 +3,9 @@ not see NumPy's work: printed values and the `None` gradient equal TensorFlow's.
 
 from __future__ import annotations
 
-import contextlib
-import io
-import os
-
-import pytest
 from chainrule.engine.trace import trace_program
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+from tests.dialects.framework_stdout import framework_stdout
 
 SOURCE = """import numpy as np
 import tensorflow as tf
@@ -26,11 +21,7 @@ print(tape.gradient(y, x))
 
 
 def test_numpy_reads_tensorflow_tensors_as_tensorflow_hands_them_over() -> None:
-    tf = pytest.importorskip("tensorflow")
-    import numpy as np
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(SOURCE, {"tf": tf, "np": np})   # the oracle is the real framework, by design
+    wanted = framework_stdout(SOURCE, "tensorflow")
     t = trace_program(SOURCE)
     assert t.error is None, t.error
-    assert t.stdout == out.getvalue()
+    assert t.stdout == wanted

@@ -4,14 +4,10 @@ Compared with TensorFlow itself (printed text, error)."""
 
 from __future__ import annotations
 
-import contextlib
-import io
-import os
-
 import pytest
 from chainrule.engine.trace import trace_program
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+from tests.dialects.framework_stdout import framework_stdout
 
 RESET = """import tensorflow as tf
 x = tf.Variable(2.0)
@@ -39,13 +35,10 @@ t.reset()
 
 
 def test_reset_answers_as_tensorflow() -> None:
-    tf = pytest.importorskip("tensorflow")
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(RESET, {"tf": tf})   # the oracle is the real framework, by design
+    wanted = framework_stdout(RESET, "tensorflow")
     t = trace_program(RESET)
     assert t.error is None, t.error
-    assert t.stdout == out.getvalue()
+    assert t.stdout == wanted
 
 
 def test_reset_outside_the_block_is_refused_in_tensorflow_words() -> None:
