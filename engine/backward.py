@@ -356,12 +356,17 @@ def _run(records: list[Record], pending: dict[int, np.ndarray], expected: dict[i
             arrays = (inputs[0].data, inputs[1].data) if len(inputs) == 2 else \
                 tuple([t.data for t in inputs])
             ctx = new_ctx(Ctx, (arrays, output.data, rec.attrs))
+            # float32's range, as the forward (engine/float32_range.py): the local derivative
+            # of x ** 40 at 10 is inf in PyTorch
+            in_range = rec.op.leaves_float32_range and output.dtype_name is None
             for i, (inp, rule) in enumerate(zip(inputs, rec.op.rules)):  # noqa: B905
                 if rule is None or not inp.requires_grad:
                     continue
                 # Float64 scalars (0-d tensors, engine/tensor.py) stay scalars: no array made.
                 if rule.times_local:   # vjp is upstream * local: compute local once, multiply
                     local = rule.local(ctx)
+                    if in_range:
+                        local = in_float32_range(local)
                     product = upstream * local
                     if type(product) is not f64s or type(local) is not f64s:
                         product, local = asarray(product, dtype=f64), asarray(local)
@@ -370,15 +375,9 @@ def _run(records: list[Record], pending: dict[int, np.ndarray], expected: dict[i
                     if type(product) is not f64s:
                         product = asarray(product, dtype=f64)
                     local = None if rule.local is None else asarray(rule.local(ctx))
-                if rec.op.leaves_float32_range and output.dtype_name is None:
-                    # float32's range, as the forward (engine/float32_range.py): the local
-                    # derivative of x ** 40 at 10 is inf in PyTorch
-                    if local is not None:
+                    if in_range and local is not None:
                         local = in_float32_range(local)
-                    if rule.times_local:
-                        product = upstream * local
-                        if type(product) is not f64s:
-                            product = asarray(product, dtype=f64)
+                if in_range:
                     product = in_float32_range(product)
                 shape = inp.data.shape
                 if product.shape == shape:

@@ -26,6 +26,7 @@ def in_float32_range(x: np.ndarray | np.float64) -> np.ndarray | np.float64:
         if 0.0 < a <= BELOW_SUBNORMAL:
             return np.float64(math.copysign(0.0, x))
         return x
+    x = np.asarray(x, dtype=np.float64)
     with np.errstate(over="ignore", under="ignore"):
         r = x.astype(np.float32)
     lost = np.isinf(r) & np.isfinite(x)

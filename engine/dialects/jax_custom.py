@@ -56,18 +56,48 @@ def _constant(t: Any) -> Any:
     return fn.detach(t) if isinstance(t, Tensor) else t
 
 
+class _CustomRule:
+    """What custom_vjp and custom_jvp share: called with nothing differentiating through it,
+    the plain function; differentiated without a rule, JAX's error; else `_differentiate`."""
+
+    fun: Any
+    user_function = True
+    kind = ""   # "VJP" | "JVP"
+
+    @property
+    def name(self) -> str:
+        return _name(self.fun)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs:
+            raise ArgumentError(f"custom_{self.kind.lower()} functions take positional "
+                                "arguments here", python_type="TypeError")
+        if not _differentiated(args):
+            return _invoke(self.fun, args)
+        if not self._defined():
+            raise RuntimeProblem(f"No {self.kind} defined for custom_{self.kind.lower()} "
+                                 f"function {self.name} using def{self.kind.lower()}.",
+                                 python_type="AttributeError")
+        return self._differentiate(args)
+
+    def _defined(self) -> bool:
+        raise NotImplementedError
+
+    def _differentiate(self, args: tuple) -> Any:
+        raise NotImplementedError
+
+
 @dataclass(eq=False)
-class CustomVJP:
+class CustomVJP(_CustomRule):
     """What `@jax.custom_vjp` makes of a function."""
 
     fun: Any
     fwd: Any = None
     bwd: Any = None
-    user_function = True
+    kind = "VJP"
 
-    @property
-    def name(self) -> str:
-        return _name(self.fun)
+    def _defined(self) -> bool:
+        return self.fwd is not None
 
     def defvjp(self, fwd: Any, bwd: Any) -> None:
         self.fwd, self.bwd = fwd, bwd
@@ -76,18 +106,7 @@ class CustomVJP:
         "defvjp": lambda self, fwd, bwd, symbolic_zeros=False: self.defvjp(fwd, bwd),
     }
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if kwargs:
-            raise ArgumentError("custom_vjp functions take positional arguments here",
-                                python_type="TypeError")
-        if self.fwd is None:
-            if _differentiated(args):
-                raise RuntimeProblem(f"No VJP defined for custom_vjp function {self.name} "
-                                     "using defvjp.", python_type="AttributeError")
-            return _invoke(self.fun, args)
-        if not _differentiated(args):
-            return _invoke(self.fun, args)
-
+    def _differentiate(self, args: tuple) -> Any:
         def forward(ctx: Any, *xs: Any) -> Any:
             found = _invoke(self.fwd, xs)
             if not isinstance(found, tuple | list) or len(found) != 2:
@@ -111,16 +130,15 @@ class CustomVJP:
 
 
 @dataclass(eq=False)
-class CustomJVP:
+class CustomJVP(_CustomRule):
     """What `@jax.custom_jvp` makes of a function."""
 
     fun: Any
     rule: Any = None
-    user_function = True
+    kind = "JVP"
 
-    @property
-    def name(self) -> str:
-        return _name(self.fun)
+    def _defined(self) -> bool:
+        return self.rule is not None
 
     def defjvp(self, rule: Any) -> Any:
         self.rule = rule
@@ -146,17 +164,7 @@ class CustomJVP:
                                 "primal and tangent outputs.", python_type="TypeError")
         return tuple(found)
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if kwargs:
-            raise ArgumentError("custom_jvp functions take positional arguments here",
-                                python_type="TypeError")
-        if self.rule is None:
-            if _differentiated(args):
-                raise RuntimeProblem(f"No JVP defined for custom_jvp function {self.name} "
-                                     "using defjvp.", python_type="AttributeError")
-            return _invoke(self.fun, args)
-        if not _differentiated(args):
-            return _invoke(self.fun, args)
+    def _differentiate(self, args: tuple) -> Any:
         calls = sum(int(np.size(a.data)) for a in args
                     if isinstance(a, Tensor) and a.requires_grad)
         if calls > MAX_RULE_CALLS:

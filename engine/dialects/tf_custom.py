@@ -13,18 +13,14 @@ from typing import Any
 
 from chainrule.engine import functional as fn
 from chainrule.engine import grad_mode
-from chainrule.engine import namespace as ns
 from chainrule.engine.errors import ArgumentError
 from chainrule.engine.nn.function import apply_function
 from chainrule.engine.tensor import Tensor
 
 
 def _call(f: Any, args: tuple) -> Any:
-    if isinstance(f, ns.CALLABLE):
-        return ns.call(f, args, {})
-    if getattr(f, "user_function", False):
-        return f(*args)
-    raise ArgumentError(f"'{type(f).__name__}' object is not callable", python_type="TypeError")
+    from chainrule.engine.lang.builtins.core import call_value  # lang imports the dialects
+    return call_value(f, *args)
 
 
 def _pair(found: Any, name: str) -> tuple[Any, Any]:

@@ -74,8 +74,8 @@ class Dense:
             return y
         if isinstance(act, str):
             return _ACTIVATIONS[act](y)
-        from chainrule.engine.dialects.jax import _invoke
-        return _invoke(act, (y,))
+        from chainrule.engine.lang.builtins.core import call_value  # lang imports us
+        return call_value(act, y)
 
     def _build(self, fan_in: int) -> None:
         from chainrule.engine.dialects.tensorflow import keras_variable
