@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 
-from chainrule.app.runner import dumps, error_answer, limit_response, refuse_long_source
-from chainrule.engine.errors import ChainruleError
+from chainrule.app.job_guard import guarded
+from chainrule.app.runner import dumps
 from chainrule.engine.limits import Limits
 
 log = logging.getLogger("chainrule.fd_check")
@@ -20,22 +20,18 @@ def fd_outcome(source: str, inputs: dict[str, float] | None, seed: int | None,
                limits: Limits) -> tuple[tuple[int, bytes], bool]:
     """(status, JSON bytes) and whether the time limit was used up. Never raises."""
     from chainrule.engine.fd_check import check_gradients
-    try:
-        refuse_long_source(source, limits)
-        check = check_gradients(source, inputs, seed or 0, limits)
-    except ChainruleError as e:   # refused or stopped before the check could start
-        return error_answer(e), False
-    except (MemoryError, RecursionError):
-        return limit_response("the check needed more memory or nesting than this server "
-                              "allows", limits), False
-    except Exception as e:   # an engine bug: answer, log, keep the worker
-        log.error("internal error in the finite-difference check", exc_info=e)
-        return (200, dumps({"leaves": [], "runs": 0, "seconds": 0.0, "tolerance": 0.0,
-                            "step": 0.0, "note": None,
-                            "error": {"kind": "internal", "message": "internal error in "
-                                      f"chainrule ({type(e).__name__})", "line": None,
-                                      "col": None}})), False
+    check, failed = guarded(lambda: check_gradients(source, inputs, seed or 0, limits), source,
+                            limits, what="the check", log=log, internal=_internal)
+    if failed is not None:
+        return failed, False
     body = check.to_dict()
     if body["error"] is not None:
         body["error"] = {**body["error"], "node": None, "hints": []}
     return (200, dumps(body)), check.seconds >= limits.max_seconds
+
+
+def _internal(e: BaseException) -> tuple[int, bytes]:
+    return 200, dumps({"leaves": [], "runs": 0, "seconds": 0.0, "tolerance": 0.0, "step": 0.0,
+                       "note": None, "error": {"kind": "internal", "message": "internal error in "
+                                               f"chainrule ({type(e).__name__})", "line": None,
+                                               "col": None}})

@@ -14,24 +14,11 @@ import pytest
 from chainrule.app.permalink import ProgramState, encode
 
 from tests.browser.helpers import SETTLED, close, flat, numbers
+from tests.training_programs import mlp_source
 
 pytestmark = pytest.mark.browser
 
-MLP = """import torch
-import torch.nn as nn
-torch.manual_seed(0)
-X = torch.randn(32, 2)
-y = (X[:, 0] * X[:, 1] > 0).long()
-model = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 2))
-loss_fn = nn.CrossEntropyLoss()
-optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
-for step in range(100):
-    logits = model(X)
-    loss = loss_fn(logits, y)
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-"""
+MLP = mlp_source()
 
 
 def api_iteration(server_url: str, k: int) -> dict:

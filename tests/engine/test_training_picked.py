@@ -12,23 +12,11 @@ import pytest
 from chainrule.engine.trace import trace_program
 from chainrule.engine.training_pick import picking
 
+from tests.training_programs import mlp_source, torch_mlp
+
 torch = pytest.importorskip("torch")
 
-MLP = """import torch
-import torch.nn as nn
-torch.manual_seed(0)
-X = torch.randn(32, 2)
-y = (X[:, 0] * X[:, 1] > 0).long()
-model = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 2))
-loss_fn = nn.CrossEntropyLoss()
-optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
-for step in range(100):
-    logits = model(X)
-    loss = loss_fn(logits, y)
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-"""
+MLP = mlp_source()
 
 POLYNOMIAL = """import torch
 import math
@@ -50,18 +38,14 @@ for t in range(30):
 """
 
 
-def torch_mlp(k: int) -> dict:
+def torch_iteration(k: int) -> dict:
     """PyTorch's own run of MLP up to iteration k: parameters before its step, their
     gradients, the loss, the parameters after the step."""
-    torch.manual_seed(0)
-    X = torch.randn(32, 2)
-    y = (X[:, 0] * X[:, 1] > 0).long()
-    model = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.Tanh(), torch.nn.Linear(8, 2))
-    optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
+    model, X, y, loss_fn, optimizer = torch_mlp()
     for _ in range(k):
         before = {n: p.detach().clone().numpy() for n, p in model.named_parameters()}
         logits = model(X)
-        loss = torch.nn.functional.cross_entropy(logits, y)
+        loss = loss_fn(logits, y)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -85,7 +69,7 @@ def picked_traces() -> dict[int, object]:
 
 @pytest.mark.parametrize("k", [1, 50, 100])
 def test_every_number_on_the_picked_graph_is_that_iterations(picked_traces, k) -> None:
-    trace, want = picked_traces[k], torch_mlp(k)
+    trace, want = picked_traces[k], torch_iteration(k)
     nodes = nodes_by_label(trace)
     suffix = "" if k == 1 else f" (step {k - 1})"   # k−1 updates before iteration k's forward
     for name in ("0.weight", "0.bias", "2.weight", "2.bias"):

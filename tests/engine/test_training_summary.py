@@ -10,37 +10,14 @@ from chainrule.engine.limits import Limits
 from chainrule.engine.trace import trace_program
 from chainrule.engine.training_pick import picking
 
+from tests.training_programs import ADAM, MOMENTUM, Optimizer, mlp_source, torch_mlp
+
 torch = pytest.importorskip("torch")
 
-MLP = """
-import torch
-import torch.nn as nn
-torch.manual_seed(0)
-X = torch.randn(32, 2)
-y = (X[:, 0] * X[:, 1] > 0).long()
-model = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 2))
-loss_fn = nn.CrossEntropyLoss()
-optimizer = torch.optim.{opt}
-for step in range(60):
-    logits = model(X)
-    loss = loss_fn(logits, y)
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-"""
-ADAM = "Adam(model.parameters(), lr=0.05)"
-MOMENTUM = "SGD(model.parameters(), lr=0.1, momentum=0.9)"
 
-
-def torch_run(opt: str, picked: int) -> tuple[list[float], list[dict]]:
+def torch_run(opt: Optimizer, picked: int) -> tuple[list[float], list[dict]]:
     """The same program in PyTorch: every loss, and iteration `picked`'s update per parameter."""
-    import torch.nn as nn
-    torch.manual_seed(0)
-    X = torch.randn(32, 2)
-    y = (X[:, 0] * X[:, 1] > 0).long()
-    model = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 2))
-    loss_fn = nn.CrossEntropyLoss()
-    optimizer = eval("torch.optim." + opt, {"torch": torch, "model": model})  # the oracle's own
+    model, X, y, loss_fn, optimizer = torch_mlp(opt)
     losses, update = [], []
     for step in range(60):
         logits = model(X)
@@ -60,9 +37,9 @@ def torch_run(opt: str, picked: int) -> tuple[list[float], list[dict]]:
     return losses, update
 
 
-def traced(opt: str, picked: int | None) -> dict:
+def traced(opt: Optimizer, picked: int | None) -> dict:
     with picking(picked):
-        d = trace_program(MLP.replace("{opt}", opt), limits=Limits(max_seconds=60,
+        d = trace_program(mlp_source(opt, steps=60), limits=Limits(max_seconds=60,
                                                                    max_display_elements=64)
                           ).to_dict()
     assert d["error"] is None
@@ -76,14 +53,14 @@ def numbers(v: dict) -> np.ndarray:
 @pytest.mark.parametrize("opt,names", [(ADAM, {"exp_avg": "m", "exp_avg_sq": "v"}),
                                        (MOMENTUM, {"momentum_buffer": "b"})])
 @pytest.mark.parametrize("picked", [None, 50])
-def test_losses_and_update_equal_pytorch(opt: str, names: dict, picked: int | None) -> None:
+def test_losses_and_update_equal_pytorch(opt: Optimizer, names: dict, picked: int | None) -> None:
     d = traced(opt, picked)
     losses, update = torch_run(opt, picked or 1)
     t = d["training"]
     assert t["count"] == 60 and t["loss_name"] == "loss" and t["picked"] == (picked or 1)
     np.testing.assert_allclose(t["losses"], losses, rtol=1e-4)
     u = t["update"]
-    assert u["optimizer"] == opt.split("(")[0]
+    assert u["optimizer"] == opt[0]
     assert len(u["params"]) == len(update) == 4
     for mine, theirs in zip(u["params"], update, strict=True):
         for key in ("before", "grad", "after"):
@@ -97,7 +74,7 @@ def test_losses_and_update_equal_pytorch(opt: str, names: dict, picked: int | No
         # the parameter's node in the graph is the one the update names
         node = next(n for n in d["nodes"] if n["id"] == mine["node"])
         assert node["is_leaf"] and node["requires_grad"]
-    if "Adam" in opt:
+    if opt is ADAM:
         assert all(p["t"] == (picked or 1) for p in u["params"])
 
 

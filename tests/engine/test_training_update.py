@@ -15,41 +15,24 @@ from chainrule.engine.limits import Limits
 from chainrule.engine.trace import trace_program
 from chainrule.engine.training_pick import picking
 
+from tests.training_programs import (
+    ADAM,
+    ADAMW,
+    SGD_WEIGHT_DECAY,
+    Optimizer,
+    mlp_source,
+    torch_mlp,
+)
+
 torch = pytest.importorskip("torch")
 
-MLP = """
-import torch
-import torch.nn as nn
-torch.manual_seed(0)
-X = torch.randn(32, 2)
-y = (X[:, 0] * X[:, 1] > 0).long()
-model = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 2))
-loss_fn = nn.CrossEntropyLoss()
-optimizer = torch.optim.{opt}
-for step in range(20):
-    logits = model(X)
-    loss = loss_fn(logits, y)
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-"""
-OPTIMIZERS = {
-    "adam": "Adam(model.parameters(), lr=0.05)",
-    "adamw": "AdamW(model.parameters(), lr=0.05, weight_decay=0.1)",
-    "momentum": "SGD(model.parameters(), lr=0.1, momentum=0.9, dampening=0.2)",
-    "sgd": "SGD(model.parameters(), lr=0.1, weight_decay=0.01)",
-}
+OPTIMIZERS = {"adam": ADAM, "adamw": ADAMW, "sgd": SGD_WEIGHT_DECAY,
+              "momentum": ("SGD", {"lr": 0.1, "momentum": 0.9, "dampening": 0.2})}
 
 
-def torch_step(opt: str, k: int) -> list[dict]:
+def torch_step(opt: Optimizer, k: int) -> list[dict]:
     """PyTorch's iteration k: per parameter before, grad, state before/after, after."""
-    import torch.nn as nn
-    torch.manual_seed(0)
-    X = torch.randn(32, 2)
-    y = (X[:, 0] * X[:, 1] > 0).long()
-    model = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 2))
-    loss_fn = nn.CrossEntropyLoss()
-    optimizer = eval("torch.optim." + opt, {"torch": torch, "model": model})  # the oracle's own
+    model, X, y, loss_fn, optimizer = torch_mlp(opt)
     for _ in range(k):
         loss = loss_fn(model(X), y)
         optimizer.zero_grad()
@@ -85,7 +68,7 @@ def line_result(line: list) -> float:
 @pytest.mark.parametrize("name", list(OPTIMIZERS))
 def test_worked_numbers_equal_torch_optim(name: str) -> None:
     opt, k = OPTIMIZERS[name], 17
-    update = update_of(MLP.replace("{opt}", opt), k)
+    update = update_of(mlp_source(opt, steps=20), k)
     theirs = torch_step(opt, k)
     assert len(update["params"]) == len(theirs) == 4
     for mine, want in zip(update["params"], theirs, strict=True):
@@ -122,11 +105,11 @@ def test_worked_numbers_equal_torch_optim(name: str) -> None:
                     pytest.approx(v["after"], rel=1e-5, abs=1e-7)
             # every line ends with the number the engine holds for it
             assert line_result(entry["lines"][-1]) == v["after"]
-    assert update["optimizer"] == opt.split("(")[0]
+    assert update["optimizer"] == opt[0]
 
 
 def test_the_first_momentum_step_starts_the_buffer_at_the_gradient() -> None:
-    update = update_of(MLP.replace("{opt}", OPTIMIZERS["momentum"]), 1)
+    update = update_of(mlp_source(OPTIMIZERS["momentum"], steps=20), 1)
     entry = update["params"][0]["worked"][0]
     assert entry["values"]["b_prev"] is None and entry["values"]["b"] == entry["values"]["grad"]
     assert "".join(t for t in entry["lines"][0] if isinstance(t, str)).startswith("b ← ∇w")
