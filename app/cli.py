@@ -121,6 +121,8 @@ def _render(kind: str, data: dict, args: argparse.Namespace) -> str | None:
     except ImportError:
         print("chainrule: SVG export is not available in this installation", file=sys.stderr)
         return None
+    from chainrule.app.forward_view import opening_view
+    data = opening_view(data)
     step = len(data.get("steps") or []) - 1 if args.step is None else args.step
     return render_svg(data, step=step, theme=args.theme)
 

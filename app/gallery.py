@@ -55,6 +55,9 @@ GALLERY: list[tuple[str, str, str, list[str]]] = [
     ("20_training_loop", "A training loop",
      "100 Adam steps on a tiny network: the loss strip, any step's graph, and each update.",
      ["training", "batch"]),
+    ("21_jax_forward_mode", "JAX: forward mode",
+     "jax.jacfwd: one pass pushes a tangent forward and gives a whole Jacobian column.",
+     ["jax", "forward mode", "vector"]),
 ]
 
 

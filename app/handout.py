@@ -13,6 +13,7 @@ import re
 import time
 from dataclasses import dataclass, field
 
+from chainrule.app.forward_view import opening_view
 from chainrule.app.frame import frame
 from chainrule.app.svg_export import PAD, caption, render_svg
 
@@ -101,6 +102,7 @@ def build_handout(trace: dict, steps: list[int], theme: str = "light",
                   max_seconds: float = MAX_SECONDS) -> Handout:
     """The pages of `steps` (0-based indexes, as parse_steps gives), at most MAX_PAGES of them
     and as many as MAX_SECONDS draws."""
+    trace = opening_view(trace)
     count = len(trace.get("steps") or [])
     out = Handout(source=str(trace.get("source") or ""), count=count)
     err = trace.get("error") or {}

@@ -113,6 +113,10 @@ class Display(BaseModel):
     blocks: dict[str, float] = Field(
         description="Block geometry, px: scalar_w, line (a row's height), cell_w, thumb_w, "
                     "thumb_h.")
+    marks: dict[str, str] = Field(
+        description="What a tensor's second row holds: `grad`, its mark (∇), and `grad_word`, "
+                    "its name (gradient). forward_mode.marks replaces them in forward mode "
+                    "(ṫ, tangent).")
     bodies: dict[str, dict[str, str]] = Field(
         description="The body of a row written as its kind alone: {\"math\": f} (the step's "
                     "formula field f) or {\"node\": f} (the text of the node whose id is in "

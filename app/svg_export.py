@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from chainrule.app.forward_view import opening_view
 from chainrule.app.frame import Frame, contribution_steps, frame
 from chainrule.engine import node_size as ns
 from chainrule.engine.display import block_size, line_of, mats_text, value_numbers
@@ -401,10 +402,11 @@ def draw_tensor(out: Out, trace: dict, n: dict, f: Frame, budget: Budget) -> Non
                     "band", cls="grad-band")
         if shown:
             nab = {"x": bx - GUTTER, "y": gy + ns.LINE_PX - 4, "font-weight": 700}
+            mark = trace["display"]["marks"]["grad"]
             if gr:
-                out.add("text", nab, "nabla", "∇", cls="nabla")
+                out.add("text", nab, "nabla", mark, cls="nabla")
             else:
-                out.add("text", {**nab, "fill-opacity": 0.45}, "muted", "∇", cls="nabla")
+                out.add("text", {**nab, "fill-opacity": 0.45}, "muted", mark, cls="nabla")
             draw_block(out, lay, bx, gy, "grad", shown_grad["cells"] if shown_grad else [],
                        gr.value if gr else None, budget, italic=bool(gr and not gr.complete))
     if gr and not gr.complete:
@@ -541,6 +543,7 @@ class Caption:
     rows: list[tuple[str, str]] = field(default_factory=list)   # (label, plain text)
     notes: list[str] = field(default_factory=list)              # under the rows, no label
     mats: dict[int, list] = field(default_factory=dict)   # row index → its matrices, painted
+    grad_legend: str = ""   # the legend's entry for a tensor's second row (display.marks)
 
 
 def caption(trace: dict, f: Frame) -> Caption:
@@ -550,12 +553,15 @@ def caption(trace: dict, f: Frame) -> Caption:
                else f"Step {f.index + 1} of {f.count}")
     phase = {"start": "Start", "forward": "Forward"}.get(f.phase, "Backward")
     display = trace.get("display") or {}
+    marks = display["marks"]
+    legend = f"{marks['grad']} {marks['grad_word']}"
     step = f.step
     if step is None:
-        return Caption(counter, phase, display.get("start", ""))
+        return Caption(counter, phase, display.get("start", ""), grad_legend=legend)
     labels = display.get("rows") or {}
     nodes = {n["id"]: n for n in trace.get("nodes") or []}
-    cap = Caption(counter, phase, step.get("narration") or "", step.get("note") or "")
+    cap = Caption(counter, phase, step.get("narration") or "", step.get("note") or "",
+                  grad_legend=legend)
     bodies = display.get("bodies") or {}
     rows = step.get("rows")
     if rows is None:
@@ -618,7 +624,7 @@ def draw_caption(out: Out, cap: Caption, phase: str, x0: float, y0: float, width
     out.add("text", {"x": x0 + pw + 12, "y": y, "font-size": 13}, "muted", cap.counter,
             cls="counter")
     legend_x = x0 + width
-    for text, role in (("∇ gradient", "nabla"), ("◆ backward", "bwd"), ("● forward", "fwd")):
+    for text, role in ((cap.grad_legend, "nabla"), ("◆ backward", "bwd"), ("● forward", "fwd")):
         out.add("text", {"x": legend_x, "y": y, "font-size": 12, "text-anchor": "end"}, role,
                 text, cls="legend")
         legend_x -= ui_width(text, 12) + 16
@@ -714,6 +720,7 @@ def render_svg(trace: dict, *, step: int = -1, theme: str = "auto",
     one SVG document. theme: "light", "dark", or "auto" (light, dark where the viewer's system
     prefers it). with_caption=False: the graph alone (the handout sets the caption as HTML)."""
     theme = theme if theme in ("light", "dark", "auto") else "auto"
+    trace = opening_view(trace)
     f = frame(trace, step)
     nodes = trace.get("nodes") or []
     lay = trace.get("layout") or {}

@@ -69,14 +69,17 @@ ROW_BODIES = {
 OPERATION = {"plain": "{op}", "recorded": "{op}, recorded for backward as {grad_fn}"}
 # a step whose rows are these (most of them) leaves `rows` out
 DEFAULT_ROWS = {"op": ["op", "result"], "edge": ["local", "chain"]}
+# what a tensor's second row holds, its mark and its word (forward mode: engine/forward_mode.py)
+MARKS = {"grad": "∇", "grad_word": "gradient"}
 
 
 def legend() -> dict:
     """What a trace carries once for every step: the start's sentence, the rows' labels, the
     bodies of rows written as their kind alone, the rows of a step without `rows`, the
-    Operation row's text, and the blocks' geometry."""
+    Operation row's text, the mark of a tensor's gradient row, and the blocks' geometry."""
     return {"start": START, "rows": ROW_LABELS, "bodies": ROW_BODIES,
-            "default_rows": DEFAULT_ROWS, "operation": OPERATION, "blocks": BLOCKS}
+            "default_rows": DEFAULT_ROWS, "operation": OPERATION, "marks": MARKS,
+            "blocks": BLOCKS}
 
 
 def operation_text(node: dict) -> str:

@@ -109,6 +109,7 @@ class _NudgedTape(Tape):
 
 
 TRAINING_EVENTS = ("optimizer_step", "manual_update")
+FORWARD_MODE_EVENTS = ("jacfwd", "jvp")   # engine/dialects/jax.py: tangents, no backward
 
 
 @dataclass
@@ -138,6 +139,12 @@ def check_gradients(source: str, inputs: dict[str, float] | None = None, seed: i
                         "every step, and chainrule keeps one iteration's graph), so moving a "
                         "starting value moves every later step: a re-run's change is not one "
                         "gradient's")
+            return out
+        if not leaves and any(e["type"] in FORWARD_MODE_EVENTS for e in first.tape.events):
+            out.note = ("not checked: this program's derivatives come from forward mode "
+                        "(jax.jacfwd or jax.jvp: tangents pushed forward), not from a backward "
+                        "pass; the check compares each leaf's gradient from a backward pass "
+                        "with a numerical estimate")
             return out
         if not leaves:
             out.note = ("no leaf received a gradient: the program made no backward call "

@@ -62,6 +62,8 @@ ROWS = {
     "tpaths": "Paths meet: the tangents add",
     "tdone": "This pass gives",
 }
+# a tensor's second row holds its tangent in forward mode, not a gradient (engine/display.MARKS)
+MARKS = {"grad": "ṫ", "grad_word": "tangent"}
 
 
 def dot_tex(label: str) -> str:
@@ -125,7 +127,8 @@ def forward_mode(graph: Graph, steps: list[dict], events: list[dict], value: Any
             return {"available": False, "summary": summary,
                     "reason": "Forward mode would make the answer too large."}
     return {"available": True, "summary": summary, "how": how, "passes": walk.passes,
-            "steps": walk.steps, "rows": ROWS, "start_forward": how in ("jvp", "jacfwd")}
+            "steps": walk.steps, "rows": ROWS, "marks": MARKS,
+            "start_forward": how in ("jvp", "jacfwd")}
 
 
 def table_op(rec: Record) -> bool:

@@ -23,7 +23,8 @@ export function forwardView(trace) {
     backward_start: null,
     error: null,            // forward mode does not need a scalar output: nothing refuses
     offer_backward: null,
-    display: { ...trace.display, rows: { ...trace.display.rows, ...fm.rows } },
+    display: { ...trace.display, rows: { ...trace.display.rows, ...fm.rows },
+      marks: { ...trace.display.marks, ...fm.marks } },
     reverse: trace,
     mode: "forward",
   };
@@ -82,6 +83,7 @@ export function createModeToggle(doc, viewer) {
   function reverseOf(t) { return made.has(t) ? t.reverse : t; }
 
   function show(t) {
+    markLegend(t);
     const base = t ? reverseOf(t) : null;
     const fm = base && base.forward_mode;
     box.hidden = !fm;
@@ -92,6 +94,15 @@ export function createModeToggle(doc, viewer) {
     box.dataset.mode = mode;
     encodeState({ source: base.source }).then((code) => { compare.href = `/compare#p=${code}`; });
     summary.textContent = fm.available ? fm.summary : `${fm.summary} ${fm.reason}`;
+  }
+
+  /** The graph's legend names what the second row holds: a gradient, or a tangent. */
+  function markLegend(t) {
+    const marks = t && t.display && t.display.marks;
+    const item = doc.querySelector("[data-testid=legend-grad]");
+    if (!marks || !item) return;
+    item.querySelector(".lg-nabla").textContent = marks.grad;
+    item.lastChild.textContent = marks.grad_word;
   }
 
   function set(mode) {

@@ -300,6 +300,7 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
       if (!v || n.kind !== "tensor") continue;
       v.node = n;
       v.value.set(n.cells, n.value);
+      if (v.grad) v.grad.nabla.textContent = t.display.marks.grad;   // forward mode: a tangent
       v.lastGrad = undefined;
       v.g.setAttribute("aria-label", tensorAria(n));
     }
@@ -453,8 +454,9 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
       el("rect", { class: "grad-band", x: 1, y: gradY - geo.grad_gap / 2, width: n.w - 2,
         height: blockH + geo.grad_gap / 2 + geo.pad_y - 1, rx: 5 }, g);
       const nabla = el("text", { class: "nabla", x: bx - geo.gutter, y: gradY + geo.line - 4 }, g);
-      nabla.textContent = "∇";
+      nabla.textContent = trace.display.marks.grad;
       grad = makeBlock(g, n.block, bx, gradY, "grad", geo);
+      grad.nabla = nabla;
     }
     // zoomed out (names only), the step's nodes still show their number: one line under the
     // name, drawn at the names' on-screen size (app.css, semantic zoom)
@@ -511,12 +513,12 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
       const val = numbersOf();
       if (k === null || !val || !onHover) return;
       onHover({ node: view.node, which, index: k, value: val, clientX: ev.clientX,
-        clientY: ev.clientY });
+        clientY: ev.clientY, marks: trace.display.marks });
     });
     g.addEventListener("pointerleave", () => onHover && onHover(null));
     const open = (ev) => {
       ev.stopPropagation();
-      if (onInspect) onInspect({ node: view.node, which, value: numbersOf() });
+      if (onInspect) onInspect({ node: view.node, which, value: numbersOf(), marks: trace.display.marks });
     };
     g.addEventListener("click", open);
     g.addEventListener("pointerdown", (ev) => ev.stopPropagation());
@@ -559,10 +561,10 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
       if (v.grad) v.grad.set(shown ? shown.cells : null, key);
       put(v, v.g, "data-grad", shown ? lineOf(shown) : null);
       v.g.setAttribute("aria-label", tensorAria(v.node) +
-        (shown ? `, gradient ${lineOf(shown)}` : ""));
+        (shown ? `, ${trace.display.marks.grad_word} ${lineOf(shown)}` : ""));
     }
     const gradShown = gr ? trace.steps[gr.step].shown : null;
-    const preview = gradShown ? `∇ ${lineOf(gradShown)}` : f.shown.has(id) ? `= ${lineOf(v.node)}`
+    const preview = gradShown ? `${trace.display.marks.grad} ${lineOf(gradShown)}` : f.shown.has(id) ? `= ${lineOf(v.node)}`
       : "";
     if (v.st.preview !== preview) {
       v.st.preview = preview;
@@ -624,12 +626,13 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
     put(v, v.g, "data-lit", lit ? "true" : null);
     put(v, v.g, "data-focus", focus ? "true" : null);
     put(v, v.g, "data-done", done === ops ? "true" : null);
-    let status = f.phase === "backward" ? `∇ ${grads} of ${tensors} tensors`
+    const mark = trace.display.marks.grad;
+    let status = f.phase === "backward" ? `${mark} ${grads} of ${tensors} tensors`
       : ops ? `${done} of ${ops} ops done` : "inputs";
     if (focus && f.step) {
       const s = f.step;
       if (s.phase === "forward" && s.value) status = `= ${textOf(s.output)}`;
-      else if (s.shown) status = `∇ ${lineOf(s.shown)}`;
+      else if (s.shown) status = `${mark} ${lineOf(s.shown)}`;
     }
     if (v.st.status !== status) {
       v.st.status = status;

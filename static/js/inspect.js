@@ -9,7 +9,7 @@ export function createInspector(dialog, tooltip) {
     const v = nums[info.index];
     if (v === undefined) { tooltip.hidden = true; return; }
     const idx = unravel(info.index, info.value.shape);
-    const what = info.which === "grad" ? `∇ ${info.node.label}` : info.node.label;
+    const what = info.which === "grad" ? `${info.marks.grad} ${info.node.label}` : info.node.label;
     tooltip.textContent = `${what}[${idx.join(", ")}] = ${fmt(v, info.node.dtype === "int" && info.which === "value")}`;
     tooltip.hidden = false;
     const host = tooltip.offsetParent || document.body;
@@ -18,12 +18,13 @@ export function createInspector(dialog, tooltip) {
     tooltip.style.top = `${Math.round(info.clientY - r.top + 12)}px`;
   }
 
-  function open({ node, which, value }) {
+  function open({ node, which, value, marks }) {
     if (!dialog || !value) return;
     if (tooltip) tooltip.hidden = true;
     const title = dialog.querySelector("[data-role=inspector-title]");
     const body = dialog.querySelector("[data-role=inspector-body]");
-    title.textContent = `${which === "grad" ? "Gradient of " : ""}${node.label} ${shapeText(value.shape)}`;
+    const word = marks.grad_word;
+    title.textContent = `${which === "grad" ? `${word[0].toUpperCase()}${word.slice(1)} of ` : ""}${node.label} ${shapeText(value.shape)}`;
     body.replaceChildren(summaryLine(value), table(value, node.dtype === "int" && which === "value"));
     if (typeof dialog.showModal === "function") dialog.showModal();
     else dialog.setAttribute("open", "");

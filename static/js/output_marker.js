@@ -23,7 +23,7 @@ export function createOutputMarker(host, { onGo }) {
    *  {strict, soft} boxes (layout px: the step's nodes, the others): the marker covers none
    *  of them when it can, else none of the strict ones;
    *  `computed`: the forward pass has made the output (else no number: no spoiler). */
-  function update(box, t, size, node, grad, avoid = [], computed = true) {
+  function update(box, t, size, node, grad, avoid = [], computed = true, mark = "") {
     if (node) b.dataset.node = node.id; else delete b.dataset.node;   // tests read it
     const side = box && node && size.width ? sideOf(box, t, size) : null;
     if (!side) {
@@ -33,14 +33,23 @@ export function createOutputMarker(host, { onGo }) {
     }
     const name = node.label.length > LABEL_CHARS ? `${node.label.slice(0, LABEL_CHARS - 1)}…`
       : node.label;
-    const value = grad ? ` ∇ ${lineOf(grad)}` : computed ? ` = ${lineOf(node)}` : "";
-    const text = side === "left" || side === "top" ? `${ARROWS[side]} output ${name}${value}`
-      : `output ${name}${value} ${ARROWS[side]}`;
-    if (b.textContent !== text) b.textContent = text;   // its width decides the free row
+    const value = grad ? ` ${mark} ${lineOf(grad)}` : computed ? ` = ${lineOf(node)}` : "";
+    const words = `output ${name}${value}`;
+    const first = side === "left" || side === "top";
+    const text = first ? `${ARROWS[side]} ${words}` : `${words} ${ARROWS[side]}`;
+    if (b.textContent !== text) {   // its width decides the free row
+      // the arrow stays whole when a phone's narrow graph shortens the words (app.css)
+      const arrow = span("om-arrow", ARROWS[side]);
+      const said = span("om-text", words);
+      b.replaceChildren(...(first ? [arrow, " ", said] : [said, " ", arrow]));
+    }
     b.hidden = false;
     const lo = 64;                       // under the zoom buttons
     const hi = size.height - 24;
-    const cx = Math.min(Math.max((box.x + box.w / 2) * t.k + t.x, 90), size.width - 90);
+    // centred on the output above or below the view, but whole: its half width (measured, the
+    // text is set) keeps it off both edges on a phone
+    const half = Math.min((b.offsetWidth || 180) / 2, size.width / 2 - 8) + 8;
+    const cx = Math.min(Math.max((box.x + box.w / 2) * t.k + t.x, half), size.width - half);
     let cy = Math.min(Math.max((box.y + box.h / 2) * t.k + t.y, lo), hi);
     if (side === "left" || side === "right") {
       const strict = Array.isArray(avoid) ? avoid : avoid.strict;
@@ -77,6 +86,13 @@ export function createOutputMarker(host, { onGo }) {
   }
 
   return { update, get element() { return b; } };
+}
+
+function span(cls, text) {
+  const s = document.createElement("span");
+  s.className = cls;
+  s.textContent = text;
+  return s;
 }
 
 /** The side of the view the box lies beyond (more than half of it out of view), else null. */

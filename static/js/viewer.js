@@ -167,7 +167,7 @@ export function createViewer(root, { editor = null, inputs = null, initial = {},
       ? t.nodes.filter((n) => !lit.has(n.id) && n.id !== output).map((n) => n.id) : [];
     const avoid = { strict: boxes([...lit]), soft: boxes(others) };
     marker.update(node ? graph.nodeBox(output) : null, zoom.transform, zoom.size, node, grad,
-      avoid, computed);
+      avoid, computed, t ? t.display.marks.grad : undefined);
   }
 
   /** What the program had printed when step `index` ran (-1: before any step), so the Printed
@@ -191,9 +191,10 @@ export function createViewer(root, { editor = null, inputs = null, initial = {},
     return at < 0 || index >= at;
   }
 
-  /** The program's output: the root of its (first) backward pass, else the last op's result. */
+  /** The program's output: the root of its (first) backward pass, else the last op's result
+   *  (forward mode's seeds are inputs: the output is still where the tangents end up). */
   function outputOf(t) {
-    const seed = t.steps.find((st) => st.kind === "seed");
+    const seed = t.steps.find((st) => st.kind === "seed" && st.mode !== "forward");
     if (seed) return seed.root;
     for (let k = t.steps.length - 1; k >= 0; k--) {
       if (t.steps[k].kind === "op" && t.steps[k].output) return t.steps[k].output;

@@ -38,11 +38,42 @@ def test_toggle_plays_tangents_on_the_non_scalar_example(new_page, server_url, a
         # d/dw (2w)² = 8w: the last pass moves w[2] = 3, so the tangent of losses is [0, 0, 24]
         text = narration(page)
         assert "End of pass 3 of 3: ṫ(losses) = [0, 0, 24]" in text, text
+        # a tensor's second row holds a tangent now: marked ṫ, and the legend says so
+        assert marks(page) == ({"ṫ"}, "ṫtangent")
         page.screenshot(path=str(artifacts / f"forward-mode-06-{width}-{scheme}.png"))
         page.focus("[data-testid=mode-forward]")
         page.keyboard.press("ArrowLeft")           # back to reverse mode
         page.wait_for_selector("[data-testid=mode-toggle][data-mode=reverse]")
         assert page.locator("body").get_attribute("data-state") == "error"
+        assert marks(page) == ({"∇"}, "∇gradient")
+
+
+def marks(page) -> tuple[set[str], str]:
+    """The marks on the graph's nodes' second rows, and the legend's entry for them."""
+    return (set(page.locator("[data-testid=graph] .nabla").all_text_contents()),
+            page.locator("[data-testid=legend-grad]").text_content())
+
+
+def test_a_jacfwd_program_opens_in_forward_mode(page, server_url, artifacts):
+    """jax.jacfwd at top level is forward mode: the gallery's example opens on its one pass,
+    which gives the whole Jacobian column: cos(0.5)·[1, 2, 3] + 2·0.5 (hand math; JAX prints
+    [1.8775826 2.755165 3.6327477])."""
+    open_example(page, server_url, "21_jax_forward_mode")
+    page.wait_for_selector("[data-testid=mode-toggle][data-mode=forward]")
+    assert page.locator("[data-testid=mode-forward]").is_checked()
+    assert marks(page)[1] == "ṫtangent"
+    page.focus("[data-testid=graph]")
+    page.keyboard.press("End")
+    text = narration(page)
+    assert "End of pass 1 of 1: ṫ(jnp.sin(t) * v + t ** 2) = [1.878, 2.755, 3.633]" in text, \
+        text
+    # the output the camera keeps and the marker names is where the tangents end, not the
+    # seeded input t (forward mode's seed step names t)
+    label = page.evaluate("""() => {
+      const id = document.querySelector('[data-testid=output-marker]').dataset.node;
+      return document.querySelector(`[data-node-id="${id}"] .t-label`).textContent; }""")
+    assert label == "jnp.sin(t) * v + t ** 2"
+    page.screenshot(path=str(artifacts / "forward-mode-21-1280-light.png"))
 
 
 def test_free_variables_forward_pass_per_input(page, server_url, artifacts):

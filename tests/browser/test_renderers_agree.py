@@ -14,6 +14,7 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from chainrule.app.forward_view import opening_view
 from chainrule.app.frame import frame
 from chainrule.app.gallery import GALLERY
 from chainrule.app.svg_export import caption, render_svg
@@ -166,6 +167,7 @@ def python_frame(trace: dict, k: int) -> dict:
 def walk(page, server_url: str, stem: str):
     """(trace, k, the page's view) for every step from the start to the end."""
     _, trace = api_trace(server_url, source_of(stem))
+    trace = opening_view(trace)   # a jax.jacfwd program opens on forward mode's steps
     open_example(page, server_url, stem)
     page.locator("body").focus()
     page.keyboard.press("Home")

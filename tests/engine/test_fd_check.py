@@ -26,6 +26,10 @@ def test_every_leaf_of_every_gallery_example_agrees_to_1e5(path: Path) -> None:
         assert check.leaves == []
         assert check.note.startswith("not checked: the program trains in a long loop")
         return
+    if path.stem == "21_jax_forward_mode":   # jax.jacfwd: tangents, no backward pass
+        assert check.leaves == [] and check.note.startswith("not checked: this program's "
+                                                            "derivatives come from forward mode")
+        return
     if path.stem == "19_own_value_bug":   # their engine's bug: b = a + a, db/da = 2, not 1.0
         [leaf] = check.leaves
         assert leaf.label == "a" and float(leaf.gradient) == 1.0 and not leaf.agrees
