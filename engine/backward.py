@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 from chainrule.engine import grad_mode
-from chainrule.engine.broadcast import fmt_shape, reduced_axes, unbroadcast
+from chainrule.engine.broadcast import fmt_shape, unbroadcast
+from chainrule.engine.edge_event import ABSENT, EdgeEvent
 from chainrule.engine.errors import BackwardError
 from chainrule.engine.float32_range import in_float32_range
 from chainrule.engine.inplace import check_saved, live, store
@@ -309,6 +310,18 @@ def _complete_leaf(inp: Tensor, total: Any, event: dict) -> None:
         call_post_hooks(leaf)
 
 
+def _complete_leaf_fast(inp: Tensor, total: Any) -> tuple[Any, Any]:
+    """`_complete_leaf` for the NumPy pass: (the leaf's `.grad` before, after) for its event."""
+    if inp.meta is None and inp.grad is None:
+        grad = inp.grad = _grad_tensor(total)
+        if inp.name:
+            grad.name = f"{inp.name}.grad"
+        return None, grad.data
+    event: dict = {}
+    _complete_leaf(inp, total, event)
+    return event["leaf_before"], event["leaf_grad"]
+
+
 def _grad_tensor(total: Any) -> Tensor:
     """Tensor(total, origin="grad") for the float64 total a pass computed, without
     Tensor.__init__'s conversions and tape lookup (one per leaf: a scalar MLP's weights)."""
@@ -344,6 +357,7 @@ def _run(records: list[Record], pending: dict[int, np.ndarray], expected: dict[i
     received: dict[int, int] = {}
     asarray, f64, f64s, new_ctx = np.asarray, np.float64, np.float64, tuple.__new__
     started, max_seconds = tape.budget.started, tape.limits.max_seconds
+    accumulate = captured is None
     with np.errstate(all="ignore"):   # once per pass: entering it costs more than a scalar op
         for rec in records:
             if monotonic() - started > max_seconds:   # tape.check_time(), inlined
@@ -351,15 +365,18 @@ def _run(records: list[Record], pending: dict[int, np.ndarray], expected: dict[i
             output, inputs = rec.output, rec.inputs
             upstream = pending.pop(output.id)
             if output.meta is not None:
-                upstream = run_hooks(output, upstream, retain=captured is None)
+                upstream = run_hooks(output, upstream, retain=accumulate)
             # rec.ctx(), built here: one Ctx per record is a fair share of a scalar op's cost
             arrays = (inputs[0].data, inputs[1].data) if len(inputs) == 2 else \
                 tuple([t.data for t in inputs])
             ctx = new_ctx(Ctx, (arrays, output.data, rec.attrs))
+            op = rec.op
             # float32's range, as the forward (engine/float32_range.py): the local derivative
             # of x ** 40 at 10 is inf in PyTorch
-            in_range = rec.op.leaves_float32_range and output.dtype_name is None
-            for i, (inp, rule) in enumerate(zip(inputs, rec.op.rules)):  # noqa: B905
+            in_range = op.leaves_float32_range and output.dtype_name is None
+            i = -1
+            for inp, rule in zip(inputs, op.rules):  # noqa: B905
+                i += 1
                 if rule is None or not inp.requires_grad:
                     continue
                 # Float64 scalars (0-d tensors, engine/tensor.py) stay scalars: no array made.
@@ -379,31 +396,29 @@ def _run(records: list[Record], pending: dict[int, np.ndarray], expected: dict[i
                         local = in_float32_range(local)
                 if in_range:
                     product = in_float32_range(product)
-                shape = inp.data.shape
-                if product.shape == shape:
-                    contribution = product if type(product) is f64s else product.reshape(shape)
-                    axes = []
+                if type(product) is f64s:
+                    contribution = product
                 else:
-                    contribution = unbroadcast(product, shape)
-                    axes = reduced_axes(product.shape, shape)
+                    shape = inp.data.shape
+                    contribution = product.reshape(shape) if product.shape == shape else \
+                        unbroadcast(product, shape)
                 key = inp.id
                 previous = pending.get(key)
                 total = contribution if previous is None else previous + contribution
                 pending[key] = total
                 count = received[key] = received.get(key, 0) + 1
                 want = expected[key]
-                event = {"type": "edge", "record": rec, "input_index": i, "upstream": upstream,
-                         "local": local, "product": product, "contribution": contribution,
-                         "total": total, "count": count, "expected": want,
-                         "complete": count == want, "reduced_axes": axes}
+                before, leaf_grad = None, ABSENT
                 if count == want:
-                    if captured is None:
+                    if accumulate:
                         if inp.record is None:
-                            _complete_leaf(inp, total, event)
+                            before, leaf_grad = _complete_leaf_fast(inp, total)
                     else:
                         _capture(inp, total, captured, target_ids)
                 if events is not None:
-                    events.append(event)
+                    events.append(new_ctx(EdgeEvent, (rec, i, upstream, local, product,
+                                                      contribution, total, count, want,
+                                                      before, leaf_grad)))
 
 
 def _capture(inp: Tensor, total: Any, captured: dict[int, Any], target_ids: set[int]) -> None:

@@ -17,6 +17,7 @@ from time import monotonic as _monotonic
 from typing import Any
 
 import numpy as np
+from chainrule.engine import collector
 from chainrule.engine.errors import ChainruleError, LimitError
 from chainrule.engine.float32_range import in_float32_range
 from chainrule.engine.grad_mode import _enabled as _grad_enabled
@@ -174,12 +175,13 @@ def current_tape() -> Tape:
 @contextmanager
 def recording(tape: Tape) -> Iterator[Tape]:
     """Make `tape` the active one. NumPy's floating-point warnings are off for the whole run
-    (one `np.errstate` here instead of one per op: entering it costs more than a scalar op)."""
+    (one `np.errstate` here instead of one per op: entering it costs more than a scalar op), and
+    the cyclic collector walks the growing tape rarely (engine/collector.relaxed)."""
     token = _active.set(tape)
     quiet = _quiet.set(True)
     grad = _grad_enabled.set(True)   # a run starts with grad on, whatever the last run left
     try:
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), collector.relaxed():   # engine/collector.py
             yield tape
     finally:
         _grad_enabled.reset(grad)

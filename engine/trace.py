@@ -5,17 +5,14 @@ source → interpreter (records the tape) → graph → timeline → layout → 
 
 from __future__ import annotations
 
-import gc
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
-from chainrule.engine import own_value_trace
+from chainrule.engine import collector, own_value_trace
 from chainrule.engine.bounded_cache import bounded_cache
 from chainrule.engine.dialects import jax_words, micrograd_words, tensorflow_words
 from chainrule.engine.display import decorate_nodes, legend
@@ -102,33 +99,8 @@ def trace_program(source: str, inputs: dict[str, float] | None = None, seed: int
 def build_trace(source: str, result: Any, limits: Limits) -> Trace:
     preview = TRAINING_PREVIEW_ELEMENTS if is_training_run(result.tape.events) else \
         PREVIEW_ELEMENTS
-    with gc_paused(), previews_of(preview):
+    with collector.paused(), previews_of(preview):
         return _build_trace(source, result, limits)
-
-
-_gc_lock = threading.Lock()
-_gc_state = {"depth": 0, "was_enabled": False}
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a trace is built. Building allocates hundreds of
-    thousands of dicts and lists that all stay alive (they are the trace), so the collector
-    finds nothing, yet its full passes walked the whole heap three times per 3,000-node trace
-    (~140 ms of ~620). Nothing the build allocates becomes cyclic garbage before it ends; the
-    collector resumes afterwards. Nested and concurrent builds keep it off until the last ends."""
-    with _gc_lock:
-        if _gc_state["depth"] == 0:
-            _gc_state["was_enabled"] = gc.isenabled()
-            gc.disable()
-        _gc_state["depth"] += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_state["depth"] -= 1
-            if _gc_state["depth"] == 0 and _gc_state["was_enabled"]:
-                gc.enable()
 
 
 def _build_trace(source: str, result: Any, limits: Limits) -> Trace:

@@ -512,7 +512,7 @@ def test_nested_and_concurrent_pauses_restore_the_collector_once():
     import gc
     import threading
 
-    from chainrule.engine.trace import gc_paused
+    from chainrule.engine.collector import paused as gc_paused
     with gc_paused():
         with gc_paused():
             assert not gc.isenabled()
