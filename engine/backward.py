@@ -310,10 +310,10 @@ def _complete_leaf(inp: Tensor, total: Any, event: dict) -> None:
         call_post_hooks(leaf)
 
 
-def _complete_leaf_fast(inp: Tensor, total: Any) -> tuple[Any, Any]:
+def _complete_leaf_fast(inp: Tensor, total: Any, tape: Any) -> tuple[Any, Any]:
     """`_complete_leaf` for the NumPy pass: (the leaf's `.grad` before, after) for its event."""
     if inp.meta is None and inp.grad is None:
-        grad = inp.grad = _grad_tensor(total)
+        grad = inp.grad = _grad_tensor(total, tape)
         if inp.name:
             grad.name = f"{inp.name}.grad"
         return None, grad.data
@@ -322,7 +322,7 @@ def _complete_leaf_fast(inp: Tensor, total: Any) -> tuple[Any, Any]:
     return event["leaf_before"], event["leaf_grad"]
 
 
-def _grad_tensor(total: Any) -> Tensor:
+def _grad_tensor(total: Any, tape: Any = None) -> Tensor:
     """Tensor(total, origin="grad") for the float64 total a pass computed, without
     Tensor.__init__'s conversions and tape lookup (one per leaf: a scalar MLP's weights)."""
     if type(total) is np.ndarray and total.ndim == 0:
@@ -330,7 +330,7 @@ def _grad_tensor(total: Any) -> Tensor:
     if type(total) is not np.float64 and not (type(total) is np.ndarray and
                                                total.dtype == np.float64):
         return Tensor(total, origin="grad")
-    tape = current_tape()
+    tape = tape or current_tape()
     g = object.__new__(Tensor)
     g.data, g.requires_grad, g.grad, g.record, g.name, g.origin = \
         total, False, None, None, None, "grad"
@@ -355,7 +355,7 @@ def _run(records: list[Record], pending: dict[int, np.ndarray], expected: dict[i
     tape = current_tape()
     events = tape.events if tape.keep else None
     received: dict[int, int] = {}
-    asarray, f64, f64s, new_ctx = np.asarray, np.float64, np.float64, tuple.__new__
+    f64s, new_ctx = np.float64, tuple.__new__
     started, max_seconds = tape.budget.started, tape.limits.max_seconds
     accumulate = captured is None
     with np.errstate(all="ignore"):   # once per pass: entering it costs more than a scalar op
@@ -366,42 +366,32 @@ def _run(records: list[Record], pending: dict[int, np.ndarray], expected: dict[i
             upstream = pending.pop(output.id)
             if output.meta is not None:
                 upstream = run_hooks(output, upstream, retain=accumulate)
-            # rec.ctx(), built here: one Ctx per record is a fair share of a scalar op's cost
             arrays = (inputs[0].data, inputs[1].data) if len(inputs) == 2 else \
                 tuple([t.data for t in inputs])
-            ctx = new_ctx(Ctx, (arrays, output.data, rec.attrs))
             op = rec.op
-            # float32's range, as the forward (engine/float32_range.py): the local derivative
-            # of x ** 40 at 10 is inf in PyTorch
-            in_range = op.leaves_float32_range and output.dtype_name is None
+            # a scalar graph's record (micrograd's ops on 0-d tensors): its local derivatives
+            # at once, no Ctx, no rule calls, no arrays
+            scalar = op.scalar_locals is not None and type(upstream) is f64s and \
+                type(arrays[0]) is f64s and (len(arrays) == 1 or type(arrays[1]) is f64s)
+            if scalar:
+                locals_ = op.scalar_locals(*arrays, output.data)
+            else:
+                # rec.ctx(), built here: one Ctx per record is a fair share of an op's cost
+                ctx = new_ctx(Ctx, (arrays, output.data, rec.attrs))
+                # float32's range, as the forward (engine/float32_range.py): the local
+                # derivative of x ** 40 at 10 is inf in PyTorch
+                in_range = op.leaves_float32_range and output.dtype_name is None
             i = -1
             for inp, rule in zip(inputs, op.rules):  # noqa: B905
                 i += 1
                 if rule is None or not inp.requires_grad:
                     continue
-                # Float64 scalars (0-d tensors, engine/tensor.py) stay scalars: no array made.
-                if rule.times_local:   # vjp is upstream * local: compute local once, multiply
-                    local = rule.local(ctx)
-                    if in_range:
-                        local = in_float32_range(local)
-                    product = upstream * local
-                    if type(product) is not f64s or type(local) is not f64s:
-                        product, local = asarray(product, dtype=f64), asarray(local)
+                if scalar:
+                    local = locals_[i]
+                    product = contribution = upstream * local
                 else:
-                    product = rule.vjp(upstream, ctx)
-                    if type(product) is not f64s:
-                        product = asarray(product, dtype=f64)
-                    local = None if rule.local is None else asarray(rule.local(ctx))
-                    if in_range and local is not None:
-                        local = in_float32_range(local)
-                if in_range:
-                    product = in_float32_range(product)
-                if type(product) is f64s:
-                    contribution = product
-                else:
-                    shape = inp.data.shape
-                    contribution = product.reshape(shape) if product.shape == shape else \
-                        unbroadcast(product, shape)
+                    local, product, contribution = _edge_numbers(rule, ctx, upstream, inp,
+                                                                 in_range)
                 key = inp.id
                 previous = pending.get(key)
                 total = contribution if previous is None else previous + contribution
@@ -412,13 +402,42 @@ def _run(records: list[Record], pending: dict[int, np.ndarray], expected: dict[i
                 if count == want:
                     if accumulate:
                         if inp.record is None:
-                            before, leaf_grad = _complete_leaf_fast(inp, total)
+                            before, leaf_grad = _complete_leaf_fast(inp, total, tape)
                     else:
                         _capture(inp, total, captured, target_ids)
                 if events is not None:
                     events.append(new_ctx(EdgeEvent, (rec, i, upstream, local, product,
                                                       contribution, total, count, want,
                                                       before, leaf_grad)))
+
+
+def _edge_numbers(rule: Any, ctx: Ctx, upstream: Any, inp: Tensor, in_range: bool
+                  ) -> tuple[Any, Any, Any]:
+    """(local, product, contribution) of one edge: the product in the output's shape, the
+    contribution in the input's (broadcasting undone). Float64 scalars (0-d tensors,
+    engine/tensor.py) stay scalars: no array is made for them."""
+    f64s = np.float64
+    if rule.times_local:   # vjp is upstream * local: compute local once, multiply
+        local = rule.local(ctx)
+        if in_range:
+            local = in_float32_range(local)
+        product = upstream * local
+        if type(product) is not f64s or type(local) is not f64s:
+            product, local = np.asarray(product, dtype=f64s), np.asarray(local)
+    else:
+        product = rule.vjp(upstream, ctx)
+        if type(product) is not f64s:
+            product = np.asarray(product, dtype=f64s)
+        local = None if rule.local is None else np.asarray(rule.local(ctx))
+        if in_range and local is not None:
+            local = in_float32_range(local)
+    if in_range:
+        product = in_float32_range(product)
+    if type(product) is f64s:
+        return local, product, product
+    shape = inp.data.shape
+    return local, product, (product.reshape(shape) if product.shape == shape else
+                            unbroadcast(product, shape))
 
 
 def _capture(inp: Tensor, total: Any, captured: dict[int, Any], target_ids: set[int]) -> None:

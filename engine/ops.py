@@ -99,6 +99,10 @@ class Op:
     # exp(-200) is 0 in PyTorch, finite in the float64 the engine computes in): apply()
     # then puts the result back in float32's range (engine/float32_range.py).
     leaves_float32_range: bool = False
+    # For float64 scalar inputs (0-d float tensors, engine/tensor.py): `(*inputs, out)` to each
+    # input's local derivative, the numbers its rule's `local` gives there, bit for bit. The
+    # backward pass then skips the Ctx and the rule calls (a scalar graph's every edge).
+    scalar_locals: Callable[..., tuple] | None = None
 
     def grad_fn_name(self, shapes: tuple[tuple[int, ...], ...], attrs: dict) -> str:
         return self.grad_fn if isinstance(self.grad_fn, str) else self.grad_fn(shapes, attrs)
@@ -1380,3 +1384,13 @@ OPS: dict[str, Op] = {op.name: op for op in [
 # mul, div and matmul skip the check (a few µs per large tensor).
 for _name in ("exp", "expm1", "pow", "pow_tensor", "reciprocal", "prod"):
     OPS[_name] = replace(OPS[_name], leaves_float32_range=True)
+_MINUS_ONE = np.float64(-1.0)
+# micrograd's ops, on float64 scalars (tests/engine/test_perf_paths.py holds them to the rules)
+for _name, _locals in (
+        ("add", lambda a, b, out: (_ONE, _ONE)),
+        ("sub", lambda a, b, out: (_ONE, _MINUS_ONE)),
+        ("mul", lambda a, b, out: (b, a)),
+        ("neg", lambda a, out: (_MINUS_ONE,)),
+        ("relu", lambda a, out: (_ONE if a > 0.0 else _ZERO,)),
+        ("tanh", lambda a, out: (1.0 - out * out,))):
+    OPS[_name] = replace(OPS[_name], scalar_locals=_locals)

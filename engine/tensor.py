@@ -22,6 +22,7 @@ from chainrule.engine.errors import ChainruleError, LimitError
 from chainrule.engine.float32_range import in_float32_range
 from chainrule.engine.grad_mode import _enabled as _grad_enabled
 from chainrule.engine.limits import Budget, Limits
+from chainrule.engine.ops import OPS as _OPS
 from chainrule.engine.ops import Ctx, Op
 
 Span = tuple[int, int, int, int]   # line, col, end_line, end_col (1-based columns)
@@ -301,19 +302,27 @@ class Tensor:
         return tensor_repr(self)
 
     # -- operators, so tests and notebooks can write x * y directly
+    # Two tensors go straight to their op (a scalar graph's every op: engine.functional's
+    # wrapper and lift cost a third of a scalar op); a number goes through functional.
     def __add__(self, o: Any) -> Tensor:
+        if type(o) is Tensor:
+            return apply(_OPS["add"], (self, o))
         return (_functional or _f()).add(self, o)
 
     def __radd__(self, o: Any) -> Tensor:
         return (_functional or _f()).add(o, self)
 
     def __sub__(self, o: Any) -> Tensor:
+        if type(o) is Tensor:
+            return apply(_OPS["sub"], (self, o))
         return (_functional or _f()).sub(self, o)
 
     def __rsub__(self, o: Any) -> Tensor:
         return (_functional or _f()).sub(o, self)
 
     def __mul__(self, o: Any) -> Tensor:
+        if type(o) is Tensor:
+            return apply(_OPS["mul"], (self, o))
         return (_functional or _f()).mul(self, o)
 
     def __rmul__(self, o: Any) -> Tensor:

@@ -19,7 +19,7 @@ from chainrule.engine import functional as F
 from chainrule.engine.backward import backward
 from chainrule.engine.broadcast import reduced_axes, unbroadcast
 from chainrule.engine.limits import Limits
-from chainrule.engine.ops import OPS, _filled
+from chainrule.engine.ops import OPS, Ctx, _filled
 from chainrule.engine.tensor import Tape, Tensor, apply, recording
 
 from tests.engine.test_ops_fd import CASES, SAMPLES, draw
@@ -617,6 +617,57 @@ def test_scalar_ops_are_the_ufuncs_on_0d_arrays(name):
             with np.errstate(all="ignore"):
                 want = former(*(np.asarray(x) for x in args))
             assert _same_number(out.data, want), (name, args, out.data, want)
+
+
+@pytest.mark.parametrize("name", sorted(n for n, op in OPS.items() if op.scalar_locals))
+def test_scalar_locals_are_the_rules_locals(name):
+    """Generated from the rows: an op's `scalar_locals` (the backward pass's scalar path) gives
+    each input's local derivative exactly as its rule's `local` does on the same float64
+    scalars, for ordinary and special values (nan, ±inf, ±0, the extremes)."""
+    op = OPS[name]
+    arity = len(op.rules)
+    cases = [(a,) for a in _SPECIAL] if arity == 1 else [(a, b) for a in _SPECIAL
+                                                         for b in _SPECIAL]
+    with np.errstate(all="ignore"):
+        for args in cases:
+            arrays = tuple(np.float64(x) for x in args)
+            out = apply_forward(op, arrays)
+            got = op.scalar_locals(*arrays, out)
+            assert len(got) == arity
+            for i, rule in enumerate(op.rules):
+                want = rule.local(Ctx(arrays, out, {}))
+                assert type(got[i]) is np.float64, (name, args, i)
+                assert _same_number(got[i], want), (name, args, i, got[i], want)
+
+
+def apply_forward(op, arrays):
+    with recording(Tape(limits=_BIG)):
+        return apply(op, tuple(Tensor(a) for a in arrays)).data
+
+
+def test_edge_events_read_like_the_dicts_they_replace():
+    """engine/edge_event.py: derived fields equal their definitions (hand math below)."""
+    tape = Tape()
+    with recording(tape):
+        w = Tensor(np.array([[1.0, 2.0], [3.0, 4.0]]), requires_grad=True)
+        b = Tensor(np.array([0.5, -0.5]), requires_grad=True)
+        backward(F.sum((w + b) * w))     # d/db = Σ_rows w = [4, 6]; d/dw = 2w + b
+    edges = [ev for ev in tape.events if ev["type"] == "edge"]
+    into_b = next(ev for ev in edges if ev["record"].inputs[ev["input_index"]] is b)
+    assert into_b["reduced_axes"] == [0] and into_b["product"].shape == (2, 2)
+    np.testing.assert_array_equal(into_b["contribution"], [4.0, 6.0])
+    assert into_b["complete"] and "leaf_grad" in into_b and into_b.get("leaf_before") is None
+    np.testing.assert_array_equal(into_b["leaf_grad"], b.grad.data)
+    into_w = [ev for ev in edges if ev["record"].inputs[ev["input_index"]] is w]
+    # w reaches the loss on two paths (w + b, and the product's second factor)
+    assert [ev["count"] for ev in into_w] == [1, 2] and into_w[0]["expected"] == 2
+    assert [ev["complete"] for ev in into_w] == [False, True]
+    assert ["leaf_grad" in ev for ev in into_w] == [False, True]
+    with pytest.raises(KeyError):
+        into_w[0]["leaf_grad"]
+    np.testing.assert_array_equal(into_w[-1]["total"], 2 * w.data + b.data)
+    inner = [ev for ev in edges if ev["record"].inputs[ev["input_index"]].record is not None]
+    assert inner and all("leaf_grad" not in ev and ev["reduced_axes"] == [] for ev in inner)
 
 
 def _mlp_grads(shape: tuple[int, ...]) -> list[np.ndarray]:
