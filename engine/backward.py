@@ -27,7 +27,7 @@ from chainrule.engine.edge_event import ABSENT, EdgeEvent
 from chainrule.engine.errors import BackwardError
 from chainrule.engine.float32_range import in_float32_range
 from chainrule.engine.inplace import check_saved, live, store
-from chainrule.engine.ops import Ctx
+from chainrule.engine.ops import Ctx, is_ones
 from chainrule.engine.tensor import Record, Tensor, apply, current_tape
 
 NOT_SCALAR = "grad can be implicitly created only for scalar outputs"
@@ -421,7 +421,9 @@ def _edge_numbers(rule: Any, ctx: Ctx, upstream: Any, inp: Tensor, in_range: boo
         local = rule.local(ctx)
         if in_range:
             local = in_float32_range(local)
-        product = upstream * local
+        # add's local is ones: the product is the upstream gradient itself (no multiply)
+        product = upstream if type(local) is np.ndarray and is_ones(local) and \
+            type(upstream) is np.ndarray and upstream.dtype == f64s else upstream * local
         if type(product) is not f64s or type(local) is not f64s:
             product, local = np.asarray(product, dtype=f64s), np.asarray(local)
     else:

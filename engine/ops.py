@@ -173,14 +173,28 @@ def _check_dims(a: np.ndarray, dim: Any = None, **_: Any) -> None:
             raise ArgumentError(f"dim {d} appears multiple times in the list of dims")
 
 
+_FILLED: dict[tuple, np.ndarray] = {}   # (shape, value) → its read-only array, a few hundred
+
+
 def _filled(shape: tuple[int, ...], value: float) -> np.ndarray:
-    """np.full(shape, value) in float64, without np.full's Python-level overhead (a scalar
-    graph calls this once per backward edge); a float64 scalar for shape ()."""
+    """np.full(shape, value) in float64, as a read-only view of one number (no memory, no
+    fill: add's local derivative is this, once per backward edge of every add), kept per
+    shape and value; a float64 scalar for shape (). Locals are never written to."""
     if shape == ():
         return _F64S(value)
-    out = np.empty(shape, dtype=np.float64)
-    out.fill(value)
+    key = (shape, value)
+    out = _FILLED.get(key)
+    if out is None:
+        out = np.broadcast_to(_F64S(value), shape)
+        if len(_FILLED) < 512:
+            _FILLED[key] = out
     return out
+
+
+def is_ones(local: np.ndarray) -> bool:
+    """Whether `local` is a local derivative of ones from `_filled`: upstream × it is
+    upstream itself (x · 1 = x in IEEE arithmetic, nan, ±inf and -0 included)."""
+    return _FILLED.get((local.shape, 1.0)) is local
 
 
 def _ones_like_out(c: Ctx) -> np.ndarray:

@@ -19,7 +19,7 @@ from chainrule.engine import functional as F
 from chainrule.engine.backward import backward
 from chainrule.engine.broadcast import reduced_axes, unbroadcast
 from chainrule.engine.limits import Limits
-from chainrule.engine.ops import OPS, Ctx, _filled
+from chainrule.engine.ops import OPS, Ctx, _filled, is_ones
 from chainrule.engine.tensor import Tape, Tensor, apply, recording
 
 from tests.engine.test_ops_fd import CASES, SAMPLES, draw
@@ -128,8 +128,29 @@ def test_filled_is_np_full(shape, value):
     np.testing.assert_array_equal(got, want)
     if shape == ():   # 0-d float tensors hold float64 scalars (engine/tensor.py)
         assert type(got) is np.float64
-    else:
-        assert got.flags.writeable
+    else:   # one read-only view per shape and value: a local is never written to
+        assert not got.flags.writeable and _filled(shape, value) is got
+        assert is_ones(got) == (value == 1.0)
+
+
+def test_a_local_of_ones_passes_upstream_through_unchanged():
+    """add's edges: upstream × ones is upstream itself, bit for bit (nan, ±inf, -0 too), and
+    the event's product is that array, in the output's shape, also when an input was
+    broadcast (its contribution then sums the product)."""
+    up = np.array([[np.nan, -0.0, np.inf], [-np.inf, 1.5, -2.25]])
+    ones = _filled((2, 3), 1.0)
+    assert (up * ones).tobytes() == up.tobytes()
+    tape = Tape()
+    with recording(tape):
+        a = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+        b = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+        backward(F.sum(F.mul(a + b, Tensor(up))))
+    edges = [ev for ev in tape.events if ev["type"] == "edge" and ev["record"].op.name == "add"]
+    assert len(edges) == 2
+    for ev in edges:
+        assert ev["product"] is ev["upstream"] and ev["product"].shape == (2, 3)
+    np.testing.assert_array_equal(b.grad.data, up.sum(axis=0))   # [nan, 1.5, inf]
+    np.testing.assert_array_equal(a.grad.data, up)
 
 
 @pytest.mark.parametrize(("data", "dtype"), [
