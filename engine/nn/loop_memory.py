@@ -141,6 +141,12 @@ class LoopMemory:
         tensors = tape.tensors[n_tensors:]
         kept_tensors = [t for t in tensors if id(t) in keep_tensors]
         forgotten = [t for t in tensors if id(t) not in keep_tensors]
+        # A forgotten result and its record refer to each other: broken here, reference
+        # counting frees them now (as Tape.release does), not the cyclic collector later,
+        # which runs rarely while a program records (engine/collector.relaxed).
+        for rec in records:
+            if rec.index not in keep_records and id(rec.output) not in keep_tensors:
+                rec.output.record = None
         tape.budget.ops -= len(records) - len(kept_records)
         tape.budget.elements -= sum(t.data.size for t in forgotten)
         self.kept = len(kept_records)

@@ -87,3 +87,26 @@ print(s.item())
     result = run_program(source)
     assert result.error is None
     assert result.stdout == "435.0\n"
+
+
+def test_memory_does_not_grow_with_the_iterations() -> None:
+    """A loop that rebinds y_pred and loss each iteration holds one iteration's tensors, not
+    all of them (the interpreter once kept every top-level binding alive: 16 KB per step
+    here). Peak traced memory of 1,200 iterations against 300: the same within 25%, where
+    keeping every y_pred would add ~14 MB."""
+    import tracemalloc
+
+    def peak(steps: int) -> int:
+        source = ("import torch\nx = torch.linspace(-1, 1, 2000)\n"
+                  "a = torch.tensor(0.5, requires_grad=True)\n"
+                  f"for t in range({steps}):\n    y_pred = a * x\n    loss = y_pred.sum()\n")
+        tracemalloc.start()
+        try:
+            result = run_program(source, limits=Limits(max_seconds=120))
+            assert result.error is None
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    short, long = peak(300), peak(1200)
+    assert long < 1.25 * short, (short, long)
