@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 from chainrule.engine import dialects
 from chainrule.engine import functional as fn
-from chainrule.engine import namespace as ns
 from chainrule.engine.errors import ArgumentError, RuntimeProblem
 from chainrule.engine.lang import formatting
 from chainrule.engine.lang.builtins import check_chars, check_items
@@ -107,14 +106,28 @@ def number_op(sym: str, a: Any, b: Any) -> int | float:
         return float({"+": fa + fb, "-": fa - fb, "*": fa * fb}[sym])
 
 
+# An operator on tensors is engine.functional's function of that name (None: not supported).
+_TENSOR_OPS: dict[str, Callable[[Any, Any], Tensor] | None] = {
+    sym: getattr(fn, name, None) for sym, name in (
+        ("+", "add"), ("-", "sub"), ("*", "mul"), ("/", "div_operator"), ("**", "pow"),
+        ("@", "matmul"), ("//", "floor_divide"), ("%", "remainder"), ("&", "logical_and"),
+        ("|", "logical_or"), ("^", "bitwise_xor"))}
+_PLAIN_NUMBERS = (int, float)
+
+
 def _tensor_op(sym: str) -> Callable[[Any, Any], Tensor] | None:
-    name = {"+": "add", "-": "sub", "*": "mul", "/": "div_operator", "**": "pow",
-            "@": "matmul", "//": "floor_divide", "%": "remainder", "&": "logical_and",
-            "|": "logical_or", "^": "bitwise_xor"}.get(sym)
-    return getattr(fn, name, None) if name else None
+    return _TENSOR_OPS.get(sym)
 
 
 def binary(sym: str, a: Any, b: Any) -> Any:
+    # A tensor with a tensor or a plain number, in PyTorch (a training loop's every operator):
+    # straight to the op. Everything else takes the general path below.
+    ta, tb = type(a), type(b)
+    if (ta is Tensor and (tb is Tensor or tb in _PLAIN_NUMBERS) or
+            tb is Tensor and ta in _PLAIN_NUMBERS) and dialects.hooks() is None:
+        op = _TENSOR_OPS.get(sym)
+        if op is not None:
+            return op(a, b)
     if isinstance(a, str) and sym == "%":   # `"%s" % x`, whatever x is
         return formatting.percent_format(a, b)
     for x in (a, b):   # a dialect's own value (micrograd's Value) has its own operators
@@ -130,9 +143,6 @@ def binary(sym: str, a: Any, b: Any) -> Any:
         op = _tensor_op(sym)
         if op is None:
             raise RuntimeProblem(f"the {sym} operator on tensors is not supported yet")
-        check = getattr(ns, "check_result", None)
-        if check is not None and sym in ("+", "-", "*", "/", "**", "@"):
-            check(f"this {sym}", a, b, matmul=sym == "@")
         return op(a, b)
     if fn.is_number(a) and fn.is_number(b) and sym != "@":
         return number_op(sym, a, b)

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chainrule.engine.edge_event import EdgeEvent
 from chainrule.engine.tensor import Record, Scope, Tape, Tensor
 from chainrule.engine.training_pick import picked_iteration
 
@@ -151,10 +152,15 @@ class LoopMemory:
         tape.budget.elements -= sum(t.data.size for t in forgotten)
         self.kept = len(kept_records)
         # Iteration summaries move before the boundary: later passes need not read them again.
-        summaries = [e for e in tape.events[n_events:] if e["type"] == "iteration"]
-        events = [e for i, e in enumerate(tape.events[n_events:], n_events)
-                  if e["type"] != "iteration" and
-                  _kept_event(e, keep_records, keep_tensors, i >= self.iteration_events)]
+        summaries, events = [], []
+        for i, e in enumerate(tape.events[n_events:], n_events):
+            if type(e) is EdgeEvent:   # most events: read by position, not by key
+                if e.record.index in keep_records:
+                    events.append(e)
+            elif e["type"] == "iteration":
+                summaries.append(e)
+            elif _kept_event(e, keep_records, keep_tensors, i >= self.iteration_events):
+                events.append(e)
         del tape.records[n_records:]
         tape.records.extend(kept_records)
         del tape.events[n_events:]
