@@ -291,9 +291,10 @@ def _relu_local(c: Ctx) -> np.ndarray:
 
 
 def _as_f64(x: np.ndarray) -> np.ndarray:
-    """A float64 copy of an input for mul's local derivative (a float64 scalar as it is:
-    immutable, nothing to copy)."""
-    return x if type(x) is _F64S else np.array(x, dtype=np.float64)
+    """An input as float64 for mul's local derivative: no copy of float64 data (the engine
+    never writes into an array it has handed out: a change in place makes a new one,
+    engine/inplace.py), as for mul's other input."""
+    return x if type(x) is _F64S else np.asarray(x, dtype=np.float64)
 
 
 def _times(local: Callable[[Ctx], np.ndarray]) -> Callable[[np.ndarray, Ctx], np.ndarray]:
