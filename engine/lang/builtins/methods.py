@@ -332,6 +332,8 @@ def get_attribute(obj: Any, name: str) -> Any:
     """`obj.name` for every value: Python values through the tables above, engine objects
     (tensors, modules, grad_fn, sizes) through namespace's. Anything else is Python's
     AttributeError, in its words: `'float' object has no attribute 'backward'`."""
+    if type(obj) is Tensor and dialects.hooks() is None:   # `p.grad`: a training loop's most
+        return ns.get_attribute(obj, name)                # read attribute, as below
     obj = plain(obj)
     kind = bool if isinstance(obj, bool) else type(obj)
     if isinstance(obj, ns.Size):
