@@ -214,6 +214,18 @@ def version(t: Tensor) -> int:
 # ---------------------------------------------------------------- the tables
 
 
+def _on_a_tensor(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
+    """A tensor method called as torch.<name>(x, ...): x must be a tensor, as PyTorch says
+    (`torch.neg_(0)`: "neg_(): argument 'input' (position 1) must be Tensor, not int")."""
+    def function(input: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
+        if not isinstance(input, Tensor):
+            raise ArgumentError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                                f"{_kind(input)}", python_type="TypeError")
+        return method(input, *args, **kwargs)
+    function.__name__ = name
+    return function
+
+
 TORCH: dict[str, Callable[..., Any]] = {
     "no_grad": grad_mode.no_grad, "enable_grad": grad_mode.enable_grad,
     "set_grad_enabled": grad_mode.set_grad_enabled,
@@ -221,7 +233,8 @@ TORCH: dict[str, Callable[..., Any]] = {
     "is_grad_enabled": grad_mode.is_grad_enabled,
     "detach": detach,
     # torch.sin_(x) & co.: the in-place methods, called as functions
-    **{name: IN_PLACE_METHODS[name] for name in (*UNARY_IN_PLACE, "zero_", "fill_")},
+    **{name: _on_a_tensor(name, IN_PLACE_METHODS[name])
+       for name in (*UNARY_IN_PLACE, "zero_", "fill_")},
 }
 AUTOGRAD: dict[str, Callable[..., Any]] = {
     "grad": autograd_grad, "backward": autograd_backward, "Variable": variable,

@@ -133,7 +133,7 @@ def check_gradients(source: str, inputs: dict[str, float] | None = None, seed: i
         leaves = _leaves(first.tape)
         if not leaves and own_value_fd.check(source, first, inputs, seed, limits, started, out):
             return out   # the learner's own class Value (engine/own_value_fd.py)
-        if first.tape.__dict__.get("forgot") and \
+        if first.tape.forgot and \
                 any(e["type"] in TRAINING_EVENTS for e in first.tape.events):
             out.note = ("not checked: the program trains in a long loop (its parameters change "
                         "every step, and chainrule keeps one iteration's graph), so moving a "

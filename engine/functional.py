@@ -39,6 +39,8 @@ def lift(x: Any) -> Tensor:
     """A Python number becomes a constant tensor node; tensors pass through."""
     if isinstance(x, Tensor):
         return x
+    if type(x) is float:   # as np.asarray(x) would make it: a float64 scalar (engine/tensor.py)
+        return Tensor(x, origin="constant")
     if is_number(x):
         return Tensor(np.asarray(x), origin="constant")
     raise ArgumentError(f"expected a tensor or a number, got {describe(x)}")

@@ -188,11 +188,7 @@ NN = Module("torch.nn", {**_row_functions("nn"), "functional": FUNCTIONAL})
 
 TORCH = Module("torch", {
     **_row_functions("torch"),
-    **_functions(**autograd_api.TORCH),
-    # torch.sin_(x) & co: the in-place methods as torch functions, where PyTorch has them
-    **_functions(**{name: autograd_api.TENSOR_METHODS[name] for name in (
-        "zero_", "sin_", "cos_", "exp_", "log_", "sqrt_", "abs_", "neg_", "tanh_", "sigmoid_",
-        "relu_") if name in autograd_api.TENSOR_METHODS}),
+    **_functions(**autograd_api.TORCH),   # torch.sin_(x) & co. among them
     **DTYPES,
     "pi": math.pi, "e": math.e,
     "nn": NN,

@@ -94,6 +94,9 @@ class Tape:
     uses: dict[int, list[Record]] = field(default_factory=dict)
     uses_upto: int = 0
     inference: list[list] = field(default_factory=list)   # inference_mode() id ranges
+    # A long loop forgot iterations it no longer reaches (engine/nn/loop_memory.py): not every
+    # state of the leaves is kept (engine/fd_check.py then checks no re-run against them).
+    forgot: bool = False
 
     def __post_init__(self) -> None:
         self.budget = Budget(self.limits)

@@ -115,7 +115,7 @@ class LoopMemory:
         record index) marks where the iteration that stays whole began."""
         tape = self.tape
         self.passes += 1
-        tape.__dict__["forgot"] = True   # engine/fd_check.py: this run's leaves are not all kept
+        tape.forgot = True   # engine/fd_check.py: this run's leaves are not all kept
         n_tensors, n_records, n_events = self.boundary
         if len(tape.records) == n_records and len(tape.tensors) == n_tensors:
             return

@@ -12,6 +12,7 @@ from chainrule.engine import grad_mode
 from chainrule.engine.backward import backward
 from chainrule.engine.errors import ChainruleError
 from chainrule.engine.graph import build_graph
+from chainrule.engine.lang import run_program
 from chainrule.engine.limits import Limits
 from chainrule.engine.tensor import Tape, Tensor, recording
 
@@ -419,3 +420,18 @@ def test_a_run_starts_with_grad_enabled():
         assert not grad_mode.is_grad_enabled()
     finally:
         grad_mode.set_grad_enabled_now(True)
+
+
+@pytest.mark.parametrize("name", ["neg_", "sin_", "relu_", "zero_", "exp_"])
+@pytest.mark.parametrize(("value", "literal"), [("0", 0), ("2.5", 2.5), ("None", None),
+                                              ("[1.0]", [1.0])])
+def test_torch_in_place_functions_take_a_tensor(name, value, literal):
+    """torch.neg_(0) is PyTorch's TypeError, in its words (the fuzzer found an internal error
+    here: the in-place machinery read `.requires_grad` off an int)."""
+    with pytest.raises(TypeError) as want:
+        getattr(torch, name)(literal)
+    result = run_program(f"import torch\ny = torch.{name}({value})\n")
+    assert result.error is not None and result.error.kind != "internal"
+    assert result.error.python_type == "TypeError"
+    assert result.error.message == str(want.value)
+    assert (result.error.line, result.error.col) == (2, 5)
