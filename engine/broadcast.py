@@ -9,6 +9,8 @@ from chainrule.engine.errors import ShapeError
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Sum `grad` over the axes that broadcasting added or stretched, so it has `shape`."""
     grad = np.asarray(grad)
+    if not shape:   # to a scalar (a bias, a 0-d parameter): everything sums, in the same order
+        return grad.sum(axis=tuple(range(grad.ndim))) if grad.ndim else grad.reshape(())
     extra = grad.ndim - len(shape)
     if extra > 0:
         grad = grad.sum(axis=tuple(range(extra)))

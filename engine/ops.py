@@ -134,7 +134,15 @@ def _expand_reduced(g: np.ndarray, shape: tuple[int, ...], dim: Any, keepdim: bo
     """Broadcast the gradient of a reduction back to the input's shape."""
     if _axis(dim, len(shape)) is not None and not keepdim:
         g = np.expand_dims(g, tuple(d % len(shape) for d in _dims(dim)))
+    elif type(g) is _F64S and shape:   # a whole sum's one number, every element's gradient:
+        return _filled_with(shape, g)  # filled, without np.broadcast_to's Python layers
     return np.broadcast_to(g, shape)
+
+
+def _filled_with(shape: tuple[int, ...], value: np.float64) -> np.ndarray:
+    out = np.empty(shape, dtype=np.float64)
+    out.fill(value)
+    return out
 
 
 def _dims(dim: Any) -> tuple[int, ...]:
