@@ -258,8 +258,15 @@ class Interpreter(Expressions):
             self._unpack(target, value)
         elif isinstance(target, ast.Attribute):
             obj = self.expr(target.value)
-            with at_span(self.span(target)):
+            span, tape = self.span(target), self.tape
+            saved, tape.span = tape.span, span   # at_span(span), inlined (`p.grad = None`)
+            try:
                 self.set_attribute(obj, target.attr, value)
+            except ChainruleError as e:
+                e.at(span)
+                raise
+            finally:
+                tape.span = saved
         elif isinstance(target, ast.Subscript):
             obj = self.expr(target.value)
             key = self.key(target.slice)

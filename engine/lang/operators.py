@@ -128,6 +128,8 @@ def binary(sym: str, a: Any, b: Any) -> Any:
         op = _TENSOR_OPS.get(sym)
         if op is not None:
             return op(a, b)
+    elif ta in _PLAIN_NUMBERS and tb in _PLAIN_NUMBERS and sym != "@":   # `t % 100`
+        return number_op(sym, a, b)
     if isinstance(a, str) and sym == "%":   # `"%s" % x`, whatever x is
         return formatting.percent_format(a, b)
     for x in (a, b):   # a dialect's own value (micrograd's Value) has its own operators
