@@ -178,7 +178,7 @@ def _install(tape: Tape, t: Tensor, s: Tensor, consumers: list[Record], producer
     """The snapshot `s` takes `t`'s place in `consumers` and, with `producer`, as the output of
     the record that made `t` and at `t`'s id and tape position (t gets new ones: `_become`)."""
     for rec in consumers:
-        rec.inputs = tuple(s if x is t else x for x in rec.inputs)
+        rec.inputs = tuple([s if x is t else x for x in rec.inputs])
     tm = meta(t)
     if t.record is not None and t.requires_grad and tm.hooks:
         s.meta.hooks, tm.hooks = tm.hooks, None   # a non-leaf's hooks stay with its old node
@@ -272,20 +272,21 @@ def _dtype_word(t: Tensor) -> str:
 def in_place(t: Tensor, run: Callable[[Tensor], Tensor], *, view: bool = False) -> Tensor:
     """Change `t` in place to `run(old)`, where `run` applies out-of-place ops to the old state
     (a snapshot) and returns the result. Returns `t`, as PyTorch's in-place methods do."""
-    if t.requires_grad and t.record is None and is_grad_enabled():
+    grad_on = is_grad_enabled()
+    if t.requires_grad and t.record is None and grad_on:
         raise RuntimeProblem(VIEW_OF_LEAF_IN_PLACE if view else LEAF_IN_PLACE)
     relation = _view_base(t)
     if relation is not None and relation[0].requires_grad and relation[0].record is None \
-            and is_grad_enabled():
+            and grad_on:
         raise RuntimeProblem(VIEW_OF_LEAF_IN_PLACE)
     tape = current_tape()
     if tape.inference and is_inference(t) and not inference_depth():
         raise RuntimeProblem(INFERENCE_IN_PLACE)
     consumers = list(_consumers(tape, t))
-    by_hand = t.requires_grad and t.record is None and not is_grad_enabled()   # p -= lr * p.grad
+    by_hand = t.requires_grad and t.record is None and not grad_on   # p -= lr * p.grad
     # Under no_grad a non-leaf keeps its grad_fn (PyTorch): no new record may take over, so
     # its state is changed where it is, with the version bump that guards saved tensors.
-    keep_record = t.record is not None and t.requires_grad and not is_grad_enabled()
+    keep_record = t.record is not None and t.requires_grad and not grad_on
     old = t if keep_record else _snapshot(t)
     n_records, n_events = len(tape.records), len(tape.events)
     try:
@@ -302,8 +303,8 @@ def in_place(t: Tensor, run: Callable[[Tensor], Tensor], *, view: bool = False) 
         raise
     _mark_saved([*consumers, *([t.record] if t.record is not None else [])], t)
     data = result.data
-    dtype = np.asarray(t.data).dtype
-    if np.asarray(data).dtype != dtype:
+    dtype = t.data.dtype   # an array's, or a float64 scalar's (engine/tensor.py)
+    if data.dtype != dtype:
         data = np.asarray(data).astype(dtype)
         data = data[()] if data.ndim == 0 and data.dtype == np.float64 else data
     if keep_record:
