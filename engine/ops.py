@@ -126,7 +126,9 @@ def _check_result_size(shape: tuple[int, ...], what: str) -> None:
 
 
 def _check_broadcast(a: np.ndarray, b: np.ndarray, **_: Any) -> None:
-    if a.shape != b.shape:   # equal shapes always broadcast (and are the common case)
+    # Equal shapes always broadcast (the common case), and a 0-d side (a scalar weight times
+    # 2,000 points) gives the other's shape, whose size is already within the limit.
+    if a.shape != b.shape and a.ndim and b.ndim:
         _check_result_size(broadcast_shape(a.shape, b.shape), "this operation")
 
 
