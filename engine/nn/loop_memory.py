@@ -154,8 +154,8 @@ class LoopMemory:
         # Iteration summaries move before the boundary: later passes need not read them again.
         summaries, events = [], []
         for i, e in enumerate(tape.events[n_events:], n_events):
-            if type(e) is EdgeEvent:   # most events: read by position, not by key
-                if e.record.index in keep_records:
+            if type(e) is EdgeEvent:   # most events: read by position (its record is first)
+                if tuple.__getitem__(e, 0).index in keep_records:
                     events.append(e)
             elif e["type"] == "iteration":
                 summaries.append(e)
