@@ -421,9 +421,16 @@ def _edge_numbers(rule: Any, ctx: Ctx, upstream: Any, inp: Tensor, in_range: boo
         local = rule.local(ctx)
         if in_range:
             local = in_float32_range(local)
-        # add's local is ones: the product is the upstream gradient itself (no multiply)
-        product = upstream if type(local) is np.ndarray and is_ones(local) and \
-            type(upstream) is np.ndarray and upstream.dtype == f64s else upstream * local
+        # add's local is ones: the product is the upstream gradient itself (no multiply); a
+        # loss's seed of ones times a local of the same shape is that local
+        if type(local) is np.ndarray and is_ones(local) and type(upstream) is np.ndarray and \
+                upstream.dtype == f64s:
+            product = upstream
+        elif type(upstream) is np.ndarray and is_ones(upstream) and type(local) is np.ndarray \
+                and local.shape == upstream.shape and local.dtype == f64s:
+            product = local
+        else:
+            product = upstream * local
         if type(product) is not f64s or type(local) is not f64s:
             product, local = np.asarray(product, dtype=f64s), np.asarray(local)
     else:
@@ -433,13 +440,12 @@ def _edge_numbers(rule: Any, ctx: Ctx, upstream: Any, inp: Tensor, in_range: boo
         local = None if rule.local is None else np.asarray(rule.local(ctx))
         if in_range and local is not None:
             local = in_float32_range(local)
-    if in_range:
+    if in_range and product is not local:   # the local is already in range
         product = in_float32_range(product)
     if type(product) is f64s:
         return local, product, product
     shape = inp.data.shape
-    return local, product, (product.reshape(shape) if product.shape == shape else
-                            unbroadcast(product, shape))
+    return local, product, (product if product.shape == shape else unbroadcast(product, shape))
 
 
 def _capture(inp: Tensor, total: Any, captured: dict[int, Any], target_ids: set[int]) -> None:

@@ -137,7 +137,9 @@ def _expand_reduced(g: np.ndarray, shape: tuple[int, ...], dim: Any, keepdim: bo
     if _axis(dim, len(shape)) is not None and not keepdim:
         g = np.expand_dims(g, tuple(d % len(shape) for d in _dims(dim)))
     elif type(g) is _F64S and shape:   # a whole sum's one number, every element's gradient:
-        return _filled_with(shape, g)  # filled, without np.broadcast_to's Python layers
+        # filled, without np.broadcast_to's Python layers; a loss's seed 1 as the shared ones
+        # (the next edge's product is then its local itself: engine/backward.py)
+        return _filled(shape, 1.0) if g == 1.0 else _filled_with(shape, g)
     return np.broadcast_to(g, shape)
 
 
@@ -222,7 +224,10 @@ def _pow_local(c: Ctx) -> np.ndarray:
     p = c.attrs["exponent"]
     if p == 0:
         return np.zeros_like(c.a, dtype=np.float64)
-    return p * _float_power(c.a.astype(np.float64, copy=False), p - 1)
+    a = c.a.astype(np.float64, copy=False)
+    if p == 2:   # 2·a¹ is 2·a exactly (a ** 1 is a): one pass (a squared loss, every step)
+        return 2 * a
+    return p * _float_power(a, p - 1)
 
 
 def _pow_fwd(a: np.ndarray, exponent: float) -> np.ndarray:

@@ -133,6 +133,21 @@ def test_filled_is_np_full(shape, value):
         assert is_ones(got) == (value == 1.0)
 
 
+def test_a_loss_seed_of_ones_makes_the_product_the_local():
+    """sum's gradient of a seed 1 is the shared ones, so the next edge's product is its local
+    itself: d/dx Σ x² = 2x, bit for bit with the rule's own vjp (nan, ±inf, -0 included)."""
+    x = np.array([np.nan, -0.0, np.inf, -np.inf, 1.5, -2.25, 3e5])
+    tape = Tape()
+    with recording(tape):
+        leaf = Tensor(x, requires_grad=True)
+        backward(F.sum(F.pow(leaf, 2)))
+    [sq] = [ev for ev in tape.events if ev["type"] == "edge" and ev["record"].op.name == "pow"]
+    assert is_ones(sq["upstream"]) and sq["product"] is sq["local"]
+    with np.errstate(all="ignore"):
+        want = np.asarray(OPS["pow"].rules[0].vjp(np.ones_like(x), sq["record"].ctx()))
+    assert sq["product"].tobytes() == want.tobytes() == leaf.grad.data.tobytes()
+
+
 def test_a_local_of_ones_passes_upstream_through_unchanged():
     """add's edges: upstream × ones is upstream itself, bit for bit (nan, ±inf, -0 too), and
     the event's product is that array, in the output's shape, also when an input was
