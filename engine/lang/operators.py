@@ -21,6 +21,7 @@ from chainrule.engine import functional as fn
 from chainrule.engine.errors import ArgumentError, RuntimeProblem
 from chainrule.engine.lang import formatting
 from chainrule.engine.lang.builtins import check_chars, check_items
+from chainrule.engine.nn.module import Parameter
 from chainrule.engine.printing import type_name
 from chainrule.engine.tensor import Tensor
 
@@ -113,6 +114,7 @@ _TENSOR_OPS: dict[str, Callable[[Any, Any], Tensor] | None] = {
         ("@", "matmul"), ("//", "floor_divide"), ("%", "remainder"), ("&", "logical_and"),
         ("|", "logical_or"), ("^", "bitwise_xor"))}
 _PLAIN_NUMBERS = (int, float)
+_PLAIN_TENSORS = (Tensor, Parameter)   # a dialect's value class (micrograd's Value) is not one
 
 
 def _tensor_op(sym: str) -> Callable[[Any, Any], Tensor] | None:
@@ -123,8 +125,8 @@ def binary(sym: str, a: Any, b: Any) -> Any:
     # A tensor with a tensor or a plain number, in PyTorch (a training loop's every operator):
     # straight to the op. Everything else takes the general path below.
     ta, tb = type(a), type(b)
-    if (ta is Tensor and (tb is Tensor or tb in _PLAIN_NUMBERS) or
-            tb is Tensor and ta in _PLAIN_NUMBERS) and dialects.hooks() is None:
+    if (ta in _PLAIN_TENSORS and (tb in _PLAIN_TENSORS or tb in _PLAIN_NUMBERS) or
+            tb in _PLAIN_TENSORS and ta in _PLAIN_NUMBERS) and dialects.hooks() is None:
         op = _TENSOR_OPS.get(sym)
         if op is not None:
             return op(a, b)

@@ -33,6 +33,7 @@ from chainrule.engine.lang.builtins.functions import (
     dict_update,
     sort_list,
 )
+from chainrule.engine.nn.module import Parameter
 from chainrule.engine.printing import short_text, type_name
 from chainrule.engine.tensor import Tensor, current_tape
 
@@ -332,8 +333,8 @@ def get_attribute(obj: Any, name: str) -> Any:
     """`obj.name` for every value: Python values through the tables above, engine objects
     (tensors, modules, grad_fn, sizes) through namespace's. Anything else is Python's
     AttributeError, in its words: `'float' object has no attribute 'backward'`."""
-    if type(obj) is Tensor and dialects.hooks() is None:   # `p.grad`: a training loop's most
-        return ns.get_attribute(obj, name)                # read attribute, as below
+    if (type(obj) is Tensor or type(obj) is Parameter) and dialects.hooks() is None:
+        return ns.get_attribute(obj, name)   # `p.grad`: a training loop's most read attribute
     obj = plain(obj)
     kind = bool if isinstance(obj, bool) else type(obj)
     if isinstance(obj, ns.Size):
