@@ -62,10 +62,12 @@ def main() -> None:
                     f"{size / 1e6:.2f} MB | {'yes' if size <= 1e6 else '**no**'} |")
         print(rows[-1], flush=True)
     body = "## Training loops (bench/training.py)\n\n" + "\n".join(rows) + (
-        "\n\nCPU seconds on a 2-core machine shared with other jobs. The trace holds every "
-        "iteration's loss, the first iteration's graph and the last one's, big tensors "
-        "previewed by 128 numbers (engine/training.TRAINING_PREVIEW_ELEMENTS); a picked "
-        "iteration is fetched by POST /api/training (the program re-run).")
+        "\n\nCPU seconds on a 2-core machine shared with other jobs; each side warmed by one "
+        "run, then the faster of two. The trace holds every iteration's loss, the first "
+        "iteration's graph and the last one's, big tensors previewed by 128 numbers "
+        "(engine/training.TRAINING_PREVIEW_ELEMENTS); a picked iteration is fetched by POST "
+        "/api/training (the program re-run). Ranges over several runs, what changed and what "
+        "is left: the notes below.")
     write_section("training", body)
 
 
