@@ -3,8 +3,9 @@
 Programs: the "Learning PyTorch with Examples" polynomial fits (tests/corpus/examples_pytorch,
 verbatim, 2,000 iterations each). Ours: trace_program (run + graph + timeline + layout + the
 training summary), CPU seconds; anchor: the same file run by CPython with real PyTorch (one
-thread), CPU seconds. Each side is warmed by one run, then the faster of two counts. Also the trace's JSON size (goal ≤ 1 MB) and the per-iteration cost.
-Writes the "training" section of bench/README.md.
+thread), CPU seconds. Each side is warmed by one run, then the faster of two counts. Also the
+trace's JSON size (goal ≤ 1 MB) and the per-iteration cost. Writes the "training" section of
+bench/README.md (its table; the notes below it are written by hand).
 """
 
 from __future__ import annotations
