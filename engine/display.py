@@ -254,12 +254,43 @@ RULE_LABELS: dict[str, tuple[str, ...]] = {
 OPERAND_CHARS = 4      # an operand's name longer than this is written A or B in an edge label
 
 
+# Forward mode's twin (engine/forward_mode.py): the tangent ṫ an input carries, through the rule
+# that makes the output's tangent from it (d(A·B) = Ȧ·B + A·Ḃ, d(xᵀ) = ẋᵀ, ...).
+TANGENT_LABELS: dict[str, tuple[str, ...]] = {
+    "matmul": ("ṫ·{b}", "{a}·ṫ"),
+    "log_softmax": ("ṫ − Σ softmax⊙ṫ",),
+    "softmax": ("s⊙(ṫ − Σ s⊙ṫ)",),
+    "nll_loss": ("−ṫ at targets / n",),
+    "unsqueeze": ("ṫ, dim added",),
+    "squeeze": ("ṫ reshaped",),
+    "reshape": ("ṫ reshaped",),
+    "transpose": ("ṫᵀ",),
+    "cat": ("ṫ as its part", "ṫ as its part"),
+    "stack": ("ṫ as its slice", "ṫ as its slice"),
+    "index": ("ṫ's selected part",),
+    "unbind": ("ṫ's slice",),
+    "cumsum": ("running Σ of ṫ",),
+    "norm": ("{a}·ṫ/‖{a}‖",),
+    "var": ("Σ 2({a}−mean)·ṫ/(N−c)",),
+}
+
+
 def rule_label(op: str, index: int, a: str | None, b: str | None) -> str:
     """An edge's label where backward applies a rule rather than a local factor: `ḡ·W2ᵀ`,
     `Xᵀ·ḡ`, `ḡ reshaped`; for an op without a short form, "ḡ → <op>'s rule"."""
-    forms = RULE_LABELS.get(op)
+    return _rule_text(RULE_LABELS, "ḡ", op, index, a, b)
+
+
+def tangent_rule_label(op: str, index: int, a: str | None, b: str | None) -> str:
+    """Forward mode's edge label where the tangent goes through a rule: `ṫ·W2`, `ṫᵀ`."""
+    return _rule_text(TANGENT_LABELS, "ṫ", op, index, a, b)
+
+
+def _rule_text(table: dict[str, tuple[str, ...]], flowing: str, op: str, index: int,
+               a: str | None, b: str | None) -> str:
+    forms = table.get(op)
     if not forms:
-        return f"ḡ through {op}'s rule"
+        return f"{flowing} through {op}'s rule"
     form = forms[min(index, len(forms) - 1)]
 
     def short(name: str | None, fallback: str) -> str:

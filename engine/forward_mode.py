@@ -33,6 +33,7 @@ from chainrule.engine.display import (
     local_label,
     matrix,
     short_text,
+    tangent_rule_label,
     value_text,
     with_text,
 )
@@ -289,7 +290,11 @@ class _Walk:
             rows.append(["tpaths", {"sum": short_text(step["grad"]) +
                                     ("" if count == expected else " so far")}])
         step["rows"] = rows
-        step["label"] = local_label(local_v) if local_v is not None else "JVP"
+        if local_v is not None:
+            step["label"] = local_label(local_v)
+        else:   # not elementwise: the rule, in a few symbols (display.TANGENT_LABELS)
+            names = [g.label(t) for t in rec.inputs[:2]] + [None, None]
+            step["label"] = tangent_rule_label(rec.op.name, i, names[0], names[1])
         step["shown"] = self._shown(step["grad"], list(out.shape))
         say_in = dot_text(in_name) if len(in_name) <= 28 else f"the tangent of {in_name}"
         sentence = (f"Tangent through {rec.op.name}: {say_in} = {short(t_in)} times the local "

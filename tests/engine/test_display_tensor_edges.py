@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 from chainrule.engine.display import MAT_COLS, MAT_ROWS, MORE_COLS, MORE_ROWS
 from chainrule.engine.formula import formula
@@ -199,3 +200,24 @@ def test_a_long_operand_name_is_written_as_a_letter():
     src2 = src.replace("x = ", "inputs = ").replace("(x @", "(inputs @")
     t2 = trace_program(src2).to_dict()
     assert edge_to(t2, "weights")["label"] == "Aᵀ·ḡ"
+
+
+def test_forward_mode_edges_name_their_tangent_rule():
+    """Forward mode's tensor edges said "JVP". Where the Jacobian is not diagonal the label is
+    the tangent rule: d(X·W) = X·Ẇ for W's tangent, d(hᵀ) = ḣᵀ; the step's own numbers follow
+    it (hand math: X is ones(3, 2), so X·Ẇ for the unit tangent of W[0, 0] is a column of 1s)."""
+    src = ("import torch\nX = torch.ones(3, 2)\n"
+           "W = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)\n"
+           "h = (X @ W).t()\nloss = h.sum()\nloss.backward()\n")
+    fm = trace_program(src).to_dict()["forward_mode"]
+    edges = [s for s in fm["steps"] if s["kind"] == "edge"]
+    through_matmul = [s for s in edges if s["label"] == "X·ṫ"]
+    assert len(through_matmul) == 4          # one pass per number of W
+    first = np.asarray(through_matmul[0]["contribution"]["data"])
+    assert first.tolist() == [[1.0, 0.0], [1.0, 0.0], [1.0, 0.0]]
+    assert {s["label"] for s in edges} == {"X·ṫ", "ṫᵀ", "×1"}
+    for path in sorted(EXAMPLES.glob("*.py")):
+        fm = trace_program(path.read_text()).to_dict().get("forward_mode") or {}
+        for s in fm.get("steps", []):
+            if s["kind"] == "edge":
+                assert s["label"] and "JVP" not in s["label"], (path.name, s["label"])
