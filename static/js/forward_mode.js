@@ -59,7 +59,9 @@ export function createModeToggle(doc, viewer) {
   const summary = el(doc, "p", { class: "mode-summary", id: "mode-summary",
     "data-testid": "mode-summary", "aria-live": "polite" });
   const compare = el(doc, "a", { class: "compare-link", "data-testid": "compare-link",
-    href: "/compare" }, "Compare in PyTorch, TensorFlow, JAX, micrograd");
+    href: "/compare" }, "Compare");
+  // the frameworks' names: hidden on a phone, where the toggle is one row (compare.css)
+  compare.append(el(doc, "span", { class: "compare-more" }, " in PyTorch, TensorFlow, JAX, micrograd"));
   box.append(summary, compare);
   box.hidden = true;
   player.append(box);
