@@ -98,3 +98,20 @@ def test_compare_link_carries_the_program(page, server_url):
     code = page.locator("[data-testid=compare-pytorch] [data-role=code]").inner_text()
     assert "x = torch.tensor(2.0, requires_grad=True)" in code
     assert "out = (x * y + torch.sin(x)) ** 2" in code
+
+
+def test_on_a_phone_the_toggle_is_one_row_above_the_explanation(new_page, server_url):
+    """At 390×844 the toggle and its Compare link sit above the explanation panel, not under
+    it (they ran beneath it: the link was covered), and the graph keeps more than its minimum
+    height."""
+    page = new_page(viewport={"width": 390, "height": 844})
+    open_example(page, server_url, "21_jax_forward_mode")
+    page.wait_for_selector("[data-testid=mode-toggle][data-mode=forward]")
+    box = page.evaluate("""() => { const r = (s) => document.querySelector(s)
+        .getBoundingClientRect();
+      return {radio: r('label[for=mode-forward]'), link: r('[data-testid=compare-link]'),
+              side: r('.col-side'), graph: r('[data-testid=graph]')}; }""")
+    assert abs(box["link"]["top"] - box["radio"]["top"]) < 20          # one row
+    assert box["link"]["bottom"] <= box["side"]["top"]                  # not under the panel
+    assert box["graph"]["height"] > 210
+    assert page.locator("[data-testid=compare-link]").is_visible()
