@@ -289,37 +289,25 @@ def _seed_reaches(root: Tensor, seed: Any, captured: dict[int, Any] | None,
             call_post_hooks(root)
 
 
-def _complete_leaf(inp: Tensor, total: Any, event: dict) -> None:
-    """A leaf's gradient is complete: its hooks, then `.grad` (recorded in the edge event)."""
+def _complete_leaf(inp: Tensor, total: Any, tape: Any = None) -> tuple[Any, Any]:
+    """A leaf's gradient is complete: its hooks, then `.grad`. Returns (the `.grad` before,
+    after) for the edge's event."""
     if inp.meta is None and inp.grad is None and not isinstance(total, Tensor):
         # Most leaves (a scalar MLP's weights: one per op): no hooks, no alias, no .grad yet,
         # so `.grad` is a new tensor holding the total — what the general path below does,
         # without its four calls (~30% of the scalar benchmark's backward).
-        grad = inp.grad = _grad_tensor(total)
-        if inp.name:
-            grad.name = f"{inp.name}.grad"
-        event["leaf_before"] = None
-        event["leaf_grad"] = grad.data
-        return
-    total = run_hooks(inp, total)
-    event["leaf_before"] = _accumulate_leaf(inp, total)
-    leaf = live(inp)
-    event["leaf_grad"] = leaf.grad.data
-    if leaf.meta is not None and leaf.meta.post_hooks:
-        from chainrule.engine.hooks import call_post_hooks
-        call_post_hooks(leaf)
-
-
-def _complete_leaf_fast(inp: Tensor, total: Any, tape: Any) -> tuple[Any, Any]:
-    """`_complete_leaf` for the NumPy pass: (the leaf's `.grad` before, after) for its event."""
-    if inp.meta is None and inp.grad is None:
         grad = inp.grad = _grad_tensor(total, tape)
         if inp.name:
             grad.name = f"{inp.name}.grad"
         return None, grad.data
-    event: dict = {}
-    _complete_leaf(inp, total, event)
-    return event["leaf_before"], event["leaf_grad"]
+    total = run_hooks(inp, total)
+    before = _accumulate_leaf(inp, total)
+    leaf = live(inp)
+    after = leaf.grad.data   # as backward left it, before the post-accumulate hooks run
+    if leaf.meta is not None and leaf.meta.post_hooks:
+        from chainrule.engine.hooks import call_post_hooks
+        call_post_hooks(leaf)
+    return before, after
 
 
 def _grad_tensor(total: Any, tape: Any = None) -> Tensor:
@@ -402,7 +390,7 @@ def _run(records: list[Record], pending: dict[int, np.ndarray], expected: dict[i
                 if count == want:
                     if accumulate:
                         if inp.record is None:
-                            before, leaf_grad = _complete_leaf_fast(inp, total, tape)
+                            before, leaf_grad = _complete_leaf(inp, total, tape)
                     else:
                         _capture(inp, total, captured, target_ids)
                 if events is not None:

@@ -239,7 +239,7 @@ def vjp(g: Tensor, rec: Record, i: int) -> Tensor:
 
 def run_graph(records: list[Record], pending: dict[int, Tensor], expected: dict[int, int],
               captured: dict[int, Any] | None, target_ids: set[int] | None,
-              complete_leaf: Callable[[Tensor, Any, dict], None]) -> None:
+              complete_leaf: Callable[[Tensor, Any], tuple[Any, Any]]) -> None:
     """`engine.backward._run` on Tensors: every gradient is computed with recorded ops."""
     from chainrule.engine.backward import _capture, run_hooks
     from chainrule.engine.broadcast import reduced_axes
@@ -276,7 +276,7 @@ def run_graph(records: list[Record], pending: dict[int, Tensor], expected: dict[
             if count == want:
                 if captured is None:
                     if inp.record is None:
-                        complete_leaf(inp, total, event)
+                        event["leaf_before"], event["leaf_grad"] = complete_leaf(inp, total)
                 else:
                     _capture(inp, total, captured, target_ids)
             tape.emit(event)

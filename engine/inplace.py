@@ -127,16 +127,15 @@ _STATE_SLOTS = tuple(name for name in Tensor.__slots__ if name != "__weakref__")
 
 def _copy_state(src: Tensor, dst: Tensor) -> None:
     """Every slot of `src` onto `dst` (including ones other parts add, such as the dtype)."""
-    try:   # a plain tensor's slots, each set when the engine made it (Tensor.__init__, apply)
-        if type(src) is not Tensor and type(src).__slots__ != ():
-            raise AttributeError   # a subclass with slots of its own: the loop below
-        (dst.data, dst.requires_grad, dst.grad, dst.record, dst.id, dst.name, dst.origin,
-         dst.span, dst.scope, dst.dtype_name, dst.meta) = (
-            src.data, src.requires_grad, src.grad, src.record, src.id, src.name, src.origin,
-            src.span, src.scope, src.dtype_name, src.meta)
-        return
-    except AttributeError:
-        pass
+    if type(src) is Tensor or type(src).__slots__ == ():   # a subclass adding no slots
+        try:   # each slot is set when the engine makes a tensor (Tensor.__init__, apply)
+            (dst.data, dst.requires_grad, dst.grad, dst.record, dst.id, dst.name, dst.origin,
+             dst.span, dst.scope, dst.dtype_name, dst.meta) = (
+                src.data, src.requires_grad, src.grad, src.record, src.id, src.name,
+                src.origin, src.span, src.scope, src.dtype_name, src.meta)
+            return
+        except AttributeError:
+            pass   # a slot never set on `src`: the loop below skips it
     for name in _STATE_SLOTS:
         value = getattr(src, name, _UNSET)
         if value is not _UNSET:   # else a slot never set on `src`

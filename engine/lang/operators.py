@@ -117,10 +117,6 @@ _PLAIN_NUMBERS = (int, float)
 _PLAIN_TENSORS = (Tensor, Parameter)   # a dialect's value class (micrograd's Value) is not one
 
 
-def _tensor_op(sym: str) -> Callable[[Any, Any], Tensor] | None:
-    return _TENSOR_OPS.get(sym)
-
-
 def binary(sym: str, a: Any, b: Any) -> Any:
     # A tensor with a tensor or a plain number, in PyTorch (a training loop's every operator):
     # straight to the op. Everything else takes the general path below.
@@ -144,7 +140,7 @@ def binary(sym: str, a: Any, b: Any) -> Any:
         for x in (a, b):
             if not isinstance(x, Tensor) and not fn.is_number(x):
                 raise _unsupported(sym, a, b)
-        op = _tensor_op(sym)
+        op = _TENSOR_OPS.get(sym)
         if op is None:
             raise RuntimeProblem(f"the {sym} operator on tensors is not supported yet")
         return op(a, b)
