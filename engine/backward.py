@@ -27,7 +27,7 @@ from chainrule.engine.edge_event import ABSENT, EdgeEvent
 from chainrule.engine.errors import BackwardError
 from chainrule.engine.float32_range import in_float32_range
 from chainrule.engine.inplace import check_saved, live, store
-from chainrule.engine.ops import Ctx, is_ones
+from chainrule.engine.ops import ONE, Ctx, is_ones
 from chainrule.engine.tensor import Record, Tensor, apply, current_tape
 
 NOT_SCALAR = "grad can be implicitly created only for scalar outputs"
@@ -313,17 +313,19 @@ def _complete_leaf(inp: Tensor, total: Any, tape: Any = None) -> tuple[Any, Any]
 def _grad_tensor(total: Any, tape: Any = None) -> Tensor:
     """Tensor(total, origin="grad") for the float64 total a pass computed, without
     Tensor.__init__'s conversions and tape lookup (one per leaf: a scalar MLP's weights)."""
-    if type(total) is np.ndarray and total.ndim == 0:
-        total = total[()]   # a 0-d float tensor holds a float64 scalar (engine/tensor.py)
-    if type(total) is not np.float64 and not (type(total) is np.ndarray and
-                                               total.dtype == np.float64):
-        return Tensor(total, origin="grad")
+    f64s = np.float64
+    if type(total) is not f64s:
+        if type(total) is np.ndarray and total.ndim == 0:
+            total = total[()]   # a 0-d float tensor holds a float64 scalar (engine/tensor.py)
+        if type(total) is not f64s and not (type(total) is np.ndarray and
+                                            total.dtype == f64s):
+            return Tensor(total, origin="grad")
     tape = tape or current_tape()
     g = object.__new__(Tensor)
     g.data, g.requires_grad, g.grad, g.record, g.name, g.origin = \
         total, False, None, None, None, "grad"
     g.meta, g.span, g.scope, g.dtype_name = None, tape.span, tape.scope, None
-    g.id = tape.register(g)
+    g.id = tape.register_one(g) if type(total) is f64s else tape.register(g)
     return g
 
 
@@ -343,27 +345,36 @@ def _run(records: list[Record], pending: dict[int, np.ndarray], expected: dict[i
     tape = current_tape()
     events = tape.events if tape.keep else None
     received: dict[int, int] = {}
-    f64s, new_ctx = np.float64, tuple.__new__
+    f64s, new_ctx, one = np.float64, tuple.__new__, ONE
     started, max_seconds = tape.budget.started, tape.limits.max_seconds
     accumulate = captured is None
+    pop, get = pending.pop, pending.get
     with np.errstate(all="ignore"):   # once per pass: entering it costs more than a scalar op
         for rec in records:
             if monotonic() - started > max_seconds:   # tape.check_time(), inlined
                 tape.check_time()
             output, inputs = rec.output, rec.inputs
-            upstream = pending.pop(output.id)
+            upstream = pop(output.id)
             if output.meta is not None:
                 upstream = run_hooks(output, upstream, retain=accumulate)
-            arrays = (inputs[0].data, inputs[1].data) if len(inputs) == 2 else \
-                tuple([t.data for t in inputs])
             op = rec.op
+            x = inputs[0].data
             # a scalar graph's record (micrograd's ops on 0-d tensors): its local derivatives
-            # at once, no Ctx, no rule calls, no arrays
-            scalar = op.scalar_locals is not None and type(upstream) is f64s and \
-                type(arrays[0]) is f64s and (len(arrays) == 1 or type(arrays[1]) is f64s)
-            if scalar:
-                locals_ = op.scalar_locals(*arrays, output.data)
+            # at once, no Ctx, no rule calls; every input of these ops has a rule
+            if op.scalar_locals is not None and type(upstream) is f64s and type(x) is f64s:
+                if len(inputs) == 2:
+                    y = inputs[1].data
+                    scalar = type(y) is f64s
+                    if scalar:
+                        locals_ = op.scalar_locals(x, y, output.data)
+                else:
+                    scalar = True
+                    locals_ = op.scalar_locals(x, output.data)
             else:
+                scalar = False
+            if not scalar:
+                arrays = (x, inputs[1].data) if len(inputs) == 2 else \
+                    tuple([t.data for t in inputs])
                 # rec.ctx(), built here: one Ctx per record is a fair share of an op's cost
                 ctx = new_ctx(Ctx, (arrays, output.data, rec.attrs))
                 # float32's range, as the forward (engine/float32_range.py): the local
@@ -376,16 +387,21 @@ def _run(records: list[Record], pending: dict[int, np.ndarray], expected: dict[i
                     continue
                 if scalar:
                     local = locals_[i]
-                    product = contribution = upstream * local
+                    # x · 1 is x in IEEE arithmetic (nan, ±inf and -0 included)
+                    product = contribution = upstream if local is one else upstream * local
                 else:
                     local, product, contribution = _edge_numbers(rule, ctx, upstream, inp,
                                                                  in_range)
                 key = inp.id
-                previous = pending.get(key)
+                previous = get(key)
                 total = contribution if previous is None else previous + contribution
                 pending[key] = total
-                count = received[key] = received.get(key, 0) + 1
                 want = expected[key]
+                # most tensors feed one op (a weight): nothing to count
+                if want == 1:
+                    count = 1
+                else:
+                    count = received[key] = received.get(key, 0) + 1
                 before, leaf_grad = None, ABSENT
                 if count == want:
                     if accumulate:

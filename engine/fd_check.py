@@ -107,6 +107,9 @@ class _NudgedTape(Tape):
             t.data = self.nudge[1](t.data)
         return number
 
+    def register_one(self, t: Tensor) -> int:   # the one-element shortcut, nudged as well
+        return self.register(t)
+
 
 TRAINING_EVENTS = ("optimizer_step", "manual_update")
 FORWARD_MODE_EVENTS = ("jacfwd", "jvp")   # engine/dialects/jax.py: tangents, no backward

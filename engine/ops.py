@@ -48,6 +48,7 @@ Formula = str | Callable[[dict], str]
 # scalar path, ~15x cheaper than a ufunc call and IEEE-identical for + - * /.
 _F64S = np.float64
 _ONE, _ZERO = np.float64(1.0), np.float64(0.0)
+ONE = _ONE   # the one scalar_locals give for a derivative of 1 (engine/backward.py)
 
 
 class Ctx(NamedTuple):

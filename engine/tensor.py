@@ -75,6 +75,24 @@ class Record:
     def ctx(self) -> Ctx:
         return Ctx(tuple([t.data for t in self.inputs]), self.output.data, self.attrs)
 
+    # A record is also its own event on the tape, read as the dict it replaces,
+    # {"type": "forward", "record": rec}: one dict fewer per op (a scalar graph's every op).
+    def __getitem__(self, key: str) -> Any:
+        if key == "type":
+            return "forward"
+        if key == "record":
+            return self
+        raise KeyError(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if key in _RECORD_EVENT_KEYS else default
+
+    def __contains__(self, key: object) -> bool:
+        return key in _RECORD_EVENT_KEYS
+
+
+_RECORD_EVENT_KEYS = frozenset(("type", "record"))
+
 
 @dataclass(eq=False)
 class Tape:
@@ -119,6 +137,17 @@ class Tape:
             self.tensors.append(t)
         return next(self._ids)
 
+    def register_one(self, t: Tensor) -> int:
+        """`register` for a tensor of one element (a scalar graph's every tensor), with only
+        the checks one element can fail."""
+        limits, budget = self.limits, self.budget
+        if limits.max_tensor_elements < 1 or budget.elements >= limits.max_total_elements:
+            return self.register(t)   # raises its LimitError
+        budget.elements += 1
+        if self.keep:
+            self.tensors.append(t)
+        return next(self._ids)
+
     def restart_ids(self, n: int) -> None:
         """Number the next tensor `n`: after engine/nn/loop_memory.py forgot tensors a long
         loop no longer reaches, positions in `tensors` and ids agree again."""
@@ -138,7 +167,7 @@ class Tape:
             self.check_time()
         if self.keep:
             self.records.append(rec)
-            self.events.append({"type": "forward", "record": rec})
+            self.events.append(rec)   # its own forward event
 
     def emit(self, event: dict) -> None:
         if self.keep:
@@ -260,13 +289,13 @@ class Tensor:
         # Autograd state most tensors never need (engine/inplace.py `Meta`): version counter,
         # storage shared with .data/.detach() aliases, hooks, retain_grad. None until needed.
         self.meta: Any = None
-        tape = current_tape()
+        tape = _active.get() or current_tape()
         self.span: Span | None = tape.span
         self.scope = tape.scope
         # PyTorch's dtype where it differs from what the data says (float data is float32
         # unless made float64: engine/printing.py dtype_of); None: read it off the data.
         self.dtype_name: str | None = None
-        self.id = tape.register(self)
+        self.id = tape.register_one(self) if type(arr) is _F64S else tape.register(self)
 
     # -- what PyTorch exposes
     @property
@@ -377,6 +406,11 @@ def _float64_wins(t: Tensor, inputs: tuple[Tensor, ...]) -> str | None:
 def apply(op: Op, inputs: tuple[Tensor, ...], **attrs: Any) -> Tensor:
     """Run `op` forward on `inputs` and record it on the active tape."""
     tape = _active.get() or current_tape()
+    if op.scalar_locals is not None and not attrs:
+        x = inputs[0].data
+        if type(x) is _F64S and (len(inputs) == 1 or type(inputs[1].data) is _F64S) and \
+                _quiet.get():
+            return _apply_scalar(op, inputs, tape, x)
     if len(inputs) == 2:   # most ops: no list comprehension for two arrays
         arrays = (inputs[0].data, inputs[1].data)
     else:
@@ -422,4 +456,45 @@ def apply(op: Op, inputs: tuple[Tensor, ...], **attrs: Any) -> Tensor:
     rec = Record(next(_record_counter), op, inputs, result, attrs, span, False, scope)
     result.record = rec
     tape.add_record(rec)
+    return result
+
+
+def _apply_scalar(op: Op, inputs: tuple[Tensor, ...], tape: Tape, x: Any) -> Tensor:
+    """`apply` for a scalar graph's op (micrograd's add, mul, relu... on float64 scalars: the
+    ops with `scalar_locals`) inside a recording: the same tensor, record and event, in the
+    same order, without the general path's steps that cannot apply to numbers (broadcast
+    check, dtype conversion, float32's range: none of these ops leaves it, and each keeps
+    float64 scalars float64 scalars). A scalar MLP is nothing but these ops, and their
+    bookkeeping is its cost."""
+    if len(inputs) == 2:
+        a, b = inputs
+        out = op.forward(x, b.data)
+        requires = (a.requires_grad or b.requires_grad) and _grad_enabled.get()
+        # PyTorch's promotion among 0-d tensors (_float64_wins): float64 if either is
+        wanted = "float64" if a.dtype_name == "float64" or b.dtype_name == "float64" else None
+    else:
+        a = inputs[0]
+        out = op.forward(x)
+        requires = a.requires_grad and _grad_enabled.get()
+        wanted = "float64" if a.dtype_name == "float64" else None
+    if type(out) is not _F64S:   # no such row makes anything else; kept honest
+        out = np.asarray(out, dtype=np.float64)[()]
+    result = object.__new__(Tensor)
+    span, scope = tape.span, tape.scope
+    result.data, result.requires_grad, result.grad, result.record = out, requires, None, None
+    result.name, result.origin, result.span, result.scope = None, "result", span, scope
+    result.meta, result.dtype_name = None, wanted
+    result.id = tape.register_one(result)
+    rec = Record(next(_record_counter), op, inputs, result, {}, span, False, scope)
+    result.record = rec
+    # tape.add_record, inlined
+    limits, budget = tape.limits, tape.budget
+    budget.ops += 1
+    if budget.ops > limits.max_ops:
+        raise LimitError(f"the program recorded more than {limits.max_ops:,} operations")
+    if _monotonic() - budget.started > limits.max_seconds:   # Budget.deadline_passed
+        tape.check_time()
+    if tape.keep:
+        tape.records.append(rec)
+        tape.events.append(rec)   # its own forward event
     return result
