@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from chainrule.engine import grad_mode
 from chainrule.engine.broadcast import fmt_shape, unbroadcast
-from chainrule.engine.edge_event import ABSENT, EdgeEvent
+from chainrule.engine.edge_event import ABSENT
 from chainrule.engine.errors import BackwardError
 from chainrule.engine.float32_range import in_float32_range
 from chainrule.engine.inplace import check_saved, live, store
@@ -59,23 +59,29 @@ def _plan(roots: Sequence[Tensor], targets: set[int] | None
     seen: dict[int, Record] = {}
     expected: dict[int, int] = {}   # a plain dict: Counter's __missing__ is a Python call
     get = expected.get
-    stack = [r.record for r in roots if r.record is not None and r.requires_grad]
-    while stack:
+    stack = []
+    for root in roots:
+        rec = root.record
+        if rec is not None and root.requires_grad and rec.index not in seen:
+            seen[rec.index] = rec
+            stack.append(rec)
+    push = stack.append
+    while stack:   # each record is pushed once: marked seen when pushed
         rec = stack.pop()
-        index = rec.index
-        if index in seen:
-            continue
-        seen[index] = rec
-        if rec.op.no_derivative:   # PyTorch's NotImplemented node raises when reached
-            raise BackwardError(rec.op.no_derivative)
+        op = rec.op
+        if op.no_derivative:   # PyTorch's NotImplemented node raises when reached
+            raise BackwardError(op.no_derivative)
         # One rule per input (the op table's contract); zip(strict=True) costs ~0.4 µs a call.
-        for inp, rule in zip(rec.inputs, rec.op.rules):  # noqa: B905
+        for inp, rule in zip(rec.inputs, op.rules):  # noqa: B905
             if rule is not None and inp.requires_grad:
                 key = inp.id
                 expected[key] = get(key, 0) + 1
                 r = inp.record
-                if r is not None and r.index not in seen:
-                    stack.append(r)
+                if r is not None:
+                    index = r.index
+                    if index not in seen:
+                        seen[index] = r
+                        push(r)
     if targets is not None:
         seen, expected = _prune(seen, targets)
     return [seen[k] for k in sorted(seen, reverse=True)], expected
@@ -410,9 +416,9 @@ def _run(records: list[Record], pending: dict[int, np.ndarray], expected: dict[i
                     else:
                         _capture(inp, total, captured, target_ids)
                 if events is not None:
-                    events.append(new_ctx(EdgeEvent, (rec, i, upstream, local, product,
-                                                      contribution, total, count, want,
-                                                      before, leaf_grad)))
+                    # an EdgeEvent's fields, as a plain tuple: engine/edge_event.Events
+                    events.append((rec, i, upstream, local, product, contribution, total,
+                                   count, want, before, leaf_grad))
 
 
 def _edge_numbers(rule: Any, ctx: Ctx, upstream: Any, inp: Tensor, in_range: bool

@@ -10,10 +10,17 @@ completes the gradient, which axes the broadcast summed.
 
 Readers index it by the old keys (`ev["total"]`, `ev.get("leaf_before")`, `"leaf_grad" in ev`),
 as they index the dict events other passes emit (engine/graph_vjps.py builds a graph).
+
+Even the EdgeEvent is made only when read: the pass appends the plain tuple (making a tuple
+subclass copies the tuple, a fifth of a scalar edge's cost), and the tape's `Events` list hands
+each one out as an EdgeEvent when it is iterated or indexed. Most are never read: a long
+training loop forgets its iterations' events (engine/nn/loop_memory.py, which reads them by
+position).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from operator import itemgetter
 from typing import Any
 
@@ -77,3 +84,29 @@ class EdgeEvent(tuple):
 _FIELDS = frozenset(("type", "record", "input_index", "upstream", "local", "product",
                      "contribution", "total", "count", "expected", "leaf_before", "complete",
                      "reduced_axes"))
+
+
+class Events(list):
+    """The tape's events in order (dicts, records, backward edges): a backward edge appended
+    as a plain tuple (engine/backward.py) is read as its EdgeEvent. Appending, extending,
+    deleting and `len` are the list's own."""
+
+    __slots__ = ()
+
+    def __iter__(self) -> Iterator[Any]:
+        for ev in list.__iter__(self):
+            yield _edge(ev) if type(ev) is tuple else ev
+
+    def __reversed__(self) -> Iterator[Any]:
+        for ev in list.__reversed__(self):
+            yield _edge(ev) if type(ev) is tuple else ev
+
+    def __getitem__(self, key: Any) -> Any:
+        if type(key) is slice:
+            return [_edge(ev) if type(ev) is tuple else ev for ev in list.__getitem__(self, key)]
+        ev = list.__getitem__(self, key)
+        return _edge(ev) if type(ev) is tuple else ev
+
+
+def _edge(raw: tuple) -> EdgeEvent:
+    return tuple.__new__(EdgeEvent, raw)

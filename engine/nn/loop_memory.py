@@ -35,7 +35,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from chainrule.engine.edge_event import EdgeEvent
 from chainrule.engine.tensor import Record, Scope, Tape, Tensor
 from chainrule.engine.training_pick import picked_iteration
 
@@ -153,8 +152,9 @@ class LoopMemory:
         self.kept = len(kept_records)
         # Iteration summaries move before the boundary: later passes need not read them again.
         summaries, events = [], []
-        for i, e in enumerate(tape.events[n_events:], n_events):
-            if type(e) is EdgeEvent:   # most events: read by position (its record is first)
+        # the raw list (engine/edge_event.Events): forgotten edges are never made EdgeEvents
+        for i, e in enumerate(list.__getitem__(tape.events, slice(n_events, None)), n_events):
+            if isinstance(e, tuple):   # an edge, most events: its record is first
                 if tuple.__getitem__(e, 0).index in keep_records:
                     events.append(e)
             elif e["type"] == "iteration":
