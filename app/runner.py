@@ -12,6 +12,7 @@ import json
 import logging
 import time
 
+from chainrule.engine import collector
 from chainrule.engine.errors import ChainruleError, LimitError, RefusedError
 from chainrule.engine.lang import run_program
 from chainrule.engine.limits import AnswerBudget, Limits
@@ -40,6 +41,15 @@ def trace_outcome(source: str, inputs: dict[str, float] | None, seed: int | None
 
 def _respond(source: str, inputs: dict[str, float] | None, seed: int | None, limits: Limits,
              clock: dict[str, float]) -> tuple[int, bytes]:
+    # The recording's relaxed collector lasts until the tape is released (engine/trace.py's
+    # trace_program does the same): the young collection after it walks the answer, not the
+    # whole tape.
+    with collector.relaxed():
+        return _respond_relaxed(source, inputs, seed, limits, clock)
+
+
+def _respond_relaxed(source: str, inputs: dict[str, float] | None, seed: int | None,
+                     limits: Limits, clock: dict[str, float]) -> tuple[int, bytes]:
     started = time.monotonic()
     try:
         refuse_long_source(source, limits)

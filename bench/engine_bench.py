@@ -65,9 +65,11 @@ def ours_scalar() -> float:
         xs = [Tensor(x) for x in X]
         out = scalar_mlp(lambda v: Tensor(v, requires_grad=True), F.relu, xs)
         backward(out)
-    # As a trace does once it has read the tape: break the Tensor<->Record cycles so the tape
-    # is freed by reference counting, not left to the cyclic collector (engine/tensor.py).
-    tape.release()
+        # As a trace does once it has read the tape: break the Tensor<->Record cycles so the
+        # tape is freed by reference counting, not left to the cyclic collector
+        # (engine/tensor.py); before the recording ends, as trace_program does, so the young
+        # collection that follows walks what survives, not the tape (engine/collector.py).
+        tape.release()
     return float(out.data)
 
 

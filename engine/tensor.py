@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from time import monotonic as _monotonic
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -469,6 +470,11 @@ def apply(op: Op, inputs: tuple[Tensor, ...], **attrs: Any) -> Tensor:
     return result
 
 
+# A scalar op's attrs: none, shared by every such record and read-only, so no reader can
+# change what the others see (one dict fewer per op).
+_NO_ATTRS: Any = MappingProxyType({})
+
+
 def _apply_scalar(op: Op, inputs: tuple[Tensor, ...], tape: Tape, x: Any) -> Tensor:
     """`apply` for a scalar graph's op (micrograd's add, mul, relu... on float64 scalars: the
     ops with `scalar_locals`) inside a recording: the same tensor, record and event, in the
@@ -489,11 +495,18 @@ def _apply_scalar(op: Op, inputs: tuple[Tensor, ...], tape: Tape, x: Any) -> Ten
         wanted = "float64" if a.dtype_name == "float64" else None
     if type(out) is not _F64S:   # no such row makes anything else; kept honest
         out = np.asarray(out, dtype=np.float64)[()]
+    # one statement per slot: a tuple assignment of ten builds and unpacks a tuple
     result = object.__new__(Tensor)
-    span, scope = tape.span, tape.scope
-    result.data, result.requires_grad, result.grad, result.record = out, requires, None, None
-    result.name, result.origin, result.span, result.scope = None, "result", span, scope
-    result.meta, result.dtype_name = None, wanted
+    result.data = out
+    result.requires_grad = requires
+    result.grad = None
+    result.record = None
+    result.name = None
+    result.origin = "result"
+    result.span = span = tape.span
+    result.scope = scope = tape.scope
+    result.meta = None
+    result.dtype_name = wanted
     # tape.register_one, then tape.add_record, inlined: they are half of this op's cost
     limits, budget = tape.limits, tape.budget
     if limits.max_tensor_elements < 1 or budget.elements >= limits.max_total_elements:
@@ -503,7 +516,7 @@ def _apply_scalar(op: Op, inputs: tuple[Tensor, ...], tape: Tape, x: Any) -> Ten
     if keep:
         tape.tensors.append(result)
     result.id = next(tape._ids)
-    rec = Record(next(_record_counter), op, inputs, result, {}, span, False, scope)
+    rec = Record(next(_record_counter), op, inputs, result, _NO_ATTRS, span, False, scope)
     result.record = rec
     ops = budget.ops = budget.ops + 1
     if ops > limits.max_ops:

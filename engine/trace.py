@@ -89,11 +89,14 @@ def trace_program(source: str, inputs: dict[str, float] | None = None, seed: int
     from chainrule.engine.lang import run_program
 
     limits = limits or Limits()
-    result = run_program(source, inputs=inputs, seed=seed, limits=limits)
-    try:
-        return build_trace(source, result, limits)
-    finally:
-        result.tape.release()
+    # The recording's relaxed collector (engine/collector.py) lasts until the tape is freed:
+    # the young collection that follows then walks what survives, not the whole tape.
+    with collector.relaxed():
+        result = run_program(source, inputs=inputs, seed=seed, limits=limits)
+        try:
+            return build_trace(source, result, limits)
+        finally:
+            result.tape.release()
 
 
 def build_trace(source: str, result: Any, limits: Limits) -> Trace:
