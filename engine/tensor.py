@@ -50,6 +50,7 @@ _F64 = np.dtype(np.float64)
 # 0-d array costs ~250-500 ns. Code reading `.data` must accept both (np.asarray gives the
 # array back); scalar graphs (micrograd-style MLPs) are the ones where per-op cost dominates.
 _F64S = np.float64
+_ADD, _SUB, _MUL = _OPS["add"], _OPS["sub"], _OPS["mul"]   # Tensor's + - * Tensor
 
 
 @dataclass(eq=False, slots=True)
@@ -340,7 +341,7 @@ class Tensor:
     # wrapper and lift cost a third of a scalar op); a number goes through functional.
     def __add__(self, o: Any) -> Tensor:
         if type(o) is Tensor:
-            return _two_tensors(_OPS["add"], self, o)
+            return _two_tensors(_ADD, self, o)
         return (_functional or _f()).add(self, o)
 
     def __radd__(self, o: Any) -> Tensor:
@@ -348,7 +349,7 @@ class Tensor:
 
     def __sub__(self, o: Any) -> Tensor:
         if type(o) is Tensor:
-            return _two_tensors(_OPS["sub"], self, o)
+            return _two_tensors(_SUB, self, o)
         return (_functional or _f()).sub(self, o)
 
     def __rsub__(self, o: Any) -> Tensor:
@@ -356,7 +357,7 @@ class Tensor:
 
     def __mul__(self, o: Any) -> Tensor:
         if type(o) is Tensor:
-            return _two_tensors(_OPS["mul"], self, o)
+            return _two_tensors(_MUL, self, o)
         return (_functional or _f()).mul(self, o)
 
     def __rmul__(self, o: Any) -> Tensor:
