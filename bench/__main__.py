@@ -287,36 +287,7 @@ cross-entropy, float64 on both sides. Medians of runs interleaved ours/theirs.
 {s['torch']:.2f} ms |
 | tensor MLP, batch 64, 256 hidden | {t['ours']:.2f} ms | — | {t['torch']:.2f} ms |
 
-Fixed earlier (commits naming each): one `np.errstate` per recording and per backward pass
-instead of per op and per edge (~1.6 µs each), `local` computed once for `g * local` rules,
-mul's local without `np.broadcast_to(...).astype` (~57 µs), `np.ones_like`/`np.full` replaced,
-no broadcast check for equal shapes, no import statement per Tensor operator, each matmul rule
-computing only its own gradient (18.7 → 8.9 ms scalar, 0.72 → 0.35 ms tensor), then a leaner
-edge loop and op results built without re-checking dtypes (8.7 → 7.7 ms scalar).
-
-Then (profiled with cProfile: NumPy calls on 0-d arrays were most of the forward and of each
-backward edge, ~0.25-0.5 µs per arithmetic op against ~35 ns on a NumPy scalar): a 0-d float
-tensor now holds a NumPy float64 scalar instead of a 0-d array — the same float64 numbers,
-shape, dtype and IEEE results (tests/engine/test_perf_paths.py compares every scalar op with the
-ufunc on 0-d arrays, nan/inf/-0.0 included, and a whole backward with the (1,)-shaped array
-path bit for bit); + - * / go forward through Python's operators (on arrays the same ufuncs),
-relu and its local skip ufunc calls on scalars, and backward keeps scalar edges scalar. Also one
-walk finds the reachable records and the expected contributions, and no zip(strict=True),
-Counter or frozen-dataclass Ctx in the hot loops; the bench releases the tape as a trace does.
-Same-run ratios before → after (3 interleaved runs each, old tree vs new, load average 7-12):
-vs PyTorch 1.52-1.59× → 0.91-0.98×; vs micrograd 6.3-6.6× on a quieter run (8.6-10× loaded)
-→ 4.2-4.9× (4.4-7.3× loaded); the tensor MLP unchanged. Left, what keeps micrograd ahead: per
-op forward ~1.7 µs of Tensor, Record, tape event and limit checks, per backward edge ~1.1 µs for
-the event the timeline reads (12 entries: upstream, local, product, contribution, running
-total, counts) and a `.grad` Tensor per leaf, against micrograd's ~1.5 µs per op forward and
-backward together with no bookkeeping. ≤ 2× would need those events built lazily (only for
-the steps a trace actually shows), which the timeline does not allow today.
-
-Then (issue 12; CPU time from here on, `time.process_time`, since the shared machine's load
-average of 10-18 made wall-clock medians measure the neighbours): `apply` builds a scalar
-result's dtype and Record without keyword arguments (a scalar mul 2.54 → 2.31 µs, micrograd's
-0.85 µs) and a leaf's first gradient without hooks or aliases becomes its `.grad` directly
-(~30% of this benchmark's backward went to the general path): ~4.5× micrograd."""
+Ranges over several runs, what changed and what is left: the notes below (hand-written)."""
 
 
 def _api_section(api: dict) -> str:
