@@ -28,7 +28,7 @@ from chainrule.engine.errors import BackwardError
 from chainrule.engine.float32_range import in_float32_range
 from chainrule.engine.inplace import check_saved, live, store
 from chainrule.engine.ops import ONE, Ctx, is_ones
-from chainrule.engine.tensor import Record, Tensor, apply, current_tape
+from chainrule.engine.tensor import Record, Tensor, apply, built_tensor, current_tape
 
 NOT_SCALAR = "grad can be implicitly created only for scalar outputs"
 NO_GRAD = "element 0 of tensors does not require grad and does not have a grad_fn"
@@ -323,17 +323,7 @@ def _grad_tensor(total: Any, tape: Any = None) -> Tensor:
                                             total.dtype == f64s):
             return Tensor(total, origin="grad")
     tape = tape or current_tape()
-    g = object.__new__(Tensor)   # one statement per slot: no tuple built and unpacked
-    g.data = total
-    g.requires_grad = False
-    g.grad = None
-    g.record = None
-    g.name = None
-    g.origin = "grad"
-    g.meta = None
-    g.span = tape.span
-    g.scope = tape.scope
-    g.dtype_name = None
+    g = built_tensor(total, False, "grad", tape)
     g.id = tape.register_one(g) if type(total) is f64s else tape.register(g)
     return g
 

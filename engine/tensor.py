@@ -382,6 +382,26 @@ class Tensor:
         return (_functional or _f()).neg(self)
 
 
+def built_tensor(data: Any, requires_grad: bool, origin: str, tape: Tape,
+                 dtype_name: str | None = None) -> Tensor:
+    """A Tensor of float64 `data` made on `tape`, what Tensor.__init__ makes but for its id
+    (the caller registers it) and without its conversions and tape lookup: a scalar graph's
+    results and gradients. One statement per slot: a tuple assignment of ten builds and
+    unpacks a tuple."""
+    t = object.__new__(Tensor)
+    t.data = data
+    t.requires_grad = requires_grad
+    t.grad = None
+    t.record = None
+    t.name = None
+    t.origin = origin
+    t.span = tape.span
+    t.scope = tape.scope
+    t.meta = None
+    t.dtype_name = dtype_name
+    return t
+
+
 def _two_tensors(op: Op, a: Tensor, b: Tensor) -> Tensor:
     """`apply(op, (a, b))`, going straight to the scalar path for two float64 scalars while
     recording (a scalar MLP's every + and *)."""
@@ -496,18 +516,8 @@ def _apply_scalar(op: Op, inputs: tuple[Tensor, ...], tape: Tape, x: Any) -> Ten
         wanted = "float64" if a.dtype_name == "float64" else None
     if type(out) is not _F64S:   # no such row makes anything else; kept honest
         out = np.asarray(out, dtype=np.float64)[()]
-    # one statement per slot: a tuple assignment of ten builds and unpacks a tuple
-    result = object.__new__(Tensor)
-    result.data = out
-    result.requires_grad = requires
-    result.grad = None
-    result.record = None
-    result.name = None
-    result.origin = "result"
-    result.span = span = tape.span
-    result.scope = scope = tape.scope
-    result.meta = None
-    result.dtype_name = wanted
+    result = built_tensor(out, requires, "result", tape, wanted)
+    span, scope = result.span, result.scope
     # tape.register_one, then tape.add_record, inlined: they are half of this op's cost
     limits, budget = tape.limits, tape.budget
     if limits.max_tensor_elements < 1 or budget.elements >= limits.max_total_elements:
