@@ -84,7 +84,7 @@ def born(obj: Any) -> None:
     tape = current_tape()
     if not tape.keep:
         return
-    n = obj.own_birth = getattr(tape, "own_count", 0) + 1   # the same in a re-run
+    n = obj.own_birth = tape.own_count + 1   # the same in a re-run
     tape.own_count = n
     obj.own_span = _outer.get() or tape.span
     tape.own_last = obj

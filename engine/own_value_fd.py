@@ -59,7 +59,7 @@ def check(source: str, first: Any, inputs: dict[str, float] | None, seed: int, l
         try:
             if result.error is not None and result.error.kind == "limit":
                 raise fd._OutOfBudget
-            watched = getattr(result.tape, "own_watched", None)
+            watched = result.tape.own_watched
             if watched is None or not ov.is_value_node(watched):
                 raise fd._Diverged
             return float(watched.attrs["data"])

@@ -61,12 +61,12 @@ class OwnGraph:
 
 def present(result: Any) -> bool:
     """Whether the run made any value node of the learner's own engine."""
-    return getattr(result.tape, "own_last", None) is not None
+    return result.tape.own_last is not None
 
 
 def pick_root(result: Any) -> Any:
     tape = result.tape
-    drawn = [r for r in tape.__dict__.get("own_engine_roots", ()) if ov.is_value_node(r)]
+    drawn = [r for r in tape.own_engine_roots if ov.is_value_node(r)]
     if drawn:
         return drawn[-1]
     for ev in reversed(tape.events):

@@ -12,8 +12,8 @@ from chainrule.engine.tensor import current_tape
 
 def generator() -> random.Random:
     tape = current_tape()
-    found = tape.__dict__.get("python_random")
+    found = tape.python_random
     if found is None:
-        found = random.Random(tape.__dict__.get("request_seed", 0))
+        found = random.Random(tape.request_seed)
         tape.python_random = found
     return found

@@ -118,6 +118,22 @@ class Tape:
     # A long loop forgot iterations it no longer reaches (engine/nn/loop_memory.py): not every
     # state of the leaves is kept (engine/fd_check.py then checks no re-run against them).
     forgot: bool = False
+    # Python's `random` for an unseeded program: started from the request's seed
+    # (engine/python_random.py), made on first use
+    request_seed: int = 0
+    python_random: Any = None
+    # The framework the narration speaks ("jax", "tensorflow"; None: PyTorch's words), and
+    # what the dialects noted for the learner (engine/dialects)
+    dialect: str | None = None
+    dialect_notes: list[str] = field(default_factory=list)
+    dialect_state: dict[str, Any] = field(default_factory=dict)   # a dialect's own, per run
+    # The learner's own autograd engine (engine/own_value.py): value nodes made so far, the
+    # latest, the one a finite-difference re-run watches, the roots drawn by name
+    own_count: int = 0
+    own_last: Any = None
+    own_watched: Any = None
+    own_engine_roots: list = field(default_factory=list)
+    instances_made: int = 0   # user-class instances, for their hash order (engine/lang/classes)
 
     def __post_init__(self) -> None:
         self.budget = Budget(self.limits)

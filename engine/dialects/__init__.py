@@ -52,7 +52,7 @@ def note(text: str) -> None:
     from PyTorch at this point."""
     from chainrule.engine.tensor import current_tape  # the tape imports printing, which imports us
 
-    notes = current_tape().__dict__.setdefault("dialect_notes", [])
+    notes = current_tape().dialect_notes
     if text not in notes:
         notes.append(text)
 

@@ -43,7 +43,7 @@ NOT_SCALAR = "Gradient only defined for scalar-output functions. Output had shap
 
 
 def _weak_set() -> weakref.WeakSet:
-    return current_tape().__dict__.setdefault("jax_weak", weakref.WeakSet())
+    return current_tape().dialect_state.setdefault("jax_weak", weakref.WeakSet())
 
 
 def _weak(x: Any) -> bool:
@@ -735,7 +735,7 @@ def tensor_attribute(t: Tensor, name: str) -> Any:
 
 
 def _start() -> None:
-    current_tape().__dict__["dialect"] = "jax"   # the trace's narration speaks it
+    current_tape().dialect = "jax"   # the trace's narration speaks it
     _depth[0] = 0
     set_grad_enabled_now(False)   # outside a transformation operations just compute
 

@@ -12,7 +12,7 @@ from typing import Any
 
 def reword(steps: list[dict], graph: Any, tape: Any) -> None:
     """Rewrite the seeds of a JAX program's reverse passes (in place)."""
-    if tape.__dict__.get("dialect") != "jax":
+    if tape.dialect != "jax":
         return
     for s in steps:
         if s["kind"] != "seed":

@@ -11,4 +11,4 @@ from chainrule.engine.tensor import current_tape
 
 def show(root: Any) -> None:
     """`draw_dot(root)`: the graph to show is the one under `root`."""
-    current_tape().__dict__.setdefault("own_engine_roots", []).append(root)
+    current_tape().own_engine_roots.append(root)

@@ -627,7 +627,7 @@ def operand(value: Any) -> Any:
 
 
 def _start() -> None:
-    current_tape().__dict__["dialect"] = "tensorflow"   # the trace's narration speaks it
+    current_tape().dialect = "tensorflow"   # the trace's narration speaks it
     _recording.clear()
     set_grad_enabled_now(False)   # no tape records yet: operations give constants
 

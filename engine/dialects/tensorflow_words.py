@@ -19,7 +19,7 @@ SUMMED = ("tape.gradient seeds every element of {root} with 1: it differentiates
 
 def reword(steps: list[dict], graph: Any, tape: Any) -> None:
     """Rewrite the seeds of a TensorFlow program's backward passes (in place)."""
-    if tape.__dict__.get("dialect") != "tensorflow":
+    if tape.dialect != "tensorflow":
         return
     given: dict[str, bool] = {}
     shapes: dict[str, tuple] = {}

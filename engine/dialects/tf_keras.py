@@ -44,7 +44,7 @@ _ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
 
 def _layer_name(base: str) -> str:
     """Keras 3's automatic names: `dense`, then `dense_1`, `dense_2`… within one program."""
-    counts = current_tape().__dict__.setdefault("keras_names", {})
+    counts = current_tape().dialect_state.setdefault("keras_names", {})
     k = counts.get(base, 0)
     counts[base] = k + 1
     return base if k == 0 else f"{base}_{k}"

@@ -89,7 +89,7 @@ def run_program(source: str, inputs: dict[str, float] | None = None, seed: int =
                     if root is not None:
                         result.implicit_backward = True
                         error = _implicit_backward(*root)
-        result.notes = list(interp.notes) + list(getattr(tape, "dialect_notes", []))
+        result.notes = list(interp.notes) + list(tape.dialect_notes)
         result.variables = interp.variables()
         result.stdout = "".join(interp.stdout)
         result.free_variables = dict(interp.free_values)

@@ -264,7 +264,7 @@ class Instance:
         # so the same program gives the same trace (design.md; caches and permalinks rely on
         # it). Python promises no order for such a set, so this is one of its orders.
         tape = current_tape()
-        self.hash_order = tape.__dict__.get("instances_made", 0) + 1
+        self.hash_order = tape.instances_made + 1
         tape.instances_made = self.hash_order
 
     def __hash__(self) -> int:
