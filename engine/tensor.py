@@ -245,30 +245,45 @@ def recording(tape: Tape) -> Iterator[Tape]:
 _quiet: contextvars.ContextVar[bool] = contextvars.ContextVar("quiet_numpy", default=False)
 
 
-@contextmanager
-def in_scope(scope: Scope) -> Iterator[None]:
-    """Tensors made and ops recorded inside carry `scope` on top of the active stack."""
-    tape = current_tape()
-    saved = tape.scope
-    tape.scope = (*saved, scope)
-    try:
-        yield
-    finally:
-        tape.scope = saved
+class in_scope:  # noqa: N801 - used as the function it replaced: `with in_scope(scope):`
+    """Tensors made and ops recorded inside carry `scope` on top of the active stack.
+
+    A class, not a generator context manager: entering and leaving costs a quarter as much
+    (~0.6 µs against ~2.3 µs), and the interpreter enters one per call and per loop."""
+
+    __slots__ = ("scope", "tape", "saved")
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+
+    def __enter__(self) -> None:
+        tape = self.tape = current_tape()
+        self.saved = tape.scope
+        tape.scope = (*self.saved, self.scope)
+
+    def __exit__(self, kind: Any, error: Any, traceback: Any) -> None:
+        self.tape.scope = self.saved
 
 
-@contextmanager
-def at_span(span: Span | None) -> Iterator[None]:
-    """Ops recorded inside carry `span`; errors raised inside get it if they have none."""
-    tape = current_tape()
-    saved, tape.span = tape.span, span
-    try:
-        yield
-    except ChainruleError as e:
-        e.at(span)
-        raise
-    finally:
-        tape.span = saved
+class at_span:  # noqa: N801 - used as the function it replaced: `with at_span(span):`
+    """Ops recorded inside carry `span`; errors raised inside get it if they have none.
+
+    A class, as in_scope. The interpreter's hottest places (each expression, statement, loop
+    step) write these lines out instead: even this costs ~0.45 µs more than a try/finally."""
+
+    __slots__ = ("span", "tape", "saved")
+
+    def __init__(self, span: Span | None) -> None:
+        self.span = span
+
+    def __enter__(self) -> None:
+        tape = self.tape = current_tape()
+        self.saved, tape.span = tape.span, self.span
+
+    def __exit__(self, kind: Any, error: Any, traceback: Any) -> None:
+        self.tape.span = self.saved
+        if isinstance(error, ChainruleError):
+            error.at(self.span)
 
 
 class Tensor:

@@ -168,7 +168,7 @@ class Interpreter(Expressions):
         for stmt in body:
             tape.check_time()
             span = self.span(stmt)
-            # at_span(span), inlined: a context manager per statement costs ~1 µs
+            # at_span(span), inlined: even at_span's class costs ~0.45 µs more per statement
             saved, tape.span = tape.span, span
             try:
                 self.statement(stmt)
@@ -401,8 +401,8 @@ class Interpreter(Expressions):
         memory = self._loop_memory()
         iter_span = self.span(node.iter)
         while True:
-            # at_span(iter_span) around next(), written out: a generator context manager per
-            # iteration is a fair share of a training loop's iteration
+            # at_span(iter_span) around next(), written out: a context manager per iteration
+            # is a fair share of a training loop's iteration
             saved, tape.span = tape.span, iter_span
             try:
                 item = next(items)
