@@ -100,7 +100,7 @@ function card(d) {
 function draw(svg, trace) {
   // as tall as the layout needs at the scale the card's width allows (at most natural size);
   // where that scale would draw text under 11 px (a phone), the graph keeps its reading size
-  // and pans sideways (drag, wheel, arrow keys) instead, starting at its inputs
+  // and pans sideways (drag, wheel, arrow keys) instead, starting at its right end (below)
   const { width, height } = trace.layout;
   const k = Math.max(1, Math.min(1.1, (svg.clientWidth || width) / Math.max(1, width + 40)));
   svg.parentElement.style.setProperty("--graph-h",
@@ -111,7 +111,14 @@ function draw(svg, trace) {
   graph.load(trace);
   graph.update(frame(trace, trace.steps.length - 1, prepare(trace)));
   zoom.fit(graph.size, { readable: true });
-  // the output is where the frameworks differ: keep it in view when the graph pans
+  // A graph wider than the card at reading size starts at its right end, filling the card:
+  // the output is there (the last rank), and showing it from the left left half the card
+  // empty. Then the output is kept in view, where the frameworks differ.
+  const view = zoom.size;
+  const at = zoom.transform;
+  const right = at.x + graph.size.width * at.k;
+  const pad = Math.min(32, view.width * 0.05);
+  if (right > view.width - pad) zoom.panBy(view.width - pad - right, 0);
   const seed = trace.steps.find((st) => st.kind === "seed");
   const ops = trace.steps.filter((st) => st.kind === "op" && st.output);
   const out = seed ? seed.root : ops.length ? ops[ops.length - 1].output : null;

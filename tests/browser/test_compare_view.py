@@ -130,3 +130,27 @@ def test_a_classifier_loss_in_three_frameworks(new_page, server_url, artifacts):
             "[data-testid=compare-micrograd] [data-role=reason]").inner_text()
         page.screenshot(path=str(artifacts / f"compare-classifier-{width}-{scheme}.png"),
                         full_page=True)
+
+
+def test_a_graph_wider_than_its_card_starts_at_its_right_end(new_page, server_url):
+    """The gallery's batch cross-entropy is wider than a 1280 px card at reading size: the card
+    shows its right end, the output (loss_scalar) at the card's right edge and nodes up to the
+    left edge, instead of the output in the middle and half the card empty."""
+    from chainrule.app.gallery import examples
+    from chainrule.app.permalink import ProgramState, encode
+
+    source = next(e["source"] for e in examples() if e["id"] == "01_seed_batch_cross_entropy")
+    page = new_page(viewport={"width": 1280, "height": 800})
+    page.goto(f"{server_url}/compare#p={encode(ProgramState(source=source))}")
+    page.wait_for_selector(READY, timeout=60_000)
+    page.wait_for_function("() => document.querySelectorAll('.compare-card .node').length >= 4")
+    card = page.locator("[data-testid=compare-pytorch] svg").first.bounding_box()
+    boxes = page.eval_on_selector_all(
+        "[data-testid=compare-pytorch] g.node",
+        "els => els.map(e => { const r = e.getBoundingClientRect(); "
+        "return {label: e.textContent, left: r.left, right: r.right}; })")
+    out = next(b for b in boxes if b["label"].startswith("loss_scalar"))
+    card_right = card["x"] + card["width"]
+    assert card_right - 80 <= out["right"] <= card_right, (out, card)
+    # the graph fills the card: some node reaches (or passes) its left edge
+    assert min(b["left"] for b in boxes) <= card["x"] + 40, (boxes, card)
