@@ -170,6 +170,10 @@ class Edge(BaseModel):
     input_index: int | None
     shape: list[int]
     route: list[tuple[float, float]]
+    label_at: tuple[float, float] | None = Field(
+        None, description="Only on an edge too short for its labels (engine/edge_labels.py): "
+                          "where its labels go instead of the edge's middle, below its two "
+                          "ends; the shape 4 px above this point, the local label 13 px below.")
 
 
 class OwnBackward(BaseModel):

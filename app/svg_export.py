@@ -502,9 +502,11 @@ def draw_edge_labels(out: Out, trace: dict, f: Frame) -> None:
                 continue                    # nothing to write on this edge
             out.push("g", {"data-edge-id": e["id"], "data-lit": "true" if lit else None},
                      cls="edge-label")
-            p = point_along(route, (k + 1) / (len(group) + 1) if len(group) > 1 else 0.5)
+            # an edge too short for its label: the trace's point below its ends
+            at = tuple(e["label_at"]) if e.get("label_at") else None
+            p = at or point_along(route, (k + 1) / (len(group) + 1) if len(group) > 1 else 0.5)
             if shape and (lit or not cramped):
-                mid = point_along(route, 0.5) if len(group) > 1 else p
+                mid = at or (point_along(route, 0.5) if len(group) > 1 else p)
                 out.add("text", {"x": mid[0], "y": mid[1] - 4, "text-anchor": "middle",
                                  "font-size": 10, **halo}, "edge-shape", shape, cls="edge-shape")
             if s is not None:

@@ -16,6 +16,7 @@ from chainrule.engine import collector, own_value_trace
 from chainrule.engine.bounded_cache import bounded_cache
 from chainrule.engine.dialects import jax_words, micrograd_words, tensorflow_words
 from chainrule.engine.display import decorate_nodes, legend
+from chainrule.engine.edge_labels import place_edge_labels
 from chainrule.engine.errors import BackwardError, ChainruleError
 from chainrule.engine.forward_mode import forward_mode
 from chainrule.engine.graph import Graph, build_graph, dtype_name, innermost
@@ -153,6 +154,9 @@ def _build_trace(source: str, result: Any, limits: Limits) -> Trace:
     trace.training = training_summary(result.tape.events, graph.tensor_ids, graph.labels,
                                       picked_iteration.get() or 1, limits.max_display_elements,
                                       names, source, stand_ins)
+    if not calls and len(trace.nodes) <= COLLAPSE_ABOVE:   # one plain layout: no frames
+        place_edge_labels(trace.nodes, trace.edges,
+                          [*trace.steps, *(trace.forward_mode or {}).get("steps", ())])
     return trace
 
 

@@ -364,8 +364,12 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
     const measure = !big;   // getTotalLength forces layout: too slow for thousands of edges
     for (const group of twins.values()) {
       group.forEach((v, k) => {
-        const p = pointAlong(v, group.length > 1 ? (k + 1) / (group.length + 1) : 0.5, measure);
-        const mid = group.length > 1 ? pointAlong(v, 0.5, measure) : p;
+        // an edge too short for its label: the trace's point below its ends (engine/edge_labels)
+        const at = !big && v.edge.label_at ? { x: v.edge.label_at[0], y: v.edge.label_at[1] }
+          : null;
+        const p = at || pointAlong(v, group.length > 1 ? (k + 1) / (group.length + 1) : 0.5,
+          measure);
+        const mid = at || (group.length > 1 ? pointAlong(v, 0.5, measure) : p);
         v.shape.setAttribute("x", mid.x.toFixed(1));
         v.shape.setAttribute("y", (mid.y - 4).toFixed(1));
         if (k) v.shape.textContent = "";
