@@ -137,6 +137,20 @@ def test_user_source_cannot_inject_markup_or_script(server_url, offline, tmp_pat
     assert page.text_content("[data-testid=inputs]").count("x = 3") == 1
 
 
+# The iframes' heights unchanged for five animation frames in a row.
+SETTLED_CELLS = """() => new Promise((done) => {
+  const heights = () => [...document.querySelectorAll('iframe')]
+    .map((f) => f.getBoundingClientRect().height).join();
+  let last = heights(), same = 0;
+  const tick = () => {
+    const now = heights();
+    same = now === last ? same + 1 : 0;
+    last = now;
+    if (same >= 5) done(true); else requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+})"""
+
 def test_notebook_players_render_inside_their_iframes(offline, tmp_path):
     first = show("y = x ** 2\ny.backward()", inputs={"x": 3}, step=1, height=480)
     second = show("w = a * b\nw.backward()", inputs={"a": 2, "b": 5}, step=None)
@@ -160,7 +174,10 @@ def test_notebook_players_render_inside_their_iframes(offline, tmp_path):
     graph_y = one.locator("[data-testid=graph]").bounding_box()["y"]
     assert graph_y < one.locator("[data-testid=source]").bounding_box()["y"]
     assert one.locator(".standalone-top").is_hidden()
-    # playing one player leaves the other where it was
+    # playing one player leaves the other where it was; first the cells settle: each player
+    # asks its cell for its height once drawn, so the iframes grow, and a click aimed before
+    # that can land where the button no longer is (seen once in CI, under load)
+    page.wait_for_function(SETTLED_CELLS)
     two.locator("[data-testid=to-end]").click()
     steps = json.loads(DATA.search(second.html)[2])["steps"]
     two.locator(f"body[data-step='{len(steps) - 1}']").wait_for()
