@@ -549,24 +549,18 @@ def _apply_scalar(op: Op, inputs: tuple[Tensor, ...], tape: Tape, x: Any) -> Ten
         out = np.asarray(out, dtype=np.float64)[()]
     result = built_tensor(out, requires, "result", tape, wanted)
     span, scope = result.span, result.scope
-    # tape.register_one, then tape.add_record, inlined: they are half of this op's cost
-    limits, budget = tape.limits, tape.budget
-    if limits.max_tensor_elements < 1 or budget.elements >= limits.max_total_elements:
-        tape.register(result)   # raises its LimitError
-    budget.elements += 1
-    keep = tape.keep
-    if keep:
-        tape.tensors.append(result)
-    result.id = next(tape._ids)
+    result.id = tape.register_one(result)
     rec = Record(next(_record_counter), op, inputs, result, _NO_ATTRS, span, False, scope)
     result.record = rec
+    # tape.add_record, but for the clock: a scalar op is ~1 µs, so reading it every 64 ops
+    # is safe here (a big tensor op could run far past the limit in 64)
+    limits, budget = tape.limits, tape.budget
     ops = budget.ops = budget.ops + 1
     if ops > limits.max_ops:
         raise LimitError(f"the program recorded more than {limits.max_ops:,} operations")
-    # the clock every 64 ops (~60 µs of them) instead of every op: a tenth of the op's cost
     if not ops & 63 and _monotonic() - budget.started > limits.max_seconds:
         tape.check_time()
-    if keep:
+    if tape.keep:
         tape.records.append(rec)
         tape.events.append(rec)   # its own forward event
     return result
