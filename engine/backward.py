@@ -406,9 +406,7 @@ def _run(records: list[Record], pending: dict[int, np.ndarray], expected: dict[i
                 before, leaf_grad = None, ABSENT
                 if count == want:
                     if accumulate:
-                        if inp.record is not None:
-                            pass
-                        elif inp.meta is None and inp.grad is None:
+                        if inp.record is None and inp.meta is None and inp.grad is None:
                             # most leaves (a scalar MLP's weights: one per op): no hooks, no
                             # alias, no .grad yet, so `.grad` is a new tensor holding the total:
                             # what _complete_leaf does, without its calls
@@ -416,7 +414,7 @@ def _run(records: list[Record], pending: dict[int, np.ndarray], expected: dict[i
                             if inp.name:
                                 grad.name = f"{inp.name}.grad"
                             leaf_grad = grad.data
-                        else:
+                        elif inp.record is None:
                             before, leaf_grad = _complete_leaf(inp, total)
                     else:
                         _capture(inp, total, captured, target_ids)
