@@ -133,6 +133,7 @@ def _build_trace(source: str, result: Any, limits: Limits) -> Trace:
         for step in trace.steps:    # its formulas in the trace's compact form too
             tl.math.compact(step)
     calls = [grp["id"] for grp in graph.groups if grp["kind"] == "call"]
+    framed = len(trace.nodes) > COLLAPSE_ABOVE or bool(calls)   # groups or calls in frames
     if len(trace.nodes) > COLLAPSE_ABOVE:
         trace.layout, trace.collapsed = lay_out_grouped(trace.nodes, trace.edges, graph.groups,
                                                         _placed_group)
@@ -154,7 +155,7 @@ def _build_trace(source: str, result: Any, limits: Limits) -> Trace:
     trace.training = training_summary(result.tape.events, graph.tensor_ids, graph.labels,
                                       picked_iteration.get() or 1, limits.max_display_elements,
                                       names, source, stand_ins)
-    if not calls and len(trace.nodes) <= COLLAPSE_ABOVE:   # one plain layout: no frames
+    if not framed:   # the page routes a framed drawing's edges itself
         place_edge_labels(trace.nodes, trace.edges,
                           [*trace.steps, *(trace.forward_mode or {}).get("steps", ())])
     return trace
