@@ -174,11 +174,13 @@ def test_notebook_players_render_inside_their_iframes(offline, tmp_path):
     graph_y = one.locator("[data-testid=graph]").bounding_box()["y"]
     assert graph_y < one.locator("[data-testid=source]").bounding_box()["y"]
     assert one.locator(".standalone-top").is_hidden()
-    # playing one player leaves the other where it was; first the cells settle: each player
-    # asks its cell for its height once drawn, so the iframes grow, and a click aimed before
-    # that can land where the button no longer is (seen once in CI, under load)
+    # playing one player leaves the other where it was. Each player asks its cell for its
+    # height once drawn, so the iframes grow and the second moves down; a click is aimed at a
+    # point, and twice in CI under load it landed where the button had been even after the
+    # cells looked settled (a sandboxed frame may paint in its own process, out of step with
+    # the page). The keyboard activates the button itself, wherever it is.
     page.wait_for_function(SETTLED_CELLS)
-    two.locator("[data-testid=to-end]").click()
+    two.locator("[data-testid=to-end]").press("Enter")
     steps = json.loads(DATA.search(second.html)[2])["steps"]
     two.locator(f"body[data-step='{len(steps) - 1}']").wait_for()
     # w = a*b: dw/da = b = 5 (hand math), on a's node at the last step
