@@ -38,6 +38,7 @@ CHAR = 0.6 * ns.FONT_PX                 # the monospace advance the layout was s
 GUTTER = ns.GUTTER_CHARS * CHAR
 PAD = 32.0                              # around the graph
 MIN_WIDTH = 640.0
+LEADER_GAP = 16.0                       # a moved edge label's leader ends this far above it
 CELL_BUDGET = 60_000                    # heat-map cells per picture; past it, frames only
 
 # Colour roles: role → {property: css variable}. "mix:" entries are color-mix()es app.css uses.
@@ -69,6 +70,7 @@ ROLES: dict[str, dict[str, str]] = {
     "arrow-bwd": {"fill": "bwd"},
     "edge-shape": {"fill": "muted", "stroke": "graph-bg"},
     "edge-local": {"fill": "bwd-ink", "stroke": "graph-bg"},
+    "edge-leader": {"stroke": "bwd-ink"},
     "thumb-bg": {"fill": "graph-bg"},
     "thumb-frame": {"stroke": "line"},
     "pos": {"fill": "pos"},
@@ -505,8 +507,16 @@ def draw_edge_labels(out: Out, trace: dict, f: Frame) -> None:
             # an edge too short for its label: the trace's point below its ends
             at = tuple(e["label_at"]) if e.get("label_at") else None
             p = at or point_along(route, (k + 1) / (len(group) + 1) if len(group) > 1 else 0.5)
+            edge_mid = point_along(route, 0.5) if len(group) > 1 or at else p
+            if at and s is not None and at[1] - LEADER_GAP - edge_mid[1] > 6:
+                # the label hangs below the end boxes: a dotted leader from the edge (graph.js)
+                out.add("line", {"x1": edge_mid[0], "y1": edge_mid[1], "x2": at[0],
+                                 "y2": at[1] - LEADER_GAP, "stroke-width": 1,
+                                 "stroke-dasharray": "2 3", "stroke-opacity": 0.7},
+                        "edge-leader", cls="edge-leader")
             if shape and (lit or not cramped):
-                mid = at or (point_along(route, 0.5) if len(group) > 1 else p)
+                # with its local label at the trace's point, else on the edge (graph.js)
+                mid = at if at and s is not None else edge_mid
                 out.add("text", {"x": mid[0], "y": mid[1] - 4, "text-anchor": "middle",
                                  "font-size": 10, **halo}, "edge-shape", shape, cls="edge-shape")
             if s is not None:

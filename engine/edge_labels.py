@@ -1,7 +1,8 @@
 """Where an edge's labels go when, drawn on the edge, they would cover a box it joins.
 
 A backward edge carries its local derivative's label (`×1`, `ḡ − softmax·Σḡ`) 13 px below its
-middle (static/js/graph.js, app/svg_export.py); its tensor shape, 4 px above, goes with it.
+middle (static/js/graph.js, app/svg_export.py); its tensor shape, 4 px above, goes with it
+while the label is shown, and stays on the edge otherwise (alone below a box it named no edge).
 Between two nodes of neighbouring ranks an edge can be 30 px long while its label is 100, and an
 edge leaving a box's lower corner runs close to it: the label then covers the op it points at,
 or the box it leaves. For such an edge the trace names a point below the lower of its two end

@@ -11,6 +11,8 @@ import { arrange, cubic, frameSize } from "./groups.js";
 import { createMinimap } from "./minimap.js";
 import { sameStructure } from "./player.js";
 
+// a leader stops this far above a moved label's point: clear of the shape text written there
+const LEADER_GAP = 16;
 const PREVIEW_CHARS = 18; // a zoomed-out node's one-line number (t-preview): clipped with …
 const CLICK_SLOP = 5;     // px a pointer may move between down and up and still be a click
 
@@ -369,9 +371,10 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
           : null;
         const p = at || pointAlong(v, group.length > 1 ? (k + 1) / (group.length + 1) : 0.5,
           measure);
-        const mid = at || (group.length > 1 ? pointAlong(v, 0.5, measure) : p);
-        v.shape.setAttribute("x", mid.x.toFixed(1));
-        v.shape.setAttribute("y", (mid.y - 4).toFixed(1));
+        // the shape goes to that point only beside the local label (placeShape): alone there,
+        // below a box, it would name no edge
+        v.shapeAt = { edge: group.length > 1 || at ? pointAlong(v, 0.5, measure) : p, label: at };
+        placeShape(v);
         if (k) v.shape.textContent = "";
         v.local.setAttribute("x", p.x.toFixed(1));
         v.local.setAttribute("y", (p.y + 13).toFixed(1));
@@ -383,6 +386,12 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
         setAttr(v.lg, "data-cramped", room < need ? "true" : null);
       });
     }
+  }
+
+  /** Where a leader from the edge's middle stops: above the shape written over the label. */
+  function leaderEnd(edge, label) {
+    const y = label.y - LEADER_GAP;
+    return y - edge.y > 6 ? { x: label.x, y } : null;
   }
 
   function pointAlong(v, fraction, measure = true) {
@@ -601,6 +610,30 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
     if (v.lastLocal !== s) {
       v.lastLocal = s;
       v.local.textContent = s ? s.label : "";
+      placeShape(v);
+    }
+  }
+
+  /** An edge's shape label: on the edge, or with its local label at the trace's point, which a
+   *  dotted leader joins to the edge's middle (app/svg_export.py draws the same). */
+  function placeShape(v) {
+    if (!v.shapeAt) return;
+    const { edge, label } = v.shapeAt;
+    const away = Boolean(v.lastLocal && label);
+    const at = away ? label : edge;
+    v.shape.setAttribute("x", at.x.toFixed(1));
+    v.shape.setAttribute("y", (at.y - 4).toFixed(1));
+    const end = away ? leaderEnd(edge, label) : null;
+    if (end && !v.leader) {
+      v.leader = el("line", { class: "edge-leader" });
+      v.lg.insertBefore(v.leader, v.lg.firstChild);
+    }
+    if (!v.leader) return;
+    v.leader.style.display = end ? "" : "none";
+    if (end) {
+      for (const [k, n] of [["x1", edge.x], ["y1", edge.y], ["x2", end.x], ["y2", end.y]]) {
+        v.leader.setAttribute(k, n.toFixed(1));
+      }
     }
   }
 

@@ -242,3 +242,42 @@ def test_non_finite_numbers_show_as_the_page_shows_them(client):
     badges = {g.get("data-flags") for g in root.iter(f"{SVG}g")
               if "flag-badge" in (g.get("class") or "")}
     assert badges == {"inf"}
+
+
+def test_a_moved_edge_label_hangs_from_its_edge_and_a_lone_shape_stays_on_it():
+    """The Python painter as the page (tests/browser/test_edge_labels.py): an edge with a
+    `label_at` point writes its shape there only beside its local label, with a leader from the
+    edge's middle; before backward reaches it, the shape stays on the edge."""
+    trace = traced(source_of("13_relu_mlp"))
+    moved = {e["id"]: e for e in trace["edges"] if e.get("label_at")}
+    assert moved
+    with_label = on_edge = 0
+    for step in range(-1, len(trace["steps"])):
+        root = parse(render_svg(trace, step=step, theme="light"))
+        for g in root.iter(f"{SVG}g"):
+            e = moved.get(g.get("data-edge-id"))
+            if e is None or "edge-label" not in (g.get("class") or "").split():
+                continue
+            shape = g.find(f"{SVG}text[@class='edge-shape cr-edge-shape']")
+            local = g.find(f"{SVG}text[@class='edge-local cr-edge-local']")
+            leader = g.find(f"{SVG}line")
+            (x0, y0), (x1, y1) = e["route"][0], e["route"][-1]   # straight routes here
+            middle = ((x0 + x1) / 2, (y0 + y1) / 2)
+            if local is not None:
+                with_label += 1
+                assert leader is not None, (step, e["id"])
+                assert _near((float(leader.get("x1")), float(leader.get("y1"))), middle)
+                assert float(leader.get("y2")) <= e["label_at"][1] - 15
+                if shape is not None:
+                    assert _near((float(shape.get("x")), float(shape.get("y")) + 4),
+                                 e["label_at"]), (step, e["id"])
+            elif shape is not None:
+                on_edge += 1
+                assert leader is None, (step, e["id"])
+                assert _near((float(shape.get("x")), float(shape.get("y")) + 4), middle), \
+                    (step, e["id"])
+    assert with_label > 5 and on_edge > 0, (with_label, on_edge)
+
+
+def _near(p: tuple, q: list | tuple) -> bool:
+    return abs(p[0] - q[0]) < 1.5 and abs(p[1] - q[1]) < 1.5

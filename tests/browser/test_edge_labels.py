@@ -66,3 +66,68 @@ def test_edge_labels_stay_clear_of_the_nodes_they_join(new_page, server_url):
         problems += [f"{stem} {p}" for p in res["found"]]
     assert total > 50, total       # the walk saw labels
     assert problems == [], problems
+
+
+# Every step: where each shown edge's shape is written, and the leader, against the edge's own
+# middle (the path's, measured in the page) and the trace's `label_at`.
+WHERE = """async () => {
+  const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
+  const range = document.querySelector('[data-testid=scrubber]');
+  const svg = document.querySelector('[data-testid=graph] svg');
+  const at = window.__label_at;
+  const near = (x, y, p) => Math.hypot(x - p[0], y - p[1]) < 2;
+  const found = [];
+  const seen = { onEdge: 0, withLabel: 0 };
+  for (let i = -1; i <= Number(range.max); i++) {
+    range.value = String(i);
+    range.dispatchEvent(new Event('input', { bubbles: true }));
+    await frame(); await frame();
+    for (const id of Object.keys(at)) {
+      const lg = svg.querySelector(`.edge-label[data-edge-id="${id}"]`);
+      const path = svg.querySelector(`.edge[data-edge-id="${id}"] .edge-line`);
+      const shape = lg.querySelector('.edge-shape');
+      const leader = lg.querySelector('.edge-leader');
+      const len = path.getTotalLength();
+      const m = path.getPointAtLength(len / 2);
+      const sx = Number(shape.getAttribute('x')), sy = Number(shape.getAttribute('y')) + 4;
+      const leading = leader && leader.style.display !== 'none';
+      if (lg.querySelector('.edge-local').textContent) {
+        seen.withLabel++;
+        if (!near(sx, sy, at[id])) found.push(`step ${i}: ${id}'s shape is not at its label`);
+        if (!leading || !near(Number(leader.getAttribute('x1')),
+          Number(leader.getAttribute('y1')), [m.x, m.y]) ||
+          Number(leader.getAttribute('y2')) > at[id][1] - 15) {
+          found.push(`step ${i}: ${id}'s label hangs from no leader to its edge`);
+        }
+      } else {
+        seen.onEdge++;
+        if (!near(sx, sy, [m.x, m.y])) found.push(`step ${i}: ${id}'s shape is off its edge`);
+        if (leading) found.push(`step ${i}: ${id} has a leader but no label`);
+      }
+    }
+  }
+  return { found, seen };
+}"""
+
+
+def test_a_moved_label_hangs_from_its_edge_and_a_lone_shape_stays_on_it(new_page, server_url):
+    """An edge whose labels go below its end boxes (`label_at`) takes its shape there only
+    beside its local label, joined to the edge's middle by a leader; before backward reaches
+    it, the shape alone stays on the edge (the Compare view's PyTorch card, where backward
+    never runs, showed a `(3,)` floating under a box and naming no edge)."""
+    page = new_page(viewport={"width": 1280, "height": 800}, reduced_motion="reduce")
+    seen = {"onEdge": 0, "withLabel": 0}
+    problems = []
+    for stem in ("06_non_scalar_backward", "13_relu_mlp", "01_seed_batch_cross_entropy"):
+        open_example(page, server_url, stem)
+        status, trace = api_trace(server_url, source_of(stem))
+        assert status == 200
+        moved = {e["id"]: e["label_at"] for e in trace["edges"] if e.get("label_at")}
+        assert moved, stem
+        page.evaluate("(a) => { window.__label_at = a; }", moved)
+        res = page.evaluate(WHERE)
+        problems += [f"{stem} {p}" for p in res["found"]]
+        for k in seen:
+            seen[k] += res["seen"][k]
+    assert seen["onEdge"] > 10 and seen["withLabel"] > 5, seen   # both cases were walked
+    assert problems == [], problems
