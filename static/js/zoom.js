@@ -29,6 +29,8 @@ export const LOD_BELOW = 0.45;
 const STEP_MIN_K = MIN_K;
 // the camera may zoom out this far to keep the output beside the step's nodes
 const KEEP_MIN_K = (MIN_TEXT + 0.01) / NAME_TEXT;
+// the least room kept around a step's nodes (a lit box's halo: 4 px)
+const TIGHT_MARGIN = 4;
 
 export function createZoom(svg, viewport, { reducedMotion = () => false,
   reservedTop = () => 0 } = {}) {
@@ -150,12 +152,20 @@ export function createZoom(svg, viewport, { reducedMotion = () => false,
     shown = { focus, group, keep };
     const r = rect();
     if (!r.width || !r.height) return;
-    const margin = Math.min(16, r.width * 0.04);
+    let margin = Math.min(16, r.width * 0.04);
     const want = group || focus;
     const room = (b) => Math.min((r.width - 2 * margin) / Math.max(b.w, 1),
       (r.height - 2 * margin) / Math.max(b.h, 1));
     const base = touched ? t.k : autoK;
     let k = Math.min(base, Math.max(STEP_MIN_K, room(want)));
+    // a step's nodes a few px too wide for the numbers' scale: the margin gives way, not the
+    // numbers (13_relu_mlp's last step at 1280×800 fit at 0.909 and showed names only)
+    if (k < KEEP_MIN_K && base >= KEEP_MIN_K) {
+      const wide = margin;
+      margin = TIGHT_MARGIN;
+      if (room(want) >= KEEP_MIN_K) k = KEEP_MIN_K;
+      else margin = wide;
+    }
     let top = margin;       // the top edge the target keeps below (the zoom buttons' band)
     const inView = (b, at) => {
       const x0 = b.x * at.k + at.x;

@@ -11,6 +11,8 @@ example (one browser, eight pages: the suite stays quick)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from chainrule.app.gallery import GALLERY
 
@@ -153,3 +155,26 @@ def test_the_example_picker_shows_whole_titles_on_a_phone(new_page, server_url):
     }""")
     assert got["text"] <= got["room"], got      # 20 px: the select's arrow
     assert got["right"] <= 390, got
+
+
+def test_a_step_a_few_px_too_wide_keeps_its_numbers(new_page, server_url):
+    """13_relu_mlp's last step (W1 → matmul → X @ W1) is ~850 layout px wide; at 1280×800 it
+    fit the graph's 800 px only at scale 0.909 with the 16 px margin, under 11/12, where the
+    numbers give way to names. The margin gives way instead: the numbers' scale, every node of
+    the step in view (the readable walk above checks the same on every step)."""
+    page = new_page(viewport={"width": 1280, "height": 800}, reduced_motion="reduce")
+    open_example(page, server_url, "13_relu_mlp")
+    page.locator("[data-testid=graph]").focus()
+    page.keyboard.press("End")
+    page.wait_for_function("() => document.body.dataset.step === '13'")
+    page.wait_for_timeout(100)
+    svg = "[data-testid=graph] svg"
+    assert page.get_attribute(svg, "data-lod") == "small"        # numbers drawn, shapes not
+    assert float(page.get_attribute(svg, "data-zoom")) * 12 >= MIN_TEXT
+    graph = page.locator("[data-testid=graph]").bounding_box()
+    for box in page.locator(".node[data-lit] > .box, .node[data-focus] > .box").all():
+        b = box.bounding_box()
+        assert graph["x"] <= b["x"] and b["x"] + b["width"] <= graph["x"] + graph["width"]
+    # W1's gradient is drawn in its cells, not only in the one-line preview
+    w1 = page.locator(".node[data-focus] .block.grad .num").first
+    assert w1.is_visible() and re.fullmatch(r"-?\d+\.\d+", w1.text_content())
