@@ -33,6 +33,12 @@ def text_safe(label: str) -> str:
     return kept.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def tname(label: str) -> str:
+    """A name in plain-text formulas: compound source text gets parentheses (`2·(pred - y)`,
+    not `2·pred - y`), as `latex_name` gives it in LaTeX."""
+    return label if label.replace("_", "").isalnum() else f"({label})"
+
+
 def fill(template: Formula, attrs: dict, names: dict[str, str], latex: bool) -> str:
     """Replace `$out`, `$a`, `$b` by names and other `$words` by attrs."""
     text = template(attrs) if callable(template) else template
@@ -40,7 +46,10 @@ def fill(template: Formula, attrs: dict, names: dict[str, str], latex: bool) -> 
     def sub(m: re.Match) -> str:
         key = m.group(1)
         if key in names:
-            return latex_name(names[key]) if latex else names[key]
+            if latex:
+                return latex_name(names[key])
+            enclosed = text[m.start() - 1:m.start()] == "(" and text[m.end():m.end() + 1] == ")"
+            return names[key] if enclosed else tname(names[key])
         if key in attrs:
             return str(attrs[key])
         return m.group(0)

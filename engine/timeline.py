@@ -20,6 +20,7 @@ from chainrule.engine.formula import (
     formula,
     latex_name,
     mathml,
+    tname,
 )
 from chainrule.engine.formula import partial as _partial
 from chainrule.engine.formula_table import MathTable
@@ -49,11 +50,6 @@ def made_without_grad(rec: Record) -> bool:
     disabled (torch.no_grad(), inference_mode, a @torch.no_grad() function)."""
     return not rec.output.requires_grad and any(t.requires_grad for t in rec.inputs) and \
         rec.output.data.dtype.kind == "f"
-
-
-def tname(label: str) -> str:
-    """A name in plain-text formulas: compound source text gets parentheses."""
-    return label if label.replace("_", "").isalnum() else f"({label})"
 
 
 SPOKEN_CHARS = 28   # a label longer than this is not read out in narration (issue 14)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chainrule.engine.timeline import tname
+from chainrule.engine.formula import tname
 from chainrule.engine.values import fmt
 
 SEED_WHY = ("micrograd's backward() sets the output's grad to 1 and walks its topological "

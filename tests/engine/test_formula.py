@@ -4,7 +4,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
-from chainrule.engine.formula import MATHML_NS, MATHML_TAGS, latex_name, mathml
+from chainrule.engine.formula import MATHML_NS, MATHML_TAGS, fill, latex_name, mathml
 from chainrule.engine.formula_table import mathml_of
 from chainrule.engine.trace import trace_program
 
@@ -83,3 +83,25 @@ def test_anything_else_is_converted():
     for latex in [r"\frac{a}{b}", "x^{2}", "x_{1}^{2}", r"(\text{a b})", "1.", "e5", "x y",
                   r"\mathrm{a b}", "-", "", "ab", "x_{a}"]:
         assert direct(latex) is None, latex
+
+
+@pytest.mark.parametrize(("template", "name", "text"), [
+    ("2·$a", "pred - y", "2·(pred - y)"),        # not 2·pred - y, which is 2·pred, minus y
+    ("2·$a", "x", "2·x"),                        # a plain name needs none
+    ("2·$a", "w_2", "2·w_2"),
+    ("cos($a)", "x * y", "cos(x * y)"),          # the template's own parentheses serve
+    ("1 if $a > 0 else 0", "X @ W1", "1 if (X @ W1) > 0 else 0"),
+    ("$a^2", "tanh(n)", "(tanh(n))^2"),          # a call keeps them: the power is outside
+])
+def test_plain_text_formulas_bracket_compound_names_as_latex_does(template, name, text):
+    assert fill(template, {}, {"a": name}, latex=False) == text
+
+
+def test_a_traced_square_of_a_difference_reads_as_one():
+    """The text twin of the formula learners read (the Python painter's caption, the MathML's
+    title), end to end: d(u²)/du = 2u with u = pred - y."""
+    trace = trace_program("pred = x * 3\ny = x + 1\nloss = (pred - y) ** 2\nloss.backward()",
+                          inputs={"x": 2.0}).to_dict()
+    texts = [s["formula"]["text"] for s in trace["steps"] if isinstance(s.get("formula"), dict)]
+    # pred - y = 6 - 3 = 3 (hand math), so the local derivative 2·(pred - y) = 6
+    assert "dloss/d(pred - y) = 2·(pred - y) = 6" in texts, texts
