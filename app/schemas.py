@@ -242,7 +242,7 @@ class Step(BaseModel):
     shown: Shown | None = Field(None, description="seed, edge, hook with a result: the "
                                                   "gradient this step brings to its node.")
     label: str | None = Field(None, description="edge: the edge's label from now on (×4, "
-                                                "×local, or the rule: Xᵀ·ḡ).")
+                                                "×2·(pred - y), ×local, or the rule: Xᵀ·ḡ).")
     chip: str | None = Field(None, description="edge with expected > 1: its contribution, "
                                                "short.")
     note: str | None = Field(None, description="edge completing a named leaf: x.grad = 4.")

@@ -220,16 +220,33 @@ def uniform(value: dict | None) -> Number | None:
     return nums[0] if all(v == nums[0] for v in nums) else None
 
 
-def local_label(local: dict | None, rule: str | None = None) -> str:
-    """An edge's label once backward crossed it: `×4`, `×local` for an elementwise tensor of
-    local derivatives; where the Jacobian is not diagonal, the rule in a few symbols
-    (`rule_label`: `Xᵀ·ḡ`), never the jargon "VJP" alone."""
+def local_label(local: dict | None, rule: str | None = None, factor: str | None = None) -> str:
+    """An edge's label once backward crossed it: `×4`; for an elementwise tensor of local
+    derivatives that differ, their formula when short (`factor_label`: `×2·(pred - y)`), else
+    `×local`; where the Jacobian is not diagonal, the rule in a few symbols (`rule_label`:
+    `Xᵀ·ḡ`), never the jargon "VJP" alone."""
     if not local:
         return rule or "ḡ → input"
     if type(local["data"]) is float:
         return "×" + values.fmt(local["data"])
     u = uniform(local)
-    return f"×{fmt(u)}" if u is not None else "×local"
+    return f"×{fmt(u)}" if u is not None else factor or "×local"
+
+
+FACTOR_CHARS = 20   # an elementwise local derivative's formula longer than this: `×local`
+
+
+def factor_label(formula: str) -> str | None:
+    """An elementwise local derivative's plain-text formula as an edge's factor: `×2·(w * 2)`,
+    `×(1 - tanh²(n))` (bracketed where a sign or space outside brackets would make `×` bind
+    to its first term only); None when too long for an edge."""
+    if len(formula) > FACTOR_CHARS:
+        return None
+    depth, loose = 0, False
+    for ch in formula:
+        depth += (ch in "([") - (ch in ")]")
+        loose = loose or (depth == 0 and ch in " +-")
+    return f"×({formula})" if loose else f"×{formula}"
 
 
 # the rule of an edge whose Jacobian is not diagonal, short enough for the edge: ḡ is the upstream
@@ -442,7 +459,8 @@ class StepTexts:
 
     def _product(self, s: dict, rows: list) -> None:
         """The product step before a broadcast input's sum: the edge's rule and numbers."""
-        s["label"] = local_label(s.get("local"), s.pop("_rule_label", None))
+        s["label"] = local_label(s.get("local"), s.pop("_rule_label", None),
+                                 s.pop("_factor_label", None))
         self._rule_rows(s, rows)
 
     def _rule_rows(self, s: dict, rows: list) -> None:
@@ -458,7 +476,8 @@ class StepTexts:
 
     def _edge(self, s: dict, rows: list) -> None:
         s["shown"] = self._shown(s["grad"], s["to"])
-        s["label"] = local_label(s.get("local"), s.pop("_rule_label", None))
+        s["label"] = local_label(s.get("local"), s.pop("_rule_label", None),
+                                 s.pop("_factor_label", None))
         unbroadcast = s.pop("_unbroadcast", None)
         if s.get("reduced_axes"):
             # the sum step (its product step came just before): the sum, then its numbers

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from chainrule.engine.bounded_cache import bounded_cache
 from chainrule.engine.broadcast import fmt_shape
-from chainrule.engine.display import StepTexts, matrix, rule_label
+from chainrule.engine.display import StepTexts, factor_label, matrix, rule_label
 from chainrule.engine.formula import (
     MATH_ROW_CLOSE,
     MATH_ROW_OPEN,
@@ -240,9 +240,15 @@ class Timeline:
         if ev.get("leaf_before") is not None:
             step["leaf_grad_before"] = self.v(ev["leaf_before"])
         step["formula"], step["chain"] = self._edge_formulas(rec, i, ev)
-        if rec.op.rules[i].local is None:     # display.local_label: the rule, in a few symbols
+        rule = rec.op.rules[i]
+        if rule.local is None:     # display.local_label: the rule, in a few symbols
             labels = [g.label(t) for t in rec.inputs[:2]] + [None, None]
             step["_rule_label"] = rule_label(rec.op.name, i, labels[0], labels[1])
+        elif np.size(ev["local"]) > 1:
+            # local derivatives that may differ element to element: their formula, if short
+            factor = factor_label(fill(rule.text, self._extras(rec), self._names(rec), False))
+            if factor is not None:
+                step["_factor_label"] = factor
         numbers = self._edge_numbers(rec, i, ev)
         if ev["reduced_axes"]:
             # broadcasting's sum is a step of its own (issue 14): first the product on the
@@ -269,8 +275,9 @@ class Timeline:
                                      "product", "reduced_axes", "formula", "chain", "span")}
         step.update({"kind": "product", "focus": edge["op"],
                      "lit_nodes": edge["lit_nodes"], "lit_edges": edge["lit_edges"]})
-        if "_rule_label" in edge:
-            step["_rule_label"] = edge["_rule_label"]
+        for key in ("_rule_label", "_factor_label"):
+            if key in edge:
+                step[key] = edge[key]
         if numbers:
             step["_numbers"] = numbers
         sentence = (f"Backward through {rec.op.name}: {self._grad(out)} times the local "

@@ -221,3 +221,30 @@ def test_forward_mode_edges_name_their_tangent_rule():
         for s in fm.get("steps", []):
             if s["kind"] == "edge":
                 assert s["label"] and "JVP" not in s["label"], (path.name, s["label"])
+
+
+def test_an_elementwise_edge_is_labelled_with_its_local_derivatives_formula():
+    """Elementwise local derivatives that differ element to element used to say "×local" on
+    the edge; a short formula now says which: d(u²)/du = 2u with u = w * 2, bracketed where
+    `×` would bind to a first term only (1 - tanh²). The numbers under the label are the
+    formula's: PyTorch's gradient of the same op with an upstream of ones."""
+    src = ("import torch\nw = torch.tensor([1.0, -2.0, 3.0], requires_grad=True)\n"
+           "u = w * 2\nv = u ** 2\nt = torch.tanh(u)\n(v + t).sum().backward()\n")
+    t = trace_program(src).to_dict()
+    labels = {n["id"]: n["label"] for n in t["nodes"]}
+    ops = {n["id"]: n.get("op") for n in t["nodes"]}
+    by_op = {ops[s["op"]]: s for s in t["steps"] if s["kind"] == "edge" and labels[s["to"]] == "u"}
+    assert by_op["pow"]["label"] == "×2·u"
+    assert by_op["tanh"]["label"] == "×(1 - tanh²(u))"
+    w = torch.tensor([1.0, -2.0, 3.0], dtype=torch.float64)
+    for op, fn in (("pow", lambda u: u ** 2), ("tanh", torch.tanh)):
+        u = (w * 2).requires_grad_()
+        fn(u).sum().backward()
+        assert np.allclose(by_op[op]["local"]["data"], u.grad.numpy()), op
+    # the same formula with a compound name, and a uniform factor stays a number
+    t = trace_program("import torch\nw = torch.tensor([1.0, -2.0, 3.0], requires_grad=True)\n"
+                      "((w * 2) ** 2).sum().backward()\n").to_dict()
+    assert {s["label"] for s in t["steps"] if s["kind"] == "edge"} >= {"×2·(w * 2)", "×2"}
+    # too long for an edge (relu's `1 if (X @ W1) > 0 else 0`): the word, and the rule row
+    t = trace_program((EXAMPLES / "13_relu_mlp.py").read_text()).to_dict()
+    assert edge_to(t, "X @ W1")["label"] == "×local"
