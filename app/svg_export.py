@@ -39,6 +39,7 @@ GUTTER = ns.GUTTER_CHARS * CHAR
 PAD = 32.0                              # around the graph
 MIN_WIDTH = 640.0
 LEADER_GAP = 16.0                       # a moved edge label's leader ends this far above it
+LEADER_UNDER = 19.0                     # ... or this far below it, for a label above its edge
 CELL_BUDGET = 60_000                    # heat-map cells per picture; past it, frames only
 
 # Colour roles: role → {property: css variable}. "mix:" entries are color-mix()es app.css uses.
@@ -466,7 +467,7 @@ def draw_op(out: Out, n: dict, f: Frame) -> None:
     out.pop("g")
 
 
-def draw_edges(out: Out, trace: dict, f: Frame) -> None:
+def draw_edges(out: Out, trace: dict, f: Frame, moved: set[str]) -> None:
     bwd = f.phase == "backward"
     out.push("g", cls="edges")
     for e in trace.get("edges") or []:
@@ -480,25 +481,31 @@ def draw_edges(out: Out, trace: dict, f: Frame) -> None:
                          "stroke-width": 2.4 if lit else 1.4,
                          "stroke-dasharray": None if shown else "4 4",
                          "marker-end": f"url(#{marker})"}, role, cls="edge-line")
+        at = e.get("label_at")
+        if shown and e["id"] in moved:
+            # its labels moved below or above its end boxes: a dotted leader from the edge's
+            # middle, under the boxes as the edge is (graph.js placeShape)
+            mid = point_along(e["route"], 0.5)
+            end = leader_end(mid, at)
+            if end is not None:
+                out.add("line", {"x1": mid[0], "y1": mid[1], "x2": end[0], "y2": end[1],
+                                 "stroke-width": 1, "stroke-dasharray": "2 3",
+                                 "stroke-opacity": 0.7}, "edge-leader", cls="edge-leader")
         out.pop("g")
     out.pop("g")
 
 
-def draw_edge_labels(out: Out, trace: dict, f: Frame) -> None:
-    twins: dict[tuple[str, str], list[dict]] = {}
-    for e in trace.get("edges") or []:
-        twins.setdefault((e["source"], e["target"]), []).append(e)
+def draw_edge_labels(out: Out, trace: dict, f: Frame, moved: set[str]) -> None:
     halo = {"stroke-width": 4, "stroke-linejoin": "round", "paint-order": "stroke"}
     out.push("g", cls="edge-labels")
-    for group in twins.values():
+    for group in twin_groups(trace):
         for k, e in enumerate(group):
             if e["id"] not in f.shown_edges:
                 continue                    # the page hides a pending edge's labels
             route = e.get("route") or []
             lit = e["id"] in f.lit_edges
             shape = shape_text(e["shape"]) if e.get("shape") and not k else ""
-            room = math.dist(route[0], route[-1]) if len(route) >= 2 else 0.0
-            cramped = room < max(len(shape) * 6, 22) + 6
+            cramped = is_cramped(route, shape)
             s = f.locals.get(e["id"])
             if not (shape and (lit or not cramped)) and s is None:
                 continue                    # nothing to write on this edge
@@ -508,15 +515,10 @@ def draw_edge_labels(out: Out, trace: dict, f: Frame) -> None:
             at = tuple(e["label_at"]) if e.get("label_at") else None
             p = at or point_along(route, (k + 1) / (len(group) + 1) if len(group) > 1 else 0.5)
             edge_mid = point_along(route, 0.5) if len(group) > 1 or at else p
-            if at and s is not None and at[1] - LEADER_GAP - edge_mid[1] > 6:
-                # the label hangs below the end boxes: a dotted leader from the edge (graph.js)
-                out.add("line", {"x1": edge_mid[0], "y1": edge_mid[1], "x2": at[0],
-                                 "y2": at[1] - LEADER_GAP, "stroke-width": 1,
-                                 "stroke-dasharray": "2 3", "stroke-opacity": 0.7},
-                        "edge-leader", cls="edge-leader")
             if shape and (lit or not cramped):
-                # with its local label at the trace's point, else on the edge (graph.js)
-                mid = at if at and s is not None else edge_mid
+                # at the trace's point with its local label (or lit on an edge too short for
+                # it), else on the edge (graph.js placeShape)
+                mid = at if e["id"] in moved else edge_mid
                 out.add("text", {"x": mid[0], "y": mid[1] - 4, "text-anchor": "middle",
                                  "font-size": 10, **halo}, "edge-shape", shape, cls="edge-shape")
             if s is not None:
@@ -526,6 +528,45 @@ def draw_edge_labels(out: Out, trace: dict, f: Frame) -> None:
                         "edge-local", s["label"], cls="edge-local")
             out.pop("g")
     out.pop("g")
+
+
+def is_cramped(route: list, shape: str) -> bool:
+    """An edge shorter than its shape label: the label shows only while the edge is lit."""
+    room = math.dist(route[0], route[-1]) if len(route) >= 2 else 0.0
+    return room < max(len(shape) * 6, 22) + 6
+
+
+def twin_groups(trace: dict) -> list[list[dict]]:
+    """Edges by their two ends: parallel edges (`a * a`) spread their labels; only the first
+    writes the shape."""
+    twins: dict[tuple[str, str], list[dict]] = {}
+    for e in trace.get("edges") or []:
+        twins.setdefault((e["source"], e["target"]), []).append(e)
+    return list(twins.values())
+
+
+def moved_labels(trace: dict, f: Frame) -> set[str]:
+    """The edges that write their labels at their `label_at` point at this frame: beside
+    their local label, or lit on an edge too short for their shape (graph.js placeShape)."""
+    moved = set()
+    for group in twin_groups(trace):
+        for k, e in enumerate(group):
+            if not e.get("label_at") or len(e.get("route") or []) < 2:
+                continue
+            shape = shape_text(e["shape"]) if e.get("shape") and not k else ""
+            if e["id"] in f.locals or (e["id"] in f.lit_edges and is_cramped(e["route"], shape)):
+                moved.add(e["id"])
+    return moved
+
+
+def leader_end(edge: tuple, label: tuple) -> tuple[float, float] | None:
+    """Where a moved label's leader from the edge's middle stops (graph.js leaderEnd): above
+    the shape over a label below the edge, under the local label of one above it."""
+    if label[1] - LEADER_GAP - edge[1] > 6:
+        return label[0], label[1] - LEADER_GAP
+    if edge[1] - (label[1] + LEADER_UNDER) > 6:
+        return label[0], label[1] + LEADER_UNDER
+    return None
 
 
 def draw_defs(out: Out) -> None:
@@ -762,7 +803,8 @@ def render_svg(trace: dict, *, step: int = -1, theme: str = "auto",
     gx = (width - gw) / 2
     out.push("g", {"transform": f"translate({_num(gx)},{_num(PAD + 8)})"}, cls="graph")
     budget = Budget()
-    draw_edges(out, trace, f)
+    moved = moved_labels(trace, f)
+    draw_edges(out, trace, f, moved)
     out.push("g", cls="nodes")
     for n in nodes:
         if n.get("kind") == "op":
@@ -770,7 +812,7 @@ def render_svg(trace: dict, *, step: int = -1, theme: str = "auto",
         else:
             draw_tensor(out, trace, n, f, budget)
     out.pop("g")
-    draw_edge_labels(out, trace, f)
+    draw_edge_labels(out, trace, f, moved)
     out.pop("g")
     if not nodes:
         out.add("text", {"x": width / 2, "y": graph_h / 2, "text-anchor": "middle",

@@ -16,7 +16,7 @@ from chainrule.engine import collector, own_value_trace
 from chainrule.engine.bounded_cache import bounded_cache
 from chainrule.engine.dialects import jax_words, micrograd_words, tensorflow_words
 from chainrule.engine.display import decorate_nodes, legend
-from chainrule.engine.edge_labels import place_edge_labels
+from chainrule.engine.edge_labels import MARGIN_PX, place_edge_labels
 from chainrule.engine.errors import BackwardError, ChainruleError
 from chainrule.engine.forward_mode import forward_mode
 from chainrule.engine.graph import Graph, build_graph, dtype_name, innermost
@@ -156,8 +156,10 @@ def _build_trace(source: str, result: Any, limits: Limits) -> Trace:
                                       picked_iteration.get() or 1, limits.max_display_elements,
                                       names, source, stand_ins)
     if not framed:   # the page routes a framed drawing's edges itself
-        place_edge_labels(trace.nodes, trace.edges,
-                          [*trace.steps, *(trace.forward_mode or {}).get("steps", ())])
+        lowest = place_edge_labels(trace.nodes, trace.edges,
+                                   [*trace.steps, *(trace.forward_mode or {}).get("steps", ())])
+        if lowest > trace.layout.get("height", 0):   # labels moved below the lowest box
+            trace.layout = {**trace.layout, "height": round(lowest + MARGIN_PX, 1)}
     return trace
 
 

@@ -11,8 +11,10 @@ import { arrange, cubic, frameSize } from "./groups.js";
 import { createMinimap } from "./minimap.js";
 import { sameStructure } from "./player.js";
 
-// a leader stops this far above a moved label's point: clear of the shape text written there
+// a leader stops this far above a moved label's point (clear of the shape written there), or
+// this far below it (clear of the local label) when the label sits above its edge
 const LEADER_GAP = 16;
+const LEADER_UNDER = 19;
 const PREVIEW_CHARS = 18; // a zoomed-out node's one-line number (t-preview): clipped with …
 const CLICK_SLOP = 5;     // px a pointer may move between down and up and still be a click
 
@@ -371,10 +373,6 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
           : null;
         const p = at || pointAlong(v, group.length > 1 ? (k + 1) / (group.length + 1) : 0.5,
           measure);
-        // the shape goes to that point only beside the local label (placeShape): alone there,
-        // below a box, it would name no edge
-        v.shapeAt = { edge: group.length > 1 || at ? pointAlong(v, 0.5, measure) : p, label: at };
-        placeShape(v);
         if (k) v.shape.textContent = "";
         v.local.setAttribute("x", p.x.toFixed(1));
         v.local.setAttribute("y", (p.y + 13).toFixed(1));
@@ -383,15 +381,22 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
         const [a, b] = [r[0], r[r.length - 1]];
         const room = a && b ? Math.hypot(b[0] - a[0], b[1] - a[1]) : 0;
         const need = Math.max(v.shape.textContent.length * 6, 22) + 6;
-        setAttr(v.lg, "data-cramped", room < need ? "true" : null);
+        v.cramped = room < need;
+        setAttr(v.lg, "data-cramped", v.cramped ? "true" : null);
+        // the shape goes to that point beside the local label, or lit on an edge too short
+        // for it (placeShape); alone there, unlit, it would name no edge
+        v.shapeAt = { edge: group.length > 1 || at ? pointAlong(v, 0.5, measure) : p, label: at };
+        placeShape(v);
       });
     }
   }
 
-  /** Where a leader from the edge's middle stops: above the shape written over the label. */
+  /** Where a leader from the edge's middle stops: above the shape written over a label below
+   *  the edge, or under the local label of one above it. */
   function leaderEnd(edge, label) {
-    const y = label.y - LEADER_GAP;
-    return y - edge.y > 6 ? { x: label.x, y } : null;
+    if (label.y - LEADER_GAP - edge.y > 6) return { x: label.x, y: label.y - LEADER_GAP };
+    if (edge.y - (label.y + LEADER_UNDER) > 6) return { x: label.x, y: label.y + LEADER_UNDER };
+    return null;
   }
 
   function pointAlong(v, fraction, measure = true) {
@@ -607,26 +612,27 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
     put(v, v.lg, "data-shown", shown ? "true" : "false", "lg-shown");
     put(v, v.lg, "data-lit", lit ? "true" : null, "lg-lit");
     const s = f.locals.get(v.edge.id);
-    if (v.lastLocal !== s) {
+    if (v.lastLocal !== s || v.lit !== lit) {
+      if (v.lastLocal !== s) v.local.textContent = s ? s.label : "";
       v.lastLocal = s;
-      v.local.textContent = s ? s.label : "";
+      v.lit = lit;
       placeShape(v);
     }
   }
 
-  /** An edge's shape label: on the edge, or with its local label at the trace's point, which a
-   *  dotted leader joins to the edge's middle (app/svg_export.py draws the same). */
+  /** An edge's shape label: on the edge, or at the trace's point with its local label (or lit,
+   *  when the edge is too short for it), which a dotted leader joins to the edge's middle
+   *  (app/svg_export.py draws the same). */
   function placeShape(v) {
     if (!v.shapeAt) return;
     const { edge, label } = v.shapeAt;
-    const away = Boolean(v.lastLocal && label);
+    const away = Boolean(label && (v.lastLocal || (v.lit && v.cramped)));
     const at = away ? label : edge;
     v.shape.setAttribute("x", at.x.toFixed(1));
     v.shape.setAttribute("y", (at.y - 4).toFixed(1));
     const end = away ? leaderEnd(edge, label) : null;
-    if (end && !v.leader) {
-      v.leader = el("line", { class: "edge-leader" });
-      v.lg.insertBefore(v.leader, v.lg.firstChild);
+    if (end && !v.leader) {   // in the edge's own group: under the boxes, as the edge is
+      v.leader = el("line", { class: "edge-leader" }, v.g);
     }
     if (!v.leader) return;
     v.leader.style.display = end ? "" : "none";

@@ -86,18 +86,33 @@ WHERE = """async () => {
       const lg = svg.querySelector(`.edge-label[data-edge-id="${id}"]`);
       const path = svg.querySelector(`.edge[data-edge-id="${id}"] .edge-line`);
       const shape = lg.querySelector('.edge-shape');
-      const leader = lg.querySelector('.edge-leader');
+      const leader = svg.querySelector(`.edge[data-edge-id="${id}"] .edge-leader`);
       const len = path.getTotalLength();
       const m = path.getPointAtLength(len / 2);
       const sx = Number(shape.getAttribute('x')), sy = Number(shape.getAttribute('y')) + 4;
       const leading = leader && leader.style.display !== 'none';
-      if (lg.querySelector('.edge-local').textContent) {
+      const labelled = Boolean(lg.querySelector('.edge-local').textContent);
+      // lit on an edge too short for it, the shape alone goes there too
+      if (labelled || (lg.dataset.lit && lg.dataset.cramped)) {
         seen.withLabel++;
         if (!near(sx, sy, at[id])) found.push(`step ${i}: ${id}'s shape is not at its label`);
+        const y2 = leading ? Number(leader.getAttribute('y2')) : NaN;
         if (!leading || !near(Number(leader.getAttribute('x1')),
           Number(leader.getAttribute('y1')), [m.x, m.y]) ||
-          Number(leader.getAttribute('y2')) > at[id][1] - 15) {
+          !(y2 <= at[id][1] - 15 || y2 >= at[id][1] + 18)) {
           found.push(`step ${i}: ${id}'s label hangs from no leader to its edge`);
+        }
+        // moved, the labels are clear of every box, not only of the edge's two
+        for (const t of lg.querySelectorAll('.edge-local, .edge-shape')) {
+          if (!t.textContent || getComputedStyle(t).visibility !== 'visible') continue;
+          const r = t.getBoundingClientRect();
+          for (const box of svg.querySelectorAll('.node > .box')) {
+            const b = box.getBoundingClientRect();
+            if (r.left < b.right && b.left < r.right && r.top < b.bottom && b.top < r.bottom) {
+              found.push(`step ${i}: ${id}'s "${t.textContent}" covers ` +
+                box.parentNode.dataset.nodeId);
+            }
+          }
         }
       } else {
         seen.onEdge++;
@@ -111,14 +126,16 @@ WHERE = """async () => {
 
 
 def test_a_moved_label_hangs_from_its_edge_and_a_lone_shape_stays_on_it(new_page, server_url):
-    """An edge whose labels go below its end boxes (`label_at`) takes its shape there only
-    beside its local label, joined to the edge's middle by a leader; before backward reaches
-    it, the shape alone stays on the edge (the Compare view's PyTorch card, where backward
-    never runs, showed a `(3,)` floating under a box and naming no edge)."""
+    """An edge whose labels go below or above its end boxes (`label_at`) takes its shape there
+    only beside its local label, joined to the edge's middle by a leader, clear of every box
+    (10_softmax_mse's `×2·(probs - target)/3` covered `target`); before backward reaches it,
+    the shape alone stays on the edge (the Compare view's PyTorch card, where backward never
+    runs, showed a `(3,)` floating under a box and naming no edge)."""
     page = new_page(viewport={"width": 1280, "height": 800}, reduced_motion="reduce")
     seen = {"onEdge": 0, "withLabel": 0}
     problems = []
-    for stem in ("06_non_scalar_backward", "13_relu_mlp", "01_seed_batch_cross_entropy"):
+    for stem in ("06_non_scalar_backward", "13_relu_mlp", "01_seed_batch_cross_entropy",
+                 "10_softmax_mse", "09_broadcast_linear"):
         open_example(page, server_url, stem)
         status, trace = api_trace(server_url, source_of(stem))
         assert status == 200
