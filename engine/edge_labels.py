@@ -31,8 +31,9 @@ BELOW_PX = 18.0         # from a box's bottom to a point below it
 ABOVE_PX = 22.0         # from a box's top to a point above it (the local label hangs below it)
 TWIN_STEP_PX = 30.0     # a parallel edge's point below the previous one's
 PASSES = 6              # boxes a label may pass on its way down (or up) before it gives up
-COLUMN_PX = 160.0       # the width of a column of the index that finds the boxes near a label
-LINE_STEP_PX = 8.0      # an edge's line is kept clear of as points this far apart
+CELL_PX = 120.0         # the side of a square of the grid that finds what is near a label
+CUBIC_PIECES = 8        # straight pieces a cubic route is kept clear of as
+LINE_BUDGET = 5_000     # route pieces kept clear of (~50 ms); past it, boxes and labels only
 
 
 def place_edge_labels(nodes: list[dict], edges: list[dict], steps: Iterable[dict]) -> float:
@@ -115,21 +116,36 @@ def _walk(owner: str, x: float, y: float, w: float, index: _Obstacles,
     return None
 
 
-def _along(route: list) -> list[tuple[float, float]]:
-    """Points every ~LINE_STEP_PX along a route as the painters draw it: a straight segment,
-    one cubic, or a polyline."""
+def _segments(route: list) -> list[tuple[float, float, float, float]]:
+    """A route as the painters draw it, in straight pieces: a polyline's own, or one cubic's
+    flattened to CUBIC_PIECES."""
     if len(route) == 4:
         (x0, y0), (x1, y1), (x2, y2), (x3, y3) = route
-        n = max(2, int((abs(x3 - x0) + abs(y3 - y0)) // LINE_STEP_PX))
-        return [((1 - t) ** 3 * x0 + 3 * t * (1 - t) ** 2 * x1 + 3 * t * t * (1 - t) * x2 +
-                 t ** 3 * x3,
-                 (1 - t) ** 3 * y0 + 3 * t * (1 - t) ** 2 * y1 + 3 * t * t * (1 - t) * y2 +
-                 t ** 3 * y3) for t in (i / n for i in range(n + 1))]
-    points = []
-    for (xa, ya), (xb, yb) in zip(route, route[1:], strict=False):
-        n = max(1, int((abs(xb - xa) + abs(yb - ya)) // LINE_STEP_PX))
-        points += [(xa + (xb - xa) * i / n, ya + (yb - ya) * i / n) for i in range(n + 1)]
-    return points
+        pts = [((1 - t) ** 3 * x0 + 3 * t * (1 - t) ** 2 * x1 + 3 * t * t * (1 - t) * x2 +
+                t ** 3 * x3,
+                (1 - t) ** 3 * y0 + 3 * t * (1 - t) ** 2 * y1 + 3 * t * t * (1 - t) * y2 +
+                t ** 3 * y3) for t in (i / CUBIC_PIECES for i in range(CUBIC_PIECES + 1))]
+    else:
+        pts = [tuple(p) for p in route]
+    return [(*a, *b) for a, b in zip(pts, pts[1:], strict=False)]
+
+
+def _crossing(seg: tuple, rect: Rect, margin: float) -> Rect | None:
+    """The part of a straight piece inside the rect grown by margin, as its own small rect (what
+    a label walking past it must clear), or None."""
+    xa, ya, xb, yb = seg
+    left, right = rect[0] - margin, rect[2] + margin
+    if max(xa, xb) < left or min(xa, xb) > right:
+        return None
+    if xa == xb:
+        lo, hi = min(ya, yb), max(ya, yb)
+    else:
+        t0, t1 = sorted(((left - xa) / (xb - xa), (right - xa) / (xb - xa)))
+        t0, t1 = max(t0, 0.0), min(t1, 1.0)
+        lo, hi = sorted((ya + (yb - ya) * t0, ya + (yb - ya) * t1))
+    if hi < rect[1] - margin or lo > rect[3] + margin:
+        return None
+    return (max(min(xa, xb), left), lo, min(max(xa, xb), right), hi)
 
 
 def _labels_rect(x: float, y: float, w: float) -> Rect:
@@ -153,21 +169,32 @@ def _overlap(a: Rect, b: Rect, margin: float) -> bool:
 
 class _Obstacles:
     """What a moved label must not cover: the boxes, every edge's line and its shape on it, the
-    labels placed so far; by column of COLUMN_PX, so a label meets only what is near it and
-    placing every edge's labels stays linear in the drawing's size."""
+    labels placed so far; in a grid of CELL_PX squares, so a label meets only what is near it
+    and placing every edge's labels stays linear in the drawing's size."""
 
     def __init__(self, boxes: Iterable[Rect], edges: list[dict]) -> None:
-        self.columns: dict[int, list[tuple[Rect, float, str]]] = defaultdict(list)
+        self.cells: dict[tuple[int, int], list[tuple[Rect, float, str]]] = defaultdict(list)
+        self.lines: dict[tuple[int, int], list[tuple[tuple, str]]] = defaultdict(list)
         self.top = 0.0
         for b in boxes:
             self.add(b, MARGIN_PX, "")
             self.top = min(self.top, b[1])
+        # the lines themselves (a label on one reads as its own), within a budget: a big flat
+        # drawing's long edges bend at every rank they cross, and indexing them all cost more
+        # than the rest of its trace (a 480-node chain whose x feeds every line: 80,000 pieces)
+        pieces = sum(max(len(e.get("route") or ()) - 1, 0) for e in edges)
+        lined = [e for e in edges if len(e.get("route") or ()) >= 2] \
+            if pieces <= LINE_BUDGET else []
+        for e in lined:
+            for seg in _segments(e["route"]):
+                xa, ya, xb, yb = seg
+                for cell in _cells((min(xa, xb), min(ya, yb), max(xa, xb), max(ya, yb)),
+                                   TEXT_MARGIN_PX):
+                    self.lines[cell].append((seg, e["id"]))
         for e in edges:
             route = e.get("route") or []
             if len(route) < 2:
                 continue
-            for x, y in _along(route):       # the line itself: a label on it reads as its own
-                self.add((x, y, x, y), TEXT_MARGIN_PX, e["id"])
             w = _shape_width(e)
             if w:
                 x, y = middle(route)
@@ -179,19 +206,30 @@ class _Obstacles:
         margin: the leader starts between the edge's own two boxes)."""
         top, bottom = min(y0, y1), max(y0, y1)
         return any(not who and b[0] < x < b[2] and b[1] < bottom and top < b[3]
-                   for b, _, who in self.columns.get(int(x // COLUMN_PX), ()))
+                   for cell in _cells((x, top, x, bottom), 0.0)
+                   for b, _, who in self.cells.get(cell, ()))
 
     def add(self, rect: Rect, margin: float, owner: str) -> None:
         """`rect` kept `margin` clear of; `owner` the edge whose labels it is, "" for a box."""
-        for c in range(int((rect[0] - margin) // COLUMN_PX), int((rect[2] + margin) // COLUMN_PX)
-                       + 1):
-            self.columns[c].append((rect, margin, owner))
+        for cell in _cells(rect, margin):
+            self.cells[cell].append((rect, margin, owner))
 
     def touching(self, rect: Rect, owner: str) -> list[Rect]:
         """What the rect would touch, but its own edge's."""
         seen = []
-        for c in range(int(rect[0] // COLUMN_PX), int(rect[2] // COLUMN_PX) + 1):
-            for b, margin, who in self.columns.get(c, ()):
+        for cell in _cells(rect, 0.0):
+            for b, margin, who in self.cells.get(cell, ()):
                 if who != owner and _overlap(rect, b, margin):
                     seen.append(b)
+            for seg, who in self.lines.get(cell, ()):
+                if who != owner:
+                    part = _crossing(seg, rect, TEXT_MARGIN_PX)
+                    if part is not None:
+                        seen.append(part)
         return seen
+
+
+def _cells(rect: Rect, margin: float) -> list[tuple[int, int]]:
+    x0, x1 = int((rect[0] - margin) // CELL_PX), int((rect[2] + margin) // CELL_PX)
+    y0, y1 = int((rect[1] - margin) // CELL_PX), int((rect[3] + margin) // CELL_PX)
+    return [(cx, cy) for cx in range(x0, x1 + 1) for cy in range(y0, y1 + 1)]
