@@ -30,6 +30,7 @@ from chainrule.engine.broadcast import unbroadcast
 from chainrule.engine.display import (
     block,
     cells,
+    factor_label,
     local_label,
     matrix,
     short_text,
@@ -38,7 +39,7 @@ from chainrule.engine.display import (
     with_text,
 )
 from chainrule.engine.errors import RuntimeProblem
-from chainrule.engine.formula import fill, formula, latex_name
+from chainrule.engine.formula import fill, formula, latex_name, tname
 from chainrule.engine.formula_table import MathTable
 from chainrule.engine.graph import Graph
 from chainrule.engine.limits import AnswerBudget
@@ -291,7 +292,11 @@ class _Walk:
                                     ("" if count == expected else " so far")}])
         step["rows"] = rows
         if local_v is not None:
-            step["label"] = local_label(local_v)
+            factor = None
+            if np.size(local) > 1:   # tangents scaled element by element: the formula, if short
+                names, attrs = self._names_attrs(rec)
+                factor = factor_label(fill(rec.op.rules[i].text, attrs, names, latex=False))
+            step["label"] = local_label(local_v, None, factor)
         else:   # not elementwise: the rule, in a few symbols (display.TANGENT_LABELS)
             names = [g.label(t) for t in rec.inputs[:2]] + [None, None]
             step["label"] = tangent_rule_label(rec.op.name, i, names[0], names[1])
@@ -306,19 +311,24 @@ class _Walk:
         step["narration"] = sentence + "."
         self.add(step)
 
+    def _names_attrs(self, rec: Record) -> tuple[dict[str, str], dict]:
+        """What an op row's formula templates are filled with: the names, the attrs."""
+        names = {"out": self.g.label(rec.output)}
+        for key, t in zip("ab", rec.inputs, strict=False):
+            names[key] = self.g.label(t)
+        attrs = {k: v for k, v in rec.attrs.items() if isinstance(v, int | float | str)}
+        if rec.op.extras is not None:
+            attrs.update(rec.op.extras(rec.ctx()))
+        return names, attrs
+
     def _formulas(self, rec: Record, i: int, t_in: np.ndarray, local: np.ndarray | None,
                   contribution: np.ndarray) -> tuple[dict, dict]:
         g = self.g
         rule = rec.op.rules[i]
-        names = {"out": g.label(rec.output)}
-        for key, t in zip("ab", rec.inputs, strict=False):
-            names[key] = g.label(t)
-        attrs = {k: v for k, v in rec.attrs.items() if isinstance(v, int | float | str)}
-        if rec.op.extras is not None:
-            attrs.update(rec.op.extras(rec.ctx()))
+        names, attrs = self._names_attrs(rec)
         out_name, in_name = names["out"], g.label(rec.inputs[i])
         d_tex = rf"\frac{{\partial {latex_name(out_name)}}}{{\partial {latex_name(in_name)}}}"
-        d_txt = f"d{_paren(out_name)}/d{_paren(in_name)}"
+        d_txt = f"d{tname(out_name)}/d{tname(in_name)}"
         scalar = np.size(t_in) == 1 and np.size(contribution) == 1 and local is not None \
             and np.size(local) == 1
         if rule.local is not None:
@@ -420,10 +430,6 @@ def _jvp(rule: Any, ctx: Ctx, t_in: np.ndarray, out_shape: tuple[int, ...]
         local = np.asarray(rule.local(ctx), dtype=np.float64)
     result = out.reshape(out_shape)
     return (result[()] if result.ndim == 0 else result), local
-
-
-def _paren(label: str) -> str:
-    return label if label.replace("_", "").isalnum() else f"({label})"
 
 
 def _tex_value(arr: np.ndarray) -> str:

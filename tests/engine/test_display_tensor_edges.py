@@ -248,3 +248,7 @@ def test_an_elementwise_edge_is_labelled_with_its_local_derivatives_formula():
     # too long for an edge (relu's `1 if (X @ W1) > 0 else 0`): the word, and the rule row
     t = trace_program((EXAMPLES / "13_relu_mlp.py").read_text()).to_dict()
     assert edge_to(t, "X @ W1")["label"] == "×local"
+    # forward mode's elementwise edges say the same formula: the tangent u̇ is scaled by 2u
+    fm = trace_program(src).to_dict()["forward_mode"]
+    into_v = {s["label"] for s in fm["steps"] if s["kind"] == "edge" and labels[s["to"]] == "v"}
+    assert into_v == {"×2·u"}, into_v
