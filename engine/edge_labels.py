@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+from chainrule.engine.node_size import shape_text
 from chainrule.engine.text_metrics import text_width
 
 LOCAL_FONT_PX = 12.0    # a lit edge's local label (static/js/graph.js, app/svg_export.py)
@@ -155,7 +156,7 @@ def _labels_rect(x: float, y: float, w: float) -> Rect:
 
 def _shape_width(e: dict) -> float:
     shape = e.get("shape")
-    return text_width(f"({', '.join(map(str, shape))})", SHAPE_FONT_PX) if shape else 0.0
+    return text_width(shape_text(shape), SHAPE_FONT_PX) if shape else 0.0
 
 
 def _box(n: dict) -> Rect:
