@@ -636,6 +636,8 @@ export function createGraph(svg, { onInspect, onHover } = {}) {
     }
     if (!v.leader) return;
     v.leader.style.display = end ? "" : "none";
+    // a lit shape alone at the point: zoomed out, the shape hides, and its leader with it
+    v.leader.classList.toggle("shape-only", !v.lastLocal);
     if (end) {
       for (const [k, n] of [["x1", edge.x], ["y1", edge.y], ["x2", end.x], ["y2", end.y]]) {
         v.leader.setAttribute(k, n.toFixed(1));

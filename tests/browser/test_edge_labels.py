@@ -91,6 +91,13 @@ WHERE = """async () => {
       const m = path.getPointAtLength(len / 2);
       const sx = Number(shape.getAttribute('x')), sy = Number(shape.getAttribute('y')) + 4;
       const leading = leader && leader.style.display !== 'none';
+      // a drawn leader always ends at a drawn label (zoomed out, 11 px shapes hide)
+      const drawn = (el) => el && el.textContent && getComputedStyle(el).display !== 'none' &&
+        getComputedStyle(el).visibility === 'visible' && el.getClientRects().length > 0;
+      if (leader && getComputedStyle(leader).display !== 'none' &&
+          ![lg.querySelector('.edge-local'), shape].some(drawn)) {
+        found.push(`step ${i}: ${id}'s leader leads to no label`);
+      }
       const labelled = Boolean(lg.querySelector('.edge-local').textContent);
       // lit on an edge too short for it, the shape alone goes there too
       if (labelled || (lg.dataset.lit && lg.dataset.cramped)) {
@@ -131,9 +138,10 @@ def test_a_moved_label_hangs_from_its_edge_and_a_lone_shape_stays_on_it(new_page
     (10_softmax_mse's `×2·(probs - target)/3` covered `target`); before backward reaches it,
     the shape alone stays on the edge (the Compare view's PyTorch card, where backward never
     runs, showed a `(3,)` floating under a box and naming no edge)."""
-    page = new_page(viewport={"width": 1280, "height": 800}, reduced_motion="reduce")
     seen = {"onEdge": 0, "withLabel": 0}
     problems = []
+    # 1280×800 draws 13_relu_mlp's forward steps at the numbers' scale, where 11 px shapes hide
+    page = new_page(viewport={"width": 1280, "height": 800}, reduced_motion="reduce")
     for stem in ("06_non_scalar_backward", "13_relu_mlp", "01_seed_batch_cross_entropy",
                  "10_softmax_mse", "09_broadcast_linear"):
         open_example(page, server_url, stem)
