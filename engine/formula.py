@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from html import escape
+from typing import Any
 from xml.etree import ElementTree
 
 from chainrule.engine.bounded_cache import bounded_cache
@@ -37,6 +39,24 @@ def tname(label: str) -> str:
     """A name in plain-text formulas: compound source text gets parentheses (`2·(pred - y)`,
     not `2·pred - y`), as `latex_name` gives it in LaTeX."""
     return label if label.replace("_", "").isalnum() else f"({label})"
+
+
+def template_names(rec: Any, label: Callable[[Any], str]) -> dict[str, str]:
+    """What `$out`, `$a`, `$b` name in a record's op-row templates: its output and inputs, as
+    `label` names tensors."""
+    names = {"out": label(rec.output)}
+    for key, t in zip("ab", rec.inputs, strict=False):
+        names[key] = label(t)
+    return names
+
+
+def template_attrs(rec: Any) -> dict:
+    """What the other `$words` of a record's templates stand for: its plain attrs, and what its
+    op computes from the context (`$n`: how many elements are averaged)."""
+    attrs = {k: v for k, v in rec.attrs.items() if isinstance(v, int | float | str)}
+    if rec.op.extras is not None:
+        attrs.update(rec.op.extras(rec.ctx()))
+    return attrs
 
 
 def fill(template: Formula, attrs: dict, names: dict[str, str], latex: bool) -> str:

@@ -39,7 +39,14 @@ from chainrule.engine.display import (
     with_text,
 )
 from chainrule.engine.errors import RuntimeProblem
-from chainrule.engine.formula import fill, formula, latex_name, tname
+from chainrule.engine.formula import (
+    fill,
+    formula,
+    latex_name,
+    template_attrs,
+    template_names,
+    tname,
+)
 from chainrule.engine.formula_table import MathTable
 from chainrule.engine.graph import Graph
 from chainrule.engine.limits import AnswerBudget
@@ -281,7 +288,8 @@ class _Walk:
                 "complete": count == expected, "leaf_grad": None, "leaf_grad_before": None,
                 "span": rec.span, "focus": out_id, "lit_nodes": [in_id, op_id, out_id],
                 "lit_edges": [edge_id, g.output_edges[rec.index]]}
-        step["formula"], step["chain"] = self._formulas(rec, i, t_in, local, contribution)
+        step["formula"], step["chain"], factor = self._formulas(rec, i, t_in, local,
+                                                                contribution)
         rows: list = [["tlocal", {"math": "formula"}], ["tchain", {"math": "chain"}]]
         if np.size(contribution) > 1 or np.size(t_in) > 1:
             rows.append(["tnumbers", {"mats": self._numbers(in_name, out_name, t_in, local,
@@ -292,10 +300,6 @@ class _Walk:
                                     ("" if count == expected else " so far")}])
         step["rows"] = rows
         if local_v is not None:
-            factor = None
-            if np.size(local) > 1:   # tangents scaled element by element: the formula, if short
-                names, attrs = self._names_attrs(rec)
-                factor = factor_label(fill(rec.op.rules[i].text, attrs, names, latex=False))
             step["label"] = local_label(local_v, None, factor)
         else:   # not elementwise: the rule, in a few symbols (display.TANGENT_LABELS)
             names = [g.label(t) for t in rec.inputs[:2]] + [None, None]
@@ -311,21 +315,14 @@ class _Walk:
         step["narration"] = sentence + "."
         self.add(step)
 
-    def _names_attrs(self, rec: Record) -> tuple[dict[str, str], dict]:
-        """What an op row's formula templates are filled with: the names, the attrs."""
-        names = {"out": self.g.label(rec.output)}
-        for key, t in zip("ab", rec.inputs, strict=False):
-            names[key] = self.g.label(t)
-        attrs = {k: v for k, v in rec.attrs.items() if isinstance(v, int | float | str)}
-        if rec.op.extras is not None:
-            attrs.update(rec.op.extras(rec.ctx()))
-        return names, attrs
-
     def _formulas(self, rec: Record, i: int, t_in: np.ndarray, local: np.ndarray | None,
-                  contribution: np.ndarray) -> tuple[dict, dict]:
+                  contribution: np.ndarray) -> tuple[dict, dict, str | None]:
+        """The edge's local form and chain rule, and the factor an elementwise edge that scales
+        tangents element by element is labelled with (display.factor_label)."""
         g = self.g
         rule = rec.op.rules[i]
-        names, attrs = self._names_attrs(rec)
+        names, attrs = template_names(rec, g.label), template_attrs(rec)
+        factor = None
         out_name, in_name = names["out"], g.label(rec.inputs[i])
         d_tex = rf"\frac{{\partial {latex_name(out_name)}}}{{\partial {latex_name(in_name)}}}"
         d_txt = f"d{tname(out_name)}/d{tname(in_name)}"
@@ -337,6 +334,8 @@ class _Walk:
             num = fmt(float(np.asarray(local).reshape(()))) if scalar else None
             tail = f" = {num}" if num is not None and num != body_txt else ""
             local_form = formula(f"{d_tex} = {body_tex}{tail}", f"{d_txt} = {body_txt}{tail}")
+            if np.size(local) > 1:
+                factor = factor_label(body_txt)
         else:
             local_form = formula(rf"{dot_tex(out_name)} \mathrel{{+}}= J_{{{latex_name(in_name)}}}"
                                  rf"\,{dot_tex(in_name)}",
@@ -350,7 +349,7 @@ class _Walk:
         else:
             chain = formula(rf"{dot_tex(out_name)} \mathrel{{+}}= {d_tex}\,{dot_tex(in_name)}",
                             f"{dot_text(out_name)} += {d_txt} · {dot_text(in_name)}")
-        return local_form, chain
+        return local_form, chain, factor
 
     @staticmethod
     def _numbers(in_name: str, out_name: str, t_in: np.ndarray, local: np.ndarray | None,

@@ -20,6 +20,8 @@ from chainrule.engine.formula import (
     formula,
     latex_name,
     mathml,
+    template_attrs,
+    template_names,
     tname,
 )
 from chainrule.engine.formula import partial as _partial
@@ -239,16 +241,12 @@ class Timeline:
             step["leaf_grad"] = self.v(ev["leaf_grad"])
         if ev.get("leaf_before") is not None:
             step["leaf_grad_before"] = self.v(ev["leaf_before"])
-        step["formula"], step["chain"] = self._edge_formulas(rec, i, ev)
-        rule = rec.op.rules[i]
-        if rule.local is None:     # display.local_label: the rule, in a few symbols
+        step["formula"], step["chain"], factor = self._edge_formulas(rec, i, ev)
+        if rec.op.rules[i].local is None:     # display.local_label: the rule, in a few symbols
             labels = [g.label(t) for t in rec.inputs[:2]] + [None, None]
             step["_rule_label"] = rule_label(rec.op.name, i, labels[0], labels[1])
-        elif np.size(ev["local"]) > 1:
-            # local derivatives that may differ element to element: their formula, if short
-            factor = factor_label(fill(rule.text, self._extras(rec), self._names(rec), False))
-            if factor is not None:
-                step["_factor_label"] = factor
+        elif factor is not None:
+            step["_factor_label"] = factor
         numbers = self._edge_numbers(rec, i, ev)
         if ev["reduced_axes"]:
             # broadcasting's sum is a step of its own (issue 14): first the product on the
@@ -300,10 +298,10 @@ class Timeline:
             inner: list = [(_D, root, out_name), r"\odot", (_D, out_name, in_name)]
             inner_txt = f"{dtext(root, out_name)} × {dtext(out_name, in_name)}"
         else:
-            names = self._names(rec)
-            inner_tex = fill(rule.latex, self._extras(rec), names, latex=True)
+            names, attrs = template_names(rec, self.g.label), template_attrs(rec)
+            inner_tex = fill(rule.latex, attrs, names, latex=True)
             inner = [inner_tex]
-            inner_txt = fill(rule.text, self._extras(rec), names, latex=False)
+            inner_txt = fill(rule.text, attrs, names, latex=False)
         return built(f"{partial(root, in_name)} = {total} ({inner_tex})",
                      [(_D, root, in_name), "=", total, "(", *inner, ")"],
                      f"{dtext(root, in_name)} = sum over dim {axes} of ({inner_txt})")
@@ -327,21 +325,11 @@ class Timeline:
                   "lit_edges": [], "formula": None,
                   "narration": f"Hook on {name} fired: {what}."})
 
-    def _names(self, rec: Record) -> dict[str, str]:
-        names = {"out": self.g.label(rec.output)}
-        for key, t in zip("ab", rec.inputs, strict=False):
-            names[key] = self.g.label(t)
-        return names
-
-    def _extras(self, rec: Record) -> dict:
-        attrs = {k: v for k, v in rec.attrs.items() if isinstance(v, int | float | str)}
-        if rec.op.extras is not None:
-            attrs.update(rec.op.extras(rec.ctx()))
-        return attrs
-
-    def _edge_formulas(self, rec: Record, i: int, ev: dict) -> tuple[dict, dict]:
+    def _edge_formulas(self, rec: Record, i: int, ev: dict) -> tuple[dict, dict, str | None]:
+        """The edge's local form and chain rule, and the factor an elementwise edge whose local
+        derivatives may differ element to element is labelled with (display.factor_label)."""
         rule = rec.op.rules[i]
-        names, attrs = self._names(rec), self._extras(rec)
+        names, attrs = template_names(rec, self.g.label), template_attrs(rec)
         body_tex = fill(rule.latex, attrs, names, latex=True)
         body_txt = fill(rule.text, attrs, names, latex=False)
         out_name, in_name = names["out"], self.g.label(rec.inputs[i])
@@ -378,7 +366,8 @@ class Timeline:
                 else [p_in, r"\mathrel{+}=", body_tex]
             chain = built(rf"{d_up} \odot {d_local}" if rule.local is not None
                           else rf"{d_in} \mathrel{{+}}= {body_tex}", parts, "upstream × local")
-        return local_form, chain
+        varies = rule.local is not None and np.size(ev["local"]) > 1
+        return local_form, chain, factor_label(body_txt) if varies else None
 
     def _edge_numbers(self, rec: Record, i: int, ev: dict) -> list | None:
         """A tensor edge's rule with its numbers, as small matrices: upstream ⊙ local = product
