@@ -416,9 +416,9 @@ class Tensor:
 def built_tensor(data: Any, requires_grad: bool, origin: str, tape: Tape,
                  dtype_name: str | None = None) -> Tensor:
     """A Tensor of float64 `data` made on `tape`, what Tensor.__init__ makes but for its id
-    (the caller registers it) and without its conversions and tape lookup: a scalar graph's
-    results and gradients. One statement per slot: a tuple assignment of ten builds and
-    unpacks a tuple."""
+    (the caller registers it) and without its conversions and tape lookup: every op's float64
+    result (apply, _apply_scalar) and backward's gradients. One statement per slot: a tuple
+    assignment of ten builds and unpacks a tuple."""
     t = object.__new__(Tensor)
     t.data = data
     t.requires_grad = requires_grad
@@ -496,12 +496,7 @@ def apply(op: Op, inputs: tuple[Tensor, ...], **attrs: Any) -> Tensor:
         if t.requires_grad:
             requires = _grad_enabled.get()   # under no_grad: a result with no grad_fn
             break
-    span, scope = tape.span, tape.scope
     if out.dtype is _F64:   # what Tensor(out, requires, origin="result") does, minus its checks
-        result = object.__new__(Tensor)
-        result.data, result.requires_grad, result.grad, result.record = out, requires, None, None
-        result.name, result.origin, result.span, result.scope = None, "result", span, scope
-        result.meta = None
         # float64 if asked for, or if a float64 tensor took part
         wanted = attrs.get("dtype_name") if attrs else None
         if wanted is None:
@@ -509,14 +504,14 @@ def apply(op: Op, inputs: tuple[Tensor, ...], **attrs: Any) -> Tensor:
                 if t.dtype_name == "float64":
                     wanted = _float64_wins(t, inputs)
                     break
-        result.dtype_name = wanted
         if wanted is None and op.leaves_float32_range:
-            result.data = in_float32_range(out)
+            out = in_float32_range(out)
+        result = built_tensor(out, requires, "result", tape, wanted)
         result.id = tape.register(result)
     else:
         result = Tensor(out, requires_grad=requires and out.dtype.kind == "f", origin="result")
     # Positional: a keyword argument costs a scalar op ~0.1 µs more.
-    rec = Record(next(_record_counter), op, inputs, result, attrs, span, False, scope)
+    rec = Record(next(_record_counter), op, inputs, result, attrs, tape.span, False, tape.scope)
     result.record = rec
     tape.add_record(rec)
     return result
