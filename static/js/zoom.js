@@ -154,17 +154,15 @@ export function createZoom(svg, viewport, { reducedMotion = () => false,
     if (!r.width || !r.height) return;
     let margin = Math.min(16, r.width * 0.04);
     const want = group || focus;
-    const room = (b) => Math.min((r.width - 2 * margin) / Math.max(b.w, 1),
-      (r.height - 2 * margin) / Math.max(b.h, 1));
+    const room = (b, m = margin) => Math.min((r.width - 2 * m) / Math.max(b.w, 1),
+      (r.height - 2 * m) / Math.max(b.h, 1));
     const base = touched ? t.k : autoK;
     let k = Math.min(base, Math.max(STEP_MIN_K, room(want)));
     // a step's nodes a few px too wide for the numbers' scale: the margin gives way, not the
     // numbers (13_relu_mlp's last step at 1280×800 fit at 0.909 and showed names only)
-    if (k < KEEP_MIN_K && base >= KEEP_MIN_K) {
-      const wide = margin;
+    if (k < KEEP_MIN_K && base >= KEEP_MIN_K && room(want, TIGHT_MARGIN) >= KEEP_MIN_K) {
       margin = TIGHT_MARGIN;
-      if (room(want) >= KEEP_MIN_K) k = KEEP_MIN_K;
-      else margin = wide;
+      k = KEEP_MIN_K;
     }
     let top = margin;       // the top edge the target keeps below (the zoom buttons' band)
     const inView = (b, at) => {
